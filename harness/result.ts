@@ -1,0 +1,139 @@
+import type { ServerInfo, StoreCapabilities, StoreId } from '../stores/types.ts';
+
+/** Bumped whenever a field changes meaning or is removed; readers refuse other versions. */
+export const SCHEMA_VERSION = 1;
+
+/** Latency percentiles in microseconds, from an HDR histogram. */
+export interface LatencySummary {
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  /** Samples recorded. */
+  count: number;
+}
+
+/** What one phase (warm-up or measured) of one driver run produced. */
+export interface PhaseMetrics {
+  durationSeconds: number;
+  /** Completed requests (any status). */
+  requests: number;
+  /** Completed requests per second. */
+  throughput: number;
+  latencyUs: LatencySummary;
+  /** HDR histogram of latency in µs, compressed base64 (hdr-histogram-js), so runs can be merged later. */
+  histogram: string;
+  /** Connection errors (refused, reset) — not HTTP statuses. */
+  errors: number;
+  /** Responses with a status outside 2xx. */
+  non2xx: number;
+  timeouts: number;
+}
+
+/** Which load model produced a result: never compare closed- and open-model latency as the same thing. */
+export type LoadModel =
+  | { driver: 'autocannon'; model: 'closed'; connections: number }
+  | { driver: 'k6'; model: 'open'; ratePerSecond: number; droppedIterations?: number };
+
+/** Per-operation store latency measured inside the app, around the Store's methods. */
+export type StoreOperation = 'get' | 'set' | 'touch' | 'destroy';
+export type StoreOpLatency = Partial<Record<StoreOperation, LatencySummary & { errors: number }>>;
+
+/** One memory sample of the app process. */
+export interface MemorySample {
+  /** Milliseconds since the measured phase started. */
+  t: number;
+  rss: number;
+  heapUsed: number;
+}
+
+/** Memory of the app and of the store server around the measured phase. */
+export interface MemoryMetrics {
+  app: { before: MemorySample; after: MemorySample; samples: MemorySample[] };
+  server?: { before: number; after: number; source: string };
+  sessionsBefore?: number;
+  sessionsAfter?: number;
+  /** (growth of the relevant memory) / (sessions added), when sessions were added. */
+  bytesPerSession?: number;
+}
+
+/** Fields every entry has, whatever its status. */
+export interface EntryBase {
+  store: StoreId;
+  storeLabel: string;
+  scenario: string;
+  repetition: number;
+  /** The server that really answered, labelled honestly (e.g. FerretDB is not MongoDB). */
+  server?: ServerInfo;
+  capabilities?: StoreCapabilities;
+  load: LoadModel;
+}
+
+/** A store × scenario × repetition that ran to the end. */
+export interface OkEntry extends EntryBase {
+  status: 'ok';
+  warmup: PhaseMetrics;
+  measured: PhaseMetrics;
+  storeOps?: StoreOpLatency;
+  memory?: MemoryMetrics;
+  /** Sessions the store holds after the run, read through the adapter's inspection. */
+  sessionsStored?: number;
+  /** Scenario-specific observations (oracles, probes), numbers only. */
+  observations?: Record<string, number>;
+  /** Plain-language caveats a reader must see next to the numbers. */
+  notes?: string[];
+}
+
+/** A store × scenario that could not be measured, and why. */
+export interface FailedEntry extends EntryBase {
+  status: 'failed';
+  reason: string;
+}
+
+/** A store × scenario not attempted (e.g. no server available), and why. */
+export interface SkippedEntry extends EntryBase {
+  status: 'skipped';
+  reason: string;
+}
+
+export type ResultEntry = OkEntry | FailedEntry | SkippedEntry;
+
+/** The machine and software that produced a run. */
+export interface EnvironmentInfo {
+  node: string;
+  os: { platform: string; release: string; arch: string };
+  cpu: { model: string; count: number };
+  totalMemoryBytes: number;
+  gitSha?: string;
+  sessionbench: string;
+  /** npm packages that took part, name → installed version. */
+  packages: Record<string, string>;
+}
+
+/** The validated plan a run followed. */
+export interface PlanSummary {
+  stores: StoreId[];
+  scenarios: string[];
+  repeat: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  connections: number;
+  payloadBytes: number;
+  driver: 'autocannon' | 'k6';
+  ratePerSecond?: number;
+}
+
+/** One whole run: the single document every reporter reads. */
+export interface RunResult {
+  schemaVersion: typeof SCHEMA_VERSION;
+  startedAt: string;
+  finishedAt: string;
+  /** True when the run was interrupted and holds only what was gathered so far. */
+  partial: boolean;
+  env: EnvironmentInfo;
+  plan: PlanSummary;
+  entries: ResultEntry[];
+}

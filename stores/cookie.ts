@@ -1,0 +1,41 @@
+import cookieSession from 'cookie-session';
+import type { RequestHandler } from 'express';
+import { packageVersions } from './packages.ts';
+import type { AdapterContext, StoreAdapter } from './types.ts';
+
+/** The cookie name cookie-session uses in sessionbench (it also sets `<name>.sig`). */
+export const COOKIE_SESSION_NAME = 'session';
+
+/** Browsers drop a cookie whose name, value and attributes exceed about 4096 bytes (RFC 6265 minimum). */
+export const BROWSER_COOKIE_LIMIT_BYTES = 4096;
+
+/** cookie-session: the whole session lives in a signed cookie; nothing on the server to inspect. */
+export async function createCookieAdapter({ settings }: AdapterContext): Promise<StoreAdapter> {
+  return {
+    id: 'cookie',
+    label: 'Signed cookie (cookie-session)',
+    capabilities: {
+      serverSide: false,
+      countsSessions: false,
+      removesExpired: { reason: 'nothing is stored server-side; expiry is the cookie\'s own Expires attribute' },
+      payloadLimit: { bytes: BROWSER_COOKIE_LIMIT_BYTES, reason: 'browsers drop cookies over ~4 KB; Node rejects Cookie headers over 16 KiB (431)' },
+      revocable: false,
+    },
+    store: undefined,
+    packages: packageVersions('cookie-session'),
+    middleware: () =>
+      cookieSession({
+        name: COOKIE_SESSION_NAME,
+        secret: settings.secret,
+        maxAge: settings.maxAgeMs,
+        httpOnly: true,
+        sameSite: 'lax',
+      }) as unknown as RequestHandler,
+    inspect: {
+      count: async () => undefined,
+      get: async () => undefined,
+      serverStats: async () => undefined,
+    },
+    close: async () => {},
+  };
+}

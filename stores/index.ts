@@ -1,0 +1,18 @@
+import type { StoreDefinition, StoreId } from './types.ts';
+import { STORE_IDS } from './types.ts';
+
+/** id → definition; adapters are imported lazily so an unused driver's packages never load. */
+export const STORES: Record<StoreId, StoreDefinition> = {
+  none: { id: 'none', label: 'No session (baseline)', server: undefined, load: async () => (await import('./none.ts')).createNoneAdapter },
+  memory: { id: 'memory', label: 'MemoryStore (express-session)', server: undefined, load: async () => (await import('./memory.ts')).createMemoryAdapter },
+  cookie: { id: 'cookie', label: 'Signed cookie (cookie-session)', server: undefined, load: async () => (await import('./cookie.ts')).createCookieAdapter },
+  redis: { id: 'redis', label: 'Redis (connect-redis)', server: 'redis', load: async () => (await import('./redis.ts')).createRedisAdapter },
+  memcached: { id: 'memcached', label: 'Memcached (connect-memcached)', server: 'memcached', load: async () => (await import('./memcached.ts')).createMemcachedAdapter },
+  postgres: { id: 'postgres', label: 'PostgreSQL (connect-pg-simple)', server: 'postgres', load: async () => (await import('./postgres.ts')).createPostgresAdapter },
+  mongo: { id: 'mongo', label: 'MongoDB protocol (connect-mongo)', server: 'mongo', load: async () => (await import('./mongo.ts')).createMongoAdapter },
+};
+
+/** True when `value` names a known store. */
+export function isStoreId(value: string): value is StoreId {
+  return (STORE_IDS as readonly string[]).includes(value);
+}

@@ -1,0 +1,26 @@
+import type { ServerHandle, ServerKind, ServerSource } from '../types.ts';
+
+/** A server ready for adapters, with the means to stop it (a no-op for servers sessionbench did not start). */
+export interface ProvisionedServer {
+  handle: ServerHandle;
+  /** Stops the server if sessionbench started it; idempotent. */
+  stop(): Promise<void>;
+  /** Process id of a local server sessionbench started (for CPU sampling and outage tests). */
+  pid?: number;
+}
+
+/** The outcome of provisioning one server kind. */
+export type ProvisionOutcome =
+  | { status: 'ready'; server: ProvisionedServer }
+  | { status: 'skipped'; reason: string };
+
+/** How provisioning is asked to find a server. */
+export interface ProvisionRequest {
+  kind: ServerKind;
+  /** An explicit URL (flag or environment); used as is and never started or stopped. */
+  url?: string;
+  /** Sources to try, in order; defaults to url → docker → local. */
+  sources?: ServerSource[];
+  /** Progress lines such as "redis: local redis-server 7.0.15 on 127.0.0.1:41234". */
+  log?: (line: string) => void;
+}

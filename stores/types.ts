@@ -1,0 +1,121 @@
+import type { RequestHandler } from 'express';
+import type { Store } from 'express-session';
+
+/** Every store sessionbench can benchmark. `none` is the no-session baseline. */
+export const STORE_IDS = ['none', 'memory', 'cookie', 'redis', 'memcached', 'postgres', 'mongo'] as const;
+export type StoreId = (typeof STORE_IDS)[number];
+
+/** The kinds of external server a store may need. */
+export const SERVER_KINDS = ['redis', 'memcached', 'postgres', 'mongo'] as const;
+export type ServerKind = (typeof SERVER_KINDS)[number];
+
+/** Where a server came from, in the order provisioning tries them. */
+export type ServerSource = 'url' | 'docker' | 'local';
+
+/**
+ * A running server a store talks to, as reported by the server itself.
+ * `product` is what really answered (e.g. "FerretDB", not "MongoDB").
+ */
+export interface ServerInfo {
+  kind: ServerKind;
+  /** Connection URL with any password redacted; never printed unredacted. */
+  url: string;
+  source: ServerSource;
+  /** The software that answered, e.g. "Redis", "memcached", "PostgreSQL", "MongoDB", "FerretDB". */
+  product: string;
+  /** The server's own version string. */
+  version: string;
+  /** Human label used in every report, e.g. "FerretDB 1.24.2 (SQLite)". */
+  label: string;
+  /** True when sessionbench started the server and may stop or pause it. */
+  managed: boolean;
+}
+
+/** A server handed to an adapter: the info plus the real (unredacted) URL to connect to. */
+export interface ServerHandle {
+  info: ServerInfo;
+  connectUrl: string;
+}
+
+/** express-session options that change store behaviour; identical for every store in a run. */
+export interface SessionSettings {
+  secret: string;
+  resave: boolean;
+  saveUninitialized: boolean;
+  rolling: boolean;
+  /** Cookie and session lifetime in milliseconds. */
+  maxAgeMs: number;
+}
+
+/**
+ * What a store can and cannot do. Conformance tests and reports read these
+ * instead of hiding differences inside a test.
+ */
+export interface StoreCapabilities {
+  /** Session data lives on a server-side store (false for cookie and none). */
+  serverSide: boolean;
+  /** The store can count its sessions (memcached cannot). */
+  countsSessions: boolean;
+  /** Expired sessions are removed by the store itself; otherwise the reason. */
+  removesExpired: true | { reason: string };
+  /** Largest session payload the store accepts in practice, in bytes, and why. */
+  payloadLimit?: { bytes: number; reason: string };
+  /** A logout can revoke the session (false for cookie-session: a captured cookie stays valid). */
+  revocable: boolean;
+}
+
+/** The store server's own figures, read from the server (never estimated by the app). */
+export interface ServerStats {
+  /** Bytes the server reports as used for data (Redis used_memory, memcached bytes, relation size, dbStats). */
+  bytes: number;
+  /** Where `bytes` came from, e.g. "INFO memory used_memory". */
+  source: string;
+  /** Sessions the server holds, when it can tell. */
+  sessions?: number;
+}
+
+/** Read-only questions about stored sessions, answered by the store itself, not through the app. */
+export interface StoreInspector {
+  /** Number of stored sessions, or undefined when the store cannot count (see capabilities). */
+  count(): Promise<number | undefined>;
+  /** The stored session data for an id, or undefined when it is absent. */
+  get(sessionId: string): Promise<Record<string, unknown> | undefined>;
+  /** The server's own memory/size figures; undefined for stores without a server. */
+  serverStats(): Promise<ServerStats | undefined>;
+}
+
+/**
+ * One session backend, small like YCSB's DB binding: it builds the session
+ * middleware and answers inspection questions. It never times anything;
+ * the harness wraps `store` for per-operation latency.
+ */
+export interface StoreAdapter {
+  readonly id: StoreId;
+  /** Human label, e.g. "Redis (connect-redis)". */
+  readonly label: string;
+  readonly capabilities: StoreCapabilities;
+  /** The express-session Store, when the middleware is express-session. */
+  readonly store: Store | undefined;
+  /** npm packages that implement this store, with the versions installed. */
+  readonly packages: Record<string, string>;
+  /** The session middleware, or undefined for the no-session baseline. */
+  middleware(): RequestHandler | undefined;
+  readonly inspect: StoreInspector;
+  /** Releases clients, timers and sockets; never stops the server. */
+  close(): Promise<void>;
+}
+
+/** Everything an adapter factory gets: the run's settings and, for server stores, the server. */
+export interface AdapterContext {
+  settings: SessionSettings;
+  server?: ServerHandle;
+}
+
+/** Registry entry: what a store needs, and how to build its adapter (lazily imported). */
+export interface StoreDefinition {
+  id: StoreId;
+  label: string;
+  /** The server kind it needs, or undefined for embedded stores. */
+  server: ServerKind | undefined;
+  load(): Promise<(context: AdapterContext) => Promise<StoreAdapter>>;
+}
