@@ -75,7 +75,8 @@ export interface EntryBase {
 /** A store × scenario × repetition that ran to the end. */
 export interface OkEntry extends EntryBase {
   status: 'ok';
-  warmup: PhaseMetrics;
+  /** Absent when the plan asked for no warm-up. */
+  warmup?: PhaseMetrics;
   measured: PhaseMetrics;
   storeOps?: StoreOpLatency;
   memory?: MemoryMetrics;

@@ -1,0 +1,77 @@
+import type { AppChild } from './app-child.ts';
+import type { CookieJar } from './cookies.ts';
+import { runClosedPhase } from './drivers/autocannon.ts';
+import type { MemoryMetrics, OkEntry, PhaseMetrics } from './result.ts';
+import type { LoadScenario } from '../scenarios/types.ts';
+
+/** Settings of one closed-model measurement. */
+export interface LoadMeasurement {
+  scenario: LoadScenario;
+  connections: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  /** Cookie jars per connection, shared by warm-up and every repetition of one app. */
+  jars: CookieJar[];
+  signal: AbortSignal;
+  /** Called when a phase starts, for progress display. */
+  onPhase?: (phase: 'warm-up' | 'measured', seconds: number) => void;
+}
+
+const SAMPLE_INTERVAL_MS = 250;
+
+function memoryMetrics(
+  samples: MemoryMetrics['app']['samples'],
+  server: { before: number; after: number; source: string } | undefined,
+  sessionsBefore: number | undefined,
+  sessionsAfter: number | undefined,
+): MemoryMetrics {
+  const before = samples[0]!;
+  const after = samples[samples.length - 1]!;
+  const added = sessionsBefore !== undefined && sessionsAfter !== undefined ? sessionsAfter - sessionsBefore : undefined;
+  const growth = server ? server.after - server.before : after.heapUsed - before.heapUsed;
+  return {
+    app: { before, after, samples },
+    server,
+    sessionsBefore,
+    sessionsAfter,
+    bytesPerSession: added && added > 0 ? Math.round(growth / added) : undefined,
+  };
+}
+
+/** Warm-up (kept apart), then the measured phase with memory sampling and store-operation timing. */
+export async function measureLoad(
+  app: AppChild,
+  m: LoadMeasurement,
+): Promise<Pick<OkEntry, 'warmup' | 'measured' | 'storeOps' | 'memory' | 'sessionsStored' | 'observations'>> {
+  const counters = { logins: 0 };
+  const phase = (durationSeconds: number) =>
+    runClosedPhase({ url: app.url, scenario: m.scenario, connections: m.connections, durationSeconds, jars: m.jars, signal: m.signal, counters });
+  let warmup: PhaseMetrics | undefined;
+  if (m.warmupSeconds > 0) {
+    m.onPhase?.('warm-up', m.warmupSeconds);
+    warmup = await phase(m.warmupSeconds);
+  }
+  await app.ask('storeOps', { reset: true });
+  const serverBefore = await app.ask('serverStats');
+  const sessionsBefore = (await app.ask('count')) ?? undefined;
+  await app.ask('startSampling', { intervalMs: SAMPLE_INTERVAL_MS });
+  m.onPhase?.('measured', m.durationSeconds);
+  const measured = await phase(m.durationSeconds);
+  const samples = await app.ask('stopSampling');
+  const storeOps = await app.ask('storeOps', { reset: true });
+  const serverAfter = await app.ask('serverStats');
+  const sessionsAfter = (await app.ask('count')) ?? undefined;
+  const server = serverBefore && serverAfter ? { before: serverBefore.bytes, after: serverAfter.bytes, source: serverAfter.source } : undefined;
+  return {
+    warmup,
+    measured,
+    storeOps: Object.keys(storeOps).length > 0 ? storeOps : undefined,
+    memory: memoryMetrics(samples, server, sessionsBefore, sessionsAfter),
+    sessionsStored: sessionsAfter,
+    observations: {
+      logins: counters.logins,
+      clientsWithCookie: m.jars.filter((jar) => jar.size > 0).length,
+      distinctClientCookies: new Set(m.jars.map((jar) => [...jar.values()].join(';')).filter(Boolean)).size,
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import ms from 'ms';
+import { SCENARIOS } from '../scenarios/index.ts';
+import type { Scenario } from '../scenarios/types.ts';
+import { STORES, isStoreId } from '../stores/index.ts';
+import { STORE_IDS } from '../stores/types.ts';
+import type { ServerKind, SessionSettings, StoreId } from '../stores/types.ts';
+import { UsageError } from './errors.ts';
+
+/** A validated run: what to run, how long, and where to write. Built only from checked input. */
+export interface RunPlan {
+  stores: StoreId[];
+  /** Stores named explicitly (not through `all`): failing to provision one of them fails the run. */
+  storesNamed: boolean;
+  scenarios: Scenario[];
+  repeat: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  connections: number;
+  payloadBytes: number;
+  settings: SessionSettings;
+  /** Explicit server URLs by kind (flags or environment). */
+  serverUrls: Partial<Record<ServerKind, string>>;
+  outDir: string;
+  addedLatencyMs: number;
+}
+
+/** Raw option values as the CLI parser hands them over (strings until validated here). */
+export interface RawBenchOptions {
+  store: string;
+  scenario: string;
+  duration: string;
+  warmup: string;
+  connections: string;
+  repeat: string;
+  payload: string;
+  maxAge: string;
+  resave?: boolean;
+  rolling?: boolean;
+  out: string;
+  addedLatency: string;
+  redisUrl?: string;
+  memcachedUrl?: string;
+  postgresUrl?: string;
+  mongoUrl?: string;
+}
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+
+/** Parses "10s", "1m", "500ms" or a plain number of seconds into seconds, within bounds. */
+export function parseDuration(flag: string, value: string, bounds: { min: number; max: number }): number {
+  const trimmed = value.trim();
+  const millis = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) * 1000 : (ms as (v: string) => number | undefined)(trimmed);
+  if (millis === undefined || !Number.isFinite(millis)) {
+    throw new UsageError(`${flag}: "${value}" is not a duration; use e.g. 10s, 500ms or 2m`);
+  }
+  const seconds = millis / 1000;
+  if (seconds < bounds.min || seconds > bounds.max) {
+    throw new UsageError(`${flag}: ${value} is out of range; use between ${bounds.min}s and ${bounds.max}s`);
+  }
+  return seconds;
+}
+
+/** Parses a whole number within bounds. */
+export function parseCount(flag: string, value: string, bounds: { min: number; max: number }): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < bounds.min || Number(value) > bounds.max) {
+    throw new UsageError(`${flag}: "${value}" must be a whole number from ${bounds.min} to ${bounds.max}`);
+  }
+  return Number(value);
+}
+
+/** Parses "1kb", "512b", "2mb" or a plain number of bytes. */
+export function parseSize(flag: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb)?$/i.exec(value.trim());
+  const bytes = match ? Math.round(Number(match[1]) * (SIZE_UNITS[(match[2] ?? 'b').toLowerCase()] ?? 1)) : NaN;
+  if (!Number.isFinite(bytes) || bytes < 0 || bytes > 8 * 1024 * 1024) {
+    throw new UsageError(`${flag}: "${value}" is not a size from 0 to 8mb; use e.g. 1kb, 512b or 100kb`);
+  }
+  return bytes;
+}
+
+function parseList<T extends string>(flag: string, value: string, valid: readonly string[], isValid: (v: string) => v is T): T[] {
+  const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+  if (items.length === 0) throw new UsageError(`${flag}: give at least one of ${valid.join(', ')}`);
+  const unknown = items.filter((item) => !isValid(item));
+  if (unknown.length > 0) {
+    throw new UsageError(`${flag}: unknown ${unknown.map((u) => `"${u}"`).join(', ')}; valid: ${valid.join(', ')}`);
+  }
+  return [...new Set(items)] as T[];
+}
+
+function parseStores(value: string): { stores: StoreId[]; named: boolean } {
+  if (value.trim() === 'all') return { stores: [...STORE_IDS], named: false };
+  return { stores: parseList('--store', value, [...STORE_IDS, 'all'], isStoreId), named: true };
+}
+
+function parseScenarios(value: string): Scenario[] {
+  const ids = Object.keys(SCENARIOS);
+  const isScenario = (v: string): v is string => v in SCENARIOS;
+  return parseList('--scenario', value, ids, isScenario).map((id) => SCENARIOS[id]!);
+}
+
+function parseUrl(flag: string, value: string | undefined, protocols: string[]): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`${flag}: "${value.replace(/\/\/[^@/]*@/, '//***@')}" is not a URL; use e.g. ${protocols[0]}//127.0.0.1:PORT`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new UsageError(`${flag}: the URL must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return value;
+}
+
+/** Checks every option and builds the plan; throws UsageError naming the first problem. */
+export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process.env): RunPlan {
+  const { stores, named } = parseStores(raw.store);
+  const serverUrls: RunPlan['serverUrls'] = {
+    redis: parseUrl('--redis-url', raw.redisUrl ?? env.REDIS_URL, ['redis:', 'rediss:']),
+    memcached: parseUrl('--memcached-url', raw.memcachedUrl ?? env.MEMCACHED_URL, ['memcached:']),
+    postgres: parseUrl('--postgres-url', raw.postgresUrl ?? env.POSTGRES_URL, ['postgres:', 'postgresql:']),
+    mongo: parseUrl('--mongo-url', raw.mongoUrl ?? env.MONGO_URL, ['mongodb:']),
+  };
+  for (const kind of Object.keys(serverUrls) as ServerKind[]) if (serverUrls[kind] === undefined) delete serverUrls[kind];
+  return {
+    stores,
+    storesNamed: named,
+    scenarios: parseScenarios(raw.scenario),
+    repeat: parseCount('--repeat', raw.repeat, { min: 1, max: 100 }),
+    warmupSeconds: parseDuration('--warmup', raw.warmup, { min: 0, max: 600 }),
+    durationSeconds: parseDuration('--duration', raw.duration, { min: 1, max: 3600 }),
+    connections: parseCount('--connections', raw.connections, { min: 1, max: 10_000 }),
+    payloadBytes: parseSize('--payload', raw.payload),
+    settings: {
+      secret: 'sessionbench-secret',
+      resave: raw.resave ?? false,
+      saveUninitialized: false,
+      rolling: raw.rolling ?? false,
+      maxAgeMs: parseDuration('--max-age', raw.maxAge, { min: 1, max: 365 * 24 * 3600 }) * 1000,
+    },
+    serverUrls,
+    outDir: raw.out,
+    addedLatencyMs: parseCount('--added-latency', raw.addedLatency, { min: 0, max: 10_000 }),
+  };
+}
+
+/** The server kinds the plan's stores need. */
+export function serverKindsOf(plan: RunPlan): ServerKind[] {
+  return [...new Set(plan.stores.map((id) => STORES[id].server).filter((kind): kind is ServerKind => kind !== undefined))];
+}

@@ -1,0 +1,169 @@
+import { startAppChild } from './app-child.ts';
+import type { AppChild } from './app-child.ts';
+import type { CookieJar } from './cookies.ts';
+import { describeEnvironment } from './env.ts';
+import { RunError } from './errors.ts';
+import { measureLoad } from './measure-load.ts';
+import { serverKindsOf } from './plan.ts';
+import type { RunPlan } from './plan.ts';
+import type { EntryBase, LoadModel, ResultEntry, RunResult } from './result.ts';
+import { SCHEMA_VERSION } from './result.ts';
+import { verifyStore } from './verify.ts';
+import type { Scenario } from '../scenarios/types.ts';
+import { STORES } from '../stores/index.ts';
+import { provisionServer } from '../stores/servers/provision.ts';
+import type { ProvisionedServer } from '../stores/servers/types.ts';
+import type { ServerKind, StoreId } from '../stores/types.ts';
+
+/** Where the runner reports what it is doing; the CLI decides how to show it. */
+export interface RunObserver {
+  log(line: string): void;
+  phase(step: { store: StoreId; scenario: string; repetition: number; phase: 'warm-up' | 'measured'; seconds: number }): void;
+}
+
+type ServerSlot = { server: ProvisionedServer } | { skipped: string };
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The plan as recorded in the result. */
+function planSummary(plan: RunPlan): RunResult['plan'] {
+  return {
+    stores: plan.stores,
+    scenarios: plan.scenarios.map((s) => s.id),
+    repeat: plan.repeat,
+    warmupSeconds: plan.warmupSeconds,
+    durationSeconds: plan.durationSeconds,
+    connections: plan.connections,
+    payloadBytes: plan.payloadBytes,
+    driver: 'autocannon',
+  };
+}
+
+async function provisionAll(plan: RunPlan, observer: RunObserver): Promise<Map<ServerKind, ServerSlot>> {
+  const kinds = serverKindsOf(plan);
+  const outcomes = await Promise.all(
+    kinds.map(async (kind) => {
+      try {
+        const outcome = await provisionServer({ kind, url: plan.serverUrls[kind], log: observer.log });
+        return [kind, outcome.status === 'ready' ? { server: outcome.server } : { skipped: outcome.reason }] as const;
+      } catch (error) {
+        return [kind, { skipped: message(error) }] as const;
+      }
+    }),
+  );
+  return new Map<ServerKind, ServerSlot>(outcomes);
+}
+
+/**
+ * Runs the plan: provisions servers, then for each store and scenario boots a
+ * fresh app child, verifies the store, and measures. Stops everything it
+ * started, also when `signal` aborts (the result is then marked partial).
+ */
+export async function runBench(plan: RunPlan, observer: RunObserver, signal: AbortSignal): Promise<RunResult> {
+  const startedAt = new Date().toISOString();
+  const entries: ResultEntry[] = [];
+  const packages: Record<string, string> = {};
+  const load: LoadModel = { driver: 'autocannon', model: 'closed', connections: plan.connections };
+  const servers = await provisionAll(plan, observer);
+  try {
+    for (const storeId of plan.stores) {
+      const kind = STORES[storeId].server;
+      const slot = kind ? servers.get(kind) : undefined;
+      if (plan.storesNamed && slot && 'skipped' in slot) {
+        throw new RunError(`${storeId}: no ${kind} server available (${slot.skipped}); pass --${kind}-url or install the server`);
+      }
+    }
+    for (const storeId of plan.stores) {
+      if (signal.aborted) break;
+      const kind = STORES[storeId].server;
+      const slot = kind ? servers.get(kind) : undefined;
+      if (slot && 'skipped' in slot) {
+        observer.log(`${storeId}: skipped — ${slot.skipped}`);
+        for (const scenario of plan.scenarios) entries.push({ ...base(storeId, STORES[storeId].label, scenario, 0, load), status: 'skipped', reason: slot.skipped });
+        continue;
+      }
+      const server = slot && 'server' in slot ? slot.server.handle : undefined;
+      for (const scenario of plan.scenarios) {
+        if (signal.aborted) break;
+        entries.push(...(await runStoreScenario(plan, storeId, scenario, server, load, packages, observer, signal)));
+      }
+    }
+  } finally {
+    await Promise.all([...servers.values()].map((slot) => ('server' in slot ? slot.server.stop() : undefined)));
+  }
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    partial: signal.aborted,
+    env: describeEnvironment(packages),
+    plan: planSummary(plan),
+    entries,
+  };
+}
+
+function base(store: StoreId, storeLabel: string, scenario: Scenario, repetition: number, load: LoadModel): EntryBase {
+  return { store, storeLabel, scenario: scenario.id, repetition, load };
+}
+
+async function runStoreScenario(
+  plan: RunPlan,
+  storeId: StoreId,
+  scenario: Scenario,
+  server: ProvisionedServer['handle'] | undefined,
+  load: LoadModel,
+  packages: Record<string, string>,
+  observer: RunObserver,
+  signal: AbortSignal,
+): Promise<ResultEntry[]> {
+  const label = STORES[storeId].label;
+  const context = { server: server?.info };
+  let app: AppChild | undefined;
+  try {
+    app = await startAppChild({
+      store: storeId,
+      settings: plan.settings,
+      server,
+      app: { payloadBytes: plan.payloadBytes, addedLatencyMs: plan.addedLatencyMs },
+    });
+    Object.assign(packages, app.packages);
+    await verifyStore(app, storeId);
+    observer.log(`${storeId}: verified on ${server?.info.label ?? 'the app process'}`);
+  } catch (error) {
+    await app?.stop();
+    observer.log(`${storeId}: failed — ${message(error)}`);
+    return [{ ...base(storeId, label, scenario, 0, load), ...context, status: 'failed', reason: message(error) }];
+  }
+  const entries: ResultEntry[] = [];
+  const jars: CookieJar[] = [];
+  try {
+    for (let repetition = 0; repetition < plan.repeat && !signal.aborted; repetition++) {
+      const entryBase = { ...base(storeId, app.label, scenario, repetition, load), ...context, capabilities: app.capabilities };
+      try {
+        if (scenario.kind !== 'load') throw new Error(`scenario kind "${scenario.kind}" is not supported yet`);
+        const measured = await measureLoad(app, {
+          scenario,
+          connections: plan.connections,
+          warmupSeconds: repetition === 0 ? plan.warmupSeconds : 0,
+          durationSeconds: plan.durationSeconds,
+          jars,
+          signal,
+          onPhase: (phase, seconds) => observer.phase({ store: storeId, scenario: scenario.id, repetition, phase, seconds }),
+        });
+        const crashed = app.crashed();
+        if (crashed) throw new Error(crashed);
+        entries.push({ ...entryBase, status: 'ok', ...measured });
+      } catch (error) {
+        const reason = app.crashed() ?? message(error);
+        observer.log(`${storeId}/${scenario.id}: failed — ${reason}`);
+        entries.push({ ...entryBase, status: 'failed', reason });
+        if (app.crashed()) break;
+      }
+    }
+  } finally {
+    await app.stop();
+  }
+  return entries;
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** The app routes a load scenario can send, as "METHOD /path". */
+export const LOAD_ROUTES = ['GET /session', 'POST /session', 'POST /counter', 'POST /items'] as const;
+export type LoadRoute = (typeof LOAD_ROUTES)[number];
+
+const mixEntry = z.object({
+  route: z.enum(LOAD_ROUTES),
+  weight: z.number().int().positive(),
+});
+
+const identity = {
+  id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
+  description: z.string().min(1),
+};
+
+/** A closed- or open-model load: each virtual user sends the mix on its own session. */
+export const loadScenarioSchema = z.object({
+  kind: z.literal('load'),
+  ...identity,
+  /** `per-connection`: each connection logs in once and keeps its cookie; `per-request`: every request creates a new session (churn). */
+  sessions: z.enum(['per-connection', 'per-request']),
+  mix: z.array(mixEntry).min(1, 'at least one route'),
+});
+
+/** Parallel requests on one cookie, the way a browser fires parallel XHRs; checked by oracles. */
+export const raceScenarioSchema = z.object({
+  kind: z.literal('race'),
+  ...identity,
+  /** Sessions raced at once. */
+  sessions: z.number().int().min(1).max(1000),
+  /** Parallel requests per session in one burst. */
+  fanout: z.number().int().min(1).max(256),
+  /** Bursts per session. */
+  rounds: z.number().int().min(1).max(1000),
+});
+
+export const scenarioSchema = z.discriminatedUnion('kind', [loadScenarioSchema, raceScenarioSchema]);
+
+/** A workload as plain, validated data: it knows no store. */
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type LoadScenario = z.infer<typeof loadScenarioSchema>;
+export type RaceScenario = z.infer<typeof raceScenarioSchema>;
+
+/** Thrown when scenario data is invalid; `problems` lists every problem at once. */
+export class ScenarioError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid scenario: ${problems.join('; ')}`);
+  }
+}
+
+/** Validates scenario data, reporting every problem at once. */
+export function defineScenario(data: unknown): Scenario {
+  const parsed = scenarioSchema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  throw new ScenarioError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+}
