@@ -65,6 +65,8 @@ export interface EntryBase {
   store: StoreId;
   storeLabel: string;
   scenario: string;
+  /** Settings variant within a scenario, e.g. "resave=true rolling=false"; absent when there is one. */
+  variant?: string;
   repetition: number;
   /** The server that really answered, labelled honestly (e.g. FerretDB is not MongoDB). */
   server?: ServerInfo;

@@ -1,14 +1,14 @@
 import { startAppChild } from './app-child.ts';
 import type { AppChild } from './app-child.ts';
-import type { CookieJar } from './cookies.ts';
 import { describeEnvironment } from './env.ts';
 import { RunError } from './errors.ts';
-import { measureLoad } from './measure-load.ts';
 import { serverKindsOf } from './plan.ts';
 import type { RunPlan } from './plan.ts';
 import type { EntryBase, LoadModel, ResultEntry, RunResult } from './result.ts';
 import { SCHEMA_VERSION } from './result.ts';
 import { verifyStore } from './verify.ts';
+import { runLoadScenario } from './scenario-load.ts';
+import type { ScenarioContext, ScenarioRunner } from './scenario-context.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import { STORES } from '../stores/index.ts';
 import { provisionServer } from '../stores/servers/provision.ts';
@@ -108,6 +108,13 @@ function base(store: StoreId, storeLabel: string, scenario: Scenario, repetition
   return { store, storeLabel, scenario: scenario.id, repetition, load };
 }
 
+const RUNNERS: { [K in Scenario['kind']]: ScenarioRunner<Extract<Scenario, { kind: K }>> } = {
+  load: runLoadScenario,
+  race: async () => {
+    throw new Error('the race scenario is not supported yet');
+  },
+};
+
 async function runStoreScenario(
   plan: RunPlan,
   storeId: StoreId,
@@ -118,52 +125,42 @@ async function runStoreScenario(
   observer: RunObserver,
   signal: AbortSignal,
 ): Promise<ResultEntry[]> {
-  const label = STORES[storeId].label;
-  const context = { server: server?.info };
-  let app: AppChild | undefined;
+  const apps: AppChild[] = [];
+  const context: ScenarioContext = {
+    plan,
+    store: storeId,
+    scenario,
+    server,
+    load,
+    observer,
+    signal,
+    async startApp(settings) {
+      const app = await startAppChild({
+        store: storeId,
+        settings: { ...plan.settings, ...settings },
+        server,
+        app: { payloadBytes: plan.payloadBytes, addedLatencyMs: plan.addedLatencyMs },
+      });
+      apps.push(app);
+      Object.assign(packages, app.packages);
+      await verifyStore(app, storeId);
+      return app;
+    },
+    entryBase: (app, repetition, variant) => ({
+      ...base(storeId, app.label, scenario, repetition, load),
+      ...(variant ? { variant } : {}),
+      server: server?.info,
+      capabilities: app.capabilities,
+    }),
+  };
   try {
-    app = await startAppChild({
-      store: storeId,
-      settings: plan.settings,
-      server,
-      app: { payloadBytes: plan.payloadBytes, addedLatencyMs: plan.addedLatencyMs },
-    });
-    Object.assign(packages, app.packages);
-    await verifyStore(app, storeId);
-    observer.log(`${storeId}: verified on ${server?.info.label ?? 'the app process'}`);
+    const runner = RUNNERS[scenario.kind] as ScenarioRunner;
+    return await runner(context);
   } catch (error) {
-    await app?.stop();
-    observer.log(`${storeId}: failed — ${message(error)}`);
-    return [{ ...base(storeId, label, scenario, 0, load), ...context, status: 'failed', reason: message(error) }];
-  }
-  const entries: ResultEntry[] = [];
-  const jars: CookieJar[] = [];
-  try {
-    for (let repetition = 0; repetition < plan.repeat && !signal.aborted; repetition++) {
-      const entryBase = { ...base(storeId, app.label, scenario, repetition, load), ...context, capabilities: app.capabilities };
-      try {
-        if (scenario.kind !== 'load') throw new Error(`scenario kind "${scenario.kind}" is not supported yet`);
-        const measured = await measureLoad(app, {
-          scenario,
-          connections: plan.connections,
-          warmupSeconds: repetition === 0 ? plan.warmupSeconds : 0,
-          durationSeconds: plan.durationSeconds,
-          jars,
-          signal,
-          onPhase: (phase, seconds) => observer.phase({ store: storeId, scenario: scenario.id, repetition, phase, seconds }),
-        });
-        const crashed = app.crashed();
-        if (crashed) throw new Error(crashed);
-        entries.push({ ...entryBase, status: 'ok', ...measured });
-      } catch (error) {
-        const reason = app.crashed() ?? message(error);
-        observer.log(`${storeId}/${scenario.id}: failed — ${reason}`);
-        entries.push({ ...entryBase, status: 'failed', reason });
-        if (app.crashed()) break;
-      }
-    }
+    const reason = apps.map((app) => app.crashed()).find(Boolean) ?? message(error);
+    observer.log(`${storeId}/${scenario.id}: failed — ${reason}`);
+    return [{ ...base(storeId, STORES[storeId].label, scenario, 0, load), server: server?.info, status: 'failed', reason }];
   } finally {
-    await app.stop();
+    await Promise.all(apps.map((app) => app.stop()));
   }
-  return entries;
 }

@@ -1,0 +1,27 @@
+import type { AppChild } from './app-child.ts';
+import type { RunPlan } from './plan.ts';
+import type { EntryBase, LoadModel, ResultEntry } from './result.ts';
+import type { RunObserver } from './runner.ts';
+import type { Scenario } from '../scenarios/types.ts';
+import type { ServerHandle, SessionSettings, StoreId } from '../stores/types.ts';
+
+/** Everything a scenario runner needs for one store; apps it starts are verified and stopped for it. */
+export interface ScenarioContext<S extends Scenario = Scenario> {
+  plan: RunPlan;
+  store: StoreId;
+  scenario: S;
+  server?: ServerHandle;
+  load: LoadModel;
+  observer: RunObserver;
+  signal: AbortSignal;
+  /**
+   * Boots and verifies a fresh app for this store, with the plan's settings
+   * overridden by `settings`; the runner stops it when the scenario ends.
+   */
+  startApp(settings?: Partial<SessionSettings>): Promise<AppChild>;
+  /** The fields every entry of this store × scenario shares. */
+  entryBase(app: AppChild, repetition: number, variant?: string): EntryBase;
+}
+
+/** Runs one scenario on one store and returns its entries (ok or failed, one per repetition/variant). */
+export type ScenarioRunner<S extends Scenario = Scenario> = (context: ScenarioContext<S>) => Promise<ResultEntry[]>;
