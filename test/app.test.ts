@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, test } from 'node:test';
+import { createApp } from '../harness/app.ts';
+import { SessionClient } from '../harness/http-client.ts';
+import { STORES } from '../stores/index.ts';
+import type { StoreId } from '../stores/types.ts';
+
+const settings = { secret: 'test', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
+
+async function listen(store: StoreId): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
+  const adapter = await (await STORES[store].load())({ settings });
+  const app = createApp(adapter, { payloadBytes: 512 });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await adapter.close();
+    },
+  };
+}
+
+for (const store of ['memory', 'cookie'] as const) {
+  describe(`app routes on ${store}`, () => {
+    const ready = listen(store);
+    after(async () => (await ready).close());
+
+    test('a session needs a login, keeps writes, and ends at logout', async () => {
+      const client = new SessionClient((await ready).url);
+      assert.equal((await client.send('GET', '/session')).status, 401);
+      assert.equal((await client.send('POST', '/login')).status, 200);
+      assert.deepEqual((await client.send('POST', '/counter')).body, { counter: 1 });
+      assert.deepEqual((await client.send('POST', '/items?id=a')).body, { items: 1 });
+      assert.deepEqual((await client.send('POST', '/session')).body, { views: 1 });
+      const read = (await client.send('GET', '/session')).body as Record<string, unknown>;
+      assert.equal(read.counter, 1);
+      assert.equal(read.items, 1);
+      assert.equal((await client.send('POST', '/logout')).status, 200);
+      assert.equal((await client.send('GET', '/session')).status, 401);
+    });
+
+    test('POST /items without an id is rejected', async () => {
+      const client = new SessionClient((await ready).url);
+      await client.send('POST', '/login');
+      assert.equal((await client.send('POST', '/items')).status, 400);
+    });
+
+    test('responses carry no etag and no x-powered-by', async () => {
+      const response = await fetch(`${(await ready).url}/health`);
+      assert.equal(response.headers.get('etag'), null);
+      assert.equal(response.headers.get('x-powered-by'), null);
+    });
+  });
+}
+
+describe('app routes without sessions (baseline)', () => {
+  const ready = listen('none');
+  after(async () => (await ready).close());
+  test('every route answers 200 and sets no cookie', async () => {
+    const client = new SessionClient((await ready).url);
+    for (const [method, path] of [['POST', '/login'], ['GET', '/session'], ['POST', '/session'], ['POST', '/counter'], ['POST', '/logout']] as const) {
+      const response = await client.send(method, path);
+      assert.equal(response.status, 200, `${method} ${path}`);
+      assert.deepEqual(response.setCookie, []);
+    }
+  });
+});

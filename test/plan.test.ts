@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { UsageError } from '../harness/errors.ts';
+import { buildPlan, parseDuration, parseSize } from '../harness/plan.ts';
+import type { RawBenchOptions } from '../harness/plan.ts';
+
+const defaults: RawBenchOptions = {
+  store: 'all', scenario: 'read-heavy', duration: '5s', warmup: '1s', connections: '10', repeat: '1',
+  payload: '1kb', maxAge: '1h', out: 'results', addedLatency: '0',
+};
+
+test('durations accept units and plain seconds', () => {
+  assert.equal(parseDuration('--duration', '10s', { min: 1, max: 60 }), 10);
+  assert.equal(parseDuration('--duration', '2m', { min: 1, max: 600 }), 120);
+  assert.equal(parseDuration('--duration', '1500ms', { min: 1, max: 60 }), 1.5);
+  assert.equal(parseDuration('--duration', '3', { min: 1, max: 60 }), 3);
+});
+
+test('sizes accept b, kb and mb', () => {
+  assert.equal(parseSize('--payload', '1kb'), 1024);
+  assert.equal(parseSize('--payload', '100KB'), 102_400);
+  assert.equal(parseSize('--payload', '512'), 512);
+  assert.throws(() => parseSize('--payload', 'huge'), UsageError);
+});
+
+test('the default plan runs every store on the read-heavy scenario', () => {
+  const plan = buildPlan(defaults, {});
+  assert.deepEqual(plan.stores, ['none', 'memory', 'cookie', 'redis', 'memcached', 'postgres', 'mongo']);
+  assert.equal(plan.storesNamed, false);
+  assert.deepEqual(plan.scenarios.map((s) => s.id), ['read-heavy']);
+  assert.deepEqual(plan.serverUrls, {});
+});
+
+test('server URLs come from flags first, then the environment', () => {
+  const plan = buildPlan({ ...defaults, redisUrl: 'redis://127.0.0.1:1' }, { REDIS_URL: 'redis://127.0.0.1:2', POSTGRES_URL: 'postgres://u:p@127.0.0.1:3/db' });
+  assert.equal(plan.serverUrls.redis, 'redis://127.0.0.1:1');
+  assert.equal(plan.serverUrls.postgres, 'postgres://u:p@127.0.0.1:3/db');
+});
+
+test('each bad value names its flag and the fix', () => {
+  const cases: Array<[Partial<RawBenchOptions>, RegExp]> = [
+    [{ store: 'nope' }, /--store: unknown "nope"; valid: none, memory/],
+    [{ store: 'redis,nope,bad' }, /unknown "nope", "bad"/],
+    [{ scenario: 'fast' }, /--scenario: unknown "fast"; valid: read-heavy/],
+    [{ duration: 'abc' }, /--duration: "abc" is not a duration/],
+    [{ duration: '0s' }, /--duration: 0s is out of range/],
+    [{ duration: '-5s' }, /--duration/],
+    [{ duration: '10y' }, /--duration: 10y is out of range/],
+    [{ connections: '0' }, /--connections: "0" must be a whole number from 1/],
+    [{ connections: '2.5' }, /--connections/],
+    [{ connections: '1000000' }, /--connections/],
+    [{ repeat: 'x' }, /--repeat/],
+    [{ redisUrl: 'not a url' }, /--redis-url: "not a url" is not a URL/],
+    [{ mongoUrl: 'http://127.0.0.1:1' }, /--mongo-url: the URL must start with mongodb:\/\//],
+  ];
+  for (const [override, expected] of cases) {
+    assert.throws(() => buildPlan({ ...defaults, ...override }, {}), (error: unknown) => {
+      assert.ok(error instanceof UsageError, `${JSON.stringify(override)} → ${String(error)}`);
+      assert.match(error.message, expected);
+      assert.ok(!error.message.includes('\n'), 'one line');
+      return true;
+    });
+  }
+});
+
+test('a password in a malformed URL is not echoed', () => {
+  assert.throws(() => buildPlan({ ...defaults, redisUrl: 'redis://user:hunter2@[bad' }, {}), (error: Error) => !error.message.includes('hunter2'));
+});
