@@ -1,5 +1,6 @@
 import type { AppChild } from './app-child.ts';
 import type { CookieJar } from './cookies.ts';
+import { cpuStopwatch } from './cpu.ts';
 import { runClosedPhase } from './drivers/autocannon.ts';
 import type { MemoryMetrics, OkEntry, PhaseMetrics } from './result.ts';
 import type { LoadScenario } from '../scenarios/types.ts';
@@ -13,11 +14,15 @@ export interface LoadMeasurement {
   /** Cookie jars per connection, shared by warm-up and every repetition of one app. */
   jars: CookieJar[];
   signal: AbortSignal;
+  /** Process id of a local store server, to measure its CPU. */
+  serverPid?: number;
   /** Called when a phase starts, for progress display. */
   onPhase?: (phase: 'warm-up' | 'measured', seconds: number) => void;
 }
 
 const SAMPLE_INTERVAL_MS = 250;
+/** A single-threaded generator above this share of one core is the bottleneck, not the app. */
+const SATURATED_PERCENT = 90;
 
 function memoryMetrics(
   samples: MemoryMetrics['app']['samples'],
@@ -42,7 +47,7 @@ function memoryMetrics(
 export async function measureLoad(
   app: AppChild,
   m: LoadMeasurement,
-): Promise<Pick<OkEntry, 'warmup' | 'measured' | 'storeOps' | 'memory' | 'sessionsStored' | 'observations'>> {
+): Promise<Pick<OkEntry, 'warmup' | 'measured' | 'storeOps' | 'memory' | 'cpu' | 'sessionsStored' | 'observations'>> {
   const counters = { logins: 0 };
   const phase = (durationSeconds: number) =>
     runClosedPhase({ url: app.url, scenario: m.scenario, connections: m.connections, durationSeconds, jars: m.jars, signal: m.signal, counters });
@@ -56,7 +61,11 @@ export async function measureLoad(
   const sessionsBefore = (await app.ask('count')) ?? undefined;
   await app.ask('startSampling', { intervalMs: SAMPLE_INTERVAL_MS });
   m.onPhase?.('measured', m.durationSeconds);
+  const harnessBefore = process.memoryUsage.rss();
+  const cpuWatch = cpuStopwatch({ app: app.pid, generator: process.pid, server: m.serverPid });
   const measured = await phase(m.durationSeconds);
+  const cpu = cpuWatch.stop();
+  const harnessRss = { before: harnessBefore, after: process.memoryUsage.rss() };
   const samples = await app.ask('stopSampling');
   const storeOps = await app.ask('storeOps', { reset: true });
   const serverAfter = await app.ask('serverStats');
@@ -66,7 +75,8 @@ export async function measureLoad(
     warmup,
     measured,
     storeOps: Object.keys(storeOps).length > 0 ? storeOps : undefined,
-    memory: memoryMetrics(samples, server, sessionsBefore, sessionsAfter),
+    memory: { ...memoryMetrics(samples, server, sessionsBefore, sessionsAfter), harnessRss },
+    cpu: { ...cpu, generatorSaturated: (cpu.generator ?? 0) >= SATURATED_PERCENT },
     sessionsStored: sessionsAfter,
     observations: {
       logins: counters.logins,

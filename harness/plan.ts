@@ -16,7 +16,8 @@ export interface RunPlan {
   warmupSeconds: number;
   durationSeconds: number;
   connections: number;
-  payloadBytes: number;
+  /** Session payload sizes to sweep, in bytes (one entry per size). */
+  payloads: number[];
   settings: SessionSettings;
   /** Explicit server URLs by kind (flags or environment). */
   serverUrls: Partial<Record<ServerKind, string>>;
@@ -131,7 +132,7 @@ export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process
     warmupSeconds: parseDuration('--warmup', raw.warmup, { min: 0, max: 600 }),
     durationSeconds: parseDuration('--duration', raw.duration, { min: 1, max: 3600 }),
     connections: parseCount('--connections', raw.connections, { min: 1, max: 10_000 }),
-    payloadBytes: parseSize('--payload', raw.payload),
+    payloads: [...new Set(raw.payload.split(',').map((size) => parseSize('--payload', size)))],
     settings: {
       secret: 'sessionbench-secret',
       resave: raw.resave ?? false,

@@ -54,10 +54,22 @@ export interface MemorySample {
 export interface MemoryMetrics {
   app: { before: MemorySample; after: MemorySample; samples: MemorySample[] };
   server?: { before: number; after: number; source: string };
+  /** RSS of the harness (the load generator's process): it must not grow with run length. */
+  harnessRss?: { before: number; after: number };
   sessionsBefore?: number;
   sessionsAfter?: number;
   /** (growth of the relevant memory) / (sessions added), when sessions were added. */
   bytesPerSession?: number;
+}
+
+/** CPU use of each process during the measured phase, in % of one core. */
+export interface CpuMetrics {
+  app?: number;
+  /** The harness process, where autocannon generates load (single-threaded). */
+  generator?: number;
+  server?: number;
+  /** The load generator, not the app, limited throughput: its core was (nearly) full. */
+  generatorSaturated: boolean;
 }
 
 /** Fields every entry has, whatever its status. */
@@ -65,6 +77,8 @@ export interface EntryBase {
   store: StoreId;
   storeLabel: string;
   scenario: string;
+  /** Session payload stored at login, in bytes (JSON). */
+  payloadBytes?: number;
   /** Settings variant within a scenario, e.g. "resave=true rolling=false"; absent when there is one. */
   variant?: string;
   repetition: number;
@@ -82,6 +96,8 @@ export interface OkEntry extends EntryBase {
   measured: PhaseMetrics;
   storeOps?: StoreOpLatency;
   memory?: MemoryMetrics;
+  /** CPU during the measured phase, in % of one core. */
+  cpu?: CpuMetrics;
   /** Sessions the store holds after the run, read through the adapter's inspection. */
   sessionsStored?: number;
   /** Scenario-specific observations (oracles, probes), numbers only. */
@@ -124,7 +140,8 @@ export interface PlanSummary {
   warmupSeconds: number;
   durationSeconds: number;
   connections: number;
-  payloadBytes: number;
+  /** Payload sizes swept, in bytes. */
+  payloadBytes: number[];
   driver: 'autocannon' | 'k6';
   ratePerSecond?: number;
 }

@@ -36,7 +36,7 @@ function planSummary(plan: RunPlan): RunResult['plan'] {
     warmupSeconds: plan.warmupSeconds,
     durationSeconds: plan.durationSeconds,
     connections: plan.connections,
-    payloadBytes: plan.payloadBytes,
+    payloadBytes: plan.payloads,
     driver: 'autocannon',
   };
 }
@@ -81,13 +81,19 @@ export async function runBench(plan: RunPlan, observer: RunObserver, signal: Abo
       const slot = kind ? servers.get(kind) : undefined;
       if (slot && 'skipped' in slot) {
         observer.log(`${storeId}: skipped — ${slot.skipped}`);
-        for (const scenario of plan.scenarios) entries.push({ ...base(storeId, STORES[storeId].label, scenario, 0, load), status: 'skipped', reason: slot.skipped });
+        for (const scenario of plan.scenarios) {
+          for (const payloadBytes of plan.payloads) {
+            entries.push({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, 0, load), status: 'skipped', reason: slot.skipped });
+          }
+        }
         continue;
       }
-      const server = slot && 'server' in slot ? slot.server.handle : undefined;
+      const server = slot && 'server' in slot ? slot.server : undefined;
       for (const scenario of plan.scenarios) {
-        if (signal.aborted) break;
-        entries.push(...(await runStoreScenario(plan, storeId, scenario, server, load, packages, observer, signal)));
+        for (const payloadBytes of plan.payloads) {
+          if (signal.aborted) break;
+          entries.push(...(await runStoreScenario({ plan, storeId, server, load, packages, observer, signal }, scenario, payloadBytes)));
+        }
       }
     }
   } finally {
@@ -104,8 +110,19 @@ export async function runBench(plan: RunPlan, observer: RunObserver, signal: Abo
   };
 }
 
-function base(store: StoreId, storeLabel: string, scenario: Scenario, repetition: number, load: LoadModel): EntryBase {
-  return { store, storeLabel, scenario: scenario.id, repetition, load };
+function base(store: StoreId, storeLabel: string, scenario: Scenario, payloadBytes: number, repetition: number, load: LoadModel): EntryBase {
+  return { store, storeLabel, scenario: scenario.id, payloadBytes, repetition, load };
+}
+
+/** One store's share of a run: what every scenario on it needs. */
+interface StoreRun {
+  plan: RunPlan;
+  storeId: StoreId;
+  server: ProvisionedServer | undefined;
+  load: LoadModel;
+  packages: Record<string, string>;
+  observer: RunObserver;
+  signal: AbortSignal;
 }
 
 const RUNNERS: { [K in Scenario['kind']]: ScenarioRunner<Extract<Scenario, { kind: K }>> } = {
@@ -115,22 +132,17 @@ const RUNNERS: { [K in Scenario['kind']]: ScenarioRunner<Extract<Scenario, { kin
   },
 };
 
-async function runStoreScenario(
-  plan: RunPlan,
-  storeId: StoreId,
-  scenario: Scenario,
-  server: ProvisionedServer['handle'] | undefined,
-  load: LoadModel,
-  packages: Record<string, string>,
-  observer: RunObserver,
-  signal: AbortSignal,
-): Promise<ResultEntry[]> {
+async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes: number): Promise<ResultEntry[]> {
+  const { plan, storeId, load, packages, observer, signal } = run;
+  const server = run.server?.handle;
   const apps: AppChild[] = [];
   const context: ScenarioContext = {
     plan,
     store: storeId,
     scenario,
     server,
+    serverPid: run.server?.pid,
+    payloadBytes,
     load,
     observer,
     signal,
@@ -139,7 +151,7 @@ async function runStoreScenario(
         store: storeId,
         settings: { ...plan.settings, ...settings },
         server,
-        app: { payloadBytes: plan.payloadBytes, addedLatencyMs: plan.addedLatencyMs },
+        app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs },
       });
       apps.push(app);
       Object.assign(packages, app.packages);
@@ -147,7 +159,7 @@ async function runStoreScenario(
       return app;
     },
     entryBase: (app, repetition, variant) => ({
-      ...base(storeId, app.label, scenario, repetition, load),
+      ...base(storeId, app.label, scenario, payloadBytes, repetition, load),
       ...(variant ? { variant } : {}),
       server: server?.info,
       capabilities: app.capabilities,
@@ -159,7 +171,7 @@ async function runStoreScenario(
   } catch (error) {
     const reason = apps.map((app) => app.crashed()).find(Boolean) ?? message(error);
     observer.log(`${storeId}/${scenario.id}: failed — ${reason}`);
-    return [{ ...base(storeId, STORES[storeId].label, scenario, 0, load), server: server?.info, status: 'failed', reason }];
+    return [{ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, 0, load), server: server?.info, status: 'failed', reason }];
   } finally {
     await Promise.all(apps.map((app) => app.stop()));
   }

@@ -11,6 +11,10 @@ export interface ScenarioContext<S extends Scenario = Scenario> {
   store: StoreId;
   scenario: S;
   server?: ServerHandle;
+  /** Process id of a local store server (for CPU), when sessionbench started it. */
+  serverPid?: number;
+  /** Session payload size of this run, in bytes. */
+  payloadBytes: number;
   load: LoadModel;
   observer: RunObserver;
   signal: AbortSignal;

@@ -18,6 +18,7 @@ export const runLoadScenario: ScenarioRunner<LoadScenario> = async (context) => 
       durationSeconds: plan.durationSeconds,
       jars,
       signal,
+      serverPid: context.serverPid,
       onPhase: (phase, seconds) => context.observer.phase({ store: context.store, scenario: scenario.id, repetition, phase, seconds }),
     });
     const crashed = app.crashed();
