@@ -1,7 +1,7 @@
 import type { AppChild } from './app-child.ts';
-import type { CookieJar } from './cookies.ts';
 import { cpuStopwatch } from './cpu.ts';
 import { runClosedPhase } from './drivers/autocannon.ts';
+import type { VirtualUser } from './drivers/autocannon.ts';
 import type { MemoryMetrics, OkEntry, PhaseMetrics } from './result.ts';
 import type { LoadScenario } from '../scenarios/types.ts';
 
@@ -11,8 +11,8 @@ export interface LoadMeasurement {
   connections: number;
   warmupSeconds: number;
   durationSeconds: number;
-  /** Cookie jars per connection, shared by warm-up and every repetition of one app. */
-  jars: CookieJar[];
+  /** One user per connection, shared by warm-up and every repetition of one app. */
+  users: VirtualUser[];
   signal: AbortSignal;
   /** Process id of a local store server, to measure its CPU. */
   serverPid?: number;
@@ -50,7 +50,7 @@ export async function measureLoad(
 ): Promise<Pick<OkEntry, 'warmup' | 'measured' | 'storeOps' | 'memory' | 'cpu' | 'sessionsStored' | 'observations'>> {
   const counters = { logins: 0 };
   const phase = (durationSeconds: number) =>
-    runClosedPhase({ url: app.url, scenario: m.scenario, connections: m.connections, durationSeconds, jars: m.jars, signal: m.signal, counters });
+    runClosedPhase({ url: app.url, scenario: m.scenario, connections: m.connections, durationSeconds, users: m.users, signal: m.signal, counters });
   let warmup: PhaseMetrics | undefined;
   if (m.warmupSeconds > 0) {
     m.onPhase?.('warm-up', m.warmupSeconds);
@@ -80,8 +80,8 @@ export async function measureLoad(
     sessionsStored: sessionsAfter,
     observations: {
       logins: counters.logins,
-      clientsWithCookie: m.jars.filter((jar) => jar.size > 0).length,
-      distinctClientCookies: new Set(m.jars.map((jar) => [...jar.values()].join(';')).filter(Boolean)).size,
+      clientsWithCookie: m.users.filter((user) => user.jar.size > 0).length,
+      distinctClientCookies: new Set(m.users.map((user) => [...user.jar.values()].join(';')).filter(Boolean)).size,
     },
   };
 }

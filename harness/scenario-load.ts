@@ -1,4 +1,4 @@
-import type { CookieJar } from './cookies.ts';
+import type { VirtualUser } from './drivers/autocannon.ts';
 import { measureLoad } from './measure-load.ts';
 import type { ResultEntry } from './result.ts';
 import type { ScenarioRunner } from './scenario-context.ts';
@@ -8,7 +8,7 @@ import type { LoadScenario } from '../scenarios/types.ts';
 export const runLoadScenario: ScenarioRunner<LoadScenario> = async (context) => {
   const { plan, scenario, signal } = context;
   const app = await context.startApp();
-  const jars: CookieJar[] = [];
+  const users: VirtualUser[] = [];
   const entries: ResultEntry[] = [];
   for (let repetition = 0; repetition < plan.repeat && !signal.aborted; repetition++) {
     const measured = await measureLoad(app, {
@@ -16,7 +16,7 @@ export const runLoadScenario: ScenarioRunner<LoadScenario> = async (context) => 
       connections: plan.connections,
       warmupSeconds: repetition === 0 ? plan.warmupSeconds : 0,
       durationSeconds: plan.durationSeconds,
-      jars,
+      users,
       signal,
       serverPid: context.serverPid,
       onPhase: (phase, seconds) => context.observer.phase({ store: context.store, scenario: scenario.id, repetition, phase, seconds }),

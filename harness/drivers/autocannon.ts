@@ -6,6 +6,12 @@ import type { PhaseMetrics } from '../result.ts';
 import type { LoadScenario } from '../../scenarios/types.ts';
 import { expandMix } from './mix.ts';
 
+/** One simulated user: its cookies, and whether it has logged in (a lost cookie then shows as 401s, not a silent re-login). */
+export interface VirtualUser {
+  jar: CookieJar;
+  loggedIn: boolean;
+}
+
 /** One load phase of the closed model: `connections` users, each on its own session, for a fixed time. */
 export interface ClosedPhase {
   url: string;
@@ -13,11 +19,11 @@ export interface ClosedPhase {
   connections: number;
   durationSeconds: number;
   /**
-   * One cookie jar per connection, kept across phases so the measured phase reuses
+   * One user per connection, kept across phases so the measured phase reuses
    * the warm-up's sessions. autocannon resets its per-connection context whenever
    * the request list loops, so the cookie lives in this closure instead.
    */
-  jars: CookieJar[];
+  users: VirtualUser[];
   /** Per-request timeout in seconds. */
   timeoutSeconds?: number;
   /** Counts login requests sent (a client without a cookie logs in first). */
@@ -38,9 +44,9 @@ interface AutocannonClient {
   on(event: 'response', listener: (status: number, bytes: number, durationMs: number) => void): void;
 }
 
-function requestsFor(scenario: LoadScenario, jar: CookieJar, connection: number, counters: { logins: number }): AutocannonRequest[] {
+function requestsFor(scenario: LoadScenario, user: VirtualUser, connection: number, counters: { logins: number }): AutocannonRequest[] {
   const remember = (_s: number, _b: string, _c: unknown, headers: Record<string, string | string[]>) =>
-    applySetCookie(jar, headers['set-cookie'] ?? headers['Set-Cookie']);
+    applySetCookie(user.jar, headers['set-cookie'] ?? headers['Set-Cookie']);
   if (scenario.sessions === 'per-request') {
     return [{ method: 'POST', path: '/login', setupRequest: (request) => (counters.logins++, request) }];
   }
@@ -52,13 +58,14 @@ function requestsFor(scenario: LoadScenario, jar: CookieJar, connection: number,
       path,
       onResponse: remember,
       setupRequest: (request): AutocannonRequest => {
-        const cookie = cookieHeader(jar);
-        if (!cookie) {
+        if (!user.loggedIn) {
+          user.loggedIn = true;
           counters.logins++;
           return { ...request, method: 'POST', path: '/login', headers: {} };
         }
+        const cookie = cookieHeader(user.jar);
         const target = path === '/items' ? `${path}?id=c${connection}-${itemSequence++}` : path;
-        return { ...request, method, path: target, headers: { cookie } };
+        return { ...request, method, path: target, headers: cookie ? { cookie } : {} };
       },
     };
   });
@@ -76,9 +83,9 @@ export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> 
     skipAggregateResult: false,
     setupClient: (client: AutocannonClient) => {
       const connection = nextConnection++ % phase.connections;
-      const jar = phase.jars[connection] ?? new Map();
-      phase.jars[connection] = jar;
-      client.setRequests(requestsFor(phase.scenario, jar, connection, phase.counters ?? { logins: 0 }));
+      const user = phase.users[connection] ?? { jar: new Map(), loggedIn: false };
+      phase.users[connection] = user;
+      client.setRequests(requestsFor(phase.scenario, user, connection, phase.counters ?? { logins: 0 }));
       client.on('response', (_status, _bytes, durationMs) => recordMs(histogram, durationMs));
     },
   } as unknown as autocannon.Options) as unknown as PromiseLike<unknown> & { stop(): void };
