@@ -1,0 +1,225 @@
+import type { OkEntry, RunResult, StoreOperation } from '../harness/result.ts';
+import type { StoreId } from '../stores/types.ts';
+import type { EntryGroup } from './aggregate.ts';
+import { groupEntries, groupSpread, observationTotal, spreadOf } from './aggregate.ts';
+import { CURVE_POINTS, latencyCurve } from './histogram.ts';
+import { CORRECTNESS_OBSERVATIONS } from './metrics.ts';
+
+/** A run with the label that tells it apart from other runs in one report. */
+export interface LabelledRun {
+  label: string;
+  result: RunResult;
+}
+
+/** One chart.js chart described as data; the page script turns it into a chart.js config. */
+export interface ChartSpec {
+  id: string;
+  title: string;
+  caption: string;
+  type: 'bar' | 'line';
+  /** Spans the full width of the report. */
+  wide?: boolean;
+  x: { title: string; labels?: string[]; linear?: boolean };
+  y: { title: string; unit: 'us' | 'rps' | 'bytes' | 'count'; logarithmic?: boolean };
+  datasets: { label: string; color: string; data: (number | null)[] | { x: number; y: number }[] }[];
+}
+
+/** A titled group of charts, e.g. everything measured under the closed load model. */
+export interface ChartSection {
+  id: string;
+  title: string;
+  intro: string;
+  charts: ChartSpec[];
+}
+
+const STORE_HUES: Record<StoreId, number> = { none: 0, memory: 32, cookie: 280, redis: 355, memcached: 190, postgres: 215, mongo: 140 };
+
+function colorFor(store: StoreId, runIndex: number): string {
+  return store === 'none' ? `hsl(0, 0%, ${45 + runIndex * 15}%)` : `hsl(${STORE_HUES[store]}, 65%, ${42 + runIndex * 14}%)`;
+}
+
+interface Series {
+  label: string;
+  color: string;
+  store: StoreId;
+  groups: EntryGroup[];
+}
+
+/** One series per run × store, over the groups that pass the filter and have ok entries. */
+function seriesOf(runs: readonly LabelledRun[], filter: (group: EntryGroup) => boolean): Series[] {
+  return runs.flatMap((run, runIndex) => {
+    const byStore = new Map<StoreId, EntryGroup[]>();
+    for (const group of groupEntries(run.result.entries)) {
+      if (group.ok.length > 0 && filter(group)) byStore.set(group.store, [...(byStore.get(group.store) ?? []), group]);
+    }
+    return [...byStore.entries()].map(([store, groups]) => ({
+      store,
+      groups,
+      label: runs.length > 1 ? `${groups[0]!.storeLabel} · ${run.label}` : groups[0]!.storeLabel,
+      color: colorFor(store, runIndex),
+    }));
+  });
+}
+
+function scenariosOf(series: readonly Series[]): string[] {
+  return [...new Set(series.flatMap((one) => one.groups.map((group) => group.scenario)))];
+}
+
+function medianOf(entries: readonly OkEntry[], pick: (entry: OkEntry) => number | undefined): number | null {
+  return spreadOf(entries.map(pick).filter((value): value is number => value !== undefined))?.median ?? null;
+}
+
+function byScenarioChart(id: string, title: string, caption: string, series: readonly Series[], unit: ChartSpec['y']['unit'], yTitle: string, pick: (entry: OkEntry) => number | undefined): ChartSpec {
+  const scenarios = scenariosOf(series).filter((scenario) =>
+    series.some((one) => one.groups.some((group) => group.scenario === scenario && groupSpread(group, pick))),
+  );
+  return {
+    id,
+    title,
+    caption,
+    type: 'bar',
+    wide: true,
+    x: { title: 'scenario', labels: scenarios },
+    y: { title: yTitle, unit },
+    datasets: series.map((one) => ({
+      label: one.label,
+      color: one.color,
+      data: scenarios.map((scenario) => medianOf(one.groups.filter((group) => group.scenario === scenario).flatMap((group) => group.ok), pick)),
+    })),
+  };
+}
+
+const PERCENTILES = [
+  { label: 'p50', pick: (entry: OkEntry) => entry.measured.latencyUs.p50 },
+  { label: 'p90', pick: (entry: OkEntry) => entry.measured.latencyUs.p90 },
+  { label: 'p99', pick: (entry: OkEntry) => entry.measured.latencyUs.p99 },
+  { label: 'p99.9', pick: (entry: OkEntry) => entry.measured.latencyUs.p999 },
+  { label: 'max', pick: (entry: OkEntry) => entry.measured.latencyUs.max },
+];
+
+function latencyCharts(model: string, scenario: string, series: readonly Series[]): ChartSpec[] {
+  const inScenario = series
+    .map((one) => ({ ...one, ok: one.groups.filter((group) => group.scenario === scenario).flatMap((group) => group.ok) }))
+    .filter((one) => one.ok.length > 0);
+  return [
+    {
+      id: `latency-${model}-${scenario}`,
+      title: `Latency percentiles · ${scenario}`,
+      caption: 'Median over repetitions of each percentile, µs, log scale.',
+      type: 'bar',
+      x: { title: 'percentile', labels: PERCENTILES.map((percentile) => percentile.label) },
+      y: { title: 'latency', unit: 'us', logarithmic: true },
+      datasets: inScenario.map((one) => ({ label: one.label, color: one.color, data: PERCENTILES.map((percentile) => medianOf(one.ok, percentile.pick)) })),
+    },
+    {
+      id: `distribution-${model}-${scenario}`,
+      title: `Latency distribution · ${scenario}`,
+      caption: 'From the HDR histograms, repetitions merged; µs at each percentile, log scale.',
+      type: 'line',
+      x: { title: 'percentile', labels: CURVE_POINTS.map((point) => point.label) },
+      y: { title: 'latency', unit: 'us', logarithmic: true },
+      datasets: inScenario.map((one) => ({ label: one.label, color: one.color, data: latencyCurve(one.ok.map((entry) => entry.measured.histogram)) })),
+    },
+  ];
+}
+
+const MODELS = [
+  { model: 'closed', title: 'Closed model (autocannon): maximum throughput', intro: 'A fixed number of connections sends requests back to back: throughput is what the app sustains, latency includes queueing at that concurrency.' },
+  { model: 'open', title: 'Open model (k6): fixed arrival rate', intro: 'Requests arrive at a fixed rate whatever the response time: latency is what users see at that load. Not comparable with the closed model.' },
+] as const;
+
+function modelSection(runs: readonly LabelledRun[], model: 'closed' | 'open', title: string, intro: string): ChartSection | undefined {
+  const series = seriesOf(runs, (group) => group.load.model === model);
+  if (series.length === 0) return undefined;
+  return {
+    id: `model-${model}`,
+    title,
+    intro,
+    charts: [
+      byScenarioChart(`throughput-${model}`, 'Throughput by store × scenario', 'Median over repetitions; the results table gives the min–max range.', series, 'rps', 'requests per second', (entry) => entry.measured.throughput),
+      ...scenariosOf(series).flatMap((scenario) => latencyCharts(model, scenario, series)),
+    ],
+  };
+}
+
+function memorySection(runs: readonly LabelledRun[]): ChartSection | undefined {
+  const series = seriesOf(runs, (group) => group.ok.some((entry) => entry.memory));
+  if (series.length === 0) return undefined;
+  const overTime = scenariosOf(series).map((scenario): ChartSpec => ({
+    id: `memory-${scenario}`,
+    title: `App RSS over time · ${scenario}`,
+    caption: 'Resident memory of the app process during the measured phase (first repetition, closed model first).',
+    type: 'line',
+    x: { title: 'seconds into the measured phase', linear: true },
+    y: { title: 'RSS', unit: 'bytes' },
+    datasets: series.flatMap((one) => {
+      const entry = one.groups.find((group) => group.scenario === scenario)?.ok[0];
+      const samples = entry?.memory?.app.samples ?? [];
+      return samples.length === 0 ? [] : [{ label: one.label, color: one.color, data: samples.map((sample) => ({ x: sample.t / 1000, y: sample.rss })) }];
+    }),
+  }));
+  return {
+    id: 'memory',
+    title: 'Memory',
+    intro: 'Bytes per session come from the store server’s own figures when it has a server, from the app heap for the in-process store.',
+    charts: [
+      byScenarioChart('bytes-per-session', 'Memory per session', 'Growth of the relevant memory divided by sessions added; only scenarios that add sessions.', series, 'bytes', 'bytes per session', (entry) => entry.memory?.bytesPerSession),
+      ...overTime,
+    ],
+  };
+}
+
+const OPERATIONS: readonly StoreOperation[] = ['get', 'set', 'touch', 'destroy'];
+
+function storeOpsSection(runs: readonly LabelledRun[]): ChartSection | undefined {
+  const series = seriesOf(runs, (group) => group.ok.some((entry) => entry.storeOps));
+  if (series.length === 0) return undefined;
+  const chart = (percentile: 'p50' | 'p99'): ChartSpec => ({
+    id: `store-ops-${percentile}`,
+    title: `Store operation latency · ${percentile}`,
+    caption: `Timed inside the app around the Store's methods; median over all measured entries of each operation's ${percentile}, µs, log scale.`,
+    type: 'bar',
+    x: { title: 'operation', labels: [...OPERATIONS] },
+    y: { title: 'latency', unit: 'us', logarithmic: true },
+    datasets: series.map((one) => {
+      const ok = one.groups.flatMap((group) => group.ok);
+      return { label: one.label, color: one.color, data: OPERATIONS.map((operation) => medianOf(ok, (entry) => entry.storeOps?.[operation]?.[percentile])) };
+    }),
+  });
+  return { id: 'store-ops', title: 'Store operations', intro: 'Where the time goes: each session store call, measured inside the app.', charts: [chart('p50'), chart('p99')] };
+}
+
+function correctnessSection(runs: readonly LabelledRun[]): ChartSection | undefined {
+  const reports = (entry: OkEntry) => CORRECTNESS_OBSERVATIONS.some(({ name }) => entry.observations?.[name] !== undefined);
+  const series = seriesOf(runs, (group) => group.ok.some(reports));
+  if (series.length === 0) return undefined;
+  return {
+    id: 'correctness',
+    title: 'Correctness',
+    intro: 'Counts from the race oracle and the logout/TTL probes, totalled over repetitions. Zero is the only good answer.',
+    charts: [
+      {
+        id: 'correctness-counts',
+        title: 'Correctness problems',
+        caption: 'Lost updates: concurrent writes to one session that vanished. Resurrected: sessions usable after logout. Stale: sessions alive past their TTL.',
+        type: 'bar',
+        x: { title: 'problem', labels: CORRECTNESS_OBSERVATIONS.map((observation) => observation.label) },
+        y: { title: 'count', unit: 'count' },
+        datasets: series.map((one) => {
+          const ok = one.groups.flatMap((group) => group.ok);
+          return { label: one.label, color: one.color, data: CORRECTNESS_OBSERVATIONS.map(({ name }) => observationTotal(ok, name) ?? null) };
+        }),
+      },
+    ],
+  };
+}
+
+/** Every chart of the report, grouped in sections; sections without data are left out. */
+export function buildChartSections(runs: readonly LabelledRun[]): ChartSection[] {
+  return [
+    ...MODELS.map(({ model, title, intro }) => modelSection(runs, model, title, intro)),
+    memorySection(runs),
+    storeOpsSection(runs),
+    correctnessSection(runs),
+  ].filter((section): section is ChartSection => section !== undefined);
+}

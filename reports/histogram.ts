@@ -1,0 +1,25 @@
+import * as hdr from 'hdr-histogram-js';
+
+/** Points of the latency distribution curve, labelled for the chart's x axis. */
+export const CURVE_POINTS: readonly { label: string; percentile: number }[] = [
+  { label: 'min', percentile: 0 },
+  { label: '50%', percentile: 50 },
+  { label: '75%', percentile: 75 },
+  { label: '90%', percentile: 90 },
+  { label: '95%', percentile: 95 },
+  { label: '99%', percentile: 99 },
+  { label: '99.5%', percentile: 99.5 },
+  { label: '99.9%', percentile: 99.9 },
+  { label: '99.99%', percentile: 99.99 },
+  { label: 'max', percentile: 100 },
+];
+
+/**
+ * Merges compressed base64 HDR histograms (repetitions of one measurement) and
+ * returns the latency in µs at each CURVE_POINTS percentile.
+ */
+export function latencyCurve(encoded: readonly string[]): number[] {
+  const merged = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60e6, numberOfSignificantValueDigits: 3 });
+  for (const histogram of encoded) merged.add(hdr.decodeFromCompressedBase64(histogram));
+  return CURVE_POINTS.map(({ percentile }) => merged.getValueAtPercentile(percentile));
+}

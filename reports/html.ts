@@ -1,0 +1,192 @@
+import type { RunResult } from '../harness/result.ts';
+import type { ChartSection, LabelledRun } from './charts.ts';
+import { buildChartSections } from './charts.ts';
+import type { Comparison } from './compare.ts';
+import type { SafeHtml } from './escape.ts';
+import { html, inlineScript, jsonForScript } from './escape.ts';
+import { formatBytes, formatCount, formatLoad } from './format.ts';
+import { PAGE_SCRIPT } from './page-script.ts';
+import { recommendStore } from './recommend.ts';
+import type { TextTable } from './tables.ts';
+import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
+
+/** What renderHtml needs besides the results. */
+export interface HtmlOptions {
+  /** chart.js UMD source to inline (see loadChartJs); the page makes no network request. */
+  chartJs: string;
+  /** A comparison of the latest run against a baseline, shown after the summary. */
+  comparison?: Comparison;
+}
+
+const STYLE = `
+:root { --ink: #0f172a; --muted: #475569; --line: #e2e8f0; --panel: #f8fafc; --accent: #0f766e; --bad: #b91c1c; --warn: #a16207; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Helvetica, Arial, "Liberation Sans", sans-serif; color: var(--ink); background: #fff; }
+header { background: var(--ink); color: #f8fafc; padding: 28px 40px 22px; }
+header h1 { margin: 0 0 4px; font-size: 26px; font-weight: 650; letter-spacing: -0.01em; }
+header p { margin: 0; color: #cbd5e1; }
+main { max-width: 1280px; margin: 0 auto; padding: 8px 40px 48px; }
+section { margin-top: 36px; }
+h2 { font-size: 20px; margin: 0 0 6px; padding-bottom: 6px; border-bottom: 2px solid var(--line); }
+h3 { font-size: 16px; margin: 20px 0 8px; }
+.intro, figcaption, .muted { color: var(--muted); }
+.verdict { font-size: 18px; line-height: 1.45; background: #ecfdf5; border-left: 5px solid var(--accent); padding: 14px 18px; margin: 14px 0; }
+.verdict.none { background: #fef2f2; border-color: var(--bad); }
+.partial { background: #fef2f2; border-left: 5px solid var(--bad); padding: 10px 16px; }
+table { border-collapse: collapse; width: 100%; font-size: 13.5px; margin: 8px 0 4px; }
+th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+th { background: var(--panel); font-weight: 600; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tbody tr:hover { background: #f1f5f9; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 14px; margin-top: 10px; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; background: #fff; }
+.card h4 { margin: 0 0 6px; font-size: 14px; }
+.card ul { margin: 0; padding-left: 18px; font-size: 13.5px; }
+.objection { color: var(--bad); }
+.warning { color: var(--warn); }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 18px; margin-top: 12px; }
+figure.wide { grid-column: 1 / -1; }
+figure { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px 10px; }
+figure h4 { margin: 0 0 8px; font-size: 14px; }
+.plot { position: relative; height: 300px; }
+figcaption { font-size: 12.5px; margin-top: 6px; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 8px 0; font-size: 13.5px; }
+dt { color: var(--muted); }
+dd { margin: 0; }
+code { font-size: 12.5px; }
+`;
+
+function tableHtml(table: TextTable, empty: string): SafeHtml {
+  if (table.rows.length === 0) return html`<p class="muted">${empty}</p>`;
+  const cls = (numeric: boolean) => (numeric ? 'num' : false);
+  return html`<table>
+<thead><tr>${table.columns.map((column) => html`<th class="${cls(column.numeric)}">${column.title}</th>`)}</tr></thead>
+<tbody>${table.rows.map((row) => html`<tr>${row.map((cell, i) => html`<td class="${cls(table.columns[i]?.numeric ?? false)}">${cell}</td>`)}</tr>`)}</tbody>
+</table>`;
+}
+
+function list(items: readonly string[], cls: string): SafeHtml {
+  return html`${items.map((item) => html`<li class="${cls}">${item}</li>`)}`;
+}
+
+function summarySection(latest: LabelledRun, runCount: number): SafeHtml {
+  const recommendation = recommendStore(latest.result);
+  const remarks = recommendation.scores.filter((score) => score.objections.length + score.warnings.length > 0);
+  return html`<section id="summary">
+<h2>Which store should we use?</h2>
+${runCount > 1 && html`<p class="muted">Based on the latest run, ${latest.label}; the charts show all ${runCount} runs.</p>`}
+${latest.result.partial && html`<p class="partial">This run was interrupted: it holds only what was measured before it stopped.</p>`}
+<p class="verdict${recommendation.choice ? '' : ' none'}">${recommendation.headline}</p>
+${tableHtml(scoreboardTable(recommendation), 'No stores in this run.')}
+<h3>What to know about each store</h3>
+<div class="cards">${remarks.map(
+    (score) => html`<div class="card"><h4>${score.storeLabel}</h4><ul>${list(score.objections, 'objection')}${list(score.warnings, 'warning')}</ul></div>`,
+  )}</div>
+${recommendation.caveats.length > 0 && html`<h3>Caveats</h3><ul>${list(recommendation.caveats, '')}</ul>`}
+</section>`;
+}
+
+function comparisonSection(comparison: Comparison): SafeHtml {
+  const verdict =
+    comparison.regressions > 0
+      ? `${comparison.regressions} regression${comparison.regressions === 1 ? '' : 's'} beyond ${comparison.failOnPercent}% and outside noise.`
+      : `No regression beyond ${comparison.failOnPercent}% outside noise.`;
+  return html`<section id="comparison">
+<h2>Against the baseline</h2>
+<p class="intro">Baseline ${comparison.baseline.startedAt}${comparison.baseline.gitSha ? ` (${comparison.baseline.gitSha.slice(0, 10)})` : ''} → current ${comparison.current.startedAt}${comparison.current.gitSha ? ` (${comparison.current.gitSha.slice(0, 10)})` : ''}. Medians over repetitions; the noise band is the repetitions' spread, at least 5%.</p>
+<p class="verdict${comparison.regressions > 0 ? ' none' : ''}">${verdict}</p>
+${tableHtml(comparisonTable(comparison, false), 'Nothing to compare: no store × scenario was measured in both runs.')}
+</section>`;
+}
+
+function chartSectionHtml(section: ChartSection): SafeHtml {
+  return html`<section id="${section.id}">
+<h2>${section.title}</h2>
+<p class="intro">${section.intro}</p>
+<div class="charts">${section.charts.map(
+    (chart) => html`<figure class="${chart.wide && 'wide'}"><h4>${chart.title}</h4><div class="plot"><canvas id="chart-${chart.id}" role="img" aria-label="${chart.title}"></canvas></div><figcaption>${chart.caption}</figcaption></figure>`,
+  )}</div>
+</section>`;
+}
+
+function resultsSection(runs: readonly LabelledRun[]): SafeHtml {
+  return html`<section id="results">
+<h2>All results</h2>
+<p class="intro">Medians over repetitions, with the min–max range when there were several. Errors include timeouts.</p>
+${runs.map(
+  (run) => html`${runs.length > 1 && html`<h3>Run ${run.label}</h3>`}
+${tableHtml(resultsTable(run.result), 'Nothing was measured in this run.')}
+<h3>Not measured</h3>
+${tableHtml(notMeasuredTable(run.result), 'Every planned store × scenario was measured.')}`,
+)}
+</section>`;
+}
+
+function environmentHtml(result: RunResult): SafeHtml {
+  const { env, plan } = result;
+  const servers = [...new Map(result.entries.flatMap((entry) => (entry.server ? [[entry.server.label, entry.server] as const] : []))).values()];
+  const load = result.entries[0] ? formatLoad(result.entries[0].load) : plan.driver;
+  return html`<dl>
+<dt>Started / finished</dt><dd>${result.startedAt} → ${result.finishedAt}</dd>
+<dt>Node.js</dt><dd>${env.node}</dd>
+<dt>OS</dt><dd>${env.os.platform} ${env.os.release} (${env.os.arch})</dd>
+<dt>CPU</dt><dd>${env.cpu.model} × ${env.cpu.count}</dd>
+<dt>Memory</dt><dd>${formatBytes(env.totalMemoryBytes)}</dd>
+<dt>sessionbench</dt><dd>${env.sessionbench}${env.gitSha ? html` at <code>${env.gitSha}</code>` : ''}</dd>
+<dt>Plan</dt><dd>${plan.stores.join(', ')} × ${plan.scenarios.join(', ')}; ${formatCount(plan.repeat)} repetition(s); warm-up ${plan.warmupSeconds} s, measured ${plan.durationSeconds} s; ${load}; payload ${plan.payloadBytes.map(formatBytes).join(", ")}</dd>
+<dt>Servers</dt><dd>${servers.length === 0 ? 'none' : servers.map((server, i) => html`${i > 0 ? '; ' : ''}${server.label} — ${server.source}, <code>${server.url}</code>`)}</dd>
+<dt>Packages</dt><dd>${Object.entries(env.packages).map(([name, version], i) => html`${i > 0 ? ', ' : ''}<code>${name}@${version}</code>`)}</dd>
+</dl>`;
+}
+
+function environmentSection(runs: readonly LabelledRun[]): SafeHtml {
+  return html`<section id="environment">
+<h2>Environment</h2>
+${runs.map((run) => html`${runs.length > 1 && html`<h3>Run ${run.label}</h3>`}${environmentHtml(run.result)}`)}
+</section>`;
+}
+
+/** Tells runs apart by start time (and commit), oldest first. */
+export function labelRuns(results: readonly RunResult[]): LabelledRun[] {
+  return [...results]
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+    .map((result) => ({ result, label: `${result.startedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC')}${result.env.gitSha ? ` @${result.env.gitSha.slice(0, 7)}` : ''}` }));
+}
+
+/**
+ * One self-contained HTML report for one or more runs: summary and recommendation
+ * first, then charts (closed and open load models apart), tables, environment, and
+ * the RunResults embedded as JSON. Every input text is escaped; nothing is fetched.
+ */
+export function renderHtml(results: readonly RunResult[], options: HtmlOptions): string {
+  const runs = labelRuns(results);
+  const latest = runs[runs.length - 1];
+  const sections = buildChartSections(runs);
+  const charts = sections.flatMap((section) => section.charts);
+  const subtitle = runs.length === 1 ? `Run ${runs[0]!.label}` : `${runs.length} runs: ${runs.map((run) => run.label).join(' · ')}`;
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<title>sessionbench report</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header><h1>sessionbench: Express session stores compared</h1><p>${subtitle}</p></header>
+<main>
+${latest ? summarySection(latest, runs.length) : html`<p class="verdict none">No results.</p>`}
+${options.comparison && comparisonSection(options.comparison)}
+${sections.map(chartSectionHtml)}
+${resultsSection(runs)}
+${environmentSection(runs)}
+</main>
+<script type="application/json" id="sessionbench-results">${jsonForScript(results)}</script>
+<script type="application/json" id="sessionbench-charts">${jsonForScript(charts)}</script>
+<script>${inlineScript(options.chartJs)}</script>
+<script>${inlineScript(PAGE_SCRIPT)}</script>
+</body>
+</html>
+`.value;
+}

@@ -1,0 +1,49 @@
+import type { RunResult } from '../harness/result.ts';
+import type { Comparison } from './compare.ts';
+import { escapeMarkdown } from './escape.ts';
+import { recommendStore } from './recommend.ts';
+import type { TextTable } from './tables.ts';
+import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
+
+function markdownTable(table: TextTable): string {
+  const row = (cells: readonly string[]) => `| ${cells.map(escapeMarkdown).join(' | ')} |`;
+  const rule = `|${table.columns.map((column) => (column.numeric ? ' ---: ' : ' --- ')).join('|')}|`;
+  return [row(table.columns.map((column) => column.title)), rule, ...table.rows.map(row)].join('\n');
+}
+
+function comparisonMarkdown(comparison: Comparison): string {
+  const quiet = comparison.metrics.filter((metric) => metric.verdict === 'within-noise').length;
+  const verdict =
+    comparison.regressions > 0
+      ? `**${comparison.regressions} regression${comparison.regressions === 1 ? '' : 's'}** beyond ${comparison.failOnPercent}% and outside noise.`
+      : `No regression beyond ${comparison.failOnPercent}% outside noise.`;
+  const changed = comparisonTable(comparison, true);
+  return [
+    '### Against the baseline',
+    `Baseline ${escapeMarkdown(comparison.baseline.startedAt)} → current ${escapeMarkdown(comparison.current.startedAt)}. ${verdict} ${quiet} of ${comparison.metrics.length} metrics within noise.`,
+    ...(changed.rows.length > 0 ? [markdownTable(changed)] : []),
+  ].join('\n\n');
+}
+
+/**
+ * A Markdown summary of one run for a CI job summary: the recommendation and its
+ * evidence, the comparison against a baseline when given, results and what was not measured.
+ */
+export function renderMarkdown(result: RunResult, comparison?: Comparison): string {
+  const recommendation = recommendStore(result);
+  const { env } = result;
+  const notMeasured = notMeasuredTable(result);
+  const measured = resultsTable(result);
+  return [
+    '## sessionbench results',
+    escapeMarkdown(`Started ${result.startedAt}${env.gitSha ? ` at ${env.gitSha.slice(0, 7)}` : ''} · Node ${env.node} · ${env.cpu.model} × ${env.cpu.count} · ${env.os.platform} ${env.os.release}`),
+    ...(result.partial ? ['> **Partial run:** interrupted; it holds only what was measured before it stopped.'] : []),
+    `**${escapeMarkdown(recommendation.headline)}**`,
+    markdownTable(scoreboardTable(recommendation)),
+    ...(recommendation.caveats.length > 0 ? [recommendation.caveats.map((caveat) => `- ${escapeMarkdown(caveat)}`).join('\n')] : []),
+    ...(comparison ? [comparisonMarkdown(comparison)] : []),
+    '### Results',
+    measured.rows.length > 0 ? markdownTable(measured) : 'Nothing was measured.',
+    ...(notMeasured.rows.length > 0 ? ['### Not measured', markdownTable(notMeasured)] : []),
+  ].join('\n\n') + '\n';
+}

@@ -1,0 +1,182 @@
+import type { OkEntry, RunResult } from '../harness/result.ts';
+import type { ServerInfo, ServerKind, StoreCapabilities, StoreId } from '../stores/types.ts';
+import type { EntryGroup } from './aggregate.ts';
+import { groupEntries, groupSpread, observationTotal, spreadOf } from './aggregate.ts';
+import { formatBytes, formatCount, formatRate, formatUs } from './format.ts';
+
+/** What one store showed across the run, and what speaks against choosing it. */
+export interface StoreScore {
+  store: StoreId;
+  storeLabel: string;
+  server?: ServerInfo;
+  /** Geometric mean over closed-model scenarios of (its median throughput / the fastest store's), 1 = fastest everywhere. */
+  relativeThroughput?: number;
+  /** Its closed-model median throughput in the first scenario it was measured in, for quoting. */
+  headlineThroughput?: { scenario: string; value: number; p99Us: number };
+  worstP99Us?: number;
+  /** Median over entries that measured it. */
+  bytesPerSession?: number;
+  lostUpdates?: number;
+  resurrected?: number;
+  staleSessions?: number;
+  /** Failed/non-2xx/timed-out requests during measured phases. */
+  failedRequests: number;
+  /** Reasons this store is not a candidate; empty for a candidate. */
+  objections: string[];
+  /** Facts a reader must know that do not rule it out. */
+  warnings: string[];
+}
+
+/** The answer to "which store should we use?", with its evidence. */
+export interface Recommendation {
+  /** The best candidate, when any store qualifies. */
+  choice?: StoreScore;
+  /** One or two sentences a reader can act on. */
+  headline: string;
+  /** Candidates first (fastest first), then the others. */
+  scores: StoreScore[];
+  /** Run-wide caveats. */
+  caveats: string[];
+}
+
+const EXPECTED_PRODUCT: Record<ServerKind, string> = { redis: 'Redis', memcached: 'memcached', postgres: 'PostgreSQL', mongo: 'MongoDB' };
+
+/** A caveat when the server that answered is not the product its kind suggests (e.g. FerretDB for mongo). */
+export function serverCaveat(server: ServerInfo): string | undefined {
+  const expected = EXPECTED_PRODUCT[server.kind];
+  if (server.product.toLowerCase() === expected.toLowerCase()) return undefined;
+  return `${server.label} answered as the ${server.kind} server: it speaks the protocol but is not ${expected}, so its numbers do not predict ${expected}'s.`;
+}
+
+function capabilityWarnings(capabilities: StoreCapabilities | undefined): string[] {
+  if (!capabilities) return [];
+  const warnings: string[] = [];
+  if (capabilities.removesExpired !== true) warnings.push(`Expired sessions: ${capabilities.removesExpired.reason}.`);
+  if (capabilities.payloadLimit) warnings.push(`Payload limit ${formatBytes(capabilities.payloadLimit.bytes)}: ${capabilities.payloadLimit.reason}.`);
+  if (capabilities.ttlLimit) warnings.push(`Longest session lifetime ${formatCount(capabilities.ttlLimit.seconds)} s: ${capabilities.ttlLimit.reason}.`);
+  return warnings;
+}
+
+function objectionsFor(store: StoreId, groups: EntryGroup[], ok: OkEntry[], resurrected: number | undefined): string[] {
+  if (store === 'none') return ['No sessions at all: the baseline shows the ceiling, it is not an option.'];
+  const objections: string[] = [];
+  if (store === 'memory') objections.push('Per-process: sessions are not shared between app instances and vanish on restart.');
+  if (groups.some((group) => group.capabilities?.revocable === false)) objections.push('Cannot revoke a session at logout: a copied cookie stays valid.');
+  if (resurrected) objections.push(`${formatCount(resurrected)} sessions were still usable after logout.`);
+  const notMeasured = groups.flatMap((group) => group.notMeasured);
+  const failed = notMeasured.filter((entry) => entry.status === 'failed');
+  if (failed[0]) objections.push(`Failed ${failed.length} of ${failed.length + ok.length} runs: ${failed[0].reason}.`);
+  else if (ok.length === 0 && notMeasured[0]) objections.push(`Not measured: ${notMeasured[0].reason}.`);
+  return objections;
+}
+
+function geometricMean(values: number[]): number | undefined {
+  return values.length === 0 ? undefined : Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
+}
+
+function scoreStores(result: RunResult): StoreScore[] {
+  const groups = groupEntries(result.entries);
+  const closed = groups.filter((group) => group.load.model === 'closed' && group.ok.length > 0);
+  const fastest = new Map<string, number>();
+  for (const group of closed) {
+    const median = groupSpread(group, (entry) => entry.measured.throughput)!.median;
+    fastest.set(group.scenario, Math.max(fastest.get(group.scenario) ?? 0, median));
+  }
+  const stores = [...new Set(groups.map((group) => group.store))];
+  return stores.map((store) => {
+    const own = groups.filter((group) => group.store === store);
+    const ok = own.flatMap((group) => group.ok);
+    const ownClosed = closed.filter((group) => group.store === store);
+    const ratios = ownClosed.map((group) => groupSpread(group, (entry) => entry.measured.throughput)!.median / (fastest.get(group.scenario) ?? 1));
+    const first = ownClosed[0];
+    const resurrected = observationTotal(ok, 'resurrected');
+    const staleSessions = observationTotal(ok, 'staleSessions');
+    const server = own.find((group) => group.server)?.server;
+    const warnings = [
+      ...(server ? [serverCaveat(server)] : []),
+      ...(store === 'none' ? [] : capabilityWarnings(own.find((group) => group.capabilities)?.capabilities)),
+      ...(staleSessions ? [`${formatCount(staleSessions)} sessions outlived their TTL.`] : []),
+      ...new Set(ok.flatMap((entry) => entry.notes ?? [])),
+    ].filter((warning): warning is string => warning !== undefined);
+    const failedRequests = ok.reduce((sum, entry) => sum + entry.measured.errors + entry.measured.non2xx + entry.measured.timeouts, 0);
+    if (failedRequests > 0) warnings.push(`${formatCount(failedRequests)} requests failed during measurement: part of its speed is failures.`);
+    const saturated = ok.filter((entry) => entry.cpu?.generatorSaturated).length;
+    if (saturated > 0) warnings.push(`The load generator's core was full in ${saturated} of ${ok.length} runs: its throughput there is the generator's limit, not the store's.`);
+    const score: StoreScore = {
+      store,
+      storeLabel: own[0]!.storeLabel,
+      failedRequests,
+      objections: objectionsFor(store, own, ok, resurrected),
+      warnings,
+    };
+    if (server) score.server = server;
+    const relative = geometricMean(ratios);
+    if (relative !== undefined) score.relativeThroughput = relative;
+    if (first) {
+      score.headlineThroughput = {
+        scenario: first.scenario,
+        value: groupSpread(first, (entry) => entry.measured.throughput)!.median,
+        p99Us: groupSpread(first, (entry) => entry.measured.latencyUs.p99)!.median,
+      };
+    }
+    if (ok.length > 0) score.worstP99Us = Math.max(...ok.map((entry) => entry.measured.latencyUs.p99));
+    const bytes = spreadOf(ok.flatMap((entry) => (entry.memory?.bytesPerSession === undefined ? [] : [entry.memory.bytesPerSession])));
+    if (bytes) score.bytesPerSession = bytes.median;
+    const lostUpdates = observationTotal(ok, 'lostUpdates');
+    if (lostUpdates !== undefined) score.lostUpdates = lostUpdates;
+    if (resurrected !== undefined) score.resurrected = resurrected;
+    if (staleSessions !== undefined) score.staleSessions = staleSessions;
+    return score;
+  });
+}
+
+function rank(a: StoreScore, b: StoreScore): number {
+  const candidate = Number(a.objections.length > 0) - Number(b.objections.length > 0);
+  if (candidate !== 0) return candidate;
+  const speed = (b.relativeThroughput ?? -1) - (a.relativeThroughput ?? -1);
+  return speed !== 0 ? speed : (a.worstP99Us ?? Infinity) - (b.worstP99Us ?? Infinity);
+}
+
+function runCaveats(result: RunResult, scores: StoreScore[]): string[] {
+  const caveats: string[] = [];
+  if (result.partial) caveats.push('This run was interrupted: it holds only what was measured before it stopped.');
+  if (result.plan.repeat < 2) caveats.push('One repetition per scenario: there is no spread to judge noise by; treat differences under 5% as noise.');
+  const racing = scores.filter((score) => score.lostUpdates !== undefined);
+  if (racing.length > 0 && racing.every((score) => (score.lostUpdates ?? 0) > 0)) {
+    caveats.push('Every store measured lost concurrent updates to one session (last writer wins): none serialises writes, so the app must not rely on it.');
+  }
+  if (result.entries.some((entry) => entry.load.model === 'open')) {
+    caveats.push('Open-model (k6, fixed arrival rate) and closed-model (autocannon, fixed connections) latencies measure different things and are shown apart.');
+  }
+  const dropped = result.entries.reduce((sum, entry) => sum + (entry.load.driver === 'k6' ? entry.load.droppedIterations ?? 0 : 0), 0);
+  if (dropped > 0) caveats.push(`k6 dropped ${formatCount(dropped)} iterations: the load generator could not hold the arrival rate.`);
+  return caveats;
+}
+
+function headlineFor(choice: StoreScore | undefined, scores: StoreScore[]): string {
+  if (!choice) {
+    const measured = scores.filter((score) => score.relativeThroughput !== undefined);
+    return measured.length === 0
+      ? 'No store was measured in this run.'
+      : 'No store measured in this run can be recommended: each has an objection below.';
+  }
+  const where = choice.server ? ` on ${choice.server.label}` : '';
+  const evidence = [
+    choice.headlineThroughput && `${formatRate(choice.headlineThroughput.value)} on ${choice.headlineThroughput.scenario} with p99 ${formatUs(choice.headlineThroughput.p99Us)}`,
+    choice.bytesPerSession !== undefined && `${formatBytes(choice.bytesPerSession)} per session`,
+    choice.resurrected !== undefined && `${formatCount(choice.resurrected)} sessions resurrected after logout`,
+  ].filter((part): part is string => typeof part === 'string');
+  const runnerUp = scores.find((score) => score !== choice && score.objections.length === 0);
+  const versus =
+    runnerUp && runnerUp.relativeThroughput !== undefined && choice.relativeThroughput
+      ? ` Next best: ${runnerUp.storeLabel} at ${Math.round((runnerUp.relativeThroughput / choice.relativeThroughput) * 100)}% of its throughput.`
+      : '';
+  return `Use ${choice.storeLabel}${where}: the fastest store that is shared, revocable and passed every check (${evidence.join('; ')}).${versus}`;
+}
+
+/** Ranks the stores of one run and states which to use, why, and what to watch out for. */
+export function recommendStore(result: RunResult): Recommendation {
+  const scores = scoreStores(result).sort(rank);
+  const choice = scores.find((score) => score.objections.length === 0);
+  return { ...(choice ? { choice } : {}), headline: headlineFor(choice, scores), scores, caveats: runCaveats(result, scores) };
+}

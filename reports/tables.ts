@@ -1,0 +1,98 @@
+import type { RunResult } from '../harness/result.ts';
+import { groupEntries, groupSpread, scenarioLabeller } from './aggregate.ts';
+import type { Comparison } from './compare.ts';
+import type { Recommendation } from './recommend.ts';
+import { formatBytes, formatCount, formatPercent, formatRate, formatServer, formatSpread, formatUnit, formatUs } from './format.ts';
+
+/** A table as plain text cells, rendered by each reporter in its own format. */
+export interface TextTable {
+  columns: { title: string; numeric: boolean }[];
+  rows: string[][];
+}
+
+function columns(...specs: [string, boolean][]): TextTable['columns'] {
+  return specs.map(([title, numeric]) => ({ title, numeric }));
+}
+
+/** One row per store × scenario × load model that was measured: medians (and ranges) over repetitions. */
+export function resultsTable(result: RunResult): TextTable {
+  const rows = groupEntries(result.entries)
+    .filter((group) => group.ok.length > 0)
+    .map((group) => {
+      const throughput = groupSpread(group, (entry) => entry.measured.throughput)!;
+      const p50 = groupSpread(group, (entry) => entry.measured.latencyUs.p50)!;
+      const p99 = groupSpread(group, (entry) => entry.measured.latencyUs.p99)!;
+      const sum = (pick: (entry: (typeof group.ok)[number]) => number) => group.ok.reduce((total, entry) => total + pick(entry), 0);
+      const status = group.notMeasured.length === 0 ? 'ok' : `ok ×${group.ok.length}, not measured ×${group.notMeasured.length}`;
+      return [
+        group.storeLabel,
+        group.scenario,
+        group.load.model,
+        status,
+        String(group.ok.length),
+        formatSpread(throughput, formatRate),
+        formatSpread(p50, formatUs),
+        formatSpread(p99, formatUs),
+        `${formatCount(sum((entry) => entry.measured.errors + entry.measured.timeouts))} / ${formatCount(sum((entry) => entry.measured.non2xx))}`,
+        formatServer(group.store, group.server),
+      ];
+    });
+  return {
+    columns: columns(['Store', false], ['Scenario', false], ['Model', false], ['Status', false], ['Runs', true], ['Throughput', true], ['p50', true], ['p99', true], ['Errors / non-2xx', true], ['Server', false]),
+    rows,
+  };
+}
+
+/** Every failed or skipped entry, with its reason; never presented as numbers. */
+export function notMeasuredTable(result: RunResult): TextTable {
+  const scenarioLabel = scenarioLabeller(result.entries);
+  const rows = result.entries.flatMap((entry) =>
+    entry.status === 'ok' ? [] : [[entry.storeLabel, scenarioLabel(entry), String(entry.repetition), entry.status, entry.reason]],
+  );
+  return { columns: columns(['Store', false], ['Scenario', false], ['Run', true], ['Status', false], ['Reason', false]), rows };
+}
+
+/** Metric-by-metric verdicts against the baseline; `onlyChanged` keeps the rows outside noise. */
+export function comparisonTable(comparison: Comparison, onlyChanged: boolean): TextTable {
+  const rows = comparison.metrics
+    .filter((metric) => !onlyChanged || metric.verdict !== 'within-noise')
+    .map((metric) => {
+      const format = formatUnit(metric.unit);
+      const verdict = metric.regression ? 'REGRESSION' : metric.verdict;
+      return [metric.storeLabel, metric.scenario, metric.model, metric.metric, formatSpread(metric.baseline, format), formatSpread(metric.current, format), formatPercent(metric.changePercent), `±${metric.noisePercent.toFixed(1)}%`, verdict];
+    });
+  const unmatched = comparison.unmatched.map((group) => [group.storeLabel, group.scenario, group.model, '—', '', '', '', '', `${group.regression ? 'REGRESSION: ' : ''}${group.reason}`]);
+  return {
+    columns: columns(['Store', false], ['Scenario', false], ['Model', false], ['Metric', false], ['Baseline', true], ['Current', true], ['Change', true], ['Noise', true], ['Verdict', false]),
+    rows: [...rows, ...unmatched],
+  };
+}
+
+function reported(value: number | undefined): string {
+  return value === undefined ? 'not measured' : formatCount(value);
+}
+
+/** The evidence behind the recommendation: one row per store, best candidate first. */
+export function scoreboardTable(recommendation: Recommendation): TextTable {
+  const rows = recommendation.scores.map((score) => {
+    const verdict = score === recommendation.choice ? 'recommended' : score.objections.length === 0 ? 'candidate' : 'not advised';
+    const throughput = score.headlineThroughput
+      ? `${formatRate(score.headlineThroughput.value)} on ${score.headlineThroughput.scenario}${score.relativeThroughput === undefined ? '' : ` · ${Math.round(score.relativeThroughput * 100)}% of fastest`}`
+      : 'not measured';
+    return [
+      score.storeLabel,
+      formatServer(score.store, score.server),
+      verdict,
+      throughput,
+      score.worstP99Us === undefined ? 'not measured' : formatUs(score.worstP99Us),
+      score.bytesPerSession === undefined ? 'not measured' : formatBytes(score.bytesPerSession),
+      reported(score.lostUpdates),
+      reported(score.resurrected),
+      reported(score.staleSessions),
+    ];
+  });
+  return {
+    columns: columns(['Store', false], ['Server', false], ['Verdict', false], ['Throughput (closed model)', true], ['Worst p99', true], ['Memory / session', true], ['Lost updates', true], ['Resurrected', true], ['Outlived TTL', true]),
+    rows,
+  };
+}

@@ -1,0 +1,26 @@
+import type { RunResult } from '../harness/result.ts';
+import type { TextTable } from './tables.ts';
+import { notMeasuredTable, resultsTable } from './tables.ts';
+
+function layout(table: TextTable): string {
+  const widths = table.columns.map((column, i) => Math.max(column.title.length, ...table.rows.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: readonly string[]) =>
+    table.columns
+      .map((column, i) => (column.numeric ? (cells[i] ?? '').padStart(widths[i]!) : (cells[i] ?? '').padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(table.columns.map((column) => column.title)), widths.map((width) => '─'.repeat(width)).join('  '), ...table.rows.map(line)].join('\n');
+}
+
+/**
+ * Plain-text results for the terminal: one row per measured store × scenario ×
+ * load model (medians over repetitions), then every failed or skipped entry with its reason.
+ */
+export function renderTerminalTable(result: RunResult): string {
+  const measured = resultsTable(result);
+  const notMeasured = notMeasuredTable(result);
+  const parts = [`sessionbench · started ${result.startedAt}${result.env.gitSha ? ` · ${result.env.gitSha.slice(0, 7)}` : ''}${result.partial ? ' · PARTIAL (interrupted)' : ''}`];
+  parts.push(measured.rows.length > 0 ? layout(measured) : 'Nothing was measured.');
+  if (notMeasured.rows.length > 0) parts.push(`Not measured:\n${layout(notMeasured)}`);
+  return parts.join('\n\n');
+}
