@@ -8,6 +8,8 @@ import type { EntryBase, LoadModel, ResultEntry, RunResult } from './result.ts';
 import { SCHEMA_VERSION } from './result.ts';
 import { verifyStore } from './verify.ts';
 import { runLoadScenario } from './scenario-load.ts';
+import { runRaceScenario } from './scenario-race.ts';
+import { runTtlScenario } from './scenario-ttl.ts';
 import type { ScenarioContext, ScenarioRunner } from './scenario-context.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import { STORES } from '../stores/index.ts';
@@ -127,9 +129,8 @@ interface StoreRun {
 
 const RUNNERS: { [K in Scenario['kind']]: ScenarioRunner<Extract<Scenario, { kind: K }>> } = {
   load: runLoadScenario,
-  race: async () => {
-    throw new Error('the race scenario is not supported yet');
-  },
+  race: runRaceScenario,
+  ttl: runTtlScenario,
 };
 
 async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes: number): Promise<ResultEntry[]> {

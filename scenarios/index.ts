@@ -31,6 +31,30 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
       sessions: 'per-request',
       mix: [{ route: 'GET /session', weight: 1 }],
     },
+    {
+      kind: 'race',
+      id: 'race',
+      description: 'parallel requests on one cookie (like a browser\'s parallel XHRs): lost counter updates and items, and sessions resurrected after logout',
+      sessions: 10,
+      fanout: 20,
+      rounds: 5,
+    },
+    {
+      kind: 'race',
+      id: 'race-serial',
+      description: 'the race control: the same requests one at a time per session, which must lose nothing',
+      sessions: 10,
+      fanout: 1,
+      rounds: 100,
+    },
+    {
+      kind: 'ttl',
+      id: 'ttl',
+      description: 'sessions with a 2 s lifetime replayed after 4 s: accepted, still returned by the store, or still occupying it',
+      sessions: 20,
+      maxAgeMs: 2000,
+      waitMs: 4000,
+    },
   ].map((data) => {
     const scenario = defineScenario(data);
     return [scenario.id, scenario];

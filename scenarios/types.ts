@@ -4,6 +4,10 @@ import { z } from 'zod';
 export const LOAD_ROUTES = ['GET /session', 'POST /session', 'POST /counter', 'POST /items'] as const;
 export type LoadRoute = (typeof LOAD_ROUTES)[number];
 
+/** The routes a race burst can send: the two oracles (counter, items) and a read. */
+export const RACE_ROUTES = ['POST /counter', 'POST /items', 'GET /session'] as const;
+export type RaceRoute = (typeof RACE_ROUTES)[number];
+
 const mixEntry = z.object({
   route: z.enum(LOAD_ROUTES),
   weight: z.number().int().positive(),
@@ -33,14 +37,34 @@ export const raceScenarioSchema = z.object({
   fanout: z.number().int().min(1).max(256),
   /** Bursts per session. */
   rounds: z.number().int().min(1).max(1000),
+  /**
+   * Routes the requests of a burst cycle through (default: counter, items, read).
+   * Reads matter: with resave=true they write back a stale copy of the session.
+   */
+  routes: z.array(z.enum(RACE_ROUTES)).min(1, 'at least one route').optional(),
 });
 
-export const scenarioSchema = z.discriminatedUnion('kind', [loadScenarioSchema, raceScenarioSchema]);
+/** Sessions logged in with a short lifetime, then replayed after it ended: checks that expiry is enforced. */
+export const ttlScenarioSchema = z
+  .object({
+    kind: z.literal('ttl'),
+    ...identity,
+    /** Sessions logged in before the wait. */
+    sessions: z.number().int().min(1).max(1000),
+    /** Session and cookie lifetime for this scenario's app, in milliseconds. */
+    maxAgeMs: z.number().int().min(1000).max(60_000),
+    /** How long to wait after the logins before replaying their cookies, in milliseconds. */
+    waitMs: z.number().int().min(1000).max(120_000),
+  })
+  .refine((s) => s.waitMs > s.maxAgeMs, { message: 'waitMs must exceed maxAgeMs', path: ['waitMs'] });
+
+export const scenarioSchema = z.discriminatedUnion('kind', [loadScenarioSchema, raceScenarioSchema, ttlScenarioSchema]);
 
 /** A workload as plain, validated data: it knows no store. */
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type LoadScenario = z.infer<typeof loadScenarioSchema>;
 export type RaceScenario = z.infer<typeof raceScenarioSchema>;
+export type TtlScenario = z.infer<typeof ttlScenarioSchema>;
 
 /** Thrown when scenario data is invalid; `problems` lists every problem at once. */
 export class ScenarioError extends Error {
