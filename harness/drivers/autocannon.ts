@@ -36,38 +36,64 @@ interface AutocannonRequest {
   path: string;
   headers?: Record<string, string>;
   setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
-  onResponse?: (status: number, body: string, context: unknown, headers: Record<string, string | string[]>) => void;
 }
 
 interface AutocannonClient {
   setRequests(requests: AutocannonRequest[]): void;
   on(event: 'response', listener: (status: number, bytes: number, durationMs: number) => void): void;
+  on(event: 'headers', listener: (parsed: { headers: string[] }) => void): void;
 }
 
-function requestsFor(scenario: LoadScenario, user: VirtualUser, connection: number, counters: { logins: number }): AutocannonRequest[] {
-  const remember = (_s: number, _b: string, _c: unknown, headers: Record<string, string | string[]>) =>
-    applySetCookie(user.jar, headers['set-cookie'] ?? headers['Set-Cookie']);
-  if (scenario.sessions === 'per-request') {
-    return [{ method: 'POST', path: '/login', setupRequest: (request) => (counters.logins++, request) }];
+function setCookieValues(rawHeaders: string[]): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.length === 10 && rawHeaders[i]!.toLowerCase() === 'set-cookie') values.push(rawHeaders[i + 1]!);
   }
+  return values;
+}
+
+/**
+ * Drives one connection as one user. Requests are prebuilt for the current
+ * cookie (no per-request hooks, so the generator stays cheap) and rebuilt only
+ * when the server sets a new cookie, continuing the mix where it was.
+ */
+function driveUser(client: AutocannonClient, scenario: LoadScenario, user: VirtualUser, connection: number, counters: { logins: number }): void {
+  if (scenario.sessions === 'per-request') {
+    client.setRequests([{ method: 'POST', path: '/login', setupRequest: (request) => (counters.logins++, request) }]);
+    return;
+  }
+  const sequence = expandMix(scenario.mix);
   let itemSequence = 0;
-  return expandMix(scenario.mix).map((route) => {
-    const [method, path] = route.split(' ') as ['GET' | 'POST', string];
-    return {
-      method,
-      path,
-      onResponse: remember,
-      setupRequest: (request): AutocannonRequest => {
-        if (!user.loggedIn) {
-          user.loggedIn = true;
-          counters.logins++;
-          return { ...request, method: 'POST', path: '/login', headers: {} };
-        }
-        const cookie = cookieHeader(user.jar);
-        const target = path === '/items' ? `${path}?id=c${connection}-${itemSequence++}` : path;
-        return { ...request, method, path: target, headers: cookie ? { cookie } : {} };
-      },
-    };
+  let completed = 0;
+  let cookieChanged = false;
+  const mixStartingAt = (first: number): AutocannonRequest[] => {
+    const cookie = cookieHeader(user.jar);
+    const headers: Record<string, string> = cookie ? { cookie } : {};
+    return sequence.map((_, i) => {
+      const [method, path] = sequence[(first + i) % sequence.length]!.split(' ') as ['GET' | 'POST', string];
+      if (path !== '/items') return { method, path, headers };
+      return { method, path, headers, setupRequest: (request) => ({ ...request, path: `/items?id=c${connection}-${itemSequence++}` }) };
+    });
+  };
+  const login: AutocannonRequest = { method: 'POST', path: '/login', setupRequest: (request) => (counters.logins++, request) };
+  // A connection's first request is index 0; after a setRequests() from a response
+  // handler, autocannon advances to index 1 before sending: hence the offsets.
+  client.setRequests(user.loggedIn ? mixStartingAt(0) : [login]);
+  client.on('headers', ({ headers }) => {
+    const values = setCookieValues(headers);
+    if (values.length === 0) return;
+    applySetCookie(user.jar, values);
+    cookieChanged = true;
+  });
+  client.on('response', () => {
+    if (!user.loggedIn) {
+      user.loggedIn = true;
+      client.setRequests(mixStartingAt(sequence.length - 1));
+    } else {
+      completed += 1;
+      if (cookieChanged) client.setRequests(mixStartingAt((completed - 1) % sequence.length));
+    }
+    cookieChanged = false;
   });
 }
 
@@ -85,7 +111,7 @@ export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> 
       const connection = nextConnection++ % phase.connections;
       const user = phase.users[connection] ?? { jar: new Map(), loggedIn: false };
       phase.users[connection] = user;
-      client.setRequests(requestsFor(phase.scenario, user, connection, phase.counters ?? { logins: 0 }));
+      driveUser(client, phase.scenario, user, connection, phase.counters ?? { logins: 0 });
       client.on('response', (_status, _bytes, durationMs) => recordMs(histogram, durationMs));
     },
   } as unknown as autocannon.Options) as unknown as PromiseLike<unknown> & { stop(): void };
