@@ -20,14 +20,14 @@ export interface CiBenchmarks {
 }
 
 /**
- * Medians over repetitions of throughput (bigger is better) and p50/p99 latency in µs
+ * Medians over repetitions of closed-model throughput (bigger is better) and p50/p99 latency in µs
  * and memory per session (smaller is better), one point per store × scenario × load model.
  * Names use store ids, not labels, so a server upgrade does not break the history.
  */
 export function renderCiJson(result: RunResult): CiBenchmarks {
   const output: CiBenchmarks = { biggerIsBetter: [], smallerIsBetter: [] };
   for (const group of groupEntries(result.entries)) {
-    for (const metric of METRICS) {
+    for (const metric of METRICS.filter((definition) => !definition.closedModelOnly || group.load.model === 'closed')) {
       const spread = groupSpread(group, metric.pick);
       if (!spread) continue;
       const point: BenchmarkPoint = {

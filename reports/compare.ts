@@ -7,8 +7,6 @@ import { METRICS } from './metrics.ts';
 /** Reading a results file belongs with comparing against it; re-exported for callers of compare. */
 export { parseRunResult, ReportInputError } from './input.ts';
 
-/** Noise floor when either side has a single repetition, or the repetitions agree suspiciously well. */
-export const NOISE_FLOOR_PERCENT = 5;
 /** Latency changes smaller than this are below loopback timer jitter, whatever the percentage. */
 export const LATENCY_NOISE_FLOOR_US = 20;
 
@@ -62,14 +60,14 @@ function spreadPercent(spread: Spread): number {
   return spread.median === 0 ? 0 : ((spread.max - spread.min) / spread.median) * 100;
 }
 
-function noiseBand(baseline: Spread, current: Spread, failOnPercent: number): number {
-  if (baseline.n < 2 || current.n < 2) return Math.max(NOISE_FLOOR_PERCENT, failOnPercent);
-  return Math.max(NOISE_FLOOR_PERCENT, spreadPercent(baseline), spreadPercent(current));
+function noiseBand(floorPercent: number, baseline: Spread, current: Spread, failOnPercent: number): number {
+  if (baseline.n < 2 || current.n < 2) return Math.max(floorPercent, failOnPercent);
+  return Math.max(floorPercent, spreadPercent(baseline), spreadPercent(current));
 }
 
 function judge(definition: MetricDefinition, baseline: Spread, current: Spread, failOnPercent: number) {
   const changePercent = baseline.median === 0 ? 0 : ((current.median - baseline.median) / baseline.median) * 100;
-  const noisePercent = noiseBand(baseline, current, failOnPercent);
+  const noisePercent = noiseBand(definition.noiseFloorPercent, baseline, current, failOnPercent);
   const worsening = definition.biggerIsBetter ? -changePercent : changePercent;
   const belowJitter = definition.unit === 'µs' && Math.abs(current.median - baseline.median) < LATENCY_NOISE_FLOOR_US;
   const verdict: MetricVerdict = belowJitter || Math.abs(changePercent) <= noisePercent ? 'within-noise' : worsening > 0 ? 'worse' : 'better';
@@ -78,8 +76,9 @@ function judge(definition: MetricDefinition, baseline: Spread, current: Spread, 
 
 /**
  * Compares two runs metric by metric (throughput, p50, p99 per store × scenario × load
- * model, over ok entries). Repetitions give the noise band (their min–max spread);
- * with one repetition the band is max(5%, failOnPercent). A regression is worse beyond
+ * model, over ok entries; open-model throughput is the configured rate and is skipped).
+ * Repetitions give the noise band (their min–max spread, at least the metric's floor:
+ * 5%, or 10% for p99); with one repetition the band is max(floor, failOnPercent). A regression is worse beyond
  * the noise band and beyond failOnPercent, or a group that was measured and now fails.
  */
 export function compareRuns(baseline: RunResult, current: RunResult, options: { failOnPercent: number }): Comparison {
@@ -100,7 +99,7 @@ export function compareRuns(baseline: RunResult, current: RunResult, options: { 
       unmatched.push({ ...identity, reason, regression: after?.notMeasured.some((entry) => entry.status === 'failed') ?? false });
       continue;
     }
-    for (const definition of COMPARED) {
+    for (const definition of COMPARED.filter((metric) => !metric.closedModelOnly || before.load.model === 'closed')) {
       const baselineSpread = groupSpread(before, definition.pick)!;
       const currentSpread = groupSpread(after, definition.pick)!;
       metrics.push({ ...identity, metric: definition.id, unit: definition.unit, baseline: baselineSpread, current: currentSpread, ...judge(definition, baselineSpread, currentSpread, options.failOnPercent) });
