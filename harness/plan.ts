@@ -5,6 +5,7 @@ import { STORES, isStoreId } from '../stores/index.ts';
 import { STORE_IDS } from '../stores/types.ts';
 import type { ServerKind, SessionSettings, StoreId } from '../stores/types.ts';
 import { UsageError } from './errors.ts';
+import { parseServerUrl } from '../stores/servers/url.ts';
 
 /** A validated run: what to run, how long, and where to write. Built only from checked input. */
 export interface RunPlan {
@@ -100,28 +101,31 @@ function parseScenarios(value: string): Scenario[] {
   return parseList('--scenario', value, ids, isScenario).map((id) => SCENARIOS[id]!);
 }
 
-function parseUrl(flag: string, value: string | undefined, protocols: string[]): string | undefined {
+function parseUrl(kind: ServerKind, value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;
-  let url: URL;
   try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`${flag}: "${value.replace(/\/\/[^@/]*@/, '//***@')}" is not a URL; use e.g. ${protocols[0]}//127.0.0.1:PORT`);
+    return parseServerUrl(kind, value);
+  } catch (error) {
+    const reason = (error as Error).message.replace(new RegExp(`^${kind}: `), '');
+    throw new UsageError(`--${kind}-url: ${reason}; use e.g. ${EXAMPLE_URLS[kind]}`);
   }
-  if (!protocols.includes(url.protocol)) {
-    throw new UsageError(`${flag}: the URL must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
-  }
-  return value;
 }
+
+const EXAMPLE_URLS: Record<ServerKind, string> = {
+  redis: 'redis://127.0.0.1:6379',
+  memcached: 'memcached://127.0.0.1:11211',
+  postgres: 'postgres://user:password@127.0.0.1:5432/db',
+  mongo: 'mongodb://127.0.0.1:27017/sessions',
+};
 
 /** Checks every option and builds the plan; throws UsageError naming the first problem. */
 export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process.env): RunPlan {
   const { stores, named } = parseStores(raw.store);
   const serverUrls: RunPlan['serverUrls'] = {
-    redis: parseUrl('--redis-url', raw.redisUrl ?? env.REDIS_URL, ['redis:', 'rediss:']),
-    memcached: parseUrl('--memcached-url', raw.memcachedUrl ?? env.MEMCACHED_URL, ['memcached:']),
-    postgres: parseUrl('--postgres-url', raw.postgresUrl ?? env.POSTGRES_URL, ['postgres:', 'postgresql:']),
-    mongo: parseUrl('--mongo-url', raw.mongoUrl ?? env.MONGO_URL, ['mongodb:']),
+    redis: parseUrl('redis', raw.redisUrl ?? env.REDIS_URL),
+    memcached: parseUrl('memcached', raw.memcachedUrl ?? env.MEMCACHED_URL),
+    postgres: parseUrl('postgres', raw.postgresUrl ?? env.POSTGRES_URL),
+    mongo: parseUrl('mongo', raw.mongoUrl ?? env.MONGO_URL),
   };
   for (const kind of Object.keys(serverUrls) as ServerKind[]) if (serverUrls[kind] === undefined) delete serverUrls[kind];
   return {

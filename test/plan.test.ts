@@ -50,8 +50,8 @@ test('each bad value names its flag and the fix', () => {
     [{ connections: '2.5' }, /--connections/],
     [{ connections: '1000000' }, /--connections/],
     [{ repeat: 'x' }, /--repeat/],
-    [{ redisUrl: 'not a url' }, /--redis-url: "not a url" is not a URL/],
-    [{ mongoUrl: 'http://127.0.0.1:1' }, /--mongo-url: the URL must start with mongodb:\/\//],
+    [{ redisUrl: 'not a url' }, /--redis-url: not a valid URL: not a url .*; use e\.g\. redis:\/\/127\.0\.0\.1:6379/],
+    [{ mongoUrl: 'http://127.0.0.1:1' }, /--mongo-url: not a valid URL: .*expected connection string to start with "mongodb:\/\/"/],
   ];
   for (const [override, expected] of cases) {
     assert.throws(() => buildPlan({ ...defaults, ...override }, {}), (error: unknown) => {
