@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import type { Histogram } from 'hdr-histogram-js';
+import { createLatencyHistogram, encodeHistogram, recordMs, summarize } from '../histogram.ts';
+import { generateK6Script } from '../k6-script.ts';
+import type { K6Phase, VuPool } from '../k6-script.ts';
+import { readK6Phase } from '../k6-summary.ts';
+import type { K6PhaseSummary } from '../k6-summary.ts';
+import type { LoadScenario, RaceScenario } from '../../scenarios/types.ts';
+
+/** One k6 process: a script, bounded in time. */
+export interface K6Invocation {
+  binary: string;
+  script: string;
+  /** Hard bound: SIGINT (k6 stops and still writes its summary), then SIGKILL 5 s later. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** What a k6 run left: its summary JSON, and per-phase latency histograms (µs) built from every request. */
+export interface K6Output {
+  summary: unknown;
+  latency: Map<string, Histogram>;
+}
+
+/** k6's JSON output lines for request durations start exactly so (`--out json`, one object per line). */
+const DURATION_POINT = '{"metric":"http_req_duration","type":"Point"';
+const KILL_GRACE_MS = 5000;
+
+interface DurationPoint {
+  data: { value: number; tags?: { scenario?: string } };
+}
+
+/**
+ * Runs k6 on a script. Per-request durations stream from k6's JSON output on
+ * stdout into HDR histograms, line by line (memory stays bounded whatever the
+ * run's length); the summary is read from `--summary-export`. k6's console
+ * text is never read: stdout lines other than JSON output records are skipped.
+ */
+export async function runK6(invocation: K6Invocation): Promise<K6Output> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sessionbench-k6-'));
+  try {
+    const scriptFile = path.join(dir, 'script.js');
+    const summaryFile = path.join(dir, 'summary.json');
+    await writeFile(scriptFile, invocation.script);
+    const args = ['run', '--quiet', '--no-color', '--no-usage-report', '--summary-export', summaryFile, '--out', 'json=-', scriptFile];
+    const child = spawn(invocation.binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K6_NO_USAGE_REPORT: 'true' } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    const latency = new Map<string, Histogram>();
+    const lines = readline.createInterface({ input: child.stdout, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      if (!line.startsWith(DURATION_POINT)) return;
+      const { data } = JSON.parse(line) as DurationPoint;
+      const phase = data.tags?.scenario ?? 'default';
+      let histogram = latency.get(phase);
+      if (!histogram) latency.set(phase, (histogram = createLatencyHistogram()));
+      recordMs(histogram, data.value);
+    });
+    const stop = () => {
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS).unref();
+    };
+    const timer = setTimeout(stop, invocation.timeoutMs);
+    invocation.signal?.addEventListener('abort', stop, { once: true });
+    const [[code, signal]] = await Promise.all([once(child, 'exit') as Promise<[number | null, string | null]>, once(lines, 'close')]);
+    clearTimeout(timer);
+    invocation.signal?.removeEventListener('abort', stop);
+    const summary = await readFile(summaryFile, 'utf8').then(JSON.parse, () => undefined);
+    // 99: thresholds crossed (generated scripts' thresholds never fail, but a user's edited script may).
+    if ((code !== 0 && code !== 99) || summary === undefined) {
+      const reason = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+      throw new Error(`k6 exited with ${signal ?? `code ${code}`}${reason ? `: ${reason}` : ''}`);
+    }
+    return { summary, latency };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** One open-model phase against a running app. */
+export interface OpenPhase {
+  binary: string;
+  url: string;
+  scenario: LoadScenario | RaceScenario;
+  phase: K6Phase;
+  ratePerSecond: number;
+  seconds: number;
+  vus?: VuPool;
+  timeoutSeconds?: number;
+  signal?: AbortSignal;
+}
+
+/** Startup and shutdown allowance on top of the phase's own length (VU initialisation, graceful stop). */
+const K6_OVERHEAD_MS = 30_000;
+
+/**
+ * Runs one phase as its own k6 process (constant-arrival-rate), and returns the
+ * summary's counts with latency from the HDR histogram of every request.
+ */
+export async function runOpenPhase(phase: OpenPhase): Promise<K6PhaseSummary> {
+  const timeoutSeconds = phase.timeoutSeconds ?? 10;
+  const script = generateK6Script({
+    scenario: phase.scenario,
+    target: phase.url,
+    ratePerSecond: phase.ratePerSecond,
+    warmupSeconds: phase.phase === 'warmup' ? phase.seconds : 0,
+    durationSeconds: phase.phase === 'measured' ? phase.seconds : 0,
+    vus: phase.vus,
+    timeoutSeconds,
+  });
+  const output = await runK6({
+    binary: phase.binary,
+    script,
+    timeoutMs: (phase.seconds + timeoutSeconds) * 1000 + K6_OVERHEAD_MS,
+    signal: phase.signal,
+  });
+  const read = readK6Phase(output.summary, phase.phase, phase.seconds);
+  if (!read) throw new Error(`k6 summary has no "${phase.phase}" phase`);
+  const histogram = output.latency.get(phase.phase) ?? createLatencyHistogram();
+  return { ...read, metrics: { ...read.metrics, latencyUs: summarize(histogram), histogram: encodeHistogram(histogram) } };
+}
