@@ -22,6 +22,8 @@ export interface RaceOutcome {
   sessionsMissing: number;
   /** Where the final state was read (the same for every session of one app). */
   source: SessionState['source'];
+  /** The raced clients, cookies included, so a caller can re-read their sessions. */
+  clients: SessionClient[];
 }
 
 interface RacedSession {
@@ -69,7 +71,16 @@ export async function runRaceOracle(app: AppChild, scenario: RaceScenario, recor
   for (let round = 0; round < scenario.rounds && !signal.aborted; round++) {
     await Promise.all(sessions.map((session, index) => burst(session, index, routes, scenario.fanout, round, recorder)));
   }
-  const outcome: RaceOutcome = { expectedCount: 0, observedCount: 0, lostUpdates: 0, itemsExpected: 0, itemsMissing: 0, sessionsMissing: 0, source: app.capabilities.serverSide ? 'store' : 'cookie' };
+  const outcome: RaceOutcome = {
+    expectedCount: 0,
+    observedCount: 0,
+    lostUpdates: 0,
+    itemsExpected: 0,
+    itemsMissing: 0,
+    sessionsMissing: 0,
+    source: app.capabilities.serverSide ? 'store' : 'cookie',
+    clients: sessions.map((session) => session.client),
+  };
   for (const session of sessions) {
     const state = await readSessionState(app, session.client);
     outcome.expectedCount += session.counted;

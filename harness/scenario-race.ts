@@ -40,7 +40,7 @@ async function raceOnce(context: ScenarioContext<RaceScenario>, app: AppChild, r
   const probe = await probeResurrection(app, RESURRECTION_PROBE);
   const crashed = app.crashed();
   if (crashed) throw new Error(crashed);
-  const { source: _source, ...raceNumbers } = race;
+  const { source: _source, clients: _clients, ...raceNumbers } = race;
   return {
     ...context.entryBase(app, repetition, variant),
     status: 'ok',

@@ -35,7 +35,7 @@ function ttlNotes(app: AppChild, scenario: TtlScenario, observations: Record<str
   const notes = [`sessions lived ${scenario.maxAgeMs} ms; their cookies were replayed ${scenario.waitMs} ms after login, ignoring the cookie's Expires attribute as a replaying client would`];
   const { removesExpired } = app.capabilities;
   if (removesExpired !== true) notes.push(`the store does not remove expired sessions itself: ${removesExpired.reason}`);
-  if (observations.stalePresent === undefined) notes.push('the store cannot count its sessions, so stale entries were not counted');
+  if (app.capabilities.serverSide && observations.stalePresent === undefined) notes.push('the store cannot count its sessions, so stale entries were not counted');
   else if (observations.storedAfterLogin !== undefined && observations.storedAfterLogin < scenario.sessions) {
     notes.push(`the store's count saw only ${observations.storedAfterLogin} of ${scenario.sessions} fresh sessions, so stalePresent may understate`);
   }

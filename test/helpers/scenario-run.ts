@@ -1,0 +1,28 @@
+import { buildPlan } from '../../harness/plan.ts';
+import type { ResultEntry } from '../../harness/result.ts';
+import { runBench } from '../../harness/runner.ts';
+import { defineScenario } from '../../scenarios/types.ts';
+import type { StoreId } from '../../stores/types.ts';
+
+/**
+ * Runs one scenario (given as data) on `stores` through the real runner —
+ * provisioning, app children, verification, teardown — with a hard time bound.
+ */
+export async function runScenario(stores: StoreId[], data: unknown, timeoutMs = 90_000): Promise<ResultEntry[]> {
+  const plan = buildPlan(
+    { store: stores.join(','), scenario: 'read-heavy', duration: '1', warmup: '0', connections: '1', repeat: '1', payload: '512', maxAge: '3600', out: 'unused', addedLatency: '0' },
+    {},
+  );
+  plan.scenarios = [defineScenario(data)];
+  const signal = AbortSignal.timeout(timeoutMs);
+  const result = await runBench(plan, { log: () => {}, phase: () => {} }, signal);
+  if (result.partial) throw new Error(`the run did not finish within ${timeoutMs} ms`);
+  return result.entries;
+}
+
+/** The entry of `store` (and `variant`, when given). */
+export function entryOf(entries: ResultEntry[], store: StoreId, variant?: string): ResultEntry {
+  const entry = entries.find((e) => e.store === store && (variant === undefined || e.variant === variant));
+  if (!entry) throw new Error(`no entry for ${store}${variant ? ` ${variant}` : ''} in ${JSON.stringify(entries.map((e) => [e.store, e.variant, e.status]))}`);
+  return entry;
+}
