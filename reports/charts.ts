@@ -125,7 +125,7 @@ function latencyCharts(model: string, scenario: string, series: readonly Series[
 
 const MODELS = [
   { model: 'closed', title: 'Closed model (autocannon): maximum throughput', intro: 'A fixed number of connections sends requests back to back: throughput is what the app sustains, latency includes queueing at that concurrency.' },
-  { model: 'open', title: 'Open model (k6): fixed arrival rate', intro: 'Requests arrive at a fixed rate whatever the response time: latency is what users see at that load. Not comparable with the closed model.' },
+  { model: 'open', title: 'Open model (k6): fixed arrival rate', intro: 'Requests arrive at a fixed rate whatever the response time, so throughput is the configured rate and latency is what users see at that load. Not comparable with the closed model.' },
 ] as const;
 
 function modelSection(runs: readonly LabelledRun[], model: 'closed' | 'open', title: string, intro: string): ChartSection | undefined {
@@ -136,7 +136,9 @@ function modelSection(runs: readonly LabelledRun[], model: 'closed' | 'open', ti
     title,
     intro,
     charts: [
-      byScenarioChart(`throughput-${model}`, 'Throughput by store × scenario', 'Median over repetitions; the results table gives the min–max range.', series, 'rps', 'requests per second', (entry) => entry.measured.throughput),
+      ...(model === 'closed'
+        ? [byScenarioChart('throughput-closed', 'Throughput by store × scenario', 'Median over repetitions; the results table gives the min–max range.', series, 'rps', 'requests per second', (entry) => entry.measured.throughput)]
+        : []),
       ...scenariosOf(series).flatMap((scenario) => latencyCharts(model, scenario, series)),
     ],
   };

@@ -2,8 +2,7 @@ import type { RunResult } from '../harness/result.ts';
 import type { ChartSection, LabelledRun } from './charts.ts';
 import { buildChartSections } from './charts.ts';
 import type { Comparison } from './compare.ts';
-import type { SafeHtml } from './escape.ts';
-import { html, inlineScript, jsonForScript } from './escape.ts';
+import { html, inlineScript, jsonForScript, SafeHtml } from './escape.ts';
 import { formatBytes, formatCount, formatLoad } from './format.ts';
 import { PAGE_SCRIPT } from './page-script.ts';
 import { recommendStore } from './recommend.ts';
@@ -18,10 +17,10 @@ export interface HtmlOptions {
   comparison?: Comparison;
 }
 
-const STYLE = `
+const STYLE = new SafeHtml(`
 :root { --ink: #0f172a; --muted: #475569; --line: #e2e8f0; --panel: #f8fafc; --accent: #0f766e; --bad: #b91c1c; --warn: #a16207; }
 * { box-sizing: border-box; }
-body { margin: 0; font: 15px/1.5 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Helvetica, Arial, "Liberation Sans", sans-serif; color: var(--ink); background: #fff; }
+body { margin: 0; font: 15px/1.5 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Liberation Sans", sans-serif; color: var(--ink); background: #fff; }
 header { background: var(--ink); color: #f8fafc; padding: 28px 40px 22px; }
 header h1 { margin: 0 0 4px; font-size: 26px; font-weight: 650; letter-spacing: -0.01em; }
 header p { margin: 0; color: #cbd5e1; }
@@ -54,7 +53,7 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margi
 dt { color: var(--muted); }
 dd { margin: 0; }
 code { font-size: 12.5px; }
-`;
+`);
 
 function tableHtml(table: TextTable, empty: string): SafeHtml {
   if (table.rows.length === 0) return html`<p class="muted">${empty}</p>`;

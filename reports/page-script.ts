@@ -15,6 +15,10 @@ export const PAGE_SCRIPT = String.raw`(() => {
   const onLogGrid = (v) => [1, 2, 5].includes(Math.round(v / 10 ** Math.floor(Math.log10(v))));
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = '#334155';
+  const logFloor = (spec) => {
+    const values = spec.datasets.flatMap((d) => d.data.map((v) => (typeof v === 'number' ? v : v && v.y))).filter((v) => v > 0);
+    return values.length ? 10 ** Math.floor(Math.log10(Math.min(...values))) : undefined;
+  };
   for (const spec of specs) {
     const format = formats[spec.y.unit];
     const line = spec.type === 'line';
@@ -36,6 +40,7 @@ export const PAGE_SCRIPT = String.raw`(() => {
           y: {
             type: spec.y.logarithmic ? 'logarithmic' : 'linear',
             beginAtZero: !spec.y.logarithmic,
+            min: spec.y.logarithmic ? logFloor(spec) : undefined,
             title: { display: true, text: spec.y.title },
             ticks: { callback: (v) => (spec.y.logarithmic && !onLogGrid(v) ? '' : format(v)) },
           },
