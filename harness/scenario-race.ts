@@ -25,7 +25,7 @@ function raceNotes(app: AppChild, race: RaceOutcome, probe: ResurrectionOutcome)
     notes.push('final counters and items were read from the store itself, not through the app');
   }
   if (!app.capabilities.serverSide) notes.push('resave and rolling are express-session options; this store has neither, so one variant was measured');
-  if (race.lostUpdates > 0) notes.push(`${race.lostUpdates} of ${race.expectedCount} acknowledged counter increments were lost: parallel requests on one session are last-writer-wins`);
+  if (race.lostUpdates > 0) notes.push(`${race.lostUpdates} of ${race.expectedCount} acknowledged counter increments were lost: each request that saves writes back the whole session it loaded, so the last to finish wins`);
   if (race.sessionsMissing > 0) notes.push(`${race.sessionsMissing} raced sessions could not be read at the end`);
   if (probe.resurrected) notes.push(`${probe.resurrected} of ${probe.resurrectionProbes} sessions were back in the store after logout: a slow request saved the session it loaded before the logout (expressjs/session#632)`);
   if (!app.capabilities.revocable) notes.push(`logout cannot revoke this store's sessions: ${probe.revokedCookieStillValid} of ${probe.resurrectionProbes} cookies captured before logout still authenticated`);

@@ -48,6 +48,15 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
       rounds: 100,
     },
     {
+      kind: 'race',
+      id: 'race-resave',
+      description: 'one counter write among 19 parallel reads per burst: shows what resave=true (reads write back a stale copy) and a rewriting touch cost',
+      sessions: 10,
+      fanout: 20,
+      rounds: 5,
+      routes: ['POST /counter', ...Array<string>(19).fill('GET /session')],
+    },
+    {
       kind: 'ttl',
       id: 'ttl',
       description: 'sessions with a 2 s lifetime replayed after 4 s: accepted, still returned by the store, or still occupying it',

@@ -93,6 +93,14 @@ describe('race scenario through the runner', () => {
     }
   });
 
+  test('memory: one write among parallel reads is lost only when resave=true makes the reads save', async () => {
+    const routes = ['POST /counter', ...Array<string>(9).fill('GET /session')];
+    const entries = await runScenario(['memory'], { ...parallel, id: 'race-resave-test', fanout: 10, routes });
+    assert.equal(ok(entryOf(entries, 'memory', 'resave=false')).observations!.lostUpdates, 0);
+    assert.equal(ok(entryOf(entries, 'memory', 'rolling=true')).observations!.lostUpdates, 0);
+    assert.ok(ok(entryOf(entries, 'memory', 'resave=true')).observations!.lostUpdates! > 0);
+  });
+
   test('redis: parallel requests lose updates, serial ones do not, logout races resurrect', async (t) => {
     try {
       await STORES.redis.load();
