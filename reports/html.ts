@@ -146,7 +146,7 @@ ${runs.map((run) => html`${runs.length > 1 && html`<h3>Run ${run.label}</h3>`}${
 }
 
 /** Tells runs apart by start time (and commit), oldest first. */
-export function labelRuns(results: readonly RunResult[]): LabelledRun[] {
+function labelRuns(results: readonly RunResult[]): LabelledRun[] {
   return [...results]
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
     .map((result) => ({ result, label: `${result.startedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC')}${result.env.gitSha ? ` @${result.env.gitSha.slice(0, 7)}` : ''}` }));

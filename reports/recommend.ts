@@ -42,7 +42,7 @@ export interface Recommendation {
 const EXPECTED_PRODUCT: Record<ServerKind, string> = { redis: 'Redis', memcached: 'memcached', postgres: 'PostgreSQL', mongo: 'MongoDB' };
 
 /** A caveat when the server that answered is not the product its kind suggests (e.g. FerretDB for mongo). */
-export function serverCaveat(server: ServerInfo): string | undefined {
+function serverCaveat(server: ServerInfo): string | undefined {
   const expected = EXPECTED_PRODUCT[server.kind];
   if (server.product.toLowerCase() === expected.toLowerCase()) return undefined;
   return `${server.label} answered as the ${server.kind} server: it speaks the protocol but is not ${expected}, so its numbers do not predict ${expected}'s.`;
