@@ -79,6 +79,7 @@ function createProgram(): Command {
     .option('--duration <time>', 'measured time per repetition, e.g. 10s, 2m', '5s')
     .option('--warmup <time>', 'warm-up before measuring, kept apart from the results', '1s')
     .option('--connections <n>', 'concurrent connections, one user (session) each', '10')
+    .option('--instances <n>', 'app instances behind a request-level round-robin balancer', '1')
     .option('--repeat <n>', 'measured repetitions per store and scenario', '1')
     .option('--payload <size>', 'session payload stored at login, e.g. 1kb, 10kb', '1kb')
     .option('--max-age <time>', 'session cookie and store TTL', '1h')

@@ -19,17 +19,32 @@ export function cpuSecondsOf(pid: number): number | undefined {
   }
 }
 
-/** Starts a CPU stopwatch over processes; `stop()` returns each one's CPU use as % of one core. */
-export function cpuStopwatch<K extends string>(pids: Partial<Record<K, number>>): { stop(): Partial<Record<K, number>> } {
+function totalCpuSeconds(pids: readonly number[]): number | undefined {
+  let total = 0;
+  for (const pid of pids) {
+    const seconds = cpuSecondsOf(pid);
+    if (seconds === undefined) return undefined;
+    total += seconds;
+  }
+  return total;
+}
+
+/** Starts a CPU stopwatch over processes (or groups of them); `stop()` returns each one's CPU use as % of one core. */
+export function cpuStopwatch<K extends string>(pids: Partial<Record<K, number | readonly number[] | undefined>>): { stop(): Partial<Record<K, number>> } {
   const started = performance.now();
-  const before = Object.entries(pids).map(([key, pid]) => [key, pid as number, cpuSecondsOf(pid as number)] as const);
+  const groups = Object.entries(pids)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => {
+      const group = typeof value === 'number' ? [value] : (value as readonly number[]);
+      return { key: key as K, group, start: totalCpuSeconds(group) };
+    });
   return {
     stop() {
       const wall = (performance.now() - started) / 1000;
       const out: Partial<Record<K, number>> = {};
-      for (const [key, pid, start] of before) {
-        const end = cpuSecondsOf(pid);
-        if (start !== undefined && end !== undefined && wall > 0) out[key as K] = Math.round(((end - start) / wall) * 1000) / 10;
+      for (const { key, group, start } of groups) {
+        const end = totalCpuSeconds(group);
+        if (start !== undefined && end !== undefined && wall > 0) out[key] = Math.round(((end - start) / wall) * 1000) / 10;
       }
       return out;
     },

@@ -1,7 +1,7 @@
 import type { AppChild } from './app-child.ts';
 import { cpuStopwatch } from './cpu.ts';
 import { runClosedPhase } from './drivers/autocannon.ts';
-import type { VirtualUser } from './drivers/autocannon.ts';
+import type { LoadCounters, VirtualUser } from './drivers/autocannon.ts';
 import type { MemoryMetrics, OkEntry, PhaseMetrics } from './result.ts';
 import type { LoadScenario } from '../scenarios/types.ts';
 
@@ -48,7 +48,7 @@ export async function measureLoad(
   app: AppChild,
   m: LoadMeasurement,
 ): Promise<Pick<OkEntry, 'warmup' | 'measured' | 'storeOps' | 'memory' | 'cpu' | 'sessionsStored' | 'observations'>> {
-  const counters = { logins: 0 };
+  const counters: LoadCounters = { logins: 0, unauthorized: 0 };
   const phase = (durationSeconds: number) =>
     runClosedPhase({ url: app.url, scenario: m.scenario, connections: m.connections, durationSeconds, users: m.users, signal: m.signal, counters });
   let warmup: PhaseMetrics | undefined;
@@ -62,7 +62,8 @@ export async function measureLoad(
   await app.ask('startSampling', { intervalMs: SAMPLE_INTERVAL_MS });
   m.onPhase?.('measured', m.durationSeconds);
   const harnessBefore = process.memoryUsage.rss();
-  const cpuWatch = cpuStopwatch({ app: app.pid, generator: process.pid, server: m.serverPid });
+  counters.unauthorized = 0;
+  const cpuWatch = cpuStopwatch({ app: app.pids, generator: process.pid, server: m.serverPid });
   const measured = await phase(m.durationSeconds);
   const cpu = cpuWatch.stop();
   const harnessRss = { before: harnessBefore, after: process.memoryUsage.rss() };
@@ -80,6 +81,8 @@ export async function measureLoad(
     sessionsStored: sessionsAfter,
     observations: {
       logins: counters.logins,
+      sessionMisses: counters.unauthorized,
+      sessionMissRate: measured.requests > 0 ? counters.unauthorized / measured.requests : 0,
       clientsWithCookie: m.users.filter((user) => user.jar.size > 0).length,
       distinctClientCookies: new Set(m.users.map((user) => [...user.jar.values()].join(';')).filter(Boolean)).size,
     },

@@ -5,6 +5,8 @@ import { STORES, isStoreId } from '../stores/index.ts';
 import { STORE_IDS } from '../stores/types.ts';
 import type { ServerKind, SessionSettings, StoreId } from '../stores/types.ts';
 import { UsageError } from './errors.ts';
+import { requireK6 } from './k6-binary.ts';
+import type { LoadModel } from './result.ts';
 import { parseServerUrl } from '../stores/servers/url.ts';
 
 /** A validated run: what to run, how long, and where to write. Built only from checked input. */
@@ -17,6 +19,8 @@ export interface RunPlan {
   warmupSeconds: number;
   durationSeconds: number;
   connections: number;
+  /** App instances behind a request-level round-robin balancer (1: no balancer). */
+  instances: number;
   /** Session payload sizes to sweep, in bytes (one entry per size). */
   payloads: number[];
   settings: SessionSettings;
@@ -24,7 +28,23 @@ export interface RunPlan {
   serverUrls: Partial<Record<ServerKind, string>>;
   outDir: string;
   addedLatencyMs: number;
+  /** Load generator: autocannon (closed model, `connections`) or k6 (open model, `k6`). */
+  driver: LoadDriver;
+  /** Present exactly when the driver is k6. */
+  k6?: OpenModelSettings;
 }
+
+/** The open model's settings. */
+export interface OpenModelSettings {
+  /** The k6 binary, found while validating (so a missing k6 fails before anything runs). */
+  binary: string;
+  /** Target requests per second. */
+  ratePerSecond: number;
+}
+
+/** The load generators `--driver` accepts. */
+export const LOAD_DRIVERS = ['autocannon', 'k6'] as const;
+export type LoadDriver = (typeof LOAD_DRIVERS)[number];
 
 /** Raw option values as the CLI parser hands them over (strings until validated here). */
 export interface RawBenchOptions {
@@ -33,6 +53,7 @@ export interface RawBenchOptions {
   duration: string;
   warmup: string;
   connections: string;
+  instances: string;
   repeat: string;
   payload: string;
   maxAge: string;
@@ -44,6 +65,8 @@ export interface RawBenchOptions {
   memcachedUrl?: string;
   postgresUrl?: string;
   mongoUrl?: string;
+  driver?: string;
+  rate?: string;
 }
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
@@ -118,6 +141,25 @@ const EXAMPLE_URLS: Record<ServerKind, string> = {
   mongo: 'mongodb://127.0.0.1:27017/sessions',
 };
 
+function parseDriver(raw: RawBenchOptions, env: NodeJS.ProcessEnv): Pick<RunPlan, 'driver' | 'k6'> {
+  const driver = raw.driver ?? 'autocannon';
+  if (!(LOAD_DRIVERS as readonly string[]).includes(driver)) throw new UsageError(`--driver: unknown "${driver}"; valid: ${LOAD_DRIVERS.join(', ')}`);
+  if (driver === 'autocannon') {
+    if (raw.rate !== undefined) throw new UsageError('--rate: applies to --driver k6 (open model); autocannon runs a closed model, sized by --connections');
+    return { driver };
+  }
+  if (raw.rate === undefined) throw new UsageError('--driver k6: give the target rate with --rate <req/s>, e.g. --rate 500');
+  const ratePerSecond = parseCount('--rate', raw.rate, { min: 1, max: 1_000_000 });
+  return { driver: 'k6', k6: { binary: requireK6(env), ratePerSecond } };
+}
+
+/** Which load model a plan's load scenarios run under (k6 entries add their dropped iterations). */
+export function loadModelOf(plan: RunPlan): LoadModel {
+  return plan.k6
+    ? { driver: 'k6', model: 'open', ratePerSecond: plan.k6.ratePerSecond }
+    : { driver: 'autocannon', model: 'closed', connections: plan.connections };
+}
+
 /** Checks every option and builds the plan; throws UsageError naming the first problem. */
 export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process.env): RunPlan {
   const { stores, named } = parseStores(raw.store);
@@ -136,6 +178,7 @@ export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process
     warmupSeconds: parseDuration('--warmup', raw.warmup, { min: 0, max: 600 }),
     durationSeconds: parseDuration('--duration', raw.duration, { min: 1, max: 3600 }),
     connections: parseCount('--connections', raw.connections, { min: 1, max: 10_000 }),
+    instances: parseCount('--instances', raw.instances, { min: 1, max: 16 }),
     payloads: [...new Set(raw.payload.split(',').map((size) => parseSize('--payload', size)))],
     settings: {
       secret: 'sessionbench-secret',
@@ -147,6 +190,7 @@ export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process
     serverUrls,
     outDir: raw.out,
     addedLatencyMs: parseCount('--added-latency', raw.addedLatency, { min: 0, max: 10_000 }),
+    ...parseDriver(raw, env),
   };
 }
 

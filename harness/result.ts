@@ -79,6 +79,8 @@ export interface EntryBase {
   scenario: string;
   /** Session payload stored at login, in bytes (JSON). */
   payloadBytes?: number;
+  /** App instances behind a round-robin balancer, when more than one. */
+  instances?: number;
   /** Settings variant within a scenario, e.g. "resave=true rolling=false"; absent when there is one. */
   variant?: string;
   repetition: number;

@@ -1,4 +1,5 @@
 import { startAppChild } from './app-child.ts';
+import { startAppCluster } from './app-cluster.ts';
 import type { AppChild } from './app-child.ts';
 import { describeEnvironment } from './env.ts';
 import { RunError } from './errors.ts';
@@ -148,20 +149,18 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
     observer,
     signal,
     async startApp(settings) {
-      const app = await startAppChild({
-        store: storeId,
-        settings: { ...plan.settings, ...settings },
-        server,
-        app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs },
-      });
+      const config = { store: storeId, settings: { ...plan.settings, ...settings }, server, app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs } };
+      const cluster = plan.instances > 1 ? await startAppCluster(config, plan.instances) : undefined;
+      const app = cluster ?? (await startAppChild(config));
       apps.push(app);
       Object.assign(packages, app.packages);
-      await verifyStore(app, storeId);
+      await verifyStore(cluster?.instances[0] ?? app, storeId);
       return app;
     },
     entryBase: (app, repetition, variant) => ({
       ...base(storeId, app.label, scenario, payloadBytes, repetition, load),
       ...(variant ? { variant } : {}),
+      ...(plan.instances > 1 ? { instances: plan.instances } : {}),
       server: server?.info,
       capabilities: app.capabilities,
     }),

@@ -5,7 +5,7 @@ import { buildPlan, parseDuration, parseSize } from '../harness/plan.ts';
 import type { RawBenchOptions } from '../harness/plan.ts';
 
 const defaults: RawBenchOptions = {
-  store: 'all', scenario: 'read-heavy', duration: '5s', warmup: '1s', connections: '10', repeat: '1',
+  store: 'all', scenario: 'read-heavy', duration: '5s', warmup: '1s', connections: '10', instances: '1', repeat: '1',
   payload: '1kb', maxAge: '1h', out: 'results', addedLatency: '0',
 };
 

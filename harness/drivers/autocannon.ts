@@ -12,6 +12,12 @@ export interface VirtualUser {
   loggedIn: boolean;
 }
 
+/** Counters a phase adds to. */
+export interface LoadCounters {
+  logins: number;
+  unauthorized: number;
+}
+
 /** One load phase of the closed model: `connections` users, each on its own session, for a fixed time. */
 export interface ClosedPhase {
   url: string;
@@ -26,8 +32,8 @@ export interface ClosedPhase {
   users: VirtualUser[];
   /** Per-request timeout in seconds. */
   timeoutSeconds?: number;
-  /** Counts login requests sent (a client without a cookie logs in first). */
-  counters?: { logins: number };
+  /** Counts login requests sent, and 401 answers (the app found no session for the cookie). */
+  counters?: LoadCounters;
   signal?: AbortSignal;
 }
 
@@ -57,7 +63,7 @@ function setCookieValues(rawHeaders: string[]): string[] {
  * cookie (no per-request hooks, so the generator stays cheap) and rebuilt only
  * when the server sets a new cookie, continuing the mix where it was.
  */
-function driveUser(client: AutocannonClient, scenario: LoadScenario, user: VirtualUser, connection: number, counters: { logins: number }): void {
+function driveUser(client: AutocannonClient, scenario: LoadScenario, user: VirtualUser, connection: number, counters: LoadCounters): void {
   if (scenario.sessions === 'per-request') {
     client.setRequests([{ method: 'POST', path: '/login', setupRequest: (request) => (counters.logins++, request) }]);
     return;
@@ -111,8 +117,12 @@ export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> 
       const connection = nextConnection++ % phase.connections;
       const user = phase.users[connection] ?? { jar: new Map(), loggedIn: false };
       phase.users[connection] = user;
-      driveUser(client, phase.scenario, user, connection, phase.counters ?? { logins: 0 });
-      client.on('response', (_status, _bytes, durationMs) => recordMs(histogram, durationMs));
+      const counters = phase.counters ?? { logins: 0, unauthorized: 0 };
+      driveUser(client, phase.scenario, user, connection, counters);
+      client.on('response', (status, _bytes, durationMs) => {
+        recordMs(histogram, durationMs);
+        if (status === 401) counters.unauthorized += 1;
+      });
     },
   } as unknown as autocannon.Options) as unknown as PromiseLike<unknown> & { stop(): void };
   const stop = () => instance.stop();
