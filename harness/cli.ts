@@ -5,9 +5,13 @@ import { EXIT, RunError, UsageError } from './errors.ts';
 import { assertWritableDir, runDirectory, writeFileAtomic } from './output.ts';
 import { buildPlan } from './plan.ts';
 import type { RawBenchOptions } from './plan.ts';
+import { exportK6Command } from './export-k6.ts';
+import type { RawExportK6Options } from './export-k6.ts';
 import { createProgress } from './progress.ts';
 import type { RunResult } from './result.ts';
 import { runBench } from './runner.ts';
+import { serveCommand } from './serve.ts';
+import type { RawServeOptions } from './serve.ts';
 import { VERSION } from './version.ts';
 import { renderTerminalTable } from '../reports/terminal.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
@@ -79,6 +83,8 @@ function createProgram(): Command {
     .option('--duration <time>', 'measured time per repetition, e.g. 10s, 2m', '5s')
     .option('--warmup <time>', 'warm-up before measuring, kept apart from the results', '1s')
     .option('--connections <n>', 'concurrent connections, one user (session) each', '10')
+    .option('--driver <name>', 'load generator: autocannon (closed model, --connections) or k6 (open model, --rate)', 'autocannon')
+    .option('--rate <req/s>', 'with --driver k6: requests per second to start, whatever the latency')
     .option('--instances <n>', 'app instances behind a request-level round-robin balancer', '1')
     .option('--repeat <n>', 'measured repetitions per store and scenario', '1')
     .option('--payload <size>', 'session payload stored at login, e.g. 1kb, 10kb', '1kb')
@@ -94,6 +100,30 @@ function createProgram(): Command {
     .option('--quiet', 'no progress output')
     .addOption(new Option('--added-latency <ms>', 'add this many ms to every request (to check regression detection)').default('0').hideHelp())
     .action((flags: BenchFlags) => bench(flags));
+
+  program
+    .command('serve')
+    .description('run the reference app for one store as a standalone server (for k6 or any load tool)')
+    .option('--store <id>', `the store (${STORE_IDS.join(', ')})`)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--port <n>', 'port (0: a free one)', '0')
+    .option('--payload <size>', 'session payload stored at login', '1kb')
+    .option('--max-age <time>', 'session cookie and store TTL', '1h')
+    .option('--server-url <url>', "the store's server (or REDIS_URL, …); otherwise provisioned like bench")
+    .action((flags: RawServeOptions) => serveCommand(flags));
+
+  program
+    .command('export')
+    .description('export a scenario for another tool')
+    .command('k6')
+    .description("write a standalone k6 script (k6 run, the k6 operator's TestRun, k6 cloud)")
+    .option('--scenario <id>', 'scenario to export (load or race)')
+    .option('--target <url>', "the app's base URL (BASE_URL in k6's environment overrides it)")
+    .option('--rate <req/s>', 'requests per second to start (open model)')
+    .option('--duration <time>', 'measured phase', '30s')
+    .option('--warmup <time>', 'warm-up phase, reported apart (k6 scenario "warmup")', '5s')
+    .option('--out <file>', 'write the script here instead of stdout')
+    .action((flags: RawExportK6Options) => exportK6Command(flags));
 
   return program;
 }

@@ -1,26 +1,31 @@
 import type { VirtualUser } from './drivers/autocannon.ts';
 import { measureLoad } from './measure-load.ts';
+import { measureOpenLoad } from './measure-open-load.ts';
 import type { ResultEntry } from './result.ts';
 import type { ScenarioRunner } from './scenario-context.ts';
 import type { LoadScenario } from '../scenarios/types.ts';
 
-/** Closed-model load: one app, warm-up once, then `repeat` measured repetitions on the same sessions. */
+/**
+ * Load on one app, warm-up once, then `repeat` measured repetitions: closed model
+ * (autocannon, the same sessions throughout) or open model (k6 at a fixed rate).
+ */
 export const runLoadScenario: ScenarioRunner<LoadScenario> = async (context) => {
   const { plan, scenario, signal } = context;
   const app = await context.startApp();
   const users: VirtualUser[] = [];
   const entries: ResultEntry[] = [];
   for (let repetition = 0; repetition < plan.repeat && !signal.aborted; repetition++) {
-    const measured = await measureLoad(app, {
+    const phases = {
       scenario,
-      connections: plan.connections,
       warmupSeconds: repetition === 0 ? plan.warmupSeconds : 0,
       durationSeconds: plan.durationSeconds,
-      users,
       signal,
       serverPid: context.serverPid,
-      onPhase: (phase, seconds) => context.observer.phase({ store: context.store, scenario: scenario.id, repetition, phase, seconds }),
-    });
+      onPhase: (phase: 'warm-up' | 'measured', seconds: number) => context.observer.phase({ store: context.store, scenario: scenario.id, repetition, phase, seconds }),
+    };
+    const measured = plan.k6
+      ? await measureOpenLoad(app, { ...phases, ...plan.k6 })
+      : await measureLoad(app, { ...phases, connections: plan.connections, users });
     const crashed = app.crashed();
     if (crashed) throw new Error(crashed);
     entries.push({ ...context.entryBase(app, repetition), status: 'ok', ...measured });
