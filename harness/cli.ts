@@ -1,19 +1,21 @@
 import { Command, CommanderError, Option } from 'commander';
-import path from 'node:path';
 import { killAllAppChildren } from './app-child.ts';
 import { EXIT, RunError, UsageError } from './errors.ts';
-import { assertWritableDir, runDirectory, writeFileAtomic } from './output.ts';
+import { assertWritableDir, runDirectory } from './output.ts';
 import { buildPlan } from './plan.ts';
 import type { RawBenchOptions } from './plan.ts';
 import { exportK6Command } from './export-k6.ts';
 import type { RawExportK6Options } from './export-k6.ts';
 import { createProgress } from './progress.ts';
-import type { RunResult } from './result.ts';
+import { createRedactor, redactDeep } from './redact.ts';
+import { loadRunResultFile, runReportCommand } from './report-command.ts';
+import { writeRunOutputs } from './run-outputs.ts';
 import { runBench } from './runner.ts';
 import { serveCommand } from './serve.ts';
 import type { RawServeOptions } from './serve.ts';
 import { VERSION } from './version.ts';
-import { renderTerminalTable } from '../reports/terminal.ts';
+import { compareRuns, ReportInputError } from '../reports/compare.ts';
+import { renderTerminalComparison, renderTerminalTable } from '../reports/terminal.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { stopAllServers } from '../stores/servers/provision.ts';
 import { STORE_IDS } from '../stores/types.ts';
@@ -23,33 +25,36 @@ const SHUTDOWN_BOUND_MS = 5000;
 interface BenchFlags extends RawBenchOptions {
   json?: boolean;
   quiet?: boolean;
+  baseline?: string;
+  failOn: string;
 }
 
-function fail(error: unknown): never {
-  if (error instanceof UsageError) {
-    process.stderr.write(`sessionbench: ${error.message}\n`);
-    process.exit(EXIT.usage);
-  }
-  process.stderr.write(`sessionbench: ${error instanceof Error ? error.message : String(error)}\n`);
-  if (!(error instanceof RunError) && error instanceof Error && process.env.SESSIONBENCH_DEBUG) process.stderr.write(`${error.stack}\n`);
+function fail(error: unknown, redact: (text: string) => string = (text) => text): never {
+  const text = redact(error instanceof Error ? error.message : String(error));
+  process.stderr.write(`sessionbench: ${text}\n`);
+  if (error instanceof UsageError || error instanceof ReportInputError) process.exit(EXIT.usage);
+  if (!(error instanceof RunError) && error instanceof Error && process.env.SESSIONBENCH_DEBUG) process.stderr.write(`${redact(error.stack ?? '')}\n`);
   process.exit(EXIT.runFailed);
 }
 
-async function writeResults(result: RunResult, outDir: string): Promise<string> {
-  const dir = runDirectory(outDir, result.startedAt);
-  const file = path.join(dir, 'results.json');
-  await writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
-  return file;
+function parseFailOn(value: string): number {
+  const percent = Number(value.replace(/%$/, ''));
+  if (!Number.isFinite(percent) || percent <= 0 || percent > 1000) throw new UsageError(`--fail-on: "${value}" must be a percentage above 0, e.g. 10`);
+  return percent;
 }
 
 async function bench(flags: BenchFlags): Promise<void> {
   const plan = buildPlan(flags);
+  const redact = createRedactor(Object.values(plan.serverUrls));
+  const failOnPercent = parseFailOn(flags.failOn);
   await assertWritableDir('--out', plan.outDir);
+  const baseline = flags.baseline ? await loadRunResultFile(flags.baseline, `baseline ${flags.baseline}`) : undefined;
   const progress = createProgress({ quiet: Boolean(flags.quiet) });
+  const observer = { ...progress, log: (line: string) => progress.log(redact(line)) };
   const controller = new AbortController();
   const interrupt = () => {
     if (controller.signal.aborted) return;
-    progress.log('interrupted: stopping load, apps and servers (results so far are kept, marked partial)');
+    observer.log('interrupted: stopping load, apps and servers (results so far are kept, marked partial)');
     controller.abort();
     setTimeout(() => {
       killAllAppChildren();
@@ -58,12 +63,22 @@ async function bench(flags: BenchFlags): Promise<void> {
   };
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
-  const result = await runBench(plan, progress, controller.signal).finally(() => progress.done());
-  const file = await writeResults(result, plan.outDir);
-  if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-  else process.stdout.write(`${renderTerminalTable(result)}\n`);
-  progress.log(`results: ${file}`);
-  process.exit(result.partial ? EXIT.interrupted : EXIT.ok);
+  try {
+    const result = redactDeep(await runBench(plan, observer, controller.signal).finally(() => progress.done()), redact);
+    const comparison = baseline ? compareRuns(baseline, result, { failOnPercent }) : undefined;
+    const outputs = await writeRunOutputs(result, runDirectory(plan.outDir, result.startedAt), comparison);
+    if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else process.stdout.write(`${renderTerminalTable(result)}\n${comparison ? `\n${renderTerminalComparison(comparison)}\n` : ''}`);
+    observer.log(`results: ${outputs.results}\nreport:  ${outputs.html}`);
+    process.exit(result.partial ? EXIT.interrupted : comparison && comparison.regressions > 0 ? EXIT.regression : EXIT.ok);
+  } catch (error) {
+    fail(error, redact);
+  }
+}
+
+async function report(files: string[], flags: { out?: string; k6Summary?: string[] }): Promise<void> {
+  const written = await runReportCommand({ files, outDir: flags.out, k6Summaries: flags.k6Summary });
+  process.stdout.write(`report:  ${written.htmlPath}\nsummary: ${written.markdownPath}\n`);
 }
 
 /** The command-line program. */
@@ -98,8 +113,18 @@ function createProgram(): Command {
     .option('--out <dir>', 'directory for results/<timestamp>/', 'results')
     .option('--json', 'print the RunResult JSON to stdout instead of the table')
     .option('--quiet', 'no progress output')
+    .option('--baseline <results.json>', 'compare with an earlier run; exit 1 on a regression beyond --fail-on')
+    .option('--fail-on <percent>', 'regression threshold in percent (outside the repetitions\' noise)', '10')
     .addOption(new Option('--added-latency <ms>', 'add this many ms to every request (to check regression detection)').default('0').hideHelp())
     .action((flags: BenchFlags) => bench(flags));
+
+  program
+    .command('report')
+    .description('re-render report.html and summary.md from results files, without running anything')
+    .argument('<results.json...>', 'one or more results files (several are merged into one report)')
+    .option('--out <dir>', 'where to write (default: beside the first file)')
+    .option('--k6-summary <file...>', 'k6 summary JSON files from runs beyond this machine')
+    .action((files: string[], flags: { out?: string; k6Summary?: string[] }) => report(files, flags));
 
   program
     .command('serve')

@@ -17,3 +17,8 @@ export function createRedactor(urls: ReadonlyArray<string | undefined>): (text: 
   const pattern = new RegExp(patterns.map((secret) => secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
   return (text) => text.replace(pattern, '***');
 }
+
+/** A deep copy of `value` with every string passed through `redact`. */
+export function redactDeep<T>(value: T, redact: (text: string) => string): T {
+  return JSON.parse(JSON.stringify(value), (_key, item: unknown) => (typeof item === 'string' ? redact(item) : item)) as T;
+}

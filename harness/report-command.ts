@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from './output.ts';
 import type { RunResult } from './result.ts';
 import { loadChartJs } from '../reports/assets.ts';
 import { renderHtml } from '../reports/html.ts';
@@ -23,18 +23,6 @@ export async function loadRunResultFile(path: string, label = basename(path)): P
   return parseRunResult(text, label);
 }
 
-/** Writes through a temporary file and a rename, so a reader never sees half a report. */
-async function writeAtomically(path: string, content: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temporary, content);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
-
 /**
  * `npm run report -- <files>`: validates every results file, then writes
  * `report.html` (all runs) and `summary.md` (one section per run) next to the first
@@ -48,7 +36,7 @@ export async function runReportCommand(args: { files: string[]; outDir?: string;
   await mkdir(outDir, { recursive: true });
   const htmlPath = join(outDir, 'report.html');
   const markdownPath = join(outDir, 'summary.md');
-  await writeAtomically(htmlPath, renderHtml(results, { chartJs: await loadChartJs() }));
-  await writeAtomically(markdownPath, results.map((result) => renderMarkdown(result)).join('\n---\n\n'));
+  await writeFileAtomic(htmlPath, renderHtml(results, { chartJs: await loadChartJs() }));
+  await writeFileAtomic(markdownPath, results.map((result) => renderMarkdown(result)).join('\n---\n\n'));
   return { htmlPath, markdownPath };
 }

@@ -83,6 +83,7 @@ export interface EntryBase {
   instances?: number;
   /** Settings variant within a scenario, e.g. "resave=true rolling=false"; absent when there is one. */
   variant?: string;
+  /** 1-based repetition number. */
   repetition: number;
   /** The server that really answered, labelled honestly (e.g. FerretDB is not MongoDB). */
   server?: ServerInfo;

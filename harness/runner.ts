@@ -113,8 +113,8 @@ export async function runBench(plan: RunPlan, observer: RunObserver, signal: Abo
   };
 }
 
-function base(store: StoreId, storeLabel: string, scenario: Scenario, payloadBytes: number, repetition: number, load: LoadModel): EntryBase {
-  return { store, storeLabel, scenario: scenario.id, payloadBytes, repetition, load };
+function base(store: StoreId, storeLabel: string, scenario: Scenario, payloadBytes: number, repetitionIndex: number, load: LoadModel): EntryBase {
+  return { store, storeLabel, scenario: scenario.id, payloadBytes, repetition: repetitionIndex + 1, load };
 }
 
 /** One store's share of a run: what every scenario on it needs. */
@@ -157,8 +157,8 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
       await verifyStore(cluster?.instances[0] ?? app, storeId);
       return app;
     },
-    entryBase: (app, repetition, variant) => ({
-      ...base(storeId, app.label, scenario, payloadBytes, repetition, load),
+    entryBase: (app, repetitionIndex, variant) => ({
+      ...base(storeId, app.label, scenario, payloadBytes, repetitionIndex, load),
       ...(variant ? { variant } : {}),
       ...(plan.instances > 1 ? { instances: plan.instances } : {}),
       server: server?.info,

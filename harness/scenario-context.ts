@@ -24,7 +24,7 @@ export interface ScenarioContext<S extends Scenario = Scenario> {
    */
   startApp(settings?: Partial<SessionSettings>): Promise<AppChild>;
   /** The fields every entry of this store × scenario shares. */
-  entryBase(app: AppChild, repetition: number, variant?: string): EntryBase;
+  entryBase(app: AppChild, repetitionIndex: number, variant?: string): EntryBase;
 }
 
 /** Runs one scenario on one store and returns its entries (ok or failed, one per repetition/variant). */

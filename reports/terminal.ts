@@ -1,6 +1,7 @@
 import type { RunResult } from '../harness/result.ts';
 import type { TextTable } from './tables.ts';
-import { notMeasuredTable, resultsTable } from './tables.ts';
+import type { Comparison } from './compare.ts';
+import { comparisonTable, notMeasuredTable, resultsTable } from './tables.ts';
 
 function layout(table: TextTable): string {
   const widths = table.columns.map((column, i) => Math.max(column.title.length, ...table.rows.map((row) => row[i]?.length ?? 0)));
@@ -23,4 +24,14 @@ export function renderTerminalTable(result: RunResult): string {
   parts.push(measured.rows.length > 0 ? layout(measured) : 'Nothing was measured.');
   if (notMeasured.rows.length > 0) parts.push(`Not measured:\n${layout(notMeasured)}`);
   return parts.join('\n\n');
+}
+
+/** The baseline verdicts for the terminal: every metric, regressions named, and a one-line verdict. */
+export function renderTerminalComparison(comparison: Comparison): string {
+  const quiet = comparison.metrics.filter((metric) => metric.verdict === 'within-noise').length;
+  const verdict =
+    comparison.regressions > 0
+      ? `${comparison.regressions} regression${comparison.regressions === 1 ? '' : 's'} beyond ${comparison.failOnPercent}% and outside noise`
+      : `no regression beyond ${comparison.failOnPercent}% outside noise (${quiet} of ${comparison.metrics.length} metrics within noise)`;
+  return `Against baseline ${comparison.baseline.startedAt}: ${verdict}\n\n${layout(comparisonTable(comparison, false))}`;
 }
