@@ -123,7 +123,7 @@ export function k6SummaryToEntry(summary: unknown, meta: K6SummaryMeta): OkEntry
     store: meta.store,
     storeLabel: meta.storeLabel ?? meta.store,
     scenario: meta.scenario,
-    repetition: meta.repetition ?? 0,
+    repetition: meta.repetition ?? 1,
     load: findings.load,
     status: 'ok',
     ...(warmup ? { warmup: warmup.metrics } : {}),

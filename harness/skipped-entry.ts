@@ -13,7 +13,7 @@ export function skippedEntry(context: ScenarioContext, reason: string): SkippedE
     storeLabel: STORES[context.store].label,
     scenario: context.scenario.id,
     payloadBytes: context.payloadBytes,
-    repetition: 0,
+    repetition: 1,
     load: context.load,
     status: 'skipped',
     reason,
