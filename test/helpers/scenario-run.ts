@@ -1,4 +1,5 @@
 import { buildPlan } from '../../harness/plan.ts';
+import type { RawBenchOptions } from '../../harness/plan.ts';
 import type { ResultEntry } from '../../harness/result.ts';
 import { runBench } from '../../harness/runner.ts';
 import { defineScenario } from '../../scenarios/types.ts';
@@ -9,10 +10,11 @@ import type { StoreId } from '../../stores/types.ts';
  * provisioning, app children, verification, teardown — with a hard time bound.
  */
 export async function runScenario(stores: StoreId[], data: unknown, timeoutMs = 90_000): Promise<ResultEntry[]> {
-  const plan = buildPlan(
-    { store: stores.join(','), scenario: 'read-heavy', duration: '1', warmup: '0', connections: '1', repeat: '1', payload: '512', maxAge: '3600', out: 'unused', addedLatency: '0' },
-    {},
-  );
+  const raw: RawBenchOptions = {
+    store: stores.join(','), scenario: 'read-heavy', duration: '1', warmup: '0', connections: '1', instances: '1',
+    repeat: '1', payload: '512', maxAge: '3600', out: 'unused', addedLatency: '0',
+  };
+  const plan = buildPlan(raw, {});
   plan.scenarios = [defineScenario(data)];
   const signal = AbortSignal.timeout(timeoutMs);
   const result = await runBench(plan, { log: () => {}, phase: () => {} }, signal);
