@@ -10,7 +10,8 @@ import { createProgress } from './progress.ts';
 import { createRedactor, redactDeep } from './redact.ts';
 import { loadRunResultFile, runReportCommand } from './report-command.ts';
 import { writeRunOutputs } from './run-outputs.ts';
-import { runBench } from './runner.ts';
+import { startBench } from './runner.ts';
+import type { RunResult } from './result.ts';
 import { serveCommand } from './serve.ts';
 import type { RawServeOptions } from './serve.ts';
 import { VERSION } from './version.ts';
@@ -52,25 +53,30 @@ async function bench(flags: BenchFlags): Promise<void> {
   const progress = createProgress({ quiet: Boolean(flags.quiet) });
   const observer = { ...progress, log: (line: string) => progress.log(redact(line)) };
   const controller = new AbortController();
+  const run = startBench(plan, observer, controller.signal);
+  const finish = async (result: RunResult): Promise<never> => {
+    const safe = redactDeep(result, redact);
+    const comparison = baseline && !safe.partial ? compareRuns(baseline, safe, { failOnPercent }) : undefined;
+    const outputs = await writeRunOutputs(safe, runDirectory(plan.outDir, safe.startedAt), comparison);
+    if (flags.json) process.stdout.write(`${JSON.stringify(safe)}\n`);
+    else process.stdout.write(`${renderTerminalTable(safe)}\n${comparison ? `\n${renderTerminalComparison(comparison)}\n` : ''}`);
+    observer.log(`results: ${outputs.results}\nreport:  ${outputs.html}`);
+    process.exit(safe.partial ? EXIT.interrupted : comparison && comparison.regressions > 0 ? EXIT.regression : EXIT.ok);
+  };
   const interrupt = () => {
     if (controller.signal.aborted) return;
     observer.log('interrupted: stopping load, apps and servers (results so far are kept, marked partial)');
     controller.abort();
     setTimeout(() => {
+      observer.log(`shutdown took over ${SHUTDOWN_BOUND_MS / 1000}s: killing what is left`);
       killAllAppChildren();
-      void stopAllServers().finally(() => process.exit(EXIT.interrupted));
+      void stopAllServers().finally(() => finish(run.snapshot()));
     }, SHUTDOWN_BOUND_MS).unref();
   };
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
   try {
-    const result = redactDeep(await runBench(plan, observer, controller.signal).finally(() => progress.done()), redact);
-    const comparison = baseline ? compareRuns(baseline, result, { failOnPercent }) : undefined;
-    const outputs = await writeRunOutputs(result, runDirectory(plan.outDir, result.startedAt), comparison);
-    if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-    else process.stdout.write(`${renderTerminalTable(result)}\n${comparison ? `\n${renderTerminalComparison(comparison)}\n` : ''}`);
-    observer.log(`results: ${outputs.results}\nreport:  ${outputs.html}`);
-    process.exit(result.partial ? EXIT.interrupted : comparison && comparison.regressions > 0 ? EXIT.regression : EXIT.ok);
+    await finish(await run.done.finally(() => progress.done()));
   } catch (error) {
     fail(error, redact);
   }

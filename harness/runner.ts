@@ -59,15 +59,44 @@ async function provisionAll(plan: RunPlan, observer: RunObserver): Promise<Map<S
   return new Map<ServerKind, ServerSlot>(outcomes);
 }
 
+/** A run under way: its eventual result, and what it has gathered so far. */
+export interface BenchRun {
+  done: Promise<RunResult>;
+  /** The entries gathered so far as a result marked partial (for a shutdown that cannot wait). */
+  snapshot(): RunResult;
+}
+
 /**
  * Runs the plan: provisions servers, then for each store and scenario boots a
  * fresh app child, verifies the store, and measures. Stops everything it
  * started, also when `signal` aborts (the result is then marked partial).
  */
-export async function runBench(plan: RunPlan, observer: RunObserver, signal: AbortSignal): Promise<RunResult> {
+export function startBench(plan: RunPlan, observer: RunObserver, signal: AbortSignal): BenchRun {
   const startedAt = new Date().toISOString();
   const entries: ResultEntry[] = [];
   const packages: Record<string, string> = {};
+  const assemble = (partial: boolean): RunResult => ({
+    schemaVersion: SCHEMA_VERSION,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    partial,
+    env: describeEnvironment(packages),
+    plan: planSummary(plan),
+    entries: [...entries],
+  });
+  const done = (async () => {
+    await runStores(plan, observer, signal, entries, packages);
+    return assemble(signal.aborted);
+  })();
+  return { done, snapshot: () => assemble(true) };
+}
+
+/** Runs the plan to the end and returns its result. */
+export function runBench(plan: RunPlan, observer: RunObserver, signal: AbortSignal): Promise<RunResult> {
+  return startBench(plan, observer, signal).done;
+}
+
+async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSignal, entries: ResultEntry[], packages: Record<string, string>): Promise<void> {
   const load: LoadModel = { driver: 'autocannon', model: 'closed', connections: plan.connections };
   const servers = await provisionAll(plan, observer);
   try {
@@ -102,15 +131,6 @@ export async function runBench(plan: RunPlan, observer: RunObserver, signal: Abo
   } finally {
     await Promise.all([...servers.values()].map((slot) => ('server' in slot ? slot.server.stop() : undefined)));
   }
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    partial: signal.aborted,
-    env: describeEnvironment(packages),
-    plan: planSummary(plan),
-    entries,
-  };
 }
 
 function base(store: StoreId, storeLabel: string, scenario: Scenario, payloadBytes: number, repetitionIndex: number, load: LoadModel): EntryBase {
