@@ -8,6 +8,7 @@ import type { RunPlan } from './plan.ts';
 import type { EntryBase, LoadModel, ResultEntry, RunResult } from './result.ts';
 import { SCHEMA_VERSION } from './result.ts';
 import { verifyStore } from './verify.ts';
+import { checkPayloadLimit } from './payload-limit.ts';
 import { runLoadScenario } from './scenario-load.ts';
 import { runRaceScenario } from './scenario-race.ts';
 import { runTtlScenario } from './scenario-ttl.ts';
@@ -174,6 +175,8 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
       const app = cluster ?? (await startAppChild(config));
       apps.push(app);
       Object.assign(packages, app.packages);
+      const tooLarge = await checkPayloadLimit(cluster?.instances[0] ?? app);
+      if (tooLarge) throw new Error(`payload ${payloadBytes} bytes: ${tooLarge}`);
       await verifyStore(cluster?.instances[0] ?? app, storeId);
       return app;
     },
