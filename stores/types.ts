@@ -60,6 +60,8 @@ export interface StoreCapabilities {
   removesExpired: true | { reason: string };
   /** Largest session payload the store accepts in practice, in bytes, and why. */
   payloadLimit?: { bytes: number; reason: string };
+  /** Longest session lifetime the store honours, in seconds, and what happens beyond it. */
+  ttlLimit?: { seconds: number; reason: string };
   /** A logout can revoke the session (false for cookie-session: a captured cookie stays valid). */
   revocable: boolean;
 }

@@ -1,0 +1,115 @@
+import { execFile, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import type { Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { track } from './registry.ts';
+
+const run = promisify(execFile);
+
+/** A server process sessionbench started. */
+export interface ServerProcess {
+  pid: number;
+  /** Resolves when the process has exited, with its exit code or signal. */
+  exited: Promise<string>;
+  /** The last few kilobytes of its stdout and stderr, for error messages. */
+  output(): string;
+  /** SIGTERM, then SIGKILL after `killAfterMs`; waits for exit and removes `tempDir`. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** How to start one server process. */
+export interface ProcessSpec {
+  command: string;
+  args: string[];
+  /** Run as this user (PostgreSQL and memcached refuse root). */
+  user?: UserIds;
+  /** Removed once the process has exited. */
+  tempDir?: string;
+  killAfterMs?: number;
+}
+
+const OUTPUT_LIMIT = 4096;
+
+/** Numeric user and group of a system account. */
+export interface UserIds {
+  uid: number;
+  gid: number;
+}
+
+/** The uid and primary gid of `name`, from `id`. */
+export async function userIds(name: string): Promise<UserIds> {
+  const id = async (flag: string): Promise<number> => Number((await run('id', [flag, name])).stdout.trim());
+  return { uid: await id('-u'), gid: await id('-g') };
+}
+
+/** setpriv arguments that switch to `user`, if given. */
+export function setprivUser(user: UserIds | undefined): string[] {
+  return user ? [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups'] : [];
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (!address || typeof address === 'string') throw new Error('could not read a free port');
+  return address.port;
+}
+
+/**
+ * Starts `spec` through setpriv so the kernel sends it SIGTERM if node dies
+ * (and switches user without an extra process). The child is tracked until it stops.
+ */
+export function startProcess(spec: ProcessSpec): ServerProcess {
+  const child = spawn('setpriv', [...setprivUser(spec.user), '--pdeathsig=TERM', '--', spec.command, ...spec.args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer): void => {
+    output = (output + chunk.toString()).slice(-OUTPUT_LIMIT);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exited = new Promise<string>((resolve) => {
+    child.once('error', (error) => resolve(`failed to start: ${error.message}`));
+    child.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`));
+  });
+  let running = true;
+  void exited.then(() => (running = false));
+  child.unref();
+  (child.stdout as Socket).unref();
+  (child.stderr as Socket).unref();
+
+  let stopping: Promise<void> | undefined;
+  const untrack = track({
+    stop: () => stop(),
+    killNow: () => {
+      if (running) child.kill('SIGKILL');
+      if (spec.tempDir) rmSync(spec.tempDir, { recursive: true, force: true });
+    },
+  });
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      if (running) {
+        child.kill('SIGTERM');
+        const abort = new AbortController();
+        const killer = delay(spec.killAfterMs ?? 5000, undefined, { signal: abort.signal }).then(
+          () => child.kill('SIGKILL'),
+          () => false,
+        );
+        await exited;
+        abort.abort();
+        await killer;
+      }
+      if (spec.tempDir) await rm(spec.tempDir, { recursive: true, force: true });
+      untrack();
+    })());
+
+  return { pid: child.pid ?? -1, exited, output: () => output, stop };
+}

@@ -1,0 +1,33 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { ServerKind } from '../types.ts';
+import { identifyServer } from './identify.ts';
+import type { ServerIdentity } from './identify.ts';
+
+/** Default bound on waiting for a started server to answer. */
+export const READY_TIMEOUT_MS = 15_000;
+
+/**
+ * Retries `identifyServer` until the server answers, `exited` settles (the
+ * process died: no point waiting) or `timeoutMs` passes; the error says which.
+ */
+export async function waitUntilReady(
+  kind: ServerKind,
+  url: string,
+  options: { timeoutMs?: number; exited?: Promise<string>; output?: () => string } = {},
+): Promise<ServerIdentity> {
+  const deadline = Date.now() + (options.timeoutMs ?? READY_TIMEOUT_MS);
+  let exit: string | undefined;
+  void options.exited?.then((how) => (exit = how));
+  let lastError: unknown;
+  while (Date.now() < deadline && exit === undefined) {
+    try {
+      return await identifyServer(kind, url, 1000);
+    } catch (error) {
+      lastError = error;
+      await delay(100);
+    }
+  }
+  const tail = options.output?.().trim().split('\n').slice(-5).join('\n');
+  const why = exit !== undefined ? `the process ended (${exit})` : `no answer within ${options.timeoutMs ?? READY_TIMEOUT_MS} ms`;
+  throw new Error(`${kind}: server not ready: ${why}; last error: ${(lastError as Error | undefined)?.message ?? 'none'}${tail ? `\n${tail}` : ''}`);
+}
