@@ -64,7 +64,7 @@ export async function measureOpenLoad(
     cpu: { ...cpu, generatorSaturated: false },
     sessionsStored: sessionsAfter,
     observations: findings.observations,
-    notes: [...findings.notes, 'k6 generates load in its own process: its CPU is not measured; dropped iterations show when the generator or the app fell behind'],
+    notes: [...findings.notes, 'k6 runs in its own process: its CPU is not measured (dropped iterations show when load generation fell behind)'],
   };
 }
 

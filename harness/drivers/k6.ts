@@ -48,7 +48,7 @@ export async function runK6(invocation: K6Invocation): Promise<K6Output> {
     const summaryFile = path.join(dir, 'summary.json');
     await writeFile(scriptFile, invocation.script);
     const args = ['run', '--quiet', '--no-color', '--no-usage-report', '--summary-export', summaryFile, '--out', 'json=-', scriptFile];
-    const child = spawn(invocation.binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K6_NO_USAGE_REPORT: 'true' } });
+    const child = spawn(invocation.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
@@ -57,7 +57,12 @@ export async function runK6(invocation: K6Invocation): Promise<K6Output> {
     const lines = readline.createInterface({ input: child.stdout, crlfDelay: Infinity });
     lines.on('line', (line) => {
       if (!line.startsWith(DURATION_POINT)) return;
-      const { data } = JSON.parse(line) as DurationPoint;
+      let data: DurationPoint['data'];
+      try {
+        ({ data } = JSON.parse(line) as DurationPoint);
+      } catch {
+        return; // only the last line of a killed k6 can be cut short
+      }
       const phase = data.tags?.scenario ?? 'default';
       let histogram = latency.get(phase);
       if (!histogram) latency.set(phase, (histogram = createLatencyHistogram()));
@@ -67,11 +72,16 @@ export async function runK6(invocation: K6Invocation): Promise<K6Output> {
       child.kill('SIGINT');
       setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS).unref();
     };
-    const timer = setTimeout(stop, invocation.timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, invocation.timeoutMs);
     invocation.signal?.addEventListener('abort', stop, { once: true });
     const [[code, signal]] = await Promise.all([once(child, 'exit') as Promise<[number | null, string | null]>, once(lines, 'close')]);
     clearTimeout(timer);
     invocation.signal?.removeEventListener('abort', stop);
+    if (timedOut) throw new Error(`k6 did not finish within ${Math.round(invocation.timeoutMs / 1000)} s`);
     const summary = await readFile(summaryFile, 'utf8').then(JSON.parse, () => undefined);
     // 99: thresholds crossed (generated scripts' thresholds never fail, but a user's edited script may).
     if ((code !== 0 && code !== 99) || summary === undefined) {
