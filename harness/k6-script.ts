@@ -43,14 +43,14 @@ const SLOW_LATENCY_SECONDS = 1;
 const VU_CAP = 1000;
 
 /**
- * Sizes the VU pool by Little's law: enough VUs pre-allocated for the rate at
+ * Sizes the VU pool for an iteration rate by Little's law: enough VUs pre-allocated for the rate at
  * up to 250 ms per request (k6 drops iterations while it initialises VUs
  * mid-run, so the pool starts generous), and room for responses up to 1 s,
  * capped at 1000 VUs (each VU is one session and a JS runtime).
  */
-export function sizeVuPool(ratePerSecond: number): VuPool {
-  const preAllocated = Math.min(VU_CAP, Math.max(10, Math.ceil(ratePerSecond * ASSUMED_LATENCY_SECONDS)));
-  return { preAllocated, max: Math.min(VU_CAP, Math.max(preAllocated, Math.ceil(ratePerSecond * SLOW_LATENCY_SECONDS))) };
+export function sizeVuPool(iterationsPerSecond: number): VuPool {
+  const preAllocated = Math.min(VU_CAP, Math.max(10, Math.ceil(iterationsPerSecond * ASSUMED_LATENCY_SECONDS)));
+  return { preAllocated, max: Math.min(VU_CAP, Math.max(preAllocated, Math.ceil(iterationsPerSecond * SLOW_LATENCY_SECONDS))) };
 }
 
 /** Iterations per second: one request each, or one burst of `fanout` requests for a race scenario. */
@@ -63,7 +63,7 @@ const millis = (seconds: number) => `${Math.round(seconds * 1000)}ms`;
 
 /** The `options` object of the generated script. */
 export function k6Options(spec: K6ScriptSpec): Record<string, unknown> {
-  const vus = spec.vus ?? sizeVuPool(spec.ratePerSecond);
+  const vus = spec.vus ?? sizeVuPool(iterationRate(spec));
   const timeout = spec.timeoutSeconds ?? 10;
   const phases: Array<[K6Phase, number, number]> = [
     ['warmup', spec.warmupSeconds, 0],
