@@ -1,5 +1,5 @@
-import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from './errors.ts';
 
@@ -16,21 +16,19 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   }
 }
 
-/** Fails with a UsageError unless `dir` (or its nearest existing ancestor) is a writable directory. */
+/**
+ * Fails with a UsageError unless `dir` can be created and written: probes its
+ * nearest existing ancestor by creating and removing a temp directory there
+ * (permission bits alone lie for root and for /proc), leaving nothing behind.
+ */
 export async function assertWritableDir(flag: string, dir: string): Promise<void> {
-  let probe = path.resolve(dir);
-  for (;;) {
-    try {
-      await access(probe, constants.W_OK);
-      return;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const parent = path.dirname(probe);
-      if (code !== 'ENOENT' || parent === probe) {
-        throw new UsageError(`${flag}: cannot write to ${dir} (${code ?? 'not writable'}); choose a writable directory`);
-      }
-      probe = parent;
-    }
+  let ancestor = path.resolve(dir);
+  while (!existsSync(ancestor) && path.dirname(ancestor) !== ancestor) ancestor = path.dirname(ancestor);
+  try {
+    await rmdir(await mkdtemp(path.join(ancestor, '.sessionbench-probe-')));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'not writable';
+    throw new UsageError(`${flag}: cannot write to ${dir} (${code}); choose a writable directory`);
   }
 }
 

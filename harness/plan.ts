@@ -3,6 +3,7 @@ import { SCENARIOS } from '../scenarios/index.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import { STORES, isStoreId } from '../stores/index.ts';
 import { STORE_IDS } from '../stores/types.ts';
+import { BROWSER_COOKIE_LIMIT_BYTES } from '../stores/limits.ts';
 import type { ServerKind, SessionSettings, StoreId } from '../stores/types.ts';
 import { UsageError } from './errors.ts';
 import { requireK6 } from './k6-binary.ts';
@@ -113,6 +114,21 @@ function parseList<T extends string>(flag: string, value: string, valid: readonl
   return [...new Set(items)] as T[];
 }
 
+/**
+ * Payload sizes to sweep. When the cookie store is named, a payload that cannot
+ * fit a browser cookie even before signing (base64 grows it by 4/3) is bad input.
+ */
+function parsePayloads(value: string, cookieNamed: boolean): number[] {
+  const payloads = [...new Set(value.split(',').map((size) => parseSize('--payload', size)))];
+  const tooLarge = payloads.find((bytes) => Math.ceil(bytes / 3) * 4 > BROWSER_COOKIE_LIMIT_BYTES);
+  if (cookieNamed && tooLarge !== undefined) {
+    throw new UsageError(
+      `--payload: ${tooLarge} bytes cannot fit cookie-session's cookie (browsers drop cookies over ${BROWSER_COOKIE_LIMIT_BYTES} bytes); use at most 3kb with --store cookie, or --store all to record it as a failure`,
+    );
+  }
+  return payloads;
+}
+
 function parseStores(value: string): { stores: StoreId[]; named: boolean } {
   if (value.trim() === 'all') return { stores: [...STORE_IDS], named: false };
   return { stores: parseList('--store', value, [...STORE_IDS, 'all'], isStoreId), named: true };
@@ -179,7 +195,7 @@ export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process
     durationSeconds: parseDuration('--duration', raw.duration, { min: 1, max: 3600 }),
     connections: parseCount('--connections', raw.connections, { min: 1, max: 10_000 }),
     instances: parseCount('--instances', raw.instances, { min: 1, max: 16 }),
-    payloads: [...new Set(raw.payload.split(',').map((size) => parseSize('--payload', size)))],
+    payloads: parsePayloads(raw.payload, named && stores.includes('cookie')),
     settings: {
       secret: 'sessionbench-secret',
       resave: raw.resave ?? false,

@@ -1,13 +1,12 @@
 import cookieSession from 'cookie-session';
 import type { RequestHandler } from 'express';
+import { BROWSER_COOKIE_LIMIT_BYTES } from './limits.ts';
 import { packageVersions } from './packages.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
 /** The cookie name cookie-session uses in sessionbench (it also sets `<name>.sig`). */
 export const COOKIE_SESSION_NAME = 'session';
 
-/** Browsers drop a cookie whose name, value and attributes exceed about 4096 bytes (RFC 6265 minimum). */
-export const BROWSER_COOKIE_LIMIT_BYTES = 4096;
 
 /** cookie-session: the whole session lives in a signed cookie; nothing on the server to inspect. */
 export async function createCookieAdapter({ settings }: AdapterContext): Promise<StoreAdapter> {
