@@ -1,8 +1,8 @@
 import type { AppChild } from './app-child.ts';
-import { cpuStopwatch } from './cpu.ts';
 import { runClosedPhase } from './drivers/autocannon.ts';
 import type { LoadCounters, VirtualUser } from './drivers/autocannon.ts';
-import type { MemoryMetrics, OkEntry, PhaseMetrics } from './result.ts';
+import { observePhase } from './observe-phase.ts';
+import type { OkEntry, PhaseMetrics } from './result.ts';
 import type { LoadScenario } from '../scenarios/types.ts';
 
 /** Settings of one closed-model measurement. */
@@ -20,28 +20,8 @@ export interface LoadMeasurement {
   onPhase?: (phase: 'warm-up' | 'measured', seconds: number) => void;
 }
 
-const SAMPLE_INTERVAL_MS = 250;
 /** A single-threaded generator above this share of one core is the bottleneck, not the app. */
 const SATURATED_PERCENT = 90;
-
-function memoryMetrics(
-  samples: MemoryMetrics['app']['samples'],
-  server: { before: number; after: number; source: string } | undefined,
-  sessionsBefore: number | undefined,
-  sessionsAfter: number | undefined,
-): MemoryMetrics {
-  const before = samples[0]!;
-  const after = samples[samples.length - 1]!;
-  const added = sessionsBefore !== undefined && sessionsAfter !== undefined ? sessionsAfter - sessionsBefore : undefined;
-  const growth = server ? server.after - server.before : after.heapUsed - before.heapUsed;
-  return {
-    app: { before, after, samples },
-    server,
-    sessionsBefore,
-    sessionsAfter,
-    bytesPerSession: added && added > 0 ? Math.round(growth / added) : undefined,
-  };
-}
 
 /** Warm-up (kept apart), then the measured phase with memory sampling and store-operation timing. */
 export async function measureLoad(
@@ -56,29 +36,14 @@ export async function measureLoad(
     m.onPhase?.('warm-up', m.warmupSeconds);
     warmup = await phase(m.warmupSeconds);
   }
-  await app.ask('storeOps', { reset: true });
-  const serverBefore = await app.ask('serverStats');
-  const sessionsBefore = (await app.ask('count')) ?? undefined;
-  await app.ask('startSampling', { intervalMs: SAMPLE_INTERVAL_MS });
   m.onPhase?.('measured', m.durationSeconds);
-  const harnessBefore = process.memoryUsage.rss();
   counters.unauthorized = 0;
-  const cpuWatch = cpuStopwatch({ app: app.pids, generator: process.pid, server: m.serverPid });
-  const measured = await phase(m.durationSeconds);
-  const cpu = cpuWatch.stop();
-  const harnessRss = { before: harnessBefore, after: process.memoryUsage.rss() };
-  const samples = await app.ask('stopSampling');
-  const storeOps = await app.ask('storeOps', { reset: true });
-  const serverAfter = await app.ask('serverStats');
-  const sessionsAfter = (await app.ask('count')) ?? undefined;
-  const server = serverBefore && serverAfter ? { before: serverBefore.bytes, after: serverAfter.bytes, source: serverAfter.source } : undefined;
+  const { result: measured, observed } = await observePhase(app, { serverPid: m.serverPid, generatorInProcess: true }, () => phase(m.durationSeconds));
   return {
     warmup,
     measured,
-    storeOps: Object.keys(storeOps).length > 0 ? storeOps : undefined,
-    memory: { ...memoryMetrics(samples, server, sessionsBefore, sessionsAfter), harnessRss },
-    cpu: { ...cpu, generatorSaturated: (cpu.generator ?? 0) >= SATURATED_PERCENT },
-    sessionsStored: sessionsAfter,
+    ...observed,
+    cpu: { ...observed.cpu, generatorSaturated: (observed.cpu.generator ?? 0) >= SATURATED_PERCENT },
     observations: {
       logins: counters.logins,
       sessionMisses: counters.unauthorized,

@@ -12,10 +12,12 @@ export interface LoginCookieProbe {
   error?: string;
 }
 
-/** Logs in once and measures the session cookie the app sets. Never throws for an HTTP or header failure. */
+/** Logs in once, measures the session cookie the app sets, and logs out again. Never throws for an HTTP or header failure. */
 export async function probeLoginCookie(url: string): Promise<LoginCookieProbe> {
   try {
-    const login = await new SessionClient(url).send('POST', '/login');
+    const client = new SessionClient(url);
+    const login = await client.send('POST', '/login');
+    if (login.status === 200) await client.send('POST', '/logout');
     return { status: login.status, setCookieBytes: Math.max(0, ...login.setCookie.map((header) => Buffer.byteLength(header))) };
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;

@@ -3,7 +3,7 @@ import { startAppCluster } from './app-cluster.ts';
 import type { AppChild } from './app-child.ts';
 import { describeEnvironment } from './env.ts';
 import { RunError } from './errors.ts';
-import { serverKindsOf } from './plan.ts';
+import { loadModelOf, serverKindsOf } from './plan.ts';
 import type { RunPlan } from './plan.ts';
 import type { EntryBase, LoadModel, ResultEntry, RunResult } from './result.ts';
 import { SCHEMA_VERSION } from './result.ts';
@@ -41,7 +41,8 @@ function planSummary(plan: RunPlan): RunResult['plan'] {
     durationSeconds: plan.durationSeconds,
     connections: plan.connections,
     payloadBytes: plan.payloads,
-    driver: 'autocannon',
+    driver: plan.driver,
+    ...(plan.k6 ? { ratePerSecond: plan.k6.ratePerSecond } : {}),
   };
 }
 
@@ -98,7 +99,7 @@ export function runBench(plan: RunPlan, observer: RunObserver, signal: AbortSign
 }
 
 async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSignal, entries: ResultEntry[], packages: Record<string, string>): Promise<void> {
-  const load: LoadModel = { driver: 'autocannon', model: 'closed', connections: plan.connections };
+  const load = loadModelOf(plan);
   const servers = await provisionAll(plan, observer);
   try {
     for (const storeId of plan.stores) {

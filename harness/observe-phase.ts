@@ -1,0 +1,60 @@
+import type { AppChild } from './app-child.ts';
+import { cpuStopwatch } from './cpu.ts';
+import type { MemoryMetrics, OkEntry } from './result.ts';
+
+const SAMPLE_INTERVAL_MS = 250;
+
+/** What every measured phase records around the load, whatever drives it. */
+export type PhaseObservations = Pick<OkEntry, 'storeOps' | 'memory' | 'sessionsStored'> & {
+  /** CPU in % of one core; `generator` only when the load runs in this process. */
+  cpu: { app?: number; generator?: number; server?: number };
+};
+
+function memoryMetrics(
+  samples: MemoryMetrics['app']['samples'],
+  server: MemoryMetrics['server'],
+  sessionsBefore: number | undefined,
+  sessionsAfter: number | undefined,
+): MemoryMetrics {
+  const before = samples[0]!;
+  const after = samples[samples.length - 1]!;
+  const added = sessionsBefore !== undefined && sessionsAfter !== undefined ? sessionsAfter - sessionsBefore : undefined;
+  const growth = server ? server.after - server.before : after.heapUsed - before.heapUsed;
+  return { app: { before, after, samples }, server, sessionsBefore, sessionsAfter, bytesPerSession: added && added > 0 ? Math.round(growth / added) : undefined };
+}
+
+/**
+ * Runs `load` as the measured phase while recording store-operation latency,
+ * the app's memory every 250 ms, the server's own figures and session counts
+ * before and after, the harness's RSS, and CPU of the app, the server and
+ * (when `generatorInProcess`) this process.
+ */
+export async function observePhase<T>(
+  app: AppChild,
+  options: { serverPid?: number; generatorInProcess: boolean },
+  load: () => Promise<T>,
+): Promise<{ result: T; observed: PhaseObservations }> {
+  await app.ask('storeOps', { reset: true });
+  const serverBefore = await app.ask('serverStats');
+  const sessionsBefore = (await app.ask('count')) ?? undefined;
+  await app.ask('startSampling', { intervalMs: SAMPLE_INTERVAL_MS });
+  const harnessBefore = process.memoryUsage.rss();
+  const cpuWatch = cpuStopwatch({ app: app.pids, server: options.serverPid, generator: options.generatorInProcess ? process.pid : undefined });
+  const result = await load();
+  const cpu = cpuWatch.stop();
+  const harnessRss = { before: harnessBefore, after: process.memoryUsage.rss() };
+  const samples = await app.ask('stopSampling');
+  const storeOps = await app.ask('storeOps', { reset: true });
+  const serverAfter = await app.ask('serverStats');
+  const sessionsAfter = (await app.ask('count')) ?? undefined;
+  const server = serverBefore && serverAfter ? { before: serverBefore.bytes, after: serverAfter.bytes, source: serverAfter.source } : undefined;
+  return {
+    result,
+    observed: {
+      storeOps: Object.keys(storeOps).length > 0 ? storeOps : undefined,
+      memory: { ...memoryMetrics(samples, server, sessionsBefore, sessionsAfter), harnessRss },
+      cpu,
+      sessionsStored: sessionsAfter,
+    },
+  };
+}
