@@ -31,9 +31,10 @@ function parseTarget(value: string | undefined): string {
 
 /** Validates `export k6` flags into a script spec; UsageError names the first problem. */
 export function parseExportK6Options(raw: RawExportK6Options): K6ScriptSpec {
-  const scenario = raw.scenario ? SCENARIOS[raw.scenario] : undefined;
-  const exportable = Object.values(SCENARIOS).filter((s) => s.kind !== 'ttl').map((s) => s.id);
-  if (!scenario || scenario.kind === 'ttl') throw new UsageError(`--scenario: give one of ${exportable.join(', ')}`);
+  const found = raw.scenario ? SCENARIOS[raw.scenario] : undefined;
+  const scenario = found?.kind === 'load' || found?.kind === 'race' ? found : undefined;
+  const exportable = Object.values(SCENARIOS).filter((s) => s.kind === 'load' || s.kind === 'race').map((s) => s.id);
+  if (!scenario) throw new UsageError(`--scenario: give one of ${exportable.join(', ')}`);
   if (raw.rate === undefined) throw new UsageError('--rate: give the target rate in requests per second, e.g. --rate 500');
   return {
     scenario,

@@ -62,6 +62,17 @@ export interface MemoryMetrics {
   bytesPerSession?: number;
 }
 
+/** One second of a phase: request outcomes and the p99 of the requests that completed in it. */
+export interface TimelineSecond {
+  /** Seconds since the phase started. */
+  second: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  p99Us: number;
+}
+
 /** CPU use of each process during the measured phase, in % of one core. */
 export interface CpuMetrics {
   app?: number;
@@ -103,6 +114,8 @@ export interface OkEntry extends EntryBase {
   cpu?: CpuMetrics;
   /** Sessions the store holds after the run, read through the adapter's inspection. */
   sessionsStored?: number;
+  /** Per-second outcomes, for scenarios where the course of the run matters (outage). */
+  timeline?: TimelineSecond[];
   /** Scenario-specific observations (oracles, probes), numbers only. */
   observations?: Record<string, number>;
   /** Plain-language caveats a reader must see next to the numbers. */

@@ -10,6 +10,7 @@ import { SCHEMA_VERSION } from './result.ts';
 import { verifyStore } from './verify.ts';
 import { checkPayloadLimit } from './payload-limit.ts';
 import { runLoadScenario } from './scenario-load.ts';
+import { runOutageScenario } from './scenario-outage.ts';
 import { runRaceScenario } from './scenario-race.ts';
 import { runTtlScenario } from './scenario-ttl.ts';
 import type { ScenarioContext, ScenarioRunner } from './scenario-context.ts';
@@ -154,6 +155,7 @@ const RUNNERS: { [K in Scenario['kind']]: ScenarioRunner<Extract<Scenario, { kin
   load: runLoadScenario,
   race: runRaceScenario,
   ttl: runTtlScenario,
+  outage: runOutageScenario,
 };
 
 async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes: number): Promise<ResultEntry[]> {

@@ -64,6 +64,19 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
       maxAgeMs: 2000,
       waitMs: 4000,
     },
+    {
+      kind: 'outage',
+      id: 'outage',
+      description: 'read-heavy load; the store server is paused (SIGSTOP) for 4 s, then resumed: errors, time to first error, recovery',
+      beforeSeconds: 3,
+      outageSeconds: 4,
+      afterSeconds: 5,
+      requestTimeoutSeconds: 2,
+      mix: [
+        { route: 'GET /session', weight: 95 },
+        { route: 'POST /session', weight: 5 },
+      ],
+    },
   ].map((data) => {
     const scenario = defineScenario(data);
     return [scenario.id, scenario];

@@ -58,13 +58,29 @@ export const ttlScenarioSchema = z
   })
   .refine((s) => s.waitMs > s.maxAgeMs, { message: 'waitMs must exceed maxAgeMs', path: ['waitMs'] });
 
-export const scenarioSchema = z.discriminatedUnion('kind', [loadScenarioSchema, raceScenarioSchema, ttlScenarioSchema]);
+/** Read-heavy load while the store server is paused (SIGSTOP) for a while, then resumed. */
+export const outageScenarioSchema = z.object({
+  kind: z.literal('outage'),
+  ...identity,
+  /** Seconds of normal load before the server is paused. */
+  beforeSeconds: z.number().int().min(1).max(600),
+  /** Seconds the server stays paused. */
+  outageSeconds: z.number().int().min(1).max(600),
+  /** Seconds of load after the server is resumed, to see the recovery. */
+  afterSeconds: z.number().int().min(1).max(600),
+  /** Per-request timeout, so a hung store never hangs the harness. */
+  requestTimeoutSeconds: z.number().int().min(1).max(60),
+  mix: z.array(mixEntry).min(1, 'at least one route'),
+});
+
+export const scenarioSchema = z.discriminatedUnion('kind', [loadScenarioSchema, raceScenarioSchema, ttlScenarioSchema, outageScenarioSchema]);
 
 /** A workload as plain, validated data: it knows no store. */
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type LoadScenario = z.infer<typeof loadScenarioSchema>;
 export type RaceScenario = z.infer<typeof raceScenarioSchema>;
 export type TtlScenario = z.infer<typeof ttlScenarioSchema>;
+export type OutageScenario = z.infer<typeof outageScenarioSchema>;
 
 /** Thrown when scenario data is invalid; `problems` lists every problem at once. */
 export class ScenarioError extends Error {

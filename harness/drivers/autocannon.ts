@@ -3,6 +3,7 @@ import { applySetCookie, cookieHeader } from '../cookies.ts';
 import type { CookieJar } from '../cookies.ts';
 import { createLatencyHistogram, encodeHistogram, recordMs, summarize } from '../histogram.ts';
 import type { PhaseMetrics } from '../result.ts';
+import type { Timeline } from '../timeline.ts';
 import type { LoadScenario } from '../../scenarios/types.ts';
 import { expandMix } from './mix.ts';
 
@@ -32,6 +33,8 @@ export interface ClosedPhase {
   users: VirtualUser[];
   /** Per-request timeout in seconds. */
   timeoutSeconds?: number;
+  /** Per-second outcomes, when the course of the phase matters. */
+  timeline?: Timeline;
   /** Counts login requests sent, and 401 answers (the app found no session for the cookie). */
   counters?: LoadCounters;
   signal?: AbortSignal;
@@ -48,6 +51,7 @@ interface AutocannonClient {
   setRequests(requests: AutocannonRequest[]): void;
   on(event: 'response', listener: (status: number, bytes: number, durationMs: number) => void): void;
   on(event: 'headers', listener: (parsed: { headers: string[] }) => void): void;
+  on(event: 'timeout' | 'connError', listener: () => void): void;
 }
 
 function setCookieValues(rawHeaders: string[]): string[] {
@@ -119,10 +123,16 @@ export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> 
       phase.users[connection] = user;
       const counters = phase.counters ?? { logins: 0, unauthorized: 0 };
       driveUser(client, phase.scenario, user, connection, counters);
+      const timeline = phase.timeline;
       client.on('response', (status, _bytes, durationMs) => {
         recordMs(histogram, durationMs);
         if (status === 401) counters.unauthorized += 1;
+        timeline?.record(status >= 200 && status < 300 ? 'ok' : 'non2xx', durationMs);
       });
+      if (timeline) {
+        client.on('timeout', () => timeline.record('timeout'));
+        client.on('connError', () => timeline.record('error'));
+      }
     },
   } as unknown as autocannon.Options) as unknown as PromiseLike<unknown> & { stop(): void };
   const stop = () => instance.stop();
