@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import Memcached from 'memcached';
 import { MongoClient } from 'mongodb';
 import pg from 'pg';
@@ -29,8 +31,26 @@ async function identifyRedis(url: string, timeoutMs: number): Promise<ServerIden
   }
 }
 
+/**
+ * Resolves once a TCP connection to `host:port` opens. The memcached client leaves
+ * minutes-long retry timers behind after a refused connection, so it is only used once this succeeds.
+ */
+export async function tcpReachable(hostPort: string, timeoutMs: number): Promise<void> {
+  const { hostname, port } = new URL(`tcp://${hostPort}`);
+  const socket = connect({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port), timeout: timeoutMs });
+  try {
+    await Promise.race([
+      once(socket, 'connect'),
+      once(socket, 'timeout').then(() => Promise.reject(new Error(`no answer from ${hostPort} within ${timeoutMs} ms`))),
+    ]);
+  } finally {
+    socket.destroy();
+  }
+}
+
 async function identifyMemcached(url: string, timeoutMs: number): Promise<ServerIdentity> {
-  const client = new Memcached(memcachedHosts(url), { retries: 0, timeout: timeoutMs, failures: 0, retry: 0 });
+  await tcpReachable(memcachedHosts(url), timeoutMs);
+  const client = new Memcached(memcachedHosts(url), { retries: 0, timeout: timeoutMs });
   try {
     const version = await new Promise<string>((resolve, reject) =>
       client.version((error, results) => (error ? reject(error) : resolve(String(results[0]?.version ?? 'unknown')))),

@@ -1,0 +1,65 @@
+import connectMemcached from 'connect-memcached';
+import session from 'express-session';
+import Memcached from 'memcached';
+import { expressSessionMiddleware, storeInspector } from './express-session.ts';
+import { packageVersions } from './packages.ts';
+import { requireServer } from './server-handle.ts';
+import { tcpReachable } from './servers/identify.ts';
+import { memcachedHosts } from './servers/url.ts';
+import type { AdapterContext, StoreAdapter } from './types.ts';
+
+/** Fail fast when the server is down (the client's defaults wait about a minute), reconnect soon after it returns. */
+const CLIENT_OPTIONS: Memcached.options = { retries: 0, timeout: 500, retry: 1000, reconnect: 1000, failures: 3, idle: 5000 };
+
+/** memcached's own 30-day boundary: a larger expiration time is read as an absolute Unix timestamp. */
+export const MEMCACHED_MAX_RELATIVE_TTL_SECONDS = 30 * 24 * 60 * 60;
+
+function stats(client: Memcached): Promise<Memcached.StatusData> {
+  return new Promise((resolve, reject) =>
+    client.stats((error, results) => {
+      const first = results?.[0];
+      if (error || !first) reject(error ?? new Error('memcached: no stats returned'));
+      else resolve(first);
+    }),
+  );
+}
+
+/** memcached through connect-memcached (wrapping the `memcached` client); keys are `sess:<id>`. */
+export async function createMemcachedAdapter({ settings, server }: AdapterContext): Promise<StoreAdapter> {
+  const { info, connectUrl } = requireServer('memcached', server);
+  try {
+    await tcpReachable(memcachedHosts(connectUrl), CLIENT_OPTIONS.timeout ?? 500);
+  } catch (error) {
+    throw new Error(`memcached: cannot connect to ${info.url}: ${(error as Error).message}`);
+  }
+  const client = new Memcached(memcachedHosts(connectUrl), CLIENT_OPTIONS);
+  const MemcachedStore = connectMemcached(session);
+  const store = new MemcachedStore({ client, prefix: 'sess:' });
+
+  return {
+    id: 'memcached',
+    label: 'Memcached (connect-memcached)',
+    capabilities: {
+      serverSide: true,
+      countsSessions: false,
+      removesExpired: true,
+      payloadLimit: { bytes: 1024 * 1024, reason: 'memcached rejects items over its item size limit (-I, 1 MB by default)' },
+      ttlLimit: {
+        seconds: MEMCACHED_MAX_RELATIVE_TTL_SECONDS,
+        reason: 'memcached reads an expiration over 30 days as an absolute Unix time, already past: the session vanishes at once',
+      },
+      revocable: true,
+    },
+    store,
+    packages: packageVersions('connect-memcached', 'memcached', 'express-session'),
+    middleware: () => expressSessionMiddleware(store, settings),
+    inspect: storeInspector(store, {
+      countsSessions: false,
+      serverStats: async () => {
+        const figures = await stats(client);
+        return { bytes: Number(figures['bytes']), source: 'stats bytes (curr_items as sessions)', sessions: Number(figures['curr_items']) };
+      },
+    }),
+    close: async () => client.end(),
+  };
+}

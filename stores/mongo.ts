@@ -1,0 +1,65 @@
+import MongoStore from 'connect-mongo';
+import { MongoClient } from 'mongodb';
+import { expressSessionMiddleware, storeInspector } from './express-session.ts';
+import { packageVersions } from './packages.ts';
+import { requireServer } from './server-handle.ts';
+import { mongoIdentity } from './servers/identify.ts';
+import type { AdapterContext, StoreAdapter, StoreCapabilities } from './types.ts';
+
+/** The collection connect-mongo writes sessions to. */
+export const SESSION_COLLECTION = 'sessions';
+const TIMEOUT_MS = 2000;
+
+/**
+ * MongoDB-protocol servers through connect-mongo on a MongoClient connected first (a dead server is an Error,
+ * not an unhandled rejection). FerretDB 1.x has no TTL indexes, so expiry is only enforced on read there.
+ */
+export async function createMongoAdapter({ settings, server }: AdapterContext): Promise<StoreAdapter> {
+  const { info, connectUrl } = requireServer('mongo', server);
+  const client = new MongoClient(connectUrl, { serverSelectionTimeoutMS: TIMEOUT_MS, connectTimeoutMS: TIMEOUT_MS });
+  let ferretdb: boolean;
+  try {
+    await client.connect();
+    ferretdb = mongoIdentity(await client.db('admin').command({ buildInfo: 1 })).product === 'FerretDB';
+  } catch (error) {
+    await client.close();
+    throw new Error(`mongo: cannot connect to ${info.url}: ${(error as Error).message}`);
+  }
+  const db = client.db();
+  const store = MongoStore.create({
+    client,
+    dbName: db.databaseName,
+    collectionName: SESSION_COLLECTION,
+    autoRemove: ferretdb ? 'disabled' : 'native',
+  });
+  const removesExpired: StoreCapabilities['removesExpired'] = ferretdb
+    ? { reason: 'FerretDB 1.x has no TTL indexes: expired sessions stay in the collection' }
+    : true;
+
+  return {
+    id: 'mongo',
+    label: 'MongoDB protocol (connect-mongo)',
+    capabilities: {
+      serverSide: true,
+      countsSessions: true,
+      removesExpired,
+      payloadLimit: { bytes: 16 * 1024 * 1024, reason: 'a BSON document holds at most 16 MB' },
+      revocable: true,
+    },
+    store,
+    packages: packageVersions('connect-mongo', 'mongodb', 'express-session'),
+    middleware: () => expressSessionMiddleware(store, settings),
+    inspect: storeInspector(store, {
+      countsSessions: true,
+      serverStats: async () => {
+        const figures = await db.command({ dbStats: 1 });
+        return {
+          bytes: Number(figures['dataSize']),
+          source: 'dbStats dataSize',
+          sessions: await db.collection(SESSION_COLLECTION).countDocuments(),
+        };
+      },
+    }),
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,67 @@
+import connectPgSimple from 'connect-pg-simple';
+import session from 'express-session';
+import pg from 'pg';
+import { expressSessionMiddleware, storeInspector } from './express-session.ts';
+import { packageVersions } from './packages.ts';
+import { requireServer } from './server-handle.ts';
+import type { AdapterContext, StoreAdapter } from './types.ts';
+
+/** The table connect-pg-simple creates and sessionbench measures. */
+export const SESSION_TABLE = 'session';
+/** Seconds between deletes of expired rows; connect-pg-simple unrefs this timer. */
+const PRUNE_INTERVAL_SECONDS = 60;
+
+/** The session table, once connect-pg-simple has created it (it does so on first use). */
+async function tableName(pool: pg.Pool): Promise<string | undefined> {
+  const { rows } = await pool.query<{ name: string | null }>('SELECT to_regclass($1)::text AS name', [SESSION_TABLE]);
+  return rows[0]?.name ?? undefined;
+}
+
+async function rowCount(pool: pg.Pool, where: string): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM "${SESSION_TABLE}" ${where}`);
+  return Number(rows[0]?.n);
+}
+
+/** PostgreSQL through connect-pg-simple on a `pg` Pool; one row per session with a json column. */
+export async function createPostgresAdapter({ settings, server }: AdapterContext): Promise<StoreAdapter> {
+  const { info, connectUrl } = requireServer('postgres', server);
+  const pool = new pg.Pool({ connectionString: connectUrl, connectionTimeoutMillis: 2000, max: 10 });
+  pool.on('error', () => {});
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end();
+    throw new Error(`postgres: cannot connect to ${info.url}: ${(error as Error).message}`);
+  }
+  const PgStore = connectPgSimple(session);
+  const store = new PgStore({ pool, tableName: SESSION_TABLE, createTableIfMissing: true, pruneSessionInterval: PRUNE_INTERVAL_SECONDS });
+
+  return {
+    id: 'postgres',
+    label: 'PostgreSQL (connect-pg-simple)',
+    capabilities: {
+      serverSide: true,
+      countsSessions: true,
+      removesExpired: true,
+      payloadLimit: { bytes: 256 * 1024 * 1024, reason: 'a json value is limited by PostgreSQL\'s 1 GB field size; pg and the server slow down long before' },
+      revocable: true,
+    },
+    store,
+    packages: packageVersions('connect-pg-simple', 'pg', 'express-session'),
+    middleware: () => expressSessionMiddleware(store, settings),
+    inspect: {
+      ...storeInspector(store, { countsSessions: false }),
+      count: async () => (await tableName(pool) ? rowCount(pool, 'WHERE expire >= now()') : 0),
+      serverStats: async () => {
+        const source = `pg_total_relation_size('${SESSION_TABLE}')`;
+        if (!(await tableName(pool))) return { bytes: 0, source, sessions: 0 };
+        const { rows } = await pool.query<{ bytes: string }>('SELECT pg_total_relation_size($1::regclass) AS bytes', [SESSION_TABLE]);
+        return { bytes: Number(rows[0]?.bytes), source, sessions: await rowCount(pool, '') };
+      },
+    },
+    close: async () => {
+      await store.close();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { RedisStore } from 'connect-redis';
+import { createClient } from 'redis';
+import { expressSessionMiddleware, storeInspector } from './express-session.ts';
+import { packageVersions } from './packages.ts';
+import { redisInfoField } from './servers/identify.ts';
+import { requireServer } from './server-handle.ts';
+import type { AdapterContext, StoreAdapter } from './types.ts';
+
+const CONNECT_TIMEOUT_MS = 2000;
+/** Before the first connection, give up fast; once connected, ride out a short outage. */
+const RETRIES_BEFORE_CONNECTED = 3;
+const RETRIES_WHEN_CONNECTED = 20;
+
+/** Redis through connect-redis and node-redis; keys are `sess:<id>` with a TTL from the cookie's maxAge. */
+export async function createRedisAdapter({ settings, server }: AdapterContext): Promise<StoreAdapter> {
+  const { info, connectUrl } = requireServer('redis', server);
+  let connected = false;
+  const client = createClient({
+    url: connectUrl,
+    socket: {
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      reconnectStrategy: (retries, cause) =>
+        retries >= (connected ? RETRIES_WHEN_CONNECTED : RETRIES_BEFORE_CONNECTED) ? cause : Math.min(100 * 2 ** retries, 1000),
+    },
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(`redis: cannot connect to ${info.url}: ${(error as Error).message}`);
+  }
+  connected = true;
+  const store = new RedisStore({ client, prefix: 'sess:' });
+
+  return {
+    id: 'redis',
+    label: 'Redis (connect-redis)',
+    capabilities: {
+      serverSide: true,
+      countsSessions: true,
+      removesExpired: true,
+      payloadLimit: { bytes: 512 * 1024 * 1024, reason: 'Redis strings hold at most 512 MB' },
+      revocable: true,
+    },
+    store,
+    packages: packageVersions('connect-redis', 'redis', 'express-session'),
+    middleware: () => expressSessionMiddleware(store, settings),
+    inspect: storeInspector(store, {
+      countsSessions: true,
+      serverStats: async () => ({
+        bytes: Number(redisInfoField(await client.info('memory'), 'used_memory')),
+        source: 'INFO memory used_memory',
+        sessions: (await store.length()) as number,
+      }),
+    }),
+    close: async () => {
+      if (client.isOpen) await client.close();
+    },
+  };
+}
