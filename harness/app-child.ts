@@ -37,7 +37,7 @@ export function killAllAppChildren(): void {
 /** Spawns the app for one store and resolves once it listens; rejects with the child's own reason otherwise. */
 export async function startAppChild(config: AppChildConfig, options: { readyTimeoutMs?: number } = {}): Promise<AppChild> {
   const child = fork(ENTRY, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', '--expose-gc'],
     env: { ...process.env, SESSIONBENCH_APP_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced',

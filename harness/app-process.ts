@@ -16,7 +16,9 @@ function send(event: ChildEvent): void {
   process.send?.(event);
 }
 
-function memorySample(since: number): MemorySample {
+/** A memory reading; `settled` collects garbage first, so heap growth means retained data, not garbage. */
+function memorySample(since: number, settled = false): MemorySample {
+  if (settled) globalThis.gc?.();
   const usage = process.memoryUsage();
   return { t: Math.round(performance.now() - since), rss: usage.rss, heapUsed: usage.heapUsed };
 }
@@ -24,20 +26,21 @@ function memorySample(since: number): MemorySample {
 function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined) {
   let samples: MemorySample[] = [];
   let sampler: NodeJS.Timeout | undefined;
+  let since = performance.now();
   const answers: { [K in keyof ChildAnswers]: (request: Extract<ChildRequest, { type: K }>) => Promise<ChildAnswers[K]> } = {
     count: async () => (await adapter.inspect.count()) ?? null,
     get: async ({ sessionId }) => (await adapter.inspect.get(sessionId)) ?? null,
     serverStats: async () => (await adapter.inspect.serverStats()) ?? null,
     memory: async () => memorySample(0),
     startSampling: async ({ intervalMs }) => {
-      const since = performance.now();
-      samples = [memorySample(since)];
+      since = performance.now();
+      samples = [memorySample(since, true)];
       sampler = setInterval(() => samples.push(memorySample(since)), intervalMs);
       return null;
     },
     stopSampling: async () => {
       clearInterval(sampler);
-      const taken = samples;
+      const taken = [...samples, memorySample(since, true)];
       samples = [];
       return taken;
     },

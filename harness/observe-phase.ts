@@ -19,8 +19,16 @@ function memoryMetrics(
   const before = samples[0]!;
   const after = samples[samples.length - 1]!;
   const added = sessionsBefore !== undefined && sessionsAfter !== undefined ? sessionsAfter - sessionsBefore : undefined;
-  const growth = server ? server.after - server.before : after.heapUsed - before.heapUsed;
-  return { app: { before, after, samples }, server, sessionsBefore, sessionsAfter, bytesPerSession: added && added > 0 ? Math.round(growth / added) : undefined };
+  const perSession = (growth: number) => (added && added > 0 ? Math.round(growth / added) : undefined);
+  const appHeapBytesPerSession = perSession(after.heapUsed - before.heapUsed);
+  return {
+    app: { before, after, samples },
+    server,
+    sessionsBefore,
+    sessionsAfter,
+    bytesPerSession: server ? perSession(server.after - server.before) : appHeapBytesPerSession,
+    appHeapBytesPerSession,
+  };
 }
 
 /**

@@ -58,8 +58,10 @@ export interface MemoryMetrics {
   harnessRss?: { before: number; after: number };
   sessionsBefore?: number;
   sessionsAfter?: number;
-  /** (growth of the relevant memory) / (sessions added), when sessions were added. */
+  /** Growth of the memory that holds sessions (the server's when there is one, else the app heap) per session added. */
   bytesPerSession?: number;
+  /** Growth of the app's heap (after garbage collection) per session added, whatever the store. */
+  appHeapBytesPerSession?: number;
 }
 
 /** One second of a phase: request outcomes and the p99 of the requests that completed in it. */

@@ -14,8 +14,10 @@ const micros = z.number().nonnegative();
 
 const latencySummary = z.object({ min: micros, mean: micros, p50: micros, p90: micros, p99: micros, p999: micros, max: micros, count });
 
+/** Empty when the source had no histogram (a k6 summary import). */
 const histogram = z.string().refine(
   (encoded) => {
+    if (encoded === '') return true;
     try {
       decodeFromCompressedBase64(encoded);
       return true;
@@ -42,6 +44,8 @@ const loadModel = z.discriminatedUnion('driver', [
   z.object({ driver: z.literal('k6'), model: z.literal('open'), ratePerSecond: z.number().positive(), droppedIterations: count.optional() }),
 ]);
 
+const timelineSecond = z.object({ second: count, ok: count, non2xx: count, errors: count, timeouts: count, p99Us: micros });
+
 const memorySample = z.object({ t: z.number().nonnegative(), rss: count, heapUsed: count });
 
 const memoryMetrics = z.object({
@@ -51,6 +55,7 @@ const memoryMetrics = z.object({
   sessionsBefore: count.optional(),
   sessionsAfter: count.optional(),
   bytesPerSession: z.number().optional(),
+  appHeapBytesPerSession: z.number().optional(),
 });
 
 const serverInfo = z.object({
@@ -77,6 +82,7 @@ const entryBase = {
   storeLabel: z.string(),
   scenario: z.string(),
   payloadBytes: count.optional(),
+  instances: z.number().int().positive().optional(),
   variant: z.string().optional(),
   repetition: z.number().int().positive(),
   server: serverInfo.optional(),
@@ -90,7 +96,7 @@ const entry = z.discriminatedUnion('status', [
   z.object({
     ...entryBase,
     status: z.literal('ok'),
-    warmup: phaseMetrics,
+    warmup: phaseMetrics.optional(),
     measured: phaseMetrics,
     storeOps: z.object({ get: storeOpLatency, set: storeOpLatency, touch: storeOpLatency, destroy: storeOpLatency }).partial().optional(),
     memory: memoryMetrics.optional(),
@@ -98,6 +104,7 @@ const entry = z.discriminatedUnion('status', [
       .object({ app: z.number().optional(), generator: z.number().optional(), server: z.number().optional(), generatorSaturated: z.boolean() })
       .optional(),
     sessionsStored: count.optional(),
+    timeline: z.array(timelineSecond).optional(),
     observations: z.record(z.string(), z.number()).optional(),
     notes: z.array(z.string()).optional(),
   }),
