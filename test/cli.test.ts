@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +18,11 @@ describe('help and version', () => {
     assert.match(run.stdout, /Usage: sessionbench/);
     const bench = await runCli(['bench', '--help']);
     for (const flag of ['--store', '--scenario', '--duration', '--connections', '--out', '--json']) assert.match(bench.stdout, new RegExp(flag));
+  });
+
+  test('the sessionbench bin runs the same CLI', () => {
+    const output = execFileSync(fileURLToPath(new URL('../bin/sessionbench.js', import.meta.url)), ['--version'], { encoding: 'utf8' });
+    assert.match(output.trim(), /^\d+\.\d+\.\d+$/);
   });
 
   test('--version prints the package version', async () => {
