@@ -21,15 +21,17 @@ export function spreadOf(values: readonly number[]): Spread | undefined {
 }
 
 /**
- * Labels scenarios as readers should see them: the id, the settings variant, and
- * the payload size when these entries sweep more than one.
+ * Labels scenarios as readers should see them: the id, the settings variant, the
+ * payload size when these entries sweep more than one, and the app instances when
+ * more than one served it.
  */
 export function scenarioLabeller(entries: readonly ResultEntry[]): (entry: ResultEntry) => string {
   const sweepsPayload = new Set(entries.map((entry) => entry.payloadBytes)).size > 1;
   return (entry) => {
     const variant = entry.variant ? ` [${entry.variant}]` : '';
-    const payload = sweepsPayload && entry.payloadBytes !== undefined ? ` · ${formatBytes(entry.payloadBytes)}` : '';
-    return `${entry.scenario}${variant}${payload}`;
+    const payload = sweepsPayload && entry.payloadBytes !== undefined ? ` · ${formatBytes(entry.payloadBytes)} payload` : '';
+    const instances = (entry.instances ?? 1) > 1 ? ` · ${entry.instances} instances` : '';
+    return `${entry.scenario}${variant}${payload}${instances}`;
   };
 }
 

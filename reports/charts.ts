@@ -1,65 +1,11 @@
-import type { OkEntry, RunResult, StoreOperation } from '../harness/result.ts';
-import type { StoreId } from '../stores/types.ts';
-import type { EntryGroup } from './aggregate.ts';
-import { groupEntries, groupSpread, observationTotal, spreadOf } from './aggregate.ts';
+import type { OkEntry, StoreOperation } from '../harness/result.ts';
+import { groupSpread, observationTotal, spreadOf } from './aggregate.ts';
+import type { ChartSection, ChartSpec, LabelledRun, Series } from './chart-spec.ts';
+import { seriesOf } from './chart-spec.ts';
 import { CURVE_POINTS, latencyCurve } from './histogram.ts';
+import { instancesSection } from './instances.ts';
 import { CORRECTNESS_OBSERVATIONS } from './metrics.ts';
-
-/** A run with the label that tells it apart from other runs in one report. */
-export interface LabelledRun {
-  label: string;
-  result: RunResult;
-}
-
-/** One chart.js chart described as data; the page script turns it into a chart.js config. */
-export interface ChartSpec {
-  id: string;
-  title: string;
-  caption: string;
-  type: 'bar' | 'line';
-  /** Spans the full width of the report. */
-  wide?: boolean;
-  x: { title: string; labels?: string[]; linear?: boolean };
-  y: { title: string; unit: 'us' | 'rps' | 'bytes' | 'count'; logarithmic?: boolean };
-  datasets: { label: string; color: string; data: (number | null)[] | { x: number; y: number }[] }[];
-}
-
-/** A titled group of charts, e.g. everything measured under the closed load model. */
-export interface ChartSection {
-  id: string;
-  title: string;
-  intro: string;
-  charts: ChartSpec[];
-}
-
-const STORE_HUES: Record<StoreId, number> = { none: 0, memory: 32, cookie: 280, redis: 355, memcached: 190, postgres: 215, mongo: 140 };
-
-function colorFor(store: StoreId, runIndex: number): string {
-  return store === 'none' ? `hsl(0, 0%, ${45 + runIndex * 15}%)` : `hsl(${STORE_HUES[store]}, 65%, ${42 + runIndex * 14}%)`;
-}
-
-interface Series {
-  label: string;
-  color: string;
-  store: StoreId;
-  groups: EntryGroup[];
-}
-
-/** One series per run × store, over the groups that pass the filter and have ok entries. */
-function seriesOf(runs: readonly LabelledRun[], filter: (group: EntryGroup) => boolean): Series[] {
-  return runs.flatMap((run, runIndex) => {
-    const byStore = new Map<StoreId, EntryGroup[]>();
-    for (const group of groupEntries(run.result.entries)) {
-      if (group.ok.length > 0 && filter(group)) byStore.set(group.store, [...(byStore.get(group.store) ?? []), group]);
-    }
-    return [...byStore.entries()].map(([store, groups]) => ({
-      store,
-      groups,
-      label: runs.length > 1 ? `${groups[0]!.storeLabel} · ${run.label}` : groups[0]!.storeLabel,
-      color: colorFor(store, runIndex),
-    }));
-  });
-}
+import { outageSection } from './outage.ts';
 
 function scenariosOf(series: readonly Series[]): string[] {
   return [...new Set(series.flatMap((one) => one.groups.map((group) => group.scenario)))];
@@ -101,6 +47,10 @@ function latencyCharts(model: string, scenario: string, series: readonly Series[
   const inScenario = series
     .map((one) => ({ ...one, ok: one.groups.filter((group) => group.scenario === scenario).flatMap((group) => group.ok) }))
     .filter((one) => one.ok.length > 0);
+  const curves = inScenario.flatMap((one) => {
+    const data = latencyCurve(one.ok.map((entry) => entry.measured.histogram));
+    return data ? [{ label: one.label, color: one.color, data }] : [];
+  });
   return [
     {
       id: `latency-${model}-${scenario}`,
@@ -111,15 +61,19 @@ function latencyCharts(model: string, scenario: string, series: readonly Series[
       y: { title: 'latency', unit: 'us', logarithmic: true },
       datasets: inScenario.map((one) => ({ label: one.label, color: one.color, data: PERCENTILES.map((percentile) => medianOf(one.ok, percentile.pick)) })),
     },
-    {
-      id: `distribution-${model}-${scenario}`,
-      title: `Latency distribution · ${scenario}`,
-      caption: 'From the HDR histograms, repetitions merged; µs at each percentile, log scale.',
-      type: 'line',
-      x: { title: 'percentile', labels: CURVE_POINTS.map((point) => point.label) },
-      y: { title: 'latency', unit: 'us', logarithmic: true },
-      datasets: inScenario.map((one) => ({ label: one.label, color: one.color, data: latencyCurve(one.ok.map((entry) => entry.measured.histogram)) })),
-    },
+    ...(curves.length === 0
+      ? []
+      : [
+          {
+            id: `distribution-${model}-${scenario}`,
+            title: `Latency distribution · ${scenario}`,
+            caption: 'From the HDR histograms, repetitions merged; µs at each percentile, log scale. Imported k6 summaries carry no histogram and are not drawn.',
+            type: 'line' as const,
+            x: { title: 'percentile', labels: CURVE_POINTS.map((point) => point.label) },
+            y: { title: 'latency', unit: 'us' as const, logarithmic: true },
+            datasets: curves,
+          },
+        ]),
   ];
 }
 
@@ -198,13 +152,14 @@ function correctnessSection(runs: readonly LabelledRun[]): ChartSection | undefi
   return {
     id: 'correctness',
     title: 'Correctness',
-    intro: 'Counts from the race oracle and the logout/TTL probes, totalled over repetitions. Zero is the only good answer.',
+    intro: 'Counts from the race oracle, the logout probe and the TTL scenario, totalled over repetitions. Zero is the only good answer.',
     charts: [
       {
         id: 'correctness-counts',
         title: 'Correctness problems',
-        caption: 'Lost updates: concurrent writes to one session that vanished. Resurrected: sessions usable after logout. Stale: sessions alive past their TTL.',
+        caption: 'Lost updates and item appends: concurrent writes to one session that the app acknowledged and the session lost. After logout: sessions a slow request saved back, and cookies captured before logout that still worked. After expiry: sessions still accepted, returned or held past their lifetime.',
         type: 'bar',
+        wide: true,
         x: { title: 'problem', labels: CORRECTNESS_OBSERVATIONS.map((observation) => observation.label) },
         y: { title: 'count', unit: 'count' },
         datasets: series.map((one) => {
@@ -220,6 +175,8 @@ function correctnessSection(runs: readonly LabelledRun[]): ChartSection | undefi
 export function buildChartSections(runs: readonly LabelledRun[]): ChartSection[] {
   return [
     ...MODELS.map(({ model, title, intro }) => modelSection(runs, model, title, intro)),
+    instancesSection(runs),
+    outageSection(runs),
     memorySection(runs),
     storeOpsSection(runs),
     correctnessSection(runs),

@@ -66,3 +66,9 @@ const EMBEDDED: Partial<Record<StoreId, string>> = { none: 'no sessions', memory
 export function formatServer(store: StoreId, server: ServerInfo | undefined): string {
   return server?.label ?? EMBEDDED[store] ?? 'not available';
 }
+
+/** CPU per process in % of one core, e.g. "app 85% · generator 40% · server 31%"; "not measured" when none is known. */
+export function formatCpu(cpu: { app?: number | undefined; generator?: number | undefined; server?: number | undefined }): string {
+  const parts = (['app', 'generator', 'server'] as const).flatMap((process) => (cpu[process] === undefined ? [] : [`${process} ${Math.round(cpu[process])}%`]));
+  return parts.length === 0 ? 'not measured' : parts.join(' · ');
+}

@@ -16,10 +16,13 @@ export const CURVE_POINTS: readonly { label: string; percentile: number }[] = [
 
 /**
  * Merges compressed base64 HDR histograms (repetitions of one measurement) and
- * returns the latency in µs at each CURVE_POINTS percentile.
+ * returns the latency in µs at each CURVE_POINTS percentile; undefined when none
+ * has a histogram (empty strings, e.g. k6 summary imports, are left out).
  */
-export function latencyCurve(encoded: readonly string[]): number[] {
+export function latencyCurve(encoded: readonly string[]): number[] | undefined {
+  const present = encoded.filter((histogram) => histogram !== '');
+  if (present.length === 0) return undefined;
   const merged = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60e6, numberOfSignificantValueDigits: 3 });
-  for (const histogram of encoded) merged.add(hdr.decodeFromCompressedBase64(histogram));
+  for (const histogram of present) merged.add(hdr.decodeFromCompressedBase64(histogram));
   return CURVE_POINTS.map(({ percentile }) => merged.getValueAtPercentile(percentile));
 }

@@ -1,5 +1,5 @@
 import type { RunResult } from '../harness/result.ts';
-import type { ChartSection, LabelledRun } from './charts.ts';
+import type { ChartSection, LabelledRun } from './chart-spec.ts';
 import { buildChartSections } from './charts.ts';
 import type { Comparison } from './compare.ts';
 import { html, inlineScript, jsonForScript, SafeHtml } from './escape.ts';
@@ -105,6 +105,7 @@ function chartSectionHtml(section: ChartSection): SafeHtml {
 <div class="charts">${section.charts.map(
     (chart) => html`<figure class="${chart.wide && 'wide'}"><h4>${chart.title}</h4><div class="plot"><canvas id="chart-${chart.id}" role="img" aria-label="${chart.title}"></canvas></div><figcaption>${chart.caption}</figcaption></figure>`,
   )}</div>
+${(section.tables ?? []).map(({ title, table }) => html`${title && html`<h3>${title}</h3>`}${tableHtml(table, '')}`)}
 </section>`;
 }
 
@@ -121,7 +122,18 @@ ${tableHtml(notMeasuredTable(run.result), 'Every planned store × scenario was m
 </section>`;
 }
 
+/** The load generator's own RSS across entries: a diagnostic, since it must not grow with run length. */
+function harnessRss(result: RunResult): string | undefined {
+  const samples = result.entries.flatMap((entry) => (entry.status === 'ok' && entry.memory?.harnessRss ? [entry.memory.harnessRss] : []));
+  if (samples.length === 0) return undefined;
+  const growth = Math.max(...samples.map((sample) => sample.after - sample.before));
+  const low = Math.min(...samples.map((sample) => sample.before));
+  const high = Math.max(...samples.map((sample) => sample.after));
+  return `${formatBytes(low)} → ${formatBytes(high)} over ${samples.length} measured entries; largest growth within one entry ${formatBytes(growth)} (the harness process generates the load; it should not grow with run length)`;
+}
+
 function environmentHtml(result: RunResult): SafeHtml {
+  const rss = harnessRss(result);
   const { env, plan } = result;
   const servers = [...new Map(result.entries.flatMap((entry) => (entry.server ? [[entry.server.label, entry.server] as const] : []))).values()];
   const load = result.entries[0] ? formatLoad(result.entries[0].load) : plan.driver;
@@ -134,6 +146,7 @@ function environmentHtml(result: RunResult): SafeHtml {
 <dt>sessionbench</dt><dd>${env.sessionbench}${env.gitSha ? html` at <code>${env.gitSha}</code>` : ''}</dd>
 <dt>Plan</dt><dd>${plan.stores.join(', ')} × ${plan.scenarios.join(', ')}; ${formatCount(plan.repeat)} repetition(s); warm-up ${plan.warmupSeconds} s, measured ${plan.durationSeconds} s; ${load}; payload ${plan.payloadBytes.map(formatBytes).join(", ")}</dd>
 <dt>Servers</dt><dd>${servers.length === 0 ? 'none' : servers.map((server, i) => html`${i > 0 ? '; ' : ''}${server.label} — ${server.source}, <code>${server.url}</code>`)}</dd>
+${rss && html`<dt>Harness RSS</dt><dd>${rss}</dd>`}
 <dt>Packages</dt><dd>${Object.entries(env.packages).map(([name, version], i) => html`${i > 0 ? ', ' : ''}<code>${name}@${version}</code>`)}</dd>
 </dl>`;
 }

@@ -1,6 +1,8 @@
 import type { RunResult } from '../harness/result.ts';
 import type { Comparison } from './compare.ts';
 import { escapeMarkdown } from './escape.ts';
+import { instancesTable } from './instances.ts';
+import { outageTable } from './outage.ts';
 import { recommendStore } from './recommend.ts';
 import type { TextTable } from './tables.ts';
 import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
@@ -34,6 +36,8 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
   const { env } = result;
   const notMeasured = notMeasuredTable(result);
   const measured = resultsTable(result);
+  const instances = instancesTable(result);
+  const outage = outageTable(result);
   return [
     '## sessionbench results',
     escapeMarkdown(`Started ${result.startedAt}${env.gitSha ? ` at ${env.gitSha.slice(0, 7)}` : ''} · Node ${env.node} · ${env.cpu.model} × ${env.cpu.count} · ${env.os.platform} ${env.os.release}`),
@@ -44,6 +48,8 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
     ...(comparison ? [comparisonMarkdown(comparison)] : []),
     '### Results',
     measured.rows.length > 0 ? markdownTable(measured) : 'Nothing was measured.',
+    ...(instances.rows.length > 0 ? ['### Several app instances', markdownTable(instances)] : []),
+    ...(outage.rows.length > 0 ? ['### Outage: what happens when the store goes down', markdownTable(outage)] : []),
     ...(notMeasured.rows.length > 0 ? ['### Not measured', markdownTable(notMeasured)] : []),
   ].join('\n\n') + '\n';
 }

@@ -21,9 +21,21 @@ export const METRICS: readonly MetricDefinition[] = [
   { id: 'memoryPerSession', label: 'memory per session', unit: 'B', biggerIsBetter: false, noiseFloorPercent: 5, closedModelOnly: false, pick: (entry) => entry.memory?.bytesPerSession },
 ];
 
-/** Names of the correctness observations every report calls out. */
+/**
+ * The correctness observations every report calls out, under the names the race
+ * (scenario-race, race-oracle, resurrection-probe) and ttl scenarios emit. Zero is
+ * the only good answer for each.
+ */
 export const CORRECTNESS_OBSERVATIONS = [
-  { name: 'lostUpdates', label: 'lost updates' },
-  { name: 'resurrected', label: 'sessions resurrected after logout' },
-  { name: 'staleSessions', label: 'sessions outliving their TTL' },
+  { name: 'lostUpdates', label: 'lost counter updates' },
+  { name: 'itemsMissing', label: 'lost item appends' },
+  { name: 'resurrected', label: 'sessions back in the store after logout' },
+  { name: 'revokedCookieStillValid', label: 'cookies still valid after logout' },
+  { name: 'resurrectedInClient', label: 'sessions restored in the client after logout' },
+  { name: 'acceptedAfterExpiry', label: 'expired sessions still accepted' },
+  { name: 'returnedAfterExpiry', label: 'expired sessions the store still returned' },
+  { name: 'stalePresent', label: 'expired sessions still held by the store' },
 ] as const;
+
+/** Name of a correctness observation. */
+export type CorrectnessObservation = (typeof CORRECTNESS_OBSERVATIONS)[number]['name'];

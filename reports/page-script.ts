@@ -11,7 +11,27 @@ export const PAGE_SCRIPT = String.raw`(() => {
     rps: (v) => Math.round(v).toLocaleString('en-US') + ' req/s',
     bytes: (v) => (v >= 1048576 ? number.format(v / 1048576) + ' MiB' : v >= 1024 ? number.format(v / 1024) + ' KiB' : Math.round(v) + ' B'),
     count: (v) => (Number.isInteger(v) ? v.toLocaleString('en-US') : ''),
+    percent: (v) => number.format(v) + '%',
   };
+  // Shades x spans of a linear axis (e.g. the seconds a store server was paused) behind the data, labelled at the top.
+  const bandsPlugin = (bands) => ({
+    id: 'bands',
+    beforeDatasetsDraw(chart) {
+      const { ctx, chartArea: area, scales: { x } } = chart;
+      ctx.save();
+      for (const band of bands) {
+        const left = Math.max(area.left, x.getPixelForValue(band.from));
+        const right = Math.min(area.right, x.getPixelForValue(band.to));
+        ctx.fillStyle = 'rgba(185, 28, 28, 0.10)';
+        ctx.fillRect(left, area.top, right - left, area.bottom - area.top);
+        ctx.fillStyle = '#991b1b';
+        ctx.font = '12px ' + Chart.defaults.font.family;
+        ctx.textAlign = 'center';
+        ctx.fillText(band.label, (left + right) / 2, area.top + 14);
+      }
+      ctx.restore();
+    },
+  });
   const onLogGrid = (v) => [1, 2, 5].includes(Math.round(v / 10 ** Math.floor(Math.log10(v))));
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = '#334155';
@@ -28,9 +48,10 @@ export const PAGE_SCRIPT = String.raw`(() => {
         labels: spec.x.labels,
         datasets: spec.datasets.map((d) => ({
           label: d.label, data: d.data, backgroundColor: d.color, borderColor: d.color,
-          borderWidth: line ? 2 : 0, pointRadius: line ? 2 : 0, spanGaps: true,
+          borderWidth: line ? 2 : 0, pointRadius: line ? 2 : 0, spanGaps: true, borderDash: d.dashed ? [6, 4] : undefined,
         })),
       },
+      plugins: spec.x.bands ? [bandsPlugin(spec.x.bands)] : [],
       options: {
         animation: false,
         responsive: true,
@@ -41,6 +62,7 @@ export const PAGE_SCRIPT = String.raw`(() => {
             type: spec.y.logarithmic ? 'logarithmic' : 'linear',
             beginAtZero: !spec.y.logarithmic,
             min: spec.y.logarithmic ? logFloor(spec) : undefined,
+            max: spec.y.max,
             title: { display: true, text: spec.y.title },
             ticks: { callback: (v) => (spec.y.logarithmic && !onLogGrid(v) ? '' : format(v)) },
           },

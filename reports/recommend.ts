@@ -1,8 +1,11 @@
-import type { OkEntry, RunResult } from '../harness/result.ts';
+import type { FailedEntry, OkEntry, RunResult, SkippedEntry } from '../harness/result.ts';
 import type { ServerInfo, ServerKind, StoreCapabilities, StoreId } from '../stores/types.ts';
 import type { EntryGroup } from './aggregate.ts';
 import { groupEntries, groupSpread, observationTotal, spreadOf } from './aggregate.ts';
 import { formatBytes, formatCount, formatRate, formatUs } from './format.ts';
+import { formatMissRate, SESSION_MISS_TOLERANCE, sessionMissRate } from './instances.ts';
+import type { OutageOutcome } from './outage.ts';
+import { formatOutageBrief, outageOutcome } from './outage.ts';
 
 /** What one store showed across the run, and what speaks against choosing it. */
 export interface StoreScore {
@@ -17,8 +20,16 @@ export interface StoreScore {
   /** Median over entries that measured it. */
   bytesPerSession?: number;
   lostUpdates?: number;
+  /** Sessions saved back to the store after logout (observation `resurrected`). */
   resurrected?: number;
+  /** Cookies captured before logout that still authenticated after it. */
+  revokedCookieStillValid?: number;
+  /** Expired sessions still held by the store (observation `stalePresent`). */
   staleSessions?: number;
+  /** Worst session-miss rate behind several app instances, and how many instances. */
+  sessionMisses?: { rate: number; instances: number };
+  /** Worst outage run: one that did not recover, else the slowest recovery. */
+  outage?: OutageOutcome;
   /** Failed/non-2xx/timed-out requests during measured phases. */
   failedRequests: number;
   /** Reasons this store is not a candidate; empty for a candidate. */
@@ -57,17 +68,51 @@ function capabilityWarnings(capabilities: StoreCapabilities | undefined): string
   return warnings;
 }
 
-function objectionsFor(store: StoreId, groups: EntryGroup[], ok: OkEntry[], resurrected: number | undefined): string[] {
+/** What was measured about a store that can rule it out. */
+type Evidence = Pick<StoreScore, 'resurrected' | 'revokedCookieStillValid' | 'sessionMisses' | 'outage'>;
+
+/** A run that failed because the store cannot carry the payload of a payload sweep: a limit to know, not a broken store. */
+function isPayloadFailure(entry: FailedEntry | SkippedEntry): boolean {
+  return entry.status === 'failed' && entry.payloadBytes !== undefined && entry.reason.startsWith(`payload ${entry.payloadBytes} bytes:`);
+}
+
+function objectionsFor(store: StoreId, groups: EntryGroup[], ok: OkEntry[], evidence: Evidence): string[] {
   if (store === 'none') return ['No sessions at all: the baseline shows the ceiling, it is not an option.'];
   const objections: string[] = [];
-  if (store === 'memory') objections.push('Per-process: sessions are not shared between app instances and vanish on restart.');
-  if (groups.some((group) => group.capabilities?.revocable === false)) objections.push('Cannot revoke a session at logout: a copied cookie stays valid.');
-  if (resurrected) objections.push(`${formatCount(resurrected)} sessions were still usable after logout.`);
-  const notMeasured = groups.flatMap((group) => group.notMeasured);
+  const misses = evidence.sessionMisses;
+  if (misses && misses.rate > SESSION_MISS_TOLERANCE) {
+    objections.push(`Not for several app instances: behind ${misses.instances} instances ${formatMissRate(misses.rate)} of requests found no session (answered 401).`);
+  }
+  if (store === 'memory') objections.push(misses ? 'Per-process: sessions vanish on restart.' : 'Per-process: sessions are not shared between app instances and vanish on restart.');
+  const revocable = !groups.some((group) => group.capabilities?.revocable === false);
+  const stillValid = evidence.revokedCookieStillValid ? ` (${formatCount(evidence.revokedCookieStillValid)} cookies captured before logout still worked)` : '';
+  if (!revocable) objections.push(`Cannot revoke a session at logout: a copied cookie stays valid${stillValid}.`);
+  else if (stillValid) objections.push(`Logout did not always revoke${stillValid}.`);
+  if (evidence.resurrected) objections.push(`${formatCount(evidence.resurrected)} sessions were saved back to the store after logout.`);
+  if (evidence.outage && !evidence.outage.recovered) objections.push('Did not recover after its server came back from an outage: requests kept failing until the run ended.');
+  const notMeasured = groups.flatMap((group) => group.notMeasured).filter((entry) => !isPayloadFailure(entry));
   const failed = notMeasured.filter((entry) => entry.status === 'failed');
   if (failed[0]) objections.push(`Failed ${failed.length} of ${failed.length + ok.length} runs: ${failed[0].reason}.`);
   else if (ok.length === 0 && notMeasured[0]) objections.push(`Not measured: ${notMeasured[0].reason}.`);
   return objections;
+}
+
+function payloadWarnings(groups: EntryGroup[]): string[] {
+  return groups.flatMap((group) => group.notMeasured.filter(isPayloadFailure).map((entry) => `Cannot carry a ${formatBytes(entry.payloadBytes!)} session payload: ${entry.reason.slice(`payload ${entry.payloadBytes} bytes: `.length)}.`));
+}
+
+/** The worst outage: one that did not recover, else the slowest recovery. */
+function worstOutage(ok: OkEntry[]): OutageOutcome | undefined {
+  const outcomes = ok.flatMap((entry) => outageOutcome(entry) ?? []);
+  const cost = (outcome: OutageOutcome) => (outcome.recovered ? outcome.recoverySeconds ?? 0 : Infinity);
+  return outcomes.reduce<OutageOutcome | undefined>((worst, outcome) => (!worst || cost(outcome) > cost(worst) ? outcome : worst), undefined);
+}
+
+function worstSessionMisses(ok: OkEntry[]): StoreScore['sessionMisses'] {
+  return ok.reduce<StoreScore['sessionMisses']>((worst, entry) => {
+    const rate = sessionMissRate(entry);
+    return rate !== undefined && (!worst || rate > worst.rate) ? { rate, instances: entry.instances ?? 1 } : worst;
+  }, undefined);
 }
 
 function geometricMean(values: number[]): number | undefined {
@@ -89,13 +134,21 @@ function scoreStores(result: RunResult): StoreScore[] {
     const ownClosed = closed.filter((group) => group.store === store);
     const ratios = ownClosed.map((group) => groupSpread(group, (entry) => entry.measured.throughput)!.median / (fastest.get(group.scenario) ?? 1));
     const first = ownClosed[0];
+    const staleSessions = observationTotal(ok, 'stalePresent');
+    const evidence: Evidence = {};
     const resurrected = observationTotal(ok, 'resurrected');
-    const staleSessions = observationTotal(ok, 'staleSessions');
+    if (resurrected !== undefined) evidence.resurrected = resurrected;
+    const revokedCookieStillValid = observationTotal(ok, 'revokedCookieStillValid');
+    if (revokedCookieStillValid !== undefined) evidence.revokedCookieStillValid = revokedCookieStillValid;
+    const sessionMisses = worstSessionMisses(ok);
+    if (sessionMisses) evidence.sessionMisses = sessionMisses;
+    const outage = worstOutage(ok);
+    if (outage) evidence.outage = outage;
     const server = own.find((group) => group.server)?.server;
     const warnings = [
       ...(server ? [serverCaveat(server)] : []),
       ...(store === 'none' ? [] : capabilityWarnings(own.find((group) => group.capabilities)?.capabilities)),
-      ...(staleSessions ? [`${formatCount(staleSessions)} sessions outlived their TTL.`] : []),
+      ...payloadWarnings(own),
       ...new Set(ok.flatMap((entry) => entry.notes ?? [])),
     ].filter((warning): warning is string => warning !== undefined);
     const failedRequests = ok.reduce((sum, entry) => sum + entry.measured.errors + entry.measured.non2xx + entry.measured.timeouts, 0);
@@ -106,8 +159,9 @@ function scoreStores(result: RunResult): StoreScore[] {
       store,
       storeLabel: own[0]!.storeLabel,
       failedRequests,
-      objections: objectionsFor(store, own, ok, resurrected),
+      objections: objectionsFor(store, own, ok, evidence),
       warnings,
+      ...evidence,
     };
     if (server) score.server = server;
     const relative = geometricMean(ratios);
@@ -124,7 +178,6 @@ function scoreStores(result: RunResult): StoreScore[] {
     if (bytes) score.bytesPerSession = bytes.median;
     const lostUpdates = observationTotal(ok, 'lostUpdates');
     if (lostUpdates !== undefined) score.lostUpdates = lostUpdates;
-    if (resurrected !== undefined) score.resurrected = resurrected;
     if (staleSessions !== undefined) score.staleSessions = staleSessions;
     return score;
   });
@@ -165,6 +218,8 @@ function headlineFor(choice: StoreScore | undefined, scores: StoreScore[]): stri
     choice.headlineThroughput && `${formatRate(choice.headlineThroughput.value)} on ${choice.headlineThroughput.scenario} with p99 ${formatUs(choice.headlineThroughput.p99Us)}`,
     choice.bytesPerSession !== undefined && `${formatBytes(choice.bytesPerSession)} per session`,
     choice.resurrected !== undefined && `${formatCount(choice.resurrected)} sessions resurrected after logout`,
+    choice.sessionMisses && `${formatMissRate(choice.sessionMisses.rate)} session misses behind ${choice.sessionMisses.instances} app instances`,
+    choice.outage && `store outage: ${formatOutageBrief(choice.outage)}`,
   ].filter((part): part is string => typeof part === 'string');
   const runnerUp = scores.find((score) => score !== choice && score.objections.length === 0);
   const versus =

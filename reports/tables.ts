@@ -1,8 +1,10 @@
 import type { RunResult } from '../harness/result.ts';
 import { groupEntries, groupSpread, scenarioLabeller } from './aggregate.ts';
 import type { Comparison } from './compare.ts';
+import { formatMissRate } from './instances.ts';
+import { formatOutageBrief } from './outage.ts';
 import type { Recommendation } from './recommend.ts';
-import { formatBytes, formatCount, formatPercent, formatRate, formatServer, formatSpread, formatUnit, formatUs } from './format.ts';
+import { formatBytes, formatCount, formatCpu, formatPercent, formatRate, formatServer, formatSpread, formatUnit, formatUs } from './format.ts';
 
 /** A table as plain text cells, rendered by each reporter in its own format. */
 export interface TextTable {
@@ -14,6 +16,9 @@ function columns(...specs: [string, boolean][]): TextTable['columns'] {
   return specs.map(([title, numeric]) => ({ title, numeric }));
 }
 
+/** The flag next to results whose load generator ran out of CPU. */
+export const GENERATOR_SATURATED = "load generator saturated: throughput is the generator's limit, not the store's";
+
 /** One row per store × scenario × load model that was measured: medians (and ranges) over repetitions. */
 export function resultsTable(result: RunResult): TextTable {
   const rows = groupEntries(result.entries)
@@ -23,7 +28,9 @@ export function resultsTable(result: RunResult): TextTable {
       const p50 = groupSpread(group, (entry) => entry.measured.latencyUs.p50)!;
       const p99 = groupSpread(group, (entry) => entry.measured.latencyUs.p99)!;
       const sum = (pick: (entry: (typeof group.ok)[number]) => number) => group.ok.reduce((total, entry) => total + pick(entry), 0);
-      const status = group.notMeasured.length === 0 ? 'ok' : `ok ×${group.ok.length}, not measured ×${group.notMeasured.length}`;
+      const measured = group.notMeasured.length === 0 ? 'ok' : `ok ×${group.ok.length}, not measured ×${group.notMeasured.length}`;
+      const status = group.ok.some((entry) => entry.cpu?.generatorSaturated) ? `${measured}; ${GENERATOR_SATURATED}` : measured;
+      const cpu = (process: 'app' | 'generator' | 'server') => groupSpread(group, (entry) => entry.cpu?.[process])?.median;
       return [
         group.storeLabel,
         group.scenario,
@@ -34,11 +41,12 @@ export function resultsTable(result: RunResult): TextTable {
         formatSpread(p50, formatUs),
         formatSpread(p99, formatUs),
         `${formatCount(sum((entry) => entry.measured.errors + entry.measured.timeouts))} / ${formatCount(sum((entry) => entry.measured.non2xx))}`,
+        formatCpu({ app: cpu('app'), generator: cpu('generator'), server: cpu('server') }),
         formatServer(group.store, group.server),
       ];
     });
   return {
-    columns: columns(['Store', false], ['Scenario', false], ['Model', false], ['Status', false], ['Runs', true], ['Throughput', true], ['p50', true], ['p99', true], ['Errors / non-2xx', true], ['Server', false]),
+    columns: columns(['Store', false], ['Scenario', false], ['Model', false], ['Status', false], ['Runs', true], ['Throughput', true], ['p50', true], ['p99', true], ['Errors / non-2xx', true], ['CPU (% of a core)', true], ['Server', false]),
     rows,
   };
 }
@@ -89,10 +97,12 @@ export function scoreboardTable(recommendation: Recommendation): TextTable {
       reported(score.lostUpdates),
       reported(score.resurrected),
       reported(score.staleSessions),
+      score.sessionMisses ? `${formatMissRate(score.sessionMisses.rate)} behind ${score.sessionMisses.instances}` : 'not measured',
+      score.outage ? formatOutageBrief(score.outage) : 'not measured',
     ];
   });
   return {
-    columns: columns(['Store', false], ['Server', false], ['Verdict', false], ['Throughput (closed model)', true], ['Worst p99', true], ['Memory / session', true], ['Lost updates', true], ['Resurrected', true], ['Outlived TTL', true]),
+    columns: columns(['Store', false], ['Server', false], ['Verdict', false], ['Throughput (closed model)', true], ['Worst p99', true], ['Memory / session', true], ['Lost updates', true], ['Resurrected', true], ['Outlived TTL', true], ['Session misses, several instances', true], ['When the store goes down', false]),
     rows,
   };
 }

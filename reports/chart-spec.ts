@@ -1,0 +1,80 @@
+import type { RunResult } from '../harness/result.ts';
+import type { StoreId } from '../stores/types.ts';
+import type { EntryGroup } from './aggregate.ts';
+import { groupEntries } from './aggregate.ts';
+import type { TextTable } from './tables.ts';
+
+/** A run with the label that tells it apart from other runs in one report. */
+export interface LabelledRun {
+  label: string;
+  result: RunResult;
+}
+
+/** A shaded span of a linear x axis with a label, e.g. the seconds a store server was paused. */
+export interface XBand {
+  from: number;
+  to: number;
+  label: string;
+}
+
+/** One chart.js chart described as data; the page script turns it into a chart.js config. */
+export interface ChartSpec {
+  id: string;
+  title: string;
+  caption: string;
+  type: 'bar' | 'line';
+  /** Spans the full width of the report. */
+  wide?: boolean;
+  x: { title: string; labels?: string[]; linear?: boolean; bands?: XBand[] };
+  /** `percent` values are 0–100. */
+  y: { title: string; unit: 'us' | 'rps' | 'bytes' | 'count' | 'percent'; logarithmic?: boolean; max?: number };
+  datasets: { label: string; color: string; data: (number | null)[] | { x: number; y: number }[]; dashed?: boolean }[];
+}
+
+/** A titled group of charts, e.g. everything measured under the closed load model, with an optional table of the same data. */
+export interface ChartSection {
+  id: string;
+  title: string;
+  intro: string;
+  charts: ChartSpec[];
+  /** Shown under the charts: the numbers a reader looks up, titled by run when there are several. */
+  tables?: { title?: string; table: TextTable }[];
+}
+
+/** One table per run that has rows, titled by run label when there are several runs. */
+export function tablesPerRun(runs: readonly LabelledRun[], build: (result: RunResult) => TextTable): NonNullable<ChartSection['tables']> {
+  return runs.flatMap((run) => {
+    const table = build(run.result);
+    return table.rows.length === 0 ? [] : [runs.length > 1 ? { title: `Run ${run.label}`, table } : { table }];
+  });
+}
+
+const STORE_HUES: Record<StoreId, number> = { none: 0, memory: 32, cookie: 280, redis: 355, memcached: 190, postgres: 215, mongo: 140 };
+
+function colorFor(store: StoreId, runIndex: number): string {
+  return store === 'none' ? `hsl(0, 0%, ${45 + runIndex * 15}%)` : `hsl(${STORE_HUES[store]}, 65%, ${42 + runIndex * 14}%)`;
+}
+
+/** One store of one run as drawn in charts: its label, its colour and its groups. */
+export interface Series {
+  label: string;
+  color: string;
+  store: StoreId;
+  groups: EntryGroup[];
+}
+
+/** One series per run × store, over the groups that pass the filter and have ok entries. */
+export function seriesOf(runs: readonly LabelledRun[], filter: (group: EntryGroup) => boolean): Series[] {
+  return runs.flatMap((run, runIndex) => {
+    const byStore = new Map<StoreId, EntryGroup[]>();
+    for (const group of groupEntries(run.result.entries)) {
+      if (group.ok.length > 0 && filter(group)) byStore.set(group.store, [...(byStore.get(group.store) ?? []), group]);
+    }
+    return [...byStore.entries()].map(([store, groups]) => ({
+      store,
+      groups,
+      label: runs.length > 1 ? `${groups[0]!.storeLabel} · ${run.label}` : groups[0]!.storeLabel,
+      color: colorFor(store, runIndex),
+    }));
+  });
+}
