@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the store servers sessionbench starts locally (redis-server, memcached, PostgreSQL).
+# Idempotent: does nothing when all are present; runs apt-get update at most once.
+set -euo pipefail
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v memcached >/dev/null || missing+=(memcached)
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || command -v postgres >/dev/null || missing+=(postgresql)
+command -v setpriv >/dev/null || missing+=(util-linux)
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts the packaged services; sessionbench starts its own on free ports.
+for service in redis-server memcached postgresql; do
+  $sudo service "$service" stop >/dev/null 2>&1 || true
+done
