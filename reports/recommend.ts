@@ -98,7 +98,7 @@ function objectionsFor(store: StoreId, groups: EntryGroup[], ok: OkEntry[], evid
 }
 
 function payloadWarnings(groups: EntryGroup[]): string[] {
-  return groups.flatMap((group) => group.notMeasured.filter(isPayloadFailure).map((entry) => `Cannot carry a ${formatBytes(entry.payloadBytes!)} session payload: ${entry.reason.slice(`payload ${entry.payloadBytes} bytes: `.length)}.`));
+  return groups.flatMap((group) => group.notMeasured.filter(isPayloadFailure).map((entry) => `Cannot carry a session payload of ${formatBytes(entry.payloadBytes!)}: ${entry.reason.slice(`payload ${entry.payloadBytes} bytes: `.length)}.`));
 }
 
 /** The worst outage: one that did not recover, else the slowest recovery. */

@@ -11,7 +11,11 @@ import { escapeHtml, escapeMarkdown, html, inlineScript, jsonForScript } from '.
 import { renderHtml } from '../reports/html.ts';
 import { parseRunResult, ReportInputError } from '../reports/input.ts';
 import { renderMarkdown } from '../reports/markdown.ts';
+import { instancesTable } from '../reports/instances.ts';
+import { CORRECTNESS_OBSERVATIONS } from '../reports/metrics.ts';
+import { outageTable } from '../reports/outage.ts';
 import { recommendStore } from '../reports/recommend.ts';
+import { scoreboardTable } from '../reports/tables.ts';
 import { renderTerminalTable } from '../reports/terminal.ts';
 import { buildRunResultFixture, FIXTURE_PATH } from './fixtures/run-result.ts';
 
@@ -41,6 +45,15 @@ describe('fixture', () => {
 
   test('parseRunResult keeps every field of the fixture', () => {
     assert.deepEqual(fixture, JSON.parse(fixtureText));
+  });
+
+  test('the fixture has every optional field the reports read', () => {
+    const ok = fixture.entries.filter((entry) => entry.status === 'ok');
+    assert.ok(ok.some((entry) => entry.timeline && entry.observations?.outagePausedAtMs !== undefined), 'an outage timeline');
+    assert.ok(ok.some((entry) => entry.instances === 3), 'an entry behind 3 instances');
+    assert.ok(ok.some((entry) => entry.warmup === undefined), 'an entry without warm-up (race, ttl)');
+    assert.ok(ok.some((entry) => entry.cpu?.generatorSaturated), 'a saturated load generator');
+    assert.ok(ok.some((entry) => entry.memory?.harnessRss), 'the harness RSS');
   });
 });
 
@@ -89,12 +102,76 @@ describe('recommendation', () => {
   test('states why the others are not advised, and the honest caveats', () => {
     const score = (store: string) => recommendation.scores.find((one) => one.store === store)!;
     assert.match(score('memory').objections.join(), /Per-process/);
-    assert.match(score('cookie').objections.join(), /Cannot revoke.*20 sessions were still usable after logout/);
+    assert.match(score('cookie').objections.join(), /Cannot revoke.*10 cookies captured before logout still worked/);
+    assert.match(score('mongo').objections.join(), /2 sessions were saved back to the store after logout/);
     assert.match(score('memcached').objections.join(), /Failed 4 of 4 runs: verify failed/);
     assert.match(score('mongo').warnings.join(), /FerretDB 1\.24\.2 \(SQLite\) answered as the mongo server: .*not MongoDB/);
-    assert.match(score('mongo').warnings.join(), /20 sessions outlived their TTL/);
+    assert.match(score('mongo').warnings.join(), /20 expired sessions still occupy the store/);
     assert.match(score('none').warnings.join(), /load generator's core was full/);
     assert.match(recommendation.caveats.join(), /last writer wins/);
+  });
+});
+
+describe('correctness observations', () => {
+  test('every name the reports call out is one the race and ttl scenarios emit', async () => {
+    const sources = await Promise.all(
+      ['scenario-race.ts', 'race-oracle.ts', 'resurrection-probe.ts', 'scenario-ttl.ts'].map((file) => readFile(join(import.meta.dirname, '..', 'harness', file), 'utf8')),
+    );
+    const harness = sources.join('\n');
+    for (const { name } of CORRECTNESS_OBSERVATIONS) assert.match(harness, new RegExp(`\\b${name}\\b`), name);
+  });
+});
+
+describe('several app instances', () => {
+  const recommendation = recommendStore(fixture);
+  const score = (store: string) => recommendation.scores.find((one) => one.store === store)!;
+
+  test('the store that misses sessions across instances is not advised for them; the shared one is', () => {
+    assert.match(score('memory').objections.join(), /Not for several app instances: behind 3 instances 66\.\d% of requests found no session/);
+    assert.deepEqual(score('redis').sessionMisses, { rate: 0, instances: 3 });
+    assert.match(recommendation.headline, /0\.0% session misses behind 3 app instances/);
+  });
+
+  test('the table shows the miss rate per store, and scenarios behind instances are told apart', () => {
+    const rows = instancesTable(fixture).rows;
+    assert.deepEqual(rows.map((row) => [row[0], row[1], row[2], row[6]]), [
+      ['MemoryStore (express-session)', 'read-heavy · 3 instances', '3', 'loses sessions across instances'],
+      ['Redis (connect-redis)', 'read-heavy · 3 instances', '3', 'sessions shared'],
+    ]);
+    assert.match(rows[0]![3]!, /^66\.\d%$/);
+  });
+});
+
+describe('outage', () => {
+  test('reads time to first error, failures and recovery off the observations', () => {
+    const rows = outageTable(fixture).rows;
+    assert.equal(rows.length, 2);
+    assert.deepEqual([rows[0]![0], rows[0]![3], rows[0]![6], rows[0]![9]], ['Redis (connect-redis)', '3.0 s → 7.0 s', '2.0 s after the pause', '1.0 s after the resume']);
+    assert.equal(rows[1]![9], 'did not recover');
+  });
+
+  test('a store that does not recover is not advised; the summary says what happened', () => {
+    const recommendation = recommendStore(fixture);
+    assert.match(recommendation.scores.find((one) => one.store === 'mongo')!.objections.join(), /Did not recover after its server came back/);
+    assert.match(recommendation.headline, /store outage: errors after 2\.0 s; recovered in 1\.0 s/);
+    const board = scoreboardTable(recommendation);
+    const column = board.columns.findIndex((one) => one.title === 'When the store goes down');
+    assert.deepEqual(board.rows.map((row) => row[column]).filter((cell) => cell !== 'not measured'), ['errors after 2.0 s; recovered in 1.0 s', 'errors after 2.0 s; did not recover']);
+  });
+});
+
+describe('payload sweep', () => {
+  test('a payload a store cannot carry is a named limit, labelled with its size, not a broken store', () => {
+    const swept = structuredClone(fixture);
+    swept.plan.payloadBytes = [512, 8192];
+    swept.entries.push({
+      store: 'cookie', storeLabel: 'Signed cookie (cookie-session)', scenario: 'read-heavy', payloadBytes: 8192, repetition: 1, load: { driver: 'autocannon', model: 'closed', connections: 10 },
+      status: 'failed', reason: 'payload 8192 bytes: the session cookie is 11012 bytes, over the 4096-byte limit: browsers drop cookies over ~4 KB silently',
+    });
+    const cookie = recommendStore(swept).scores.find((one) => one.store === 'cookie')!;
+    assert.match(cookie.warnings.join(), /Cannot carry a session payload of 8 KiB: the session cookie is 11012 bytes, over the 4096-byte limit/);
+    assert.doesNotMatch(cookie.objections.join(), /Failed/);
+    assert.match(renderTerminalTable(swept), /Signed cookie \(cookie-session\)\s+read-heavy · 8 KiB payload\s+1\s+failed\s+payload 8192 bytes: the session cookie is 11012 bytes/);
   });
 });
 
@@ -103,6 +180,8 @@ describe('markdown', () => {
     const text = renderMarkdown(withXssLabel(fixture));
     assert.match(text, /\*\*Use Redis \(connect-redis\)/);
     assert.match(text, /### Not measured/);
+    assert.match(text, /### Several app instances/);
+    assert.match(text, /### Outage: what happens when the store goes down\n\n.*\n.*\n\| Redis \(connect-redis\) \|/);
     assert.ok(!text.includes(XSS));
     assert.ok(text.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
   });
@@ -152,6 +231,18 @@ describe('html', () => {
     assert.match(page, /AMD EPYC 7B13 × 8/);
   });
 
+  test('shows instances, the outage with its pause shaded, CPU with the saturation flag, and the harness RSS', () => {
+    assert.match(page, /<section id="instances">\n<h2>Several app instances<\/h2>/);
+    assert.match(page, /<section id="outage">\n<h2>Outage: what happens when the store goes down<\/h2>/);
+    assert.match(page, /did not recover/);
+    const outage = embedded('sessionbench-charts').filter((chart: { id: string }) => chart.id.startsWith('outage-'));
+    assert.equal(outage.length, 2);
+    assert.deepEqual(outage[0].x.bands, [{ from: 3.02, to: 7.03, label: 'server paused' }]);
+    assert.match(page, /load generator saturated: throughput is the generator&#39;s limit, not the store&#39;s/);
+    assert.match(page, /app \d+% · generator \d+% · server \d+%/);
+    assert.match(page, /<dt>Harness RSS<\/dt><dd>91\.6 MiB → 94\.\d MiB/);
+  });
+
   test('labels several runs by start time', () => {
     const later = { ...buildRunResultFixture({ seed: 3 }), startedAt: '2026-11-24T08:30:00.000Z' };
     const both = renderHtml([later, fixture], { chartJs });
@@ -180,7 +271,7 @@ describe('compareRuns', () => {
     const comparison = compareRuns(fixture, buildRunResultFixture({ seed: 99 }), { failOnPercent: 5 });
     assert.equal(comparison.regressions, 0);
     assert.deepEqual(comparison.metrics.filter((metric) => metric.verdict !== 'within-noise'), []);
-    assert.equal(comparison.metrics.length, 18 * 3 + 2 * 2, "18 closed groups × 3 metrics, 2 open groups × p50/p99");
+    assert.equal(comparison.metrics.length, 22 * 3 + 2 * 2, '22 closed groups × 3 metrics, 2 open groups × p50/p99');
   });
 
   test('a 2 ms slowdown on a ~0.6 ms app is worse and a regression', () => {
