@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { STORES } from '../stores/index.ts';
@@ -116,8 +116,12 @@ describe('provisioning', () => {
       const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
       const pid = await new Promise<number>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
       assert.ok(pid > 0 && alive(pid));
+      const dir = tempDirOf(pid);
       if (ending === 'is killed with SIGKILL') child.kill('SIGKILL');
       assert.ok(await waitGone(pid), `redis-server ${pid} outlived its node parent`);
+      if (ending === 'exits without stopping') assert.equal(dir && existsSync(dir), false, 'the exit hook removed the temp dir');
+      // A SIGKILLed node runs no code: the kernel ends the server, but its temp dir stays for us to remove.
+      else if (dir) rmSync(dir, { recursive: true, force: true });
     });
   }
 });
