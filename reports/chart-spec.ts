@@ -28,7 +28,9 @@ export interface ChartSpec {
   x: { title: string; labels?: string[]; linear?: boolean; bands?: XBand[] };
   /** `percent` values are 0–100. */
   y: { title: string; unit: 'us' | 'rps' | 'bytes' | 'count' | 'percent'; logarithmic?: boolean; max?: number };
-  datasets: { label: string; color: string; data: (number | null)[] | { x: number; y: number }[]; dashed?: boolean }[];
+  /** A second y axis on the right, for datasets with `secondAxis` whose scale would flatten them on the first. */
+  y2?: { title: string; unit: ChartSpec['y']['unit'] };
+  datasets: { label: string; color: string; data: (number | null)[] | { x: number; y: number }[]; dashed?: boolean; secondAxis?: boolean }[];
 }
 
 /** A titled group of charts, e.g. everything measured under the closed load model, with an optional table of the same data. */

@@ -67,8 +67,8 @@ export function formatServer(store: StoreId, server: ServerInfo | undefined): st
   return server?.label ?? EMBEDDED[store] ?? 'not available';
 }
 
-/** CPU per process in % of one core, e.g. "app 85% · generator 40% · server 31%"; "not measured" when none is known. */
+/** CPU per process in % of one core as "app · generator · server", e.g. "85 · 40 · 31", "—" where unknown; "not measured" when none is. */
 export function formatCpu(cpu: { app?: number | undefined; generator?: number | undefined; server?: number | undefined }): string {
-  const parts = (['app', 'generator', 'server'] as const).flatMap((process) => (cpu[process] === undefined ? [] : [`${process} ${Math.round(cpu[process])}%`]));
-  return parts.length === 0 ? 'not measured' : parts.join(' · ');
+  const values = [cpu.app, cpu.generator, cpu.server];
+  return values.every((value) => value === undefined) ? 'not measured' : values.map((value) => (value === undefined ? '—' : String(Math.round(value)))).join(' · ');
 }

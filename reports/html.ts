@@ -32,6 +32,7 @@ h3 { font-size: 16px; margin: 20px 0 8px; }
 .verdict { font-size: 18px; line-height: 1.45; background: #ecfdf5; border-left: 5px solid var(--accent); padding: 14px 18px; margin: 14px 0; }
 .verdict.none { background: #fef2f2; border-color: var(--bad); }
 .partial { background: #fef2f2; border-left: 5px solid var(--bad); padding: 10px 16px; }
+.scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 13.5px; margin: 8px 0 4px; }
 th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { background: var(--panel); font-weight: 600; white-space: nowrap; }
@@ -58,10 +59,10 @@ code { font-size: 12.5px; }
 function tableHtml(table: TextTable, empty: string): SafeHtml {
   if (table.rows.length === 0) return html`<p class="muted">${empty}</p>`;
   const cls = (numeric: boolean) => (numeric ? 'num' : false);
-  return html`<table>
+  return html`<div class="scroll"><table>
 <thead><tr>${table.columns.map((column) => html`<th class="${cls(column.numeric)}">${column.title}</th>`)}</tr></thead>
 <tbody>${table.rows.map((row) => html`<tr>${row.map((cell, i) => html`<td class="${cls(table.columns[i]?.numeric ?? false)}">${cell}</td>`)}</tr>`)}</tbody>
-</table>`;
+</table></div>${(table.notes ?? []).map((note) => html`<p class="muted">${note}</p>`)}`;
 }
 
 function list(items: readonly string[], cls: string): SafeHtml {

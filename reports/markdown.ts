@@ -10,7 +10,8 @@ import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from
 function markdownTable(table: TextTable): string {
   const row = (cells: readonly string[]) => `| ${cells.map(escapeMarkdown).join(' | ')} |`;
   const rule = `|${table.columns.map((column) => (column.numeric ? ' ---: ' : ' --- ')).join('|')}|`;
-  return [row(table.columns.map((column) => column.title)), rule, ...table.rows.map(row)].join('\n');
+  const notes = (table.notes ?? []).map((note) => `\n${escapeMarkdown(note)}`);
+  return [row(table.columns.map((column) => column.title)), rule, ...table.rows.map(row), ...notes].join('\n');
 }
 
 function comparisonMarkdown(comparison: Comparison): string {

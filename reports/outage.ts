@@ -101,13 +101,14 @@ function timelineChart(id: string, label: string, color: string, entry: OkEntry,
   return {
     id,
     title: `${label}: requests per second through the outage`,
-    caption: `Each point is one second of the run (repetition ${entry.repetition}). Shaded: the store server paused with SIGSTOP. First error ${formatFirstError(outcome)}; recovery ${formatRecovery(outcome)}.`,
+    caption: `Each point is one second of the run (repetition ${entry.repetition}); failures on the right axis. Shaded: the store server paused with SIGSTOP. First error ${formatFirstError(outcome)}; recovery ${formatRecovery(outcome)}.`,
     type: 'line',
     x: { title: 'seconds into the run', linear: true, bands: [{ from: outcome.pausedAtMs / 1000, to: outcome.resumedAtMs / 1000, label: 'server paused' }] },
-    y: { title: 'requests per second', unit: 'rps' },
+    y: { title: 'answered 2xx per second', unit: 'rps' },
+    y2: { title: 'failed per second', unit: 'rps' },
     datasets: [
       { label: 'answered 2xx', color, data: timeline.map((row) => ({ x: at(row.second), y: row.ok })) },
-      { label: 'failed (non-2xx, errors, timeouts)', color: FAILED_COLOR, dashed: true, data: timeline.map((row) => ({ x: at(row.second), y: row.non2xx + row.errors + row.timeouts })) },
+      { label: 'failed (non-2xx, errors, timeouts), right axis', color: FAILED_COLOR, dashed: true, secondAxis: true, data: timeline.map((row) => ({ x: at(row.second), y: row.non2xx + row.errors + row.timeouts })) },
     ],
   };
 }

@@ -49,6 +49,7 @@ export const PAGE_SCRIPT = String.raw`(() => {
         datasets: spec.datasets.map((d) => ({
           label: d.label, data: d.data, backgroundColor: d.color, borderColor: d.color,
           borderWidth: line ? 2 : 0, pointRadius: line ? 2 : 0, spanGaps: true, borderDash: d.dashed ? [6, 4] : undefined,
+          yAxisID: d.secondAxis ? 'y2' : 'y',
         })),
       },
       plugins: spec.x.bands ? [bandsPlugin(spec.x.bands)] : [],
@@ -66,10 +67,11 @@ export const PAGE_SCRIPT = String.raw`(() => {
             title: { display: true, text: spec.y.title },
             ticks: { callback: (v) => (spec.y.logarithmic && !onLogGrid(v) ? '' : format(v)) },
           },
+          ...(spec.y2 ? { y2: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: spec.y2.title }, ticks: { callback: formats[spec.y2.unit] } } } : {}),
         },
         plugins: {
           legend: { position: 'bottom', labels: { boxWidth: 12, boxHeight: 12 } },
-          tooltip: { callbacks: { label: (c) => c.dataset.label + ': ' + format(c.parsed.y) } },
+          tooltip: { callbacks: { label: (c) => c.dataset.label + ': ' + (c.dataset.yAxisID === 'y2' ? formats[spec.y2.unit] : format)(c.parsed.y) } },
         },
       },
     });

@@ -30,7 +30,7 @@ export interface StoreScore {
   sessionMisses?: { rate: number; instances: number };
   /** Worst outage run: one that did not recover, else the slowest recovery. */
   outage?: OutageOutcome;
-  /** Failed/non-2xx/timed-out requests during measured phases. */
+  /** Failed/non-2xx/timed-out requests during measured phases, outside outages and session misses. */
   failedRequests: number;
   /** Reasons this store is not a candidate; empty for a candidate. */
   objections: string[];
@@ -149,9 +149,13 @@ function scoreStores(result: RunResult): StoreScore[] {
       ...(server ? [serverCaveat(server)] : []),
       ...(store === 'none' ? [] : capabilityWarnings(own.find((group) => group.capabilities)?.capabilities)),
       ...payloadWarnings(own),
-      ...new Set(ok.flatMap((entry) => entry.notes ?? [])),
+      // The outage section and the summary tell an outage run's course; its notes would repeat it.
+      ...new Set(ok.flatMap((entry) => (outageOutcome(entry) ? [] : entry.notes ?? []))),
     ].filter((warning): warning is string => warning !== undefined);
-    const failedRequests = ok.reduce((sum, entry) => sum + entry.measured.errors + entry.measured.non2xx + entry.measured.timeouts, 0);
+    // Failures an outage provokes, and 401s from instances without the session, are reported on their own.
+    const failedRequests = ok
+      .filter((entry) => !outageOutcome(entry))
+      .reduce((sum, entry) => sum + entry.measured.errors + entry.measured.non2xx + entry.measured.timeouts - (sessionMissRate(entry) === undefined ? 0 : entry.observations?.sessionMisses ?? 0), 0);
     if (failedRequests > 0) warnings.push(`${formatCount(failedRequests)} requests failed during measurement: part of its speed is failures.`);
     const saturated = ok.filter((entry) => entry.cpu?.generatorSaturated).length;
     if (saturated > 0) warnings.push(`The load generator's core was full in ${saturated} of ${ok.length} runs: its throughput there is the generator's limit, not the store's.`);

@@ -10,6 +10,8 @@ import { formatBytes, formatCount, formatCpu, formatPercent, formatRate, formatS
 export interface TextTable {
   columns: { title: string; numeric: boolean }[];
   rows: string[][];
+  /** Footnotes a reader needs to read the rows, shown under the table. */
+  notes?: string[];
 }
 
 function columns(...specs: [string, boolean][]): TextTable['columns'] {
@@ -29,7 +31,7 @@ export function resultsTable(result: RunResult): TextTable {
       const p99 = groupSpread(group, (entry) => entry.measured.latencyUs.p99)!;
       const sum = (pick: (entry: (typeof group.ok)[number]) => number) => group.ok.reduce((total, entry) => total + pick(entry), 0);
       const measured = group.notMeasured.length === 0 ? 'ok' : `ok ×${group.ok.length}, not measured ×${group.notMeasured.length}`;
-      const status = group.ok.some((entry) => entry.cpu?.generatorSaturated) ? `${measured}; ${GENERATOR_SATURATED}` : measured;
+      const status = group.ok.some((entry) => entry.cpu?.generatorSaturated) ? `${measured}, generator saturated *` : measured;
       const cpu = (process: 'app' | 'generator' | 'server') => groupSpread(group, (entry) => entry.cpu?.[process])?.median;
       return [
         group.storeLabel,
@@ -46,8 +48,9 @@ export function resultsTable(result: RunResult): TextTable {
       ];
     });
   return {
-    columns: columns(['Store', false], ['Scenario', false], ['Model', false], ['Status', false], ['Runs', true], ['Throughput', true], ['p50', true], ['p99', true], ['Errors / non-2xx', true], ['CPU (% of a core)', true], ['Server', false]),
+    columns: columns(['Store', false], ['Scenario', false], ['Model', false], ['Status', false], ['Runs', true], ['Throughput', true], ['p50', true], ['p99', true], ['Errors / non-2xx', true], ['CPU % of a core: app · generator · server', false], ['Server', false]),
     rows,
+    ...(rows.some((row) => row[3]!.endsWith('*')) ? { notes: [`* ${GENERATOR_SATURATED}.`] } : {}),
   };
 }
 
@@ -76,8 +79,16 @@ export function comparisonTable(comparison: Comparison, onlyChanged: boolean): T
   };
 }
 
-function reported(value: number | undefined): string {
-  return value === undefined ? 'not measured' : formatCount(value);
+/** The correctness counts found, e.g. "44 lost updates, 2 resurrected"; "none found" or "not measured". */
+function correctness(score: Recommendation['scores'][number]): string {
+  const counts: [number | undefined, string][] = [
+    [score.lostUpdates, 'lost updates'],
+    [score.resurrected, 'resurrected after logout'],
+    [score.staleSessions, 'outlived their TTL'],
+  ];
+  if (counts.every(([value]) => value === undefined)) return 'not measured';
+  const found = counts.filter(([value]) => value).map(([value, label]) => `${formatCount(value!)} ${label}`);
+  return found.length === 0 ? 'none found' : found.join(', ');
 }
 
 /** The evidence behind the recommendation: one row per store, best candidate first. */
@@ -85,7 +96,7 @@ export function scoreboardTable(recommendation: Recommendation): TextTable {
   const rows = recommendation.scores.map((score) => {
     const verdict = score === recommendation.choice ? 'recommended' : score.objections.length === 0 ? 'candidate' : 'not advised';
     const throughput = score.headlineThroughput
-      ? `${formatRate(score.headlineThroughput.value)} on ${score.headlineThroughput.scenario}${score.relativeThroughput === undefined ? '' : ` · ${Math.round(score.relativeThroughput * 100)}% of fastest`}`
+      ? `${formatRate(score.headlineThroughput.value)} (${score.headlineThroughput.scenario})${score.relativeThroughput === undefined ? '' : ` · ${Math.round(score.relativeThroughput * 100)}%`}`
       : 'not measured';
     return [
       score.storeLabel,
@@ -94,15 +105,13 @@ export function scoreboardTable(recommendation: Recommendation): TextTable {
       throughput,
       score.worstP99Us === undefined ? 'not measured' : formatUs(score.worstP99Us),
       score.bytesPerSession === undefined ? 'not measured' : formatBytes(score.bytesPerSession),
-      reported(score.lostUpdates),
-      reported(score.resurrected),
-      reported(score.staleSessions),
-      score.sessionMisses ? `${formatMissRate(score.sessionMisses.rate)} behind ${score.sessionMisses.instances}` : 'not measured',
+      correctness(score),
+      score.sessionMisses ? `${formatMissRate(score.sessionMisses.rate)} missed · ${score.sessionMisses.instances} apps` : 'not measured',
       score.outage ? formatOutageBrief(score.outage) : 'not measured',
     ];
   });
   return {
-    columns: columns(['Store', false], ['Server', false], ['Verdict', false], ['Throughput (closed model)', true], ['Worst p99', true], ['Memory / session', true], ['Lost updates', true], ['Resurrected', true], ['Outlived TTL', true], ['Session misses, several instances', true], ['When the store goes down', false]),
+    columns: columns(['Store', false], ['Server', false], ['Verdict', false], ['Throughput (closed model) · % of fastest', true], ['Worst p99', true], ['Memory / session', true], ['Correctness problems', false], ['Several instances', true], ['When the store goes down', false]),
     rows,
   };
 }

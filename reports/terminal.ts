@@ -10,7 +10,7 @@ function layout(table: TextTable): string {
       .map((column, i) => (column.numeric ? (cells[i] ?? '').padStart(widths[i]!) : (cells[i] ?? '').padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
-  return [line(table.columns.map((column) => column.title)), widths.map((width) => '─'.repeat(width)).join('  '), ...table.rows.map(line)].join('\n');
+  return [line(table.columns.map((column) => column.title)), widths.map((width) => '─'.repeat(width)).join('  '), ...table.rows.map(line), ...(table.notes ?? [])].join('\n');
 }
 
 /**
