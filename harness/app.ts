@@ -76,10 +76,10 @@ export function createApp(adapter: StoreAdapter, options: AppOptions): express.E
   if (middleware) app.use(middleware);
 
   app.post('/login', async (req: SessionRequest, res) => {
-    loginSequence += 1;
-    if (baseline) return void res.json({ user: `u${loginSequence}` });
+    const login = ++loginSequence;
+    if (baseline) return void res.json({ user: `u${login}` });
     await startFresh(req);
-    Object.assign(req.session!, { user: { id: `u${process.pid}-${loginSequence}` }, payload, counter: 0, items: [], views: 0 });
+    Object.assign(req.session!, { user: { id: `u${process.pid}-${login}` }, payload, counter: 0, items: [], views: 0 });
     res.json({ user: req.session!.user!.id, sessionId: req.sessionID });
   });
 

@@ -4,7 +4,8 @@ import type { CookieJar } from './cookies.ts';
 /** One HTTP answer as the harness needs it. */
 export interface ClientResponse {
   status: number;
-  body: unknown;
+  /** The JSON object the app answered (every route answers one); other text as `{ text }`. */
+  body: Record<string, unknown>;
   setCookie: string[];
 }
 
@@ -28,11 +29,12 @@ export class SessionClient {
     const setCookie = response.headers.getSetCookie();
     applySetCookie(this.jar, setCookie);
     const text = await response.text();
-    let body: unknown = text;
+    let body: Record<string, unknown>;
     try {
-      body = JSON.parse(text);
+      const parsed: unknown = JSON.parse(text);
+      body = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : { text };
     } catch {
-      /* not JSON: keep the text */
+      body = { text };
     }
     return { status: response.status, body, setCookie };
   }

@@ -1,30 +1,16 @@
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { createApp } from '../harness/app.ts';
 import { SessionClient } from '../harness/http-client.ts';
 import { STORES } from '../stores/index.ts';
 import type { StoreId } from '../stores/types.ts';
+import { serveApp } from './helpers/serve-app.ts';
 
 const settings = { secret: 'test', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
 
-async function listen(store: StoreId): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
+async function listen(store: StoreId): Promise<{ url: string; close: () => Promise<void> }> {
   const adapter = await (await STORES[store].load())({ settings });
-  const app = createApp(adapter, { payloadBytes: 512 });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await adapter.close();
-    },
-  };
+  const app = await serveApp(adapter, 512);
+  return { url: app.base, close: async () => (await app.close(), await adapter.close()) };
 }
 
 for (const store of ['memory', 'cookie'] as const) {

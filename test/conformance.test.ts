@@ -10,7 +10,8 @@ import { STORES } from '../stores/index.ts';
 import { provisionServer } from '../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../stores/servers/types.ts';
 import type { SessionSettings, StoreAdapter, StoreId } from '../stores/types.ts';
-import { cookieExpiry, serveApp, SessionClient } from './helpers/session-client.ts';
+import { SessionClient } from '../harness/http-client.ts';
+import { cookieExpiry, serveApp } from './helpers/serve-app.ts';
 
 /** Every store that keeps sessions; `none` keeps none, so it has nothing to conform to. */
 const STORES_UNDER_TEST: StoreId[] = ['memory', 'cookie', 'redis', 'memcached', 'postgres', 'mongo'];
@@ -50,7 +51,7 @@ const freshId = (label: string): string => `conformance-${label}-${process.pid}-
 
 /** The session as cookie-session keeps it: base64 JSON in the cookie itself. */
 function decodeCookieSession(client: SessionClient): Record<string, unknown> {
-  const value = client.cookies.get(COOKIE_SESSION_NAME);
+  const value = client.jar.get(COOKIE_SESSION_NAME);
   assert.ok(value, 'cookie-session set no session cookie');
   return JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as Record<string, unknown>;
 }
@@ -107,19 +108,19 @@ for (const id of STORES_UNDER_TEST) {
       const app = await serveApp(s.adapter, 512);
       try {
         const client = new SessionClient(app.base);
-        const login = await client.request('POST', '/login');
+        const login = await client.send('POST', '/login');
         assert.equal(login.status, 200);
-        assert.equal((await client.request('GET', '/session')).body['user'], login.body['user']);
-        assert.equal((await client.request('POST', '/session')).body['views'], 1);
-        assert.equal((await client.request('GET', '/session')).body['views'], 1);
+        assert.equal((await client.send('GET', '/session')).body['user'], login.body['user']);
+        assert.equal((await client.send('POST', '/session')).body['views'], 1);
+        assert.equal((await client.send('GET', '/session')).body['views'], 1);
         if (s.adapter.capabilities.serverSide) {
           const stored = await s.adapter.inspect.get(String(login.body['sessionId']));
           assert.equal(stored?.['views'], 1, 'the update reached the store');
         }
         const captured = client.clone();
-        assert.equal((await client.request('POST', '/logout')).status, 200);
-        assert.equal((await client.request('GET', '/session')).status, 401, 'the browser holds no session after logout');
-        const replay = await captured.request('GET', '/session');
+        assert.equal((await client.send('POST', '/logout')).status, 200);
+        assert.equal((await client.send('GET', '/session')).status, 401, 'the browser holds no session after logout');
+        const replay = await captured.send('GET', '/session');
         if (s.adapter.capabilities.revocable) assert.equal(replay.status, 401, 'a destroyed session stays gone');
         else {
           assert.equal(replay.status, 200, 'declared: a captured cookie-session cookie stays valid after logout');
@@ -162,18 +163,18 @@ for (const id of STORES_UNDER_TEST) {
       const app = await serveApp(s.shortLived, 512);
       try {
         const client = new SessionClient(app.base);
-        const login = await client.request('POST', '/login');
+        const login = await client.send('POST', '/login');
         const sid = freshId('expiry');
         if (s.shortLived.store) await setSession(s.shortLived.store, sid, sessionData(SHORT_MAX_AGE_MS, { user: 'brief' }));
-        const expires = cookieExpiry(login.setCookies, s.shortLived.store ? 'sid' : COOKIE_SESSION_NAME);
+        const expires = cookieExpiry(login.setCookie, s.shortLived.store ? 'sid' : COOKIE_SESSION_NAME);
         assert.ok(expires !== undefined && Math.abs(expires - (Date.now() + SHORT_MAX_AGE_MS)) < 2000, 'the cookie says when it expires');
         const replay = client.clone();
         await delay(EXPIRY_WAIT_MS);
         if (s.shortLived.capabilities.serverSide) {
-          assert.equal((await replay.request('GET', '/session')).status, 401, 'the expired session is refused');
+          assert.equal((await replay.send('GET', '/session')).status, 401, 'the expired session is refused');
           assert.equal(await getSession(s.shortLived.store!, sid), undefined, 'the Store returns nothing for an expired session');
         } else {
-          assert.equal((await replay.request('GET', '/session')).status, 200, 'declared: only the browser enforces a cookie-session expiry');
+          assert.equal((await replay.send('GET', '/session')).status, 200, 'declared: only the browser enforces a cookie-session expiry');
           t.diagnostic(`removesExpired: ${JSON.stringify(s.shortLived.capabilities.removesExpired)}`);
         }
       } finally {
@@ -188,11 +189,11 @@ for (const id of STORES_UNDER_TEST) {
       const app = await serveApp(s.adapter, bytes);
       try {
         const client = new SessionClient(app.base);
-        const login = await client.request('POST', '/login');
+        const login = await client.send('POST', '/login');
         assert.equal(login.status, 200);
         const stored = s.adapter.capabilities.serverSide ? await s.adapter.inspect.get(String(login.body['sessionId'])) : decodeCookieSession(client);
         assert.deepEqual(stored?.['payload'], makePayload(bytes));
-        assert.equal((await client.request('GET', '/session')).body['user'], login.body['user']);
+        assert.equal((await client.send('GET', '/session')).body['user'], login.body['user']);
       } finally {
         await app.close();
       }
@@ -206,14 +207,14 @@ for (const id of STORES_UNDER_TEST) {
         const client = new SessionClient(app.base);
         const limit = s.adapter.capabilities.payloadLimit;
         if (limit && limit.bytes < LARGE_PAYLOAD_BYTES) {
-          const outcome = await client.request('POST', '/login').then((reply) => `HTTP ${reply.status}`, (error: Error) => `${error.message}: ${(error.cause as Error | undefined)?.message}`);
+          const outcome = await client.send('POST', '/login').then((reply) => `HTTP ${reply.status}`, (error: Error) => `${error.message}: ${(error.cause as Error | undefined)?.message}`);
           assert.doesNotMatch(outcome, /^HTTP 2/, `a ${LARGE_PAYLOAD_BYTES}-byte session over the declared ${limit.bytes}-byte limit must not look like success`);
           t.diagnostic(`declared limit ${limit.bytes} bytes (${limit.reason}); what happened: ${outcome}`);
           return;
         }
-        const login = await client.request('POST', '/login');
+        const login = await client.send('POST', '/login');
         assert.equal(login.status, 200);
-        assert.equal((await client.request('GET', '/session')).status, 200);
+        assert.equal((await client.send('GET', '/session')).status, 200);
         const stored = await s.adapter.inspect.get(String(login.body['sessionId']));
         assert.deepEqual(stored?.['payload'], makePayload(LARGE_PAYLOAD_BYTES));
       } finally {
@@ -241,14 +242,14 @@ for (const id of STORES_UNDER_TEST) {
       const app = await serveApp(s.adapter, 256);
       try {
         const clients = Array.from({ length: CONCURRENT_SESSIONS }, () => new SessionClient(app.base));
-        const logins = await Promise.all(clients.map((client) => client.request('POST', '/login')));
+        const logins = await Promise.all(clients.map((client) => client.send('POST', '/login')));
         assert.ok(logins.every((login) => login.status === 200));
         const identities = s.adapter.capabilities.serverSide
           ? logins.map((login) => login.body['sessionId'])
-          : clients.map((client) => client.cookies.get(COOKIE_SESSION_NAME));
+          : clients.map((client) => client.jar.get(COOKIE_SESSION_NAME));
         assert.equal(new Set(identities).size, CONCURRENT_SESSIONS, 'every login got its own session');
         const users = logins.map((login) => login.body['user']);
-        const reads = await Promise.all(clients.map((client) => client.request('GET', '/session')));
+        const reads = await Promise.all(clients.map((client) => client.send('GET', '/session')));
         assert.deepEqual(reads.map((read) => read.body['user']), users, 'each client reads its own session back');
         if (!s.adapter.capabilities.serverSide) return;
         const stored = await Promise.all(logins.map((login) => s.adapter.inspect.get(String(login.body['sessionId']))));
