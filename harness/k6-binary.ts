@@ -1,47 +1,15 @@
-import { accessSync, constants, readdirSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { UsageError } from './errors.ts';
+import { findTool } from '../stores/servers/binaries.ts';
 
 /** How to get k6 when it is missing. */
 export const K6_INSTALL_HINT = 'build it with .ci/build-k6.sh (cached in ~/.cache/sessionbench/bin) or `CGO_ENABLED=0 go install go.k6.io/k6/v2@v2.2.0`, or set K6_BIN to its path';
-
-function executable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    const file = path.join(dir, 'k6');
-    if (executable(file)) return file;
-  }
-  return undefined;
-}
-
-function inCache(env: NodeJS.ProcessEnv): string | undefined {
-  const dir = path.join(env.SESSIONBENCH_CACHE ?? path.join(env.HOME ?? os.homedir(), '.cache', 'sessionbench'), 'bin');
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return undefined;
-  }
-  const versions = names.filter((name) => /^k6-v\d/.test(name)).sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
-  return versions.map((name) => path.join(dir, name)).find(executable);
-}
 
 /**
  * The k6 binary: `K6_BIN` when set (it must exist; no fallback past a wrong K6_BIN),
  * else `k6` on PATH, else the newest `k6-v*` in the sessionbench cache.
  */
 export function findK6(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.K6_BIN) return executable(env.K6_BIN) ? env.K6_BIN : undefined;
-  return onPath(env) ?? inCache(env);
+  return findTool('k6', 'K6_BIN', env);
 }
 
 /** Like findK6, but a missing k6 is bad input: UsageError with the install hint (exit 2, nothing run). */

@@ -12,8 +12,8 @@ function executable(path: string): boolean {
 }
 
 /** The first executable called `name` on PATH, or in `extraDirs` after it. */
-export function findBinary(name: string, extraDirs: string[] = []): string | undefined {
-  const dirs = [...(process.env['PATH'] ?? '').split(delimiter).filter(Boolean), ...extraDirs];
+export function findBinary(name: string, extraDirs: string[] = [], env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dirs = [...(env['PATH'] ?? '').split(delimiter).filter(Boolean), ...extraDirs];
   return dirs.map((dir) => join(dir, name)).find(executable);
 }
 
@@ -39,23 +39,31 @@ export function findPostgres(): { postgres: string; initdb: string } | undefined
   return undefined;
 }
 
-/** Where `.ci/build-ferretdb.sh` caches its builds. */
-function ferretdbCacheDir(): string {
-  return join(process.env['SESSIONBENCH_CACHE'] ?? join(homedir(), '.cache', 'sessionbench'), 'bin');
+/** Where the `.ci/build-*.sh` scripts cache their builds, one file per version. */
+export function toolCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env['SESSIONBENCH_CACHE'] ?? join(env['HOME'] ?? homedir(), '.cache', 'sessionbench'), 'bin');
+}
+
+/**
+ * A tool built from source: `envVar` when set (it must be executable; no fallback
+ * past a wrong setting), else `name` on PATH, else the newest `<name>-v*` in the cache.
+ */
+export function findTool(name: string, envVar: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const fromEnv = env[envVar];
+  if (fromEnv) return executable(fromEnv) ? fromEnv : undefined;
+  const onPath = findBinary(name, [], env);
+  if (onPath) return onPath;
+  try {
+    const cached = readdirSync(toolCacheDir(env))
+      .filter((file) => new RegExp(`^${name}-v[\\d.]+$`).test(file))
+      .sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+    return cached.map((file) => join(toolCacheDir(env), file)).find(executable);
+  } catch {
+    return undefined;
+  }
 }
 
 /** FerretDB from FERRETDB_BIN, PATH, or the newest cached build. */
 export function findFerretdb(): string | undefined {
-  const fromEnv = process.env['FERRETDB_BIN'];
-  if (fromEnv) return executable(fromEnv) ? fromEnv : undefined;
-  const onPath = findBinary('ferretdb');
-  if (onPath) return onPath;
-  try {
-    const cached = readdirSync(ferretdbCacheDir())
-      .filter((name) => /^ferretdb-v[\d.]+$/.test(name))
-      .sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
-    return cached.map((name) => join(ferretdbCacheDir(), name)).find(executable);
-  } catch {
-    return undefined;
-  }
+  return findTool('ferretdb', 'FERRETDB_BIN');
 }
