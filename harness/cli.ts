@@ -8,6 +8,7 @@ import { exportK6Command } from './export-k6.ts';
 import type { RawExportK6Options } from './export-k6.ts';
 import { createProgress } from './progress.ts';
 import { createRedactor, redactDeep } from './redact.ts';
+import type { RawK6ImportFlags } from './k6-import.ts';
 import { loadRunResultFile, runReportCommand } from './report-command.ts';
 import { writeRunOutputs } from './run-outputs.ts';
 import { startBench } from './runner.ts';
@@ -82,8 +83,9 @@ async function bench(flags: BenchFlags): Promise<void> {
   }
 }
 
-async function report(files: string[], flags: { out?: string; k6Summary?: string[] }): Promise<void> {
-  const written = await runReportCommand({ files, outDir: flags.out, k6Summaries: flags.k6Summary });
+async function report(files: string[], flags: { out?: string; k6Summary?: string[] } & RawK6ImportFlags): Promise<void> {
+  const { out, k6Summary, ...k6 } = flags;
+  const written = await runReportCommand({ files, outDir: out, k6Summaries: k6Summary, k6 });
   process.stdout.write(`report:  ${written.htmlPath}\nsummary: ${written.markdownPath}\n`);
 }
 
@@ -127,10 +129,15 @@ function createProgram(): Command {
   program
     .command('report')
     .description('re-render report.html and summary.md from results files, without running anything')
-    .argument('<results.json...>', 'one or more results files (several are merged into one report)')
+    .argument('[results.json...]', 'results files (several are merged into one report)')
     .option('--out <dir>', 'where to write (default: beside the first file)')
-    .option('--k6-summary <file...>', 'k6 summary JSON files from runs beyond this machine')
-    .action((files: string[], flags: { out?: string; k6Summary?: string[] }) => report(files, flags));
+    .option('--k6-summary <file...>', 'k6 summary JSON files (k6 run --summary-export) of one script from sessionbench export k6, as repetitions')
+    .option('--k6-store <id>', 'with --k6-summary: the store the app served')
+    .option('--k6-scenario <id>', 'with --k6-summary: the scenario the script was exported from')
+    .option('--k6-rate <r>', 'with --k6-summary: the rate it ran at, req/s (export k6 --rate)')
+    .option('--k6-duration <time>', 'with --k6-summary: its measured phase (export k6 --duration)')
+    .option('--k6-warmup <time>', 'with --k6-summary: its warm-up (export k6 --warmup); without it the warm-up is left out')
+    .action((files: string[], flags: { out?: string; k6Summary?: string[] } & RawK6ImportFlags) => report(files, flags));
 
   program
     .command('serve')

@@ -1,5 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { importK6Summaries, parseK6ImportFlags } from './k6-import.ts';
+import type { RawK6ImportFlags } from './k6-import.ts';
 import { writeFileAtomic } from './output.ts';
 import type { RunResult } from './result.ts';
 import { loadChartJs } from '../reports/assets.ts';
@@ -26,13 +28,22 @@ export async function loadRunResultFile(path: string, label = basename(path)): P
 /**
  * `npm run report -- <files>`: validates every results file, then writes
  * `report.html` (all runs) and `summary.md` (one section per run) next to the first
- * file or into `outDir`. Runs nothing; nothing is written when any input is bad.
+ * file or into `outDir`. k6 summaries (`--k6-summary`, with the `--k6-*` flags that
+ * say what ran) become one more run in the open-model section. Runs nothing;
+ * nothing is written when any input is bad.
  */
-export async function runReportCommand(args: { files: string[]; outDir?: string; k6Summaries?: string[] }): Promise<{ htmlPath: string; markdownPath: string }> {
-  if (args.files.length === 0) throw new ReportInputError('report needs at least one results file');
-  if (args.k6Summaries && args.k6Summaries.length > 0) throw new ReportInputError('importing k6 summary files is not supported yet');
+export async function runReportCommand(args: {
+  files: string[];
+  outDir?: string;
+  k6Summaries?: string[];
+  k6?: RawK6ImportFlags;
+}): Promise<{ htmlPath: string; markdownPath: string }> {
+  const summaries = args.k6Summaries ?? [];
+  if (args.files.length === 0 && summaries.length === 0) throw new ReportInputError('report needs at least one results file or --k6-summary');
+  const meta = summaries.length > 0 ? parseK6ImportFlags(args.k6 ?? {}) : undefined;
   const results = await Promise.all(args.files.map((file) => loadRunResultFile(file)));
-  const outDir = args.outDir ?? dirname(args.files[0]!);
+  if (meta) results.push(await importK6Summaries(summaries, meta));
+  const outDir = args.outDir ?? dirname(args.files[0] ?? summaries[0]!);
   await mkdir(outDir, { recursive: true });
   const htmlPath = join(outDir, 'report.html');
   const markdownPath = join(outDir, 'summary.md');

@@ -340,14 +340,14 @@ describe('runReportCommand', () => {
     assert.deepEqual((await readdir(dir)).sort(), ['report.html', 'run.json', 'summary.md']);
   });
 
-  test('writes nothing when an input is bad, and refuses k6 summaries for now', async () => {
+  test('writes nothing when an input is bad, or when k6 summaries come without the flags that say what ran', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sessionbench-report-'));
     const good = join(dir, 'good.json');
     const bad = join(dir, 'bad.json');
     await writeFile(good, fixtureText);
     await writeFile(bad, '{"schemaVersion": 2}');
     await assert.rejects(runReportCommand({ files: [good, bad] }), /^ReportInputError: bad\.json is not a sessionbench results file \(schemaVersion 1 expected\): it has schemaVersion 2$/);
-    await assert.rejects(runReportCommand({ files: [good], k6Summaries: ['k6.json'] }), ReportInputError);
+    await assert.rejects(runReportCommand({ files: [good], k6Summaries: ['k6.json'] }), /^UsageError: --k6-store: give the store the app served/);
     assert.deepEqual((await readdir(dir)).sort(), ['bad.json', 'good.json']);
   });
 });

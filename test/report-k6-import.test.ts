@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { findK6 } from '../harness/k6-binary.ts';
+import { parseRunResult } from '../reports/input.ts';
+import { CLI, runCli } from './helpers/cli.ts';
+
+const K6 = findK6();
+const noK6 = K6 ? false : 'k6 binary not found (K6_BIN, PATH, ~/.cache/sessionbench/bin): build it with .ci/build-k6.sh';
+const work = mkdtempSync(path.join(tmpdir(), 'sessionbench-k6-import-'));
+const summaryFile = path.join(work, 'summary.json');
+let server: ChildProcess | undefined;
+
+/** Starts `serve --store memory` and resolves with the URL it prints, within 30 s. */
+function serveMemory(): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--store', 'memory'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
+  server = child;
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve printed no URL within 30 s\n${stderr}`)), 30_000);
+    child.stdout!.once('data', (chunk: Buffer) => {
+      clearTimeout(timer);
+      resolve(chunk.toString().trim().split('\n')[0]!);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}\n${stderr}`)));
+  });
+}
+
+async function stopServer(): Promise<void> {
+  if (!server || server.exitCode !== null) return;
+  const exited = once(server, 'exit');
+  const timer = setTimeout(() => server?.kill('SIGKILL'), 10_000);
+  server.kill('SIGINT');
+  await exited;
+  clearTimeout(timer);
+}
+
+before(async () => {
+  if (noK6) return;
+  const url = await serveMemory();
+  try {
+    const script = path.join(work, 'read-heavy.js');
+    const exported = await runCli(['export', 'k6', '--scenario', 'read-heavy', '--target', url, '--rate', '50', '--duration', '3s', '--warmup', '1s', '--out', script]);
+    assert.equal(exported.code, 0, exported.stderr);
+    await promisify(execFile)(K6!, ['run', '--quiet', '--no-usage-report', '--summary-export', summaryFile, script], { timeout: 60_000, killSignal: 'SIGKILL' });
+  } finally {
+    await stopServer();
+  }
+});
+
+after(async () => {
+  await stopServer();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const FLAGS = ['--k6-store', 'memory', '--k6-scenario', 'read-heavy', '--k6-rate', '50', '--k6-duration', '3s', '--k6-warmup', '1s'];
+
+describe('report --k6-summary', { skip: noK6, timeout: 120_000 }, () => {
+  test('a real k6 summary becomes an open-model run in report.html and summary.md', async () => {
+    const out = path.join(work, 'report');
+    const run = await runCli(['report', '--k6-summary', summaryFile, ...FLAGS, '--out', out], { timeoutMs: 60_000 });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual((await readdir(out)).sort(), ['report.html', 'summary.md']);
+    const page = await readFile(path.join(out, 'report.html'), 'utf8');
+    assert.match(page, /<section id="model-open">/);
+    assert.match(page, /imported from k6 summary summary\.json/);
+    const embedded = /<script type="application\/json" id="sessionbench-results">(.*?)<\/script>/s.exec(page)![1]!;
+    const [result] = JSON.parse(embedded) as unknown[];
+    const imported = parseRunResult(JSON.stringify(result), 'imported run');
+    assert.deepEqual(imported.plan, { stores: ['memory'], scenarios: ['read-heavy'], repeat: 1, warmupSeconds: 1, durationSeconds: 3, connections: 0, payloadBytes: [], driver: 'k6', ratePerSecond: 50 });
+    const [entry] = imported.entries;
+    assert.equal(entry?.status, 'ok');
+    assert.equal(entry.storeLabel, 'MemoryStore (express-session)');
+    assert.deepEqual({ ...entry.load, droppedIterations: 0 }, { driver: 'k6', model: 'open', ratePerSecond: 50, droppedIterations: 0 });
+    assert.ok(entry.measured.requests >= 100 && entry.measured.requests <= 200, `${entry.measured.requests} requests in 3 s at 50/s`);
+    assert.ok(entry.measured.latencyUs.p99 > 0);
+    assert.equal(entry.measured.errors + entry.measured.non2xx, 0);
+    assert.ok(entry.warmup && entry.warmup.requests > 0);
+    assert.match(await readFile(path.join(out, 'summary.md'), 'utf8'), /MemoryStore \(express-session\) \| read-heavy \| open \| ok/);
+  });
+
+  test('without the flags that say what ran, report names the first one missing and writes nothing', async () => {
+    const out = path.join(work, 'nothing');
+    const run = await runCli(['report', '--k6-summary', summaryFile, '--k6-store', 'memory', '--out', out], { timeoutMs: 30_000 });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--k6-scenario: give the scenario/);
+    await assert.rejects(readdir(out));
+  });
+
+  test('a file that is not a k6 summary is refused by name', async () => {
+    const bogus = path.join(work, 'bogus.json');
+    await writeFile(bogus, '{"metrics":{}}');
+    const run = await runCli(['report', '--k6-summary', bogus, ...FLAGS, '--out', path.join(work, 'bogus')], { timeoutMs: 30_000 });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /bogus\.json: --k6-summary: not a k6 summary JSON/);
+  });
+});
