@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the store servers sessionbench starts locally (redis-server, memcached, PostgreSQL).
+# Installs what the test suite needs from Debian: the store servers sessionbench starts locally
+# (redis-server, memcached, PostgreSQL), Chromium for the report test, and wrk for `npm run calibrate`.
 # Idempotent: does nothing when all are present; runs apt-get update at most once.
 set -euo pipefail
 missing=()
@@ -7,6 +8,8 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 command -v memcached >/dev/null || missing+=(memcached)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || command -v postgres >/dev/null || missing+=(postgresql)
 command -v setpriv >/dev/null || missing+=(util-linux)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v wrk >/dev/null || missing+=(wrk)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
