@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, describe, test } from 'node:test';
+import type { OkEntry, RunResult } from '../harness/result.ts';
+import { freePort } from '../stores/servers/process.ts';
+import { findBinary } from '../stores/servers/binaries.ts';
+import { runCli } from './helpers/cli.ts';
+
+const root = mkdtempSync(path.join(tmpdir(), 'sessionbench-real-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function okEntry(result: RunResult, store: string): OkEntry {
+  const entry = result.entries.find((e) => e.store === store);
+  assert.ok(entry, `${store} has an entry`);
+  assert.equal(entry.status, 'ok', `${store}: ${entry.status === 'ok' ? '' : entry.reason}`);
+  return entry as OkEntry;
+}
+
+describe('every store on real servers', () => {
+  test('--store all: all seven stores ok, each labelled with the server that answered', async () => {
+    const run = await runCli(['--store', 'all', '--duration', '2s', '--warmup', '1s', '--json', '--out', path.join(root, 'all')], { timeoutMs: 120_000 });
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(run.stdout) as RunResult;
+    const labels = Object.fromEntries(['redis', 'memcached', 'postgres', 'mongo'].map((store) => [store, okEntry(result, store).server?.label]));
+    assert.match(labels.redis!, /^Redis \d+\.\d+/);
+    assert.match(labels.memcached!, /^memcached \d+\.\d+/);
+    assert.match(labels.postgres!, /^PostgreSQL \d+/);
+    assert.match(labels.mongo!, /^(FerretDB \d+\.\d+\.\d+ \(SQLite\)|MongoDB \d+)/);
+    for (const store of ['none', 'memory', 'cookie']) okEntry(result, store);
+    for (const store of ['memory', 'redis', 'memcached', 'postgres', 'mongo']) {
+      const ops = okEntry(result, store).storeOps;
+      assert.ok(ops?.get && ops.get.count > 0 && ops.get.p50 > 0, `${store}: store get latency in µs`);
+    }
+    for (const store of ['redis', 'memcached', 'postgres', 'mongo']) {
+      assert.ok(okEntry(result, store).memory?.server, `${store}: the server's own memory figures`);
+      assert.match(run.stderr, new RegExp(`${store}: .* from (local|Docker|given URL)`), `${store}: the log names the source`);
+    }
+  });
+});
+
+describe('several app instances behind a round-robin balancer', () => {
+  test('memory misses about 2/3 of sessions behind 3 instances; redis misses none', async () => {
+    const run = await runCli(['--store', 'memory,redis', '--instances', '3', '--duration', '2s', '--json', '--quiet', '--out', path.join(root, 'instances')], { timeoutMs: 90_000 });
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(run.stdout) as RunResult;
+    const memory = okEntry(result, 'memory');
+    assert.equal(memory.instances, 3);
+    assert.ok(memory.observations!.sessionMissRate! > 0.55 && memory.observations!.sessionMissRate! < 0.78, `memory miss rate ${memory.observations!.sessionMissRate}`);
+    assert.equal(okEntry(result, 'redis').observations!.sessionMissRate, 0);
+  });
+});
+
+describe('baseline comparison through the CLI', () => {
+  const out = path.join(root, 'baseline');
+  let baseline = '';
+
+  test('an unchanged run is not a regression (exit 0)', async () => {
+    const first = await runCli(['--store', 'none', '--repeat', '3', '--duration', '2s', '--quiet', '--out', out], { timeoutMs: 60_000 });
+    assert.equal(first.code, 0, first.stderr);
+    baseline = path.join(out, readdirSync(out)[0]!, 'results.json');
+    const second = await runCli(['--store', 'none', '--repeat', '3', '--duration', '2s', '--quiet', '--out', out, '--baseline', baseline, '--fail-on', '25'], { timeoutMs: 60_000 });
+    assert.equal(second.code, 0, `${second.stdout}\n${second.stderr}`);
+    assert.match(second.stdout, /no regression beyond 25%/);
+  });
+
+  test('2 ms added to every request is flagged and exits 1', async () => {
+    const slow = await runCli(['--store', 'none', '--repeat', '3', '--duration', '2s', '--quiet', '--out', out, '--baseline', baseline, '--fail-on', '25', '--added-latency', '2'], { timeoutMs: 60_000 });
+    assert.equal(slow.code, 1, slow.stderr);
+    assert.match(slow.stdout, /REGRESSION/);
+  });
+});
+
+describe('a server given by URL', () => {
+  const redisServer = findBinary('redis-server');
+
+  test('REDIS_URL with a password: used as is, nothing started, the password never written', { skip: redisServer ? false : 'redis-server is not installed' }, async () => {
+    const port = await freePort();
+    const password = 'pw-Zq81-never-printed';
+    const dir = mkdtempSync(path.join(root, 'redis-'));
+    const redis = spawn(redisServer!, ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+    try {
+      await delay(300);
+      const out = path.join(root, 'url');
+      const run = await runCli(['--store', 'redis', '--duration', '1s', '--warmup', '0s', '--out', out], { env: { REDIS_URL: `redis://:${password}@127.0.0.1:${port}` }, timeoutMs: 60_000 });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /redis: Redis .* from given URL at redis:\/\/:\*\*\*@127\.0\.0\.1/);
+      assert.doesNotMatch(run.stderr, /from local/);
+      const written = readdirSync(path.join(out, readdirSync(out)[0]!)).map((file) => readFileSync(path.join(out, readdirSync(out)[0]!, file), 'utf8'));
+      for (const text of [run.stdout, run.stderr, ...written]) assert.ok(!text.includes(password), 'the password appears nowhere');
+    } finally {
+      redis.kill('SIGKILL');
+    }
+  });
+});
