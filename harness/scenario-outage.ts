@@ -51,7 +51,7 @@ export const runOutageScenario: ScenarioRunner<OutageScenario> = async (context)
   const [measured] = await Promise.all([phase(totalSeconds, timeline), outage.catch(() => undefined)]);
   const crashed = app.crashed();
   if (crashed) throw new Error(`the app crashed during the outage: ${crashed}`);
-  const rows = timeline.rows();
+  const rows = timeline.rows().filter((row) => row.second < totalSeconds);
   const observations = analyzeOutage(rows, { pausedAtMs, resumedAtMs, firstFailureMs: timeline.firstFailureAfter(pausedAtMs) });
   const notes = [
     `${server.info.label} was paused with SIGSTOP from ${(pausedAtMs / 1000).toFixed(1)}s to ${(resumedAtMs / 1000).toFixed(1)}s; requests time out after ${scenario.requestTimeoutSeconds}s.`,

@@ -70,7 +70,7 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
       description: 'read-heavy load; the store server is paused (SIGSTOP) for 4 s, then resumed: errors, time to first error, recovery',
       beforeSeconds: 3,
       outageSeconds: 4,
-      afterSeconds: 5,
+      afterSeconds: 8,
       requestTimeoutSeconds: 2,
       mix: [
         { route: 'GET /session', weight: 95 },
