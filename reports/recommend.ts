@@ -76,6 +76,15 @@ function isPayloadFailure(entry: FailedEntry | SkippedEntry): boolean {
   return entry.status === 'failed' && entry.payloadBytes !== undefined && entry.reason.startsWith(`payload ${entry.payloadBytes} bytes:`);
 }
 
+/**
+ * Whether every revocable store measured for it brought sessions back after logout:
+ * then it is express-session's behaviour (expressjs/session#632), not a reason to pick one store over another.
+ */
+function resurrectionIsUniversal(scores: readonly Pick<StoreScore, 'resurrected'>[]): boolean {
+  const measured = scores.filter((score) => score.resurrected !== undefined);
+  return measured.length > 1 && measured.every((score) => (score.resurrected ?? 0) > 0);
+}
+
 function objectionsFor(store: StoreId, groups: EntryGroup[], ok: OkEntry[], evidence: Evidence): string[] {
   if (store === 'none') return ['No sessions at all: the baseline shows the ceiling, it is not an option.'];
   const objections: string[] = [];
@@ -187,6 +196,17 @@ function scoreStores(result: RunResult): StoreScore[] {
   });
 }
 
+/** Moves resurrection objections to warnings when every store showed it (see resurrectionIsUniversal). */
+function relaxUniversalResurrection(scores: StoreScore[]): StoreScore[] {
+  if (!resurrectionIsUniversal(scores)) return scores;
+  const universal = (text: string) => /saved back to the store after logout|^Logout did not always revoke/.test(text);
+  return scores.map((score) => ({
+    ...score,
+    objections: score.objections.filter((text) => !universal(text)),
+    warnings: [...score.objections.filter(universal), ...score.warnings],
+  }));
+}
+
 function rank(a: StoreScore, b: StoreScore): number {
   const candidate = Number(a.objections.length > 0) - Number(b.objections.length > 0);
   if (candidate !== 0) return candidate;
@@ -198,6 +218,9 @@ function runCaveats(result: RunResult, scores: StoreScore[]): string[] {
   const caveats: string[] = [];
   if (result.partial) caveats.push('This run was interrupted: it holds only what was measured before it stopped.');
   if (result.plan.repeat < 2) caveats.push('One repetition per scenario: there is no spread to judge noise by; treat differences under 5% as noise.');
+  if (resurrectionIsUniversal(scores)) {
+    caveats.push('Every server-side store saved sessions back after logout when a slow request was still in flight (expressjs/session#632): express-session writes the session it loaded at the end of that request. Guard logout in the app (e.g. a server-side revocation list); no store prevents it.');
+  }
   const racing = scores.filter((score) => score.lostUpdates !== undefined);
   if (racing.length > 0 && racing.every((score) => (score.lostUpdates ?? 0) > 0)) {
     caveats.push('Every store measured lost concurrent updates to one session (last writer wins): none serialises writes, so the app must not rely on it.');
@@ -235,7 +258,7 @@ function headlineFor(choice: StoreScore | undefined, scores: StoreScore[]): stri
 
 /** Ranks the stores of one run and states which to use, why, and what to watch out for. */
 export function recommendStore(result: RunResult): Recommendation {
-  const scores = scoreStores(result).sort(rank);
+  const scores = relaxUniversalResurrection(scoreStores(result)).sort(rank);
   const choice = scores.find((score) => score.objections.length === 0);
   return { ...(choice ? { choice } : {}), headline: headlineFor(choice, scores), scores, caveats: runCaveats(result, scores) };
 }

@@ -112,6 +112,20 @@ describe('recommendation', () => {
   });
 });
 
+describe('resurrection seen in every store', () => {
+  const everywhere = structuredClone(fixture);
+  for (const entry of everywhere.entries) if (entry.status === 'ok' && entry.observations && 'resurrected' in entry.observations) entry.observations.resurrected = 3;
+  const recommendation = recommendStore(everywhere);
+
+  test('is express-session behaviour: a caveat and a warning per store, not a reason to rule each out', () => {
+    const mongo = recommendation.scores.find((one) => one.store === 'mongo')!;
+    assert.doesNotMatch(mongo.objections.join(), /saved back to the store after logout/);
+    assert.match(mongo.warnings.join(), /sessions were saved back to the store after logout/);
+    assert.match(recommendation.caveats.join(), /Every server-side store saved sessions back after logout .*expressjs\/session#632/);
+    assert.equal(recommendation.choice?.store, 'redis');
+  });
+});
+
 describe('correctness observations', () => {
   test('every name the reports call out is one the race and ttl scenarios emit', async () => {
     const sources = await Promise.all(
