@@ -176,6 +176,20 @@ export function loadModelOf(plan: RunPlan): LoadModel {
     : { driver: 'autocannon', model: 'closed', connections: plan.connections };
 }
 
+/** The load model that really produces a scenario's numbers: race and ttl send their own scripted requests. */
+export function loadModelFor(plan: RunPlan, scenario: Scenario): LoadModel {
+  switch (scenario.kind) {
+    case 'load':
+      return loadModelOf(plan);
+    case 'outage':
+      return { driver: 'autocannon', model: 'closed', connections: plan.connections };
+    case 'race':
+      return { driver: 'harness', model: 'scripted', description: `${scenario.sessions} sessions × ${scenario.fanout} parallel requests × ${scenario.rounds} rounds` };
+    case 'ttl':
+      return { driver: 'harness', model: 'scripted', description: `${scenario.sessions} logins replayed ${scenario.waitMs} ms later` };
+  }
+}
+
 /** Checks every option and builds the plan; throws UsageError naming the first problem. */
 export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process.env): RunPlan {
   const { stores, named } = parseStores(raw.store);

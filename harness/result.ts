@@ -36,7 +36,9 @@ export interface PhaseMetrics {
 /** Which load model produced a result: never compare closed- and open-model latency as the same thing. */
 export type LoadModel =
   | { driver: 'autocannon'; model: 'closed'; connections: number }
-  | { driver: 'k6'; model: 'open'; ratePerSecond: number; droppedIterations?: number };
+  | { driver: 'k6'; model: 'open'; ratePerSecond: number; droppedIterations?: number }
+  /** Requests a correctness scenario sends itself (race bursts, ttl replays): latency, not a throughput to compare. */
+  | { driver: 'harness'; model: 'scripted'; description: string };
 
 /** Per-operation store latency measured inside the app, around the Store's methods. */
 export type StoreOperation = 'get' | 'set' | 'touch' | 'destroy';

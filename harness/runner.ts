@@ -3,7 +3,7 @@ import { startAppCluster } from './app-cluster.ts';
 import type { AppChild } from './app-child.ts';
 import { describeEnvironment } from './env.ts';
 import { RunError } from './errors.ts';
-import { loadModelOf, serverKindsOf } from './plan.ts';
+import { loadModelFor, serverKindsOf } from './plan.ts';
 import type { RunPlan } from './plan.ts';
 import type { EntryBase, LoadModel, ResultEntry, RunResult } from './result.ts';
 import { SCHEMA_VERSION } from './result.ts';
@@ -100,7 +100,6 @@ export function runBench(plan: RunPlan, observer: RunObserver, signal: AbortSign
 }
 
 async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSignal, entries: ResultEntry[], packages: Record<string, string>): Promise<void> {
-  const load = loadModelOf(plan);
   const servers = await provisionAll(plan, observer);
   try {
     for (const storeId of plan.stores) {
@@ -118,7 +117,7 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
         observer.log(`${storeId}: skipped — ${slot.skipped}`);
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
-            entries.push({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, 0, load), status: 'skipped', reason: slot.skipped });
+            entries.push({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, 0, loadModelFor(plan, scenario)), status: 'skipped', reason: slot.skipped });
           }
         }
         continue;
@@ -127,7 +126,7 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
       for (const scenario of plan.scenarios) {
         for (const payloadBytes of plan.payloads) {
           if (signal.aborted) break;
-          entries.push(...(await runStoreScenario({ plan, storeId, server, load, packages, observer, signal }, scenario, payloadBytes)));
+          entries.push(...(await runStoreScenario({ plan, storeId, server, packages, observer, signal }, scenario, payloadBytes)));
         }
       }
     }
@@ -145,7 +144,6 @@ interface StoreRun {
   plan: RunPlan;
   storeId: StoreId;
   server: ProvisionedServer | undefined;
-  load: LoadModel;
   packages: Record<string, string>;
   observer: RunObserver;
   signal: AbortSignal;
@@ -159,7 +157,8 @@ const RUNNERS: { [K in Scenario['kind']]: ScenarioRunner<Extract<Scenario, { kin
 };
 
 async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes: number): Promise<ResultEntry[]> {
-  const { plan, storeId, load, packages, observer, signal } = run;
+  const { plan, storeId, packages, observer, signal } = run;
+  const load = loadModelFor(plan, scenario);
   const server = run.server?.handle;
   const apps: AppChild[] = [];
   const context: ScenarioContext = {

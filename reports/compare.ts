@@ -1,4 +1,4 @@
-import type { RunResult } from '../harness/result.ts';
+import type { LoadModel, RunResult } from '../harness/result.ts';
 import type { Spread } from './aggregate.ts';
 import { groupEntries, groupSpread } from './aggregate.ts';
 import type { MetricDefinition } from './metrics.ts';
@@ -18,7 +18,7 @@ export interface MetricComparison {
   store: string;
   storeLabel: string;
   scenario: string;
-  model: 'closed' | 'open';
+  model: LoadModel['model'];
   metric: 'throughput' | 'p50' | 'p99';
   unit: MetricDefinition['unit'];
   baseline: Spread;
@@ -37,7 +37,7 @@ export interface UnmatchedGroup {
   store: string;
   storeLabel: string;
   scenario: string;
-  model: 'closed' | 'open';
+  model: LoadModel['model'];
   reason: string;
   /** True when it was measured in the baseline and now fails. */
   regression: boolean;

@@ -55,9 +55,14 @@ export function formatSpread(spread: Spread, format: (value: number) => string):
 
 /** How the load was generated, e.g. "closed model · autocannon · 50 connections". */
 export function formatLoad(load: LoadModel): string {
-  return load.driver === 'autocannon'
-    ? `closed model · autocannon · ${load.connections} connections`
-    : `open model · k6 · ${formatCount(load.ratePerSecond)} req/s arrival rate`;
+  switch (load.driver) {
+    case 'autocannon':
+      return `closed model · autocannon · ${load.connections} connections`;
+    case 'k6':
+      return `open model · k6 · ${formatCount(load.ratePerSecond)} req/s arrival rate`;
+    case 'harness':
+      return `scripted requests · ${load.description}`;
+  }
 }
 
 const EMBEDDED: Partial<Record<StoreId, string>> = { none: 'no sessions', memory: 'in the app process', cookie: 'in the client cookie' };

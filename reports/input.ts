@@ -42,6 +42,7 @@ const phaseMetrics = z.object({
 const loadModel = z.discriminatedUnion('driver', [
   z.object({ driver: z.literal('autocannon'), model: z.literal('closed'), connections: count }),
   z.object({ driver: z.literal('k6'), model: z.literal('open'), ratePerSecond: z.number().positive(), droppedIterations: count.optional() }),
+  z.object({ driver: z.literal('harness'), model: z.literal('scripted'), description: z.string() }),
 ]);
 
 const timelineSecond = z.object({ second: count, ok: count, non2xx: count, errors: count, timeouts: count, p99Us: micros });
