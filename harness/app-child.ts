@@ -28,6 +28,7 @@ export interface AppChild {
 }
 
 const running = new Set<ChildProcess>();
+const ASK_TIMEOUT_MS = 30_000;
 
 /** Kills every app child still running (used on Ctrl-C and at exit). */
 export function killAllAppChildren(): void {
@@ -96,7 +97,16 @@ export async function startAppChild(config: AppChildConfig, options: { readyTime
       if (exitReason) return Promise.reject(new Error(exitReason));
       const id = nextId++;
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        // A hung store (e.g. a paused server) must not hang the harness.
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new Error(`the app did not answer "${type}" within ${ASK_TIMEOUT_MS / 1000} s`));
+        }, ASK_TIMEOUT_MS);
+        const settle = <A extends unknown[]>(fn: (...a: A) => void) => (...a: A) => {
+          clearTimeout(timer);
+          fn(...a);
+        };
+        pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject) });
         child.send({ ...(args ?? {}), id, type } as ChildRequest);
       });
     },

@@ -1,11 +1,13 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startAppChild } from './app-child.ts';
 import type { AppChild } from './app-child.ts';
 import type { AppChildConfig, ChildAnswers } from './ipc.ts';
 
 const BALANCER = fileURLToPath(new URL('./balancer-process.ts', import.meta.url));
+const READY_TIMEOUT_MS = 20_000;
 
 /** N app instances behind one request-level round-robin balancer, usable wherever one app is. */
 export interface AppCluster extends AppChild {
@@ -20,14 +22,20 @@ async function startBalancer(targets: string[]): Promise<{ url: string; stop: ()
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const exited = once(child, 'exit');
-  const [message] = (await Promise.race([once(child, 'message'), exited.then(() => [undefined])])) as [{ port: number } | undefined];
-  if (!message) throw new Error('the load balancer exited before it was ready');
+  const timeout = delay(READY_TIMEOUT_MS, [undefined] as const, { ref: false });
+  const [message] = (await Promise.race([once(child, 'message'), exited.then(() => [undefined] as const), timeout])) as [{ port: number } | undefined];
+  if (!message) {
+    child.kill('SIGKILL');
+    throw new Error(`the load balancer was not ready within ${READY_TIMEOUT_MS / 1000} s`);
+  }
   return {
     url: `http://127.0.0.1:${message.port}`,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
       await exited;
+      clearTimeout(killer);
     },
   };
 }

@@ -33,6 +33,7 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined)
     serverStats: async () => (await adapter.inspect.serverStats()) ?? null,
     memory: async () => memorySample(0),
     startSampling: async ({ intervalMs }) => {
+      clearInterval(sampler);
       since = performance.now();
       samples = [memorySample(since, true)];
       sampler = setInterval(() => samples.push(memorySample(since)), intervalMs);

@@ -11,6 +11,7 @@ import { createRedactor, redactDeep } from './redact.ts';
 import type { RawK6ImportFlags } from './k6-import.ts';
 import { loadRunResultFile, runReportCommand } from './report-command.ts';
 import { writeRunOutputs } from './run-outputs.ts';
+import { isPayloadLimitFailure } from './payload-limit.ts';
 import { startBench } from './runner.ts';
 import type { RunResult } from './result.ts';
 import { serveCommand } from './serve.ts';
@@ -55,14 +56,19 @@ async function bench(flags: BenchFlags): Promise<void> {
   const observer = { ...progress, log: (line: string) => progress.log(redact(line)) };
   const controller = new AbortController();
   const run = startBench(plan, observer, controller.signal);
-  const finish = async (result: RunResult): Promise<never> => {
+  let finishing = false;
+  const finish = async (result: RunResult): Promise<void> => {
+    if (finishing) return;
+    finishing = true;
     const safe = redactDeep(result, redact);
     const comparison = baseline && !safe.partial ? compareRuns(baseline, safe, { failOnPercent }) : undefined;
     const outputs = await writeRunOutputs(safe, runDirectory(plan.outDir, safe.startedAt), comparison);
     if (flags.json) process.stdout.write(`${JSON.stringify(safe)}\n`);
     else process.stdout.write(`${renderTerminalTable(safe)}\n${comparison ? `\n${renderTerminalComparison(comparison)}\n` : ''}`);
     observer.log(`results: ${outputs.results}\nreport:  ${outputs.html}`);
-    process.exit(safe.partial ? EXIT.interrupted : comparison && comparison.regressions > 0 ? EXIT.regression : EXIT.ok);
+    const failed = safe.entries.filter((entry) => entry.status === 'failed' && !isPayloadLimitFailure(entry));
+    if (failed.length > 0) observer.log(`${failed.length} run${failed.length === 1 ? '' : 's'} failed (see "Not measured"): exit code ${EXIT.runFailed}`);
+    process.exit(safe.partial ? EXIT.interrupted : failed.length > 0 ? EXIT.runFailed : comparison && comparison.regressions > 0 ? EXIT.regression : EXIT.ok);
   };
   const interrupt = () => {
     if (controller.signal.aborted) return;
@@ -71,7 +77,9 @@ async function bench(flags: BenchFlags): Promise<void> {
     setTimeout(() => {
       observer.log(`shutdown took over ${SHUTDOWN_BOUND_MS / 1000}s: killing what is left`);
       killAllAppChildren();
-      void stopAllServers().finally(() => finish(run.snapshot()));
+      void stopAllServers()
+        .then(() => finish(run.snapshot()))
+        .catch((error: unknown) => fail(error, redact));
     }, SHUTDOWN_BOUND_MS).unref();
   };
   process.on('SIGINT', interrupt);

@@ -36,6 +36,7 @@ export async function measureLoad(
     m.onPhase?.('warm-up', m.warmupSeconds);
     warmup = await phase(m.warmupSeconds);
   }
+  if (m.signal.aborted) throw new Error('interrupted before the measured phase');
   m.onPhase?.('measured', m.durationSeconds);
   counters.unauthorized = 0;
   const { result: measured, observed } = await observePhase(app, { serverPid: m.serverPid, generatorInProcess: true }, () => phase(m.durationSeconds));

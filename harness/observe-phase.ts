@@ -1,6 +1,7 @@
 import type { AppChild } from './app-child.ts';
 import { cpuStopwatch } from './cpu.ts';
-import type { MemoryMetrics, OkEntry } from './result.ts';
+import { processTree } from './process-tree.ts';
+import type { MemoryMetrics, MemorySample, OkEntry } from './result.ts';
 
 const SAMPLE_INTERVAL_MS = 250;
 
@@ -44,17 +45,21 @@ export async function observePhase<T>(
 ): Promise<{ result: T; observed: PhaseObservations }> {
   await app.ask('storeOps', { reset: true });
   const serverBefore = await app.ask('serverStats');
-  const sessionsBefore = (await app.ask('count')) ?? undefined;
+  const sessionsBefore = (await app.ask('count')) ?? serverBefore?.sessions;
   await app.ask('startSampling', { intervalMs: SAMPLE_INTERVAL_MS });
   const harnessBefore = process.memoryUsage.rss();
-  const cpuWatch = cpuStopwatch({ app: app.pids, server: options.serverPid, generator: options.generatorInProcess ? process.pid : undefined });
-  const result = await load();
+  // The whole tree: PostgreSQL's queries run in the postmaster's child backends.
+  const serverPids = options.serverPid === undefined ? undefined : processTree(options.serverPid);
+  const cpuWatch = cpuStopwatch({ app: app.pids, server: serverPids, generator: options.generatorInProcess ? process.pid : undefined });
+  let samples: MemorySample[] = [];
+  const result = await load().finally(async () => {
+    samples = await app.ask('stopSampling');
+  });
   const cpu = cpuWatch.stop();
   const harnessRss = { before: harnessBefore, after: process.memoryUsage.rss() };
-  const samples = await app.ask('stopSampling');
   const storeOps = await app.ask('storeOps', { reset: true });
   const serverAfter = await app.ask('serverStats');
-  const sessionsAfter = (await app.ask('count')) ?? undefined;
+  const sessionsAfter = (await app.ask('count')) ?? serverAfter?.sessions;
   const server = serverBefore && serverAfter ? { before: serverBefore.bytes, after: serverAfter.bytes, source: serverAfter.source } : undefined;
   return {
     result,

@@ -1,5 +1,6 @@
 import type { AppChild } from './app-child.ts';
 import { SessionClient } from './http-client.ts';
+import type { ResultEntry } from './result.ts';
 import type { StoreCapabilities } from '../stores/types.ts';
 
 /** What one login with the app's payload did on the wire. */
@@ -44,4 +45,14 @@ export function payloadLimitProblem(capabilities: StoreCapabilities, probe: Logi
 /** Probes a running app's login and checks it against its store's payload limit; see `payloadLimitProblem`. */
 export async function checkPayloadLimit(app: AppChild): Promise<string | undefined> {
   return payloadLimitProblem(app.capabilities, await probeLoginCookie(app.url));
+}
+
+/** The failure reason of a run whose payload the store cannot carry; reports recognise it by this prefix. */
+export function payloadFailureReason(payloadBytes: number, problem: string): string {
+  return `payload ${payloadBytes} bytes: ${problem}`;
+}
+
+/** A failed entry that only says the store cannot carry this sweep's payload: a limit to know, not a broken run. */
+export function isPayloadLimitFailure(entry: ResultEntry): boolean {
+  return entry.status === 'failed' && entry.payloadBytes !== undefined && entry.reason.startsWith(payloadFailureReason(entry.payloadBytes, ''));
 }

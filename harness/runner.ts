@@ -8,7 +8,7 @@ import type { RunPlan } from './plan.ts';
 import type { EntryBase, LoadModel, ResultEntry, RunResult } from './result.ts';
 import { SCHEMA_VERSION } from './result.ts';
 import { verifyStore } from './verify.ts';
-import { checkPayloadLimit } from './payload-limit.ts';
+import { checkPayloadLimit, payloadFailureReason } from './payload-limit.ts';
 import { runLoadScenario } from './scenario-load.ts';
 import { runOutageScenario } from './scenario-outage.ts';
 import { runRaceScenario } from './scenario-race.ts';
@@ -26,7 +26,7 @@ export interface RunObserver {
   phase(step: { store: StoreId; scenario: string; repetition: number; phase: 'warm-up' | 'measured'; seconds: number }): void;
 }
 
-type ServerSlot = { server: ProvisionedServer } | { skipped: string };
+type ServerSlot = { server: ProvisionedServer } | { skipped: string } | { unreachable: string };
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -55,7 +55,8 @@ async function provisionAll(plan: RunPlan, observer: RunObserver): Promise<Map<S
         const outcome = await provisionServer({ kind, url: plan.serverUrls[kind], log: observer.log });
         return [kind, outcome.status === 'ready' ? { server: outcome.server } : { skipped: outcome.reason }] as const;
       } catch (error) {
-        return [kind, { skipped: message(error) }] as const;
+        // A server the user pointed at that does not answer is a failed run, never a quiet skip.
+        return [kind, plan.serverUrls[kind] ? { unreachable: message(error) } : { skipped: message(error) }] as const;
       }
     }),
   );
@@ -102,6 +103,7 @@ export function runBench(plan: RunPlan, observer: RunObserver, signal: AbortSign
 async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSignal, entries: ResultEntry[], packages: Record<string, string>): Promise<void> {
   const servers = await provisionAll(plan, observer);
   try {
+    for (const slot of servers.values()) if ('unreachable' in slot) throw new RunError(slot.unreachable);
     for (const storeId of plan.stores) {
       const kind = STORES[storeId].server;
       const slot = kind ? servers.get(kind) : undefined;
@@ -126,7 +128,7 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
       for (const scenario of plan.scenarios) {
         for (const payloadBytes of plan.payloads) {
           if (signal.aborted) break;
-          entries.push(...(await runStoreScenario({ plan, storeId, server, packages, observer, signal }, scenario, payloadBytes)));
+          await runStoreScenario({ plan, storeId, server, packages, observer, signal }, scenario, payloadBytes, (entry) => entries.push(entry));
         }
       }
     }
@@ -156,11 +158,12 @@ const RUNNERS: { [K in Scenario['kind']]: ScenarioRunner<Extract<Scenario, { kin
   outage: runOutageScenario,
 };
 
-async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes: number): Promise<ResultEntry[]> {
+async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes: number, record: (entry: ResultEntry) => void): Promise<void> {
   const { plan, storeId, packages, observer, signal } = run;
   const load = loadModelFor(plan, scenario);
   const server = run.server?.handle;
   const apps: AppChild[] = [];
+  let emitted = 0;
   const context: ScenarioContext = {
     plan,
     store: storeId,
@@ -178,7 +181,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
       apps.push(app);
       Object.assign(packages, app.packages);
       const tooLarge = await checkPayloadLimit(cluster?.instances[0] ?? app);
-      if (tooLarge) throw new Error(`payload ${payloadBytes} bytes: ${tooLarge}`);
+      if (tooLarge) throw new Error(payloadFailureReason(payloadBytes, tooLarge));
       await verifyStore(cluster?.instances[0] ?? app, storeId);
       return app;
     },
@@ -189,14 +192,19 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
       server: server?.info,
       capabilities: app.capabilities,
     }),
+    emit(entry) {
+      emitted += 1;
+      record(entry);
+    },
   };
   try {
     const runner = RUNNERS[scenario.kind] as ScenarioRunner;
-    return await runner(context);
+    await runner(context);
   } catch (error) {
+    if (signal.aborted) return;
     const reason = apps.map((app) => app.crashed()).find(Boolean) ?? message(error);
     observer.log(`${storeId}/${scenario.id}: failed — ${reason}`);
-    return [{ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, 0, load), server: server?.info, status: 'failed', reason }];
+    record({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, emitted, load), server: server?.info, status: 'failed', reason });
   } finally {
     await Promise.all(apps.map((app) => app.stop()));
   }

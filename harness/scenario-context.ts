@@ -25,7 +25,9 @@ export interface ScenarioContext<S extends Scenario = Scenario> {
   startApp(settings?: Partial<SessionSettings>): Promise<AppChild>;
   /** The fields every entry of this store × scenario shares. */
   entryBase(app: AppChild, repetitionIndex: number, variant?: string): EntryBase;
+  /** Records an entry as soon as it is measured, so a later failure or Ctrl-C keeps it. */
+  emit(entry: ResultEntry): void;
 }
 
-/** Runs one scenario on one store and returns its entries (ok or failed, one per repetition/variant). */
-export type ScenarioRunner<S extends Scenario = Scenario> = (context: ScenarioContext<S>) => Promise<ResultEntry[]>;
+/** Runs one scenario on one store, emitting one entry per repetition/variant; a throw records a failure after them. */
+export type ScenarioRunner<S extends Scenario = Scenario> = (context: ScenarioContext<S>) => Promise<void>;

@@ -1,7 +1,6 @@
 import type { VirtualUser } from './drivers/autocannon.ts';
 import { measureLoad } from './measure-load.ts';
 import { measureOpenLoad } from './measure-open-load.ts';
-import type { ResultEntry } from './result.ts';
 import type { ScenarioRunner } from './scenario-context.ts';
 import type { LoadScenario } from '../scenarios/types.ts';
 
@@ -13,7 +12,6 @@ export const runLoadScenario: ScenarioRunner<LoadScenario> = async (context) => 
   const { plan, scenario, signal } = context;
   const app = await context.startApp();
   const users: VirtualUser[] = [];
-  const entries: ResultEntry[] = [];
   for (let repetition = 0; repetition < plan.repeat && !signal.aborted; repetition++) {
     const phases = {
       scenario,
@@ -28,7 +26,6 @@ export const runLoadScenario: ScenarioRunner<LoadScenario> = async (context) => 
       : await measureLoad(app, { ...phases, connections: plan.connections, users });
     const crashed = app.crashed();
     if (crashed) throw new Error(crashed);
-    entries.push({ ...context.entryBase(app, repetition), status: 'ok', ...measured });
+    context.emit({ ...context.entryBase(app, repetition), status: 'ok', ...measured });
   }
-  return entries;
 };

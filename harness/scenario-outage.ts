@@ -15,9 +15,9 @@ import type { LoadScenario, OutageScenario } from '../scenarios/types.ts';
  */
 export const runOutageScenario: ScenarioRunner<OutageScenario> = async (context) => {
   const { scenario, serverPid, server } = context;
-  if (!server) return [skippedEntry(context, 'no store server to stop: this store lives in the app or the client')];
+  if (!server) return context.emit(skippedEntry(context, 'no store server to stop: this store lives in the app or the client'));
   if (!server.info.managed || serverPid === undefined) {
-    return [skippedEntry(context, `the ${server.info.kind} server came from ${server.info.source === 'url' ? 'an explicit URL' : server.info.source}: sessionbench did not start it and will not stop it`)];
+    return context.emit(skippedEntry(context, `the ${server.info.kind} server came from ${server.info.source === 'url' ? 'an explicit URL' : server.info.source}: sessionbench did not start it and will not stop it`));
   }
   const app = await context.startApp();
   const load: LoadScenario = { kind: 'load', id: scenario.id, description: scenario.description, sessions: 'per-connection', mix: scenario.mix };
@@ -60,5 +60,5 @@ export const runOutageScenario: ScenarioRunner<OutageScenario> = async (context)
       : `First failed request ${observations.timeToFirstErrorMs} ms after the pause.`,
     observations.recovered ? `Recovered ${observations.recoverySeconds?.toFixed(1)} s after the server came back.` : 'Did not recover before the run ended.',
   ];
-  return [{ ...context.entryBase(app, 0), status: 'ok', warmup, measured, timeline: rows, observations, notes }];
+  context.emit({ ...context.entryBase(app, 0), status: 'ok', warmup, measured, timeline: rows, observations, notes });
 };

@@ -4,7 +4,7 @@ import type { RaceOutcome } from './race-oracle.ts';
 import { RequestRecorder } from './request-recorder.ts';
 import { probeResurrection, RESURRECTION_PROBE } from './resurrection-probe.ts';
 import type { ResurrectionOutcome } from './resurrection-probe.ts';
-import type { OkEntry, ResultEntry } from './result.ts';
+import type { OkEntry } from './result.ts';
 import type { ScenarioContext, ScenarioRunner } from './scenario-context.ts';
 import { skippedEntry } from './skipped-entry.ts';
 import type { RaceScenario } from '../scenarios/types.ts';
@@ -58,16 +58,14 @@ async function raceOnce(context: ScenarioContext<RaceScenario>, app: AppChild, r
  * One entry per variant and repetition; `measured` holds the race requests' own latency.
  */
 export const runRaceScenario: ScenarioRunner<RaceScenario> = async (context) => {
-  if (context.store === 'none') return [skippedEntry(context, 'no sessions to race: the baseline keeps no session state')];
-  const entries: ResultEntry[] = [];
+  if (context.store === 'none') return context.emit(skippedEntry(context, 'no sessions to race: the baseline keeps no session state'));
   for (const { variant, settings } of RACE_VARIANTS) {
     if (context.signal.aborted) break;
     const app = await context.startApp(settings);
     const settingsApply = app.capabilities.serverSide;
     for (let repetition = 0; repetition < context.plan.repeat && !context.signal.aborted; repetition++) {
-      entries.push(await raceOnce(context, app, repetition, settingsApply ? variant : undefined));
+      context.emit(await raceOnce(context, app, repetition, settingsApply ? variant : undefined));
     }
     if (!settingsApply) break;
   }
-  return entries;
 };

@@ -59,7 +59,7 @@ function ttlNotes(app: AppChild, scenario: TtlScenario, observations: Record<str
  */
 export const runTtlScenario: ScenarioRunner<TtlScenario> = async (context) => {
   const { scenario, signal } = context;
-  if (context.store === 'none') return [skippedEntry(context, 'no sessions to expire: the baseline keeps no session state')];
+  if (context.store === 'none') return context.emit(skippedEntry(context, 'no sessions to expire: the baseline keeps no session state'));
   const app = await context.startApp({ maxAgeMs: scenario.maxAgeMs });
   const before = await sessionsHeld(app);
   const clients = await loggedIn(app, scenario.sessions);
@@ -81,14 +81,12 @@ export const runTtlScenario: ScenarioRunner<TtlScenario> = async (context) => {
     ...(before !== undefined && afterLogin !== undefined ? { storedAfterLogin: afterLogin - before } : {}),
     ...(before !== undefined && afterWait !== undefined ? { stalePresent: Math.max(0, afterWait - before) } : {}),
   };
-  return [
-    {
-      ...context.entryBase(app, 0),
-      status: 'ok',
-      measured: recorder.metrics(),
-      sessionsStored: (await app.ask('count')) ?? undefined,
-      observations,
-      notes: ttlNotes(app, scenario, observations),
-    },
-  ];
+  context.emit({
+    ...context.entryBase(app, 0),
+    status: 'ok',
+    measured: recorder.metrics(),
+    sessionsStored: (await app.ask('count')) ?? undefined,
+    observations,
+    notes: ttlNotes(app, scenario, observations),
+  });
 };

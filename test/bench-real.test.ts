@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,15 @@ import { runCli } from './helpers/cli.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sessionbench-real-'));
 after(() => rmSync(root, { recursive: true, force: true }));
+
+/** Pids of the children of `parent` whose command line contains `pattern` (none: empty). */
+function childPids(parent: number, pattern: string): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(parent), '-f', pattern], { encoding: 'utf8' }).trim().split('\n').map(Number);
+  } catch {
+    return [];
+  }
+}
 
 function okEntry(result: RunResult, store: string): OkEntry {
   const entry = result.entries.find((e) => e.store === store);
@@ -39,6 +48,53 @@ describe('every store on real servers', () => {
       assert.ok(okEntry(result, store).memory?.server, `${store}: the server's own memory figures`);
       assert.match(run.stderr, new RegExp(`${store}: .* from (local|Docker|given URL)`), `${store}: the log names the source`);
     }
+  });
+});
+
+describe('the store server goes down', () => {
+  test('outage on redis: an error window, a recovery time, and a report that shows both', async () => {
+    const out = path.join(root, 'outage');
+    const run = await runCli(['--store', 'redis', '--scenario', 'outage', '--json', '--quiet', '--out', out], { timeoutMs: 90_000 });
+    assert.equal(run.code, 0, run.stderr);
+    const outage = okEntry(JSON.parse(run.stdout) as RunResult, 'redis');
+    const seen = outage.observations!;
+    assert.ok(seen.outageResumedAtMs! - seen.outagePausedAtMs! >= 3900, 'paused about 4 s');
+    assert.ok(seen.failuresDuringOutage! > 0 || seen.throughputDuringOutage! < seen.throughputBeforeOutage! / 2, 'the outage shows');
+    assert.equal(seen.recovered, 1);
+    assert.ok(seen.recoverySeconds! >= 0);
+    assert.ok(outage.timeline && outage.timeline.length >= 14, 'one row per second');
+    const html = readFileSync(path.join(out, readdirSync(out)[0]!, 'report.html'), 'utf8');
+    assert.match(html, /Outage: what happens when the store goes down/);
+  });
+});
+
+describe('an app that crashes', () => {
+  test('is that store\'s failure, the run goes on to the next store, and exits 3', async () => {
+    let killed = false;
+    const run = await runCli(['--store', 'memory,cookie', '--duration', '4s', '--warmup', '0s', '--json', '--quiet', '--out', path.join(root, 'crash')], {
+      timeoutMs: 60_000,
+      onSpawn: (cli) => {
+        const killFirstApp = async () => {
+          for (let attempt = 0; attempt < 100 && !killed; attempt++) {
+            await delay(100);
+            const app = childPids(cli, 'app-process.ts')[0];
+            if (app) {
+              await delay(1500);
+              process.kill(app, 'SIGKILL');
+              killed = true;
+            }
+          }
+        };
+        void killFirstApp().catch(() => {});
+      },
+    });
+    assert.ok(killed, 'the app was killed');
+    assert.equal(run.code, 3, `${run.stderr}\n${run.stdout.slice(0, 3000)}`);
+    const result = JSON.parse(run.stdout) as RunResult;
+    const memory = result.entries.find((entry) => entry.store === 'memory')!;
+    assert.equal(memory.status, 'failed');
+    assert.match(memory.status === 'failed' ? memory.reason : '', /app process exited \(SIGKILL\)/);
+    okEntry(result, 'cookie');
   });
 });
 

@@ -137,6 +137,7 @@ export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> 
   } as unknown as autocannon.Options) as unknown as PromiseLike<unknown> & { stop(): void };
   const stop = () => instance.stop();
   phase.signal?.addEventListener('abort', stop, { once: true });
+  if (phase.signal?.aborted) stop();
   const result = (await instance) as unknown as { duration: number; errors: number; timeouts: number; non2xx: number };
   phase.signal?.removeEventListener('abort', stop);
   const durationSeconds = result.duration || phase.durationSeconds;
@@ -146,7 +147,8 @@ export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> 
     throughput: histogram.totalCount / durationSeconds,
     latencyUs: summarize(histogram),
     histogram: encodeHistogram(histogram),
-    errors: result.errors,
+    // autocannon counts a timeout as an error too; ours are connection errors only.
+    errors: result.errors - result.timeouts,
     non2xx: result.non2xx,
     timeouts: result.timeouts,
   };
