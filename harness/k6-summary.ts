@@ -1,16 +1,22 @@
 import { UsageError } from './errors.ts';
-import { K6_COUNTERS } from './k6-script.ts';
+import { K6_COUNTERS, K6_KIND } from './k6-script.ts';
 import type { K6Phase } from './k6-script.ts';
 import type { LatencySummary, LoadModel, OkEntry, PhaseMetrics } from './result.ts';
 import type { StoreId } from '../stores/types.ts';
 
 /** One phase of a k6 run as its summary tells it. */
 export interface K6PhaseSummary {
-  /** Latency from k6's trend stats (ms floats → µs); `histogram` is '' because a summary holds no histogram. */
+  /**
+   * The scenario's own requests (`kind:work`), logins left out: latency from k6's
+   * trend stats (ms floats → µs); `histogram` is '' because a summary holds no histogram.
+   */
   metrics: PhaseMetrics;
   iterations: number;
   droppedIterations: number;
+  /** Logins in the phase (session set-up of VUs new to the k6 process; every request of a per-request scenario). */
   logins: number;
+  /** False for a summary of a script without the `kind` tag (older exports): its figures include the logins. */
+  loginsExcluded: boolean;
 }
 
 /** What the summary itself does not say about the run it came from. */
@@ -62,24 +68,29 @@ export function isK6Summary(summary: unknown): boolean {
  * Undefined when the summary has no such phase.
  */
 export function readK6Phase(summary: unknown, phase: K6Phase, durationSeconds: number): K6PhaseSummary | undefined {
-  const count = (metric: string) => metricValues(summary, `${metric}{scenario:${phase}}`)?.count;
-  const requests = count('http_reqs');
+  const work = `scenario:${phase},${K6_KIND.tag}:${K6_KIND.work}`;
+  const loginsExcluded = metricValues(summary, `http_reqs{${work}}`) !== undefined;
+  // Older exported scripts have no kind tag: their per-phase figures (logins included) are all there is.
+  const filter = loginsExcluded ? work : `scenario:${phase}`;
+  const workCount = (metric: string) => metricValues(summary, `${metric}{${filter}}`)?.count;
+  const phaseCount = (metric: string) => metricValues(summary, `${metric}{scenario:${phase}}`)?.count;
+  const requests = workCount('http_reqs');
   if (requests === undefined) return undefined;
-  const timeouts = count(K6_COUNTERS.timeouts) ?? 0;
   return {
     metrics: {
       durationSeconds,
       requests,
       throughput: requests / durationSeconds,
-      latencyUs: latency(metricValues(summary, `http_req_duration{scenario:${phase}}`), requests),
+      latencyUs: latency(metricValues(summary, `http_req_duration{${filter}}`), requests),
       histogram: '',
-      errors: (count(K6_COUNTERS.errors) ?? 0) + timeouts,
-      non2xx: count(K6_COUNTERS.non2xx) ?? 0,
-      timeouts,
+      errors: workCount(K6_COUNTERS.errors) ?? 0,
+      non2xx: workCount(K6_COUNTERS.non2xx) ?? 0,
+      timeouts: workCount(K6_COUNTERS.timeouts) ?? 0,
     },
-    iterations: count('iterations') ?? 0,
-    droppedIterations: count('dropped_iterations') ?? 0,
-    logins: count(K6_COUNTERS.logins) ?? 0,
+    iterations: phaseCount('iterations') ?? 0,
+    droppedIterations: phaseCount('dropped_iterations') ?? 0,
+    logins: phaseCount(K6_COUNTERS.logins) ?? 0,
+    loginsExcluded,
   };
 }
 
@@ -129,6 +140,10 @@ export function k6SummaryToEntry(summary: unknown, meta: K6SummaryMeta): OkEntry
     ...(warmup ? { warmup: warmup.metrics } : {}),
     measured: measured.metrics,
     observations: findings.observations,
-    notes: [...findings.notes, 'imported from a k6 summary: latency percentiles are k6\'s own, with no HDR histogram (cannot be merged with other runs)'],
+    notes: [
+      ...findings.notes,
+      'imported from a k6 summary: latency percentiles are k6\'s own, with no HDR histogram (cannot be merged with other runs)',
+      ...(measured.loginsExcluded ? [] : ['the script tags no request kind (exported by an older sessionbench): its requests and latency include the VUs\' logins']),
+    ],
   };
 }

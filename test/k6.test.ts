@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startAppChild } from '../harness/app-child.ts';
 import type { AppChild } from '../harness/app-child.ts';
+import { runK6 } from '../harness/drivers/k6.ts';
 import { decodeHistogram } from '../harness/histogram.ts';
 import { findK6 } from '../harness/k6-binary.ts';
 import { generateK6Script, iterationRate, k6Options, sizeVuPool } from '../harness/k6-script.ts';
 import type { K6Scenario } from '../harness/k6-script.ts';
 import { k6SummaryToEntry, readK6Phase } from '../harness/k6-summary.ts';
-import { measureOpenLoad } from '../harness/measure-open-load.ts';
+import { k6Saturated, measureOpenLoad } from '../harness/measure-open-load.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { runCli } from './helpers/cli.ts';
 
@@ -28,7 +29,12 @@ describe('k6 script generation', () => {
     assert.equal(options.scenarios.measured!.startTime, '2000ms');
     assert.equal(options.noCookiesReset, true);
     assert.ok('dropped_iterations{scenario:measured}' in options.thresholds);
+    assert.ok('http_reqs{scenario:measured,kind:work}' in options.thresholds, 'work requests counted apart from logins');
+    assert.ok('http_req_duration{scenario:measured,kind:work}' in options.thresholds);
+    assert.ok(!('http_req_duration{scenario:measured}' in options.thresholds), 'no latency trend that mixes in logins');
     const script = generateK6Script(spec);
+    assert.match(script, /login\(LOGIN\)/);
+    assert.match(script, /const LOGIN = \{ kind: 'login' \}/);
     assert.equal(script.match(/"GET \/session"/g)?.length, 19);
     assert.equal(script.match(/"POST \/session"/g)?.length, 1);
   });
@@ -46,6 +52,83 @@ describe('k6 script generation', () => {
     assert.throws(() => k6SummaryToEntry({ metrics: { http_reqs: { count: 3 } } }, { store: 'memory', scenario: 'x', ratePerSecond: 1, durationSeconds: 1 }), /no "measured" phase/);
     const modern = { metrics: { http_reqs: { type: 'counter', values: { count: 1 } }, 'http_reqs{scenario:measured}': { type: 'counter', values: { count: 10 } } } };
     assert.equal(readK6Phase(modern, 'measured', 2)?.metrics.throughput, 5);
+    assert.equal(readK6Phase(modern, 'measured', 2)?.loginsExcluded, false, 'a summary without the kind tag is read whole');
+  });
+
+  test('a summary: work requests only, logins apart, timeouts not counted as errors', () => {
+    const c = (count: number) => ({ type: 'counter', values: { count } });
+    const summary = {
+      metrics: {
+        http_reqs: c(160),
+        'http_reqs{scenario:measured}': c(160),
+        'http_reqs{scenario:measured,kind:work}': c(100),
+        'http_req_duration{scenario:measured,kind:work}': { type: 'trend', values: { 'p(99)': 2.5, max: 3 } },
+        'iterations{scenario:measured}': c(100),
+        'sb_logins{scenario:measured}': c(60),
+        'sb_errors{scenario:measured,kind:work}': c(2),
+        'sb_timeouts{scenario:measured,kind:work}': c(3),
+        'sb_non2xx{scenario:measured,kind:work}': c(1),
+      },
+    };
+    const phase = readK6Phase(summary, 'measured', 10)!;
+    assert.equal(phase.metrics.requests, 100);
+    assert.equal(phase.metrics.throughput, 10);
+    assert.equal(phase.metrics.latencyUs.p99, 2500);
+    assert.deepEqual([phase.metrics.errors, phase.metrics.timeouts, phase.metrics.non2xx], [2, 3, 1]);
+    assert.equal(phase.logins, 60);
+    assert.equal(phase.loginsExcluded, true);
+    const entry = k6SummaryToEntry(summary, { store: 'memory', scenario: 'read-heavy', ratePerSecond: 10, durationSeconds: 10 });
+    assert.equal(entry.observations?.logins, 60);
+    assert.ok(!entry.notes?.some((note) => /include the VUs' logins/.test(note)));
+  });
+
+  test('k6 saturated only when it fell behind while using ~all the CPU app and server left', () => {
+    assert.equal(k6Saturated({ droppedIterations: 0, cpu: { generator: 190, app: 5 }, cores: 2 }), false, 'rate met');
+    assert.equal(k6Saturated({ droppedIterations: 9, cpu: { app: 100 }, cores: 2 }), false, 'no CPU figure, no claim');
+    assert.equal(k6Saturated({ droppedIterations: 9, cpu: { generator: 95, app: 100 }, cores: 2 }), true);
+    assert.equal(k6Saturated({ droppedIterations: 9, cpu: { generator: 60, app: 100 }, cores: 2 }), false, 'k6 had CPU to spare: the app or the VU pool held it back');
+    assert.equal(k6Saturated({ droppedIterations: 9, cpu: { generator: 300, app: 100, server: 100 }, cores: 8 }), false, 'on 8 cores, 300% is far from the 600% left');
+  });
+});
+
+describe('runK6 process handling', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sessionbench-fake-k6-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const timeouts = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+
+  test('a k6 that cannot be spawned rejects and leaves no timer behind', async () => {
+    const before = timeouts();
+    await assert.rejects(runK6({ binary: path.join(dir, 'no-such-k6'), script: '', timeoutMs: 600_000 }), /ENOENT/);
+    assert.equal(timeouts(), before, 'the kill timer is cleared');
+  });
+
+  test('an already-aborted signal: k6 is not started', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const marker = path.join(dir, 'started');
+    const fake = path.join(dir, 'k6-marker');
+    writeFileSync(fake, `#!/bin/sh\ntouch ${marker}\nsleep 30\n`);
+    chmodSync(fake, 0o755);
+    const started = performance.now();
+    await assert.rejects(runK6({ binary: fake, script: '', timeoutMs: 60_000, signal: controller.signal }), /aborted/);
+    assert.ok(performance.now() - started < 5000);
+    assert.equal(existsSync(marker), false);
+  });
+
+  test('login durations stay out of the histograms; exit 99 (a user script\'s failed thresholds) is accepted', async () => {
+    const fake = path.join(dir, 'k6-fake');
+    const point = (value: number, kind: string) => JSON.stringify({ metric: 'http_req_duration', type: 'Point', data: { value, tags: { scenario: 'measured', kind } } });
+    const lines = [point(500, 'login'), point(2, 'work'), point(3, 'work'), point(400, 'login')];
+    // The summary file follows --summary-export in k6's arguments.
+    writeFileSync(
+      fake,
+      `#!/bin/sh\nwhile [ "$1" != "--summary-export" ]; do shift; done\necho '{"metrics":{}}' > "$2"\ncat <<'EOF'\n${lines.join('\n')}\nEOF\nexit 99\n`,
+    );
+    chmodSync(fake, 0o755);
+    const output = await runK6({ binary: fake, script: '', timeoutMs: 30_000 });
+    const histogram = output.latency.get('measured')!;
+    assert.equal(histogram.totalCount, 2);
+    assert.ok(histogram.maxValue < 10_000, `max ${histogram.maxValue} µs: no login in it`);
   });
 });
 
@@ -60,6 +143,11 @@ describe('k6 open model on a real app', { skip }, () => {
     const result = await measureOpenLoad(app, { binary: K6!, scenario: readHeavy, ratePerSecond: 200, warmupSeconds: 2, durationSeconds: 5, signal: new AbortController().signal });
     const { measured, observations } = result;
     const achieved = observations!.achievedRate!;
+    assert.ok(observations!.logins! > 0, 'the measured run\'s fresh VUs logged in');
+    assert.ok(Math.abs(measured.requests - 1000) <= 50, `${measured.requests} work requests in 5 s at 200 req/s, logins (${observations!.logins}) apart`);
+    assert.ok(result.cpu!.generator! > 0, 'k6\'s CPU measured');
+    assert.equal(result.cpu!.generatorSaturated, false);
+    assert.ok(!result.notes?.some((note) => /CPU is not measured|could not be measured/.test(note)), result.notes?.join('; '));
     assert.ok(Math.abs(achieved - 200) / 200 <= 0.05, `achieved ${achieved} req/s for a 200 req/s target`);
     assert.equal(observations!.droppedIterations, 0, result.notes?.join('; '));
     assert.deepEqual(result.load, { driver: 'k6', model: 'open', ratePerSecond: 200, droppedIterations: 0 });
@@ -68,7 +156,9 @@ describe('k6 open model on a real app', { skip }, () => {
     assert.equal(measured.errors + measured.non2xx + measured.timeouts, 0);
     assert.ok(result.warmup && result.warmup.requests > 0, 'warm-up measured apart');
     assert.ok(!result.notes?.some((note) => note.startsWith('target rate not met')));
-    process.stderr.write(`# k6 200 req/s: achieved ${achieved} req/s, p99 ${measured.latencyUs.p99} µs, p99.9 ${measured.latencyUs.p999} µs, dropped ${observations!.droppedIterations}\n`);
+    process.stderr.write(
+      `# k6 200 req/s: achieved ${achieved} req/s, ${measured.requests} requests, p99 ${measured.latencyUs.p99} µs, p99.9 ${measured.latencyUs.p999} µs, dropped ${observations!.droppedIterations}, logins excluded ${observations!.logins}, k6 CPU ${result.cpu!.generator}%, app CPU ${result.cpu!.app}%\n`,
+    );
   });
 
   test('above saturation with a small VU pool: dropped iterations and the target marked as not met', { timeout: 90_000 }, async () => {
@@ -86,7 +176,28 @@ describe('k6 open model on a real app', { skip }, () => {
     assert.equal(result.load.driver === 'k6' && result.load.droppedIterations, dropped);
     assert.ok(result.observations!.achievedRate! < 20_000 * 0.95);
     assert.match(result.notes?.[0] ?? '', /^target rate not met: k6 dropped \d+ of \d+ iterations/);
-    process.stderr.write(`# k6 20000 req/s, 5 VUs: achieved ${result.observations!.achievedRate} req/s, dropped ${dropped}, p99 ${result.measured.latencyUs.p99} µs\n`);
+    assert.equal(result.observations!.logins, 5, 'each of the 5 VUs logged in once, apart from the measured requests');
+    assert.equal(typeof result.cpu!.generatorSaturated, 'boolean');
+    process.stderr.write(
+      `# k6 20000 req/s, 5 VUs: achieved ${result.observations!.achievedRate} req/s, dropped ${dropped}, p99 ${result.measured.latencyUs.p99} µs, k6 CPU ${result.cpu!.generator}%, app CPU ${result.cpu!.app}%, saturated ${result.cpu!.generatorSaturated}\n`,
+    );
+  });
+
+  test('an abort during a phase stops k6 promptly; aborted before the measured phase, it is not started', { timeout: 60_000 }, async () => {
+    const controller = new AbortController();
+    const started = performance.now();
+    setTimeout(() => controller.abort(), 1500).unref();
+    await assert.rejects(
+      measureOpenLoad(app, { binary: K6!, scenario: readHeavy, ratePerSecond: 50, warmupSeconds: 30, durationSeconds: 30, signal: controller.signal }),
+      /interrupted|aborted/,
+    );
+    assert.ok(performance.now() - started < 15_000, `stopped after ${Math.round(performance.now() - started)} ms`);
+    const phases: string[] = [];
+    await assert.rejects(
+      measureOpenLoad(app, { binary: K6!, scenario: readHeavy, ratePerSecond: 50, warmupSeconds: 0, durationSeconds: 30, signal: controller.signal, onPhase: (phase) => phases.push(phase) }),
+      /interrupted before the measured phase/,
+    );
+    assert.deepEqual(phases, []);
   });
 });
 

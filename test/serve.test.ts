@@ -95,7 +95,11 @@ describe('sessionbench serve', () => {
       assert.equal(entry.measured.non2xx + entry.measured.errors, 0);
       assert.ok(entry.warmup && entry.warmup.requests > 0);
       assert.equal(entry.measured.histogram, '');
-      process.stderr.write(`# exported script, memory: ${entry.measured.requests} requests, p99 ${entry.measured.latencyUs.p99} µs, p99.9 ${entry.measured.latencyUs.p999} µs\n`);
+      assert.ok(entry.observations!.logins! > 0, 'the VUs\' logins are counted apart from the 300 requests');
+      assert.ok(!entry.notes?.some((note) => /include the VUs' logins/.test(note)), 'the exported script tags its logins');
+      process.stderr.write(
+        `# exported script, memory: ${entry.measured.requests} requests, p99 ${entry.measured.latencyUs.p99} µs, p99.9 ${entry.measured.latencyUs.p999} µs, logins excluded ${entry.observations!.logins}\n`,
+      );
     } finally {
       assert.equal(await interrupt(served), 0);
     }
