@@ -11,7 +11,6 @@ type RequestOf<K extends keyof ChildAnswers> = Omit<Extract<ChildRequest, { type
 
 /** A running app-under-test child process. */
 export interface AppChild {
-  readonly pid: number;
   /** Every process serving this app (one, or the instances behind a balancer). */
   readonly pids: readonly number[];
   /** Base URL, e.g. http://127.0.0.1:40123 */
@@ -87,7 +86,6 @@ export async function startAppChild(config: AppChildConfig, options: { readyTime
   let nextId = 1;
   let stopping: Promise<void> | undefined;
   return {
-    pid: child.pid!,
     pids: [child.pid!],
     url: `http://127.0.0.1:${ready.port}`,
     label: ready.label,

@@ -31,7 +31,6 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined)
     count: async () => (await adapter.inspect.count()) ?? null,
     get: async ({ sessionId }) => (await adapter.inspect.get(sessionId)) ?? null,
     serverStats: async () => (await adapter.inspect.serverStats()) ?? null,
-    memory: async () => memorySample(0),
     startSampling: async ({ intervalMs }) => {
       clearInterval(sampler);
       since = performance.now();

@@ -12,7 +12,9 @@ import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { startAppChild } from './app-child.ts';
 import { runClosedPhase } from './drivers/autocannon.ts';
-import { parseCount, parseDuration } from './plan.ts';
+import type { VirtualUser } from './drivers/autocannon.ts';
+import { parseCount, parseDuration, sessionSettings } from './plan.ts';
+import { spreadOf } from '../reports/aggregate.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import type { LoadScenario } from '../scenarios/types.ts';
 
@@ -45,11 +47,6 @@ async function runWrk(url: string, connections: number, seconds: number): Promis
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 const program = new Command('calibrate')
   .description('compare this harness\'s load generator with wrk on the no-session app')
   .option('--duration <time>', 'time per generator per round', '5s')
@@ -61,25 +58,28 @@ const program = new Command('calibrate')
     const rounds = parseCount('--rounds', flags.rounds, { min: 1, max: 20 });
     const app = await startAppChild({
       store: 'none',
-      settings: { secret: 'calibrate', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 3_600_000 },
+      settings: sessionSettings(),
       app: { payloadBytes: 1024 },
     });
     try {
       const scenario = SCENARIOS['read-heavy'] as LoadScenario;
       const onlyReads: LoadScenario = { ...scenario, mix: [{ route: 'GET /session', weight: 1 }] };
-      await runClosedPhase({ url: app.url, scenario: onlyReads, connections, durationSeconds: 2, users: [] });
+      const users: VirtualUser[] = [];
+      await runClosedPhase({ url: app.url, scenario: onlyReads, connections, durationSeconds: 2, users });
       const ours: number[] = [];
       const theirs: number[] = [];
       for (let round = 1; round <= rounds; round++) {
-        const phase = await runClosedPhase({ url: app.url, scenario: onlyReads, connections, durationSeconds: seconds, users: [] });
+        const phase = await runClosedPhase({ url: app.url, scenario: onlyReads, connections, durationSeconds: seconds, users });
         const wrk = await runWrk(`${app.url}/session`, connections, seconds);
+        const failures = phase.errors + phase.timeouts + phase.non2xx;
+        if (failures > 0 || wrk.errors > 0) throw new Error(`round ${round} had failed requests (autocannon ${failures}, wrk ${wrk.errors}): no comparison`);
         ours.push(phase.throughput);
         theirs.push(wrk.requests / (wrk.durationUs / 1e6));
         console.log(`round ${round}: autocannon ${Math.round(phase.throughput)} req/s (p50 ${phase.latencyUs.p50} µs), wrk ${Math.round(theirs.at(-1)!)} req/s (p50 ${wrk.p50} µs)`);
       }
-      const ratio = median(ours) / median(theirs);
+      const ratio = spreadOf(ours)!.median / spreadOf(theirs)!.median;
       console.log(`GET /session on the no-session app, ${connections} connections, ${rounds} × ${seconds}s each, alternating`);
-      console.log(`median: autocannon (sessionbench driver) ${Math.round(median(ours))} req/s, wrk -t1 ${Math.round(median(theirs))} req/s`);
+      console.log(`median: autocannon (sessionbench driver) ${Math.round(spreadOf(ours)!.median)} req/s, wrk -t1 ${Math.round(spreadOf(theirs)!.median)} req/s`);
       console.log(`ratio: ${(ratio * 100).toFixed(1)}% of wrk (${ratio >= 0.9 ? 'within' : 'NOT within'} 10%)`);
       process.exitCode = ratio >= 0.9 ? 0 : 1;
     } finally {

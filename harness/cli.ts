@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { killAllAppChildren } from './app-child.ts';
-import { EXIT, RunError, UsageError } from './errors.ts';
+import { EXIT, RunError, SHUTDOWN_BOUND_MS, UsageError } from './errors.ts';
 import { assertWritableDir, runDirectory } from './output.ts';
 import { buildPlan } from './plan.ts';
 import type { RawBenchOptions } from './plan.ts';
@@ -19,11 +19,10 @@ import type { RawServeOptions } from './serve.ts';
 import { VERSION } from './version.ts';
 import { compareRuns, ReportInputError } from '../reports/compare.ts';
 import { renderTerminalComparison, renderTerminalTable } from '../reports/terminal.ts';
-import { SCENARIOS } from '../scenarios/index.ts';
+import { DEFAULT_SCENARIOS, SCENARIOS } from '../scenarios/index.ts';
 import { stopAllServers } from '../stores/servers/provision.ts';
 import { STORE_IDS } from '../stores/types.ts';
 
-const SHUTDOWN_BOUND_MS = 5000;
 
 interface BenchFlags extends RawBenchOptions {
   json?: boolean;
@@ -110,7 +109,7 @@ function createProgram(): Command {
     .command('bench', { isDefault: true })
     .description('run the benchmark (the default command)')
     .option('--store <ids>', `stores to run, comma-separated, or "all" (${STORE_IDS.join(', ')})`, 'all')
-    .option('--scenario <ids>', `scenarios, comma-separated (${Object.keys(SCENARIOS).join(', ')})`, 'read-heavy')
+    .option('--scenario <ids>', `scenarios, comma-separated (${Object.keys(SCENARIOS).join(', ')})`, DEFAULT_SCENARIOS.join(','))
     .option('--duration <time>', 'measured time per repetition, e.g. 10s, 2m', '5s')
     .option('--warmup <time>', 'warm-up before measuring, kept apart from the results', '1s')
     .option('--connections <n>', 'concurrent connections, one user (session) each', '10')

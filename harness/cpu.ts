@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { procStat } from './process-tree.ts';
 
 let ticksPerSecond: number | undefined;
 
@@ -10,13 +10,8 @@ function clockTicks(): number {
 
 /** CPU seconds (user + system) a process has used so far, from /proc; undefined when it cannot be read. */
 export function cpuSecondsOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks();
-  } catch {
-    return undefined;
-  }
+  const fields = procStat(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / clockTicks() : undefined;
 }
 
 function totalCpuSeconds(pids: readonly number[]): number | undefined {

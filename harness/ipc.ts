@@ -15,7 +15,6 @@ export type ChildRequest =
   | { id: number; type: 'count' }
   | { id: number; type: 'get'; sessionId: string }
   | { id: number; type: 'serverStats' }
-  | { id: number; type: 'memory' }
   | { id: number; type: 'startSampling'; intervalMs: number }
   | { id: number; type: 'stopSampling' }
   | { id: number; type: 'storeOps'; reset: boolean };
@@ -25,7 +24,6 @@ export interface ChildAnswers {
   count: number | null;
   get: Record<string, unknown> | null;
   serverStats: ServerStats | null;
-  memory: MemorySample;
   startSampling: null;
   stopSampling: MemorySample[];
   storeOps: StoreOpLatency;

@@ -1,4 +1,5 @@
 import type { TimelineSecond } from './result.ts';
+import { spreadOf } from '../reports/aggregate.ts';
 
 /** When the server was paused and resumed, in ms since the timeline started. */
 export interface OutageWindow {
@@ -9,11 +10,6 @@ export interface OutageWindow {
 }
 
 const failures = (row: TimelineSecond) => row.non2xx + row.errors + row.timeouts;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /**
  * Reads an outage off a per-second timeline: time to first error, failures
@@ -27,7 +23,7 @@ export function analyzeOutage(rows: TimelineSecond[], window: OutageWindow): Rec
   const before = rows.slice(pausedSecond > 1 ? 1 : 0, pausedSecond);
   const during = rows.filter((row) => row.second >= pausedSecond && row.second < resumedSecond);
   const after = rows.filter((row) => row.second >= resumedSecond);
-  const normal = median(before.map((row) => row.ok));
+  const normal = spreadOf(before.map((row) => row.ok))?.median ?? 0;
   const lastFailure = after.findLast((row) => failures(row) > 0);
   const recoveredAt = after.find((row) => row.second > (lastFailure?.second ?? -1) && row.ok >= normal / 2);
   const observations: Record<string, number> = {

@@ -190,6 +190,11 @@ export function loadModelFor(plan: RunPlan, scenario: Scenario): LoadModel {
   }
 }
 
+/** express-session settings, the same for every store; only what a caller overrides differs from the defaults. */
+export function sessionSettings(overrides: Partial<SessionSettings> = {}): SessionSettings {
+  return { secret: 'sessionbench-secret', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 3_600_000, ...overrides };
+}
+
 /** Checks every option and builds the plan; throws UsageError naming the first problem. */
 export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process.env): RunPlan {
   const { stores, named } = parseStores(raw.store);
@@ -210,13 +215,11 @@ export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process
     connections: parseCount('--connections', raw.connections, { min: 1, max: 10_000 }),
     instances: parseCount('--instances', raw.instances, { min: 1, max: 16 }),
     payloads: parsePayloads(raw.payload, named && stores.includes('cookie')),
-    settings: {
-      secret: 'sessionbench-secret',
+    settings: sessionSettings({
       resave: raw.resave ?? false,
-      saveUninitialized: false,
       rolling: raw.rolling ?? false,
       maxAgeMs: parseDuration('--max-age', raw.maxAge, { min: 1, max: 365 * 24 * 3600 }) * 1000,
-    },
+    }),
     serverUrls,
     outDir: raw.out,
     addedLatencyMs: parseCount('--added-latency', raw.addedLatency, { min: 0, max: 10_000 }),

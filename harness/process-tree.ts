@@ -1,12 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-function parentOf(pid: number): number | undefined {
+/** The fields of /proc/<pid>/stat after the command name (field 3, the state, comes first); undefined when the process is gone. */
+export function procStat(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+function parentOf(pid: number): number | undefined {
+  const fields = procStat(pid);
+  return fields ? Number(fields[1]) : undefined;
 }
 
 /** `pid` and every process descended from it (e.g. PostgreSQL's postmaster and its backends), from /proc. */

@@ -42,6 +42,7 @@ export type LoadModel =
 
 /** Per-operation store latency measured inside the app, around the Store's methods. */
 export type StoreOperation = 'get' | 'set' | 'touch' | 'destroy';
+/** Latency (µs) and error count per store operation that was called. */
 export type StoreOpLatency = Partial<Record<StoreOperation, LatencySummary & { errors: number }>>;
 
 /** One memory sample of the app process. */
@@ -138,6 +139,7 @@ export interface SkippedEntry extends EntryBase {
   reason: string;
 }
 
+/** One store × scenario × repetition, tagged by `status`: every reporter switches on it. */
 export type ResultEntry = OkEntry | FailedEntry | SkippedEntry;
 
 /** The machine and software that produced a run. */

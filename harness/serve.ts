@@ -2,8 +2,8 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
-import { EXIT, RunError, UsageError } from './errors.ts';
-import { parseCount, parseDuration, parseSize } from './plan.ts';
+import { EXIT, SHUTDOWN_BOUND_MS, RunError, UsageError } from './errors.ts';
+import { parseCount, parseDuration, parseSize, sessionSettings } from './plan.ts';
 import { STORES, isStoreId } from '../stores/index.ts';
 import { provisionServer, stopAllServers } from '../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../stores/servers/types.ts';
@@ -50,13 +50,7 @@ export function parseServeOptions(raw: RawServeOptions): ServeOptions {
     host: raw.host,
     port: parseCount('--port', raw.port, { min: 0, max: 65_535 }),
     payloadBytes: parseSize('--payload', raw.payload),
-    settings: {
-      secret: 'sessionbench-secret',
-      resave: false,
-      saveUninitialized: false,
-      rolling: false,
-      maxAgeMs: parseDuration('--max-age', raw.maxAge, { min: 1, max: 365 * 24 * 3600 }) * 1000,
-    },
+    settings: sessionSettings({ maxAgeMs: parseDuration('--max-age', raw.maxAge, { min: 1, max: 365 * 24 * 3600 }) * 1000 }),
     serverUrl: raw.serverUrl,
   };
 }
@@ -106,7 +100,6 @@ export async function startServe(options: ServeOptions): Promise<RunningApp> {
   }
 }
 
-const SHUTDOWN_BOUND_MS = 5000;
 
 /**
  * `sessionbench serve`: prints the URL on stdout (progress on stderr), then

@@ -12,10 +12,10 @@ export function makePayload(bytes: number, seed = 1): SessionPayload {
     profile: { name: `User ${seed}`, email: `user${seed}@example.test`, locale: 'de-CH', roles: ['customer'] },
     cart: [],
   };
-  let size = JSON.stringify(payload).length;
+  let size = Buffer.byteLength(JSON.stringify(payload));
   for (let i = 0; size < bytes; i++) {
     const line = { sku: `SKU-${seed}-${i}`, title: TITLES[i % TITLES.length] ?? 'item', qty: 1 + (i % 3), priceCents: 499 + i * 7 };
-    size += JSON.stringify(line).length + 1;
+    size += Buffer.byteLength(JSON.stringify(line)) + 1;
     payload.cart.push(line);
   }
   return payload;

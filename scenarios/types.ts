@@ -73,13 +73,18 @@ export const outageScenarioSchema = z.object({
   mix: z.array(mixEntry).min(1, 'at least one route'),
 });
 
+/** Every scenario kind, told apart by `kind`. */
 export const scenarioSchema = z.discriminatedUnion('kind', [loadScenarioSchema, raceScenarioSchema, ttlScenarioSchema, outageScenarioSchema]);
 
 /** A workload as plain, validated data: it knows no store. */
 export type Scenario = z.infer<typeof scenarioSchema>;
+/** Closed- or open-model load with a request mix. */
 export type LoadScenario = z.infer<typeof loadScenarioSchema>;
+/** Parallel requests on one session, checked by oracles. */
 export type RaceScenario = z.infer<typeof raceScenarioSchema>;
+/** Short-lived sessions replayed after expiry. */
 export type TtlScenario = z.infer<typeof ttlScenarioSchema>;
+/** Load while the store server is paused. */
 export type OutageScenario = z.infer<typeof outageScenarioSchema>;
 
 /** Thrown when scenario data is invalid; `problems` lists every problem at once. */

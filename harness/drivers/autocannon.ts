@@ -116,7 +116,7 @@ export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> 
     connections: phase.connections,
     duration: phase.durationSeconds,
     timeout: phase.timeoutSeconds ?? 10,
-    skipAggregateResult: false,
+    skipAggregateResult: true,
     setupClient: (client: AutocannonClient) => {
       const connection = nextConnection++ % phase.connections;
       const user = phase.users[connection] ?? { jar: new Map(), loggedIn: false };
