@@ -81,10 +81,10 @@ export interface TimelineSecond {
 /** CPU use of each process during the measured phase, in % of one core. */
 export interface CpuMetrics {
   app?: number;
-  /** The harness process, where autocannon generates load (single-threaded). */
+  /** The load generator: the harness process for autocannon (single-threaded, ≤ 100); the k6 process for the open model (multi-threaded, up to 100 × cores). */
   generator?: number;
   server?: number;
-  /** The load generator, not the app, limited throughput: its core was (nearly) full. */
+  /** The load generator, not the app, limited throughput: autocannon's core was (nearly) full, or k6 dropped iterations with the CPU left to it (nearly) used (see k6Saturated). */
   generatorSaturated: boolean;
 }
 
