@@ -1,11 +1,14 @@
-import type { FailedEntry, LoadModel, OkEntry, ResultEntry, SkippedEntry } from '../harness/result.ts';
+import type { EntryBase, FailedEntry, LoadModel, OkEntry, ResultEntry, SkippedEntry } from '../harness/result.ts';
 import type { ServerInfo, StoreCapabilities, StoreId } from '../stores/types.ts';
 import { formatBytes } from './format.ts';
 
 /** Median and range of one metric across repetitions. */
 export interface Spread {
+  /** Middle value; the mean of the two middle values for an even count. */
   median: number;
+  /** Smallest value. */
   min: number;
+  /** Largest value. */
   max: number;
   /** Repetitions that contributed. */
   n: number;
@@ -35,30 +38,62 @@ export function scenarioLabeller(entries: readonly ResultEntry[]): (entry: Resul
   };
 }
 
-/** All repetitions of one store × scenario (variant, payload) under one load model. */
+/** How the load was generated, as far as it changes the numbers: connections, arrival rate, or the script. */
+function loadKey(load: LoadModel): string {
+  switch (load.model) {
+    case 'closed':
+      return `closed/${load.connections}`;
+    case 'open':
+      return `open/${load.ratePerSecond}`;
+    case 'scripted':
+      return `scripted/${load.description}`;
+  }
+}
+
+/**
+ * What makes two entries the same measurement whatever the store, from structured fields
+ * only: scenario, variant, payload size, app instances, load model and its size (connections,
+ * arrival rate or script). Independent of the display label, which names the payload only
+ * when a run sweeps several, so runs with different sweeps still match.
+ */
+export function scenarioKeyOf(entry: EntryBase): string {
+  return JSON.stringify([entry.scenario, entry.variant ?? null, entry.payloadBytes ?? null, entry.instances ?? 1, loadKey(entry.load)]);
+}
+
+/** All repetitions of one store × scenario (variant, payload, instances) under one load (model and size). */
 export interface EntryGroup {
+  /** Identity of the group within and across runs: store plus scenarioKey. */
   key: string;
+  /** The group's identity without the store (see scenarioKeyOf): the same measurement of another store has the same one. */
+  scenarioKey: string;
+  /** Store id, stable across runs. */
   store: StoreId;
+  /** Store label as the run wrote it. */
   storeLabel: string;
-  /** Scenario label including variant and payload size (see scenarioLabeller). */
+  /** Scenario label for display, including variant and payload size (see scenarioLabeller); not an identity. */
   scenario: string;
+  /** Load model of the group's entries (all the same, connections or rate included). */
   load: LoadModel;
+  /** The server that answered, from the first entry that named one. */
   server?: ServerInfo;
+  /** Store capabilities, from the first entry that gave them. */
   capabilities?: StoreCapabilities;
+  /** Repetitions that ran to the end. */
   ok: OkEntry[];
+  /** Repetitions that failed or were skipped. */
   notMeasured: (FailedEntry | SkippedEntry)[];
 }
 
-/** Groups entries by store × scenario label × load model, in first-seen order; repetitions share a group. */
+/** Groups entries by store × scenarioKeyOf, in first-seen order; repetitions share a group. */
 export function groupEntries(entries: readonly ResultEntry[]): EntryGroup[] {
   const groups = new Map<string, EntryGroup>();
   const scenarioLabel = scenarioLabeller(entries);
   for (const entry of entries) {
-    const scenario = scenarioLabel(entry);
-    const key = `${entry.store}\u0000${scenario}\u0000${entry.load.model}`;
+    const scenarioKey = scenarioKeyOf(entry);
+    const key = JSON.stringify([entry.store, scenarioKey]);
     let group = groups.get(key);
     if (!group) {
-      group = { key, store: entry.store, storeLabel: entry.storeLabel, scenario, load: entry.load, ok: [], notMeasured: [] };
+      group = { key, scenarioKey, store: entry.store, storeLabel: entry.storeLabel, scenario: scenarioLabel(entry), load: entry.load, ok: [], notMeasured: [] };
       groups.set(key, group);
     }
     group.server ??= entry.server;

@@ -6,38 +6,53 @@ import type { TextTable } from './tables.ts';
 
 /** A run with the label that tells it apart from other runs in one report. */
 export interface LabelledRun {
+  /** Start time in UTC and short commit, e.g. "2026-11-23 10:00:00 UTC @4dcc05d". */
   label: string;
+  /** The run itself. */
   result: RunResult;
 }
 
 /** A shaded span of a linear x axis with a label, e.g. the seconds a store server was paused. */
 export interface XBand {
+  /** Where the band starts, in x-axis units. */
   from: number;
+  /** Where it ends, in x-axis units. */
   to: number;
+  /** Text drawn on the band. */
   label: string;
 }
 
 /** One chart.js chart described as data; the page script turns it into a chart.js config. */
 export interface ChartSpec {
+  /** Unique within the report; the canvas is `chart-<id>`. */
   id: string;
+  /** Heading above the chart. */
   title: string;
+  /** What the chart shows and how it was computed, under it. */
   caption: string;
+  /** chart.js chart type. */
   type: 'bar' | 'line';
   /** Spans the full width of the report. */
   wide?: boolean;
+  /** The x axis: category `labels`, or `linear` for {x, y} points, with optional shaded bands. */
   x: { title: string; labels?: string[]; linear?: boolean; bands?: XBand[] };
   /** `percent` values are 0–100. */
   y: { title: string; unit: 'us' | 'rps' | 'bytes' | 'count' | 'percent'; logarithmic?: boolean; max?: number };
   /** A second y axis on the right, for datasets with `secondAxis` whose scale would flatten them on the first. */
   y2?: { title: string; unit: ChartSpec['y']['unit'] };
+  /** One per series; `null` is a gap (not measured), never zero. */
   datasets: { label: string; color: string; data: (number | null)[] | { x: number; y: number }[]; dashed?: boolean; secondAxis?: boolean }[];
 }
 
 /** A titled group of charts, e.g. everything measured under the closed load model, with an optional table of the same data. */
 export interface ChartSection {
+  /** The section element's id, an anchor. */
   id: string;
+  /** Heading of the section. */
   title: string;
+  /** What the section measures, under the heading. */
   intro: string;
+  /** Charts in display order. */
   charts: ChartSpec[];
   /** Shown under the charts: the numbers a reader looks up, titled by run when there are several. */
   tables?: { title?: string; table: TextTable }[];
@@ -59,9 +74,13 @@ function colorFor(store: StoreId, runIndex: number): string {
 
 /** One store of one run as drawn in charts: its label, its colour and its groups. */
 export interface Series {
+  /** Store label, with the run label when a report has several runs. */
   label: string;
+  /** CSS colour: hue by store, lightness by run. */
   color: string;
+  /** Store id. */
   store: StoreId;
+  /** The store's groups in that run that passed the filter. */
   groups: EntryGroup[];
 }
 

@@ -1,9 +1,10 @@
 import type { OkEntry, StoreOperation } from '../harness/result.ts';
 import { groupSpread, observationTotal, spreadOf } from './aggregate.ts';
 import type { ChartSection, ChartSpec, LabelledRun, Series } from './chart-spec.ts';
-import { seriesOf } from './chart-spec.ts';
+import { seriesOf, tablesPerRun } from './chart-spec.ts';
 import { CURVE_POINTS, latencyCurve } from './histogram.ts';
 import { instancesSection } from './instances.ts';
+import { memoryTable } from './memory.ts';
 import { CORRECTNESS_OBSERVATIONS } from './metrics.ts';
 import { outageSection } from './outage.ts';
 
@@ -117,11 +118,13 @@ function memorySection(runs: readonly LabelledRun[]): ChartSection | undefined {
   return {
     id: 'memory',
     title: 'Memory',
-    intro: 'Bytes per session come from the store server’s own figures when it has a server, from the app heap for the in-process store.',
+    intro:
+      'Bytes per session come from the store server’s own figures when it has a server, from the app heap for the in-process store. The table sets the app heap’s own growth per session (after garbage collection) next to it: for a server store it stays small, the sessions live in the server.',
     charts: [
       byScenarioChart('bytes-per-session', 'Memory per session', 'Growth of the relevant memory divided by sessions added; only scenarios that add sessions.', series, 'bytes', 'bytes per session', (entry) => entry.memory?.bytesPerSession),
       ...overTime,
     ],
+    tables: tablesPerRun(runs, memoryTable),
   };
 }
 

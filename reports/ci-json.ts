@@ -5,17 +5,23 @@ import { METRICS } from './metrics.ts';
 
 /** One data point in github-action-benchmark's custom format. */
 export interface BenchmarkPoint {
+  /** Stable series name: store id · scenario · load model · metric. */
   name: string;
+  /** Unit of `value`, e.g. "req/s", "µs", "B". */
   unit: string;
+  /** Median over repetitions. */
   value: number;
   /** Spread across repetitions, e.g. "13900–14400". */
   range?: string;
+  /** Store label, server and repetitions, shown in the chart's tooltip. */
   extra?: string;
 }
 
 /** github-action-benchmark inputs: `customBiggerIsBetter` and `customSmallerIsBetter` arrays. */
 export interface CiBenchmarks {
+  /** Throughput points. */
   biggerIsBetter: BenchmarkPoint[];
+  /** Latency and memory-per-session points. */
   smallerIsBetter: BenchmarkPoint[];
 }
 

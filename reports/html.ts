@@ -113,7 +113,7 @@ ${(section.tables ?? []).map(({ title, table }) => html`${title && html`<h3>${ti
 function resultsSection(runs: readonly LabelledRun[]): SafeHtml {
   return html`<section id="results">
 <h2>All results</h2>
-<p class="intro">Medians over repetitions, with the min–max range when there were several. Errors include timeouts.</p>
+<p class="intro">Medians over repetitions, with the min–max range when there were several. Errors are connection errors (refused, reset); timeouts and responses outside 2xx are counted apart, each request once.</p>
 ${runs.map(
   (run) => html`${runs.length > 1 && html`<h3>Run ${run.label}</h3>`}
 ${tableHtml(resultsTable(run.result), 'Nothing was measured in this run.')}

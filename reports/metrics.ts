@@ -2,14 +2,19 @@ import type { OkEntry } from '../harness/result.ts';
 
 /** A headline metric tracked across runs. */
 export interface MetricDefinition {
+  /** Stable identifier, used in comparisons. */
   id: 'throughput' | 'p50' | 'p99' | 'memoryPerSession';
+  /** Name for readers and CI series, e.g. "p99 latency". */
   label: string;
+  /** Unit of the values `pick` returns. */
   unit: 'req/s' | 'µs' | 'B';
+  /** Whether a larger value is an improvement. */
   biggerIsBetter: boolean;
   /** Smallest change, in percent, that a single repetition can show apart from noise. */
   noiseFloorPercent: number;
   /** Open-model throughput is the configured arrival rate, not a measurement. */
   closedModelOnly: boolean;
+  /** The metric's value in one entry; undefined when the entry did not measure it. */
   pick: (entry: OkEntry) => number | undefined;
 }
 

@@ -6,12 +6,19 @@ import type { TextTable } from './tables.ts';
 
 /** What one outage run showed: the pause window and how the app fared, from the entry's observations. */
 export interface OutageOutcome {
+  /** When the server was paused, in ms since the measured phase started. */
   pausedAtMs: number;
+  /** When it was resumed, in ms since the measured phase started. */
   resumedAtMs: number;
+  /** Requests answered 2xx per second before the pause. */
   throughputBefore: number;
+  /** Requests answered 2xx per second, on average, while paused. */
   throughputDuring: number;
+  /** Failed requests (connection errors, timeouts, non-2xx) while paused. */
   failuresDuring: number;
+  /** Failed requests after the resume. */
   failuresAfter: number;
+  /** Whether requests succeeded again before the run ended. */
   recovered: boolean;
   /** From the pause to the first failed request; absent when nothing failed. */
   timeToFirstErrorMs?: number;
@@ -108,7 +115,7 @@ function timelineChart(id: string, label: string, color: string, entry: OkEntry,
     y2: { title: 'failed per second', unit: 'rps' },
     datasets: [
       { label: 'answered 2xx', color, data: timeline.map((row) => ({ x: at(row.second), y: row.ok })) },
-      { label: 'failed (non-2xx, errors, timeouts), right axis', color: FAILED_COLOR, dashed: true, secondAxis: true, data: timeline.map((row) => ({ x: at(row.second), y: row.non2xx + row.errors + row.timeouts })) },
+      { label: 'failed (non-2xx, connection errors, timeouts), right axis', color: FAILED_COLOR, dashed: true, secondAxis: true, data: timeline.map((row) => ({ x: at(row.second), y: row.non2xx + row.errors + row.timeouts })) },
     ],
   };
 }

@@ -7,18 +7,36 @@ import { formatMissRate, SESSION_MISS_TOLERANCE, sessionMissRate } from './insta
 import type { OutageOutcome } from './outage.ts';
 import { formatOutageBrief, outageOutcome } from './outage.ts';
 
+/**
+ * Whether an entry measures the app under load, the way the throughput and p99 the
+ * recommendation quotes are meant: closed model (autocannon), and not an outage run
+ * (entries with a `timeline`), whose p99 is made of timeouts. Scripted race/ttl requests
+ * (`load.model === 'scripted'`) and open-model runs are not.
+ */
+export function isLoadEntry(entry: OkEntry): boolean {
+  return entry.load.model === 'closed' && entry.timeline === undefined;
+}
+
 /** What one store showed across the run, and what speaks against choosing it. */
 export interface StoreScore {
+  /** Store id. */
   store: StoreId;
+  /** Store label, for display. */
   storeLabel: string;
+  /** The server that answered, when it has one. */
   server?: ServerInfo;
-  /** Geometric mean over closed-model scenarios of (its median throughput / the fastest store's), 1 = fastest everywhere. */
+  /** Geometric mean over load scenarios (closed model, not outage; see isLoadEntry) of (its median throughput / the fastest store's), 1 = fastest everywhere. */
   relativeThroughput?: number;
-  /** Its closed-model median throughput in the first scenario it was measured in, for quoting. */
+  /** Its median throughput in the first load scenario it was measured in (see isLoadEntry), for quoting. */
   headlineThroughput?: { scenario: string; value: number; p99Us: number };
+  /**
+   * Highest p99 of any repetition of a load scenario under the closed model (see isLoadEntry):
+   * outage runs (p99 made of timeouts) and scripted race/ttl requests are left out.
+   */
   worstP99Us?: number;
   /** Median over entries that measured it. */
   bytesPerSession?: number;
+  /** Concurrent updates to one session that were lost (observation `lostUpdates`), over all race runs. */
   lostUpdates?: number;
   /** Sessions saved back to the store after logout (observation `resurrected`). */
   resurrected?: number;
@@ -30,7 +48,7 @@ export interface StoreScore {
   sessionMisses?: { rate: number; instances: number };
   /** Worst outage run: one that did not recover, else the slowest recovery. */
   outage?: OutageOutcome;
-  /** Failed/non-2xx/timed-out requests during measured phases, outside outages and session misses. */
+  /** Connection errors, timeouts and non-2xx responses during measured phases (each counted once), outside outages and session misses. */
   failedRequests: number;
   /** Reasons this store is not a candidate; empty for a candidate. */
   objections: string[];
@@ -130,18 +148,19 @@ function geometricMean(values: number[]): number | undefined {
 
 function scoreStores(result: RunResult): StoreScore[] {
   const groups = groupEntries(result.entries);
-  const closed = groups.filter((group) => group.load.model === 'closed' && group.ok.length > 0);
+  // Throughput is compared within one measurement (scenarioKey), over load scenarios only.
+  const closed = groups.filter((group) => group.ok.length > 0 && group.ok.every(isLoadEntry));
   const fastest = new Map<string, number>();
   for (const group of closed) {
     const median = groupSpread(group, (entry) => entry.measured.throughput)!.median;
-    fastest.set(group.scenario, Math.max(fastest.get(group.scenario) ?? 0, median));
+    fastest.set(group.scenarioKey, Math.max(fastest.get(group.scenarioKey) ?? 0, median));
   }
   const stores = [...new Set(groups.map((group) => group.store))];
   return stores.map((store) => {
     const own = groups.filter((group) => group.store === store);
     const ok = own.flatMap((group) => group.ok);
     const ownClosed = closed.filter((group) => group.store === store);
-    const ratios = ownClosed.map((group) => groupSpread(group, (entry) => entry.measured.throughput)!.median / (fastest.get(group.scenario) ?? 1));
+    const ratios = ownClosed.map((group) => groupSpread(group, (entry) => entry.measured.throughput)!.median / (fastest.get(group.scenarioKey) ?? 1));
     const first = ownClosed[0];
     const staleSessions = observationTotal(ok, 'stalePresent');
     const evidence: Evidence = {};
@@ -162,6 +181,7 @@ function scoreStores(result: RunResult): StoreScore[] {
       ...new Set(ok.flatMap((entry) => (outageOutcome(entry) ? [] : entry.notes ?? []))),
     ].filter((warning): warning is string => warning !== undefined);
     // Failures an outage provokes, and 401s from instances without the session, are reported on their own.
+    // `errors` are connection errors only; timeouts are counted apart, so the sum counts each request once.
     const failedRequests = ok
       .filter((entry) => !outageOutcome(entry))
       .reduce((sum, entry) => sum + entry.measured.errors + entry.measured.non2xx + entry.measured.timeouts - (sessionMissRate(entry) === undefined ? 0 : entry.observations?.sessionMisses ?? 0), 0);
@@ -186,7 +206,8 @@ function scoreStores(result: RunResult): StoreScore[] {
         p99Us: groupSpread(first, (entry) => entry.measured.latencyUs.p99)!.median,
       };
     }
-    if (ok.length > 0) score.worstP99Us = Math.max(...ok.map((entry) => entry.measured.latencyUs.p99));
+    const loaded = ok.filter(isLoadEntry);
+    if (loaded.length > 0) score.worstP99Us = Math.max(...loaded.map((entry) => entry.measured.latencyUs.p99));
     const bytes = spreadOf(ok.flatMap((entry) => (entry.memory?.bytesPerSession === undefined ? [] : [entry.memory.bytesPerSession])));
     if (bytes) score.bytesPerSession = bytes.median;
     const lostUpdates = observationTotal(ok, 'lostUpdates');
@@ -233,6 +254,45 @@ function runCaveats(result: RunResult, scores: StoreScore[]): string[] {
   return caveats;
 }
 
+/** "a", "a and b", "a, b and c". */
+function joinWords(words: readonly string[]): string {
+  return words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
+
+/**
+ * What a candidate was checked for and passed, in words. Every candidate is shared (not
+ * per-process, and below the session-miss tolerance when run behind several instances),
+ * revocable (logout ends the session, probed when the race ran) and verified (no run failed
+ * the harness's write-then-read check or otherwise); a measured outage it recovered from.
+ */
+function checksPassed(choice: StoreScore): string[] {
+  return [
+    choice.sessionMisses ? `shared across ${choice.sessionMisses.instances} app instances` : 'shared',
+    choice.revokedCookieStillValid !== undefined ? 'revocable at logout (probed)' : 'revocable',
+    'verified',
+    ...(choice.outage?.recovered ? ['recovered from a store outage'] : []),
+  ];
+}
+
+/**
+ * The problems measured on a candidate that do not rule it out but a reader must weigh:
+ * lost updates, sessions resurrected after logout or kept past their lifetime, and failed
+ * requests; those every store showed are said to be so (the caveats explain them).
+ */
+function materialProblems(choice: StoreScore, scores: readonly StoreScore[]): string[] {
+  const everywhere = (pick: (score: StoreScore) => number | undefined) => {
+    const measured = scores.filter((score) => pick(score) !== undefined);
+    return measured.length > 1 && measured.every((score) => (pick(score) ?? 0) > 0) ? ' (as every store did)' : '';
+  };
+  const problems: string[] = [];
+  if (choice.lostUpdates) problems.push(`lost ${formatCount(choice.lostUpdates)} concurrent updates to one session${everywhere((score) => score.lostUpdates)}`);
+  if (choice.resurrected) problems.push(`saved ${formatCount(choice.resurrected)} sessions back after logout${everywhere((score) => score.resurrected)}`);
+  if (choice.revokedCookieStillValid) problems.push(`accepted ${formatCount(choice.revokedCookieStillValid)} cookies after logout`);
+  if (choice.staleSessions) problems.push(`still held ${formatCount(choice.staleSessions)} expired sessions`);
+  if (choice.failedRequests > 0) problems.push(`had ${formatCount(choice.failedRequests)} failed requests (errors, timeouts, non-2xx) under load`);
+  return problems;
+}
+
 function headlineFor(choice: StoreScore | undefined, scores: StoreScore[]): string {
   if (!choice) {
     const measured = scores.filter((score) => score.relativeThroughput !== undefined);
@@ -244,16 +304,18 @@ function headlineFor(choice: StoreScore | undefined, scores: StoreScore[]): stri
   const evidence = [
     choice.headlineThroughput && `${formatRate(choice.headlineThroughput.value)} on ${choice.headlineThroughput.scenario} with p99 ${formatUs(choice.headlineThroughput.p99Us)}`,
     choice.bytesPerSession !== undefined && `${formatBytes(choice.bytesPerSession)} per session`,
-    choice.resurrected !== undefined && `${formatCount(choice.resurrected)} sessions resurrected after logout`,
+    choice.resurrected === 0 && 'no session resurrected after logout',
     choice.sessionMisses && `${formatMissRate(choice.sessionMisses.rate)} session misses behind ${choice.sessionMisses.instances} app instances`,
     choice.outage && `store outage: ${formatOutageBrief(choice.outage)}`,
   ].filter((part): part is string => typeof part === 'string');
+  const problems = materialProblems(choice, scores);
+  const but = problems.length === 0 ? '' : ` It ${joinWords(problems)}: see below.`;
   const runnerUp = scores.find((score) => score !== choice && score.objections.length === 0);
   const versus =
     runnerUp && runnerUp.relativeThroughput !== undefined && choice.relativeThroughput
       ? ` Next best: ${runnerUp.storeLabel} at ${Math.round((runnerUp.relativeThroughput / choice.relativeThroughput) * 100)}% of its throughput.`
       : '';
-  return `Use ${choice.storeLabel}${where}: the fastest store that is shared, revocable and passed every check (${evidence.join('; ')}).${versus}`;
+  return `Use ${choice.storeLabel}${where}: the fastest store that is ${joinWords(checksPassed(choice))} (${evidence.join('; ')}).${but}${versus}`;
 }
 
 /** Ranks the stores of one run and states which to use, why, and what to watch out for. */

@@ -8,7 +8,9 @@ import { formatBytes, formatCount, formatCpu, formatPercent, formatRate, formatS
 
 /** A table as plain text cells, rendered by each reporter in its own format. */
 export interface TextTable {
+  /** Column titles; `numeric` columns are right-aligned. */
   columns: { title: string; numeric: boolean }[];
+  /** One array of cells per row, in column order. */
   rows: string[][];
   /** Footnotes a reader needs to read the rows, shown under the table. */
   notes?: string[];
@@ -20,6 +22,9 @@ function columns(...specs: [string, boolean][]): TextTable['columns'] {
 
 /** The flag next to results whose load generator ran out of CPU. */
 export const GENERATOR_SATURATED = "load generator saturated: throughput is the generator's limit, not the store's";
+
+/** Failed requests, each counted once: connection errors (refused, reset), timeouts, responses outside 2xx; summed over repetitions. */
+export const ERRORS_COLUMN = 'Errors / timeouts / non-2xx';
 
 /** One row per store × scenario × load model that was measured: medians (and ranges) over repetitions. */
 export function resultsTable(result: RunResult): TextTable {
@@ -42,13 +47,13 @@ export function resultsTable(result: RunResult): TextTable {
         formatSpread(throughput, formatRate),
         formatSpread(p50, formatUs),
         formatSpread(p99, formatUs),
-        `${formatCount(sum((entry) => entry.measured.errors + entry.measured.timeouts))} / ${formatCount(sum((entry) => entry.measured.non2xx))}`,
+        [sum((entry) => entry.measured.errors), sum((entry) => entry.measured.timeouts), sum((entry) => entry.measured.non2xx)].map(formatCount).join(' / '),
         formatCpu({ app: cpu('app'), generator: cpu('generator'), server: cpu('server') }),
         formatServer(group.store, group.server),
       ];
     });
   return {
-    columns: columns(['Store', false], ['Scenario', false], ['Model', false], ['Status', false], ['Runs', true], ['Throughput', true], ['p50', true], ['p99', true], ['Errors / non-2xx', true], ['CPU % of a core: app · generator · server', false], ['Server', false]),
+    columns: columns(['Store', false], ['Scenario', false], ['Model', false], ['Status', false], ['Runs', true], ['Throughput', true], ['p50', true], ['p99', true], [ERRORS_COLUMN, true], ['CPU % of a core: app · generator · server', false], ['Server', false]),
     rows,
     ...(rows.some((row) => row[3]!.endsWith('*')) ? { notes: [`* ${GENERATOR_SATURATED}.`] } : {}),
   };
@@ -91,6 +96,9 @@ function correctness(score: Recommendation['scores'][number]): string {
   return found.length === 0 ? 'none found' : found.join(', ');
 }
 
+/** Title of the scoreboard's p99 column: load scenarios only (see isLoadEntry in recommend.ts). */
+export const WORST_P99_COLUMN = 'Worst p99 (closed-model load; no outage, race or ttl)';
+
 /** The evidence behind the recommendation: one row per store, best candidate first. */
 export function scoreboardTable(recommendation: Recommendation): TextTable {
   const rows = recommendation.scores.map((score) => {
@@ -111,7 +119,7 @@ export function scoreboardTable(recommendation: Recommendation): TextTable {
     ];
   });
   return {
-    columns: columns(['Store', false], ['Server', false], ['Verdict', false], ['Throughput (closed model) · % of fastest', true], ['Worst p99', true], ['Memory / session', true], ['Correctness problems', false], ['Several instances', true], ['When the store goes down', false]),
+    columns: columns(['Store', false], ['Server', false], ['Verdict', false], ['Throughput (closed model) · % of fastest', true], [WORST_P99_COLUMN, true], ['Memory / session', true], ['Correctness problems', false], ['Several instances', true], ['When the store goes down', false]),
     rows,
   };
 }

@@ -6,16 +6,18 @@ import { describe, test } from 'node:test';
 import type { RunResult } from '../harness/result.ts';
 import { loadRunResultFile, runReportCommand } from '../harness/report-command.ts';
 import { renderCiJson } from '../reports/ci-json.ts';
+import * as compareModule from '../reports/compare.ts';
 import { compareRuns } from '../reports/compare.ts';
 import { escapeHtml, escapeMarkdown, html, inlineScript, jsonForScript } from '../reports/escape.ts';
 import { renderHtml } from '../reports/html.ts';
 import { parseRunResult, ReportInputError } from '../reports/input.ts';
 import { renderMarkdown } from '../reports/markdown.ts';
 import { instancesTable } from '../reports/instances.ts';
+import { memoryTable } from '../reports/memory.ts';
 import { CORRECTNESS_OBSERVATIONS } from '../reports/metrics.ts';
 import { outageTable } from '../reports/outage.ts';
 import { recommendStore } from '../reports/recommend.ts';
-import { scoreboardTable } from '../reports/tables.ts';
+import { ERRORS_COLUMN, resultsTable, scoreboardTable, WORST_P99_COLUMN } from '../reports/tables.ts';
 import { renderTerminalTable } from '../reports/terminal.ts';
 import { buildRunResultFixture, FIXTURE_PATH } from './fixtures/run-result.ts';
 
@@ -286,7 +288,7 @@ describe('compareRuns', () => {
     const comparison = compareRuns(fixture, buildRunResultFixture({ seed: 99 }), { failOnPercent: 5 });
     assert.equal(comparison.regressions, 0);
     assert.deepEqual(comparison.metrics.filter((metric) => metric.verdict !== 'within-noise'), []);
-    assert.equal(comparison.metrics.length, 22 * 3 + 2 * 2, '22 closed groups × 3 metrics, 2 open groups × p50/p99');
+    assert.equal(comparison.metrics.length, 14 * 3 + 8 * 2 + 2 * 2, '14 closed groups × 3 metrics, 8 scripted (race, ttl) and 2 open groups × p50/p99');
   });
 
   test('a 2 ms slowdown on a ~0.6 ms app is worse and a regression', () => {
@@ -363,5 +365,139 @@ describe('runReportCommand', () => {
     await assert.rejects(runReportCommand({ files: [good, bad] }), /^ReportInputError: bad\.json is not a sessionbench results file \(schemaVersion 1 expected\): it has schemaVersion 2$/);
     await assert.rejects(runReportCommand({ files: [good], k6Summaries: ['k6.json'] }), /^UsageError: --k6-store: give the store the app served/);
     assert.deepEqual((await readdir(dir)).sort(), ['bad.json', 'good.json']);
+  });
+});
+
+describe('comparison groups match on structured fields, not display labels', () => {
+  const readHeavy = (store: string) => (metric: { store: string; scenario: string }) => metric.store === store && metric.scenario.startsWith('read-heavy');
+
+  test('a baseline with one payload matches a run that sweeps two: the slowdown is still a regression', () => {
+    const current = buildRunResultFixture({ seed: 99, extraLatencyUs: { redis: 2000 } });
+    current.plan.payloadBytes = [512, 8192];
+    current.entries.push({
+      store: 'cookie', storeLabel: 'Signed cookie (cookie-session)', scenario: 'read-heavy', payloadBytes: 8192, repetition: 1, load: { driver: 'autocannon', model: 'closed', connections: 10 },
+      status: 'failed', reason: 'payload 8192 bytes: the session cookie is 11012 bytes, over the 4096-byte limit',
+    });
+    const comparison = compareRuns(fixture, current, { failOnPercent: 10 });
+    const redis = comparison.metrics.filter(readHeavy('redis'));
+    assert.ok(redis.length > 0, 'redis read-heavy is compared, not unmatched');
+    assert.ok(redis.every((metric) => metric.regression), 'and its slowdown is a regression');
+    assert.equal(redis[0]!.scenario, 'read-heavy · 512 B payload', 'labelled as the current run labels it');
+    assert.deepEqual(comparison.unmatched.filter((group) => group.store === 'redis'), []);
+    assert.equal(comparison.metrics.length, 14 * 3 + 8 * 2 + 2 * 2);
+  });
+
+  test('different connections are different measurements: nothing closed-model is compared across them', () => {
+    const current = buildRunResultFixture({ seed: 99 });
+    for (const entry of current.entries) if (entry.load.model === 'closed') entry.load = { ...entry.load, connections: 50 };
+    const comparison = compareRuns(fixture, current, { failOnPercent: 10 });
+    assert.deepEqual(comparison.metrics.filter((metric) => metric.model === 'closed'), []);
+    const redis = comparison.unmatched.filter(readHeavy('redis')).map((group) => group.reason);
+    assert.ok(redis.includes('measured in the baseline (closed model · autocannon · 10 connections), absent from this run'), redis.join('; '));
+    assert.ok(redis.includes('new in this run (closed model · autocannon · 50 connections): no baseline'), redis.join('; '));
+  });
+
+  test('a different open-model rate is not compared either', () => {
+    const current = buildRunResultFixture({ seed: 99 });
+    for (const entry of current.entries) if (entry.load.driver === 'k6') entry.load = { ...entry.load, ratePerSecond: 2000 };
+    const comparison = compareRuns(fixture, current, { failOnPercent: 10 });
+    assert.deepEqual(comparison.metrics.filter((metric) => metric.model === 'open'), []);
+  });
+
+  test('reading results goes through input.ts only; compare.ts re-exports just ReportInputError, for harness/cli.ts', () => {
+    assert.equal('parseRunResult' in compareModule, false);
+    assert.equal(compareModule.ReportInputError, ReportInputError);
+  });
+});
+
+describe('the headline says what the choice passed, and what it did not', () => {
+  test('names the checks instead of "every check", and the lost updates every store showed', () => {
+    const { headline } = recommendStore(fixture);
+    assert.doesNotMatch(headline, /every check/);
+    assert.match(headline, /the fastest store that is shared across 3 app instances, revocable at logout \(probed\), verified and recovered from a store outage \(/);
+    assert.match(headline, /It lost 44 concurrent updates to one session \(as every store did\): see below\./);
+  });
+
+  test('stale sessions and failed requests of the chosen store are in the headline', () => {
+    const run = structuredClone(fixture);
+    for (const entry of run.entries) {
+      if (entry.status !== 'ok' || entry.store !== 'redis') continue;
+      if (entry.scenario === 'ttl') entry.observations!.stalePresent = 5;
+      if (entry.scenario === 'read-heavy' && entry.repetition === 1 && !entry.instances && entry.load.model === 'closed') entry.measured = { ...entry.measured, timeouts: 3 };
+    }
+    const recommendation = recommendStore(run);
+    assert.equal(recommendation.choice?.store, 'redis');
+    assert.match(recommendation.headline, /still held 5 expired sessions and had 3 failed requests \(errors, timeouts, non-2xx\) under load: see below/);
+  });
+});
+
+describe('worst p99', () => {
+  test('counts closed-model load scenarios only: not outage timeouts, not scripted race/ttl requests', () => {
+    const run = structuredClone(fixture);
+    let expected = 0;
+    for (const entry of run.entries) {
+      if (entry.status !== 'ok' || entry.store !== 'redis') continue;
+      if (entry.scenario === 'race' || entry.timeline) entry.measured = { ...entry.measured, latencyUs: { ...entry.measured.latencyUs, p99: 9_000_000 } };
+      else if (entry.load.model === 'closed') expected = Math.max(expected, entry.measured.latencyUs.p99);
+    }
+    assert.ok(expected > 0 && expected < 100_000);
+    const recommendation = recommendStore(run);
+    assert.equal(recommendation.scores.find((score) => score.store === 'redis')!.worstP99Us, expected);
+    assert.ok(scoreboardTable(recommendation).columns.some((column) => column.title === WORST_P99_COLUMN && /closed-model load; no outage, race or ttl/.test(column.title)));
+  });
+});
+
+describe('errors, timeouts and non-2xx', () => {
+  const run = structuredClone(fixture);
+  const target = run.entries.find((entry) => entry.status === 'ok' && entry.store === 'redis' && entry.scenario === 'login-heavy')!;
+  if (target.status === 'ok') target.measured = { ...target.measured, errors: 2, timeouts: 3, non2xx: 5 };
+
+  test('the results table shows each apart, each request once', () => {
+    const table = resultsTable(run);
+    const column = table.columns.findIndex((one) => one.title === ERRORS_COLUMN);
+    assert.equal(ERRORS_COLUMN, 'Errors / timeouts / non-2xx');
+    const row = table.rows.find((cells) => cells[0] === 'Redis (connect-redis)' && cells[1] === 'login-heavy')!;
+    assert.equal(row[column], '2 / 3 / 5');
+  });
+
+  test('the recommendation counts 10 failed requests, and the HTML does not claim errors include timeouts', () => {
+    assert.equal(recommendStore(run).scores.find((score) => score.store === 'redis')!.failedRequests, 10);
+    const page = renderHtml([run], { chartJs: '' });
+    assert.doesNotMatch(page, /Errors include timeouts/);
+    assert.match(page, /Errors are connection errors \(refused, reset\); timeouts and responses outside 2xx are counted apart/);
+  });
+});
+
+describe('memory per session', () => {
+  test('the app heap growth per session stands next to the store memory per session', () => {
+    const table = memoryTable(fixture);
+    assert.deepEqual(table.columns.map((column) => column.title), ['Store', 'Scenario', 'Sessions added', 'Memory / session', 'Measured in', 'App heap / session (after GC)']);
+    const redis = table.rows.find((row) => row[0] === 'Redis (connect-redis)' && row[1] === 'login-heavy')!;
+    assert.match(redis[3]!, /^4\d\d B$/);
+    assert.equal(redis[4], 'Redis 7.0.15 (INFO memory used_memory)');
+    assert.equal(redis[5], '36 B');
+    const memory = table.rows.find((row) => row[0] === 'MemoryStore (express-session)' && row[1] === 'login-heavy')!;
+    assert.equal(memory[4], 'app heap');
+    assert.equal(memory[5], memory[3]);
+    const page = renderHtml([fixture], { chartJs: '' });
+    assert.match(page, /<section id="memory">[\s\S]*<th class="num">App heap \/ session \(after GC\)<\/th>[\s\S]*<\/section>/);
+  });
+});
+
+describe('TSDoc', () => {
+  test('every field of an exported interface in reports/ has a doc comment', async () => {
+    const dir = join(import.meta.dirname, '..', 'reports');
+    const missing: string[] = [];
+    for (const file of (await readdir(dir)).filter((name) => name.endsWith('.ts'))) {
+      const lines = (await readFile(join(dir, file), 'utf8')).split('\n');
+      let inside = false;
+      lines.forEach((line, i) => {
+        if (/^export /.test(line) && !/\*\/\s*$/.test(lines[i - 1] ?? '')) missing.push(`${file}:${i + 1} ${line}`);
+        if (/^export interface \w+.*\{$/.test(line)) inside = true;
+        else if (inside && line === '}') inside = false;
+        else if (inside && /^  (readonly )?\w+\??:/.test(line) && !/\*\/\s*$/.test(lines[i - 1] ?? '')) missing.push(`${file}:${i + 1} ${line.trim()}`);
+      });
+    }
+    assert.deepEqual(missing, []);
   });
 });
