@@ -5,12 +5,6 @@ import { formatLoad } from './format.ts';
 import type { MetricDefinition } from './metrics.ts';
 import { METRICS } from './metrics.ts';
 
-/**
- * @deprecated Import ReportInputError from './input.ts'. Kept only because harness/cli.ts
- * still imports it from here; drop it once that import moves.
- */
-export { ReportInputError } from './input.ts';
-
 /** Latency changes smaller than this are below loopback timer jitter, whatever the percentage. */
 export const LATENCY_NOISE_FLOOR_US = 20;
 
