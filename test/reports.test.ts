@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import type { RunResult } from '../harness/result.ts';
 import { loadRunResultFile, runReportCommand } from '../harness/report-command.ts';
 import { renderCiJson } from '../reports/ci-json.ts';
@@ -345,8 +345,16 @@ describe('reading results files', () => {
 });
 
 describe('runReportCommand', () => {
-  test('writes report.html and summary.md next to the first file', async () => {
+  const dirs: string[] = [];
+  const tempDir = async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sessionbench-report-'));
+    dirs.push(dir);
+    return dir;
+  };
+  after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+  test('writes report.html and summary.md next to the first file', async () => {
+    const dir = await tempDir();
     const file = join(dir, 'run.json');
     await writeFile(file, fixtureText);
     const { htmlPath, markdownPath } = await runReportCommand({ files: [file] });
@@ -357,7 +365,7 @@ describe('runReportCommand', () => {
   });
 
   test('writes nothing when an input is bad, or when k6 summaries come without the flags that say what ran', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sessionbench-report-'));
+    const dir = await tempDir();
     const good = join(dir, 'good.json');
     const bad = join(dir, 'bad.json');
     await writeFile(good, fixtureText);
