@@ -1,6 +1,8 @@
 import cookieSession from 'cookie-session';
 import type { RequestHandler } from 'express';
 import { BROWSER_COOKIE_LIMIT_BYTES } from './limits.ts';
+import { STORES } from './index.ts';
+import { NO_INSPECTION } from './none.ts';
 import { packageVersions } from './packages.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
@@ -12,7 +14,7 @@ export const COOKIE_SESSION_NAME = 'session';
 export async function createCookieAdapter({ settings }: AdapterContext): Promise<StoreAdapter> {
   return {
     id: 'cookie',
-    label: 'Signed cookie (cookie-session)',
+    label: STORES.cookie.label,
     capabilities: {
       serverSide: false,
       countsSessions: false,
@@ -30,11 +32,7 @@ export async function createCookieAdapter({ settings }: AdapterContext): Promise
         httpOnly: true,
         sameSite: 'lax',
       }) as unknown as RequestHandler,
-    inspect: {
-      count: async () => undefined,
-      get: async () => undefined,
-      serverStats: async () => undefined,
-    },
+    inspect: NO_INSPECTION,
     close: async () => {},
   };
 }

@@ -1,7 +1,9 @@
 import session from 'express-session';
 import type { RequestHandler } from 'express';
 import type { SessionData, Store } from 'express-session';
-import type { ServerStats, SessionSettings, StoreInspector } from './types.ts';
+import { STORES } from './index.ts';
+import { packageVersions } from './packages.ts';
+import type { SessionSettings, StoreAdapter, StoreCapabilities, StoreId, StoreInspector } from './types.ts';
 
 /** The cookie name every express-session store uses in sessionbench. */
 export const SESSION_COOKIE = 'sid';
@@ -23,14 +25,11 @@ function call<T>(fn: (cb: (err: unknown, value?: T) => void) => void): Promise<T
   return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
 }
 
-/** Inspection through the Store's own get/length, plus the server's figures when there is a server. */
-export function storeInspector(
-  store: Store,
-  options: { countsSessions: boolean; serverStats?: () => Promise<ServerStats | undefined> },
-): StoreInspector {
+/** Inspection through the Store's own get/length; no server figures (adapters with a server add them). */
+function storeInspector(store: Store, countsSessions: boolean): StoreInspector {
   return {
     count: async () => {
-      if (!options.countsSessions || !store.length) return undefined;
+      if (!countsSessions || !store.length) return undefined;
       const length = store.length.bind(store);
       return call<number>((cb) => length(cb as (err: unknown, length?: number) => void));
     },
@@ -38,6 +37,36 @@ export function storeInspector(
       const data = await call<SessionData | null>((cb) => store.get(sessionId, cb as (err: unknown, s?: SessionData | null) => void));
       return data ? (data as unknown as Record<string, unknown>) : undefined;
     },
-    serverStats: options.serverStats ?? (async () => undefined),
+    serverStats: async () => undefined,
+  };
+}
+
+/** What differs between the express-session stores; the rest of their StoreAdapter is built the same way. */
+export interface ExpressSessionParts {
+  id: StoreId;
+  store: Store;
+  settings: SessionSettings;
+  /** Every express-session store keeps sessions server-side and can revoke them; the rest is per store. */
+  capabilities: Omit<StoreCapabilities, 'serverSide' | 'revocable'>;
+  /** The store's own npm packages; express-session is added. */
+  packages: string[];
+  /** Replaces parts of the Store-based inspection (a count from SQL, the server's own figures). */
+  inspect?: Partial<StoreInspector>;
+  /** Releases the store's client; nothing by default. */
+  close?: () => Promise<void>;
+}
+
+/** A StoreAdapter for a store behind express-session: the same middleware and inspection for all of them. */
+export function expressSessionAdapter(parts: ExpressSessionParts): StoreAdapter {
+  const { id, store, settings, capabilities } = parts;
+  return {
+    id,
+    label: STORES[id].label,
+    capabilities: { serverSide: true, revocable: true, ...capabilities },
+    store,
+    packages: packageVersions(...parts.packages, 'express-session'),
+    middleware: () => expressSessionMiddleware(store, settings),
+    inspect: { ...storeInspector(store, capabilities.countsSessions), ...parts.inspect },
+    close: parts.close ?? (async () => {}),
   };
 }

@@ -1,8 +1,7 @@
 import connectMemcached from 'connect-memcached';
 import session from 'express-session';
 import Memcached from 'memcached';
-import { expressSessionMiddleware, storeInspector } from './express-session.ts';
-import { packageVersions } from './packages.ts';
+import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
 import { tcpReachable } from './servers/identify.ts';
 import { memcachedHosts } from './servers/url.ts';
@@ -36,11 +35,11 @@ export async function createMemcachedAdapter({ settings, server }: AdapterContex
   const MemcachedStore = connectMemcached(session);
   const store = new MemcachedStore({ client, prefix: 'sess:' });
 
-  return {
+  return expressSessionAdapter({
     id: 'memcached',
-    label: 'Memcached (connect-memcached)',
+    store,
+    settings,
     capabilities: {
-      serverSide: true,
       countsSessions: false,
       removesExpired: true,
       payloadLimit: { bytes: 1024 * 1024, reason: 'memcached rejects items over its item size limit (-I, 1 MB by default)' },
@@ -48,18 +47,14 @@ export async function createMemcachedAdapter({ settings, server }: AdapterContex
         seconds: MEMCACHED_MAX_RELATIVE_TTL_SECONDS,
         reason: 'memcached reads an expiration over 30 days as an absolute Unix time, already past: the session vanishes at once',
       },
-      revocable: true,
     },
-    store,
-    packages: packageVersions('connect-memcached', 'memcached', 'express-session'),
-    middleware: () => expressSessionMiddleware(store, settings),
-    inspect: storeInspector(store, {
-      countsSessions: false,
+    packages: ['connect-memcached', 'memcached'],
+    inspect: {
       serverStats: async () => {
         const figures = await stats(client);
         return { bytes: Number(figures['bytes']), source: 'stats bytes (curr_items as sessions)', sessions: Number(figures['curr_items']) };
       },
-    }),
+    },
     close: async () => client.end(),
-  };
+  });
 }

@@ -1,24 +1,17 @@
 import { MemoryStore } from 'express-session';
-import { expressSessionMiddleware, storeInspector } from './express-session.ts';
-import { packageVersions } from './packages.ts';
+import { expressSessionAdapter } from './express-session.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
 /** express-session's built-in MemoryStore: per-process, never shared between app instances. */
 export async function createMemoryAdapter({ settings }: AdapterContext): Promise<StoreAdapter> {
-  const store = new MemoryStore();
-  return {
+  return expressSessionAdapter({
     id: 'memory',
-    label: 'MemoryStore (express-session)',
+    store: new MemoryStore(),
+    settings,
     capabilities: {
-      serverSide: true,
       countsSessions: true,
       removesExpired: { reason: 'MemoryStore drops an expired session only when it is read or listed; nothing sweeps it' },
-      revocable: true,
     },
-    store,
-    packages: packageVersions('express-session'),
-    middleware: () => expressSessionMiddleware(store, settings),
-    inspect: storeInspector(store, { countsSessions: true }),
-    close: async () => {},
-  };
+    packages: [],
+  });
 }

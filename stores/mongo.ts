@@ -1,7 +1,6 @@
 import MongoStore from 'connect-mongo';
 import { MongoClient } from 'mongodb';
-import { expressSessionMiddleware, storeInspector } from './express-session.ts';
-import { packageVersions } from './packages.ts';
+import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
 import { mongoIdentity } from './servers/identify.ts';
 import type { AdapterContext, StoreAdapter, StoreCapabilities } from './types.ts';
@@ -36,21 +35,17 @@ export async function createMongoAdapter({ settings, server }: AdapterContext): 
     ? { reason: 'FerretDB 1.x has no TTL indexes: expired sessions stay in the collection' }
     : true;
 
-  return {
+  return expressSessionAdapter({
     id: 'mongo',
-    label: 'MongoDB protocol (connect-mongo)',
+    store,
+    settings,
     capabilities: {
-      serverSide: true,
       countsSessions: true,
       removesExpired,
       payloadLimit: { bytes: 16 * 1024 * 1024, reason: 'a BSON document holds at most 16 MB' },
-      revocable: true,
     },
-    store,
-    packages: packageVersions('connect-mongo', 'mongodb', 'express-session'),
-    middleware: () => expressSessionMiddleware(store, settings),
-    inspect: storeInspector(store, {
-      countsSessions: true,
+    packages: ['connect-mongo', 'mongodb'],
+    inspect: {
       serverStats: async () => {
         const figures = await db.command({ dbStats: 1 });
         return {
@@ -59,7 +54,7 @@ export async function createMongoAdapter({ settings, server }: AdapterContext): 
           sessions: await db.collection(SESSION_COLLECTION).countDocuments(),
         };
       },
-    }),
+    },
     close: () => store.close(),
-  };
+  });
 }

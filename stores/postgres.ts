@@ -1,8 +1,7 @@
 import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
 import pg from 'pg';
-import { expressSessionMiddleware, storeInspector } from './express-session.ts';
-import { packageVersions } from './packages.ts';
+import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
@@ -36,21 +35,17 @@ export async function createPostgresAdapter({ settings, server }: AdapterContext
   const PgStore = connectPgSimple(session);
   const store = new PgStore({ pool, tableName: SESSION_TABLE, createTableIfMissing: true, pruneSessionInterval: PRUNE_INTERVAL_SECONDS });
 
-  return {
+  return expressSessionAdapter({
     id: 'postgres',
-    label: 'PostgreSQL (connect-pg-simple)',
+    store,
+    settings,
     capabilities: {
-      serverSide: true,
       countsSessions: true,
       removesExpired: true,
       payloadLimit: { bytes: 256 * 1024 * 1024, reason: 'a json value is limited by PostgreSQL\'s 1 GB field size; pg and the server slow down long before' },
-      revocable: true,
     },
-    store,
-    packages: packageVersions('connect-pg-simple', 'pg', 'express-session'),
-    middleware: () => expressSessionMiddleware(store, settings),
+    packages: ['connect-pg-simple', 'pg'],
     inspect: {
-      ...storeInspector(store, { countsSessions: false }),
       count: async () => (await tableName(pool) ? rowCount(pool, 'WHERE expire >= now()') : 0),
       serverStats: async () => {
         const source = `pg_total_relation_size('${SESSION_TABLE}')`;
@@ -63,5 +58,5 @@ export async function createPostgresAdapter({ settings, server }: AdapterContext
       await store.close();
       await pool.end();
     },
-  };
+  });
 }

@@ -1,7 +1,6 @@
 import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
-import { expressSessionMiddleware, storeInspector } from './express-session.ts';
-import { packageVersions } from './packages.ts';
+import { expressSessionAdapter } from './express-session.ts';
 import { redisInfoField } from './servers/identify.ts';
 import { requireServer } from './server-handle.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
@@ -32,29 +31,25 @@ export async function createRedisAdapter({ settings, server }: AdapterContext): 
   connected = true;
   const store = new RedisStore({ client, prefix: 'sess:' });
 
-  return {
+  return expressSessionAdapter({
     id: 'redis',
-    label: 'Redis (connect-redis)',
+    store,
+    settings,
     capabilities: {
-      serverSide: true,
       countsSessions: true,
       removesExpired: true,
       payloadLimit: { bytes: 512 * 1024 * 1024, reason: 'Redis strings hold at most 512 MB' },
-      revocable: true,
     },
-    store,
-    packages: packageVersions('connect-redis', 'redis', 'express-session'),
-    middleware: () => expressSessionMiddleware(store, settings),
-    inspect: storeInspector(store, {
-      countsSessions: true,
+    packages: ['connect-redis', 'redis'],
+    inspect: {
       serverStats: async () => ({
         bytes: Number(redisInfoField(await client.info('memory'), 'used_memory')),
         source: 'INFO memory used_memory',
         sessions: (await store.length()) as number,
       }),
-    }),
+    },
     close: async () => {
       if (client.isOpen) await client.close();
     },
-  };
+  });
 }
