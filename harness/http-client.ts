@@ -46,3 +46,11 @@ export class SessionClient {
     return copy;
   }
 }
+
+/** A new user, logged in; `who` names the caller in the error when the login is refused. */
+export async function loggedInClient(baseUrl: string, who: string): Promise<SessionClient> {
+  const client = new SessionClient(baseUrl);
+  const login = await client.send('POST', '/login');
+  if (login.status !== 200) throw new Error(`${who}: login answered ${login.status}`);
+  return client;
+}

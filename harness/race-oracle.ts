@@ -1,5 +1,6 @@
 import type { AppChild } from './app-child.ts';
-import { SessionClient } from './http-client.ts';
+import { loggedInClient } from './http-client.ts';
+import type { SessionClient } from './http-client.ts';
 import type { RequestRecorder } from './request-recorder.ts';
 import { readSessionState } from './session-state.ts';
 import type { SessionState } from './session-state.ts';
@@ -61,12 +62,7 @@ function missingItems(acknowledged: string[], observed: string[] | number): numb
 export async function runRaceOracle(app: AppChild, scenario: RaceScenario, recorder: RequestRecorder, signal: AbortSignal): Promise<RaceOutcome> {
   const routes = scenario.routes ?? DEFAULT_RACE_ROUTES;
   const sessions: RacedSession[] = await Promise.all(
-    Array.from({ length: scenario.sessions }, async () => {
-      const client = new SessionClient(app.url);
-      const login = await client.send('POST', '/login');
-      if (login.status !== 200) throw new Error(`race: login answered ${login.status}`);
-      return { client, counted: 0, items: [] };
-    }),
+    Array.from({ length: scenario.sessions }, async () => ({ client: await loggedInClient(app.url, 'race'), counted: 0, items: [] })),
   );
   for (let round = 0; round < scenario.rounds && !signal.aborted; round++) {
     await Promise.all(sessions.map((session, index) => burst(session, index, routes, scenario.fanout, round, recorder)));

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AppChild } from './app-child.ts';
-import { SessionClient } from './http-client.ts';
+import { loggedInClient } from './http-client.ts';
 import { storedSession } from './session-state.ts';
 
 /** How the probe races a slow request against a logout (expressjs/session#632). */
@@ -30,9 +30,7 @@ export interface ResurrectionOutcome {
 }
 
 async function probeOne(app: AppChild, options: ResurrectionProbeOptions) {
-  const client = new SessionClient(app.url);
-  const login = await client.send('POST', '/login');
-  if (login.status !== 200) throw new Error(`resurrection probe: login answered ${login.status}`);
+  const client = await loggedInClient(app.url, 'resurrection probe');
   const captured = client.clone();
   const slow = client.send('POST', `/slow?ms=${options.slowMs}`);
   await delay(options.logoutAfterMs);

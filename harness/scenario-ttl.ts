@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AppChild } from './app-child.ts';
-import { SessionClient } from './http-client.ts';
+import { loggedInClient } from './http-client.ts';
+import type { SessionClient } from './http-client.ts';
 import { RequestRecorder } from './request-recorder.ts';
 import type { ScenarioRunner } from './scenario-context.ts';
 import { storedSession } from './session-state.ts';
@@ -12,17 +13,6 @@ async function sessionsHeld(app: AppChild): Promise<number | undefined> {
   const stats = await app.ask('serverStats');
   if (stats?.sessions !== undefined) return stats.sessions;
   return (await app.ask('count')) ?? undefined;
-}
-
-async function loggedIn(app: AppChild, sessions: number): Promise<SessionClient[]> {
-  return Promise.all(
-    Array.from({ length: sessions }, async () => {
-      const client = new SessionClient(app.url);
-      const login = await client.send('POST', '/login');
-      if (login.status !== 200) throw new Error(`ttl: login answered ${login.status}`);
-      return client;
-    }),
-  );
 }
 
 /** Counts the clients whose stored session the store still returns (server-side stores only). */
@@ -62,7 +52,7 @@ export const runTtlScenario: ScenarioRunner<TtlScenario> = async (context) => {
   if (context.store === 'none') return context.emit(skippedEntry(context, 'no sessions to expire: the baseline keeps no session state'));
   const app = await context.startApp({ maxAgeMs: scenario.maxAgeMs });
   const before = await sessionsHeld(app);
-  const clients = await loggedIn(app, scenario.sessions);
+  const clients = await Promise.all(Array.from({ length: scenario.sessions }, () => loggedInClient(app.url, 'ttl')));
   const afterLogin = await sessionsHeld(app);
   await delay(scenario.waitMs, undefined, { signal });
   const afterWait = await sessionsHeld(app);
