@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
+import { outputTail, terminate } from './child-process.ts';
 import type { AppChildConfig, ChildAnswers, ChildEvent, ChildRequest } from './ipc.ts';
 import type { StoreCapabilities } from '../stores/types.ts';
 
@@ -43,15 +44,12 @@ export async function startAppChild(config: AppChildConfig, options: { readyTime
     serialization: 'advanced',
   });
   running.add(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
+  const stderr = outputTail(child.stderr);
   let exitReason: string | undefined;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const exited = once(child, 'exit').then(([code, signal]) => {
     running.delete(child);
-    const lastLine = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+    const lastLine = stderr.lastLines();
     exitReason = `app process exited (${signal ?? `code ${code}`})${lastLine ? `: ${lastLine}` : ''}`;
     for (const { reject } of pending.values()) reject(new Error(exitReason));
     pending.clear();
@@ -111,11 +109,7 @@ export async function startAppChild(config: AppChildConfig, options: { readyTime
     crashed: () => exitReason,
     stop() {
       stopping ??= (async () => {
-        if (exitReason) return;
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-        await exited;
-        clearTimeout(timer);
+        if (!exitReason) await terminate(child, exited);
       })();
       return stopping;
     },

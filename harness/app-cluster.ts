@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startAppChild } from './app-child.ts';
+import { terminate } from './child-process.ts';
 import type { AppChild } from './app-child.ts';
 import type { AppChildConfig, ChildAnswers } from './ipc.ts';
 
@@ -31,11 +32,7 @@ async function startBalancer(targets: string[]): Promise<{ url: string; stop: ()
   return {
     url: `http://127.0.0.1:${message.port}`,
     stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(killer);
+      if (child.exitCode === null && child.signalCode === null) await terminate(child, exited);
     },
   };
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Histogram } from 'hdr-histogram-js';
+import { outputTail } from '../child-process.ts';
 import { cpuSecondsOf } from '../cpu.ts';
 import { createLatencyHistogram, encodeHistogram, recordMs, summarize } from '../histogram.ts';
 import { generateK6Script, K6_KIND } from '../k6-script.ts';
@@ -90,10 +91,7 @@ export async function runK6(invocation: K6Invocation): Promise<K6Output> {
     const args = ['run', '--quiet', '--no-color', '--no-usage-report', '--summary-export', summaryFile, '--out', 'json=-', scriptFile];
     const child = spawn(invocation.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const cpu = cpuSampler(child.pid);
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-    });
+    const stderr = outputTail(child.stderr);
     const latency = new Map<string, Histogram>();
     const lines = readline.createInterface({ input: child.stdout, crlfDelay: Infinity });
     lines.on('line', (line) => {
@@ -143,7 +141,7 @@ export async function runK6(invocation: K6Invocation): Promise<K6Output> {
     // 99: thresholds crossed. Generated scripts' thresholds never fail; this is the path for a
     // user-edited script whose own thresholds failed: its summary is still a complete measurement.
     if ((code !== 0 && code !== 99) || summary === undefined) {
-      const reason = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+      const reason = stderr.lastLines();
       throw new Error(`k6 exited with ${signal ?? `code ${code}`}${reason ? `: ${reason}` : ''}`);
     }
     return { summary, latency, ...(cpuPercent === undefined ? {} : { cpuPercent }) };
