@@ -1,8 +1,8 @@
-import type { RunResult } from '../harness/result.ts';
+import type { RunResult } from './result.ts';
 import type { StoreId } from '../stores/types.ts';
 import type { EntryGroup } from './aggregate.ts';
 import { groupEntries } from './aggregate.ts';
-import type { TextTable } from './tables.ts';
+import type { TextTable } from './text-table.ts';
 
 /** A run with the label that tells it apart from other runs in one report. */
 export interface LabelledRun {

@@ -1,5 +1,6 @@
-import type { OkEntry, StoreOperation } from '../harness/result.ts';
-import { groupSpread, observationTotal, spreadOf } from './aggregate.ts';
+import type { OkEntry, StoreOperation } from './result.ts';
+import { groupSpread, observationTotal } from './aggregate.ts';
+import { spreadOf } from './spread.ts';
 import type { ChartSection, ChartSpec, LabelledRun, Series } from './chart-spec.ts';
 import { seriesOf, tablesPerRun } from './chart-spec.ts';
 import { CURVE_POINTS, latencyCurve } from './histogram.ts';

@@ -1,4 +1,4 @@
-import type { RunResult } from '../harness/result.ts';
+import type { RunResult } from './result.ts';
 import { groupEntries, groupSpread } from './aggregate.ts';
 import { formatServer } from './format.ts';
 import { METRICS } from './metrics.ts';

@@ -1,5 +1,5 @@
-import type { LoadModel, RunResult } from '../harness/result.ts';
-import type { Spread } from './aggregate.ts';
+import type { LoadModel, RunResult } from './result.ts';
+import type { Spread } from './spread.ts';
 import { groupEntries, groupSpread } from './aggregate.ts';
 import { formatLoad } from './format.ts';
 import type { MetricDefinition } from './metrics.ts';

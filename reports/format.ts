@@ -1,6 +1,6 @@
 import type { ServerInfo, StoreId } from '../stores/types.ts';
-import type { LoadModel } from '../harness/result.ts';
-import type { Spread } from './aggregate.ts';
+import type { LoadModel } from './result.ts';
+import type { Spread } from './spread.ts';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const threeDigits = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 3 });

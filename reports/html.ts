@@ -1,4 +1,4 @@
-import type { RunResult } from '../harness/result.ts';
+import type { RunResult } from './result.ts';
 import type { ChartSection, LabelledRun } from './chart-spec.ts';
 import { buildChartSections } from './charts.ts';
 import type { Comparison } from './compare.ts';
@@ -6,7 +6,7 @@ import { html, inlineScript, jsonForScript, SafeHtml } from './escape.ts';
 import { formatBytes, formatCount, formatLoad } from './format.ts';
 import { PAGE_SCRIPT } from './page-script.ts';
 import { recommendStore } from './recommend.ts';
-import type { TextTable } from './tables.ts';
+import type { TextTable } from './text-table.ts';
 import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
 
 /** What renderHtml needs besides the results. */

@@ -1,7 +1,7 @@
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { z } from 'zod';
-import type { RunResult } from '../harness/result.ts';
-import { SCHEMA_VERSION } from '../harness/result.ts';
+import type { RunResult } from './result.ts';
+import { SCHEMA_VERSION } from './result.ts';
 import { SERVER_KINDS, STORE_IDS } from '../stores/types.ts';
 
 /** Bad report input (missing, corrupt or incompatible results file); `message` is one line for the user. */

@@ -1,10 +1,10 @@
-import type { OkEntry, RunResult } from '../harness/result.ts';
+import type { OkEntry, RunResult } from './result.ts';
 import { groupEntries, groupSpread } from './aggregate.ts';
 import type { EntryGroup } from './aggregate.ts';
 import type { ChartSection, LabelledRun } from './chart-spec.ts';
 import { seriesOf, tablesPerRun } from './chart-spec.ts';
 import { formatCount, formatRate, formatSpread } from './format.ts';
-import type { TextTable } from './tables.ts';
+import type { TextTable } from './text-table.ts';
 
 /**
  * Share of requests answered 401 for want of a session above which a store is said

@@ -1,10 +1,10 @@
-import type { RunResult } from '../harness/result.ts';
+import type { RunResult } from './result.ts';
 import type { Comparison } from './compare.ts';
 import { escapeMarkdown } from './escape.ts';
 import { instancesTable } from './instances.ts';
 import { outageTable } from './outage.ts';
 import { recommendStore } from './recommend.ts';
-import type { TextTable } from './tables.ts';
+import type { TextTable } from './text-table.ts';
 import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
 
 function markdownTable(table: TextTable): string {

@@ -1,7 +1,7 @@
-import type { OkEntry, RunResult } from '../harness/result.ts';
+import type { OkEntry, RunResult } from './result.ts';
 import { groupEntries, groupSpread } from './aggregate.ts';
 import { formatBytes, formatCount, formatSpread } from './format.ts';
-import type { TextTable } from './tables.ts';
+import type { TextTable } from './text-table.ts';
 
 function sessionsAdded(entry: OkEntry): number | undefined {
   const { sessionsBefore, sessionsAfter } = entry.memory ?? {};

@@ -1,4 +1,4 @@
-import type { OkEntry } from '../harness/result.ts';
+import type { OkEntry } from './result.ts';
 
 /** A headline metric tracked across runs. */
 export interface MetricDefinition {

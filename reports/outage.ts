@@ -1,8 +1,8 @@
-import type { OkEntry, RunResult } from '../harness/result.ts';
+import type { OkEntry, RunResult } from './result.ts';
 import type { ChartSection, ChartSpec, LabelledRun } from './chart-spec.ts';
 import { seriesOf, tablesPerRun } from './chart-spec.ts';
 import { formatCount, formatRate, formatServer } from './format.ts';
-import type { TextTable } from './tables.ts';
+import type { TextTable } from './text-table.ts';
 
 /** What one outage run showed: the pause window and how the app fared, from the entry's observations. */
 export interface OutageOutcome {

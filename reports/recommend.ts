@@ -1,7 +1,8 @@
-import type { FailedEntry, OkEntry, RunResult, SkippedEntry } from '../harness/result.ts';
+import type { FailedEntry, OkEntry, RunResult, SkippedEntry } from './result.ts';
 import type { ServerInfo, ServerKind, StoreCapabilities, StoreId } from '../stores/types.ts';
 import type { EntryGroup } from './aggregate.ts';
-import { groupEntries, groupSpread, observationTotal, spreadOf } from './aggregate.ts';
+import { groupEntries, groupSpread, observationTotal } from './aggregate.ts';
+import { spreadOf } from './spread.ts';
 import { formatBytes, formatCount, formatRate, formatUs } from './format.ts';
 import { formatMissRate, SESSION_MISS_TOLERANCE, sessionMissRate } from './instances.ts';
 import type { OutageOutcome } from './outage.ts';

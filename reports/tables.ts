@@ -1,4 +1,5 @@
-import type { RunResult } from '../harness/result.ts';
+import type { RunResult } from './result.ts';
+import type { TextTable } from './text-table.ts';
 import { groupEntries, groupSpread, scenarioLabeller } from './aggregate.ts';
 import type { Comparison } from './compare.ts';
 import { formatMissRate } from './instances.ts';
@@ -6,15 +7,6 @@ import { formatOutageBrief } from './outage.ts';
 import type { Recommendation } from './recommend.ts';
 import { formatBytes, formatCount, formatCpu, formatPercent, formatRate, formatServer, formatSpread, formatUnit, formatUs } from './format.ts';
 
-/** A table as plain text cells, rendered by each reporter in its own format. */
-export interface TextTable {
-  /** Column titles; `numeric` columns are right-aligned. */
-  columns: { title: string; numeric: boolean }[];
-  /** One array of cells per row, in column order. */
-  rows: string[][];
-  /** Footnotes a reader needs to read the rows, shown under the table. */
-  notes?: string[];
-}
 
 function columns(...specs: [string, boolean][]): TextTable['columns'] {
   return specs.map(([title, numeric]) => ({ title, numeric }));

@@ -1,5 +1,5 @@
-import type { RunResult } from '../harness/result.ts';
-import type { TextTable } from './tables.ts';
+import type { RunResult } from './result.ts';
+import type { TextTable } from './text-table.ts';
 import type { Comparison } from './compare.ts';
 import { comparisonTable, notMeasuredTable, resultsTable } from './tables.ts';
 

@@ -1,7 +1,6 @@
 import cookieSession from 'cookie-session';
 import type { RequestHandler } from 'express';
 import { BROWSER_COOKIE_LIMIT_BYTES } from './limits.ts';
-import { STORES } from './index.ts';
 import { NO_INSPECTION } from './none.ts';
 import { packageVersions } from './packages.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
@@ -11,10 +10,10 @@ export const COOKIE_SESSION_NAME = 'session';
 
 
 /** cookie-session: the whole session lives in a signed cookie; nothing on the server to inspect. */
-export async function createCookieAdapter({ settings }: AdapterContext): Promise<StoreAdapter> {
+export async function createCookieAdapter({ label, settings }: AdapterContext): Promise<StoreAdapter> {
   return {
     id: 'cookie',
-    label: STORES.cookie.label,
+    label,
     capabilities: {
       serverSide: false,
       countsSessions: false,

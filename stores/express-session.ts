@@ -1,7 +1,6 @@
 import session from 'express-session';
 import type { RequestHandler } from 'express';
 import type { SessionData, Store } from 'express-session';
-import { STORES } from './index.ts';
 import { packageVersions } from './packages.ts';
 import type { SessionSettings, StoreAdapter, StoreCapabilities, StoreId, StoreInspector } from './types.ts';
 
@@ -44,6 +43,7 @@ function storeInspector(store: Store, countsSessions: boolean): StoreInspector {
 /** What differs between the express-session stores; the rest of their StoreAdapter is built the same way. */
 export interface ExpressSessionParts {
   id: StoreId;
+  label: string;
   store: Store;
   settings: SessionSettings;
   /** Every express-session store keeps sessions server-side and can revoke them; the rest is per store. */
@@ -58,10 +58,10 @@ export interface ExpressSessionParts {
 
 /** A StoreAdapter for a store behind express-session: the same middleware and inspection for all of them. */
 export function expressSessionAdapter(parts: ExpressSessionParts): StoreAdapter {
-  const { id, store, settings, capabilities } = parts;
+  const { id, label, store, settings, capabilities } = parts;
   return {
     id,
-    label: STORES[id].label,
+    label,
     capabilities: { serverSide: true, revocable: true, ...capabilities },
     store,
     packages: packageVersions(...parts.packages, 'express-session'),

@@ -1,4 +1,4 @@
-import type { StoreDefinition, StoreId } from './types.ts';
+import type { AdapterContext, StoreAdapter, StoreDefinition, StoreId } from './types.ts';
 import { STORE_IDS } from './types.ts';
 
 /** id → definition; adapters are imported lazily so an unused driver's packages never load. */
@@ -15,4 +15,10 @@ export const STORES: Record<StoreId, StoreDefinition> = {
 /** True when `value` names a known store. */
 export function isStoreId(value: string): value is StoreId {
   return (STORE_IDS as readonly string[]).includes(value);
+}
+
+/** Builds the adapter of a registered store, with the label from its registry entry. */
+export async function createStoreAdapter(id: StoreId, context: Omit<AdapterContext, 'label'>): Promise<StoreAdapter> {
+  const definition = STORES[id];
+  return (await definition.load())({ ...context, label: definition.label });
 }

@@ -24,7 +24,7 @@ function stats(client: Memcached): Promise<Memcached.StatusData> {
 }
 
 /** memcached through connect-memcached (wrapping the `memcached` client); keys are `sess:<id>`. */
-export async function createMemcachedAdapter({ settings, server }: AdapterContext): Promise<StoreAdapter> {
+export async function createMemcachedAdapter({ label, settings, server }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('memcached', server);
   try {
     await tcpReachable(memcachedHosts(connectUrl), CLIENT_OPTIONS.timeout ?? 500);
@@ -36,6 +36,7 @@ export async function createMemcachedAdapter({ settings, server }: AdapterContex
   const store = new MemcachedStore({ client, prefix: 'sess:' });
 
   return expressSessionAdapter({
+    label,
     id: 'memcached',
     store,
     settings,

@@ -3,8 +3,9 @@ import { expressSessionAdapter } from './express-session.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
 /** express-session's built-in MemoryStore: per-process, never shared between app instances. */
-export async function createMemoryAdapter({ settings }: AdapterContext): Promise<StoreAdapter> {
+export async function createMemoryAdapter({ label, settings }: AdapterContext): Promise<StoreAdapter> {
   return expressSessionAdapter({
+    label,
     id: 'memory',
     store: new MemoryStore(),
     settings,

@@ -13,7 +13,7 @@ const TIMEOUT_MS = 2000;
  * MongoDB-protocol servers through connect-mongo on a MongoClient connected first (a dead server is an Error,
  * not an unhandled rejection). FerretDB 1.x has no TTL indexes, so expiry is only enforced on read there.
  */
-export async function createMongoAdapter({ settings, server }: AdapterContext): Promise<StoreAdapter> {
+export async function createMongoAdapter({ label, settings, server }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('mongo', server);
   const client = new MongoClient(connectUrl, { serverSelectionTimeoutMS: TIMEOUT_MS, connectTimeoutMS: TIMEOUT_MS });
   let ferretdb: boolean;
@@ -36,6 +36,7 @@ export async function createMongoAdapter({ settings, server }: AdapterContext): 
     : true;
 
   return expressSessionAdapter({
+    label,
     id: 'mongo',
     store,
     settings,

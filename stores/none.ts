@@ -1,4 +1,3 @@
-import { STORES } from './index.ts';
 import type { AdapterContext, StoreAdapter, StoreInspector } from './types.ts';
 
 /** Inspection of a store with nothing server-side: no count, no session, no server figures. */
@@ -9,10 +8,10 @@ export const NO_INSPECTION: StoreInspector = {
 };
 
 /** The baseline: no session middleware at all, so the app's own cost shows alone. */
-export async function createNoneAdapter(_context: AdapterContext): Promise<StoreAdapter> {
+export async function createNoneAdapter({ label }: AdapterContext): Promise<StoreAdapter> {
   return {
     id: 'none',
-    label: STORES.none.label,
+    label,
     capabilities: { serverSide: false, countsSessions: false, removesExpired: { reason: 'no sessions are kept' }, revocable: false },
     store: undefined,
     packages: {},

@@ -22,7 +22,7 @@ async function rowCount(pool: pg.Pool, where: string): Promise<number> {
 }
 
 /** PostgreSQL through connect-pg-simple on a `pg` Pool; one row per session with a json column. */
-export async function createPostgresAdapter({ settings, server }: AdapterContext): Promise<StoreAdapter> {
+export async function createPostgresAdapter({ label, settings, server }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('postgres', server);
   const pool = new pg.Pool({ connectionString: connectUrl, connectionTimeoutMillis: 2000, max: 10 });
   pool.on('error', () => {});
@@ -36,6 +36,7 @@ export async function createPostgresAdapter({ settings, server }: AdapterContext
   const store = new PgStore({ pool, tableName: SESSION_TABLE, createTableIfMissing: true, pruneSessionInterval: PRUNE_INTERVAL_SECONDS });
 
   return expressSessionAdapter({
+    label,
     id: 'postgres',
     store,
     settings,

@@ -11,7 +11,7 @@ const RETRIES_BEFORE_CONNECTED = 3;
 const RETRIES_WHEN_CONNECTED = 20;
 
 /** Redis through connect-redis and node-redis; keys are `sess:<id>` with a TTL from the cookie's maxAge. */
-export async function createRedisAdapter({ settings, server }: AdapterContext): Promise<StoreAdapter> {
+export async function createRedisAdapter({ label, settings, server }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('redis', server);
   let connected = false;
   const client = createClient({
@@ -32,6 +32,7 @@ export async function createRedisAdapter({ settings, server }: AdapterContext): 
   const store = new RedisStore({ client, prefix: 'sess:' });
 
   return expressSessionAdapter({
+    label,
     id: 'redis',
     store,
     settings,

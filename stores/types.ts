@@ -109,6 +109,8 @@ export interface StoreAdapter {
 
 /** Everything an adapter factory gets: the run's settings and, for server stores, the server. */
 export interface AdapterContext {
+  /** The store's label from the registry, e.g. "Redis (connect-redis)". */
+  label: string;
   settings: SessionSettings;
   server?: ServerHandle;
 }

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { SessionClient } from '../harness/http-client.ts';
-import { STORES } from '../stores/index.ts';
+import { SessionClient } from '../harness/client/http-client.ts';
+import { createStoreAdapter } from '../stores/index.ts';
 import type { StoreId } from '../stores/types.ts';
 import { serveApp } from './helpers/serve-app.ts';
 
 const settings = { secret: 'test', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
 
 async function listen(store: StoreId): Promise<{ url: string; close: () => Promise<void> }> {
-  const adapter = await (await STORES[store].load())({ settings });
+  const adapter = await createStoreAdapter(store, { settings });
   const app = await serveApp(adapter, 512);
   return { url: app.base, close: async () => (await app.close(), await adapter.close()) };
 }

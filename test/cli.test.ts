@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { OkEntry, RunResult } from '../harness/result.ts';
+import type { OkEntry, RunResult } from '../reports/result.ts';
 import { runCli } from './helpers/cli.ts';
 
 const out = mkdtempSync(path.join(tmpdir(), 'sessionbench-cli-'));

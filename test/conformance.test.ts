@@ -6,11 +6,11 @@ import { Cookie } from 'express-session';
 import type { CookieOptions, SessionData, Store } from 'express-session';
 import { makePayload } from '../scenarios/payload.ts';
 import { COOKIE_SESSION_NAME } from '../stores/cookie.ts';
-import { STORES } from '../stores/index.ts';
+import { STORES, createStoreAdapter } from '../stores/index.ts';
 import { provisionServer } from '../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../stores/servers/types.ts';
-import type { SessionSettings, StoreAdapter, StoreId } from '../stores/types.ts';
-import { SessionClient } from '../harness/http-client.ts';
+import type { AdapterContext, SessionSettings, StoreAdapter, StoreId } from '../stores/types.ts';
+import { SessionClient } from '../harness/client/http-client.ts';
 import { cookieExpiry, serveApp } from './helpers/serve-app.ts';
 
 /** Every store that keeps sessions; `none` keeps none, so it has nothing to conform to. */
@@ -72,7 +72,7 @@ for (const id of STORES_UNDER_TEST) {
         }
         server = outcome.server;
       }
-      const create = await definition.load();
+      const create = async (context: Omit<AdapterContext, 'label'>) => createStoreAdapter(definition.id, context);
       const handle = server?.handle;
       const adapter = await create({ settings: SETTINGS, server: handle });
       const shortLived = await create({ settings: { ...SETTINGS, maxAgeMs: SHORT_MAX_AGE_MS }, server: handle });

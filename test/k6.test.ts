@@ -3,15 +3,15 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startAppChild } from '../harness/app-child.ts';
-import type { AppChild } from '../harness/app-child.ts';
-import { runK6 } from '../harness/drivers/k6.ts';
-import { decodeHistogram } from '../harness/histogram.ts';
-import { findK6 } from '../harness/k6-binary.ts';
-import { generateK6Script, iterationRate, k6Options, sizeVuPool } from '../harness/k6-script.ts';
-import type { K6Scenario } from '../harness/k6-script.ts';
-import { k6SummaryToEntry, readK6Phase } from '../harness/k6-summary.ts';
-import { k6Saturated, measureOpenLoad } from '../harness/measure-open-load.ts';
+import { startAppChild } from '../harness/app/child.ts';
+import type { AppChild } from '../harness/app/child.ts';
+import { runK6 } from '../harness/load/k6.ts';
+import { decodeHistogram } from '../harness/load/histogram.ts';
+import { findK6 } from '../harness/plan/k6-binary.ts';
+import { generateK6Script, iterationRate, k6Options, sizeVuPool } from '../harness/load/k6-script.ts';
+import type { K6Scenario } from '../harness/load/k6-script.ts';
+import { k6SummaryToEntry, readK6Phase } from '../harness/load/k6-summary.ts';
+import { k6Saturated, measureOpenLoad } from '../harness/load/open-model.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { runCli } from './helpers/cli.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expandMix } from '../harness/drivers/mix.ts';
-import { applySetCookie, cookieHeader, sessionIdFromCookie } from '../harness/cookies.ts';
+import { expandMix } from '../harness/load/mix.ts';
+import { applySetCookie, cookieHeader, sessionIdFromCookie } from '../harness/client/cookies.ts';
 import { makePayload } from '../scenarios/payload.ts';
 
 test('a 95/5 mix becomes 19 reads and 1 write per cycle of 20', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { analyzeOutage } from '../harness/outage-analysis.ts';
-import type { TimelineSecond } from '../harness/result.ts';
+import { analyzeOutage } from '../harness/probes/outage-analysis.ts';
+import type { TimelineSecond } from '../reports/result.ts';
 
 const row = (second: number, ok: number, timeouts = 0): TimelineSecond => ({ second, ok, non2xx: 0, errors: 0, timeouts, p99Us: 1000 });
 

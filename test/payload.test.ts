@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { describe, test } from 'node:test';
-import { startAppChild } from '../harness/app-child.ts';
-import type { AppChild } from '../harness/app-child.ts';
-import { checkPayloadLimit, payloadLimitProblem, probeLoginCookie } from '../harness/payload-limit.ts';
+import { startAppChild } from '../harness/app/child.ts';
+import type { AppChild } from '../harness/app/child.ts';
+import { checkPayloadLimit, payloadLimitProblem, probeLoginCookie } from '../harness/probes/payload-limit.ts';
 import type { StoreId } from '../stores/types.ts';
 
 const settings = { secret: 'test', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };

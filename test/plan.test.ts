@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UsageError } from '../harness/errors.ts';
-import { buildPlan, parseDuration, parseSize } from '../harness/plan.ts';
-import type { RawBenchOptions } from '../harness/plan.ts';
+import { buildPlan, parseDuration, parseSize } from '../harness/plan/plan.ts';
+import type { RawBenchOptions } from '../harness/plan/plan.ts';
 
 const defaults: RawBenchOptions = {
   store: 'all', scenario: 'read-heavy', duration: '5s', warmup: '1s', connections: '10', instances: '1', repeat: '1',

@@ -3,14 +3,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { STORES } from '../stores/index.ts';
+import { STORES, createStoreAdapter } from '../stores/index.ts';
 import { probeDocker } from '../stores/servers/docker.ts';
 import { freePort } from '../stores/servers/process.ts';
 import { provisionServer, stopAllServers } from '../stores/servers/provision.ts';
 import { runningServerCount } from '../stores/servers/registry.ts';
 import type { ProvisionedServer } from '../stores/servers/types.ts';
 import { parseServerUrl, redactUrl } from '../stores/servers/url.ts';
-import type { ServerKind } from '../stores/types.ts';
+import type { AdapterContext, ServerKind } from '../stores/types.ts';
 import { SERVER_KINDS } from '../stores/types.ts';
 
 const SETTINGS = { secret: 'provision', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
@@ -144,7 +144,7 @@ describe('unreachable servers fail fast with a clear error', () => {
       const port = await freePort();
       const connectUrl = { redis: `redis://127.0.0.1:${port}`, memcached: `memcached://127.0.0.1:${port}`, postgres: `postgres://u@127.0.0.1:${port}/db`, mongo: `mongodb://127.0.0.1:${port}/db` }[kind];
       const info = { kind, url: connectUrl, source: 'url' as const, product: kind, version: '0', label: kind, managed: false };
-      const create = await STORES[kind].load();
+      const create = (context: Omit<AdapterContext, 'label'>) => createStoreAdapter(kind, context);
       const started = performance.now();
       await assert.rejects(create({ settings: SETTINGS, server: { info, connectUrl } }), { message: new RegExp(`^${kind}: cannot connect to `) });
       assert.ok(performance.now() - started < 3000, `took ${performance.now() - started} ms`);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startAppChild } from '../harness/app-child.ts';
-import type { AppChild } from '../harness/app-child.ts';
-import { runRaceOracle } from '../harness/race-oracle.ts';
-import { RequestRecorder } from '../harness/request-recorder.ts';
-import type { OkEntry, ResultEntry } from '../harness/result.ts';
-import { sessionIdOf } from '../harness/session-state.ts';
+import { startAppChild } from '../harness/app/child.ts';
+import type { AppChild } from '../harness/app/child.ts';
+import { runRaceOracle } from '../harness/probes/race-oracle.ts';
+import { RequestRecorder } from '../harness/client/request-recorder.ts';
+import type { OkEntry, ResultEntry } from '../reports/result.ts';
+import { sessionIdOf } from '../harness/probes/session-state.ts';
 import { defineScenario } from '../scenarios/types.ts';
 import type { RaceScenario } from '../scenarios/types.ts';
 import { STORES } from '../stores/index.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createRedactor } from '../harness/redact.ts';
+import { createRedactor } from '../harness/cli/redact.ts';
 
 test('passwords from URLs are replaced wherever they appear', () => {
   const redact = createRedactor(['postgres://bench:s3cr%40t@db:5432/x', 'redis://:hunter2@127.0.0.1:6379', undefined, 'memcached://127.0.0.1:11211']);

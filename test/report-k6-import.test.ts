@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { findK6 } from '../harness/k6-binary.ts';
+import { findK6 } from '../harness/plan/k6-binary.ts';
 import { parseRunResult } from '../reports/input.ts';
 import { CLI, runCli } from './helpers/cli.ts';
 

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
-import { findK6 } from '../harness/k6-binary.ts';
-import { k6SummaryToEntry } from '../harness/k6-summary.ts';
+import { findK6 } from '../harness/plan/k6-binary.ts';
+import { k6SummaryToEntry } from '../harness/load/k6-summary.ts';
 import type { StoreId } from '../stores/types.ts';
 import { CLI, runCli } from './helpers/cli.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { OkEntry, ResultEntry } from '../harness/result.ts';
+import type { OkEntry, ResultEntry } from '../reports/result.ts';
 import { defineScenario, ScenarioError } from '../scenarios/types.ts';
 import { STORES } from '../stores/index.ts';
 import { entryOf, runScenario } from './helpers/scenario-run.ts';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** Path of the CLI entry, run through tsx exactly as `npm run bench` does. */
-export const CLI = fileURLToPath(new URL('../../harness/cli.ts', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../harness/cli/main.ts', import.meta.url));
 
 /** What a CLI run printed and how it ended. */
 export interface CliRun {

@@ -1,7 +1,7 @@
-import { buildPlan } from '../../harness/plan.ts';
-import type { RawBenchOptions } from '../../harness/plan.ts';
-import type { ResultEntry } from '../../harness/result.ts';
-import { runBench } from '../../harness/runner.ts';
+import { buildPlan } from '../../harness/plan/plan.ts';
+import type { RawBenchOptions } from '../../harness/plan/plan.ts';
+import type { ResultEntry } from '../../reports/result.ts';
+import { runBench } from '../../harness/run/runner.ts';
 import { defineScenario } from '../../scenarios/types.ts';
 import type { StoreId } from '../../stores/types.ts';
 

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../../harness/app.ts';
+import { createApp } from '../../harness/app/app.ts';
 import type { StoreAdapter } from '../../stores/types.ts';
 
 /** The app for `adapter`, listening on 127.0.0.1 on a free port. */

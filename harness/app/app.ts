@@ -1,0 +1,139 @@
+import express from 'express';
+import type { Request, Response } from 'express';
+import { setTimeout as delay } from 'node:timers/promises';
+import { makePayload } from '../../scenarios/payload.ts';
+import type { StoreAdapter } from '../../stores/types.ts';
+
+/** Options of the app under test; identical for every store in a run. */
+export interface AppOptions {
+  /** Approximate JSON size of the payload stored at login. */
+  payloadBytes: number;
+  /** Extra latency added to every request (to demonstrate regression detection); 0 in real runs. */
+  addedLatencyMs?: number;
+}
+
+/** The session fields the routes use. */
+interface BenchSession {
+  user?: { id: string };
+  payload?: unknown;
+  counter?: number;
+  items?: string[];
+  views?: number;
+  lastSeen?: number;
+}
+
+type SessionRequest = Request & { session?: (BenchSession & Partial<ExpressSessionMethods>) | null; sessionID?: string };
+interface ExpressSessionMethods {
+  regenerate(cb: (err: unknown) => void): void;
+  destroy(cb: (err: unknown) => void): void;
+}
+
+let loginSequence = 0;
+
+function sessionOf(req: SessionRequest): BenchSession | undefined {
+  return req.session ?? undefined;
+}
+
+async function startFresh(req: SessionRequest): Promise<void> {
+  const regenerate = req.session?.regenerate;
+  if (regenerate) await new Promise<void>((resolve, reject) => regenerate.call(req.session, (err) => (err ? reject(err) : resolve())));
+  else if (req.session) (req as { session: unknown }).session = {};
+}
+
+async function endSession(req: SessionRequest): Promise<void> {
+  const destroy = req.session?.destroy;
+  if (destroy) await new Promise<void>((resolve, reject) => destroy.call(req.session, (err) => (err ? reject(err) : resolve())));
+  else (req as { session: unknown }).session = null;
+}
+
+function requireUser(req: SessionRequest, res: Response): BenchSession | undefined {
+  const session = sessionOf(req);
+  if (!session?.user) {
+    res.status(401).json({ error: 'no session' });
+    return undefined;
+  }
+  return session;
+}
+
+/**
+ * The one app every store is measured with: the same routes by construction.
+ * Without session middleware (`none`), session routes answer from request data only.
+ */
+export function createApp(adapter: StoreAdapter, options: AppOptions): express.Express {
+  const app = express();
+  app.disable('etag');
+  app.disable('x-powered-by');
+  const payload = makePayload(options.payloadBytes);
+  const baseline = adapter.id === 'none';
+
+  if (options.addedLatencyMs) {
+    const ms = options.addedLatencyMs;
+    app.use((_req, _res, next) => void delay(ms).then(() => next()));
+  }
+  app.get('/health', (_req, res) => void res.json({ ok: true, store: adapter.id }));
+
+  const middleware = adapter.middleware();
+  if (middleware) app.use(middleware);
+
+  app.post('/login', async (req: SessionRequest, res) => {
+    const login = ++loginSequence;
+    if (baseline) return void res.json({ user: `u${login}` });
+    await startFresh(req);
+    Object.assign(req.session!, { user: { id: `u${process.pid}-${login}` }, payload, counter: 0, items: [], views: 0 });
+    res.json({ user: req.session!.user!.id, sessionId: req.sessionID });
+  });
+
+  app.get('/session', (req: SessionRequest, res) => {
+    if (baseline) return void res.json({ user: 'baseline', counter: 0 });
+    const session = requireUser(req, res);
+    if (session) res.json({ user: session.user!.id, counter: session.counter ?? 0, items: session.items?.length ?? 0, views: session.views ?? 0 });
+  });
+
+  app.post('/session', (req: SessionRequest, res) => {
+    if (baseline) return void res.json({ views: 1 });
+    const session = requireUser(req, res);
+    if (!session) return;
+    session.views = (session.views ?? 0) + 1;
+    session.lastSeen = Date.now();
+    res.json({ views: session.views });
+  });
+
+  app.post('/counter', (req: SessionRequest, res) => {
+    if (baseline) return void res.json({ counter: 1 });
+    const session = requireUser(req, res);
+    if (!session) return;
+    session.counter = (session.counter ?? 0) + 1;
+    res.json({ counter: session.counter });
+  });
+
+  app.post('/items', (req: SessionRequest, res) => {
+    const id = typeof req.query.id === 'string' ? req.query.id : '';
+    if (!id) return void res.status(400).json({ error: 'id query parameter required' });
+    if (baseline) return void res.json({ items: 1 });
+    const session = requireUser(req, res);
+    if (!session) return;
+    session.items = [...(session.items ?? []), id];
+    res.json({ items: session.items.length });
+  });
+
+  app.post('/slow', async (req: SessionRequest, res) => {
+    const ms = Math.min(Number(req.query.ms) || 0, 10_000);
+    if (baseline) return void res.json({ ok: true });
+    const session = requireUser(req, res);
+    if (!session) return;
+    await delay(ms);
+    session.lastSeen = Date.now();
+    res.json({ ok: true });
+  });
+
+  app.post('/logout', async (req: SessionRequest, res) => {
+    if (!baseline) await endSession(req);
+    res.json({ ok: true });
+  });
+
+  app.use((err: Error, _req: Request, res: Response, _next: express.NextFunction) => {
+    if (!res.headersSent) res.status(500).json({ error: err.message });
+    else res.end();
+  });
+  return app;
+}

@@ -1,0 +1,37 @@
+import type { MemorySample, StoreOpLatency } from '../../reports/result.ts';
+import type { ServerHandle, ServerStats, SessionSettings, StoreCapabilities, StoreId } from '../../stores/types.ts';
+import type { AppOptions } from './app.ts';
+
+/** What the parent tells the app child to build, passed as JSON in SESSIONBENCH_APP_CONFIG. */
+export interface AppChildConfig {
+  store: StoreId;
+  settings: SessionSettings;
+  server?: ServerHandle;
+  app: AppOptions;
+}
+
+/** Questions the parent asks the app child; every one gets exactly one reply with the same `id`. */
+export type ChildRequest =
+  | { id: number; type: 'count' }
+  | { id: number; type: 'get'; sessionId: string }
+  | { id: number; type: 'serverStats' }
+  | { id: number; type: 'startSampling'; intervalMs: number }
+  | { id: number; type: 'stopSampling' }
+  | { id: number; type: 'storeOps'; reset: boolean };
+
+/** Answers to ChildRequest, by type. */
+export interface ChildAnswers {
+  count: number | null;
+  get: Record<string, unknown> | null;
+  serverStats: ServerStats | null;
+  startSampling: null;
+  stopSampling: MemorySample[];
+  storeOps: StoreOpLatency;
+}
+
+/** Messages the child sends on its own. */
+export type ChildEvent =
+  | { type: 'ready'; port: number; label: string; capabilities: StoreCapabilities; packages: Record<string, string> }
+  | { type: 'startFailed'; message: string }
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; message: string };

@@ -1,0 +1,85 @@
+/**
+ * Entry point of the app-under-test child process: builds the store adapter and
+ * the app, listens on 127.0.0.1:0, reports its port over IPC, and answers the
+ * parent's inspection questions. Exits when the parent goes away.
+ */
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app.ts';
+import { instrumentStore } from './store-timing.ts';
+import type { StoreTiming } from './store-timing.ts';
+import type { AppChildConfig, ChildAnswers, ChildEvent, ChildRequest } from './ipc.ts';
+import type { MemorySample } from '../../reports/result.ts';
+import { createStoreAdapter } from '../../stores/index.ts';
+import type { StoreAdapter } from '../../stores/types.ts';
+
+function send(event: ChildEvent): void {
+  process.send?.(event);
+}
+
+/** A memory reading; `settled` collects garbage first, so heap growth means retained data, not garbage. */
+function memorySample(since: number, settled = false): MemorySample {
+  if (settled) globalThis.gc?.();
+  const usage = process.memoryUsage();
+  return { t: Math.round(performance.now() - since), rss: usage.rss, heapUsed: usage.heapUsed };
+}
+
+function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined) {
+  let samples: MemorySample[] = [];
+  let sampler: NodeJS.Timeout | undefined;
+  let since = performance.now();
+  const answers: { [K in keyof ChildAnswers]: (request: Extract<ChildRequest, { type: K }>) => Promise<ChildAnswers[K]> } = {
+    count: async () => (await adapter.inspect.count()) ?? null,
+    get: async ({ sessionId }) => (await adapter.inspect.get(sessionId)) ?? null,
+    serverStats: async () => (await adapter.inspect.serverStats()) ?? null,
+    startSampling: async ({ intervalMs }) => {
+      clearInterval(sampler);
+      since = performance.now();
+      samples = [memorySample(since, true)];
+      sampler = setInterval(() => samples.push(memorySample(since)), intervalMs);
+      return null;
+    },
+    stopSampling: async () => {
+      clearInterval(sampler);
+      const taken = [...samples, memorySample(since, true)];
+      samples = [];
+      return taken;
+    },
+    storeOps: async ({ reset }) => timing?.snapshot(reset) ?? {},
+  };
+  return async (request: ChildRequest): Promise<unknown> =>
+    (answers[request.type] as (r: ChildRequest) => Promise<unknown>)(request);
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.env.SESSIONBENCH_APP_CONFIG ?? '{}') as AppChildConfig;
+  const adapter = await createStoreAdapter(config.store, { settings: config.settings, server: config.server });
+  const timing = adapter.store ? instrumentStore(adapter.store) : undefined;
+  const app = createApp(adapter, config.app);
+  const server = app.listen(0, '127.0.0.1', (error?: Error) => {
+    if (error) throw error;
+    const { port } = server.address() as AddressInfo;
+    send({ type: 'ready', port, label: adapter.label, capabilities: adapter.capabilities, packages: adapter.packages });
+  });
+  server.keepAliveTimeout = 60_000;
+  const respond = createResponder(adapter, timing);
+  process.on('message', (request: ChildRequest) => {
+    respond(request).then(
+      (value) => send({ type: 'reply', id: request.id, ok: true, value }),
+      (error: unknown) => send({ type: 'reply', id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) }),
+    );
+  });
+  const shutdown = () => {
+    server.closeAllConnections();
+    server.close();
+    adapter.close().finally(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.on('disconnect', shutdown);
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', () => {});
+}
+
+main().catch((error: unknown) => {
+  send({ type: 'startFailed', message: error instanceof Error ? error.message : String(error) });
+  setTimeout(() => process.exit(1), 100);
+});

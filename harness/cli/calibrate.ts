@@ -1,0 +1,90 @@
+/**
+ * `npm run calibrate`: is autocannon (in this harness, with its cookie jars and
+ * µs histogram) fast enough not to be the bottleneck? Runs the no-session app
+ * with our driver and with wrk (a native C load generator) on the same route,
+ * connections and duration, and prints both throughputs and their ratio.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Command } from 'commander';
+import { startAppChild } from '../app/child.ts';
+import { runClosedPhase } from '../load/autocannon.ts';
+import type { VirtualUser } from '../load/autocannon.ts';
+import { parseCount, parseDuration, sessionSettings } from '../plan/plan.ts';
+import { spreadOf } from '../../reports/spread.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import type { LoadScenario } from '../../scenarios/types.ts';
+
+const WRK_REPORT = `done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"requests":%d,"durationUs":%d,"errors":%d,"p50":%d,"p99":%d}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
+end
+`;
+
+interface WrkReport {
+  requests: number;
+  durationUs: number;
+  errors: number;
+  p50: number;
+  p99: number;
+}
+
+async function runWrk(url: string, connections: number, seconds: number): Promise<WrkReport> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sessionbench-wrk-'));
+  try {
+    const script = path.join(dir, 'report.lua');
+    await writeFile(script, WRK_REPORT);
+    const { stdout } = await promisify(execFile)('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, url], { timeout: (seconds + 10) * 1000 });
+    const line = stdout.split('\n').find((l) => l.startsWith('{'));
+    if (!line) throw new Error('wrk printed no report line');
+    return JSON.parse(line) as WrkReport;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const program = new Command('calibrate')
+  .description('compare this harness\'s load generator with wrk on the no-session app')
+  .option('--duration <time>', 'time per generator per round', '5s')
+  .option('--connections <n>', 'connections', '10')
+  .option('--rounds <n>', 'alternating rounds (medians are reported)', '3')
+  .action(async (flags: { duration: string; connections: string; rounds: string }) => {
+    const seconds = parseDuration('--duration', flags.duration, { min: 1, max: 600 });
+    const connections = parseCount('--connections', flags.connections, { min: 1, max: 1000 });
+    const rounds = parseCount('--rounds', flags.rounds, { min: 1, max: 20 });
+    const app = await startAppChild({
+      store: 'none',
+      settings: sessionSettings(),
+      app: { payloadBytes: 1024 },
+    });
+    try {
+      const scenario = SCENARIOS['read-heavy'] as LoadScenario;
+      const onlyReads: LoadScenario = { ...scenario, mix: [{ route: 'GET /session', weight: 1 }] };
+      const users: VirtualUser[] = [];
+      await runClosedPhase({ url: app.url, scenario: onlyReads, connections, durationSeconds: 2, users });
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      for (let round = 1; round <= rounds; round++) {
+        const phase = await runClosedPhase({ url: app.url, scenario: onlyReads, connections, durationSeconds: seconds, users });
+        const wrk = await runWrk(`${app.url}/session`, connections, seconds);
+        const failures = phase.errors + phase.timeouts + phase.non2xx;
+        if (failures > 0 || wrk.errors > 0) throw new Error(`round ${round} had failed requests (autocannon ${failures}, wrk ${wrk.errors}): no comparison`);
+        ours.push(phase.throughput);
+        theirs.push(wrk.requests / (wrk.durationUs / 1e6));
+        console.log(`round ${round}: autocannon ${Math.round(phase.throughput)} req/s (p50 ${phase.latencyUs.p50} µs), wrk ${Math.round(theirs.at(-1)!)} req/s (p50 ${wrk.p50} µs)`);
+      }
+      const ratio = spreadOf(ours)!.median / spreadOf(theirs)!.median;
+      console.log(`GET /session on the no-session app, ${connections} connections, ${rounds} × ${seconds}s each, alternating`);
+      console.log(`median: autocannon (sessionbench driver) ${Math.round(spreadOf(ours)!.median)} req/s, wrk -t1 ${Math.round(spreadOf(theirs)!.median)} req/s`);
+      console.log(`ratio: ${(ratio * 100).toFixed(1)}% of wrk (${ratio >= 0.9 ? 'within' : 'NOT within'} 10%)`);
+      process.exitCode = ratio >= 0.9 ? 0 : 1;
+    } finally {
+      await app.stop();
+    }
+  });
+
+await program.parseAsync(process.argv);

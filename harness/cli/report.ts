@@ -1,0 +1,53 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { importK6Summaries, parseK6ImportFlags } from '../load/k6-import.ts';
+import type { RawK6ImportFlags } from '../load/k6-import.ts';
+import { writeFileAtomic } from './output-dir.ts';
+import type { RunResult } from '../../reports/result.ts';
+import { loadChartJs } from '../../reports/assets.ts';
+import { renderHtml } from '../../reports/html.ts';
+import { parseRunResult, ReportInputError } from '../../reports/input.ts';
+import { renderMarkdown } from '../../reports/markdown.ts';
+
+/**
+ * Reads and validates a results file. `label` names it in errors (default: its file
+ * name), e.g. "baseline main.json". Missing, unreadable, corrupt or incompatible
+ * files throw ReportInputError with a one-line message.
+ */
+export async function loadRunResultFile(path: string, label = basename(path)): Promise<RunResult> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ReportInputError(`${label} cannot be read (${code === 'ENOENT' ? `no such file: ${resolve(path)}` : (error as Error).message})`);
+  }
+  return parseRunResult(text, label);
+}
+
+/**
+ * `npm run report -- <files>`: validates every results file, then writes
+ * `report.html` (all runs) and `summary.md` (one section per run) next to the first
+ * file or into `outDir`. k6 summaries (`--k6-summary`, with the `--k6-*` flags that
+ * say what ran) become one more run in the open-model section. Runs nothing;
+ * nothing is written when any input is bad.
+ */
+export async function runReportCommand(args: {
+  files: string[];
+  outDir?: string;
+  k6Summaries?: string[];
+  k6?: RawK6ImportFlags;
+}): Promise<{ htmlPath: string; markdownPath: string }> {
+  const summaries = args.k6Summaries ?? [];
+  if (args.files.length === 0 && summaries.length === 0) throw new ReportInputError('report needs at least one results file or --k6-summary');
+  const meta = summaries.length > 0 ? parseK6ImportFlags(args.k6 ?? {}) : undefined;
+  const results = await Promise.all(args.files.map((file) => loadRunResultFile(file)));
+  if (meta) results.push(await importK6Summaries(summaries, meta));
+  const outDir = args.outDir ?? dirname(args.files[0] ?? summaries[0]!);
+  await mkdir(outDir, { recursive: true });
+  const htmlPath = join(outDir, 'report.html');
+  const markdownPath = join(outDir, 'summary.md');
+  await writeFileAtomic(htmlPath, renderHtml(results, { chartJs: await loadChartJs() }));
+  await writeFileAtomic(markdownPath, results.map((result) => renderMarkdown(result)).join('\n---\n\n'));
+  return { htmlPath, markdownPath };
+}

@@ -1,0 +1,73 @@
+import type { AppChild } from '../app/child.ts';
+import { cpuStopwatch } from './cpu.ts';
+import { processTree } from './process-tree.ts';
+import type { MemoryMetrics, MemorySample, OkEntry } from '../../reports/result.ts';
+
+const SAMPLE_INTERVAL_MS = 250;
+
+/** What every measured phase records around the load, whatever drives it. */
+export type PhaseObservations = Pick<OkEntry, 'storeOps' | 'memory' | 'sessionsStored'> & {
+  /** CPU in % of one core; `generator` only when the load runs in this process. */
+  cpu: { app?: number; generator?: number; server?: number };
+};
+
+function memoryMetrics(
+  samples: MemoryMetrics['app']['samples'],
+  server: MemoryMetrics['server'],
+  sessionsBefore: number | undefined,
+  sessionsAfter: number | undefined,
+): MemoryMetrics {
+  const before = samples[0]!;
+  const after = samples[samples.length - 1]!;
+  const added = sessionsBefore !== undefined && sessionsAfter !== undefined ? sessionsAfter - sessionsBefore : undefined;
+  const perSession = (growth: number) => (added && added > 0 ? Math.round(growth / added) : undefined);
+  const appHeapBytesPerSession = perSession(after.heapUsed - before.heapUsed);
+  return {
+    app: { before, after, samples },
+    server,
+    sessionsBefore,
+    sessionsAfter,
+    bytesPerSession: server ? perSession(server.after - server.before) : appHeapBytesPerSession,
+    appHeapBytesPerSession,
+  };
+}
+
+/**
+ * Runs `load` as the measured phase while recording store-operation latency,
+ * the app's memory every 250 ms, the server's own figures and session counts
+ * before and after, the harness's RSS, and CPU of the app, the server and
+ * (when `generatorInProcess`) this process.
+ */
+export async function observePhase<T>(
+  app: AppChild,
+  options: { serverPid?: number; generatorInProcess: boolean },
+  load: () => Promise<T>,
+): Promise<{ result: T; observed: PhaseObservations }> {
+  await app.ask('storeOps', { reset: true });
+  const serverBefore = await app.ask('serverStats');
+  const sessionsBefore = (await app.ask('count')) ?? serverBefore?.sessions;
+  await app.ask('startSampling', { intervalMs: SAMPLE_INTERVAL_MS });
+  const harnessBefore = process.memoryUsage.rss();
+  // The whole tree: PostgreSQL's queries run in the postmaster's child backends.
+  const serverPids = options.serverPid === undefined ? undefined : processTree(options.serverPid);
+  const cpuWatch = cpuStopwatch({ app: app.pids, server: serverPids, generator: options.generatorInProcess ? process.pid : undefined });
+  let samples: MemorySample[] = [];
+  const result = await load().finally(async () => {
+    samples = await app.ask('stopSampling');
+  });
+  const cpu = cpuWatch.stop();
+  const harnessRss = { before: harnessBefore, after: process.memoryUsage.rss() };
+  const storeOps = await app.ask('storeOps', { reset: true });
+  const serverAfter = await app.ask('serverStats');
+  const sessionsAfter = (await app.ask('count')) ?? serverAfter?.sessions;
+  const server = serverBefore && serverAfter ? { before: serverBefore.bytes, after: serverAfter.bytes, source: serverAfter.source } : undefined;
+  return {
+    result,
+    observed: {
+      storeOps: Object.keys(storeOps).length > 0 ? storeOps : undefined,
+      memory: { ...memoryMetrics(samples, server, sessionsBefore, sessionsAfter), harnessRss },
+      cpu,
+      sessionsStored: sessionsAfter,
+    },
+  };
+}

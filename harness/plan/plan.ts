@@ -1,0 +1,233 @@
+import ms from 'ms';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import type { Scenario } from '../../scenarios/types.ts';
+import { STORES, isStoreId } from '../../stores/index.ts';
+import { STORE_IDS } from '../../stores/types.ts';
+import { BROWSER_COOKIE_LIMIT_BYTES } from '../../stores/limits.ts';
+import type { ServerKind, SessionSettings, StoreId } from '../../stores/types.ts';
+import { UsageError } from '../errors.ts';
+import { requireK6 } from './k6-binary.ts';
+import type { LoadModel } from '../../reports/result.ts';
+import { parseServerUrl } from '../../stores/servers/url.ts';
+
+/** A validated run: what to run, how long, and where to write. Built only from checked input. */
+export interface RunPlan {
+  stores: StoreId[];
+  /** Stores named explicitly (not through `all`): failing to provision one of them fails the run. */
+  storesNamed: boolean;
+  scenarios: Scenario[];
+  repeat: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  connections: number;
+  /** App instances behind a request-level round-robin balancer (1: no balancer). */
+  instances: number;
+  /** Session payload sizes to sweep, in bytes (one entry per size). */
+  payloads: number[];
+  settings: SessionSettings;
+  /** Explicit server URLs by kind (flags or environment). */
+  serverUrls: Partial<Record<ServerKind, string>>;
+  outDir: string;
+  addedLatencyMs: number;
+  /** Load generator: autocannon (closed model, `connections`) or k6 (open model, `k6`). */
+  driver: LoadDriver;
+  /** Present exactly when the driver is k6. */
+  k6?: OpenModelSettings;
+}
+
+/** The open model's settings. */
+export interface OpenModelSettings {
+  /** The k6 binary, found while validating (so a missing k6 fails before anything runs). */
+  binary: string;
+  /** Target requests per second. */
+  ratePerSecond: number;
+}
+
+/** The load generators `--driver` accepts. */
+export const LOAD_DRIVERS = ['autocannon', 'k6'] as const;
+export type LoadDriver = (typeof LOAD_DRIVERS)[number];
+
+/** Raw option values as the CLI parser hands them over (strings until validated here). */
+export interface RawBenchOptions {
+  store: string;
+  scenario: string;
+  duration: string;
+  warmup: string;
+  connections: string;
+  instances: string;
+  repeat: string;
+  payload: string;
+  maxAge: string;
+  resave?: boolean;
+  rolling?: boolean;
+  out: string;
+  addedLatency: string;
+  redisUrl?: string;
+  memcachedUrl?: string;
+  postgresUrl?: string;
+  mongoUrl?: string;
+  driver?: string;
+  rate?: string;
+}
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+
+/** Parses "10s", "1m", "500ms" or a plain number of seconds into seconds, within bounds. */
+export function parseDuration(flag: string, value: string, bounds: { min: number; max: number }): number {
+  const trimmed = value.trim();
+  const millis = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) * 1000 : (ms as (v: string) => number | undefined)(trimmed);
+  if (millis === undefined || !Number.isFinite(millis)) {
+    throw new UsageError(`${flag}: "${value}" is not a duration; use e.g. 10s, 500ms or 2m`);
+  }
+  const seconds = millis / 1000;
+  if (seconds < bounds.min || seconds > bounds.max) {
+    throw new UsageError(`${flag}: ${value} is out of range; use between ${bounds.min}s and ${bounds.max}s`);
+  }
+  return seconds;
+}
+
+/** Parses a whole number within bounds. */
+export function parseCount(flag: string, value: string, bounds: { min: number; max: number }): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < bounds.min || Number(value) > bounds.max) {
+    throw new UsageError(`${flag}: "${value}" must be a whole number from ${bounds.min} to ${bounds.max}`);
+  }
+  return Number(value);
+}
+
+/** Parses "1kb", "512b", "2mb" or a plain number of bytes. */
+export function parseSize(flag: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb)?$/i.exec(value.trim());
+  const bytes = match ? Math.round(Number(match[1]) * (SIZE_UNITS[(match[2] ?? 'b').toLowerCase()] ?? 1)) : NaN;
+  if (!Number.isFinite(bytes) || bytes < 0 || bytes > 8 * 1024 * 1024) {
+    throw new UsageError(`${flag}: "${value}" is not a size from 0 to 8mb; use e.g. 1kb, 512b or 100kb`);
+  }
+  return bytes;
+}
+
+function parseList<T extends string>(flag: string, value: string, valid: readonly string[], isValid: (v: string) => v is T): T[] {
+  const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+  if (items.length === 0) throw new UsageError(`${flag}: give at least one of ${valid.join(', ')}`);
+  const unknown = items.filter((item) => !isValid(item));
+  if (unknown.length > 0) {
+    throw new UsageError(`${flag}: unknown ${unknown.map((u) => `"${u}"`).join(', ')}; valid: ${valid.join(', ')}`);
+  }
+  return [...new Set(items)] as T[];
+}
+
+/**
+ * Payload sizes to sweep. When the cookie store is named, a payload that cannot
+ * fit a browser cookie even before signing (base64 grows it by 4/3) is bad input.
+ */
+function parsePayloads(value: string, cookieNamed: boolean): number[] {
+  const payloads = [...new Set(value.split(',').map((size) => parseSize('--payload', size)))];
+  const tooLarge = payloads.find((bytes) => Math.ceil(bytes / 3) * 4 > BROWSER_COOKIE_LIMIT_BYTES);
+  if (cookieNamed && tooLarge !== undefined) {
+    throw new UsageError(
+      `--payload: ${tooLarge} bytes cannot fit cookie-session's cookie (browsers drop cookies over ${BROWSER_COOKIE_LIMIT_BYTES} bytes); use at most 3kb with --store cookie, or --store all to record it as a failure`,
+    );
+  }
+  return payloads;
+}
+
+function parseStores(value: string): { stores: StoreId[]; named: boolean } {
+  if (value.trim() === 'all') return { stores: [...STORE_IDS], named: false };
+  return { stores: parseList('--store', value, [...STORE_IDS, 'all'], isStoreId), named: true };
+}
+
+function parseScenarios(value: string): Scenario[] {
+  const ids = Object.keys(SCENARIOS);
+  const isScenario = (v: string): v is string => v in SCENARIOS;
+  return parseList('--scenario', value, ids, isScenario).map((id) => SCENARIOS[id]!);
+}
+
+function parseUrl(kind: ServerKind, value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  try {
+    return parseServerUrl(kind, value);
+  } catch (error) {
+    const reason = (error as Error).message.replace(new RegExp(`^${kind}: `), '');
+    throw new UsageError(`--${kind}-url: ${reason}; use e.g. ${EXAMPLE_URLS[kind]}`);
+  }
+}
+
+const EXAMPLE_URLS: Record<ServerKind, string> = {
+  redis: 'redis://127.0.0.1:6379',
+  memcached: 'memcached://127.0.0.1:11211',
+  postgres: 'postgres://user:password@127.0.0.1:5432/db',
+  mongo: 'mongodb://127.0.0.1:27017/sessions',
+};
+
+function parseDriver(raw: RawBenchOptions, env: NodeJS.ProcessEnv): Pick<RunPlan, 'driver' | 'k6'> {
+  const driver = raw.driver ?? 'autocannon';
+  if (!(LOAD_DRIVERS as readonly string[]).includes(driver)) throw new UsageError(`--driver: unknown "${driver}"; valid: ${LOAD_DRIVERS.join(', ')}`);
+  if (driver === 'autocannon') {
+    if (raw.rate !== undefined) throw new UsageError('--rate: applies to --driver k6 (open model); autocannon runs a closed model, sized by --connections');
+    return { driver };
+  }
+  if (raw.rate === undefined) throw new UsageError('--driver k6: give the target rate with --rate <req/s>, e.g. --rate 500');
+  const ratePerSecond = parseCount('--rate', raw.rate, { min: 1, max: 1_000_000 });
+  return { driver: 'k6', k6: { binary: requireK6(env), ratePerSecond } };
+}
+
+/** Which load model a plan's load scenarios run under (k6 entries add their dropped iterations). */
+export function loadModelOf(plan: RunPlan): LoadModel {
+  return plan.k6
+    ? { driver: 'k6', model: 'open', ratePerSecond: plan.k6.ratePerSecond }
+    : { driver: 'autocannon', model: 'closed', connections: plan.connections };
+}
+
+/** The load model that really produces a scenario's numbers: race and ttl send their own scripted requests. */
+export function loadModelFor(plan: RunPlan, scenario: Scenario): LoadModel {
+  switch (scenario.kind) {
+    case 'load':
+      return loadModelOf(plan);
+    case 'outage':
+      return { driver: 'autocannon', model: 'closed', connections: plan.connections };
+    case 'race':
+      return { driver: 'harness', model: 'scripted', description: `${scenario.sessions} sessions × ${scenario.fanout} parallel requests × ${scenario.rounds} rounds` };
+    case 'ttl':
+      return { driver: 'harness', model: 'scripted', description: `${scenario.sessions} logins replayed ${scenario.waitMs} ms later` };
+  }
+}
+
+/** express-session settings, the same for every store; only what a caller overrides differs from the defaults. */
+export function sessionSettings(overrides: Partial<SessionSettings> = {}): SessionSettings {
+  return { secret: 'sessionbench-secret', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 3_600_000, ...overrides };
+}
+
+/** Checks every option and builds the plan; throws UsageError naming the first problem. */
+export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process.env): RunPlan {
+  const { stores, named } = parseStores(raw.store);
+  const serverUrls: RunPlan['serverUrls'] = {
+    redis: parseUrl('redis', raw.redisUrl ?? env.REDIS_URL),
+    memcached: parseUrl('memcached', raw.memcachedUrl ?? env.MEMCACHED_URL),
+    postgres: parseUrl('postgres', raw.postgresUrl ?? env.POSTGRES_URL),
+    mongo: parseUrl('mongo', raw.mongoUrl ?? env.MONGO_URL),
+  };
+  for (const kind of Object.keys(serverUrls) as ServerKind[]) if (serverUrls[kind] === undefined) delete serverUrls[kind];
+  return {
+    stores,
+    storesNamed: named,
+    scenarios: parseScenarios(raw.scenario),
+    repeat: parseCount('--repeat', raw.repeat, { min: 1, max: 100 }),
+    warmupSeconds: parseDuration('--warmup', raw.warmup, { min: 0, max: 600 }),
+    durationSeconds: parseDuration('--duration', raw.duration, { min: 1, max: 3600 }),
+    connections: parseCount('--connections', raw.connections, { min: 1, max: 10_000 }),
+    instances: parseCount('--instances', raw.instances, { min: 1, max: 16 }),
+    payloads: parsePayloads(raw.payload, named && stores.includes('cookie')),
+    settings: sessionSettings({
+      resave: raw.resave ?? false,
+      rolling: raw.rolling ?? false,
+      maxAgeMs: parseDuration('--max-age', raw.maxAge, { min: 1, max: 365 * 24 * 3600 }) * 1000,
+    }),
+    serverUrls,
+    outDir: raw.out,
+    addedLatencyMs: parseCount('--added-latency', raw.addedLatency, { min: 0, max: 10_000 }),
+    ...parseDriver(raw, env),
+  };
+}
+
+/** The server kinds the plan's stores need. */
+export function serverKindsOf(plan: RunPlan): ServerKind[] {
+  return [...new Set(plan.stores.map((id) => STORES[id].server).filter((kind): kind is ServerKind => kind !== undefined))];
+}

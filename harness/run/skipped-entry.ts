@@ -1,0 +1,21 @@
+import type { SkippedEntry } from '../../reports/result.ts';
+import type { ScenarioContext } from './context.ts';
+import { STORES } from '../../stores/index.ts';
+
+/**
+ * A skipped entry for a scenario that does not apply to this store (e.g. the
+ * `none` baseline keeps no sessions, so there is nothing to race or expire):
+ * a zero there would read as "correct".
+ */
+export function skippedEntry(context: ScenarioContext, reason: string): SkippedEntry {
+  return {
+    store: context.store,
+    storeLabel: STORES[context.store].label,
+    scenario: context.scenario.id,
+    payloadBytes: context.payloadBytes,
+    repetition: 1,
+    load: context.load,
+    status: 'skipped',
+    reason,
+  };
+}
