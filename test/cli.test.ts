@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { OkEntry, RunResult } from '../reports/result.ts';
+import { observed } from './helpers/observations.ts';
 import { runCli } from './helpers/cli.ts';
 
 const out = mkdtempSync(path.join(tmpdir(), 'sessionbench-cli-'));
@@ -82,14 +83,14 @@ describe('a real short run on the embedded stores', () => {
   test('the memory store holds exactly one session per connection', () => {
     const memory = result.entries.find((e) => e.store === 'memory') as OkEntry;
     assert.equal(memory.sessionsStored, 20);
-    assert.equal(memory.observations?.logins, 20);
+    assert.equal(observed(memory, 'load').logins, 20);
     assert.ok(memory.storeOps?.get && memory.storeOps.get.count > 0, 'store get latency recorded');
   });
 
   test('cookie-session clients each kept their own cookie', () => {
     const cookie = result.entries.find((e) => e.store === 'cookie') as OkEntry;
-    assert.equal(cookie.observations?.logins, 20, 'no client had to log in again');
-    assert.equal(cookie.observations?.distinctClientCookies, 20);
+    assert.equal(observed(cookie, 'load').logins, 20, 'no client had to log in again');
+    assert.equal(observed(cookie, 'load').distinctClientCookies, 20);
     assert.equal(cookie.sessionsStored, undefined, 'nothing server-side to count');
   });
 
