@@ -78,7 +78,7 @@ describe('an app that crashes', () => {
         const killFirstApp = async () => {
           for (let attempt = 0; attempt < 100 && !killed; attempt++) {
             await delay(100);
-            const app = childPids(cli, 'app-process.ts')[0];
+            const app = childPids(cli, 'app/process-main.ts')[0];
             if (app) {
               await delay(1500);
               process.kill(app, 'SIGKILL');

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { SCHEMA_VERSION } from '../reports/result.ts';
 import type { OkEntry, RunResult } from '../reports/result.ts';
 import { observed } from './helpers/observations.ts';
 import { runCli } from './helpers/cli.ts';
@@ -66,7 +67,7 @@ describe('a real short run on the embedded stores', () => {
     const [stamp] = readdirSync(dir);
     const written = JSON.parse(readFileSync(path.join(dir, stamp!, 'results.json'), 'utf8')) as RunResult;
     assert.deepEqual(written, result);
-    assert.equal(result.schemaVersion, 1);
+    assert.equal(result.schemaVersion, SCHEMA_VERSION);
     assert.equal(result.partial, false);
     assert.deepEqual(result.entries.map((e) => [e.store, e.status]), [['none', 'ok'], ['memory', 'ok'], ['cookie', 'ok']]);
     for (const entry of result.entries as OkEntry[]) {
