@@ -39,7 +39,7 @@ const CASES: Array<[string, string[], number, RegExp]> = [
   ['unwritable --out (a file, not a directory)', ['--store', 'none', '--out', path.join(aFile, 'results')], 2, /--out: cannot write to .* \(ENOTDIR\)/],
   ['unwritable --out (/proc)', ['--store', 'none', '--out', '/proc/sessionbench'], 2, /--out: cannot write to \/proc\/sessionbench/],
   ['corrupt baseline', ['--store', 'none', '--baseline', corrupt], 2, /baseline .*corrupt\.json is not a sessionbench results file/],
-  ['baseline of another schema', ['--store', 'none', '--baseline', otherSchema], 2, /schemaVersion 1 expected/],
+  ['baseline of another schema', ['--store', 'none', '--baseline', otherSchema], 2, /schemaVersion 2 expected/],
   ['a JSON file that is not results', ['--store', 'none', '--baseline', notResults], 2, /is not a sessionbench results file/],
   ['missing baseline', ['--store', 'none', '--baseline', path.join(root, 'nope.json')], 2, /baseline .*nope\.json cannot be read \(no such file/],
   ['bad --fail-on', ['--store', 'none', '--fail-on', 'lots'], 2, /--fail-on: "lots" must be a percentage/],
