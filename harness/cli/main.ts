@@ -7,7 +7,7 @@ import type { RawBenchOptions } from '../plan/plan.ts';
 import { exportK6Command } from './export-k6.ts';
 import type { RawExportK6Options } from './export-k6.ts';
 import { createProgress } from './progress.ts';
-import { createRedactor, redactDeep } from './redact.ts';
+import { redactText, redactUrls } from './redact.ts';
 import type { RawK6ImportFlags } from '../load/k6-import.ts';
 import { loadRunResultFile, runReportCommand } from './report.ts';
 import { writeRunOutputs } from './write-outputs.ts';
@@ -32,7 +32,7 @@ interface BenchFlags extends RawBenchOptions {
   failOn: string;
 }
 
-function fail(error: unknown, redact: (text: string) => string = (text) => text): never {
+function fail(error: unknown, redact: (text: string) => string = redactText): never {
   const text = redact(error instanceof Error ? error.message : String(error));
   process.stderr.write(`sessionbench: ${text}\n`);
   if (error instanceof UsageError || error instanceof ReportInputError) process.exit(EXIT.usage);
@@ -48,7 +48,7 @@ function parseFailOn(value: string): number {
 
 async function bench(flags: BenchFlags): Promise<void> {
   const plan = buildPlan(flags);
-  const redact = createRedactor(Object.values(plan.serverUrls));
+  const redact = redactText;
   const failOnPercent = parseFailOn(flags.failOn);
   await assertWritableDir('--out', plan.outDir);
   const baseline = flags.baseline ? await loadRunResultFile(flags.baseline, `baseline ${flags.baseline}`) : undefined;
@@ -60,7 +60,7 @@ async function bench(flags: BenchFlags): Promise<void> {
   const finish = async (result: RunResult): Promise<void> => {
     if (finishing) return;
     finishing = true;
-    const safe = redactDeep(result, redact);
+    const safe = redactUrls(result);
     const comparison = baseline && !safe.partial ? compareRuns(baseline, safe, { failOnPercent }) : undefined;
     const outputs = await writeRunOutputs(safe, runDirectory(plan.outDir, safe.startedAt), comparison);
     if (flags.json) process.stdout.write(`${JSON.stringify(safe)}\n`);
