@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { after, before, test } from 'node:test';
 import { runCli } from './helpers/cli.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sessionbench-hostile-'));
@@ -49,6 +51,42 @@ const CASES: Array<[string, string[], number, RegExp]> = [
   ['unknown flag', ['--turbo'], 2, /unknown option '--turbo'/],
   ['unreachable server, store named', ['--store', 'redis', '--redis-url', `redis://:${PASSWORD}@127.0.0.1:1`], 3, /redis/],
 ];
+
+/** A server that accepts connections and never answers: every client and probe must give up on it in bounded time. */
+const silent = createServer((socket: Socket) => socket.on('error', () => {}));
+const silentSockets = new Set<Socket>();
+silent.on('connection', (socket) => silentSockets.add(socket));
+let silentPort = 0;
+before(async () => {
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  silentPort = (silent.address() as AddressInfo).port;
+});
+after(() => {
+  for (const socket of silentSockets) socket.destroy();
+  silent.close();
+});
+
+/** Start-up of node and tsx, then the 2.5 s connect bound, with room for a busy machine. */
+const SILENT_BOUND_MS = 15_000;
+
+for (const [kind, env, scheme, db] of [['redis', 'REDIS_URL', 'redis', '0'], ['memcached', 'MEMCACHED_URL', 'memcached', ''], ['postgres', 'POSTGRES_URL', 'postgres', 'db'], ['mongo', 'MONGO_URL', 'mongodb', 'db']] as const) {
+  test(`${env} at a server that accepts and never answers: exit 3, one line, within ${SILENT_BOUND_MS / 1000} s`, async (t) => {
+    const out = path.join(root, `out-silent-${kind}`);
+    const started = Date.now();
+    const run = await runCli(['--store', kind, '--scenario', 'read-heavy', '--duration', '1', '--warmup', '0', '--out', out], {
+      env: { [env]: `${scheme}://bench:${PASSWORD}@127.0.0.1:${silentPort}/${db}` },
+      timeoutMs: 60_000,
+    });
+    const took = Date.now() - started;
+    t.diagnostic(`${env}: exit ${run.code} after ${took} ms: ${run.stderr.trim()}`);
+    assert.equal(run.code, 3, run.stderr);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.match(run.stderr, new RegExp(`^sessionbench: ${kind}: cannot reach .*:\\*\\*\\*@127\\.0\\.0\\.1:${silentPort}`));
+    assert.ok(!run.stderr.includes(PASSWORD));
+    assert.ok(took < SILENT_BOUND_MS, `took ${took} ms`);
+    assert.equal(existsSync(out), false, 'nothing written');
+  });
+}
 
 for (const [what, args, code, expected] of CASES) {
   test(`${what}: one line, exit ${code}, nothing written`, async () => {
