@@ -109,7 +109,7 @@ const entry = z.discriminatedUnion('status', [
     observations: z.record(z.string(), z.number()).optional(),
     notes: z.array(z.string()).optional(),
   }),
-  z.object({ ...entryBase, status: z.literal('failed'), reason: z.string() }),
+  z.object({ ...entryBase, status: z.literal('failed'), reason: z.string(), cause: z.enum(['payload-limit', 'error']).optional() }),
   z.object({ ...entryBase, status: z.literal('skipped'), reason: z.string() }),
 ]);
 

@@ -92,7 +92,7 @@ type Evidence = Pick<StoreScore, 'resurrected' | 'revokedCookieStillValid' | 'se
 
 /** A run that failed because the store cannot carry the payload of a payload sweep: a limit to know, not a broken store. */
 function isPayloadFailure(entry: FailedEntry | SkippedEntry): boolean {
-  return entry.status === 'failed' && entry.payloadBytes !== undefined && entry.reason.startsWith(`payload ${entry.payloadBytes} bytes:`);
+  return entry.status === 'failed' && entry.cause === 'payload-limit' && entry.payloadBytes !== undefined;
 }
 
 /**

@@ -127,10 +127,16 @@ export interface OkEntry extends EntryBase {
   notes?: string[];
 }
 
+/** Why a run failed, as data: `payload-limit` (the store cannot carry the sweep's payload, a limit to know) or `error`. */
+export type FailureCause = 'payload-limit' | 'error';
+
 /** A store × scenario that could not be measured, and why. */
 export interface FailedEntry extends EntryBase {
   status: 'failed';
+  /** One readable sentence. */
   reason: string;
+  /** What reports read to tell a payload limit from a broken run; absent in files written before it existed. */
+  cause?: FailureCause;
 }
 
 /** A store × scenario not attempted (e.g. no server available), and why. */

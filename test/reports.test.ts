@@ -182,7 +182,7 @@ describe('payload sweep', () => {
     swept.plan.payloadBytes = [512, 8192];
     swept.entries.push({
       store: 'cookie', storeLabel: 'Signed cookie (cookie-session)', scenario: 'read-heavy', payloadBytes: 8192, repetition: 1, load: { driver: 'autocannon', model: 'closed', connections: 10 },
-      status: 'failed', reason: 'payload 8192 bytes: the session cookie is 11012 bytes, over the 4096-byte limit: browsers drop cookies over ~4 KB silently',
+      status: 'failed', cause: 'payload-limit', reason: 'payload 8192 bytes: the session cookie is 11012 bytes, over the 4096-byte limit: browsers drop cookies over ~4 KB silently',
     });
     const cookie = recommendStore(swept).scores.find((one) => one.store === 'cookie')!;
     assert.match(cookie.warnings.join(), /Cannot carry a session payload of 8 KiB: the session cookie is 11012 bytes, over the 4096-byte limit/);
@@ -384,7 +384,7 @@ describe('comparison groups match on structured fields, not display labels', () 
     current.plan.payloadBytes = [512, 8192];
     current.entries.push({
       store: 'cookie', storeLabel: 'Signed cookie (cookie-session)', scenario: 'read-heavy', payloadBytes: 8192, repetition: 1, load: { driver: 'autocannon', model: 'closed', connections: 10 },
-      status: 'failed', reason: 'payload 8192 bytes: the session cookie is 11012 bytes, over the 4096-byte limit',
+      status: 'failed', cause: 'payload-limit', reason: 'payload 8192 bytes: the session cookie is 11012 bytes, over the 4096-byte limit',
     });
     const comparison = compareRuns(fixture, current, { failOnPercent: 10 });
     const redis = comparison.metrics.filter(readHeavy('redis'));

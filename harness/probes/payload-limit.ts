@@ -11,6 +11,8 @@ export interface LoginCookieProbe {
   setCookieBytes: number;
   /** Why the client failed, e.g. "UND_ERR_HEADERS_OVERFLOW" when the response headers exceed Node's 16 KiB limit. */
   error?: string;
+  /** The app's own error message when the login failed (its error handler answers `{ error }`). */
+  message?: string;
 }
 
 /** Logs in once, measures the session cookie the app sets, and logs out again. Never throws for an HTTP or header failure. */
@@ -19,40 +21,68 @@ export async function probeLoginCookie(url: string): Promise<LoginCookieProbe> {
     const client = new SessionClient(url);
     const login = await client.send('POST', '/login');
     if (login.status === 200) await client.send('POST', '/logout');
-    return { status: login.status, setCookieBytes: Math.max(0, ...login.setCookie.map((header) => Buffer.byteLength(header))) };
+    const message = typeof login.body['error'] === 'string' ? login.body['error'] : undefined;
+    return { status: login.status, setCookieBytes: Math.max(0, ...login.setCookie.map((header) => Buffer.byteLength(header))), ...(message ? { message } : {}) };
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return { setCookieBytes: 0, error: cause?.code ?? cause?.message ?? (error as Error).message };
   }
 }
 
+/** Client failures that mean the response headers (the cookie) were too large. */
+const HEADER_OVERFLOW = new Set(['UND_ERR_HEADERS_OVERFLOW', 'HPE_HEADER_OVERFLOW']);
+/** Statuses that name size as the cause: content too large, request headers too large. */
+const SIZE_STATUSES = new Set([413, 431]);
+
+/** Why a login with the sweep's payload failed, and whether the payload's size is the cause. */
+export interface PayloadProblem {
+  /** True only when size is the measured cause: a limit to know, not a broken run. */
+  sizeIsTheCause: boolean;
+  /** One sentence. */
+  text: string;
+}
+
 /**
- * Why a run at this payload must be marked failed, or undefined when the payload fits:
- * the login failed on the wire (e.g. a Set-Cookie over Node's 16 KiB header limit),
- * answered a non-200 (e.g. 431, or a store rejecting the value), or set a cookie larger
- * than the store's `payloadLimit` (cookie-session: browsers silently drop cookies over ~4 KB).
+ * Why a run at this payload must be marked failed, or undefined when the login worked and the
+ * payload fits. Size is the cause only when the evidence says so: response headers over Node's
+ * limit, a 413 or 431, a cookie over the store's limit, or a failed login with a payload over the
+ * store's declared limit. Any other failure (e.g. a 500 from a store without rights on its table)
+ * is a failed verification, never filed as a payload limit.
  */
-export function payloadLimitProblem(capabilities: StoreCapabilities, probe: LoginCookieProbe): string | undefined {
-  if (probe.error) return `login failed on the client: ${probe.error} (response headers over Node's 16 KiB limit?)`;
-  if (probe.status !== 200) return `login answered ${probe.status}`;
+export function payloadLimitProblem(capabilities: StoreCapabilities, probe: LoginCookieProbe, payloadBytes = 0): PayloadProblem | undefined {
   const limit = capabilities.payloadLimit;
+  if (probe.error) {
+    const sizeIsTheCause = HEADER_OVERFLOW.has(probe.error);
+    return { sizeIsTheCause, text: `login failed on the client: ${probe.error}${sizeIsTheCause ? " (response headers over Node's 16 KiB limit)" : ''}` };
+  }
+  if (probe.status !== 200) {
+    const answered = `login answered ${probe.status}${probe.message ? ` (${probe.message})` : ''}`;
+    if (SIZE_STATUSES.has(probe.status ?? 0)) return { sizeIsTheCause: true, text: answered };
+    if (limit && payloadBytes > limit.bytes) return { sizeIsTheCause: true, text: `${answered}: ${payloadBytes} bytes is over the ${limit.bytes}-byte limit: ${limit.reason}` };
+    return { sizeIsTheCause: false, text: answered };
+  }
   if (!capabilities.serverSide && limit && probe.setCookieBytes > limit.bytes) {
-    return `the session cookie is ${probe.setCookieBytes} bytes, over the ${limit.bytes}-byte limit: ${limit.reason}`;
+    return { sizeIsTheCause: true, text: `the session cookie is ${probe.setCookieBytes} bytes, over the ${limit.bytes}-byte limit: ${limit.reason}` };
   }
   return undefined;
 }
 
 /** Probes a running app's login and checks it against its store's payload limit; see `payloadLimitProblem`. */
-export async function checkPayloadLimit(app: AppChild): Promise<string | undefined> {
-  return payloadLimitProblem(app.capabilities, await probeLoginCookie(app.url));
+export async function checkPayloadLimit(app: AppChild, payloadBytes = 0): Promise<PayloadProblem | undefined> {
+  return payloadLimitProblem(app.capabilities, await probeLoginCookie(app.url), payloadBytes);
 }
 
-/** The failure reason of a run whose payload the store cannot carry; reports recognise it by this prefix. */
+/** The store cannot carry the payload: the run fails with cause `payload-limit`. */
+export class PayloadLimitError extends Error {
+  override name = 'PayloadLimitError';
+}
+
+/** The failure reason of a run whose payload the store cannot carry. */
 export function payloadFailureReason(payloadBytes: number, problem: string): string {
   return `payload ${payloadBytes} bytes: ${problem}`;
 }
 
-/** A failed entry that only says the store cannot carry this sweep's payload: a limit to know, not a broken run. */
+/** A failed entry that only says the store cannot carry this sweep's payload: decided by its recorded cause, not its text. */
 export function isPayloadLimitFailure(entry: ResultEntry): boolean {
-  return entry.status === 'failed' && entry.payloadBytes !== undefined && entry.reason.startsWith(payloadFailureReason(entry.payloadBytes, ''));
+  return entry.status === 'failed' && entry.cause === 'payload-limit';
 }

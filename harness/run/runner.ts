@@ -2,13 +2,13 @@ import { startAppChild } from '../app/child.ts';
 import { startAppCluster } from '../app/cluster.ts';
 import type { AppChild } from '../app/child.ts';
 import { describeEnvironment } from '../plan/environment.ts';
-import { RunError } from '../errors.ts';
+import { describeError, oneSentence, RunError } from '../errors.ts';
 import { loadModelFor, serverKindsOf } from '../plan/plan.ts';
 import type { RunPlan } from '../plan/plan.ts';
 import type { EntryBase, LoadModel, ResultEntry, RunResult } from '../../reports/result.ts';
 import { SCHEMA_VERSION } from '../../reports/result.ts';
 import { verifyStore } from '../probes/verify.ts';
-import { checkPayloadLimit, payloadFailureReason } from '../probes/payload-limit.ts';
+import { checkPayloadLimit, PayloadLimitError, payloadFailureReason } from '../probes/payload-limit.ts';
 import { runLoadScenario } from './load.ts';
 import { runOutageScenario } from './outage.ts';
 import { runRaceScenario } from './race.ts';
@@ -175,8 +175,9 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
       const app = cluster ?? (await startAppChild(config));
       apps.push(app);
       Object.assign(packages, app.packages);
-      const tooLarge = await checkPayloadLimit(cluster?.instances[0] ?? app);
-      if (tooLarge) throw new Error(payloadFailureReason(payloadBytes, tooLarge));
+      const problem = await checkPayloadLimit(cluster?.instances[0] ?? app, payloadBytes);
+      if (problem?.sizeIsTheCause) throw new PayloadLimitError(payloadFailureReason(payloadBytes, problem.text));
+      if (problem) throw new Error(`verification failed at login: ${problem.text}`);
       await verifyStore(cluster?.instances[0] ?? app, storeId);
       return app;
     },
@@ -197,9 +198,10 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
     await runner(context);
   } catch (error) {
     if (signal.aborted) return;
-    const reason = apps.map((app) => app.crashed()).find(Boolean) ?? message(error);
+    const reason = oneSentence(apps.map((app) => app.crashed()).find(Boolean) ?? describeError(error));
+    const cause = error instanceof PayloadLimitError ? 'payload-limit' : 'error';
     observer.log(`${storeId}/${scenario.id}: failed — ${reason}`);
-    record({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, emitted, load), server: server?.info, status: 'failed', reason });
+    record({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, emitted, load), server: server?.info, status: 'failed', reason, cause });
   } finally {
     await Promise.all(apps.map((app) => app.stop()));
   }

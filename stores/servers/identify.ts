@@ -52,7 +52,7 @@ function printable(text: string): string {
 
 /** The version in memcached's `VERSION 1.6.21` reply; anything else is not a memcached server. */
 export function parseMemcachedVersion(line: string): string {
-  const match = /^VERSION (\S{1,64})$/.exec(line);
+  const match = /^VERSION ([\w.+-]{1,64})$/.exec(line);
   if (!match) throw new Error(`not a memcached reply to "version": "${printable(line)}"`);
   return match[1]!;
 }

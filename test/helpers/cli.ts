@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** Path of the CLI entry, run through tsx exactly as `npm run bench` does. */
-export const CLI = fileURLToPath(new URL('../../harness/cli/main.ts', import.meta.url));
+/** The bin, run exactly as `npm run bench` does. */
+export const CLI = fileURLToPath(new URL('../../bin/sessionbench.js', import.meta.url));
 
 /** What a CLI run printed and how it ended. */
 export interface CliRun {
@@ -19,7 +19,7 @@ export function runCli(
   options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; onSpawn?: (pid: number) => void } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd,
       env: { ...process.env, CI: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
