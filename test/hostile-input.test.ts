@@ -4,9 +4,14 @@ import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runMain } from './helpers/main.ts';
+import { buildRunResultFixture } from './fixtures/run-result.ts';
+import { renderMarkdown } from '../reports/markdown.ts';
+import type { ResultEntry, RunResult } from '../reports/result.ts';
+import { renderTerminalTable } from '../reports/terminal.ts';
 
 /**
  * Hostile input, run in-process through main(argv, io): each case must end with one line on
@@ -164,3 +169,50 @@ test('nothing was written beside the inputs, and no probe directory was left', (
 });
 
 test('the table has at least 40 cases', () => assert.ok(CASES.length >= 40));
+
+describe('untrusted text stays inert wherever it goes', () => {
+  const HOSTILE = 'x\u001b[2J\u001b]0;owned\u0007\rback\u0085nel\u2028ls\u2029ps\r\nrow | cell `code` <b>';
+
+  function hostileResult(): RunResult {
+    const result = buildRunResultFixture();
+    result.env.gitSha = `abc\u001b[31m`;
+    result.entries = result.entries.map((entry, i) =>
+      i === 0
+        ? { ...entry, storeLabel: `label ${HOSTILE}`, ...(entry.server ? { server: { ...entry.server, version: HOSTILE, label: HOSTILE } } : {}) }
+        : entry,
+    );
+    result.entries.push({ ...result.entries[0]!, status: 'failed', reason: `reason ${HOSTILE}`, cause: 'error' } as ResultEntry);
+    return result;
+  }
+
+  test('the terminal table shows control characters as escapes, never raw', () => {
+    const text = renderTerminalTable(hostileResult());
+    assert.doesNotMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/);
+    assert.match(text, /\\u001b\[2J/);
+  });
+
+  test('every Markdown table row stays one row with its own cells', () => {
+    const markdown = renderMarkdown(hostileResult());
+    assert.doesNotMatch(markdown, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/);
+    for (const table of markdown.split('\n\n').filter((block) => block.startsWith('| '))) {
+      const rows = table.split('\n').filter((line) => line.startsWith('|'));
+      const cells = (line: string) => line.split(/(?<!\\)\|/).length;
+      for (const row of rows) assert.equal(cells(row), cells(rows[0]!), `row: ${row}`);
+    }
+    assert.ok(!markdown.includes('<b>'), 'inline HTML is escaped');
+  });
+
+  test('a crafted --target cannot add code to the exported k6 script', async () => {
+    const dir = mkdtempSync(path.join(root, 'k6-'));
+    const target = "http://127.0.0.1:1/a'+globalThis.x+'\nimport fs from 'k6/experimental/fs'; // */ \u2028 globalThis.pwned = 1;";
+    const run = await runMain(['export', 'k6', '--scenario', 'read-heavy', '--rate', '10', '--target', target]);
+    assert.equal(run.code, 0, run.stderr);
+    const script = path.join(dir, 'script.mjs');
+    writeFileSync(script, run.stdout);
+    execFileSync(process.execPath, ['--check', script]);
+    assert.ok(!/^import fs/m.test(run.stdout), 'no injected import line');
+    assert.ok(!run.stdout.includes('globalThis.pwned = 1'), 'the target is percent-encoded, not pasted');
+    const config = JSON.parse(/^const CONFIG = (.*);$/m.exec(run.stdout)![1]!) as { target: string };
+    assert.equal(config.target, new URL(target).href.replace(/\/+$/, ''));
+  });
+});

@@ -26,7 +26,8 @@ function parseTarget(value: string | undefined): string {
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new UsageError(`--target: give the app's base URL, e.g. http://127.0.0.1:3000 (from sessionbench serve)`);
   }
-  return value!.replace(/\/+$/, '');
+  // The parsed, serialised form: no raw text (a newline, a quote) of the flag reaches the script.
+  return url.href.replace(/\/+$/, '');
 }
 
 /** Validates `export k6` flags into a script spec; UsageError names the first problem. */
