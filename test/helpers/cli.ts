@@ -16,13 +16,15 @@ export interface CliRun {
 /** Runs the CLI as a child process with a hard time bound; `onSpawn` may signal it mid-run. */
 export function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; onSpawn?: (pid: number) => void } = {},
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; onSpawn?: (pid: number) => void; ownProcessGroup?: boolean } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd,
       env: { ...process.env, CI: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, as a shell gives a foreground job: signal -pid as a terminal does.
+      detached: options.ownProcessGroup ?? false,
     });
     let stdout = '';
     let stderr = '';
