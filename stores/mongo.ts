@@ -2,7 +2,7 @@ import MongoStore from 'connect-mongo';
 import { MongoClient } from 'mongodb';
 import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
-import { mongoIdentity } from './servers/identify.ts';
+import { mongoIdentity } from './servers/kinds/mongo.ts';
 import type { AdapterContext, StoreAdapter, StoreCapabilities } from './types.ts';
 
 /** The collection connect-mongo writes sessions to. */

@@ -1,7 +1,7 @@
 import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import { expressSessionAdapter } from './express-session.ts';
-import { redisInfoField } from './servers/identify.ts';
+import { redisInfoField } from './servers/kinds/redis.ts';
 import { requireServer } from './server-handle.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 

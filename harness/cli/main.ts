@@ -21,6 +21,7 @@ import { compareRuns } from '../../reports/compare.ts';
 import { ReportInputError } from '../../reports/input.ts';
 import { renderTerminalComparison, renderTerminalTable } from '../../reports/terminal.ts';
 import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.ts';
+import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import { stopAllServers } from '../../stores/servers/provision.ts';
 import { STORE_IDS } from '../../stores/types.ts';
 
@@ -97,6 +98,14 @@ async function report(files: string[], flags: { out?: string; k6Summary?: string
   process.stdout.write(`report:  ${written.htmlPath}\nsummary: ${written.markdownPath}\n`);
 }
 
+/** `--<kind>-url` for every server kind, from its definition. */
+function withServerUrlOptions(command: Command): Command {
+  for (const [kind, definition] of Object.entries(SERVER_KIND_DEFINITIONS)) {
+    command.option(`--${kind}-url <url>`, `use this ${definition.noun} (or ${definition.url.envVar}) instead of starting one`);
+  }
+  return command;
+}
+
 /** The command-line program. */
 function createProgram(): Command {
   const program = new Command('sessionbench')
@@ -106,7 +115,7 @@ function createProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: () => {} });
 
-  program
+  const benchCommand = program
     .command('bench', { isDefault: true })
     .description('run the benchmark (the default command)')
     .option('--store <ids>', `stores to run, comma-separated, or "all" (${STORE_IDS.join(', ')})`, 'all')
@@ -121,11 +130,8 @@ function createProgram(): Command {
     .option('--payload <size>', 'session payload stored at login, e.g. 1kb, 10kb', '1kb')
     .option('--max-age <time>', 'session cookie and store TTL', '1h')
     .option('--resave', 'express-session resave: true (default false)')
-    .option('--rolling', 'express-session rolling: true (default false)')
-    .option('--redis-url <url>', 'use this Redis server (or REDIS_URL) instead of starting one')
-    .option('--memcached-url <url>', 'use this memcached server (or MEMCACHED_URL)')
-    .option('--postgres-url <url>', 'use this PostgreSQL server (or POSTGRES_URL)')
-    .option('--mongo-url <url>', 'use this MongoDB-protocol server (or MONGO_URL)')
+    .option('--rolling', 'express-session rolling: true (default false)');
+  withServerUrlOptions(benchCommand)
     .option('--out <dir>', 'directory for results/<timestamp>/', 'results')
     .option('--json', 'print the RunResult JSON to stdout instead of the table')
     .option('--quiet', 'no progress output')

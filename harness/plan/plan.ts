@@ -8,7 +8,9 @@ import type { ServerKind, SessionSettings, StoreId } from '../../stores/types.ts
 import { UsageError } from '../errors.ts';
 import { requireK6 } from './k6-binary.ts';
 import type { LoadModel } from '../../reports/result.ts';
+import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import { parseServerUrl } from '../../stores/servers/url.ts';
+import { SERVER_KINDS } from '../../stores/types.ts';
 
 /** A validated run: what to run, how long, and where to write. Built only from checked input. */
 export interface RunPlan {
@@ -48,7 +50,7 @@ export const LOAD_DRIVERS = ['autocannon', 'k6'] as const;
 export type LoadDriver = (typeof LOAD_DRIVERS)[number];
 
 /** Raw option values as the CLI parser hands them over (strings until validated here). */
-export interface RawBenchOptions {
+export interface RawBenchOptions extends RawServerUrlOptions {
   store: string;
   scenario: string;
   duration: string;
@@ -62,13 +64,12 @@ export interface RawBenchOptions {
   rolling?: boolean;
   out: string;
   addedLatency: string;
-  redisUrl?: string;
-  memcachedUrl?: string;
-  postgresUrl?: string;
-  mongoUrl?: string;
   driver?: string;
   rate?: string;
 }
+
+/** `--<kind>-url` for every server kind, as commander names them (redisUrl, postgresUrl, …). */
+export type RawServerUrlOptions = Partial<Record<`${ServerKind}Url`, string>>;
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
 
@@ -146,16 +147,19 @@ function parseUrl(kind: ServerKind, value: string | undefined): string | undefin
     return parseServerUrl(kind, value);
   } catch (error) {
     const reason = (error as Error).message.replace(new RegExp(`^${kind}: `), '');
-    throw new UsageError(`--${kind}-url: ${reason}; use e.g. ${EXAMPLE_URLS[kind]}`);
+    throw new UsageError(`--${kind}-url: ${reason}; use e.g. ${SERVER_KIND_DEFINITIONS[kind].url.example}`);
   }
 }
 
-const EXAMPLE_URLS: Record<ServerKind, string> = {
-  redis: 'redis://127.0.0.1:6379',
-  memcached: 'memcached://127.0.0.1:11211',
-  postgres: 'postgres://user:password@127.0.0.1:5432/db',
-  mongo: 'mongodb://127.0.0.1:27017/sessions',
-};
+/** Explicit server URLs: each kind's `--<kind>-url` flag, else its environment variable. */
+function parseServerUrls(raw: RawServerUrlOptions, env: NodeJS.ProcessEnv): RunPlan['serverUrls'] {
+  const urls: RunPlan['serverUrls'] = {};
+  for (const kind of SERVER_KINDS) {
+    const url = parseUrl(kind, raw[`${kind}Url`] ?? env[SERVER_KIND_DEFINITIONS[kind].url.envVar]);
+    if (url !== undefined) urls[kind] = url;
+  }
+  return urls;
+}
 
 function parseDriver(raw: RawBenchOptions, env: NodeJS.ProcessEnv): Pick<RunPlan, 'driver' | 'k6'> {
   const driver = raw.driver ?? 'autocannon';
@@ -198,13 +202,7 @@ export function sessionSettings(overrides: Partial<SessionSettings> = {}): Sessi
 /** Checks every option and builds the plan; throws UsageError naming the first problem. */
 export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process.env): RunPlan {
   const { stores, named } = parseStores(raw.store);
-  const serverUrls: RunPlan['serverUrls'] = {
-    redis: parseUrl('redis', raw.redisUrl ?? env.REDIS_URL),
-    memcached: parseUrl('memcached', raw.memcachedUrl ?? env.MEMCACHED_URL),
-    postgres: parseUrl('postgres', raw.postgresUrl ?? env.POSTGRES_URL),
-    mongo: parseUrl('mongo', raw.mongoUrl ?? env.MONGO_URL),
-  };
-  for (const kind of Object.keys(serverUrls) as ServerKind[]) if (serverUrls[kind] === undefined) delete serverUrls[kind];
+  const serverUrls = parseServerUrls(raw, env);
   return {
     stores,
     storesNamed: named,

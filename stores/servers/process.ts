@@ -1,6 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
@@ -49,6 +51,16 @@ export async function userIds(name: string): Promise<UserIds> {
 /** setpriv arguments that switch to `user`, if given. */
 export function setprivUser(user: UserIds | undefined): string[] {
   return user ? [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups'] : [];
+}
+
+/** True when sessionbench runs as root (PostgreSQL, MariaDB and memcached then run as another user). */
+export const isRoot = (): boolean => process.getuid?.() === 0;
+
+/** A new temp dir `sessionbench-<name>-…` for a local server, owned by `owner` when given. */
+export async function serverTempDir(name: string, owner?: UserIds): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `sessionbench-${name}-`));
+  if (owner) await chown(dir, owner.uid, owner.gid);
+  return dir;
 }
 
 /** A TCP port that was free on 127.0.0.1 a moment ago. */

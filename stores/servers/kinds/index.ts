@@ -1,0 +1,14 @@
+import type { ServerKind } from '../../types.ts';
+import type { ServerKindDefinition } from '../kind.ts';
+import { memcached } from './memcached.ts';
+import { mongo } from './mongo.ts';
+import { postgres } from './postgres.ts';
+import { redis } from './redis.ts';
+
+/** Every server kind, one file each; provisioning, CLI flags and reports read them from here. */
+export const SERVER_KIND_DEFINITIONS: Record<ServerKind, ServerKindDefinition> = { redis, memcached, postgres, mongo };
+
+/** The definition of one server kind. */
+export function serverKind(kind: ServerKind): ServerKindDefinition {
+  return SERVER_KIND_DEFINITIONS[kind];
+}
