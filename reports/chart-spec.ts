@@ -66,7 +66,20 @@ export function tablesPerRun(runs: readonly LabelledRun[], build: (result: RunRe
   });
 }
 
-const STORE_HUES: Record<StoreId, number> = { none: 0, memory: 32, cookie: 280, redis: 355, memcached: 190, postgres: 215, mongo: 140 };
+const STORE_HUES: Record<StoreId, number> = {
+  none: 0,
+  memory: 32,
+  cookie: 280,
+  redis: 355,
+  memcached: 190,
+  postgres: 215,
+  mongo: 140,
+  memorystore: 55,
+  'knex-sqlite': 310,
+  'knex-postgres': 240,
+  mysql: 170,
+  file: 95,
+};
 
 function colorFor(store: StoreId, runIndex: number): string {
   return store === 'none' ? `hsl(0, 0%, ${45 + runIndex * 15}%)` : `hsl(${STORE_HUES[store]}, 65%, ${42 + runIndex * 14}%)`;

@@ -110,7 +110,7 @@ function objectionsFor(store: StoreId, groups: EntryGroup[], ok: OkEntry[], evid
   if (misses && misses.rate > SESSION_MISS_TOLERANCE) {
     objections.push(`Not for several app instances: behind ${misses.instances} instances ${formatMissRate(misses.rate)} of requests found no session (answered 401).`);
   }
-  if (store === 'memory') objections.push(misses ? 'Per-process: sessions vanish on restart.' : 'Per-process: sessions are not shared between app instances and vanish on restart.');
+  if (store === 'memory' || store === 'memorystore') objections.push(misses ? 'Per-process: sessions vanish on restart.' : 'Per-process: sessions are not shared between app instances and vanish on restart.');
   const revocable = !groups.some((group) => group.capabilities?.revocable === false);
   const stillValid = evidence.revokedCookieStillValid ? ` (${formatCount(evidence.revokedCookieStillValid)} cookies captured before logout still worked)` : '';
   if (!revocable) objections.push(`Cannot revoke a session at logout: a copied cookie stays valid${stillValid}.`);

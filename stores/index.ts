@@ -10,6 +10,11 @@ export const STORES: Record<StoreId, StoreDefinition> = {
   memcached: { id: 'memcached', label: 'Memcached (connect-memcached)', server: 'memcached', load: async () => (await import('./memcached.ts')).createMemcachedAdapter },
   postgres: { id: 'postgres', label: 'PostgreSQL (connect-pg-simple)', server: 'postgres', load: async () => (await import('./postgres.ts')).createPostgresAdapter },
   mongo: { id: 'mongo', label: 'MongoDB protocol (connect-mongo)', server: 'mongo', load: async () => (await import('./mongo.ts')).createMongoAdapter },
+  memorystore: { id: 'memorystore', label: 'LRU MemoryStore (memorystore)', server: undefined, load: async () => (await import('./memorystore.ts')).createMemorystoreAdapter },
+  'knex-sqlite': { id: 'knex-sqlite', label: 'SQLite file (connect-session-knex)', server: undefined, load: async () => (await import('./knex-sqlite.ts')).createKnexSqliteAdapter },
+  'knex-postgres': { id: 'knex-postgres', label: 'PostgreSQL (connect-session-knex)', server: 'postgres', load: async () => (await import('./knex-postgres.ts')).createKnexPostgresAdapter },
+  mysql: { id: 'mysql', label: 'MySQL protocol (express-mysql-session)', server: 'mysql', load: async () => (await import('./mysql.ts')).createMysqlAdapter },
+  file: { id: 'file', label: 'Files, one per session (session-file-store)', server: undefined, load: async () => (await import('./file.ts')).createFileAdapter },
 };
 
 /** True when `value` names a known store. */

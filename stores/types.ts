@@ -2,11 +2,11 @@ import type { RequestHandler } from 'express';
 import type { Store } from 'express-session';
 
 /** Every store sessionbench can benchmark. `none` is the no-session baseline. */
-export const STORE_IDS = ['none', 'memory', 'cookie', 'redis', 'memcached', 'postgres', 'mongo'] as const;
+export const STORE_IDS = ['none', 'memory', 'cookie', 'redis', 'memcached', 'postgres', 'mongo', 'memorystore', 'knex-sqlite', 'knex-postgres', 'mysql', 'file'] as const;
 export type StoreId = (typeof STORE_IDS)[number];
 
 /** The kinds of external server a store may need. */
-export const SERVER_KINDS = ['redis', 'memcached', 'postgres', 'mongo'] as const;
+export const SERVER_KINDS = ['redis', 'memcached', 'postgres', 'mongo', 'mysql'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 /** Where a server came from, in the order provisioning tries them. */
@@ -100,6 +100,8 @@ export interface StoreAdapter {
   readonly store: Store | undefined;
   /** npm packages that implement this store, with the versions installed. */
   readonly packages: Record<string, string>;
+  /** Fields the store adds to every session it returns (session-file-store's `__lastAccess`); the app sees them too. */
+  readonly bookkeepingFields?: readonly string[];
   /** The session middleware, or undefined for the no-session baseline. */
   middleware(): RequestHandler | undefined;
   readonly inspect: StoreInspector;
