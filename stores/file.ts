@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import session from 'express-session';
 import createFileStore from 'session-file-store';
 import { expressSessionAdapter } from './express-session.ts';
+import { FILE_OPTIONS } from './options.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
 /** Seconds between sweeps of expired session files. */
@@ -15,12 +16,13 @@ const REAP_INTERVAL_SECONDS = 60;
  * atomically (temp file + rename), removed on close (and on exit if close never ran).
  * `retries: 0`: its default retries a missing file 5 times, ~250 ms per unknown session.
  */
-export async function createFileAdapter({ label, settings }: AdapterContext): Promise<StoreAdapter> {
+export async function createFileAdapter({ label, settings, options: given }: AdapterContext): Promise<StoreAdapter> {
   const dir = await mkdtemp(join(tmpdir(), 'sessionbench-file-'));
   const removeNow = (): void => rmSync(dir, { recursive: true, force: true });
   process.once('exit', removeNow);
   const FileStore = createFileStore(session);
-  const options = { path: dir, ttl: Math.ceil(settings.maxAgeMs / 1000), retries: 0, reapInterval: REAP_INTERVAL_SECONDS, logFn: () => {} };
+  const { retries = 0 } = FILE_OPTIONS.parse(given ?? {});
+  const options = { path: dir, ttl: Math.ceil(settings.maxAgeMs / 1000), retries, reapInterval: REAP_INTERVAL_SECONDS, logFn: () => {} };
   const store = new FileStore(options);
   return expressSessionAdapter({
     label,

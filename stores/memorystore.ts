@@ -1,6 +1,7 @@
 import createMemoryStore from 'memorystore';
 import session from 'express-session';
 import { expressSessionAdapter } from './express-session.ts';
+import { MEMORYSTORE_OPTIONS } from './options.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
 /** Longest wait between prunes of expired sessions; shorter when sessions live shorter. */
@@ -10,10 +11,11 @@ const MAX_PRUNE_PERIOD_MS = 60_000;
  * memorystore: an in-process LRU (lru-cache) that prunes expired sessions every `checkPeriod`,
  * the leak-free MemoryStore express-session's docs point to. Per-process, like MemoryStore.
  */
-export async function createMemorystoreAdapter({ label, settings }: AdapterContext): Promise<StoreAdapter> {
+export async function createMemorystoreAdapter({ label, settings, options }: AdapterContext): Promise<StoreAdapter> {
   const MemoryStore = createMemoryStore(session);
-  const checkPeriod = Math.max(1000, Math.min(settings.maxAgeMs, MAX_PRUNE_PERIOD_MS));
-  const store = new MemoryStore({ checkPeriod });
+  const given = MEMORYSTORE_OPTIONS.parse(options ?? {});
+  const checkPeriod = given.checkPeriod ?? Math.max(1000, Math.min(settings.maxAgeMs, MAX_PRUNE_PERIOD_MS));
+  const store = new MemoryStore({ checkPeriod, ...(given.max !== undefined ? { max: given.max } : {}) });
   return expressSessionAdapter({
     label,
     id: 'memorystore',

@@ -3,6 +3,7 @@ import createMySQLStore from 'express-mysql-session';
 import { createPool } from 'mysql2/promise';
 import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
+import { MYSQL_OPTIONS } from './options.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
 /** The table express-mysql-session creates. */
@@ -14,8 +15,9 @@ const CLEAR_EXPIRED_INTERVAL_MS = 60_000;
  * express-mysql-session on a mysql2 promise pool: one row per session, `expires` in whole
  * seconds. The store is closed only after it is ready (an early close leaves its timer running).
  */
-export async function createMysqlAdapter({ label, settings, server }: AdapterContext): Promise<StoreAdapter> {
+export async function createMysqlAdapter({ label, settings, server, options }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('mysql', server);
+  const { disableTouch = false } = MYSQL_OPTIONS.parse(options ?? {});
   const pool = createPool({ uri: connectUrl, connectionLimit: 10, connectTimeout: 2000 });
   try {
     await pool.query('SELECT 1');
@@ -26,7 +28,7 @@ export async function createMysqlAdapter({ label, settings, server }: AdapterCon
   const MySQLStore = createMySQLStore(session);
   // The types want a callback Pool of their own mysql2 copy; the store also takes the promise pool.
   const store = new MySQLStore(
-    { clearExpired: true, checkExpirationInterval: CLEAR_EXPIRED_INTERVAL_MS, createDatabaseTable: true, endConnectionOnClose: false },
+    { clearExpired: true, checkExpirationInterval: CLEAR_EXPIRED_INTERVAL_MS, createDatabaseTable: true, endConnectionOnClose: false, disableTouch },
     pool as unknown as ConstructorParameters<typeof MySQLStore>[1],
   );
   try {

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Store } from 'express-session';
+import type { RawStoreOptions, StoreOptionsSchema } from './options.ts';
 
 /** Every store sessionbench can benchmark. `none` is the no-session baseline. */
 export const STORE_IDS = ['none', 'memory', 'cookie', 'redis', 'memcached', 'postgres', 'mongo', 'memorystore', 'knex-sqlite', 'knex-postgres', 'mysql', 'file'] as const;
@@ -115,6 +116,8 @@ export interface AdapterContext {
   label: string;
   settings: SessionSettings;
   server?: ServerHandle;
+  /** `--store-option` values for this store, already checked against its declared `options`; the adapter parses them. */
+  options?: RawStoreOptions;
 }
 
 /** Registry entry: what a store needs, and how to build its adapter (lazily imported). */
@@ -123,5 +126,7 @@ export interface StoreDefinition {
   label: string;
   /** The server kind it needs, or undefined for embedded stores. */
   server: ServerKind | undefined;
+  /** Options the store takes through `--store-option key=value`, if any. */
+  options?: StoreOptionsSchema;
   load(): Promise<(context: AdapterContext) => Promise<StoreAdapter>>;
 }

@@ -47,6 +47,8 @@ const CASES: Array<[string, string[], number, RegExp]> = [
   ['--rate without the k6 driver', ['--rate', '100'], 2, /--rate: applies to --driver k6/],
   ['unknown driver', ['--driver', 'jmeter'], 2, /--driver: unknown "jmeter"/],
   ['unknown flag', ['--turbo'], 2, /unknown option '--turbo'/],
+  ['unknown store option', ['--store', 'memorystore', '--store-option', 'colour=blue'], 2, /--store-option colour=blue: no selected store takes "colour"/],
+  ['invalid store option', ['--store', 'redis', '--store-option', 'disableTouch=maybe'], 2, /--store-option disableTouch=maybe: redis: disableTouch: give true or false/],
   ['unreachable server, store named', ['--store', 'redis', '--redis-url', `redis://:${PASSWORD}@127.0.0.1:1`], 3, /redis/],
 ];
 

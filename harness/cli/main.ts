@@ -98,6 +98,11 @@ async function report(files: string[], flags: { out?: string; k6Summary?: string
   process.stdout.write(`report:  ${written.htmlPath}\nsummary: ${written.markdownPath}\n`);
 }
 
+/** Commander's accumulator for a repeatable option. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 /** `--<kind>-url` for every server kind, from its definition. */
 function withServerUrlOptions(command: Command): Command {
   for (const [kind, definition] of Object.entries(SERVER_KIND_DEFINITIONS)) {
@@ -130,7 +135,8 @@ function createProgram(): Command {
     .option('--payload <size>', 'session payload stored at login, e.g. 1kb, 10kb', '1kb')
     .option('--max-age <time>', 'session cookie and store TTL', '1h')
     .option('--resave', 'express-session resave: true (default false)')
-    .option('--rolling', 'express-session rolling: true (default false)');
+    .option('--rolling', 'express-session rolling: true (default false)')
+    .option('--store-option <key=value>', 'an option a store declares, e.g. memorystore.max=10000 or disableTouch=true (repeatable)', collect, []);
   withServerUrlOptions(benchCommand)
     .option('--out <dir>', 'directory for results/<timestamp>/', 'results')
     .option('--json', 'print the RunResult JSON to stdout instead of the table')
@@ -162,6 +168,7 @@ function createProgram(): Command {
     .option('--payload <size>', 'session payload stored at login', '1kb')
     .option('--max-age <time>', 'session cookie and store TTL', '1h')
     .option('--server-url <url>', "the store's server (or REDIS_URL, …); otherwise provisioned like bench")
+    .option('--store-option <key=value>', 'an option the store declares, e.g. max=10000 (repeatable)', collect, [])
     .action((flags: RawServeOptions) => serveCommand(flags));
 
   program

@@ -2,6 +2,8 @@ import ms from 'ms';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import type { Scenario } from '../../scenarios/types.ts';
 import { STORES, isStoreId } from '../../stores/index.ts';
+import { optionNames } from '../../stores/options.ts';
+import type { RawStoreOptions } from '../../stores/options.ts';
 import { STORE_IDS } from '../../stores/types.ts';
 import { BROWSER_COOKIE_LIMIT_BYTES } from '../../stores/limits.ts';
 import type { ServerKind, SessionSettings, StoreId } from '../../stores/types.ts';
@@ -27,6 +29,8 @@ export interface RunPlan {
   /** Session payload sizes to sweep, in bytes (one entry per size). */
   payloads: number[];
   settings: SessionSettings;
+  /** `--store-option` values per store, checked against the options each store declares. */
+  storeOptions: Partial<Record<StoreId, RawStoreOptions>>;
   /** Explicit server URLs by kind (flags or environment). */
   serverUrls: Partial<Record<ServerKind, string>>;
   outDir: string;
@@ -66,6 +70,8 @@ export interface RawBenchOptions extends RawServerUrlOptions {
   addedLatency: string;
   driver?: string;
   rate?: string;
+  /** `--store-option key=value` (or `store.key=value`), repeatable. */
+  storeOption?: string[];
 }
 
 /** `--<kind>-url` for every server kind, as commander names them (redisUrl, postgresUrl, …). */
@@ -133,6 +139,36 @@ function parsePayloads(value: string, cookieNamed: boolean): number[] {
 function parseStores(value: string): { stores: StoreId[]; named: boolean } {
   if (value.trim() === 'all') return { stores: [...STORE_IDS], named: false };
   return { stores: parseList('--store', value, [...STORE_IDS, 'all'], isStoreId), named: true };
+}
+
+/**
+ * `--store-option key=value` goes to every selected store that declares `key`; `store.key=value`
+ * to that store only. A key no selected store declares, or a value its schema refuses, is bad input.
+ */
+export function parseStoreOptions(values: readonly string[] | undefined, stores: readonly StoreId[]): RunPlan['storeOptions'] {
+  const options: RunPlan['storeOptions'] = {};
+  const takers = stores.filter((id) => optionNames(STORES[id].options).length > 0);
+  const declared = takers.map((id) => `${id}: ${optionNames(STORES[id].options).join(', ')}`).join('; ') || 'none of the selected stores takes options';
+  for (const value of values ?? []) {
+    const match = /^(?:([a-z0-9-]+)\.)?([A-Za-z][\w-]*)=(.*)$/.exec(value.trim());
+    if (!match) throw new UsageError(`--store-option: "${value}" is not key=value or store.key=value; e.g. --store-option memorystore.max=10000`);
+    const [, store, key, raw] = match as unknown as [string, string | undefined, string, string];
+    if (store !== undefined && !stores.includes(store as StoreId)) {
+      throw new UsageError(`--store-option ${value}: "${store}" is not among the selected stores (${stores.join(', ')})`);
+    }
+    const targets = (store !== undefined ? [store as StoreId] : stores).filter((id) => optionNames(STORES[id].options).includes(key));
+    if (targets.length === 0) throw new UsageError(`--store-option ${value}: no selected store takes "${key}"; options: ${declared}`);
+    for (const id of targets) options[id] = { ...options[id], [key]: raw };
+  }
+  for (const [id, raw] of Object.entries(options) as Array<[StoreId, RawStoreOptions]>) {
+    const checked = STORES[id].options!.safeParse(raw);
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      const key = String(issue.path[0] ?? '');
+      throw new UsageError(`--store-option ${key}=${raw[key] ?? ''}: ${id}: ${issue.message}`);
+    }
+  }
+  return options;
 }
 
 function parseScenarios(value: string): Scenario[] {
@@ -218,6 +254,7 @@ export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process
       rolling: raw.rolling ?? false,
       maxAgeMs: parseDuration('--max-age', raw.maxAge, { min: 1, max: 365 * 24 * 3600 }) * 1000,
     }),
+    storeOptions: parseStoreOptions(raw.storeOption, stores),
     serverUrls,
     outDir: raw.out,
     addedLatencyMs: parseCount('--added-latency', raw.addedLatency, { min: 0, max: 10_000 }),
