@@ -1,9 +1,6 @@
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import session from 'express-session';
 import createFileStore from 'session-file-store';
+import { embeddedDataDir } from './data-dir.ts';
 import { expressSessionAdapter } from './express-session.ts';
 import { FILE_OPTIONS } from './options.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
@@ -17,9 +14,7 @@ const REAP_INTERVAL_SECONDS = 60;
  * `retries: 0`: its default retries a missing file 5 times, ~250 ms per unknown session.
  */
 export async function createFileAdapter({ label, settings, options: given }: AdapterContext): Promise<StoreAdapter> {
-  const dir = await mkdtemp(join(tmpdir(), 'sessionbench-file-'));
-  const removeNow = (): void => rmSync(dir, { recursive: true, force: true });
-  process.once('exit', removeNow);
+  const { dir, remove } = await embeddedDataDir('file');
   const FileStore = createFileStore(session);
   const { retries = 0 } = FILE_OPTIONS.parse(given ?? {});
   const options = { path: dir, ttl: Math.ceil(settings.maxAgeMs / 1000), retries, reapInterval: REAP_INTERVAL_SECONDS, logFn: () => {} };
@@ -35,8 +30,7 @@ export async function createFileAdapter({ label, settings, options: given }: Ada
     bookkeepingFields: ['__lastAccess'],
     close: async () => {
       clearInterval((options as { reapIntervalObject?: NodeJS.Timeout }).reapIntervalObject);
-      await rm(dir, { recursive: true, force: true });
-      process.off('exit', removeNow);
+      await remove();
     },
   });
 }

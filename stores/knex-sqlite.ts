@@ -1,8 +1,6 @@
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory from 'knex';
+import { embeddedDataDir } from './data-dir.ts';
 import { knexSessionAdapter } from './knex.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
@@ -11,9 +9,7 @@ import type { AdapterContext, StoreAdapter } from './types.ts';
  * database file in a temp dir of the app process, removed on close (and on exit if close never ran).
  */
 export async function createKnexSqliteAdapter({ label, settings }: AdapterContext): Promise<StoreAdapter> {
-  const dir = await mkdtemp(join(tmpdir(), 'sessionbench-sqlite-'));
-  const removeNow = (): void => rmSync(dir, { recursive: true, force: true });
-  process.once('exit', removeNow);
+  const { dir, remove } = await embeddedDataDir('sqlite');
   const knex = knexFactory({ client: 'sqlite3', connection: { filename: join(dir, 'sessions.sqlite') }, useNullAsDefault: true });
   let version: string;
   try {
@@ -21,7 +17,7 @@ export async function createKnexSqliteAdapter({ label, settings }: AdapterContex
     version = rows[0]?.version ?? 'unknown';
   } catch (error) {
     await knex.destroy();
-    removeNow();
+    await remove();
     throw new Error(`knex-sqlite: cannot open ${dir}: ${(error as Error).message}`);
   }
   return knexSessionAdapter({
@@ -30,9 +26,6 @@ export async function createKnexSqliteAdapter({ label, settings }: AdapterContex
     settings,
     knex,
     packages: ['sqlite3'],
-    afterClose: async () => {
-      await rm(dir, { recursive: true, force: true });
-      process.off('exit', removeNow);
-    },
+    afterClose: remove,
   });
 }
