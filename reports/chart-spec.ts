@@ -66,10 +66,28 @@ export function tablesPerRun(runs: readonly LabelledRun[], build: (result: RunRe
   });
 }
 
-const STORE_HUES: Record<StoreId, number> = { none: 0, memory: 32, cookie: 280, redis: 355, memcached: 190, postgres: 215, mongo: 140 };
+/** Hues of the stores people compare most; any other store gets one from its id. */
+const STORE_HUES: Partial<Record<StoreId, number>> = {
+  none: 0,
+  memory: 32,
+  cookie: 280,
+  redis: 355,
+  memcached: 190,
+  postgres: 215,
+  mongo: 140,
+  memorystore: 55,
+  'knex-sqlite': 310,
+  'knex-postgres': 240,
+  mysql: 170,
+  file: 95,
+};
+
+function hueOf(store: StoreId): number {
+  return STORE_HUES[store] ?? [...store].reduce((hash, char) => (hash * 31 + char.charCodeAt(0)) % 360, 7);
+}
 
 function colorFor(store: StoreId, runIndex: number): string {
-  return store === 'none' ? `hsl(0, 0%, ${45 + runIndex * 15}%)` : `hsl(${STORE_HUES[store]}, 65%, ${42 + runIndex * 14}%)`;
+  return store === 'none' ? `hsl(0, 0%, ${45 + runIndex * 15}%)` : `hsl(${hueOf(store)}, 65%, ${42 + runIndex * 14}%)`;
 }
 
 /** One store of one run as drawn in charts: its label, its colour and its groups. */

@@ -65,7 +65,14 @@ export function formatLoad(load: LoadModel): string {
   }
 }
 
-const EMBEDDED: Partial<Record<StoreId, string>> = { none: 'no sessions', memory: 'in the app process', cookie: 'in the client cookie' };
+const EMBEDDED: Partial<Record<StoreId, string>> = {
+  none: 'no sessions',
+  memory: 'in the app process',
+  memorystore: 'in the app process',
+  cookie: 'in the client cookie',
+  'knex-sqlite': 'in a SQLite file beside the app',
+  file: 'in files beside the app',
+};
 
 /** The server that answered, where an embedded store keeps its data, or that no server was available. */
 export function formatServer(store: StoreId, server: ServerInfo | undefined): string {

@@ -1,5 +1,6 @@
 import type { FailedEntry, OkEntry, RunResult, SkippedEntry } from './result.ts';
-import type { ServerInfo, ServerKind, StoreCapabilities, StoreId } from '../stores/types.ts';
+import type { ServerInfo, StoreCapabilities, StoreId } from '../stores/types.ts';
+import { SERVER_KIND_DEFINITIONS } from '../stores/servers/kinds/index.ts';
 import type { EntryGroup } from './aggregate.ts';
 import { groupEntries, groupSpread, observationTotal, observationsOf } from './aggregate.ts';
 import { spreadOf } from './spread.ts';
@@ -100,11 +101,9 @@ export interface Recommendation {
   caveats: string[];
 }
 
-const EXPECTED_PRODUCT: Record<ServerKind, string> = { redis: 'Redis', memcached: 'memcached', postgres: 'PostgreSQL', mongo: 'MongoDB' };
-
 /** A caveat when the server that answered is not the product its kind suggests (e.g. FerretDB for mongo). */
 function serverCaveat(server: ServerInfo): string | undefined {
-  const expected = EXPECTED_PRODUCT[server.kind];
+  const expected = SERVER_KIND_DEFINITIONS[server.kind].product;
   if (server.product.toLowerCase() === expected.toLowerCase()) return undefined;
   return `${server.label} answered as the ${server.kind} server: it speaks the protocol but is not ${expected}, so its numbers do not predict ${expected}'s.`;
 }

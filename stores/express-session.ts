@@ -24,6 +24,19 @@ function call<T>(fn: (cb: (err: unknown, value?: T) => void) => void): Promise<T
   return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
 }
 
+/**
+ * `store.get`, with an ENOENT error read as "no such session" the way express-session reads it
+ * (session-file-store answers a missing session that way).
+ */
+export async function getStoredSession(store: Store, sessionId: string): Promise<SessionData | undefined> {
+  try {
+    return (await call<SessionData | null>((cb) => store.get(sessionId, cb as (err: unknown, s?: SessionData | null) => void))) ?? undefined;
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 /** Inspection through the Store's own get/length; no server figures (adapters with a server add them). */
 function storeInspector(store: Store, countsSessions: boolean): StoreInspector {
   return {
@@ -33,7 +46,7 @@ function storeInspector(store: Store, countsSessions: boolean): StoreInspector {
       return call<number>((cb) => length(cb as (err: unknown, length?: number) => void));
     },
     get: async (sessionId) => {
-      const data = await call<SessionData | null>((cb) => store.get(sessionId, cb as (err: unknown, s?: SessionData | null) => void));
+      const data = await getStoredSession(store, sessionId);
       return data ? (data as unknown as Record<string, unknown>) : undefined;
     },
     serverStats: async () => undefined,
@@ -52,6 +65,8 @@ export interface ExpressSessionParts {
   packages: string[];
   /** Replaces parts of the Store-based inspection (a count from SQL, the server's own figures). */
   inspect?: Partial<StoreInspector>;
+  /** Fields the store adds to every session it returns. */
+  bookkeepingFields?: readonly string[];
   /** Releases the store's client; nothing by default. */
   close?: () => Promise<void>;
 }
@@ -65,6 +80,7 @@ export function expressSessionAdapter(parts: ExpressSessionParts): StoreAdapter 
     capabilities: { keepsSessions: true, serverSide: true, revocable: true, sharedAcrossInstances: true, ...capabilities },
     store,
     packages: packageVersions(...parts.packages, 'express-session'),
+    ...(parts.bookkeepingFields ? { bookkeepingFields: parts.bookkeepingFields } : {}),
     middleware: () => expressSessionMiddleware(store, settings),
     inspect: { ...storeInspector(store, capabilities.countsSessions), ...parts.inspect },
     close: parts.close ?? (async () => {}),

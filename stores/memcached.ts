@@ -3,8 +3,8 @@ import session from 'express-session';
 import Memcached from 'memcached';
 import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
-import { tcpReachable } from './servers/identify.ts';
-import { memcachedHosts } from './servers/url.ts';
+import { tcpReachable } from './servers/tcp.ts';
+import { memcachedHosts } from './servers/kinds/memcached.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
 /**

@@ -3,7 +3,8 @@ import { MongoClient } from 'mongodb';
 import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
 import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, withDeadline } from './servers/deadline.ts';
-import { mongoIdentity } from './servers/identify.ts';
+import { mongoIdentity } from './servers/kinds/mongo.ts';
+import { MONGO_OPTIONS } from './options.ts';
 import type { AdapterContext, StoreAdapter, StoreCapabilities } from './types.ts';
 
 /** The collection connect-mongo writes sessions to. */
@@ -13,8 +14,9 @@ export const SESSION_COLLECTION = 'sessions';
  * MongoDB-protocol servers through connect-mongo on a MongoClient connected first (a dead server is an Error,
  * not an unhandled rejection). FerretDB 1.x has no TTL indexes, so expiry is only enforced on read there.
  */
-export async function createMongoAdapter({ label, settings, server }: AdapterContext): Promise<StoreAdapter> {
+export async function createMongoAdapter({ label, settings, server, options }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('mongo', server);
+  const { touchAfter } = MONGO_OPTIONS.parse(options ?? {});
   const client = new MongoClient(connectUrl, { serverSelectionTimeoutMS: CONNECT_TIMEOUT_MS, connectTimeoutMS: CONNECT_TIMEOUT_MS, socketTimeoutMS: COMMAND_TIMEOUT_MS });
   let ferretdb: boolean;
   try {
@@ -30,6 +32,7 @@ export async function createMongoAdapter({ label, settings, server }: AdapterCon
     dbName: db.databaseName,
     collectionName: SESSION_COLLECTION,
     autoRemove: ferretdb ? 'disabled' : 'native',
+    ...(touchAfter !== undefined ? { touchAfter } : {}),
   });
   const removesExpired: StoreCapabilities['removesExpired'] = ferretdb
     ? { reason: 'FerretDB 1.x has no TTL indexes: expired sessions stay in the collection' }

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
 import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, withDeadline } from './servers/deadline.ts';
+import { POSTGRES_OPTIONS } from './options.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
 /** The table connect-pg-simple creates and sessionbench measures. */
@@ -23,8 +24,9 @@ async function rowCount(pool: pg.Pool, where: string): Promise<number> {
 }
 
 /** PostgreSQL through connect-pg-simple on a `pg` Pool; one row per session with a json column. */
-export async function createPostgresAdapter({ label, settings, server }: AdapterContext): Promise<StoreAdapter> {
+export async function createPostgresAdapter({ label, settings, server, options }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('postgres', server);
+  const { pruneSessionInterval = PRUNE_INTERVAL_SECONDS } = POSTGRES_OPTIONS.parse(options ?? {});
   const pool = new pg.Pool({ connectionString: connectUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: COMMAND_TIMEOUT_MS, max: 10 });
   pool.on('error', () => {});
   try {
@@ -34,7 +36,7 @@ export async function createPostgresAdapter({ label, settings, server }: Adapter
     throw new Error(`postgres: cannot connect to ${info.url}: ${(error as Error).message}`);
   }
   const PgStore = connectPgSimple(session);
-  const store = new PgStore({ pool, tableName: SESSION_TABLE, createTableIfMissing: true, pruneSessionInterval: PRUNE_INTERVAL_SECONDS });
+  const store = new PgStore({ pool, tableName: SESSION_TABLE, createTableIfMissing: true, pruneSessionInterval });
 
   return expressSessionAdapter({
     label,

@@ -2,8 +2,9 @@ import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import { expressSessionAdapter } from './express-session.ts';
 import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, withDeadline } from './servers/deadline.ts';
-import { redisInfoField } from './servers/identify.ts';
+import { redisInfoField } from './servers/kinds/redis.ts';
 import { requireServer } from './server-handle.ts';
+import { REDIS_OPTIONS } from './options.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
 /** Before the first connection, give up fast; once connected, ride out a short outage. */
@@ -11,8 +12,9 @@ const RETRIES_BEFORE_CONNECTED = 3;
 const RETRIES_WHEN_CONNECTED = 20;
 
 /** Redis through connect-redis and node-redis; keys are `sess:<id>` with a TTL from the cookie's maxAge. */
-export async function createRedisAdapter({ label, settings, server }: AdapterContext): Promise<StoreAdapter> {
+export async function createRedisAdapter({ label, settings, server, options }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('redis', server);
+  const { disableTouch } = REDIS_OPTIONS.parse(options ?? {});
   let connected = false;
   const client = createClient({
     url: connectUrl,
@@ -31,7 +33,7 @@ export async function createRedisAdapter({ label, settings, server }: AdapterCon
     throw new Error(`redis: cannot connect to ${info.url}: ${(error as Error).message}`);
   }
   connected = true;
-  const store = new RedisStore({ client, prefix: 'sess:' });
+  const store = new RedisStore({ client, prefix: 'sess:', ...(disableTouch !== undefined ? { disableTouch } : {}) });
 
   return expressSessionAdapter({
     label,

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import type { RequestHandler } from 'express';
 import type { Store } from 'express-session';
+import type { RawStoreOptions, StoreOptionsSchema } from './options.ts';
 
 /** Every store sessionbench can benchmark. `none` is the no-session baseline. */
-export const STORE_IDS = ['none', 'memory', 'cookie', 'redis', 'memcached', 'postgres', 'mongo'] as const;
+export const STORE_IDS = ['none', 'memory', 'cookie', 'redis', 'memcached', 'postgres', 'mongo', 'memorystore', 'knex-sqlite', 'knex-postgres', 'mysql', 'file'] as const;
 export type StoreId = (typeof STORE_IDS)[number];
 
 /** The kinds of external server a store may need. */
-export const SERVER_KINDS = ['redis', 'memcached', 'postgres', 'mongo'] as const;
+export const SERVER_KINDS = ['redis', 'memcached', 'postgres', 'mongo', 'mysql'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 /** Where a server came from, in the order provisioning tries them. */
@@ -108,6 +109,8 @@ export interface StoreAdapter {
   readonly store: Store | undefined;
   /** npm packages that implement this store, with the versions installed. */
   readonly packages: Record<string, string>;
+  /** Fields the store adds to every session it returns (session-file-store's `__lastAccess`); the app sees them too. */
+  readonly bookkeepingFields?: readonly string[];
   /** The session middleware, or undefined for the no-session baseline. */
   middleware(): RequestHandler | undefined;
   readonly inspect: StoreInspector;
@@ -121,6 +124,8 @@ export interface AdapterContext {
   label: string;
   settings: SessionSettings;
   server?: ServerHandle;
+  /** `--store-option` values for this store, already checked against its declared `options`; the adapter parses them. */
+  options?: RawStoreOptions;
 }
 
 /** Registry entry: what a store needs, and how to build its adapter (lazily imported). */
@@ -129,5 +134,7 @@ export interface StoreDefinition {
   label: string;
   /** The server kind it needs, or undefined for embedded stores. */
   server: ServerKind | undefined;
+  /** Options the store takes through `--store-option key=value`, if any. */
+  options?: StoreOptionsSchema;
   load(): Promise<(context: AdapterContext) => Promise<StoreAdapter>>;
 }

@@ -36,7 +36,7 @@ describe('help and version', () => {
 
 describe('bad input: one line, exit 2, nothing written', () => {
   const cases: Array<[string[], RegExp]> = [
-    [['--store', 'nope'], /--store: unknown "nope"; valid: none, memory, cookie, redis, memcached, postgres, mongo, all/],
+    [['--store', 'nope'], /--store: unknown "nope"; valid: none, memory, cookie, redis, memcached, postgres, mongo, memorystore, knex-sqlite, knex-postgres, mysql, file, all/],
     [['--duration', 'abc'], /--duration: "abc" is not a duration/],
     [['--connections', '0'], /--connections: "0" must be a whole number/],
     [['--scenario', 'nope'], /--scenario: unknown "nope"/],

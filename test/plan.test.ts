@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { UsageError } from '../harness/errors.ts';
 import { buildPlan, parseDuration, parseSize } from '../harness/plan/plan.ts';
 import type { RawBenchOptions } from '../harness/plan/plan.ts';
+import { STORE_IDS } from '../stores/types.ts';
 
 const defaults: RawBenchOptions = {
   store: 'all', scenario: 'read-heavy', duration: '5s', warmup: '1s', connections: '10', instances: '1', repeat: '1',
@@ -25,7 +26,8 @@ test('sizes accept b, kb and mb', () => {
 
 test('the default plan runs every store on the read-heavy scenario', () => {
   const plan = buildPlan(defaults, {});
-  assert.deepEqual(plan.stores, ['none', 'memory', 'cookie', 'redis', 'memcached', 'postgres', 'mongo']);
+  assert.deepEqual(plan.stores, [...STORE_IDS]);
+  assert.ok(plan.stores.includes('knex-sqlite'), 'SQLite needs no server: it is in the default run');
   assert.equal(plan.storesNamed, false);
   assert.deepEqual(plan.scenarios.map((s) => s.id), ['read-heavy']);
   assert.deepEqual(plan.serverUrls, {});
@@ -65,4 +67,30 @@ test('each bad value names its flag and the fix', () => {
 
 test('a password in a malformed URL is not echoed', () => {
   assert.throws(() => buildPlan({ ...defaults, redisUrl: 'redis://user:hunter2@[bad' }, {}), (error: Error) => !error.message.includes('hunter2'));
+});
+
+test('--store-option goes to the selected stores that declare it, as given', () => {
+  const plan = buildPlan({ ...defaults, store: 'memorystore,redis,mysql', storeOption: ['memorystore.max=100', 'disableTouch=true'] }, {});
+  assert.deepEqual(plan.storeOptions, { memorystore: { max: '100' }, redis: { disableTouch: 'true' }, mysql: { disableTouch: 'true' } });
+  assert.deepEqual(buildPlan(defaults, {}).storeOptions, {});
+});
+
+test('an unknown or invalid --store-option is one line naming the store and the fix', () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ['memorystore', ['max=abc'], /^--store-option max=abc: memorystore: max \(sessions kept before the LRU evicts\): give a whole number$/],
+    ['memorystore', ['max=0'], /memorystore: max .*: at least 1$/],
+    ['redis', ['disableTouch=maybe'], /^--store-option disableTouch=maybe: redis: disableTouch: give true or false$/],
+    ['memorystore', ['colour=blue'], /no selected store takes "colour"; options: memorystore: max, checkPeriod$/],
+    ['memory', ['max=10'], /no selected store takes "max"; options: none of the selected stores takes options$/],
+    ['memorystore', ['redis.disableTouch=true'], /"redis" is not among the selected stores \(memorystore\)/],
+    ['memorystore', ['max'], /"max" is not key=value or store\.key=value/],
+  ];
+  for (const [store, storeOption, expected] of cases) {
+    assert.throws(() => buildPlan({ ...defaults, store, storeOption }, {}), (error: unknown) => {
+      assert.ok(error instanceof UsageError, `${storeOption.join(' ')} → ${String(error)}`);
+      assert.match(error.message, expected);
+      assert.ok(!error.message.includes('\n'), 'one line');
+      return true;
+    });
+  }
 });

@@ -128,7 +128,7 @@ describe('unreachable servers fail fast with a clear error', () => {
   for (const kind of SERVER_KINDS) {
     test(`${kind}: explicit URL to a closed port`, async () => {
       const port = await freePort();
-      const url = { redis: `redis://:pw@127.0.0.1:${port}`, memcached: `127.0.0.1:${port}`, postgres: `postgres://u:pw@127.0.0.1:${port}/db`, mongo: `mongodb://u:pw@127.0.0.1:${port}/db` }[kind];
+      const url = { redis: `redis://:pw@127.0.0.1:${port}`, memcached: `127.0.0.1:${port}`, postgres: `postgres://u:pw@127.0.0.1:${port}/db`, mongo: `mongodb://u:pw@127.0.0.1:${port}/db`, mysql: `mysql://u:pw@127.0.0.1:${port}/db` }[kind];
       const started = performance.now();
       await assert.rejects(provisionServer({ kind, url }), (error: Error) => {
         assert.match(error.message, new RegExp(`^${kind}: cannot reach .*127\\.0\\.0\\.1:${port}`));
@@ -140,7 +140,7 @@ describe('unreachable servers fail fast with a clear error', () => {
 
     test(`${kind}: adapter given a dead server`, async () => {
       const port = await freePort();
-      const connectUrl = { redis: `redis://127.0.0.1:${port}`, memcached: `memcached://127.0.0.1:${port}`, postgres: `postgres://u@127.0.0.1:${port}/db`, mongo: `mongodb://127.0.0.1:${port}/db` }[kind];
+      const connectUrl = { redis: `redis://127.0.0.1:${port}`, memcached: `memcached://127.0.0.1:${port}`, postgres: `postgres://u@127.0.0.1:${port}/db`, mongo: `mongodb://127.0.0.1:${port}/db`, mysql: `mysql://u@127.0.0.1:${port}/db` }[kind];
       const info = { kind, url: connectUrl, source: 'url' as const, product: kind, version: '0', label: kind, managed: false };
       const create = (context: Omit<AdapterContext, 'label'>) => createStoreAdapter(kind, context);
       const started = performance.now();

@@ -1,9 +1,13 @@
 import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { outputTail, terminate } from '../child-process.ts';
 import type { AppChildConfig, ChildAnswers, ChildEvent, ChildRequest } from './ipc.ts';
+import { DATA_DIR_ENV } from '../../stores/data-dir.ts';
 import type { StoreCapabilities } from '../../stores/types.ts';
 
 const ENTRY = fileURLToPath(new URL('./process-main.ts', import.meta.url));
@@ -30,6 +34,21 @@ export interface AppChild {
 const running = new Set<ChildProcess>();
 const ASK_TIMEOUT_MS = 30_000;
 
+let dataDir: string | undefined;
+
+/**
+ * One temp dir per run where app children keep embedded stores' files; removed when this process
+ * exits, after the exit hook killed the children (a SIGKILLed child cannot clean up after itself).
+ */
+function appDataDir(): string {
+  if (!dataDir) {
+    const dir = mkdtempSync(join(tmpdir(), 'sessionbench-appdata-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    dataDir = dir;
+  }
+  return dataDir;
+}
+
 /** Kills every app child still running (used on Ctrl-C and at exit). */
 export function killAllAppChildren(): void {
   for (const child of running) child.kill('SIGKILL');
@@ -39,7 +58,7 @@ export function killAllAppChildren(): void {
 export async function startAppChild(config: AppChildConfig, options: { readyTimeoutMs?: number } = {}): Promise<AppChild> {
   const child = fork(ENTRY, [], {
     execArgv: ['--import', 'tsx', '--expose-gc'],
-    env: { ...process.env, SESSIONBENCH_APP_CONFIG: JSON.stringify(config) },
+    env: { ...process.env, SESSIONBENCH_APP_CONFIG: JSON.stringify(config), [DATA_DIR_ENV]: appDataDir() },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced',
   });

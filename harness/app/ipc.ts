@@ -1,5 +1,6 @@
 import type { MemorySample, StoreOpLatency } from '../../reports/result.ts';
 import type { ServerHandle, ServerStats, SessionSettings, StoreCapabilities, StoreId } from '../../stores/types.ts';
+import type { RawStoreOptions } from '../../stores/options.ts';
 import type { AppOptions } from './app.ts';
 
 /** What the parent tells the app child to build, passed as JSON in SESSIONBENCH_APP_CONFIG. */
@@ -7,6 +8,8 @@ export interface AppChildConfig {
   store: StoreId;
   settings: SessionSettings;
   server?: ServerHandle;
+  /** The store's `--store-option` values (checked by the plan). */
+  storeOptions?: RawStoreOptions;
   app: AppOptions;
 }
 

@@ -52,7 +52,7 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined)
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.SESSIONBENCH_APP_CONFIG ?? '{}') as AppChildConfig;
-  const adapter = await createStoreAdapter(config.store, { settings: config.settings, server: config.server });
+  const adapter = await createStoreAdapter(config.store, { settings: config.settings, server: config.server, options: config.storeOptions });
   const timing = adapter.store ? instrumentStore(adapter.store) : undefined;
   const app = createApp(adapter, config.app);
   const server = app.listen(0, '127.0.0.1', (error?: Error) => {

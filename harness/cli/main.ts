@@ -21,6 +21,7 @@ import { compareRuns } from '../../reports/compare.ts';
 import { ReportInputError } from '../../reports/input.ts';
 import { renderTerminalComparison, renderTerminalTable, terminalLine } from '../../reports/terminal.ts';
 import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.ts';
+import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import { stopAllServers } from '../../stores/servers/provision.ts';
 import { STORE_IDS } from '../../stores/types.ts';
 
@@ -115,6 +116,19 @@ async function report(files: string[], flags: { out?: string; k6Summary?: string
   return EXIT.ok;
 }
 
+/** Commander's accumulator for a repeatable option. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** `--<kind>-url` for every server kind, from its definition. */
+function withServerUrlOptions(command: Command): Command {
+  for (const [kind, definition] of Object.entries(SERVER_KIND_DEFINITIONS)) {
+    command.option(`--${kind}-url <url>`, `use this ${definition.noun} (or ${definition.url.envVar}) instead of starting one`);
+  }
+  return command;
+}
+
 /** The command-line program; each action stores its exit code through `done`. */
 function createProgram(io: CliIo, done: (code: number) => void): Command {
   const program = new Command('sessionbench')
@@ -124,7 +138,7 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => {} });
 
-  program
+  const benchCommand = program
     .command('bench', { isDefault: true })
     .description('run the benchmark (the default command)')
     .option('--store <ids>', `stores to run, comma-separated, or "all" (${STORE_IDS.join(', ')})`, 'all')
@@ -140,10 +154,8 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--max-age <time>', 'session cookie and store TTL', '1h')
     .option('--resave', 'express-session resave: true (default false)')
     .option('--rolling', 'express-session rolling: true (default false)')
-    .option('--redis-url <url>', 'use this Redis server (or REDIS_URL) instead of starting one')
-    .option('--memcached-url <url>', 'use this memcached server (or MEMCACHED_URL)')
-    .option('--postgres-url <url>', 'use this PostgreSQL server (or POSTGRES_URL)')
-    .option('--mongo-url <url>', 'use this MongoDB-protocol server (or MONGO_URL)')
+    .option('--store-option <key=value>', 'an option a store declares, e.g. memorystore.max=10000 or disableTouch=true (repeatable)', collect, []);
+  withServerUrlOptions(benchCommand)
     .option('--out <dir>', 'directory for results/<timestamp>/', 'results')
     .option('--json', 'print the RunResult JSON to stdout instead of the table')
     .option('--quiet', 'no progress output')
@@ -174,6 +186,7 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--payload <size>', 'session payload stored at login', '1kb')
     .option('--max-age <time>', 'session cookie and store TTL', '1h')
     .option('--server-url <url>', "the store's server (or REDIS_URL, …); otherwise provisioned like bench")
+    .option('--store-option <key=value>', 'an option the store declares, e.g. max=10000 (repeatable)', collect, [])
     .action(async (flags: RawServeOptions) => done(await serveCommand(flags, io)));
 
   program

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '../app/app.ts';
 import type { CliIo } from './io.ts';
 import { EXIT, SHUTDOWN_BOUND_MS, RunError, UsageError } from '../errors.ts';
-import { parseCount, parseDuration, parseSize, sessionSettings } from '../plan/plan.ts';
+import { parseCount, parseDuration, parseSize, parseStoreOptions, sessionSettings } from '../plan/plan.ts';
+import type { RawStoreOptions } from '../../stores/options.ts';
 import { STORES, createStoreAdapter, isStoreId } from '../../stores/index.ts';
 import { provisionServer, stopAllServers } from '../../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
@@ -21,6 +22,8 @@ export interface ServeOptions {
   settings: SessionSettings;
   /** The store server's URL; otherwise provisioned like bench does (environment URL, Docker, local binary). */
   serverUrl?: string;
+  /** `--store-option` values, checked against the store's declared options. */
+  storeOptions?: RawStoreOptions;
   log?: (line: string) => void;
 }
 
@@ -41,6 +44,7 @@ export interface RawServeOptions {
   payload: string;
   maxAge: string;
   serverUrl?: string;
+  storeOption?: string[];
 }
 
 /** Validates `serve` flags; UsageError names the first problem. */
@@ -53,6 +57,7 @@ export function parseServeOptions(raw: RawServeOptions): ServeOptions {
     payloadBytes: parseSize('--payload', raw.payload),
     settings: sessionSettings({ maxAgeMs: parseDuration('--max-age', raw.maxAge, { min: 1, max: 365 * 24 * 3600 }) * 1000 }),
     serverUrl: raw.serverUrl,
+    storeOptions: parseStoreOptions(raw.storeOption, [raw.store])[raw.store],
   };
 }
 
@@ -76,7 +81,7 @@ export async function startServe(options: ServeOptions): Promise<RunningApp> {
   const provisioned = await provision(options);
   let adapter: StoreAdapter | undefined;
   try {
-    adapter = await createStoreAdapter(options.store, { settings: options.settings, server: provisioned?.handle });
+    adapter = await createStoreAdapter(options.store, { settings: options.settings, server: provisioned?.handle, options: options.storeOptions });
     const server = createServer(createApp(adapter, { payloadBytes: options.payloadBytes }));
     server.keepAliveTimeout = 60_000;
     const address = await listen(server, options.port, options.host);

@@ -2,13 +2,17 @@ import ms from 'ms';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import type { Scenario } from '../../scenarios/types.ts';
 import { STORES, isStoreId } from '../../stores/index.ts';
+import { optionNames } from '../../stores/options.ts';
+import type { RawStoreOptions } from '../../stores/options.ts';
 import { STORE_IDS } from '../../stores/types.ts';
 import { BROWSER_COOKIE_LIMIT_BYTES } from '../../stores/limits.ts';
 import type { ServerKind, SessionSettings, StoreId } from '../../stores/types.ts';
 import { UsageError } from '../errors.ts';
 import { requireK6 } from './k6-binary.ts';
 import type { LoadModel } from '../../reports/result.ts';
+import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import { parseServerUrl } from '../../stores/servers/url.ts';
+import { SERVER_KINDS } from '../../stores/types.ts';
 
 /** A validated run: what to run, how long, and where to write. Built only from checked input. */
 export interface RunPlan {
@@ -25,6 +29,8 @@ export interface RunPlan {
   /** Session payload sizes to sweep, in bytes (one entry per size). */
   payloads: number[];
   settings: SessionSettings;
+  /** `--store-option` values per store, checked against the options each store declares. */
+  storeOptions: Partial<Record<StoreId, RawStoreOptions>>;
   /** Explicit server URLs by kind (flags or environment). */
   serverUrls: Partial<Record<ServerKind, string>>;
   outDir: string;
@@ -48,7 +54,7 @@ export const LOAD_DRIVERS = ['autocannon', 'k6'] as const;
 export type LoadDriver = (typeof LOAD_DRIVERS)[number];
 
 /** Raw option values as the CLI parser hands them over (strings until validated here). */
-export interface RawBenchOptions {
+export interface RawBenchOptions extends RawServerUrlOptions {
   store: string;
   scenario: string;
   duration: string;
@@ -62,13 +68,14 @@ export interface RawBenchOptions {
   rolling?: boolean;
   out: string;
   addedLatency: string;
-  redisUrl?: string;
-  memcachedUrl?: string;
-  postgresUrl?: string;
-  mongoUrl?: string;
   driver?: string;
   rate?: string;
+  /** `--store-option key=value` (or `store.key=value`), repeatable. */
+  storeOption?: string[];
 }
+
+/** `--<kind>-url` for every server kind, as commander names them (redisUrl, postgresUrl, …). */
+export type RawServerUrlOptions = Partial<Record<`${ServerKind}Url`, string>>;
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
 
@@ -143,6 +150,36 @@ function parseStores(value: string): { stores: StoreId[]; named: boolean } {
   return { stores: parseList('--store', value, [...STORE_IDS, 'all'], isStoreId), named: true };
 }
 
+/**
+ * `--store-option key=value` goes to every selected store that declares `key`; `store.key=value`
+ * to that store only. A key no selected store declares, or a value its schema refuses, is bad input.
+ */
+export function parseStoreOptions(values: readonly string[] | undefined, stores: readonly StoreId[]): RunPlan['storeOptions'] {
+  const options: RunPlan['storeOptions'] = {};
+  const takers = stores.filter((id) => optionNames(STORES[id].options).length > 0);
+  const declared = takers.map((id) => `${id}: ${optionNames(STORES[id].options).join(', ')}`).join('; ') || 'none of the selected stores takes options';
+  for (const value of values ?? []) {
+    const match = /^(?:([a-z0-9-]+)\.)?([A-Za-z][\w-]*)=(.*)$/.exec(value.trim());
+    if (!match) throw new UsageError(`--store-option: "${value}" is not key=value or store.key=value; e.g. --store-option memorystore.max=10000`);
+    const [, store, key, raw] = match as unknown as [string, string | undefined, string, string];
+    if (store !== undefined && !stores.includes(store as StoreId)) {
+      throw new UsageError(`--store-option ${value}: "${store}" is not among the selected stores (${stores.join(', ')})`);
+    }
+    const targets = (store !== undefined ? [store as StoreId] : stores).filter((id) => optionNames(STORES[id].options).includes(key));
+    if (targets.length === 0) throw new UsageError(`--store-option ${value}: no selected store takes "${key}"; options: ${declared}`);
+    for (const id of targets) options[id] = { ...options[id], [key]: raw };
+  }
+  for (const [id, raw] of Object.entries(options) as Array<[StoreId, RawStoreOptions]>) {
+    const checked = STORES[id].options!.safeParse(raw);
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      const key = String(issue.path[0] ?? '');
+      throw new UsageError(`--store-option ${key}=${raw[key] ?? ''}: ${id}: ${issue.message}`);
+    }
+  }
+  return options;
+}
+
 function parseScenarios(value: string): Scenario[] {
   const ids = Object.keys(SCENARIOS);
   const isScenario = (v: string): v is string => v in SCENARIOS;
@@ -155,16 +192,19 @@ function parseUrl(kind: ServerKind, value: string | undefined): string | undefin
     return parseServerUrl(kind, value);
   } catch (error) {
     const reason = (error as Error).message.replace(new RegExp(`^${kind}: `), '');
-    throw new UsageError(`--${kind}-url: ${reason}; use e.g. ${EXAMPLE_URLS[kind]}`);
+    throw new UsageError(`--${kind}-url: ${reason}; use e.g. ${SERVER_KIND_DEFINITIONS[kind].url.example}`);
   }
 }
 
-const EXAMPLE_URLS: Record<ServerKind, string> = {
-  redis: 'redis://127.0.0.1:6379',
-  memcached: 'memcached://127.0.0.1:11211',
-  postgres: 'postgres://user:password@127.0.0.1:5432/db',
-  mongo: 'mongodb://127.0.0.1:27017/sessions',
-};
+/** Explicit server URLs: each kind's `--<kind>-url` flag, else its environment variable. */
+function parseServerUrls(raw: RawServerUrlOptions, env: NodeJS.ProcessEnv): RunPlan['serverUrls'] {
+  const urls: RunPlan['serverUrls'] = {};
+  for (const kind of SERVER_KINDS) {
+    const url = parseUrl(kind, raw[`${kind}Url`] ?? env[SERVER_KIND_DEFINITIONS[kind].url.envVar]);
+    if (url !== undefined) urls[kind] = url;
+  }
+  return urls;
+}
 
 function parseDriver(raw: RawBenchOptions, env: NodeJS.ProcessEnv): Pick<RunPlan, 'driver' | 'k6'> {
   const driver = raw.driver ?? 'autocannon';
@@ -207,13 +247,7 @@ export function sessionSettings(overrides: Partial<SessionSettings> = {}): Sessi
 /** Checks every option and builds the plan; throws UsageError naming the first problem. */
 export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process.env): RunPlan {
   const { stores, named } = parseStores(raw.store);
-  const serverUrls: RunPlan['serverUrls'] = {
-    redis: parseUrl('redis', raw.redisUrl ?? env.REDIS_URL),
-    memcached: parseUrl('memcached', raw.memcachedUrl ?? env.MEMCACHED_URL),
-    postgres: parseUrl('postgres', raw.postgresUrl ?? env.POSTGRES_URL),
-    mongo: parseUrl('mongo', raw.mongoUrl ?? env.MONGO_URL),
-  };
-  for (const kind of Object.keys(serverUrls) as ServerKind[]) if (serverUrls[kind] === undefined) delete serverUrls[kind];
+  const serverUrls = parseServerUrls(raw, env);
   return {
     stores,
     storesNamed: named,
@@ -229,6 +263,7 @@ export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process
       rolling: raw.rolling ?? false,
       maxAgeMs: parseDuration('--max-age', raw.maxAge, { min: 1, max: 365 * 24 * 3600 }) * 1000,
     }),
+    storeOptions: parseStoreOptions(raw.storeOption, stores),
     serverUrls,
     outDir: raw.out,
     addedLatencyMs: parseCount('--added-latency', raw.addedLatency, { min: 0, max: 10_000 }),

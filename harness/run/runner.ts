@@ -16,7 +16,7 @@ import { runRaceScenario } from './race.ts';
 import { runTtlScenario } from './ttl.ts';
 import type { RunObserver, ScenarioContext, ScenarioRunner } from './context.ts';
 import type { Scenario } from '../../scenarios/types.ts';
-import { STORES } from '../../stores/index.ts';
+import { STORES, storeLabel } from '../../stores/index.ts';
 import { provisionServer } from '../../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
 import type { ServerKind, StoreId } from '../../stores/types.ts';
@@ -115,7 +115,7 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
         observer.log(`${storeId}: skipped — ${slot.skipped}`);
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
-            entries.push({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, 0, loadModelFor(plan, scenario)), status: 'skipped', cause: 'no-server', reason: slot.skipped });
+            entries.push({ ...base(storeId, storeLabel(storeId, plan.storeOptions[storeId]), scenario, payloadBytes, 0, loadModelFor(plan, scenario)), status: 'skipped', cause: 'no-server', reason: slot.skipped });
           }
         }
         continue;
@@ -171,7 +171,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
     observer,
     signal,
     async startApp(settings) {
-      const config = { store: storeId, settings: { ...plan.settings, ...settings }, server, app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs } };
+      const config = { store: storeId, settings: { ...plan.settings, ...settings }, server, storeOptions: plan.storeOptions[storeId], app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs } };
       const cluster = plan.instances > 1 ? await startAppCluster(config, plan.instances) : undefined;
       const app = cluster ?? (await startAppChild(config));
       apps.push(app);
@@ -204,7 +204,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
     const crash = apps.map((app) => app.crashed()).find(Boolean);
     const reason = oneSentence(crash ?? describeError(error));
     observer.log(`${storeId}/${scenario.id}: failed — ${reason}`);
-    record({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, emitted, load), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
+    record({ ...base(storeId, storeLabel(storeId, plan.storeOptions[storeId]), scenario, payloadBytes, emitted, load), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
   } finally {
     await Promise.all(apps.map((app) => app.stop()));
   }

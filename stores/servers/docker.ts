@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerKind } from '../types.ts';
-import type { ServerIdentity } from './identify.ts';
+import type { ServerIdentity } from './kind.ts';
+import { serverKind } from './kinds/index.ts';
 import { waitUntilReady } from './ready.ts';
 import { track } from './registry.ts';
 
@@ -22,25 +23,6 @@ export interface DockerServer {
 }
 
 const PROBE_TIMEOUT_MS = 3000;
-
-interface Image {
-  image: string;
-  port: number;
-  env?: Record<string, string>;
-  url(host: string, port: number): string;
-}
-
-const IMAGES: Record<ServerKind, Image> = {
-  redis: { image: 'redis:7', port: 6379, url: (host, port) => `redis://${host}:${port}` },
-  memcached: { image: 'memcached:1.6', port: 11211, url: (host, port) => `memcached://${host}:${port}` },
-  postgres: {
-    image: 'postgres:16',
-    port: 5432,
-    env: { POSTGRES_PASSWORD: 'sessionbench', POSTGRES_DB: 'sessionbench' },
-    url: (host, port) => `postgres://postgres:sessionbench@${host}:${port}/sessionbench`,
-  },
-  mongo: { image: 'mongo:7', port: 27017, url: (host, port) => `mongodb://${host}:${port}/sessionbench?directConnection=true` },
-};
 
 /** Places testcontainers looks for a runtime; when none exists, importing it (≈0.5 s) is not worth it. */
 function runtimeHint(): string | undefined {
@@ -83,7 +65,7 @@ export function probeDocker(): Promise<DockerProbe> {
 /** Starts a `kind` server container through testcontainers and waits until it answers. Ryuk removes it if node dies. */
 export async function startDockerServer(kind: ServerKind): Promise<DockerServer> {
   const { GenericContainer } = await import('testcontainers');
-  const spec = IMAGES[kind];
+  const spec = serverKind(kind).docker;
   const container = await new GenericContainer(spec.image).withExposedPorts(spec.port).withEnvironment(spec.env ?? {}).start();
   let stopping: Promise<void> | undefined;
   const untrack = track({

@@ -1,6 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
@@ -49,6 +51,16 @@ export async function userIds(name: string): Promise<UserIds> {
 /** setpriv arguments that switch to `user`, if given. */
 export function setprivUser(user: UserIds | undefined): string[] {
   return user ? [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups'] : [];
+}
+
+/** True when sessionbench runs as root (PostgreSQL, MariaDB and memcached then run as another user). */
+export const isRoot = (): boolean => process.getuid?.() === 0;
+
+/** A new temp dir `sessionbench-<name>-…` for a local server, owned by `owner` when given. */
+export async function serverTempDir(name: string, owner?: UserIds): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `sessionbench-${name}-`));
+  if (owner) await chown(dir, owner.uid, owner.gid);
+  return dir;
 }
 
 /** A TCP port that was free on 127.0.0.1 a moment ago. */
@@ -114,4 +126,35 @@ export function startProcess(spec: ProcessSpec): ServerProcess {
     })());
 
   return { pid: child.pid ?? -1, exited, output: () => output, stop };
+}
+
+/**
+ * Runs a one-off setup command (initdb, mariadb-install-db) through setpriv, in its own process group
+ * (a terminal's Ctrl-C must not kill it half-way) and tracked like a server, so a stop (Ctrl-C,
+ * hang-up, exit) ends it and removes `dir` while it runs. Rejects with one line naming `what`.
+ */
+export async function runSetupCommand(what: string, setprivArgs: string[], dir: string, timeoutMs: number): Promise<void> {
+  const child = spawn('setpriv', setprivArgs, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, timeout: timeoutMs });
+  child.unref();
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-300)));
+  const untrack = track({
+    stop: async () => {
+      child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    },
+    killNow: () => {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+  try {
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    if (code !== 0) throw new Error(`${what} failed (${signal ?? `exit code ${code}`})${stderr.trim() ? `: ${stderr.trim().replace(/\s+/g, ' ')}` : ''}`);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    untrack();
+  }
 }

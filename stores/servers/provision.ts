@@ -2,10 +2,10 @@ import type { ServerHandle, ServerInfo, ServerKind, ServerSource } from '../type
 import { probeDocker, startDockerServer } from './docker.ts';
 import { CONNECT_TIMEOUT_MS } from './deadline.ts';
 import { identifyServer } from './identify.ts';
-import type { ServerIdentity } from './identify.ts';
+import type { ServerIdentity } from './kind.ts';
 import { startLocalServer } from './local.ts';
 import type { ProvisionedServer, ProvisionOutcome, ProvisionRequest } from './types.ts';
-import { parseServerUrl, redactUrl, URL_ENV } from './url.ts';
+import { parseServerUrl, redactUrl, urlEnvVar } from './url.ts';
 
 export { stopAllServers } from './registry.ts';
 
@@ -28,7 +28,7 @@ function handle(kind: ServerKind, source: ServerSource, connectUrl: string, iden
 }
 
 async function fromUrl(kind: ServerKind, raw: string | undefined): Promise<Attempt> {
-  if (!raw) return { unavailable: `no URL given (--${kind}-url or ${URL_ENV[kind]})` };
+  if (!raw) return { unavailable: `no URL given (--${kind}-url or ${urlEnvVar(kind)})` };
   const connectUrl = parseServerUrl(kind, raw);
   let identity: ServerIdentity;
   try {
@@ -73,7 +73,7 @@ async function fromLocal(kind: ServerKind): Promise<Attempt> {
 export async function provisionServer(request: ProvisionRequest): Promise<ProvisionOutcome> {
   const { kind } = request;
   const log = request.log ?? (() => {});
-  const url = request.url ?? process.env[URL_ENV[kind]];
+  const url = request.url ?? process.env[urlEnvVar(kind)];
   const started = performance.now();
   const reasons: string[] = [];
   for (const source of request.sources ?? DEFAULT_SOURCES) {

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ServerKind } from '../types.ts';
 import { identifyServer } from './identify.ts';
-import type { ServerIdentity } from './identify.ts';
+import type { ServerIdentity } from './kind.ts';
 
 /** Default bound on waiting for a started server to answer. */
 export const READY_TIMEOUT_MS = 15_000;

@@ -1,34 +1,16 @@
-import { createRequire } from 'node:module';
-import type { ConnectionString as MongoConnectionString } from 'mongodb-connection-string-url' with { 'resolution-mode': 'require' };
 import type { ServerKind } from '../types.ts';
+import type { ParsedUrl } from './kind.ts';
+import { parseMongoUrl } from './kinds/mongo.ts';
+import { serverKind } from './kinds/index.ts';
 
-// The package's ESM entry ships no types; its CommonJS entry does.
-const { ConnectionString } = createRequire(import.meta.url)('mongodb-connection-string-url') as {
-  ConnectionString: typeof MongoConnectionString;
-};
-
-/** URL schemes each server kind accepts. */
-const SCHEMES: Record<ServerKind, readonly string[]> = {
-  redis: ['redis:', 'rediss:'],
-  memcached: ['memcached:'],
-  postgres: ['postgres:', 'postgresql:'],
-  mongo: ['mongodb:', 'mongodb+srv:'],
-};
-
-/** The environment variable that names an existing server of each kind. */
-export const URL_ENV: Record<ServerKind, string> = {
-  redis: 'REDIS_URL',
-  memcached: 'MEMCACHED_URL',
-  postgres: 'POSTGRES_URL',
-  mongo: 'MONGO_URL',
-};
-
-type ParsedUrl = Pick<URL, 'protocol' | 'hostname' | 'href'>;
+/** The environment variable that names an existing `kind` server, e.g. REDIS_URL. */
+export function urlEnvVar(kind: ServerKind): string {
+  return serverKind(kind).url.envVar;
+}
 
 function parse(kind: ServerKind, raw: string): ParsedUrl {
-  const text = kind === 'memcached' && !raw.includes('://') ? `memcached://${raw}` : raw;
   try {
-    return kind === 'mongo' ? new ConnectionString(text) : new URL(text);
+    return (serverKind(kind).url.parse ?? ((text: string) => new URL(text)))(raw);
   } catch (error) {
     throw new Error(`${kind}: not a valid URL: ${redactUrl(raw)} (${(error as Error).message})`);
   }
@@ -39,11 +21,12 @@ function parse(kind: ServerKind, raw: string): ParsedUrl {
  * (memcached accepts a bare `host:port`). Throws an Error naming the problem, with the password redacted.
  */
 export function parseServerUrl(kind: ServerKind, raw: string): string {
+  const { schemes, hostOptional } = serverKind(kind).url;
   const url = parse(kind, raw.trim());
-  if (!SCHEMES[kind].includes(url.protocol)) {
-    throw new Error(`${kind}: URL scheme ${url.protocol} is not one of ${SCHEMES[kind].join(' ')} (${redactUrl(raw)})`);
+  if (!schemes.includes(url.protocol)) {
+    throw new Error(`${kind}: URL scheme ${url.protocol} is not one of ${schemes.join(' ')} (${redactUrl(raw)})`);
   }
-  if (kind !== 'mongo' && !url.hostname) throw new Error(`${kind}: URL has no host: ${redactUrl(raw)}`);
+  if (!hostOptional && !url.hostname) throw new Error(`${kind}: URL has no host: ${redactUrl(raw)}`);
   return url.href;
 }
 
@@ -70,10 +53,4 @@ function redactUserinfo(userinfo: string): string {
  */
 export function redactUrl(raw: string): string {
   return raw.replace(USERINFO, (_match, scheme: string, userinfo: string) => `${scheme}${redactUserinfo(userinfo)}@`);
-}
-
-/** The `host:port` list the memcached client wants, from a `memcached://host:port` URL. */
-export function memcachedHosts(connectUrl: string): string {
-  const url = new URL(connectUrl);
-  return `${url.hostname}:${url.port || '11211'}`;
 }

@@ -1,0 +1,33 @@
+import knexFactory from 'knex';
+import { KNEX_SESSION_TABLE, knexSessionAdapter } from './knex.ts';
+import { requireServer } from './server-handle.ts';
+import type { AdapterContext, StoreAdapter } from './types.ts';
+
+/** connect-session-knex on PostgreSQL through knex's `pg` client: one row per session with a json column. */
+export async function createKnexPostgresAdapter({ label, settings, server }: AdapterContext): Promise<StoreAdapter> {
+  const { info, connectUrl } = requireServer('postgres', server);
+  const knex = knexFactory({ client: 'pg', connection: connectUrl, pool: { min: 0, max: 10 }, acquireConnectionTimeout: 2000 });
+  try {
+    await knex.raw('SELECT 1');
+  } catch (error) {
+    await knex.destroy();
+    throw new Error(`knex-postgres: cannot connect to ${info.url}: ${(error as Error).message}`);
+  }
+  const rowCount = async (): Promise<number> => Number((await knex(KNEX_SESSION_TABLE).count({ n: '*' }))[0]?.['n']);
+  return knexSessionAdapter({
+    id: 'knex-postgres',
+    label,
+    settings,
+    knex,
+    capabilities: {
+      payloadLimit: { bytes: 256 * 1024 * 1024, reason: "a json value is limited by PostgreSQL's 1 GB field size; pg and the server slow down long before" },
+    },
+    packages: ['pg'],
+    inspect: {
+      serverStats: async () => {
+        const { rows } = await knex.raw<{ rows: Array<{ bytes: string }> }>('SELECT pg_total_relation_size(?::regclass) AS bytes', [KNEX_SESSION_TABLE]);
+        return { bytes: Number(rows[0]?.bytes), source: `pg_total_relation_size('${KNEX_SESSION_TABLE}')`, sessions: await rowCount() };
+      },
+    },
+  });
+}

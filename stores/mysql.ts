@@ -1,0 +1,73 @@
+import session from 'express-session';
+import createMySQLStore from 'express-mysql-session';
+import { createPool } from 'mysql2/promise';
+import { expressSessionAdapter } from './express-session.ts';
+import { requireServer } from './server-handle.ts';
+import { MYSQL_OPTIONS } from './options.ts';
+import type { AdapterContext, StoreAdapter } from './types.ts';
+
+/** The table express-mysql-session creates. */
+export const MYSQL_SESSION_TABLE = 'sessions';
+/** Milliseconds between deletes of expired rows (the default is 15 minutes). */
+const CLEAR_EXPIRED_INTERVAL_MS = 60_000;
+
+/**
+ * express-mysql-session on a mysql2 promise pool: one row per session, `expires` in whole
+ * seconds. The store is closed only after it is ready (an early close leaves its timer running).
+ */
+export async function createMysqlAdapter({ label, settings, server, options }: AdapterContext): Promise<StoreAdapter> {
+  const { info, connectUrl } = requireServer('mysql', server);
+  const { disableTouch = false } = MYSQL_OPTIONS.parse(options ?? {});
+  const pool = createPool({ uri: connectUrl, connectionLimit: 10, connectTimeout: 2000 });
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new Error(`mysql: cannot connect to ${info.url}: ${(error as Error).message}`);
+  }
+  const MySQLStore = createMySQLStore(session);
+  // The types want a callback Pool of their own mysql2 copy; the store also takes the promise pool.
+  const store = new MySQLStore(
+    { clearExpired: true, checkExpirationInterval: CLEAR_EXPIRED_INTERVAL_MS, createDatabaseTable: true, endConnectionOnClose: false, disableTouch },
+    pool as unknown as ConstructorParameters<typeof MySQLStore>[1],
+  );
+  try {
+    await store.onReady();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new Error(`mysql: cannot create the session table on ${info.url}: ${(error as Error).message}`);
+  }
+  const rowCount = async (): Promise<number> => {
+    const [rows] = await pool.query(`SELECT COUNT(*) AS n FROM \`${MYSQL_SESSION_TABLE}\``);
+    return Number((rows as Array<{ n: number }>)[0]?.n);
+  };
+
+  return expressSessionAdapter({
+    label,
+    id: 'mysql',
+    store,
+    settings,
+    capabilities: {
+      countsSessions: true,
+      removesExpired: true,
+      payloadLimit: { bytes: 16 * 1024 * 1024, reason: "the data column is MEDIUMTEXT (16 MB), and MariaDB's default max_allowed_packet is 16 MB" },
+    },
+    packages: ['express-mysql-session', 'mysql2'],
+    inspect: {
+      serverStats: async () => {
+        // InnoDB's table statistics lag behind writes until the table is analysed.
+        await pool.query(`ANALYZE TABLE \`${MYSQL_SESSION_TABLE}\``);
+        const [rows] = await pool.query(
+          'SELECT data_length + index_length AS bytes FROM information_schema.TABLES WHERE table_schema = DATABASE() AND table_name = ?',
+          [MYSQL_SESSION_TABLE],
+        );
+        const bytes = Number((rows as Array<{ bytes: number }>)[0]?.bytes);
+        return { bytes, source: 'information_schema.TABLES data_length + index_length, after ANALYZE TABLE', sessions: await rowCount() };
+      },
+    },
+    close: async () => {
+      await store.close();
+      await pool.end();
+    },
+  });
+}

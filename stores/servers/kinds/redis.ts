@@ -1,0 +1,37 @@
+import { findBinary } from '../binaries.ts';
+import type { ServerKindDefinition } from '../kind.ts';
+import { freePort, serverTempDir } from '../process.ts';
+
+/** One `field:value` line of Redis `INFO` output. */
+export function redisInfoField(info: string, field: string): string | undefined {
+  return new RegExp(`^${field}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+}
+
+/** Redis: `redis-server` on PATH, without persistence. */
+export const redis: ServerKindDefinition = {
+  product: 'Redis',
+  noun: 'Redis server',
+  url: { schemes: ['redis:', 'rediss:'], envVar: 'REDIS_URL', example: 'redis://127.0.0.1:6379' },
+  docker: { image: 'redis:7', port: 6379, url: (host, port) => `redis://${host}:${port}` },
+  async local() {
+    const binary = findBinary('redis-server');
+    if (!binary) return 'redis-server is not on PATH';
+    const port = await freePort();
+    const dir = await serverTempDir('redis');
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
+    return { binary: 'redis-server', spec: { command: binary, args, tempDir: dir }, connectUrl: `redis://127.0.0.1:${port}` };
+  },
+  async identify(url, timeoutMs, expired) {
+    const { createClient } = await import('redis');
+    const client = createClient({ url, socket: { connectTimeout: timeoutMs, reconnectStrategy: false }, commandOptions: { timeout: timeoutMs } });
+    client.on('error', () => {});
+    expired.addEventListener('abort', () => client.destroy());
+    try {
+      await client.connect();
+      const version = redisInfoField(await client.info('server'), 'redis_version');
+      return { product: 'Redis', version: version ?? 'unknown' };
+    } finally {
+      client.destroy();
+    }
+  },
+};
