@@ -251,6 +251,8 @@ export const entryBaseSchema = z.object({
   /** The server that really answered, labelled honestly (e.g. FerretDB is not MongoDB). */
   server: serverInfoSchema.optional(),
   capabilities: storeCapabilitiesSchema.optional(),
+  /** The `--store-option` values the store ran with (key → value as given), absent when none. */
+  storeOptions: z.record(z.string(), z.string()).optional(),
   load: loadModelSchema,
 });
 export type EntryBase = z.infer<typeof entryBaseSchema>;

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { Cookie } from 'express-session';
 import type { CookieOptions, SessionData } from 'express-session';
 import { createStoreAdapter } from '../stores/index.ts';
+import { entryOf, runScenario } from './helpers/scenario-run.ts';
 
 const SETTINGS = { secret: 'options', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
 const SessionCookie = Cookie as unknown as new (options: CookieOptions) => Cookie;
@@ -34,4 +35,14 @@ test('without options the store keeps every session and its plain label', async 
   } finally {
     await adapter.close();
   }
+});
+
+test('every entry records the options its store ran with', async () => {
+  const readHeavy = { kind: 'load', id: 'read-heavy', description: 'test', sessions: 'per-connection', mix: [{ route: 'GET /session', weight: 1 }] };
+  const entries = await runScenario(['memorystore', 'memory'], readHeavy, 60_000, { storeOption: ['memorystore.max=50'] });
+  const memorystore = entryOf(entries, 'memorystore');
+  assert.equal(memorystore.status, 'ok', memorystore.status === 'ok' ? '' : memorystore.reason);
+  assert.deepEqual(memorystore.storeOptions, { max: '50' });
+  assert.equal(memorystore.storeLabel, 'LRU MemoryStore (memorystore) [max=50]');
+  assert.equal(entryOf(entries, 'memory').storeOptions, undefined, 'a store without options records none');
 });

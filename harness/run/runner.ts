@@ -115,7 +115,7 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
         observer.log(`${storeId}: skipped — ${slot.skipped}`);
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
-            entries.push({ ...base(storeId, storeLabel(storeId, plan.storeOptions[storeId]), scenario, payloadBytes, 0, loadModelFor(plan, scenario)), status: 'skipped', cause: 'no-server', reason: slot.skipped });
+            entries.push({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(plan, scenario)), status: 'skipped', cause: 'no-server', reason: slot.skipped });
           }
         }
         continue;
@@ -133,8 +133,18 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
   }
 }
 
-function base(store: StoreId, storeLabel: string, scenario: Scenario, payloadBytes: number, repetitionIndex: number, load: LoadModel): EntryBase {
-  return { store, storeLabel, scenario: scenario.id, kind: scenario.kind, payloadBytes, repetition: repetitionIndex + 1, load };
+function base(plan: RunPlan, store: StoreId, scenario: Scenario, payloadBytes: number, repetitionIndex: number, load: LoadModel): EntryBase {
+  const storeOptions = plan.storeOptions[store];
+  return {
+    store,
+    storeLabel: storeLabel(store, storeOptions),
+    scenario: scenario.id,
+    kind: scenario.kind,
+    payloadBytes,
+    repetition: repetitionIndex + 1,
+    ...(storeOptions && Object.keys(storeOptions).length > 0 ? { storeOptions } : {}),
+    load,
+  };
 }
 
 /** One store's share of a run: what every scenario on it needs. */
@@ -185,7 +195,8 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
       return app;
     },
     entryBase: (app, repetitionIndex, variant) => ({
-      ...base(storeId, app.label, scenario, payloadBytes, repetitionIndex, load),
+      ...base(plan, storeId, scenario, payloadBytes, repetitionIndex, load),
+      storeLabel: app.label,
       ...(variant ? { variant } : {}),
       ...(plan.instances > 1 ? { instances: plan.instances } : {}),
       server: server?.info,
@@ -204,7 +215,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
     const crash = apps.map((app) => app.crashed()).find(Boolean);
     const reason = oneSentence(crash ?? describeError(error));
     observer.log(`${storeId}/${scenario.id}: failed — ${reason}`);
-    record({ ...base(storeId, storeLabel(storeId, plan.storeOptions[storeId]), scenario, payloadBytes, emitted, load), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
+    record({ ...base(plan, storeId, scenario, payloadBytes, emitted, load), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
   } finally {
     await Promise.all(apps.map((app) => app.stop()));
   }
