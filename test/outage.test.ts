@@ -8,6 +8,7 @@ import { Timeline } from '../harness/load/timeline.ts';
 import { analyzeOutage } from '../harness/probes/outage-analysis.ts';
 import type { OkEntry, PhaseMetrics, TimelineSecond } from '../reports/result.ts';
 import type { LoadScenario } from '../scenarios/types.ts';
+import { findK6, K6_INSTALL_HINT } from '../harness/plan/k6-binary.ts';
 import { findBinary } from '../stores/servers/binaries.ts';
 import { entryOf, runScenario } from './helpers/scenario-run.ts';
 import { observed } from './helpers/observations.ts';
@@ -140,6 +141,24 @@ test('after a real Redis is paused and resumed, no request fails later than one 
   const rows = JSON.stringify(timeline);
   assert.ok(outage.failuresDuring > 0, `requests time out while the server is paused: ${rows}`);
   assert.deepEqual(outage.lateFailures, { timeouts: 0, errors: 0, non2xx: 0 }, `failures later than ${outage.resumedAtMs + 2000} ms (resume + one request timeout): ${rows}`);
+  const settled = timeline.filter((row) => row.second * 1000 >= outage.resumedAtMs + 2000);
+  assert.ok(settled.length >= 4 && settled.every((row) => row.ok > 0), `requests succeed in every second after that: ${rows}`);
+});
+
+test('under k6 (open model), a paused real Redis: iterations are dropped while paused, none and no failure later than one request timeout after the resume', { timeout: 120_000 }, async () => {
+  assert.ok(findBinary('redis-server'), 'redis-server is not installed (apt-get install -y redis-server, or .ci/install-packages.sh)');
+  assert.ok(findK6(), `k6 not found (K6_BIN, PATH, ~/.cache/sessionbench/bin): ${K6_INSTALL_HINT}`);
+  const entry = entryOf(await runScenario(['redis'], realOutage, 90_000, { driver: 'k6', rate: '200' }), 'redis');
+  assert.equal(entry.status, 'ok', entry.status === 'ok' ? '' : entry.reason);
+  const { timeline = [], load } = entry as OkEntry;
+  assert.equal(load.driver, 'k6', 'the outage ran under k6, not autocannon');
+  const outage = observed(entry as OkEntry, 'outage');
+  const rows = JSON.stringify(timeline);
+  assert.ok(outage.droppedIterations, 'dropped iterations are reported');
+  assert.ok(timeline.every((row) => typeof row.dropped === 'number'), `each second says how many iterations k6 dropped: ${rows}`);
+  assert.ok(outage.failuresDuring + outage.droppedIterations.during > 0, `the pause shows as failures or dropped iterations: ${rows}`);
+  assert.equal(outage.droppedIterations.late, 0, `no iteration dropped later than one request timeout after the resume: ${rows}`);
+  assert.deepEqual(outage.lateFailures, { timeouts: 0, errors: 0, non2xx: 0 }, `no failure later than one request timeout after the resume: ${rows}`);
   const settled = timeline.filter((row) => row.second * 1000 >= outage.resumedAtMs + 2000);
   assert.ok(settled.length >= 4 && settled.every((row) => row.ok > 0), `requests succeed in every second after that: ${rows}`);
 });
