@@ -149,7 +149,7 @@ function objectionsFor(capabilities: StoreCapabilities | undefined, groups: Entr
   else if (stillValid) objections.push({ code: 'revocation-failed', text: `Logout did not always revoke${stillValid}.` });
   if (evidence.resurrected) objections.push({ code: 'resurrected', text: `${formatCount(evidence.resurrected)} sessions were saved back to the store after logout.` });
   if (evidence.outage && !evidence.outage.recovered) {
-    objections.push({ code: 'outage-not-recovered', text: 'Did not recover after its server came back from an outage: requests kept failing until the run ended.' });
+    objections.push({ code: 'outage-not-recovered', text: 'Did not recover after its server came back from an outage: its throughput never got back to the share of the pre-outage rate the outage table states, before the run ended.' });
   }
   const notMeasured = groups.flatMap((group) => group.notMeasured).filter((entry) => !isPayloadFailure(entry));
   const failed = notMeasured.filter((entry) => entry.status === 'failed');

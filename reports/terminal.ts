@@ -2,6 +2,7 @@ import type { RunResult } from './result.ts';
 import type { TextTable } from './text-table.ts';
 import type { Comparison } from './compare.ts';
 import { comparisonTable, notMeasuredTable, resultsTable } from './tables.ts';
+import { outageTable } from './outage.ts';
 
 /**
  * Characters that act on a terminal instead of showing: C0 controls but tab and newline (ESC, BEL,
@@ -46,13 +47,16 @@ function layout(raw: TextTable): string {
 
 /**
  * Plain-text results for the terminal: one row per measured store × scenario ×
- * load model (medians over repetitions), then every failed or skipped entry with its reason.
+ * load model (medians over repetitions), the outage runs with the rule they were
+ * read by, then every failed or skipped entry with its reason.
  */
 export function renderTerminalTable(result: RunResult): string {
   const measured = resultsTable(result);
   const notMeasured = notMeasuredTable(result);
   const parts = [terminalLine(`sessionbench · started ${result.startedAt}${result.env.gitSha ? ` · ${result.env.gitSha.slice(0, 7)}` : ''}${result.partial ? ' · PARTIAL (interrupted)' : ''}`)];
   parts.push(measured.rows.length > 0 ? layout(measured) : 'Nothing was measured.');
+  const outage = outageTable(result);
+  if (outage.rows.length > 0) parts.push(`Outage: what happens when the store goes down\n${layout(outage)}`);
   if (notMeasured.rows.length > 0) parts.push(`Not measured:\n${layout(notMeasured)}`);
   return parts.join('\n\n');
 }

@@ -15,7 +15,7 @@ import { renderMarkdown } from '../reports/markdown.ts';
 import { instancesTable } from '../reports/instances.ts';
 import { memoryTable } from '../reports/memory.ts';
 import { CORRECTNESS_OBSERVATIONS, correctnessTotal } from '../reports/metrics.ts';
-import { outageTable } from '../reports/outage.ts';
+import { formatLateFailures, formatRecovery, outageTable } from '../reports/outage.ts';
 import { recommendStore } from '../reports/recommend.ts';
 import { ERRORS_COLUMN, resultsTable, scoreboardTable, WORST_P99_COLUMN } from '../reports/tables.ts';
 import { renderTerminalTable } from '../reports/terminal.ts';
@@ -92,6 +92,12 @@ describe('terminal table', () => {
     assert.match(text, /PostgreSQL \(connect-pg-simple\)\s+race\s+1\s+skipped\s+no PostgreSQL server/);
     for (const line of text.split('\n').filter((row) => /Memcached|PostgreSQL/.test(row))) assert.doesNotMatch(line, /req\/s|µs/);
   });
+
+  test('shows the outage runs with recovery, late failures and the rule they were read by', () => {
+    assert.match(text, /Outage: what happens when the store goes down\n.*Failing later \(reason\)\s+Recovery/);
+    assert.match(text, /Redis \(connect-redis\).*2 \(2 timeouts\)\s+within 2\.0 s of the resume/);
+    assert.match(text, /\nRecovery: time from the resume to the end of the first whole second that answered at least 90 %/);
+  });
 });
 
 describe('recommendation', () => {
@@ -166,20 +172,46 @@ describe('several app instances', () => {
 });
 
 describe('outage', () => {
-  test('reads time to first error, failures and recovery off the observations', () => {
-    const rows = outageTable(fixture).rows;
-    assert.equal(rows.length, 2);
-    assert.deepEqual([rows[0]![0], rows[0]![3], rows[0]![6], rows[0]![9]], ['Redis (connect-redis)', '3.0 s → 7.0 s', '2.0 s after the pause', '1.0 s after the resume']);
-    assert.equal(rows[1]![9], 'did not recover');
+  test('reads first error, failures during, after and later (with the reason), and recovery to 90 % off the observations, and states the rule', () => {
+    const table = outageTable(fixture);
+    const cell = (row: string[], title: string) => row[table.columns.findIndex((column) => column.title === title)];
+    assert.equal(table.rows.length, 2);
+    const [redis, mongo] = table.rows as [string[], string[]];
+    assert.deepEqual(
+      ['Store', 'Load', 'Server paused', 'First error', 'Failed while paused', 'Failed after resume', 'Failing later (reason)', 'Recovery'].map((title) => cell(redis, title)),
+      ['Redis (connect-redis)', 'closed model · autocannon · 10 connections', '3.0 s → 7.0 s', '2.0 s after the pause', '10', '12', '2 (2 timeouts)', 'within 2.0 s of the resume'],
+    );
+    assert.equal(cell(mongo, 'Recovery'), 'not back to 90 % by the end');
+    assert.match(cell(mongo, 'Failing later (reason)')!, /^[\d,]+ \([\d,]+ non-2xx\)$/);
+    assert.ok(!table.columns.some((column) => column.title.startsWith('Dropped')), 'no dropped-iteration columns without an open-model run');
+    assert.deepEqual(table.notes, [
+      'Recovery: time from the resume to the end of the first whole second that answered at least 90 % of the 2xx/s before the pause (median second), so an upper bound at one-second resolution. Failing later: requests that failed more than 2.0 s (one request timeout) after the resume, by reason — requests sent while the store was paused have ended by then, so the outage does not explain them.',
+    ]);
+  });
+
+  test('an open-model (k6) outage shows the iterations dropped while paused, after the resume and later', () => {
+    const table = outageTable(buildRunResultFixture({ k6Outage: true }));
+    const k6 = table.rows.find((row) => row.includes('open model · k6 · 1,000 req/s arrival rate'))!;
+    const dropped = ['Dropped while paused', 'Dropped after resume', 'Dropped later'].map((title) => k6[table.columns.findIndex((column) => column.title === title)]);
+    assert.deepEqual(dropped, ['2,000', '0', '0']);
+    assert.equal(table.rows[0]![table.columns.findIndex((column) => column.title === 'Dropped while paused')], '—', 'a closed-model run drops nothing');
+  });
+
+  test('an outage from an older result, without a recorded rule, keeps its old wording', () => {
+    const outcome = { ...observed(fixture.entries.find((entry) => entry.kind === 'outage') as OkEntry, 'outage') };
+    delete outcome.recoveryRule;
+    delete outcome.lateFailures;
+    assert.equal(formatRecovery(outcome), '2.0 s after the resume');
+    assert.equal(formatLateFailures(outcome), 'not recorded');
   });
 
   test('a store that does not recover is not advised; the summary says what happened', () => {
     const recommendation = recommendStore(fixture);
     assert.match(recommendation.scores.find((one) => one.store === 'mongo')!.objections.map((objection) => objection.text).join(), /Did not recover after its server came back/);
-    assert.match(recommendation.headline, /store outage: errors after 2\.0 s; recovered in 1\.0 s/);
+    assert.match(recommendation.headline, /store outage: errors after 2\.0 s; back to 90 % within 2\.0 s; 2 \(2 timeouts\) failed later/);
     const board = scoreboardTable(recommendation);
     const column = board.columns.findIndex((one) => one.title === 'When the store goes down');
-    assert.deepEqual(board.rows.map((row) => row[column]).filter((cell) => cell !== 'not measured'), ['errors after 2.0 s; recovered in 1.0 s', 'errors after 2.0 s; did not recover']);
+    assert.deepEqual(board.rows.map((row) => row[column]).filter((cell) => cell !== 'not measured'), ['errors after 2.0 s; back to 90 % within 2.0 s; 2 (2 timeouts) failed later', `errors after 2.0 s; not back to 90 %; ${formatLateFailures(observed(fixture.entries.find((entry) => entry.kind === 'outage' && entry.store === 'mongo') as OkEntry, 'outage'))} failed later`]);
   });
 });
 
@@ -205,6 +237,7 @@ describe('markdown', () => {
     assert.match(text, /### Not measured/);
     assert.match(text, /### Several app instances/);
     assert.match(text, /### Outage: what happens when the store goes down\n\n.*\n.*\n\| Redis \(connect-redis\) \|/);
+    assert.match(text, /Recovery: time from the resume to the end of the first whole second that answered at least 90 %/);
     assert.ok(!text.includes(XSS));
     assert.ok(text.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
   });
@@ -257,7 +290,8 @@ describe('html', () => {
   test('shows instances, the outage with its pause shaded, CPU with the saturation flag, and the harness RSS', () => {
     assert.match(page, /<section id="instances">\n<h2>Several app instances<\/h2>/);
     assert.match(page, /<section id="outage">\n<h2>Outage: what happens when the store goes down<\/h2>/);
-    assert.match(page, /did not recover/);
+    assert.match(page, /not back to 90 % by the end/);
+    assert.match(page, /<p class="muted">Recovery: time from the resume to the end of the first whole second that answered at least 90 %/);
     const outage = embedded('sessionbench-charts').filter((chart: { id: string }) => chart.id.startsWith('outage-'));
     assert.equal(outage.length, 2);
     assert.deepEqual(outage[0].x.bands, [{ from: 3.02, to: 7.03, label: 'server paused' }]);

@@ -52,6 +52,48 @@ interface AutocannonClient {
   on(event: 'response', listener: (status: number, bytes: number, durationMs: number) => void): void;
   on(event: 'headers', listener: (parsed: { headers: string[] }) => void): void;
   on(event: 'timeout' | 'connError', listener: () => void): void;
+  emit(event: 'connError', error: Error): boolean;
+  // autocannon 9 internals (lib/httpClient.js) that renewOnReconnect relies on.
+  /** The client's one HTTP response parser (http-parser-js), kept across reconnects. */
+  parser: { type: string; initialize(type: string): void };
+  /** Requests written and not yet answered on the current socket. */
+  pipelinedRequests: { size(): number };
+  conn: NodeJS.EventEmitter;
+  _connect(): void;
+  _destroyConnection(): void;
+}
+
+/**
+ * Makes every reconnect of an autocannon 9 client start clean. autocannon
+ * reconnects after a timeout, a socket error or the server closing the socket,
+ * but keeps its one response parser, and after an error or a close also the
+ * queue of unanswered requests (and, after a close, the old socket's error
+ * listener, which can connect a second socket). A response cut off mid-body —
+ * express-session writes all but the last byte, then that byte once the store
+ * has touched or saved the session, so a paused store leaves it so — then
+ * poisons the new socket: its responses fail to parse, no next request is
+ * sent, and the connection times out every `timeout` seconds for the rest of
+ * the run. So each reconnect drops the old socket, empties the queue and resets
+ * the parser; a request the server closed the socket on (autocannon says
+ * nothing) counts as a connection error.
+ */
+function renewOnReconnect(client: AutocannonClient): void {
+  if (typeof client._connect !== 'function' || typeof client._destroyConnection !== 'function' || typeof client.parser?.initialize !== 'function') {
+    throw new Error('autocannon client internals changed (expected autocannon 9: _connect, _destroyConnection, parser.initialize)');
+  }
+  const connect = client._connect.bind(client);
+  let connected = false;
+  client._connect = () => {
+    if (connected) {
+      client._destroyConnection();
+      client.parser.initialize(client.parser.type);
+    }
+    connected = true;
+    connect();
+    client.conn.prependListener('end', () => {
+      if (client.pipelinedRequests.size() > 0) client.emit('connError', new Error('the server closed the connection before answering'));
+    });
+  };
 }
 
 function setCookieValues(rawHeaders: string[]): string[] {
@@ -122,6 +164,7 @@ export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> 
       const user = phase.users[connection] ?? { jar: new Map(), loggedIn: false };
       phase.users[connection] = user;
       const counters = phase.counters ?? { logins: 0, unauthorized: 0 };
+      renewOnReconnect(client);
       driveUser(client, phase.scenario, user, connection, counters);
       const timeline = phase.timeline;
       client.on('response', (status, _bytes, durationMs) => {

@@ -12,6 +12,8 @@ import { generateK6Script, K6_KIND } from './k6-script.ts';
 import type { K6Phase, VuPool } from './k6-script.ts';
 import { readK6Phase } from './k6-summary.ts';
 import type { K6PhaseSummary } from './k6-summary.ts';
+import { Timeline } from './timeline.ts';
+import type { RequestOutcome } from './timeline.ts';
 import type { LoadScenario, RaceScenario } from '../../scenarios/types.ts';
 
 /** One k6 process: a script, bounded in time. */
@@ -21,6 +23,19 @@ export interface K6Invocation {
   /** Hard bound: SIGINT (k6 stops and still writes its summary), then SIGKILL 5 s later. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Per-second outcomes of one phase's work requests and dropped iterations, from k6's own timestamps. */
+  timeline?: K6TimelineRequest;
+}
+
+/** Asks runK6 for the timeline of one phase. */
+export interface K6TimelineRequest {
+  phase: K6Phase;
+  /**
+   * Called once, at the phase's first work request, with a timeline that starts
+   * when that request was sent (k6 stamps a request with its end time; its duration
+   * is subtracted). Rows and failure times are then filled as k6 writes them.
+   */
+  started(timeline: Timeline): void;
 }
 
 /** What a k6 run left: its summary JSON, per-phase latency histograms (µs) and k6's CPU use. */
@@ -38,12 +53,48 @@ export interface K6Output {
 
 /** k6's JSON output lines for request durations start exactly so (`--out json`, one object per line). */
 const DURATION_POINT = '{"metric":"http_req_duration","type":"Point"';
+const DROPPED_POINT = '{"metric":"dropped_iterations","type":"Point"';
+/** k6's error code for a request that hit its timeout. */
+const K6_TIMEOUT_CODE = '1050';
 const KILL_GRACE_MS = 5000;
 
 const CPU_SAMPLE_MS = 200;
 
 interface DurationPoint {
-  data: { value: number; tags?: { scenario?: string; [K6_KIND.tag]?: string } };
+  data: { time: string; value: number; tags?: { scenario?: string; status?: string; error_code?: string; [K6_KIND.tag]?: string } };
+}
+
+function outcomeOf(tags: DurationPoint['data']['tags']): RequestOutcome {
+  const status = Number(tags?.status ?? 0);
+  if (status === 0) return tags?.error_code === K6_TIMEOUT_CODE ? 'timeout' : 'error';
+  return status >= 200 && status < 300 ? 'ok' : 'non2xx';
+}
+
+/** Feeds k6's JSON output records of one phase into a Timeline started at its first work request. */
+function timelineFeed(request: K6TimelineRequest) {
+  let timeline: Timeline | undefined;
+  return {
+    request(data: DurationPoint['data']): void {
+      if (data.tags?.scenario !== request.phase) return;
+      const endedAt = Date.parse(data.time);
+      if (!timeline) {
+        timeline = new Timeline(endedAt - data.value);
+        timeline.countsDropped();
+        request.started(timeline);
+      }
+      const outcome = outcomeOf(data.tags);
+      timeline.record(outcome, outcome === 'ok' || outcome === 'non2xx' ? data.value : undefined, timeline.sinceStart(endedAt));
+    },
+    dropped(line: string): void {
+      if (!timeline) return;
+      try {
+        const { data } = JSON.parse(line) as DurationPoint;
+        if (data.tags?.scenario === request.phase) timeline.recordDropped(timeline.sinceStart(Date.parse(data.time)));
+      } catch {
+        // only the last line of a killed k6 can be cut short
+      }
+    },
+  };
 }
 
 /** CPU seconds of a process sampled over its life: the first sample once load starts, and the latest. */
@@ -94,9 +145,11 @@ export async function runK6(invocation: K6Invocation): Promise<K6Output> {
     const cpu = cpuSampler(child.pid);
     const stderr = outputTail(child.stderr);
     const latency = new Map<string, Histogram>();
+    const feed = invocation.timeline && timelineFeed(invocation.timeline);
     const lines = readline.createInterface({ input: child.stdout, crlfDelay: Infinity });
     lines.on('line', (line) => {
       if (line.startsWith('{')) cpu.start(); // k6's first metric record: VUs are initialised, load has started
+      if (feed && line.startsWith(DROPPED_POINT)) return feed.dropped(line);
       if (!line.startsWith(DURATION_POINT)) return;
       let data: DurationPoint['data'];
       try {
@@ -105,6 +158,7 @@ export async function runK6(invocation: K6Invocation): Promise<K6Output> {
         return; // only the last line of a killed k6 can be cut short
       }
       if (data.tags?.[K6_KIND.tag] === K6_KIND.login) return;
+      feed?.request(data);
       const phase = data.tags?.scenario ?? 'default';
       let histogram = latency.get(phase);
       if (!histogram) latency.set(phase, (histogram = createLatencyHistogram()));
@@ -162,6 +216,8 @@ export interface OpenPhase {
   vus?: VuPool;
   timeoutSeconds?: number;
   signal?: AbortSignal;
+  /** Called at the phase's first work request with its per-second timeline (see K6TimelineRequest). */
+  onTimeline?: (timeline: Timeline) => void;
 }
 
 /** Startup and shutdown allowance on top of the phase's own length (VU initialisation, graceful stop). */
@@ -194,6 +250,7 @@ export async function runOpenPhase(phase: OpenPhase): Promise<OpenPhaseResult> {
     script,
     timeoutMs: (phase.seconds + timeoutSeconds) * 1000 + K6_OVERHEAD_MS,
     signal: phase.signal,
+    ...(phase.onTimeline ? { timeline: { phase: phase.phase, started: phase.onTimeline } } : {}),
   });
   const read = readK6Phase(output.summary, phase.phase, phase.seconds);
   if (!read) throw new Error(`k6 summary has no "${phase.phase}" phase`);

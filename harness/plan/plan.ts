@@ -225,13 +225,13 @@ export function loadModelOf(plan: RunPlan): LoadModel {
     : { driver: 'autocannon', model: 'closed', connections: plan.connections };
 }
 
-/** The load model that really produces a scenario's numbers: race and ttl send their own scripted requests. */
+/** The load model that really produces a scenario's numbers: load and outage run under the plan's driver; race and ttl send their own scripted requests. */
 export function loadModelFor(plan: RunPlan, scenario: Scenario): LoadModel {
   switch (scenario.kind) {
     case 'load':
       return loadModelOf(plan);
     case 'outage':
-      return { driver: 'autocannon', model: 'closed', connections: plan.connections };
+      return loadModelOf(plan);
     case 'race':
       return { driver: 'harness', model: 'scripted', description: `${scenario.sessions} sessions × ${scenario.fanout} parallel requests × ${scenario.rounds} rounds` };
     case 'ttl':

@@ -1,17 +1,87 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { runClosedPhase } from '../load/autocannon.ts';
 import type { VirtualUser } from '../load/autocannon.ts';
+import { runOpenPhase } from '../load/k6.ts';
 import { analyzeOutage } from '../probes/outage-analysis.ts';
 import { signalTree } from '../load/process-tree.ts';
-import type { ScenarioRunner } from './context.ts';
+import type { ScenarioContext, ScenarioRunner } from './context.ts';
 import { skippedEntry } from './skipped-entry.ts';
 import { Timeline } from '../load/timeline.ts';
+import type { AppChild } from '../app/child.ts';
+import { formatFirstError, formatLateFailures, formatRecovery, formatRecoveryRule } from '../../reports/outage.ts';
+import type { LoadModel, OutageObservations, PhaseMetrics } from '../../reports/result.ts';
 import type { LoadScenario, OutageScenario } from '../../scenarios/types.ts';
+
+/** What the load driver brought back from an outage run. */
+interface DrivenOutage {
+  warmup: PhaseMetrics;
+  measured: PhaseMetrics;
+  /** Undefined when the load never started (no request completed). */
+  timeline: Timeline | undefined;
+  load?: LoadModel;
+}
+
+/** Runs the measured phase's load; calls `started` with its timeline once load is flowing. */
+type Driver = (context: ScenarioContext<OutageScenario>, app: AppChild, started: (timeline: Timeline) => void) => Promise<DrivenOutage>;
+
+const totalSecondsOf = (scenario: OutageScenario) => scenario.beforeSeconds + scenario.outageSeconds + scenario.afterSeconds;
+const warmupSecondsOf = (context: ScenarioContext) => Math.max(1, context.plan.warmupSeconds);
+
+function onPhase(context: ScenarioContext<OutageScenario>, name: 'warm-up' | 'measured', seconds: number): void {
+  context.observer.phase({ store: context.store, scenario: context.scenario.id, repetition: 0, phase: name, seconds });
+}
+
+/** Closed model: autocannon, one user (session) per connection, kept from the warm-up. */
+const autocannonDriver: Driver = async (context, app, started) => {
+  const { scenario } = context;
+  const load: LoadScenario = { kind: 'load', id: scenario.id, description: scenario.description, sessions: 'per-connection', mix: scenario.mix };
+  const users: VirtualUser[] = [];
+  const phase = (durationSeconds: number, timeline?: Timeline) =>
+    runClosedPhase({ url: app.url, scenario: load, connections: context.plan.connections, durationSeconds, users, timeoutSeconds: scenario.requestTimeoutSeconds, signal: context.signal, timeline });
+  onPhase(context, 'warm-up', warmupSecondsOf(context));
+  const warmup = await phase(warmupSecondsOf(context));
+  onPhase(context, 'measured', totalSecondsOf(scenario));
+  const timeline = new Timeline();
+  started(timeline);
+  return { warmup, measured: await phase(totalSecondsOf(scenario), timeline), timeline };
+};
+
+/** Open model: k6 at the plan's arrival rate; the timeline and dropped iterations come from k6's JSON output. */
+const k6Driver: Driver = async (context, app, started) => {
+  const { scenario } = context;
+  const k6 = context.plan.k6!;
+  const load: LoadScenario = { kind: 'load', id: scenario.id, description: scenario.description, sessions: 'per-connection', mix: scenario.mix };
+  const phase = (name: 'warmup' | 'measured', seconds: number, onTimeline?: (timeline: Timeline) => void) =>
+    runOpenPhase({ binary: k6.binary, url: app.url, scenario: load, phase: name, ratePerSecond: k6.ratePerSecond, seconds, timeoutSeconds: scenario.requestTimeoutSeconds, signal: context.signal, onTimeline });
+  onPhase(context, 'warm-up', warmupSecondsOf(context));
+  const warmup = await phase('warmup', warmupSecondsOf(context));
+  onPhase(context, 'measured', totalSecondsOf(scenario));
+  let timeline: Timeline | undefined;
+  const measured = await phase('measured', totalSecondsOf(scenario), (t) => {
+    timeline = t;
+    started(t);
+  });
+  return { warmup: warmup.metrics, measured: measured.metrics, timeline, load: { driver: 'k6', model: 'open', ratePerSecond: k6.ratePerSecond, droppedIterations: measured.droppedIterations } };
+};
+
+/** Plain-language notes: the pause, first error, recovery and late failures, and the rule they were read by. */
+function outageNotes(observations: OutageObservations, serverLabel: string, scenario: OutageScenario): string[] {
+  const { droppedIterations: dropped } = observations;
+  return [
+    `${serverLabel} was paused with SIGSTOP from ${(observations.pausedAtMs / 1000).toFixed(1)}s to ${(observations.resumedAtMs / 1000).toFixed(1)}s; requests time out after ${scenario.requestTimeoutSeconds}s.`,
+    `First failed request: ${formatFirstError(observations)}. Failed while paused: ${observations.failuresDuring}; after the resume: ${observations.failuresAfter}.`,
+    `Recovery: ${formatRecovery(observations)}. Failing later than one request timeout after the resume: ${formatLateFailures(observations)}.`,
+    ...(dropped ? [`k6 dropped ${dropped.during} iterations while the server was paused and ${dropped.after} after the resume (${dropped.late} later than one request timeout after it; ${dropped.before} before the pause).`] : []),
+    ...(observations.recoveryRule ? [formatRecoveryRule(observations.recoveryRule)] : []),
+  ];
+}
 
 /**
  * Read-heavy load while the store server is paused with SIGSTOP (the whole
- * process tree, so PostgreSQL's backends stop too) and then resumed. Every
- * request has a bounded timeout; an app crash is the result, reported as a failure.
+ * process tree, so PostgreSQL's backends stop too) and then resumed, under the
+ * plan's driver: autocannon (closed model) or k6 (open model, `--driver k6`).
+ * The pause starts `beforeSeconds` after the measured load does. Every request
+ * has a bounded timeout; an app crash is the result, reported as a failure.
  */
 export const runOutageScenario: ScenarioRunner<OutageScenario> = async (context) => {
   const { scenario, serverPid, server } = context;
@@ -20,45 +90,46 @@ export const runOutageScenario: ScenarioRunner<OutageScenario> = async (context)
     return context.emit(skippedEntry(context, `the ${server.info.kind} server came from ${server.info.source === 'url' ? 'an explicit URL' : server.info.source}: sessionbench did not start it and will not stop it`));
   }
   const app = await context.startApp();
-  const load: LoadScenario = { kind: 'load', id: scenario.id, description: scenario.description, sessions: 'per-connection', mix: scenario.mix };
-  const users: VirtualUser[] = [];
-  const phase = (durationSeconds: number, timeline?: Timeline) =>
-    runClosedPhase({ url: app.url, scenario: load, connections: context.plan.connections, durationSeconds, users, timeoutSeconds: scenario.requestTimeoutSeconds, signal: context.signal, timeline });
-  const onPhase = (name: 'warm-up' | 'measured', seconds: number) =>
-    context.observer.phase({ store: context.store, scenario: scenario.id, repetition: 0, phase: name, seconds });
-  const warmupSeconds = Math.max(1, context.plan.warmupSeconds);
-  onPhase('warm-up', warmupSeconds);
-  const warmup = await phase(warmupSeconds);
-
-  const totalSeconds = scenario.beforeSeconds + scenario.outageSeconds + scenario.afterSeconds;
-  const timeline = new Timeline();
-  let pausedAtMs = 0;
-  let resumedAtMs = 0;
+  const driver = context.plan.k6 ? k6Driver : autocannonDriver;
+  let pausedAtMs: number | undefined;
+  let resumedAtMs: number | undefined;
   let paused = false;
+  let resumedEarly = false;
+  let loadStarted: (timeline: Timeline) => void = () => {};
+  const startedTimeline = new Promise<Timeline>((resolve) => (loadStarted = resolve));
+  const stopped = new AbortController();
+  const signal = AbortSignal.any([context.signal, stopped.signal]);
   const outage = (async () => {
-    await delay(scenario.beforeSeconds * 1000, undefined, { signal: context.signal });
+    const timeline = await Promise.race([startedTimeline, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
+    await delay(Math.max(0, scenario.beforeSeconds * 1000 - timeline.elapsedMs()), undefined, { signal });
     signalTree(serverPid, 'SIGSTOP');
     paused = true;
     pausedAtMs = timeline.elapsedMs();
     context.observer.log(`${context.store}: ${server.info.label} paused (SIGSTOP) for ${scenario.outageSeconds}s`);
-    await delay(scenario.outageSeconds * 1000, undefined, { signal: context.signal });
-  })().finally(() => {
-    if (paused) signalTree(serverPid, 'SIGCONT');
-    paused = false;
-    resumedAtMs = timeline.elapsedMs();
-  });
-  onPhase('measured', totalSeconds);
-  const [measured] = await Promise.all([phase(totalSeconds, timeline), outage.catch(() => undefined)]);
+    await delay(scenario.outageSeconds * 1000, undefined, { signal }).finally(() => {
+      if (paused) signalTree(serverPid, 'SIGCONT');
+      paused = false;
+      resumedEarly = signal.aborted;
+      resumedAtMs = timeline.elapsedMs();
+    });
+  })();
+  let driven: DrivenOutage;
+  try {
+    driven = await driver(context, app, loadStarted);
+  } finally {
+    stopped.abort(new Error('the load ended'));
+    await outage.catch(() => undefined);
+  }
   const crashed = app.crashed();
   if (crashed) throw new Error(`the app crashed during the outage: ${crashed}`);
-  const rows = timeline.rows().filter((row) => row.second < totalSeconds);
-  const observations = analyzeOutage(rows, { pausedAtMs, resumedAtMs, firstFailureMs: timeline.firstFailureAfter(pausedAtMs) });
-  const notes = [
-    `${server.info.label} was paused with SIGSTOP from ${(pausedAtMs / 1000).toFixed(1)}s to ${(resumedAtMs / 1000).toFixed(1)}s; requests time out after ${scenario.requestTimeoutSeconds}s.`,
-    observations.timeToFirstErrorMs === undefined
-      ? 'No request failed while the server was paused.'
-      : `First failed request ${observations.timeToFirstErrorMs} ms after the pause.`,
-    observations.recovered ? `Recovered ${observations.recoverySeconds?.toFixed(1)} s after the server came back.` : 'Did not recover before the run ended.',
-  ];
-  context.emit({ ...context.entryBase(app, 0), status: 'ok', warmup, measured, timeline: rows, observations, notes });
+  if (!driven.timeline) throw new Error('the load driver completed no request: no timeline to read the outage from');
+  if (pausedAtMs === undefined || resumedAtMs === undefined) throw new Error('the load ended before the server was paused: the outage did not happen');
+  if (resumedEarly) throw new Error('the load ended while the server was paused: recovery cannot be read');
+  const endMs = totalSecondsOf(scenario) * 1000;
+  const rows = driven.timeline.rows().filter((row) => row.second * 1000 < endMs);
+  const events = driven.timeline.events();
+  const inRun = { failures: events.failures.filter((event) => event.atMs < endMs), ...(events.dropped ? { dropped: events.dropped.filter((at) => at < endMs) } : {}) };
+  const observations = analyzeOutage(rows, inRun, { pausedAtMs, resumedAtMs, requestTimeoutMs: scenario.requestTimeoutSeconds * 1000 });
+  const notes = outageNotes(observations, server.info.label, scenario);
+  context.emit({ ...context.entryBase(app, 0), ...(driven.load ? { load: driven.load } : {}), status: 'ok', warmup: driven.warmup, measured: driven.measured, timeline: rows, observations, notes });
 };
