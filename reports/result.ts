@@ -263,6 +263,34 @@ export type RaceObservations = z.infer<typeof raceObservationsSchema>;
 export type TtlObservations = z.infer<typeof ttlObservationsSchema>;
 export type OutageObservations = z.infer<typeof outageObservationsSchema>;
 
+/**
+ * Sessions loaded into the store in bulk before measuring (`--prefill`), through the store's own
+ * client with the adapter's exact encoding, then read back through the app.
+ */
+export const prefillSchema = z.object({
+  /** Sessions written (distinct ids, the run's payload). */
+  sessions: count,
+  /** How they were written: the store's bulk writer, e.g. "pipelined SET key value EX ttl (node-redis)…". */
+  method: z.string(),
+  /** Lifetime each session was given from its write, in ms; negative means written already expired. */
+  ttlMs: z.number(),
+  /** Wall time of the whole prefill, in seconds. */
+  seconds: z.number().nonnegative(),
+  /** Sessions written per second. */
+  ratePerSecond: z.number().nonnegative(),
+  /** Prefilled sessions read back through the app with a signed cookie, each answering as its expiry says (live: 200 with its user, expired: 401). */
+  verified: count,
+  /** The server's own memory/size figure before and after the prefill (Redis used_memory, pg_total_relation_size, …). */
+  server: z.object({ before: count, after: count, source: z.string() }).optional(),
+  /** Sessions the store reports holding after the prefill, when it can count. */
+  storedAfter: count.optional(),
+  /** The app's V8 heap (bytes used before and after, and its limit): where an in-process store keeps its sessions. */
+  appHeap: z.object({ before: count, after: count, limit: count }),
+  /** Growth of the memory that holds sessions (the server's figure when there is one, else the app heap) per prefilled session. */
+  bytesPerSession: z.number().optional(),
+});
+export type Prefill = z.infer<typeof prefillSchema>;
+
 /** Why an entry failed, as data a report can count and switch on. */
 export const FAILURE_CAUSES = [
   /** No server could be provisioned, or a URL given does not answer. */
@@ -275,6 +303,8 @@ export const FAILURE_CAUSES = [
   'crash',
   /** A step did not finish in its time bound. */
   'timeout',
+  /** The store cannot hold what the run asked for on this machine (an in-process store beyond the app's heap limit). */
+  'capacity',
   /** Anything else: `reason` says what. */
   'error',
 ] as const;
@@ -293,6 +323,10 @@ export const entryBaseSchema = z.object({
   kind: z.enum(SCENARIO_KINDS),
   /** Session payload stored at login, in bytes (JSON, UTF-8). */
   payloadBytes: count.optional(),
+  /** Sessions loaded into the store before measuring (`--prefill`, one entry per count); absent when the run prefilled nothing. */
+  prefilledSessions: count.optional(),
+  /** How the prefill went: time, rate, memory; absent when nothing was prefilled. */
+  prefill: prefillSchema.optional(),
   /** App instances behind a round-robin balancer, when more than one. */
   instances: z.number().int().positive().optional(),
   /** Settings variant within a scenario, e.g. "resave=true rolling=false"; absent when there is one. */
@@ -366,6 +400,8 @@ export const planSummarySchema = z.object({
   connections: count,
   /** Payload sizes swept, in bytes. */
   payloadBytes: z.array(count),
+  /** Stored-session counts swept with `--prefill`; absent when the run prefilled nothing. */
+  prefill: z.array(count).optional(),
   driver: z.enum(['autocannon', 'k6']),
   ratePerSecond: z.number().positive().optional(),
 });

@@ -23,6 +23,7 @@ export async function createCookieAdapter({ label, settings }: AdapterContext): 
       removesExpired: { reason: 'nothing is stored server-side; expiry is the cookie\'s own Expires attribute' },
       payloadLimit: { bytes: BROWSER_COOKIE_LIMIT_BYTES, reason: 'browsers drop cookies over ~4 KB; Node rejects Cookie headers over 16 KiB (431)' },
       revocable: false,
+      prefill: { reason: 'sessions live in the clients\' cookies: there is no server-side store to fill' },
     },
     store: undefined,
     packages: packageVersions('cookie-session'),

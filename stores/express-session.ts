@@ -2,10 +2,15 @@ import session from 'express-session';
 import type { RequestHandler } from 'express';
 import type { SessionData, Store } from 'express-session';
 import { packageVersions } from './packages.ts';
-import type { SessionSettings, StoreAdapter, StoreCapabilities, StoreId, StoreInspector } from './types.ts';
+import type { BulkWriter, SessionSettings, StoreAdapter, StoreCapabilities, StoreId, StoreInspector } from './types.ts';
 
 /** The cookie name every express-session store uses in sessionbench. */
 export const SESSION_COOKIE = 'sid';
+
+/** The cookie options express-session builds every session's Cookie from (prefilled sessions use the same). */
+export function sessionCookieOptions(settings: SessionSettings): { maxAge: number; httpOnly: true; sameSite: 'lax' } {
+  return { maxAge: settings.maxAgeMs, httpOnly: true, sameSite: 'lax' };
+}
 
 /** express-session over `store` with the run's settings: the same for every server store. */
 export function expressSessionMiddleware(store: Store, settings: SessionSettings): RequestHandler {
@@ -16,7 +21,7 @@ export function expressSessionMiddleware(store: Store, settings: SessionSettings
     resave: settings.resave,
     saveUninitialized: settings.saveUninitialized,
     rolling: settings.rolling,
-    cookie: { maxAge: settings.maxAgeMs, httpOnly: true, sameSite: 'lax' },
+    cookie: sessionCookieOptions(settings),
   }) as RequestHandler;
 }
 
@@ -67,9 +72,35 @@ export interface ExpressSessionParts {
   inspect?: Partial<StoreInspector>;
   /** Fields the store adds to every session it returns. */
   bookkeepingFields?: readonly string[];
+  /** Bulk loading through the store's own client (`--prefill`). */
+  bulk?: BulkWriter;
+  /** Why the store has no bulk writer (recorded as capabilities.prefill); a default is given when absent. */
+  noBulkReason?: string;
+  /** The store's own one-shot removal of expired sessions, when the app can call it. */
+  pruneExpired?: () => Promise<void>;
   /** Releases the store's client; nothing by default. */
   close?: () => Promise<void>;
 }
+
+/**
+ * Bulk loading for a store that lives in the app's own heap (MemoryStore, memorystore): its own
+ * `set`, called in the app process, is the only client there is, and already as fast as a bulk path.
+ */
+export function inProcessBulkWriter(store: Store): BulkWriter {
+  const run = (fn: (cb: (err?: unknown) => void) => void) => call<void>(fn as (cb: (err: unknown) => void) => void);
+  return {
+    method: "the store's own set, called in the app process that holds it",
+    write: async (sessions) => {
+      await Promise.all(sessions.map(({ id, session }) => run((cb) => store.set(id, session, cb))));
+    },
+    remove: async (ids) => {
+      await Promise.all(ids.map((id) => run((cb) => store.destroy(id, cb))));
+    },
+  };
+}
+
+/** What a store without a bulk writer records. */
+export const NO_BULK_WRITER = 'sessionbench has no bulk writer for this store yet, so it cannot be prefilled';
 
 /** A StoreAdapter for a store behind express-session: the same middleware and inspection for all of them. */
 export function expressSessionAdapter(parts: ExpressSessionParts): StoreAdapter {
@@ -77,12 +108,21 @@ export function expressSessionAdapter(parts: ExpressSessionParts): StoreAdapter 
   return {
     id,
     label,
-    capabilities: { keepsSessions: true, serverSide: true, revocable: true, sharedAcrossInstances: true, ...capabilities },
+    capabilities: {
+      keepsSessions: true,
+      serverSide: true,
+      revocable: true,
+      sharedAcrossInstances: true,
+      ...capabilities,
+      prefill: parts.bulk ? { method: parts.bulk.method } : { reason: parts.noBulkReason ?? NO_BULK_WRITER },
+    },
     store,
     packages: packageVersions(...parts.packages, 'express-session'),
     ...(parts.bookkeepingFields ? { bookkeepingFields: parts.bookkeepingFields } : {}),
     middleware: () => expressSessionMiddleware(store, settings),
     inspect: { ...storeInspector(store, capabilities.countsSessions), ...parts.inspect },
+    ...(parts.bulk ? { bulk: parts.bulk } : {}),
+    ...(parts.pruneExpired ? { pruneExpired: parts.pruneExpired } : {}),
     close: parts.close ?? (async () => {}),
   };
 }

@@ -5,7 +5,8 @@ import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
 import { tcpReachable } from './servers/tcp.ts';
 import { memcachedHosts } from './servers/kinds/memcached.ts';
-import type { AdapterContext, StoreAdapter } from './types.ts';
+import type { AdapterContext, BulkWriter, StoreAdapter } from './types.ts';
+import type { SessionData } from 'express-session';
 
 /**
  * Fail fast when the server is down (the client's defaults wait about a minute), retry a second later.
@@ -27,6 +28,13 @@ function stats(client: Memcached): Promise<Memcached.StatusData> {
   );
 }
 
+/** connect-memcached's fallback lifetime when a session's cookie has no maxAge. */
+const ONE_DAY_SECONDS = 86_400;
+
+function settle(run: (cb: (error: unknown) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => run((error) => (error ? reject(error) : resolve())));
+}
+
 /** memcached through connect-memcached (wrapping the `memcached` client); keys are `sess:<id>`. */
 export async function createMemcachedAdapter({ label, settings, server }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('memcached', server);
@@ -39,9 +47,27 @@ export async function createMemcachedAdapter({ label, settings, server }: Adapte
   const MemcachedStore = connectMemcached(session);
   const store = new MemcachedStore({ client, prefix: 'sess:' });
 
+  const own = store as unknown as { ttl?: number; getKey(sid: string): string };
+  const ttlOverride = own.ttl;
+  // connect-memcached's own rule: its `ttl` option, else the cookie's remaining maxAge in whole seconds.
+  const ttlOf = (session: SessionData): number => {
+    const maxAge = session.cookie.maxAge;
+    return ttlOverride || (typeof maxAge === 'number' ? (maxAge / 1000) | 0 : ONE_DAY_SECONDS);
+  };
+  const bulk: BulkWriter = {
+    method: "pipelined set (memcached client's pooled connections), the session object as connect-memcached passes it (JSON flag), its TTL rule",
+    write: async (sessions) => {
+      await Promise.all(sessions.map(({ id, session }) => settle((cb) => client.set(own.getKey(id), session, ttlOf(session), cb))));
+    },
+    remove: async (ids) => {
+      await Promise.all(ids.map((id) => settle((cb) => client.del(own.getKey(id), cb))));
+    },
+  };
+
   return expressSessionAdapter({
     label,
     id: 'memcached',
+    bulk,
     store,
     settings,
     capabilities: {

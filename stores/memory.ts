@@ -1,13 +1,15 @@
 import { MemoryStore } from 'express-session';
-import { expressSessionAdapter } from './express-session.ts';
+import { expressSessionAdapter, inProcessBulkWriter } from './express-session.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
 /** express-session's built-in MemoryStore: per-process, never shared between app instances. */
 export async function createMemoryAdapter({ label, settings }: AdapterContext): Promise<StoreAdapter> {
+  const store = new MemoryStore();
   return expressSessionAdapter({
     label,
     id: 'memory',
-    store: new MemoryStore(),
+    store,
+    bulk: inProcessBulkWriter(store),
     settings,
     capabilities: {
       sharedAcrossInstances: false,

@@ -1,6 +1,6 @@
 import createMemoryStore from 'memorystore';
 import session from 'express-session';
-import { expressSessionAdapter } from './express-session.ts';
+import { expressSessionAdapter, inProcessBulkWriter } from './express-session.ts';
 import { MEMORYSTORE_OPTIONS } from './options.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
@@ -20,6 +20,7 @@ export async function createMemorystoreAdapter({ label, settings, options }: Ada
     label,
     id: 'memorystore',
     store,
+    bulk: inProcessBulkWriter(store),
     settings,
     capabilities: { sharedAcrossInstances: false, countsSessions: true, removesExpired: true },
     packages: ['memorystore'],

@@ -5,7 +5,15 @@ import { requireServer } from './server-handle.ts';
 import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, withDeadline } from './servers/deadline.ts';
 import { mongoIdentity } from './servers/kinds/mongo.ts';
 import { MONGO_OPTIONS } from './options.ts';
-import type { AdapterContext, StoreAdapter, StoreCapabilities } from './types.ts';
+import type { AdapterContext, BulkWriter, StoreAdapter, StoreCapabilities } from './types.ts';
+
+/** connect-mongo's document (default options: stringify, no transformId, no crypto); `lastModified` only with touchAfter. */
+interface SessionDocument {
+  _id: string;
+  session: string;
+  expires: Date;
+  lastModified?: Date;
+}
 
 /** The collection connect-mongo writes sessions to. */
 export const SESSION_COLLECTION = 'sessions';
@@ -38,9 +46,34 @@ export async function createMongoAdapter({ label, settings, server, options }: A
     ? { reason: 'FerretDB 1.x has no TTL indexes: expired sessions stay in the collection' }
     : true;
 
+  const sessions = db.collection<SessionDocument>(SESSION_COLLECTION);
+  const bulk: BulkWriter = {
+    method: "insertMany (unordered) of connect-mongo's documents: _id, session as its JSON string, expires from the cookie",
+    write: async (batch) => {
+      const now = new Date();
+      await sessions.insertMany(
+        batch.map(({ id, session }) => ({
+          _id: id,
+          session: JSON.stringify(session),
+          // connect-mongo's computeExpires: the cookie's expires (every express-session cookie here has one).
+          expires: new Date(session.cookie.expires ?? Date.now() + 1_209_600_000),
+          ...(touchAfter ? { lastModified: now } : {}),
+        })),
+        { ordered: false },
+      );
+    },
+    remove: async (ids) => {
+      await sessions.deleteMany({ _id: { $in: [...ids] } });
+    },
+    removePrefix: async (prefix) => {
+      await sessions.deleteMany({ _id: { $regex: `^${prefix.replace(/[^\w-]/g, '\\$&')}` } });
+    },
+  };
+
   return expressSessionAdapter({
     label,
     id: 'mongo',
+    bulk,
     store,
     settings,
     capabilities: {

@@ -5,7 +5,8 @@ import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
 import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, withDeadline } from './servers/deadline.ts';
 import { POSTGRES_OPTIONS } from './options.ts';
-import type { AdapterContext, StoreAdapter } from './types.ts';
+import type { AdapterContext, BulkWriter, StoreAdapter } from './types.ts';
+import type { SessionData } from 'express-session';
 
 /** The table connect-pg-simple creates and sessionbench measures. */
 export const SESSION_TABLE = 'session';
@@ -23,6 +24,12 @@ async function rowCount(pool: pg.Pool, where: string): Promise<number> {
   return Number(rows[0]?.n);
 }
 
+/** connect-pg-simple's expiry rule (its #getExpireTime): the cookie's expires, in whole seconds rounded up. */
+function expireSecondsOf(session: SessionData, fallbackTtlSeconds: number): number {
+  const expires = session.cookie.expires;
+  return expires ? Math.ceil(new Date(expires).valueOf() / 1000) : Math.ceil(Date.now() / 1000 + fallbackTtlSeconds);
+}
+
 /** PostgreSQL through connect-pg-simple on a `pg` Pool; one row per session with a json column. */
 export async function createPostgresAdapter({ label, settings, server, options }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('postgres', server);
@@ -38,9 +45,31 @@ export async function createPostgresAdapter({ label, settings, server, options }
   const PgStore = connectPgSimple(session);
   const store = new PgStore({ pool, tableName: SESSION_TABLE, createTableIfMissing: true, pruneSessionInterval });
 
+  const own = store as unknown as { ttl?: number; quotedTable(): string; _ensureSessionStoreTable(): Promise<void> }; // runtime-public, undeclared
+  const bulk: BulkWriter = {
+    method: "one multi-row INSERT … ON CONFLICT DO UPDATE per batch (unnest of arrays), sess as pg encodes connect-pg-simple's json parameter",
+    write: async (sessions) => {
+      await own._ensureSessionStoreTable();
+      await pool.query(
+        `INSERT INTO ${own.quotedTable()} (sess, expire, sid) SELECT s, to_timestamp(e), i FROM unnest($1::json[], $2::float8[], $3::varchar[]) AS t(s, e, i)
+         ON CONFLICT (sid) DO UPDATE SET sess = EXCLUDED.sess, expire = EXCLUDED.expire`,
+        [
+          sessions.map(({ session }) => JSON.stringify(session)),
+          sessions.map(({ session }) => expireSecondsOf(session, own.ttl ?? 86_400)),
+          sessions.map(({ id }) => id),
+        ],
+      );
+    },
+    remove: async (ids) => {
+      if (await tableName(pool)) await pool.query(`DELETE FROM ${own.quotedTable()} WHERE sid = ANY($1::varchar[])`, [ids]);
+    },
+  };
+
   return expressSessionAdapter({
     label,
     id: 'postgres',
+    bulk,
+    pruneExpired: () => new Promise<void>((resolve, reject) => store.pruneSessions((error?: Error) => (error ? reject(error) : resolve()))),
     store,
     settings,
     capabilities: {

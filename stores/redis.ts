@@ -5,7 +5,8 @@ import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, withDeadline } from './servers/
 import { redisInfoField } from './servers/kinds/redis.ts';
 import { requireServer } from './server-handle.ts';
 import { REDIS_OPTIONS } from './options.ts';
-import type { AdapterContext, StoreAdapter } from './types.ts';
+import type { AdapterContext, BulkWriter, PrefillSession, StoreAdapter } from './types.ts';
+import type { SessionData } from 'express-session';
 
 /** Before the first connection, give up fast; once connected, ride out a short outage. */
 const RETRIES_BEFORE_CONNECTED = 3;
@@ -35,9 +36,28 @@ export async function createRedisAdapter({ label, settings, server, options }: A
   connected = true;
   const store = new RedisStore({ client, prefix: 'sess:', ...(disableTouch !== undefined ? { disableTouch } : {}) });
 
+  // connect-redis's own key, serializer and TTL rule (getTTL is private in its types, public at run time).
+  const ttlOf = (session: SessionData): number => (store as unknown as { getTTL(s: SessionData): number }).getTTL(session);
+  const bulk: BulkWriter = {
+    method: 'pipelined SET key value EX ttl (node-redis), key, value and TTL from connect-redis',
+    write: async (sessions: readonly PrefillSession[]) => {
+      const batch = client.multi();
+      for (const { id, session } of sessions) {
+        const ttl = ttlOf(session);
+        // connect-redis deletes instead of writing a session whose TTL is not positive: so does the bulk writer.
+        if (ttl > 0) batch.set(store.prefix + id, store.serializer.stringify(session), { expiration: { type: 'EX', value: ttl } });
+      }
+      await batch.execAsPipeline();
+    },
+    remove: async (ids) => {
+      if (ids.length > 0) await client.unlink(ids.map((id) => store.prefix + id));
+    },
+  };
+
   return expressSessionAdapter({
     label,
     id: 'redis',
+    bulk,
     store,
     settings,
     capabilities: {

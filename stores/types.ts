@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RequestHandler } from 'express';
-import type { Store } from 'express-session';
+import type { SessionData, Store } from 'express-session';
 import type { RawStoreOptions, StoreOptionsSchema } from './options.ts';
 
 /** Every store sessionbench can benchmark. `none` is the no-session baseline. */
@@ -72,6 +72,11 @@ export const storeCapabilitiesSchema = z.object({
   ttlLimit: z.object({ seconds: z.number().positive(), reason: z.string() }).optional(),
   /** A logout can revoke the session (false for cookie-session: a captured cookie stays valid). */
   revocable: z.boolean(),
+  /**
+   * Whether sessions can be loaded in bulk through the store's own client before measuring
+   * (`--prefill`): how (`method`), or why not (`reason`). Absent in results written before prefill existed.
+   */
+  prefill: z.union([z.object({ method: z.string() }), z.object({ reason: z.string() })]).optional(),
 });
 export type StoreCapabilities = z.infer<typeof storeCapabilitiesSchema>;
 
@@ -96,6 +101,34 @@ export interface StoreInspector {
 }
 
 /**
+ * One session to load in bulk: the id and the session exactly as express-session hands it to
+ * `Store.set` (a `cookie` that is express-session's own Cookie, so its live `maxAge` and `expires` work).
+ */
+export interface PrefillSession {
+  id: string;
+  session: SessionData;
+}
+
+/**
+ * Loads sessions straight into a store through the store's own client, in bulk (a Redis pipeline,
+ * a multi-row INSERT, insertMany), encoded exactly as the store's `set` would encode them, so the
+ * app reads a prefilled session like any other. The harness times it; the writer never does.
+ */
+export interface BulkWriter {
+  /** How sessions are written, e.g. "pipelined SET … EX (node-redis)"; recorded in the result. */
+  readonly method: string;
+  /** Writes the sessions; resolves once the store has acknowledged every one. */
+  write(sessions: readonly PrefillSession[]): Promise<void>;
+  /** Deletes sessions by id, in bulk (the harness removes what it prefilled). */
+  remove(ids: readonly string[]): Promise<void>;
+  /**
+   * Deletes every session whose id starts with `prefix` in one server-side statement, for stores
+   * where that beats deleting by id (a server that scans for each id list, like FerretDB).
+   */
+  removePrefix?(prefix: string): Promise<void>;
+}
+
+/**
  * One session backend, small like YCSB's DB binding: it builds the session
  * middleware and answers inspection questions. It never times anything;
  * the harness wraps `store` for per-operation latency.
@@ -114,6 +147,13 @@ export interface StoreAdapter {
   /** The session middleware, or undefined for the no-session baseline. */
   middleware(): RequestHandler | undefined;
   readonly inspect: StoreInspector;
+  /** Bulk loading through the store's own client; absent when the store has none (capabilities.prefill says why). */
+  readonly bulk?: BulkWriter;
+  /**
+   * Runs the store's own removal of expired sessions once and resolves when it is done, for stores
+   * whose cleanup is a call the app makes (connect-pg-simple's pruneSessions); absent otherwise.
+   */
+  readonly pruneExpired?: () => Promise<void>;
   /** Releases clients, timers and sockets; never stops the server. */
   close(): Promise<void>;
 }

@@ -19,6 +19,10 @@ declare module 'connect-pg-simple' {
     destroy: session.Store['destroy'];
     /** Stops the prune timer and ends the pool if the store created it. */
     close(): Promise<void>;
+    /** Deletes every row whose expire is past (`DELETE … WHERE expire < to_timestamp(now)`), then calls back. */
+    pruneSessions(fn?: (error?: Error) => void): void;
+    /** The quoted (schema and) table name its queries use. */
+    quotedTable(): string;
   }
   export default function connectPgSimple(expressSession: typeof session): typeof PgStore;
 }

@@ -94,3 +94,12 @@ test('an unknown or invalid --store-option is one line naming the store and the 
     });
   }
 });
+
+test('--prefill takes a list of session counts with k and m, and refuses anything else in one line', () => {
+  assert.deepEqual(buildPlan(defaults, {}).prefill, [0], 'no prefill unless asked');
+  assert.deepEqual(buildPlan({ ...defaults, prefill: '0,100k,1m' }, {}).prefill, [0, 100_000, 1_000_000]);
+  assert.deepEqual(buildPlan({ ...defaults, prefill: '200,200,1.5k' }, {}).prefill, [200, 1500]);
+  for (const bad of ['lots', '-5', '1.5', '20m', '1,,2']) {
+    assert.throws(() => buildPlan({ ...defaults, prefill: bad }, {}), (error: unknown) => error instanceof UsageError && /^--prefill: ".*" is not a session count/.test(error.message), bad);
+  }
+});

@@ -30,6 +30,11 @@ interface ExpressSessionMethods {
 
 let loginSequence = 0;
 
+/** What a login stores in a fresh session; prefilled sessions hold exactly the same fields. */
+export function loginFields(userId: string, payload: unknown): Required<Pick<BenchSession, 'user' | 'payload' | 'counter' | 'items' | 'views'>> {
+  return { user: { id: userId }, payload, counter: 0, items: [], views: 0 };
+}
+
 function sessionOf(req: SessionRequest): BenchSession | undefined {
   return req.session ?? undefined;
 }
@@ -79,7 +84,7 @@ export function createApp(adapter: StoreAdapter, options: AppOptions): express.E
     const login = ++loginSequence;
     if (baseline) return void res.json({ user: `u${login}` });
     await startFresh(req);
-    Object.assign(req.session!, { user: { id: `u${process.pid}-${login}` }, payload, counter: 0, items: [], views: 0 });
+    Object.assign(req.session!, loginFields(`u${process.pid}-${login}`, payload));
     res.json({ user: req.session!.user!.id, sessionId: req.sessionID });
   });
 

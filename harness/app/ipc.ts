@@ -2,6 +2,7 @@ import type { MemorySample, StoreOpLatency } from '../../reports/result.ts';
 import type { ServerHandle, ServerStats, SessionSettings, StoreCapabilities, StoreId } from '../../stores/types.ts';
 import type { RawStoreOptions } from '../../stores/options.ts';
 import type { AppOptions } from './app.ts';
+import type { PrefillRange } from './prefill-sessions.ts';
 
 /** What the parent tells the app child to build, passed as JSON in SESSIONBENCH_APP_CONFIG. */
 export interface AppChildConfig {
@@ -20,7 +21,19 @@ export type ChildRequest =
   | { id: number; type: 'serverStats' }
   | { id: number; type: 'startSampling'; intervalMs: number }
   | { id: number; type: 'stopSampling' }
-  | { id: number; type: 'storeOps'; reset: boolean };
+  | { id: number; type: 'storeOps'; reset: boolean }
+  /** Builds the sessions of a range (the run's payload, expiring `ttlMs` from now) and writes them through the store's bulk writer. */
+  | ({ id: number; type: 'prefill'; ttlMs: number } & PrefillRange)
+  /** Deletes the sessions of a range through the bulk writer. */
+  | ({ id: number; type: 'unprefill' } & PrefillRange)
+  /** Runs the store's own one-shot removal of expired sessions, when it has one. */
+  | { id: number; type: 'pruneExpired' };
+
+/** The app's heap after a step, against its limit: an in-process store must stop before the heap is full. */
+export interface HeapReading {
+  used: number;
+  limit: number;
+}
 
 /** Answers to ChildRequest, by type. */
 export interface ChildAnswers {
@@ -30,6 +43,11 @@ export interface ChildAnswers {
   startSampling: null;
   stopSampling: MemorySample[];
   storeOps: StoreOpLatency;
+  prefill: HeapReading;
+  /** `all` when the store removed the whole prefix at once, `range` when it removed just the ids asked for. */
+  unprefill: 'all' | 'range';
+  /** Milliseconds the removal took, or null when the store has no removal to call. */
+  pruneExpired: number | null;
 }
 
 /** Messages the child sends on its own. */

@@ -4,6 +4,11 @@
  * parent's inspection questions. Exits when the parent goes away.
  */
 import type { AddressInfo } from 'node:net';
+import { getHeapStatistics } from 'node:v8';
+import { prefillIds, prefillSessions } from './prefill-sessions.ts';
+import type { AppOptions } from './app.ts';
+import type { SessionSettings } from '../../stores/types.ts';
+import { makePayload } from '../../scenarios/payload.ts';
 import { createApp } from './app.ts';
 import { instrumentStore } from './store-timing.ts';
 import type { StoreTiming } from './store-timing.ts';
@@ -23,7 +28,18 @@ function memorySample(since: number, settled = false): MemorySample {
   return { t: Math.round(performance.now() - since), rss: usage.rss, heapUsed: usage.heapUsed };
 }
 
-function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined) {
+function heapReading(): { used: number; limit: number } {
+  const heap = getHeapStatistics();
+  return { used: heap.used_heap_size, limit: heap.heap_size_limit };
+}
+
+function bulkOf(adapter: StoreAdapter) {
+  if (!adapter.bulk) throw new Error(`${adapter.id} cannot be prefilled: ${adapter.capabilities.prefill && 'reason' in adapter.capabilities.prefill ? adapter.capabilities.prefill.reason : 'it has no bulk writer'}`);
+  return adapter.bulk;
+}
+
+function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined, settings: SessionSettings, app: AppOptions) {
+  const payload = makePayload(app.payloadBytes);
   let samples: MemorySample[] = [];
   let sampler: NodeJS.Timeout | undefined;
   let since = performance.now();
@@ -45,6 +61,28 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined)
       return taken;
     },
     storeOps: async ({ reset }) => timing?.snapshot(reset) ?? {},
+    prefill: async ({ idPrefix, from, count, ttlMs }) => {
+      const bulk = bulkOf(adapter);
+      if (count > 0) await bulk.write(prefillSessions({ idPrefix, from, count }, ttlMs, payload, settings));
+      // An empty range is a reading: collect garbage first, so the heap holds what the store retains.
+      else globalThis.gc?.();
+      return heapReading();
+    },
+    unprefill: async (range) => {
+      const bulk = bulkOf(adapter);
+      if (bulk.removePrefix) {
+        await bulk.removePrefix(range.idPrefix);
+        return 'all';
+      }
+      await bulk.remove(prefillIds(range));
+      return 'range';
+    },
+    pruneExpired: async () => {
+      if (!adapter.pruneExpired) return null;
+      const started = performance.now();
+      await adapter.pruneExpired();
+      return performance.now() - started;
+    },
   };
   return async (request: ChildRequest): Promise<unknown> =>
     (answers[request.type] as (r: ChildRequest) => Promise<unknown>)(request);
@@ -61,7 +99,7 @@ async function main(): Promise<void> {
     send({ type: 'ready', port, label: adapter.label, capabilities: adapter.capabilities, packages: adapter.packages });
   });
   server.keepAliveTimeout = 60_000;
-  const respond = createResponder(adapter, timing);
+  const respond = createResponder(adapter, timing, config.settings, config.app);
   process.on('message', (request: ChildRequest) => {
     respond(request).then(
       (value) => send({ type: 'reply', id: request.id, ok: true, value }),

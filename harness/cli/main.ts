@@ -152,6 +152,7 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--repeat <n>', 'measured repetitions per store and scenario', '1')
     .option('--payload <size>', 'session payload stored at login, e.g. 1kb, 10kb', '1kb')
     .option('--max-age <time>', 'session cookie and store TTL', '1h')
+    .option('--prefill <counts>', 'load this many sessions into the store before measuring, a list to sweep, e.g. 0,100k,1m')
     .option('--resave', 'express-session resave: true (default false)')
     .option('--rolling', 'express-session rolling: true (default false)')
     .option('--store-option <key=value>', 'an option a store declares, e.g. memorystore.max=10000 or disableTouch=true (repeatable)', collect, []);

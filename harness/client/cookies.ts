@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 /** A client's cookies by name: just enough of a browser jar for one origin and path `/`. */
 export type CookieJar = Map<string, string>;
 
@@ -30,4 +31,13 @@ export function sessionIdFromCookie(value: string | undefined): string | undefin
   const decoded = value ? decodeURIComponent(value) : '';
   const match = /^s:([^.]+)\./.exec(decoded);
   return match?.[1];
+}
+
+/**
+ * The cookie value express-session accepts for a session id it never issued itself (a prefilled one):
+ * `s:` + id + `.` + base64 HMAC-SHA256 of the id without padding (cookie-signature), URL-encoded as set.
+ */
+export function signedSessionCookie(sessionId: string, secret: string): string {
+  const signature = createHmac('sha256', secret).update(sessionId).digest('base64').replace(/=+$/, '');
+  return encodeURIComponent(`s:${sessionId}.${signature}`);
 }

@@ -28,6 +28,8 @@ export interface RunPlan {
   instances: number;
   /** Session payload sizes to sweep, in bytes (one entry per size). */
   payloads: number[];
+  /** Sessions to load into the store before measuring, one entry per count (`--prefill`); `[0]` when not asked for. */
+  prefill: number[];
   settings: SessionSettings;
   /** `--store-option` values per store, checked against the options each store declares. */
   storeOptions: Partial<Record<StoreId, RawStoreOptions>>;
@@ -63,6 +65,8 @@ export interface RawBenchOptions extends RawServerUrlOptions {
   instances: string;
   repeat: string;
   payload: string;
+  /** `--prefill 0,100k,1m`: stored sessions to sweep. */
+  prefill?: string;
   maxAge: string;
   resave?: boolean;
   rolling?: boolean;
@@ -142,6 +146,25 @@ function parsePayloads(value: string, cookieNamed: boolean): number[] {
     );
   }
   return payloads;
+}
+
+/** The most sessions one prefill may load: 10 M × 1 KB is already ~10 GB in any store. */
+export const MAX_PREFILL = 10_000_000;
+const COUNT_UNITS: Record<string, number> = { '': 1, k: 1000, m: 1_000_000 };
+
+/** Parses "0,100k,1m" (or plain numbers) into distinct session counts, in order. */
+export function parsePrefill(value: string | undefined): number[] {
+  if (value === undefined) return [0];
+  const items = value.split(',').map((item) => item.trim());
+  const counts = items.map((item) => {
+    const match = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(item);
+    const n = match ? Number(match[1]) * (COUNT_UNITS[match[2]!.toLowerCase()] ?? NaN) : NaN;
+    if (!Number.isInteger(n) || n < 0 || n > MAX_PREFILL) {
+      throw new UsageError(`--prefill: "${item}" is not a session count from 0 to 10m; use e.g. 0,100k,1m`);
+    }
+    return n;
+  });
+  return [...new Set(counts)];
 }
 
 function parseStores(value: string): { stores: StoreId[]; named: boolean } {
@@ -258,6 +281,7 @@ export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process
     connections: parseCount('--connections', raw.connections, { min: 1, max: 10_000 }),
     instances: parseCount('--instances', raw.instances, { min: 1, max: 16 }),
     payloads: parsePayloads(raw.payload, named && stores.includes('cookie')),
+    prefill: parsePrefill(raw.prefill),
     settings: sessionSettings({
       resave: raw.resave ?? false,
       rolling: raw.rolling ?? false,

@@ -20,6 +20,8 @@ export interface ScenarioContext<S extends Scenario = Scenario> {
   serverPid?: number;
   /** Session payload size of this run, in bytes. */
   payloadBytes: number;
+  /** Sessions this entry loads into the store before measuring (`--prefill`); 0 for none. */
+  prefillSessions: number;
   load: LoadModel;
   observer: RunObserver;
   signal: AbortSignal;

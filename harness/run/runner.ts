@@ -14,6 +14,8 @@ import { runLoadScenario } from './load.ts';
 import { runOutageScenario } from './outage.ts';
 import { runRaceScenario } from './race.ts';
 import { runTtlScenario } from './ttl.ts';
+import { PrefillUnsupported, prefillStore, removePrefilled } from './prefill.ts';
+import type { PrefillDone } from './prefill.ts';
 import type { RunObserver, ScenarioContext, ScenarioRunner } from './context.ts';
 import type { Scenario } from '../../scenarios/types.ts';
 import { STORES, storeLabel } from '../../stores/index.ts';
@@ -28,6 +30,11 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** True when the plan loads sessions before measuring (`--prefill` with a count above 0). */
+function prefills(plan: RunPlan): boolean {
+  return plan.prefill.some((n) => n > 0);
+}
+
 /** The plan as recorded in the result. */
 function planSummary(plan: RunPlan): RunResult['plan'] {
   return {
@@ -38,6 +45,7 @@ function planSummary(plan: RunPlan): RunResult['plan'] {
     durationSeconds: plan.durationSeconds,
     connections: plan.connections,
     payloadBytes: plan.payloads,
+    ...(prefills(plan) ? { prefill: plan.prefill } : {}),
     driver: plan.driver,
     ...(plan.k6 ? { ratePerSecond: plan.k6.ratePerSecond } : {}),
   };
@@ -115,7 +123,9 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
         observer.log(`${storeId}: skipped — ${slot.skipped}`);
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
-            entries.push({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(plan, scenario)), status: 'skipped', cause: 'no-server', reason: slot.skipped });
+            for (const prefill of plan.prefill) {
+              entries.push({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(plan, scenario), prefill), status: 'skipped', cause: 'no-server', reason: slot.skipped });
+            }
           }
         }
         continue;
@@ -123,8 +133,10 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
       const server = slot && 'server' in slot ? slot.server : undefined;
       for (const scenario of plan.scenarios) {
         for (const payloadBytes of plan.payloads) {
-          if (signal.aborted) break;
-          await runStoreScenario({ plan, storeId, server, packages, observer, signal }, scenario, payloadBytes, (entry) => entries.push(entry));
+          for (const prefill of plan.prefill) {
+            if (signal.aborted) break;
+            await runStoreScenario({ plan, storeId, server, packages, observer, signal }, scenario, { payloadBytes, prefill }, (entry) => entries.push(entry));
+          }
         }
       }
     }
@@ -133,7 +145,7 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
   }
 }
 
-function base(plan: RunPlan, store: StoreId, scenario: Scenario, payloadBytes: number, repetitionIndex: number, load: LoadModel): EntryBase {
+function base(plan: RunPlan, store: StoreId, scenario: Scenario, payloadBytes: number, repetitionIndex: number, load: LoadModel, prefilledSessions: number): EntryBase {
   const storeOptions = plan.storeOptions[store];
   return {
     store,
@@ -141,6 +153,7 @@ function base(plan: RunPlan, store: StoreId, scenario: Scenario, payloadBytes: n
     scenario: scenario.id,
     kind: scenario.kind,
     payloadBytes,
+    ...(prefills(plan) ? { prefilledSessions } : {}),
     repetition: repetitionIndex + 1,
     ...(storeOptions && Object.keys(storeOptions).length > 0 ? { storeOptions } : {}),
     load,
@@ -164,11 +177,12 @@ const RUNNERS: { [K in Scenario['kind']]: ScenarioRunner<Extract<Scenario, { kin
   outage: runOutageScenario,
 };
 
-async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes: number, record: (entry: ResultEntry) => void): Promise<void> {
+async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadBytes, prefill }: { payloadBytes: number; prefill: number }, record: (entry: ResultEntry) => void): Promise<void> {
   const { plan, storeId, packages, observer, signal } = run;
   const load = loadModelFor(plan, scenario);
   const server = run.server?.handle;
   const apps: AppChild[] = [];
+  const prefilled: Array<PrefillDone & { app: AppChild }> = [];
   let emitted = 0;
   const context: ScenarioContext = {
     plan,
@@ -177,6 +191,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
     server,
     serverPid: run.server?.pid,
     payloadBytes,
+    prefillSessions: prefill,
     load,
     observer,
     signal,
@@ -192,10 +207,17 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
       await verifyStore(cluster?.instances[0] ?? app, storeId).catch((error: unknown) => {
         throw new EntryFailure('verification', error instanceof VerificationError ? error.message : `verification failed: ${message(error)}`);
       });
+      // A scenario of its own kind (expiry) prefills what it needs itself; any other starts on a store holding `prefill` live sessions.
+      if (prefill > 0) {
+        for (const earlier of prefilled.splice(0)) await removePrefilled(app, earlier.range, signal);
+        const done = await prefillStore(app, { sessions: prefill, ttlMs: plan.settings.maxAgeMs, secret: plan.settings.secret, signal, log: observer.log, label: storeId });
+        prefilled.push({ ...done, app });
+      }
       return app;
     },
     entryBase: (app, repetitionIndex, variant) => ({
-      ...base(plan, storeId, scenario, payloadBytes, repetitionIndex, load),
+      ...base(plan, storeId, scenario, payloadBytes, repetitionIndex, load, prefill),
+      ...(prefilled.at(-1) ? { prefill: prefilled.at(-1)!.record } : {}),
       storeLabel: app.label,
       ...(variant ? { variant } : {}),
       ...(plan.instances > 1 ? { instances: plan.instances } : {}),
@@ -212,11 +234,20 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
     await runner(context);
   } catch (error) {
     if (signal.aborted) return;
+    if (error instanceof PrefillUnsupported) {
+      observer.log(`${storeId}/${scenario.id}: skipped — ${error.message}`);
+      record({ ...base(plan, storeId, scenario, payloadBytes, 0, load, prefill), server: server?.info, status: 'skipped', cause: 'not-applicable', reason: error.message });
+      return;
+    }
     const crash = apps.map((app) => app.crashed()).find(Boolean);
     const reason = oneSentence(crash ?? describeError(error));
     observer.log(`${storeId}/${scenario.id}: failed — ${reason}`);
-    record({ ...base(plan, storeId, scenario, payloadBytes, emitted, load), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
+    record({ ...base(plan, storeId, scenario, payloadBytes, emitted, load, prefill), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
   } finally {
+    // Leave the store as it was: the next count of the sweep starts from its own prefill (a managed server is stopped anyway).
+    for (const { app, range } of prefilled) {
+      if (!app.crashed()) await removePrefilled(app, range, signal).catch((error: unknown) => observer.log(`${storeId}: could not remove prefilled sessions: ${message(error)}`));
+    }
     await Promise.all(apps.map((app) => app.stop()));
   }
 }
