@@ -9,7 +9,7 @@ export type NumericObservation<K extends ObservationKind> = {
   [F in keyof ObservationsOfKind<K>]-?: ObservationsOfKind<K>[F] extends number | undefined ? F : never;
 }[keyof ObservationsOfKind<K>];
 import type { ServerInfo, StoreCapabilities, StoreId } from '../stores/types.ts';
-import { formatBytes } from './format.ts';
+import { formatBytes, formatCount } from './format.ts';
 import { spreadOf } from './spread.ts';
 import type { Spread } from './spread.ts';
 
@@ -21,11 +21,13 @@ import type { Spread } from './spread.ts';
  */
 export function scenarioLabeller(entries: readonly ResultEntry[]): (entry: ResultEntry) => string {
   const sweepsPayload = new Set(entries.map((entry) => entry.payloadBytes)).size > 1;
+  const sweepsStored = new Set(entries.map((entry) => entry.prefilledSessions ?? 0)).size > 1;
   return (entry) => {
+    const stored = sweepsStored ? ` · ${formatCount(entry.prefilledSessions ?? 0)} stored` : '';
     const variant = entry.variant ? ` [${entry.variant}]` : '';
     const payload = sweepsPayload && entry.payloadBytes !== undefined ? ` · ${formatBytes(entry.payloadBytes)} payload` : '';
     const instances = (entry.instances ?? 1) > 1 ? ` · ${entry.instances} instances` : '';
-    return `${entry.scenario}${variant}${payload}${instances}`;
+    return `${entry.scenario}${variant}${payload}${stored}${instances}`;
   };
 }
 
@@ -43,12 +45,12 @@ function loadKey(load: LoadModel): string {
 
 /**
  * What makes two entries the same measurement whatever the store, from structured fields
- * only: scenario, variant, payload size, app instances, load model and its size (connections,
+ * only: scenario, variant, payload size, sessions prefilled, app instances, load model and its size (connections,
  * arrival rate or script). Independent of the display label, which names the payload only
  * when a run sweeps several, so runs with different sweeps still match.
  */
 export function scenarioKeyOf(entry: EntryBase): string {
-  return JSON.stringify([entry.scenario, entry.variant ?? null, entry.payloadBytes ?? null, entry.instances ?? 1, loadKey(entry.load)]);
+  return JSON.stringify([entry.scenario, entry.variant ?? null, entry.payloadBytes ?? null, entry.prefilledSessions ?? 0, entry.instances ?? 1, loadKey(entry.load)]);
 }
 
 /** All repetitions of one store × scenario (variant, payload, instances) under one load (model and size). */

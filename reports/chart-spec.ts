@@ -34,8 +34,8 @@ export interface ChartSpec {
   type: 'bar' | 'line';
   /** Spans the full width of the report. */
   wide?: boolean;
-  /** The x axis: category `labels`, or `linear` for {x, y} points, with optional shaded bands. */
-  x: { title: string; labels?: string[]; linear?: boolean; bands?: XBand[] };
+  /** The x axis: category `labels`, or `linear` for {x, y} points (on a log scale with `logarithmic`), with optional shaded bands. */
+  x: { title: string; labels?: string[]; linear?: boolean; logarithmic?: boolean; bands?: XBand[] };
   /** `percent` values are 0–100. */
   y: { title: string; unit: 'us' | 'rps' | 'bytes' | 'count' | 'percent'; logarithmic?: boolean; max?: number };
   /** A second y axis on the right, for datasets with `secondAxis` whose scale would flatten them on the first. */

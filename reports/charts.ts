@@ -8,6 +8,7 @@ import { instancesSection } from './instances.ts';
 import { memoryTable } from './memory.ts';
 import { CORRECTNESS_OBSERVATIONS, correctnessTotal } from './metrics.ts';
 import { outageSection } from './outage.ts';
+import { scaleSection } from './scale.ts';
 
 function scenariosOf(series: readonly Series[]): string[] {
   return [...new Set(series.flatMap((one) => one.groups.map((group) => group.scenario)))];
@@ -182,6 +183,7 @@ export function buildChartSections(runs: readonly LabelledRun[]): ChartSection[]
     instancesSection(runs),
     outageSection(runs),
     memorySection(runs),
+    scaleSection(runs),
     storeOpsSection(runs),
     correctnessSection(runs),
   ].filter((section): section is ChartSection => section !== undefined);

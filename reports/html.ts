@@ -38,13 +38,13 @@ th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: le
 th { background: var(--panel); font-weight: 600; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tbody tr:hover { background: #f1f5f9; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 14px; margin-top: 10px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(340px, 100%), 1fr)); gap: 14px; margin-top: 10px; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; background: #fff; }
 .card h4 { margin: 0 0 6px; font-size: 14px; }
 .card ul { margin: 0; padding-left: 18px; font-size: 13.5px; }
 .objection { color: var(--bad); }
 .warning { color: var(--warn); }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 18px; margin-top: 12px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(520px, 100%), 1fr)); gap: 18px; margin-top: 12px; }
 figure.wide { grid-column: 1 / -1; }
 figure { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px 10px; }
 figure h4 { margin: 0 0 8px; font-size: 14px; }
@@ -54,6 +54,8 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margi
 dt { color: var(--muted); }
 dd { margin: 0; }
 code { font-size: 12.5px; }
+p, figcaption, dd, h2, h3, h4 { overflow-wrap: anywhere; }
+@media (max-width: 600px) { header, main { padding-left: 14px; padding-right: 14px; } }
 `);
 
 function tableHtml(table: TextTable, empty: string): SafeHtml {

@@ -3,6 +3,7 @@ import type { Comparison } from './compare.ts';
 import { escapeMarkdown } from './escape.ts';
 import { instancesTable } from './instances.ts';
 import { outageTable } from './outage.ts';
+import { scaleTable } from './scale.ts';
 import { recommendStore } from './recommend.ts';
 import type { TextTable } from './text-table.ts';
 import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
@@ -39,6 +40,7 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
   const measured = resultsTable(result);
   const instances = instancesTable(result);
   const outage = outageTable(result);
+  const scale = scaleTable(result);
   return [
     '## sessionbench results',
     escapeMarkdown(`Started ${result.startedAt}${env.gitSha ? ` at ${env.gitSha.slice(0, 7)}` : ''} · Node ${env.node} · ${env.cpu.model} × ${env.cpu.count} · ${env.os.platform} ${env.os.release}`),
@@ -50,6 +52,7 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
     '### Results',
     measured.rows.length > 0 ? markdownTable(measured) : 'Nothing was measured.',
     ...(instances.rows.length > 0 ? ['### Several app instances', markdownTable(instances)] : []),
+    ...(scale.rows.length > 0 ? ['### Cost as stored sessions grow', markdownTable(scale)] : []),
     ...(outage.rows.length > 0 ? ['### Outage: what happens when the store goes down', markdownTable(outage)] : []),
     ...(notMeasured.rows.length > 0 ? ['### Not measured', markdownTable(notMeasured)] : []),
   ].join('\n\n') + '\n';

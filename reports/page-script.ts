@@ -58,7 +58,12 @@ export const PAGE_SCRIPT = String.raw`(() => {
         responsive: true,
         maintainAspectRatio: false,
         scales: {
-          x: { type: spec.x.linear ? 'linear' : 'category', title: { display: true, text: spec.x.title }, grid: { display: !!spec.x.linear } },
+          x: {
+            type: spec.x.logarithmic ? 'logarithmic' : spec.x.linear ? 'linear' : 'category',
+            title: { display: true, text: spec.x.title },
+            grid: { display: !!spec.x.linear },
+            ...(spec.x.logarithmic ? { ticks: { callback: (v) => (onLogGrid(v) ? formats.count(v) : '') } } : {}),
+          },
           y: {
             type: spec.y.logarithmic ? 'logarithmic' : 'linear',
             beginAtZero: !spec.y.logarithmic,

@@ -9,6 +9,7 @@ import { loadChartJs } from '../reports/assets.ts';
 import { renderHtml } from '../reports/html.ts';
 import { parseRunResult } from '../reports/input.ts';
 import { FIXTURE_PATH } from './fixtures/run-result.ts';
+import { scaleSweepResult } from './helpers/scale-result.ts';
 
 const XSS = '<script>alert(1)</script>';
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
@@ -73,5 +74,27 @@ test('the HTML report opens offline, draws every chart and shows hostile labels 
   assert.equal(await page.locator('script').count(), 4);
 
   await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+  await page.close();
+});
+
+test('a scale sweep draws its charts on a log axis and fits a 390 px screen', async () => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const file = join(ARTIFACTS, 'report-scale.html');
+  await writeFile(file, renderHtml([await scaleSweepResult()], { chartJs: await loadChartJs() }));
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  await page.goto(pathToFileURL(file).href);
+  await page.waitForSelector('body[data-charts-drawn]');
+  assert.deepEqual(problems, []);
+  const ids = await page.$$eval('#scale canvas', (elements) => elements.map((canvas) => canvas.id));
+  assert.deepEqual(ids, ['chart-scale-throughput', 'chart-scale-p99', 'chart-scale-store-get', 'chart-scale-bytes']);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the page is ${width} px wide at a 390 px viewport`);
+  assert.match(await page.innerText('#scale'), /p99 grows ×3\.33 from 0 to 1M/);
+  await page.screenshot({ path: join(ARTIFACTS, 'report-scale-390.png'), fullPage: true });
   await page.close();
 });

@@ -1,0 +1,203 @@
+import type { OkEntry, ResultEntry, RunResult } from './result.ts';
+import { spreadOf } from './spread.ts';
+import type { ChartSection, ChartSpec, LabelledRun, Series } from './chart-spec.ts';
+import { seriesOf, tablesPerRun } from './chart-spec.ts';
+import { formatBytes, formatCount, formatRate, formatUs } from './format.ts';
+import type { TextTable } from './text-table.ts';
+import type { StoreId } from '../stores/types.ts';
+
+/** A throughput this much below the smallest count's, or a p99 / bytes per session this much above it, counts as growing cost. */
+export const SCALE_GROWTH = { throughputDrop: 0.2, p99Rise: 0.5, bytesRise: 0.5 } as const;
+
+/** One store × scenario at one stored-session count: medians over its ok repetitions. */
+export interface ScalePoint {
+  /** Store id. */
+  store: StoreId;
+  /** Store label as the run wrote it. */
+  storeLabel: string;
+  /** Scenario id. */
+  scenario: string;
+  /** Sessions prefilled before measuring. */
+  sessions: number;
+  /** Median throughput, req/s (load-model entries only). */
+  throughput?: number;
+  /** Median p99 latency, µs. */
+  p99Us?: number;
+  /** Median p99 of the store's own `get`, µs, timed inside the app. */
+  storeGetP99Us?: number;
+  /** The server's own size after the prefill (or the app heap for an in-process store), bytes. */
+  storeBytes?: number;
+  /** Where `storeBytes` comes from. */
+  storeBytesSource?: string;
+  /** Growth of that memory per prefilled session, bytes. */
+  bytesPerSession?: number;
+  /** Prefill rate, sessions per second. */
+  prefillRate?: number;
+}
+
+/** Where a store's cost grows with stored sessions: the first count at which a metric passed its SCALE_GROWTH bound. */
+export interface ScaleFinding {
+  /** Store id. */
+  store: StoreId;
+  /** Store label. */
+  storeLabel: string;
+  /** Scenario id. */
+  scenario: string;
+  /** Which cost grew. */
+  metric: 'throughput' | 'p99' | 'bytes per session';
+  /** The smallest count measured and its value. */
+  from: { sessions: number; value: number };
+  /** The first count past the bound and its value. */
+  at: { sessions: number; value: number };
+  /** `at.value / from.value`. */
+  ratio: number;
+}
+
+function median(values: readonly (number | undefined)[]): number | undefined {
+  return spreadOf(values.filter((value): value is number => value !== undefined))?.median;
+}
+
+/** One point per store × scenario × prefilled count that has ok entries recording a count. */
+export function scalePoints(result: RunResult): ScalePoint[] {
+  return scalePointsOf(result.entries);
+}
+
+/** scalePoints over any entries (e.g. one chart series' groups). */
+export function scalePointsOf(entries: readonly ResultEntry[]): ScalePoint[] {
+  const groups = new Map<string, OkEntry[]>();
+  for (const entry of entries) {
+    if (entry.status !== 'ok' || entry.prefilledSessions === undefined) continue;
+    const key = JSON.stringify([entry.store, entry.scenario, entry.variant ?? null, entry.payloadBytes ?? null, entry.prefilledSessions]);
+    groups.set(key, [...(groups.get(key) ?? []), entry]);
+  }
+  return [...groups.values()].map((entries) => {
+    const first = entries[0]!;
+    const prefill = entries.find((entry) => entry.prefill)?.prefill;
+    const load = first.load.model !== 'scripted';
+    return {
+      store: first.store,
+      storeLabel: first.storeLabel,
+      scenario: first.scenario,
+      sessions: first.prefilledSessions ?? 0,
+      ...(load ? { throughput: median(entries.map((entry) => entry.measured.throughput)) } : {}),
+      p99Us: median(entries.map((entry) => entry.measured.latencyUs.p99)),
+      storeGetP99Us: median(entries.map((entry) => entry.storeOps?.get?.p99)),
+      storeBytes: prefill ? (prefill.server?.after ?? prefill.appHeap.after) : undefined,
+      storeBytesSource: prefill ? (prefill.server?.source ?? 'app heap (V8, after GC)') : undefined,
+      bytesPerSession: prefill?.bytesPerSession,
+      prefillRate: prefill?.ratePerSecond,
+    };
+  });
+}
+
+/** True when the run swept stored sessions (some entry was prefilled). */
+export function sweepsStoredSessions(result: RunResult): boolean {
+  return result.entries.some((entry) => (entry.prefilledSessions ?? 0) > 0);
+}
+
+/**
+ * Where each store's cost grows: for throughput, p99 and bytes per session, the first count at
+ * which the value passed its SCALE_GROWTH bound against the smallest count measured.
+ */
+export function scaleFindings(points: readonly ScalePoint[]): ScaleFinding[] {
+  const byStore = new Map<string, ScalePoint[]>();
+  for (const point of points) byStore.set(`${point.store}/${point.scenario}`, [...(byStore.get(`${point.store}/${point.scenario}`) ?? []), point]);
+  const rules: Array<{ metric: ScaleFinding['metric']; pick: (p: ScalePoint) => number | undefined; grew: (ratio: number) => boolean }> = [
+    { metric: 'throughput', pick: (p) => p.throughput, grew: (ratio) => ratio < 1 - SCALE_GROWTH.throughputDrop },
+    { metric: 'p99', pick: (p) => p.p99Us, grew: (ratio) => ratio > 1 + SCALE_GROWTH.p99Rise },
+    { metric: 'bytes per session', pick: (p) => p.bytesPerSession, grew: (ratio) => ratio > 1 + SCALE_GROWTH.bytesRise },
+  ];
+  return [...byStore.values()].flatMap((series) => {
+    const sorted = [...series].sort((a, b) => a.sessions - b.sessions);
+    return rules.flatMap(({ metric, pick, grew }) => {
+      const measured = sorted.filter((point) => (pick(point) ?? 0) > 0);
+      const base = measured[0];
+      const at = measured.slice(1).find((point) => grew(pick(point)! / pick(base!)!));
+      if (!base || !at) return [];
+      const from = { sessions: base.sessions, value: pick(base)! };
+      const to = { sessions: at.sessions, value: pick(at)! };
+      return [{ store: base.store, storeLabel: base.storeLabel, scenario: base.scenario, metric, from, at: to, ratio: to.value / from.value }];
+    });
+  });
+}
+
+const formatSessions = (n: number): string => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : formatCount(n));
+
+/** One sentence per finding, e.g. "PostgreSQL: p99 grows ×2.1 from 0 to 1M stored sessions (1.2 ms → 2.5 ms)". */
+export function describeFinding(finding: ScaleFinding): string {
+  const format = finding.metric === 'throughput' ? formatRate : finding.metric === 'p99' ? formatUs : formatBytes;
+  const verb = finding.metric === 'throughput' ? 'falls to' : 'grows';
+  return `${finding.storeLabel} · ${finding.scenario}: ${finding.metric} ${verb} ×${finding.ratio.toFixed(2)} from ${formatSessions(finding.from.sessions)} to ${formatSessions(finding.at.sessions)} stored sessions (${format(finding.from.value)} → ${format(finding.at.value)})`;
+}
+
+/** The scale sweep as a table: one row per store × scenario × stored-session count. */
+export function scaleTable(result: RunResult): TextTable {
+  const points = scalePoints(result).sort((a, b) => a.store.localeCompare(b.store) || a.scenario.localeCompare(b.scenario) || a.sessions - b.sessions);
+  const cell = (value: number | undefined, format: (v: number) => string) => (value === undefined ? '—' : format(value));
+  const findings = scaleFindings(scalePoints(result)).map(describeFinding);
+  return {
+    columns: [
+      { title: 'Store', numeric: false },
+      { title: 'Scenario', numeric: false },
+      { title: 'Stored sessions', numeric: true },
+      { title: 'Throughput', numeric: true },
+      { title: 'p99', numeric: true },
+      { title: 'Store get p99', numeric: true },
+      { title: 'Store size after prefill', numeric: true },
+      { title: 'Bytes / session', numeric: true },
+      { title: 'Prefill rate', numeric: true },
+    ],
+    rows: points.map((p) => [
+      p.storeLabel,
+      p.scenario,
+      formatCount(p.sessions),
+      cell(p.throughput, formatRate),
+      cell(p.p99Us, formatUs),
+      cell(p.storeGetP99Us, formatUs),
+      p.storeBytes === undefined ? '—' : `${formatBytes(p.storeBytes)} (${p.storeBytesSource})`,
+      cell(p.bytesPerSession, formatBytes),
+      cell(p.prefillRate, (rate) => `${formatCount(Math.round(rate))}/s`),
+    ]),
+    notes: findings.length > 0
+      ? [`Where the cost grows (throughput down ${SCALE_GROWTH.throughputDrop * 100} %, p99 or bytes per session up ${SCALE_GROWTH.p99Rise * 100} % against the smallest count): ${findings.join('; ')}.`]
+      : [`No store's throughput fell ${SCALE_GROWTH.throughputDrop * 100} % or p99 / bytes per session rose ${SCALE_GROWTH.p99Rise * 100} % across the counts measured.`],
+  };
+}
+
+function scaleChart(id: string, title: string, caption: string, series: readonly Series[], unit: ChartSpec['y']['unit'], yTitle: string, pick: (p: ScalePoint) => number | undefined, points: (series: Series) => ScalePoint[], logarithmic = false): ChartSpec {
+  return {
+    id,
+    title,
+    caption: `${caption} Stored sessions on a log axis; 0 is drawn at 1.`,
+    type: 'line',
+    x: { title: 'stored sessions (prefilled)', linear: true, logarithmic: true },
+    y: { title: yTitle, unit, ...(logarithmic ? { logarithmic } : {}) },
+    datasets: series.map((one) => ({
+      label: one.label,
+      color: one.color,
+      data: points(one)
+        .filter((p) => pick(p) !== undefined)
+        .sort((a, b) => a.sessions - b.sessions)
+        .map((p) => ({ x: Math.max(1, p.sessions), y: pick(p)! })),
+    })).filter((dataset) => dataset.data.length > 0),
+  };
+}
+
+/** Cost against stored sessions, per store: throughput, p99, store-operation latency and bytes per session, with the table and where cost grows. */
+export function scaleSection(runs: readonly LabelledRun[]): ChartSection | undefined {
+  if (!runs.some((run) => sweepsStoredSessions(run.result))) return undefined;
+  const series = seriesOf(runs, (group) => group.ok.some((entry) => entry.prefilledSessions !== undefined));
+  const pointsOf = (one: Series) => scalePointsOf(one.groups.flatMap((group) => group.ok));
+  return {
+    id: 'scale',
+    title: 'Cost as stored sessions grow',
+    intro: 'Each count of --prefill is its own entry: the store is loaded with that many live sessions of the run\'s payload (through its own client, read back through the app) before the measured phase, and emptied of them afterwards.',
+    charts: [
+      scaleChart('scale-throughput', 'Throughput against stored sessions', 'Median throughput over repetitions.', series, 'rps', 'req/s', (p) => p.throughput, pointsOf),
+      scaleChart('scale-p99', 'p99 latency against stored sessions', 'Median p99 over repetitions, log scale.', series, 'us', 'p99', (p) => p.p99Us, pointsOf, true),
+      scaleChart('scale-store-get', "Store get p99 against stored sessions", "The store's get timed inside the app (includes event-loop queueing under load), log scale.", series, 'us', 'get p99', (p) => p.storeGetP99Us, pointsOf, true),
+      scaleChart('scale-bytes', 'Bytes per stored session', "Growth of the server's own memory or table size (app heap for in-process stores) over the prefill, per session.", series, 'bytes', 'bytes / session', (p) => p.bytesPerSession, pointsOf),
+    ],
+    tables: tablesPerRun(runs, scaleTable),
+  };
+}
