@@ -114,7 +114,7 @@ export function expressSessionAdapter(parts: ExpressSessionParts): StoreAdapter 
       revocable: true,
       sharedAcrossInstances: true,
       ...capabilities,
-      prefill: parts.bulk ? { method: parts.bulk.method } : { reason: parts.noBulkReason ?? NO_BULK_WRITER },
+      prefill: parts.bulk ? { method: parts.bulk.method, ...(parts.bulk.batchSize ? { batchSize: parts.bulk.batchSize } : {}) } : { reason: parts.noBulkReason ?? NO_BULK_WRITER },
     },
     store,
     packages: packageVersions(...parts.packages, 'express-session'),

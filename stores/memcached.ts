@@ -5,6 +5,8 @@ import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
 import { tcpReachable } from './servers/tcp.ts';
 import { memcachedHosts } from './servers/kinds/memcached.ts';
+import { COMMAND_TIMEOUT_MS } from './servers/deadline.ts';
+import { MEMCACHED_JSON_FLAG, MemcachedPipeline } from './memcached-pipeline.ts';
 import type { AdapterContext, BulkWriter, StoreAdapter } from './types.ts';
 import type { SessionData } from 'express-session';
 
@@ -31,10 +33,6 @@ function stats(client: Memcached): Promise<Memcached.StatusData> {
 /** connect-memcached's fallback lifetime when a session's cookie has no maxAge. */
 const ONE_DAY_SECONDS = 86_400;
 
-function settle(run: (cb: (error: unknown) => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => run((error) => (error ? reject(error) : resolve())));
-}
-
 /** memcached through connect-memcached (wrapping the `memcached` client); keys are `sess:<id>`. */
 export async function createMemcachedAdapter({ label, settings, server }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('memcached', server);
@@ -54,13 +52,20 @@ export async function createMemcachedAdapter({ label, settings, server }: Adapte
     const maxAge = session.cookie.maxAge;
     return ttlOverride || (typeof maxAge === 'number' ? (maxAge / 1000) | 0 : ONE_DAY_SECONDS);
   };
+  const [host = '127.0.0.1', port = '11211'] = memcachedHosts(connectUrl).split(/:(?=\d+$)/);
+  const pipeline = new MemcachedPipeline(host.replace(/^\[|\]$/g, ''), Number(port), COMMAND_TIMEOUT_MS);
   const bulk: BulkWriter = {
-    method: "pipelined set (memcached client's pooled connections), the session object as connect-memcached passes it (JSON flag), its TTL rule",
+    method: "pipelined set … noreply in memcached's text protocol, written as the memcached client writes connect-memcached's sessions (key, JSON flag, JSON value, its TTL rule)",
     write: async (sessions) => {
-      await Promise.all(sessions.map(({ id, session }) => settle((cb) => client.set(own.getKey(id), session, ttlOf(session), cb))));
+      // The memcached client escapes CR and LF in values; JSON.stringify never writes them raw, so the value is the JSON itself.
+      const commands = sessions.map(({ id, session }) => {
+        const value = JSON.stringify(session);
+        return `set ${own.getKey(id)} ${MEMCACHED_JSON_FLAG} ${ttlOf(session)} ${Buffer.byteLength(value)} noreply\r\n${value}\r\n`;
+      });
+      await pipeline.send(commands.join(''));
     },
     remove: async (ids) => {
-      await Promise.all(ids.map((id) => settle((cb) => client.del(own.getKey(id), cb))));
+      await pipeline.send(ids.map((id) => `delete ${own.getKey(id)} noreply\r\n`).join(''));
     },
   };
 
@@ -86,6 +91,9 @@ export async function createMemcachedAdapter({ label, settings, server }: Adapte
         return { bytes: Number(figures['bytes']), source: 'stats bytes (curr_items as sessions)', sessions: Number(figures['curr_items']) };
       },
     },
-    close: async () => client.end(),
+    close: async () => {
+      pipeline.close();
+      client.end();
+    },
   });
 }

@@ -76,7 +76,7 @@ export const storeCapabilitiesSchema = z.object({
    * Whether sessions can be loaded in bulk through the store's own client before measuring
    * (`--prefill`): how (`method`), or why not (`reason`). Absent in results written before prefill existed.
    */
-  prefill: z.union([z.object({ method: z.string() }), z.object({ reason: z.string() })]).optional(),
+  prefill: z.union([z.object({ method: z.string(), batchSize: z.number().int().positive().optional() }), z.object({ reason: z.string() })]).optional(),
 });
 export type StoreCapabilities = z.infer<typeof storeCapabilitiesSchema>;
 
@@ -117,15 +117,12 @@ export interface PrefillSession {
 export interface BulkWriter {
   /** How sessions are written, e.g. "pipelined SET … EX (node-redis)"; recorded in the result. */
   readonly method: string;
+  /** Sessions per `write` call the store takes well within its command timeout (the harness's default otherwise). */
+  readonly batchSize?: number;
   /** Writes the sessions; resolves once the store has acknowledged every one. */
   write(sessions: readonly PrefillSession[]): Promise<void>;
   /** Deletes sessions by id, in bulk (the harness removes what it prefilled). */
   remove(ids: readonly string[]): Promise<void>;
-  /**
-   * Deletes every session whose id starts with `prefix` in one server-side statement, for stores
-   * where that beats deleting by id (a server that scans for each id list, like FerretDB).
-   */
-  removePrefix?(prefix: string): Promise<void>;
 }
 
 /**

@@ -44,8 +44,7 @@ export interface ChildAnswers {
   stopSampling: MemorySample[];
   storeOps: StoreOpLatency;
   prefill: HeapReading;
-  /** `all` when the store removed the whole prefix at once, `range` when it removed just the ids asked for. */
-  unprefill: 'all' | 'range';
+  unprefill: null;
   /** Milliseconds the removal took, or null when the store has no removal to call. */
   pruneExpired: number | null;
 }

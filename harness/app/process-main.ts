@@ -69,13 +69,8 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined,
       return heapReading();
     },
     unprefill: async (range) => {
-      const bulk = bulkOf(adapter);
-      if (bulk.removePrefix) {
-        await bulk.removePrefix(range.idPrefix);
-        return 'all';
-      }
-      await bulk.remove(prefillIds(range));
-      return 'range';
+      await bulkOf(adapter).remove(prefillIds(range));
+      return null;
     },
     pruneExpired: async () => {
       if (!adapter.pruneExpired) return null;

@@ -9,9 +9,9 @@ import type { Prefill } from '../../reports/result.ts';
 import { SESSION_COOKIE } from '../../stores/express-session.ts';
 
 /** Sessions per bulk write: large enough to amortise a round trip, small enough to keep the app's batch in a few MB. */
-const BATCH = 2000;
+const BATCH = 5000;
 /** Bulk writes in flight at once: the app builds the next batch while the store takes the last. */
-const IN_FLIGHT = 2;
+const IN_FLIGHT = 3;
 /** The slowest prefill accepted: past `PREFILL_BASE_SECONDS + sessions / MIN_RATE` it fails as a timeout. */
 const MIN_RATE = 2000;
 const PREFILL_BASE_SECONDS = 60;
@@ -88,7 +88,8 @@ export async function prefillStore(app: AppChild, request: PrefillRequest): Prom
   let heap = heapBefore;
   let next = 0;
   let lastProgress = started;
-  const batches = Math.ceil(request.sessions / BATCH);
+  const batchSize = ability.batchSize ?? BATCH;
+  const batches = Math.ceil(request.sessions / batchSize);
   const worker = async () => {
     while (next < batches) {
       if (request.signal.aborted) throw new Error('interrupted during the prefill');
@@ -96,13 +97,13 @@ export async function prefillStore(app: AppChild, request: PrefillRequest): Prom
       if (elapsed > boundMs) {
         throw new EntryFailure('timeout', `prefill of ${formatCount(request.sessions)} sessions did not finish within ${Math.round(boundMs / 1000)} s (${formatCount(written)} written, ${formatCount(written / (elapsed / 1000))}/s)`);
       }
-      const from = next++ * BATCH;
-      const count = Math.min(BATCH, request.sessions - from);
+      const from = next++ * batchSize;
+      const count = Math.min(batchSize, request.sessions - from);
       heap = await app.ask('prefill', { ...range, from, count, ttlMs: request.ttlMs });
       written += count;
       // Early batches leave garbage in the heap reading: project only once a tenth is in, but stop on a full heap at once.
       const perSession = Math.max(0, heap.used - heapBefore.used) / written;
-      const projected = written >= Math.max(BATCH * 10, request.sessions / 10) ? heap.used + perSession * (request.sessions - written) : heap.used;
+      const projected = written >= Math.max(batchSize * 10, request.sessions / 10) ? heap.used + perSession * (request.sessions - written) : heap.used;
       if (projected > heap.limit * HEAP_SHARE) {
         throw new EntryFailure(
           'capacity',
@@ -119,9 +120,12 @@ export async function prefillStore(app: AppChild, request: PrefillRequest): Prom
   await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, batches) }, worker));
   const seconds = (performance.now() - started) / 1000;
   heap = await app.ask('prefill', { ...range, count: 0, ttlMs: request.ttlMs });
-  const verified = await readBack(app, range, request.ttlMs, request.secret);
   const serverAfter = await app.ask('serverStats');
   const storedAfter = (await app.ask('count')) ?? serverAfter?.sessions;
+  if (request.ttlMs > 0 && storedAfter !== undefined && storedAfter < request.sessions) {
+    throw new EntryFailure('capacity', `${app.label} holds ${formatCount(storedAfter)} sessions after ${formatCount(request.sessions)} were prefilled: the server evicted or refused the rest (its memory limit)`);
+  }
+  const verified = await readBack(app, range, request.ttlMs, request.secret);
   const server = serverBefore && serverAfter ? { before: serverBefore.bytes, after: serverAfter.bytes, source: serverAfter.source } : undefined;
   const grown = server ? server.after - server.before : heap.used - heapBefore.used;
   const ratePerSecond = seconds > 0 ? request.sessions / seconds : 0;
@@ -145,8 +149,9 @@ export async function prefillStore(app: AppChild, request: PrefillRequest): Prom
 
 /** Removes a prefilled range through the app's bulk writer, in batches; stops early on Ctrl-C. */
 export async function removePrefilled(app: AppChild, range: PrefillRange, signal: AbortSignal): Promise<void> {
-  for (let from = range.from; from < range.from + range.count && !signal.aborted; from += REMOVE_BATCH) {
-    const removed = await app.ask('unprefill', { idPrefix: range.idPrefix, from, count: Math.min(REMOVE_BATCH, range.from + range.count - from) });
-    if (removed === 'all') return;
+  const ability = app.capabilities.prefill;
+  const batch = ability && 'method' in ability && ability.batchSize ? ability.batchSize : REMOVE_BATCH;
+  for (let from = range.from; from < range.from + range.count && !signal.aborted; from += batch) {
+    await app.ask('unprefill', { idPrefix: range.idPrefix, from, count: Math.min(batch, range.from + range.count - from) });
   }
 }

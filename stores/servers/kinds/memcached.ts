@@ -35,6 +35,9 @@ function printable(text: string): string {
   return text.slice(0, 60).replace(/[^\x20-\x7e]/g, '?');
 }
 
+/** Item memory of a memcached sessionbench starts, in MB (`-m`). */
+export const MANAGED_MEMORY_MB = 4096;
+
 /** The version in memcached's `VERSION 1.6.21` reply; anything else is not a memcached server. */
 export function parseMemcachedVersion(line: string): string {
   const match = /^VERSION ([\w.+-]{1,64})$/.exec(line);
@@ -57,7 +60,8 @@ export const memcached: ServerKindDefinition = {
     const binary = findBinary('memcached');
     if (!binary) return 'memcached is not on PATH';
     const port = await freePort();
-    const args = ['-l', '127.0.0.1', '-p', String(port), '-U', '0'];
+    // Room for a million 1 KB sessions (memcached's default 64 MB evicts past ~40,000); memory is taken only as items arrive.
+    const args = ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', String(MANAGED_MEMORY_MB)];
     // memcached refuses to run as root; setpriv switches user so the parent-death signal survives.
     const user = isRoot() ? await userIds('nobody') : undefined;
     return { binary: 'memcached', spec: { command: binary, args, user }, connectUrl: `memcached://127.0.0.1:${port}` };
