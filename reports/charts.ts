@@ -9,6 +9,7 @@ import { memoryTable } from './memory.ts';
 import { CORRECTNESS_OBSERVATIONS, correctnessTotal } from './metrics.ts';
 import { outageSection } from './outage.ts';
 import { scaleSection } from './scale.ts';
+import { expirySection } from './expiry.ts';
 
 function scenariosOf(series: readonly Series[]): string[] {
   return [...new Set(series.flatMap((one) => one.groups.map((group) => group.scenario)))];
@@ -184,6 +185,7 @@ export function buildChartSections(runs: readonly LabelledRun[]): ChartSection[]
     outageSection(runs),
     memorySection(runs),
     scaleSection(runs),
+    expirySection(runs),
     storeOpsSection(runs),
     correctnessSection(runs),
   ].filter((section): section is ChartSection => section !== undefined);

@@ -4,6 +4,7 @@ import { escapeMarkdown } from './escape.ts';
 import { instancesTable } from './instances.ts';
 import { outageTable } from './outage.ts';
 import { scaleTable } from './scale.ts';
+import { expiryTable } from './expiry.ts';
 import { recommendStore } from './recommend.ts';
 import type { TextTable } from './text-table.ts';
 import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
@@ -41,6 +42,7 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
   const instances = instancesTable(result);
   const outage = outageTable(result);
   const scale = scaleTable(result);
+  const expiry = expiryTable(result);
   return [
     '## sessionbench results',
     escapeMarkdown(`Started ${result.startedAt}${env.gitSha ? ` at ${env.gitSha.slice(0, 7)}` : ''} · Node ${env.node} · ${env.cpu.model} × ${env.cpu.count} · ${env.os.platform} ${env.os.release}`),
@@ -53,6 +55,7 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
     measured.rows.length > 0 ? markdownTable(measured) : 'Nothing was measured.',
     ...(instances.rows.length > 0 ? ['### Several app instances', markdownTable(instances)] : []),
     ...(scale.rows.length > 0 ? ['### Cost as stored sessions grow', markdownTable(scale)] : []),
+    ...(expiry.rows.length > 0 ? ['### Expiry at scale', markdownTable(expiry)] : []),
     ...(outage.rows.length > 0 ? ['### Outage: what happens when the store goes down', markdownTable(outage)] : []),
     ...(notMeasured.rows.length > 0 ? ['### Not measured', markdownTable(notMeasured)] : []),
   ].join('\n\n') + '\n';

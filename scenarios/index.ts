@@ -77,6 +77,19 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
         { route: 'POST /session', weight: 5 },
       ],
     },
+    {
+      kind: 'expiry',
+      id: 'expiry',
+      description: 'with --prefill N sessions already expired: how long the store takes to remove them (a prune the app calls, or its own expiry) and what that does to read-heavy latency',
+      beforeSeconds: 3,
+      cleanupSeconds: 10,
+      expiredForMs: 60_000,
+      requestTimeoutSeconds: 10,
+      mix: [
+        { route: 'GET /session', weight: 95 },
+        { route: 'POST /session', weight: 5 },
+      ],
+    },
   ].map((data) => {
     const scenario = defineScenario(data);
     return [scenario.id, scenario];

@@ -73,12 +73,32 @@ export const outageScenarioSchema = z.object({
   mix: z.array(mixEntry).min(1, 'at least one route'),
 });
 
+/**
+ * Expiry at scale: the store is prefilled (`--prefill N`) with N sessions already expired, then
+ * read-heavy load runs; after `beforeSeconds` the store's cleanup starts (a prune the app calls,
+ * or the server's own expiry, watched) and the load goes on for `cleanupSeconds`: its time and
+ * what it does to latency.
+ */
+export const expiryScenarioSchema = z.object({
+  kind: z.literal('expiry'),
+  ...identity,
+  /** Seconds of load before the cleanup: the latency it is compared with. */
+  beforeSeconds: z.number().int().min(1).max(600),
+  /** Seconds of load from the cleanup's start; a server's own expiry is watched this long. */
+  cleanupSeconds: z.number().int().min(1).max(3600),
+  /** How long ago the prefilled sessions expired, in milliseconds. */
+  expiredForMs: z.number().int().min(1000).max(86_400_000),
+  /** Per-request timeout, so a cleanup that blocks the store never hangs the harness. */
+  requestTimeoutSeconds: z.number().int().min(1).max(60),
+  mix: z.array(mixEntry).min(1, 'at least one route'),
+});
+
 /** The scenario kinds: each has its schema, its runner (harness/run/<kind>.ts) and its observations. */
-export const SCENARIO_KINDS = ['load', 'race', 'ttl', 'outage'] as const;
+export const SCENARIO_KINDS = ['load', 'race', 'ttl', 'outage', 'expiry'] as const;
 export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
 
 /** Every scenario kind, told apart by `kind`. */
-export const scenarioSchema = z.discriminatedUnion('kind', [loadScenarioSchema, raceScenarioSchema, ttlScenarioSchema, outageScenarioSchema]);
+export const scenarioSchema = z.discriminatedUnion('kind', [loadScenarioSchema, raceScenarioSchema, ttlScenarioSchema, outageScenarioSchema, expiryScenarioSchema]);
 
 /** A workload as plain, validated data: it knows no store. */
 export type Scenario = z.infer<typeof scenarioSchema>;
@@ -90,6 +110,8 @@ export type RaceScenario = z.infer<typeof raceScenarioSchema>;
 export type TtlScenario = z.infer<typeof ttlScenarioSchema>;
 /** Load while the store server is paused. */
 export type OutageScenario = z.infer<typeof outageScenarioSchema>;
+/** Cleanup of N expired sessions under load. */
+export type ExpiryScenario = z.infer<typeof expiryScenarioSchema>;
 
 /** Thrown when scenario data is invalid; `problems` lists every problem at once. */
 export class ScenarioError extends Error {

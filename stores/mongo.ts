@@ -82,12 +82,14 @@ export async function createMongoAdapter({ label, settings, server, options }: A
     },
     packages: ['connect-mongo', 'mongodb'],
     inspect: {
+      count: () => db.collection(SESSION_COLLECTION).estimatedDocumentCount(),
       serverStats: async () => {
         const figures = await db.command({ dbStats: 1 });
         return {
           bytes: Number(figures['dataSize']),
           source: 'dbStats dataSize',
-          sessions: await db.collection(SESSION_COLLECTION).countDocuments(),
+          // The collection's own count (no filter, no scan): countDocuments makes FerretDB read every document.
+          sessions: await db.collection(SESSION_COLLECTION).estimatedDocumentCount(),
         };
       },
     },

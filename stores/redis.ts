@@ -36,6 +36,12 @@ export async function createRedisAdapter({ label, settings, server, options }: A
   connected = true;
   const store = new RedisStore({ client, prefix: 'sess:', ...(disableTouch !== undefined ? { disableTouch } : {}) });
 
+  // connect-redis's length() SCANs 100 keys per round trip: minutes at a million sessions. Same count, 10,000 per round trip.
+  const countSessions = async (): Promise<number> => {
+    let n = 0;
+    for await (const keys of client.scanIterator({ MATCH: `${store.prefix}*`, COUNT: 10_000 })) n += keys.length;
+    return n;
+  };
   // connect-redis's own key, serializer and TTL rule (getTTL is private in its types, public at run time).
   const ttlOf = (session: SessionData): number => (store as unknown as { getTTL(s: SessionData): number }).getTTL(session);
   const bulk: BulkWriter = {
@@ -67,10 +73,11 @@ export async function createRedisAdapter({ label, settings, server, options }: A
     },
     packages: ['connect-redis', 'redis'],
     inspect: {
+      count: countSessions,
       serverStats: async () => ({
         bytes: Number(redisInfoField(await client.info('memory'), 'used_memory')),
         source: 'INFO memory used_memory',
-        sessions: (await store.length()) as number,
+        sessions: await countSessions(),
       }),
     },
     close: async () => {

@@ -26,8 +26,8 @@ export type ChildRequest =
   | ({ id: number; type: 'prefill'; ttlMs: number } & PrefillRange)
   /** Deletes the sessions of a range through the bulk writer. */
   | ({ id: number; type: 'unprefill' } & PrefillRange)
-  /** Runs the store's own one-shot removal of expired sessions, when it has one. */
-  | { id: number; type: 'pruneExpired' };
+  /** Runs the store's own one-shot removal of expired sessions, when it has one (`dryRun`: only says whether it has). */
+  | { id: number; type: 'pruneExpired'; dryRun?: boolean };
 
 /** The app's heap after a step, against its limit: an in-process store must stop before the heap is full. */
 export interface HeapReading {
@@ -45,7 +45,7 @@ export interface ChildAnswers {
   storeOps: StoreOpLatency;
   prefill: HeapReading;
   unprefill: null;
-  /** Milliseconds the removal took, or null when the store has no removal to call. */
+  /** Milliseconds the removal took (0 for a dry run), or null when the store has no removal to call. */
   pruneExpired: number | null;
 }
 

@@ -72,8 +72,9 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined,
       await bulkOf(adapter).remove(prefillIds(range));
       return null;
     },
-    pruneExpired: async () => {
+    pruneExpired: async ({ dryRun }) => {
       if (!adapter.pruneExpired) return null;
+      if (dryRun) return 0;
       const started = performance.now();
       await adapter.pruneExpired();
       return performance.now() - started;

@@ -255,6 +255,9 @@ export function loadModelFor(plan: RunPlan, scenario: Scenario): LoadModel {
       return loadModelOf(plan);
     case 'outage':
       return loadModelOf(plan);
+    case 'expiry':
+      // Cleanup is read second by second on autocannon's timeline, whatever driver the plan names.
+      return { driver: 'autocannon', model: 'closed', connections: plan.connections };
     case 'race':
       return { driver: 'harness', model: 'scripted', description: `${scenario.sessions} sessions × ${scenario.fanout} parallel requests × ${scenario.rounds} rounds` };
     case 'ttl':

@@ -121,7 +121,8 @@ export async function prefillStore(app: AppChild, request: PrefillRequest): Prom
   const seconds = (performance.now() - started) / 1000;
   heap = await app.ask('prefill', { ...range, count: 0, ttlMs: request.ttlMs });
   const serverAfter = await app.ask('serverStats');
-  const storedAfter = (await app.ask('count')) ?? serverAfter?.sessions;
+  // Counting through MemoryStore reads every session and drops the expired ones: never count an expired prefill that way.
+  const storedAfter = (request.ttlMs > 0 ? await app.ask('count') : null) ?? serverAfter?.sessions;
   if (request.ttlMs > 0 && storedAfter !== undefined && storedAfter < request.sessions) {
     throw new EntryFailure('capacity', `${app.label} holds ${formatCount(storedAfter)} sessions after ${formatCount(request.sessions)} were prefilled: the server evicted or refused the rest (its memory limit)`);
   }

@@ -14,6 +14,7 @@ import { runLoadScenario } from './load.ts';
 import { runOutageScenario } from './outage.ts';
 import { runRaceScenario } from './race.ts';
 import { runTtlScenario } from './ttl.ts';
+import { runExpiryScenario } from './expiry.ts';
 import { PrefillUnsupported, prefillStore, removePrefilled } from './prefill.ts';
 import type { PrefillDone } from './prefill.ts';
 import type { RunObserver, ScenarioContext, ScenarioRunner } from './context.ts';
@@ -175,6 +176,7 @@ const RUNNERS: { [K in Scenario['kind']]: ScenarioRunner<Extract<Scenario, { kin
   race: runRaceScenario,
   ttl: runTtlScenario,
   outage: runOutageScenario,
+  expiry: runExpiryScenario,
 };
 
 async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadBytes, prefill }: { payloadBytes: number; prefill: number }, record: (entry: ResultEntry) => void): Promise<void> {
@@ -208,7 +210,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
         throw new EntryFailure('verification', error instanceof VerificationError ? error.message : `verification failed: ${message(error)}`);
       });
       // A scenario of its own kind (expiry) prefills what it needs itself; any other starts on a store holding `prefill` live sessions.
-      if (prefill > 0) {
+      if (prefill > 0 && scenario.kind !== 'expiry') {
         for (const earlier of prefilled.splice(0)) await removePrefilled(app, earlier.range, signal);
         const done = await prefillStore(app, { sessions: prefill, ttlMs: plan.settings.maxAgeMs, secret: plan.settings.secret, signal, log: observer.log, label: storeId });
         prefilled.push({ ...done, app });
