@@ -23,13 +23,14 @@ describe('ttl scenario data', () => {
 });
 
 describe('ttl scenario through the runner', () => {
-  test('memory rejects and forgets expired sessions; cookie-session accepts replayed expired cookies; none is skipped', async () => {
+  test('memory rejects expired sessions but still holds them (nothing sweeps); cookie-session accepts replayed expired cookies; none is skipped', async () => {
     const entries = await runScenario(['memory', 'cookie', 'none'], ttl);
 
     const memory = ok(entryOf(entries, 'memory'));
     assert.deepEqual(
       { ...memory.observations },
-      { kind: 'ttl', sessions: 5, maxAgeMs: 1000, waitMs: 2500, acceptedAfterExpiry: 0, rejectedAfterExpiry: 5, returnedAfterExpiry: 0, storedAfterLogin: 5, stalePresent: 0 },
+      { kind: 'ttl', sessions: 5, maxAgeMs: 1000, waitMs: 2500, acceptedAfterExpiry: 0, rejectedAfterExpiry: 5, returnedAfterExpiry: 0, storedAfterLogin: 5, stalePresent: 5 },
+      'counted without reading them (reading drops an expired session): all five still occupy the heap',
     );
     assert.equal(memory.measured.requests, 5, 'measured holds the replayed requests');
     assert.ok(memory.notes!.some((note) => note.includes('MemoryStore')), 'the store\'s own expiry caveat is shown');
