@@ -8,6 +8,7 @@ import { SessionClient } from '../harness/client/http-client.ts';
 import { sessionSettings } from '../harness/plan/plan.ts';
 import { PrefillUnsupported, prefillStore, removePrefilled } from '../harness/run/prefill.ts';
 import type { PrefillRequest } from '../harness/run/prefill.ts';
+import { EntryFailure } from '../harness/run/failure.ts';
 import { SESSION_COOKIE } from '../stores/express-session.ts';
 import { STORES } from '../stores/index.ts';
 import { provisionServer } from '../stores/servers/provision.ts';
@@ -94,6 +95,45 @@ describe('prefill: a store without a bulk writer', () => {
     try {
       assert.ok(app.capabilities.prefill && 'reason' in app.capabilities.prefill, 'the capability records why');
       await assert.rejects(prefillStore(app, request(10)), (error: unknown) => error instanceof PrefillUnsupported && /cannot prefill/.test(error.message));
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('prefill: bounds', () => {
+  test('Ctrl-C stops a prefill between batches', async () => {
+    const app = await startApp('memory', undefined);
+    try {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 300);
+      const started = performance.now();
+      await assert.rejects(prefillStore(app, { ...request(1_000_000), signal: controller.signal }), /interrupted during the prefill/);
+      assert.ok(performance.now() - started < 10_000, 'it stopped within a few batches');
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test('an in-process store that would fill the app heap fails as capacity, and the app lives', async () => {
+    const previous = process.env.NODE_OPTIONS;
+    process.env.NODE_OPTIONS = `${previous ?? ''} --max-old-space-size=160`.trim();
+    let app: AppChild | undefined;
+    try {
+      app = await startApp('memory', undefined);
+    } finally {
+      if (previous === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = previous;
+    }
+    try {
+      await assert.rejects(prefillStore(app, request(1_000_000)), (error: unknown) => {
+        assert.ok(error instanceof EntryFailure, String(error));
+        assert.equal(error.failureCause, 'capacity');
+        assert.match(error.message, /keeps sessions in the app's heap: 1,000,000 sessions need about \d+ MiB, over 85 % of the app's \d+ MiB heap limit/);
+        return true;
+      });
+      assert.equal(app.crashed(), undefined, 'the app did not run out of memory');
+      assert.equal((await app.ask('prefill', { idPrefix: 'x', from: 0, count: 0, ttlMs: 1 })).limit < 400 * 2 ** 20, true, 'the heap limit was the small one');
     } finally {
       await app.stop();
     }

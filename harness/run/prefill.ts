@@ -17,6 +17,8 @@ const MIN_RATE = 2000;
 const PREFILL_BASE_SECONDS = 60;
 /** An in-process store stops before its projected heap passes this share of the app's heap limit. */
 const HEAP_SHARE = 0.85;
+/** Batches between heap readings after garbage collection (each costs a full GC of the app). */
+const SETTLE_EVERY = 20;
 const PROGRESS_EVERY_MS = 2000;
 /** Sessions removed per request after the entry. */
 const REMOVE_BATCH = 10_000;
@@ -87,23 +89,29 @@ export async function prefillStore(app: AppChild, request: PrefillRequest): Prom
   let written = 0;
   let heap = heapBefore;
   let next = 0;
+  let settled = { used: heapBefore.used, written: 0 };
   let lastProgress = started;
   const batchSize = ability.batchSize ?? BATCH;
   const batches = Math.ceil(request.sessions / batchSize);
+  let failed = false;
   const worker = async () => {
-    while (next < batches) {
+    while (next < batches && !failed) {
       if (request.signal.aborted) throw new Error('interrupted during the prefill');
       const elapsed = performance.now() - started;
       if (elapsed > boundMs) {
         throw new EntryFailure('timeout', `prefill of ${formatCount(request.sessions)} sessions did not finish within ${Math.round(boundMs / 1000)} s (${formatCount(written)} written, ${formatCount(written / (elapsed / 1000))}/s)`);
       }
-      const from = next++ * batchSize;
+      const index = next++;
+      const from = index * batchSize;
       const count = Math.min(batchSize, request.sessions - from);
       heap = await app.ask('prefill', { ...range, from, count, ttlMs: request.ttlMs });
       written += count;
-      // Early batches leave garbage in the heap reading: project only once a tenth is in, but stop on a full heap at once.
-      const perSession = Math.max(0, heap.used - heapBefore.used) / written;
-      const projected = written >= Math.max(batchSize * 10, request.sessions / 10) ? heap.used + perSession * (request.sessions - written) : heap.used;
+      // A reading after garbage collection (early, then every SETTLE_EVERY batches) tells what the store retains per session.
+      if (index < IN_FLIGHT * 2 || index % SETTLE_EVERY === 0) {
+        settled = { used: (await app.ask('prefill', { ...range, count: 0, ttlMs: request.ttlMs })).used, written };
+      }
+      const perSession = Math.max(0, settled.used - heapBefore.used) / Math.max(1, settled.written);
+      const projected = Math.max(heap.used, settled.used + perSession * (request.sessions - settled.written));
       if (projected > heap.limit * HEAP_SHARE) {
         throw new EntryFailure(
           'capacity',
@@ -117,7 +125,20 @@ export async function prefillStore(app: AppChild, request: PrefillRequest): Prom
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, batches) }, worker));
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(IN_FLIGHT, batches) }, () =>
+        worker().catch((error: unknown) => {
+          failed = true;
+          throw error;
+        }),
+      ),
+    );
+  } catch (error) {
+    // Leave no half prefill behind in a server the user pointed at (after Ctrl-C there is no time: a managed server goes anyway).
+    if (!request.signal.aborted && !app.crashed()) await removePrefilled(app, { ...range, count: Math.min(request.sessions, next * batchSize) }, request.signal).catch(() => {});
+    throw error;
+  }
   const seconds = (performance.now() - started) / 1000;
   heap = await app.ask('prefill', { ...range, count: 0, ttlMs: request.ttlMs });
   const serverAfter = await app.ask('serverStats');
