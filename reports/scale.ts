@@ -33,6 +33,12 @@ export interface ScalePoint {
   bytesPerSession?: number;
   /** Prefill rate, sessions per second. */
   prefillRate?: number;
+  /** Ok repetitions behind the medians. */
+  repetitions: number;
+  /** Lowest and highest throughput over the repetitions. */
+  throughputRange?: { min: number; max: number };
+  /** Lowest and highest p99 over the repetitions, µs. */
+  p99Range?: { min: number; max: number };
 }
 
 /** Where a store's cost grows with stored sessions: the first count at which a metric passed its SCALE_GROWTH bound. */
@@ -55,6 +61,10 @@ export interface ScaleFinding {
 
 function median(values: readonly (number | undefined)[]): number | undefined {
   return spreadOf(values.filter((value): value is number => value !== undefined))?.median;
+}
+
+function range(values: readonly number[]): { min: number; max: number } | undefined {
+  return values.length === 0 ? undefined : { min: Math.min(...values), max: Math.max(...values) };
 }
 
 /** One point per store × scenario × prefilled count that has ok entries recording a count. */
@@ -86,6 +96,9 @@ export function scalePointsOf(entries: readonly ResultEntry[]): ScalePoint[] {
       storeBytesSource: prefill ? (prefill.server?.source ?? 'app heap (V8, after GC)') : undefined,
       bytesPerSession: prefill?.bytesPerSession,
       prefillRate: prefill?.ratePerSecond,
+      repetitions: entries.length,
+      ...(load ? { throughputRange: range(entries.map((entry) => entry.measured.throughput)) } : {}),
+      p99Range: range(entries.map((entry) => entry.measured.latencyUs.p99)),
     };
   });
 }
@@ -95,16 +108,26 @@ export function sweepsStoredSessions(result: RunResult): boolean {
   return result.entries.some((entry) => (entry.prefilledSessions ?? 0) > 0);
 }
 
+/** Repetitions a count needs before a change in throughput or p99 is read as growth rather than noise. */
+export const MIN_REPETITIONS = 2;
+
 /**
- * Where each store's cost grows: for throughput, p99 and bytes per session, the first count at
- * which the value passed its SCALE_GROWTH bound against the smallest count measured.
+ * Where each store's cost grows: for throughput and p99, the first count whose median passed its
+ * SCALE_GROWTH bound against the smallest count measured AND whose range over repetitions does
+ * not overlap that count's (both with at least MIN_REPETITIONS); for bytes per session (one
+ * prefill's own figure, not a noisy rate) the bound alone.
  */
 export function scaleFindings(points: readonly ScalePoint[]): ScaleFinding[] {
   const byStore = new Map<string, ScalePoint[]>();
   for (const point of points) byStore.set(`${point.store}/${point.scenario}`, [...(byStore.get(`${point.store}/${point.scenario}`) ?? []), point]);
-  const rules: Array<{ metric: ScaleFinding['metric']; pick: (p: ScalePoint) => number | undefined; grew: (ratio: number) => boolean }> = [
-    { metric: 'throughput', pick: (p) => p.throughput, grew: (ratio) => ratio < 1 - SCALE_GROWTH.throughputDrop },
-    { metric: 'p99', pick: (p) => p.p99Us, grew: (ratio) => ratio > 1 + SCALE_GROWTH.p99Rise },
+  const apart = (a: ScalePoint, b: ScalePoint, pick: (p: ScalePoint) => { min: number; max: number } | undefined, higher: boolean) => {
+    const [ra, rb] = [pick(a), pick(b)];
+    if (!ra || !rb || a.repetitions < MIN_REPETITIONS || b.repetitions < MIN_REPETITIONS) return false;
+    return higher ? rb.min > ra.max : rb.max < ra.min;
+  };
+  const rules: Array<{ metric: ScaleFinding['metric']; pick: (p: ScalePoint) => number | undefined; grew: (ratio: number, base: ScalePoint, at: ScalePoint) => boolean }> = [
+    { metric: 'throughput', pick: (p) => p.throughput, grew: (ratio, base, at) => ratio < 1 - SCALE_GROWTH.throughputDrop && apart(base, at, (p) => p.throughputRange, false) },
+    { metric: 'p99', pick: (p) => p.p99Us, grew: (ratio, base, at) => ratio > 1 + SCALE_GROWTH.p99Rise && apart(base, at, (p) => p.p99Range, true) },
     { metric: 'bytes per session', pick: (p) => p.bytesPerSession, grew: (ratio) => ratio > 1 + SCALE_GROWTH.bytesRise },
   ];
   return [...byStore.values()].flatMap((series) => {
@@ -112,7 +135,7 @@ export function scaleFindings(points: readonly ScalePoint[]): ScaleFinding[] {
     return rules.flatMap(({ metric, pick, grew }) => {
       const measured = sorted.filter((point) => (pick(point) ?? 0) > 0);
       const base = measured[0];
-      const at = measured.slice(1).find((point) => grew(pick(point)! / pick(base!)!));
+      const at = base && measured.slice(1).find((point) => grew(pick(point)! / pick(base)!, base, point));
       if (!base || !at) return [];
       const from = { sessions: base.sessions, value: pick(base)! };
       const to = { sessions: at.sessions, value: pick(at)! };
@@ -135,6 +158,7 @@ export function scaleTable(result: RunResult): TextTable {
   const points = scalePoints(result).sort((a, b) => a.store.localeCompare(b.store) || a.scenario.localeCompare(b.scenario) || a.sessions - b.sessions);
   const cell = (value: number | undefined, format: (v: number) => string) => (value === undefined ? '—' : format(value));
   const findings = scaleFindings(scalePoints(result)).map(describeFinding);
+  const single = points.some((p) => p.repetitions < MIN_REPETITIONS);
   return {
     columns: [
       { title: 'Store', numeric: false },
@@ -158,9 +182,12 @@ export function scaleTable(result: RunResult): TextTable {
       cell(p.bytesPerSession, formatBytes),
       cell(p.prefillRate, (rate) => `${formatCount(Math.round(rate))}/s`),
     ]),
-    notes: findings.length > 0
-      ? [`Where the cost grows (throughput down ${SCALE_GROWTH.throughputDrop * 100} %, p99 or bytes per session up ${SCALE_GROWTH.p99Rise * 100} % against the smallest count): ${findings.join('; ')}.`]
-      : [`No store's throughput fell ${SCALE_GROWTH.throughputDrop * 100} % or p99 / bytes per session rose ${SCALE_GROWTH.p99Rise * 100} % across the counts measured.`],
+    notes: [
+      findings.length > 0
+        ? `Where the cost grows (throughput down ${SCALE_GROWTH.throughputDrop * 100} % or p99 up ${SCALE_GROWTH.p99Rise * 100} % beyond the spread of ${MIN_REPETITIONS}+ repetitions, bytes per session up ${SCALE_GROWTH.bytesRise * 100} %, against the smallest count): ${findings.join('; ')}.`
+        : `No store's cost grew by the rule (throughput down ${SCALE_GROWTH.throughputDrop * 100} % or p99 up ${SCALE_GROWTH.p99Rise * 100} % beyond the spread of ${MIN_REPETITIONS}+ repetitions, bytes per session up ${SCALE_GROWTH.bytesRise * 100} %).`,
+      ...(single ? [`Some counts ran once: a change in their throughput or p99 cannot be told from this machine's noise, so it is not called growth (use --repeat ${MIN_REPETITIONS} or more).`] : []),
+    ],
   };
 }
 

@@ -22,6 +22,15 @@ test('the report says where a store\'s cost grows, and only there', async () => 
   );
   const table = scaleTable(await scaleSweepResult());
   assert.equal(table.rows.length, 6);
+  assert.equal(table.notes?.length, 1, 'every count ran twice: no single-run caveat');
   assert.match(table.notes?.[0] ?? '', /MongoDB protocol.*p99 grows ×3\.33 from 0 to 1M stored sessions/);
   assert.match(renderMarkdown(await scaleSweepResult()), /### Cost as stored sessions grow/);
+});
+
+test('one repetition per count is never read as growing cost: the note says why', async () => {
+  const result = await scaleSweepResult();
+  result.entries = result.entries.filter((entry) => entry.repetition === 1);
+  const points = scalePoints(result);
+  assert.deepEqual(scaleFindings(points).map((f) => f.metric), [], 'throughput and p99 need two repetitions; bytes per session did not grow 50 %');
+  assert.match(scaleTable(result).notes?.[1] ?? '', /ran once: a change in their throughput or p99 cannot be told from this machine's noise/);
 });

@@ -11,15 +11,17 @@ const FIGURES: Partial<Record<StoreId, Array<[number, number, number]>>> = {
 };
 const COUNTS = [0, 100_000, 1_000_000];
 
-/** The pinned fixture turned into a scale sweep: read-heavy of redis and mongo at 0, 100k and 1M prefilled sessions. */
+/** The pinned fixture turned into a scale sweep: read-heavy of redis and mongo at 0, 100k and 1M prefilled sessions, two repetitions each (±3 %). */
 export async function scaleSweepResult(): Promise<RunResult> {
   const fixture = parseRunResult(await readFile(FIXTURE_PATH, 'utf8'), 'fixture');
   const entries = Object.entries(FIGURES).flatMap(([store, figures]) => {
     const template = fixture.entries.find((entry): entry is OkEntry => entry.status === 'ok' && entry.store === store && entry.scenario === 'read-heavy');
     if (!template) throw new Error(`the fixture has no ok read-heavy entry for ${store}`);
-    return COUNTS.map((sessions, index) => {
-      const [throughput, p99, bytesPerSession] = figures[index]!;
+    return COUNTS.flatMap((sessions, index) => [0.97, 1.03].map((jitter, repetition) => {
+      const [baseThroughput, baseP99, bytesPerSession] = figures[index]!;
+      const [throughput, p99] = [baseThroughput * jitter, baseP99 * jitter];
       const entry: OkEntry = structuredClone(template);
+      entry.repetition = repetition + 1;
       entry.prefilledSessions = sessions;
       entry.measured = { ...entry.measured, throughput, latencyUs: { ...entry.measured.latencyUs, p99 } };
       if (sessions > 0) {
@@ -37,7 +39,7 @@ export async function scaleSweepResult(): Promise<RunResult> {
         };
       }
       return entry;
-    });
+    }));
   });
   return { ...fixture, plan: { ...fixture.plan, prefill: COUNTS }, entries };
 }
