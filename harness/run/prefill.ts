@@ -94,6 +94,23 @@ export async function prefillStore(app: AppChild, request: PrefillRequest): Prom
   const batchSize = ability.batchSize ?? BATCH;
   const batches = Math.ceil(request.sessions / batchSize);
   let failed = false;
+  // Sessions in the app's own heap (MemoryStore, memorystore) are projected from readings after garbage collection.
+  const inProcess = !app.capabilities.sharedAcrossInstances;
+  const batch = async (index: number, settle: boolean) => {
+    const from = index * batchSize;
+    const count = Math.min(batchSize, request.sessions - from);
+    heap = await app.ask('prefill', { ...range, from, count, ttlMs: request.ttlMs });
+    written += count;
+    if (inProcess && settle) settled = { used: (await app.ask('prefill', { ...range, count: 0, ttlMs: request.ttlMs })).used, written };
+    const perSession = Math.max(0, settled.used - heapBefore.used) / Math.max(1, settled.written);
+    const projected = inProcess ? Math.max(heap.used, settled.used + perSession * (request.sessions - settled.written)) : heap.used;
+    if (projected > heap.limit * HEAP_SHARE) {
+      throw new EntryFailure(
+        'capacity',
+        `${app.label} keeps sessions in the app's heap: ${formatCount(request.sessions)} sessions need about ${Math.round(projected / 2 ** 20)} MiB, over ${Math.round(HEAP_SHARE * 100)} % of the app's ${Math.round(heap.limit / 2 ** 20)} MiB heap limit; stopped at ${formatCount(written)} before the app runs out of memory`,
+      );
+    }
+  };
   const worker = async () => {
     while (next < batches && !failed) {
       if (request.signal.aborted) throw new Error('interrupted during the prefill');
@@ -102,22 +119,7 @@ export async function prefillStore(app: AppChild, request: PrefillRequest): Prom
         throw new EntryFailure('timeout', `prefill of ${formatCount(request.sessions)} sessions did not finish within ${Math.round(boundMs / 1000)} s (${formatCount(written)} written, ${formatCount(written / (elapsed / 1000))}/s)`);
       }
       const index = next++;
-      const from = index * batchSize;
-      const count = Math.min(batchSize, request.sessions - from);
-      heap = await app.ask('prefill', { ...range, from, count, ttlMs: request.ttlMs });
-      written += count;
-      // A reading after garbage collection (early, then every SETTLE_EVERY batches) tells what the store retains per session.
-      if (index < IN_FLIGHT * 2 || index % SETTLE_EVERY === 0) {
-        settled = { used: (await app.ask('prefill', { ...range, count: 0, ttlMs: request.ttlMs })).used, written };
-      }
-      const perSession = Math.max(0, settled.used - heapBefore.used) / Math.max(1, settled.written);
-      const projected = Math.max(heap.used, settled.used + perSession * (request.sessions - settled.written));
-      if (projected > heap.limit * HEAP_SHARE) {
-        throw new EntryFailure(
-          'capacity',
-          `${app.label} keeps sessions in the app's heap: ${formatCount(request.sessions)} sessions need about ${Math.round(projected / 2 ** 20)} MiB, over ${Math.round(HEAP_SHARE * 100)} % of the app's ${Math.round(heap.limit / 2 ** 20)} MiB heap limit; stopped at ${formatCount(written)} before the app runs out of memory`,
-        );
-      }
+      await batch(index, index % SETTLE_EVERY === 0);
       const now = performance.now();
       if (now - lastProgress >= PROGRESS_EVERY_MS) {
         lastProgress = now;
@@ -126,6 +128,8 @@ export async function prefillStore(app: AppChild, request: PrefillRequest): Prom
     }
   };
   try {
+    // The first batch alone, then a reading after GC: what one session costs the heap, before anything runs beside it.
+    if (batches > 0) await batch(next++, true);
     await Promise.all(
       Array.from({ length: Math.min(IN_FLIGHT, batches) }, () =>
         worker().catch((error: unknown) => {
