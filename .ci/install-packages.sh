@@ -2,6 +2,7 @@
 # Installs what the test suite needs from Debian: the store servers sessionbench starts locally
 # (redis-server, memcached, PostgreSQL), Chromium for the report test, and wrk for `npm run calibrate`.
 # Idempotent: does nothing when all are present; runs apt-get update at most once.
+# --check: print the missing packages, one a line, and install nothing.
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
@@ -11,6 +12,7 @@ command -v setpriv >/dev/null || missing+=(util-linux)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v wrk >/dev/null || missing+=(wrk)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+if [ "${1:-}" = --check ]; then printf '%s\n' "${missing[@]}"; exit 0; fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 $sudo apt-get update -qq
