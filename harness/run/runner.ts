@@ -21,7 +21,7 @@ import type { ProvisionedServer } from '../../stores/servers/types.ts';
 import type { ServerKind, StoreId } from '../../stores/types.ts';
 
 
-type ServerSlot = { server: ProvisionedServer } | { skipped: string } | { unreachable: string };
+type ServerSlot = { server: ProvisionedServer } | { skipped: string; fix?: string } | { unreachable: string };
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -48,7 +48,7 @@ async function provisionAll(plan: RunPlan, observer: RunObserver): Promise<Map<S
     kinds.map(async (kind) => {
       try {
         const outcome = await provisionServer({ kind, url: plan.serverUrls[kind], log: observer.log });
-        return [kind, outcome.status === 'ready' ? { server: outcome.server } : { skipped: outcome.reason }] as const;
+        return [kind, outcome.status === 'ready' ? { server: outcome.server } : { skipped: outcome.reason, fix: outcome.fix }] as const;
       } catch (error) {
         // A server the user pointed at that does not answer is a failed run, never a quiet skip.
         return [kind, plan.serverUrls[kind] ? { unreachable: message(error) } : { skipped: message(error) }] as const;
@@ -103,7 +103,7 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
       const kind = STORES[storeId].server;
       const slot = kind ? servers.get(kind) : undefined;
       if (plan.storesNamed && slot && 'skipped' in slot) {
-        throw new RunError(`${storeId}: no ${kind} server available (${slot.skipped}); pass --${kind}-url or install the server`);
+        throw new RunError(`${storeId}: no ${kind} server available (${slot.skipped}); to run it: ${slot.fix ?? `pass --${kind}-url`}`);
       }
     }
     for (const storeId of plan.stores) {
@@ -111,7 +111,8 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
       const kind = STORES[storeId].server;
       const slot = kind ? servers.get(kind) : undefined;
       if (slot && 'skipped' in slot) {
-        observer.log(`${storeId}: skipped — ${slot.skipped}`);
+        // provisionServer already logged every reason; a thrown one (e.g. initdb failed) was not.
+        observer.log(`${storeId}: skipped, no ${kind} server — ${slot.fix ? `to run it: ${slot.fix}` : slot.skipped}`);
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
             entries.push({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, 0, loadModelFor(plan, scenario)), status: 'skipped', reason: slot.skipped });

@@ -24,8 +24,14 @@ export interface LocalServer {
   process: ServerProcess;
 }
 
+/** Why this machine cannot start a local server, and the one command that would let it. */
+export interface LocalUnavailable {
+  reason: string;
+  fix: string;
+}
+
 /** A local server, or why this machine cannot start one. */
-export type LocalOutcome = { status: 'started'; server: LocalServer } | { status: 'unavailable'; reason: string };
+export type LocalOutcome = { status: 'started'; server: LocalServer } | ({ status: 'unavailable' } & LocalUnavailable);
 
 interface Plan {
   binary: string;
@@ -38,33 +44,44 @@ interface Plan {
 
 const isRoot = (): boolean => process.getuid?.() === 0;
 
+/**
+ * The command that gets a missing server binary: apt-get on Debian-like Linux,
+ * otherwise the machine's package manager; local servers need Linux (setpriv,
+ * /proc), so elsewhere it is Docker or a URL.
+ */
+function installFix(kind: ServerKind, debianPackage: string): string {
+  if (process.platform !== 'linux') return `start Docker (sessionbench then starts the ${kind} server itself) or pass --${kind}-url`;
+  if (!findBinary('apt-get')) return `install ${debianPackage} with your package manager, or pass --${kind}-url`;
+  return `${isRoot() ? '' : 'sudo '}apt-get install -y ${debianPackage}`;
+}
+
 async function tempDir(kind: ServerKind, owner?: UserIds): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `sessionbench-${kind}-`));
   if (owner) await chown(dir, owner.uid, owner.gid);
   return dir;
 }
 
-async function redisPlan(): Promise<Plan | string> {
+async function redisPlan(): Promise<Plan | LocalUnavailable> {
   const binary = findBinary('redis-server');
-  if (!binary) return 'redis-server is not on PATH';
+  if (!binary) return { reason: 'redis-server is not on PATH', fix: installFix('redis', 'redis-server') };
   const port = await freePort();
   const dir = await tempDir('redis');
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
   return { binary: 'redis-server', spec: { command: binary, args, tempDir: dir }, connectUrl: `redis://127.0.0.1:${port}` };
 }
 
-async function memcachedPlan(): Promise<Plan | string> {
+async function memcachedPlan(): Promise<Plan | LocalUnavailable> {
   const binary = findBinary('memcached');
-  if (!binary) return 'memcached is not on PATH';
+  if (!binary) return { reason: 'memcached is not on PATH', fix: installFix('memcached', 'memcached') };
   const port = await freePort();
   const args = ['-l', '127.0.0.1', '-p', String(port), '-U', '0'];
   // memcached refuses to run as root; setpriv switches user so the parent-death signal survives.
   return { binary: 'memcached', spec: { command: binary, args, user: isRoot() ? await userIds('nobody') : undefined }, connectUrl: `memcached://127.0.0.1:${port}` };
 }
 
-async function postgresPlan(): Promise<Plan | string> {
+async function postgresPlan(): Promise<Plan | LocalUnavailable> {
   const binaries = findPostgres();
-  if (!binaries) return 'postgres/initdb not found on PATH or under /usr/lib/postgresql';
+  if (!binaries) return { reason: 'postgres/initdb not found on PATH or under /usr/lib/postgresql', fix: installFix('postgres', 'postgresql') };
   const user = isRoot() ? await userIds('postgres') : undefined;
   const dir = await tempDir('postgres', user);
   const data = join(dir, 'data');
@@ -95,10 +112,15 @@ async function postgresPlan(): Promise<Plan | string> {
   };
 }
 
-async function mongoPlan(): Promise<Plan | string> {
+async function mongoPlan(): Promise<Plan | LocalUnavailable> {
   const mongod = findBinary('mongod');
   const ferretdb = mongod ? undefined : findFerretdb();
-  if (!mongod && !ferretdb) return 'neither mongod nor FerretDB found (FERRETDB_BIN, PATH, ~/.cache/sessionbench/bin; build it with .ci/build-ferretdb.sh)';
+  if (!mongod && !ferretdb) {
+    return {
+      reason: 'neither mongod nor FerretDB found (FERRETDB_BIN, PATH, ~/.cache/sessionbench/bin)',
+      fix: process.platform === 'linux' ? '.ci/build-ferretdb.sh (needs Go 1.25+; or pass --mongo-url)' : installFix('mongo', 'mongod'),
+    };
+  }
   const port = await freePort();
   const dir = await tempDir('mongo');
   const connectUrl = `mongodb://127.0.0.1:${port}/sessionbench`;
@@ -118,7 +140,7 @@ async function mongoPlan(): Promise<Plan | string> {
   return { binary: 'ferretdb', spec: { command: ferretdb!, args, tempDir: dir }, connectUrl, backend: 'SQLite' };
 }
 
-const PLANS: Record<ServerKind, () => Promise<Plan | string>> = {
+const PLANS: Record<ServerKind, () => Promise<Plan | LocalUnavailable>> = {
   redis: redisPlan,
   memcached: memcachedPlan,
   postgres: postgresPlan,
@@ -128,7 +150,7 @@ const PLANS: Record<ServerKind, () => Promise<Plan | string>> = {
 /** Starts a `kind` server from a binary on this machine, on a free port in a temp dir, and waits until it answers. */
 export async function startLocalServer(kind: ServerKind): Promise<LocalOutcome> {
   const plan = await PLANS[kind]();
-  if (typeof plan === 'string') return { status: 'unavailable', reason: plan };
+  if ('fix' in plan) return { status: 'unavailable', ...plan };
   const child = startProcess(plan.spec);
   try {
     const identity = await waitUntilReady(kind, plan.connectUrl, { exited: child.exited, output: child.output });
