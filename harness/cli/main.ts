@@ -106,7 +106,7 @@ function createProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: () => {} });
 
-  program
+  const benchCommand = program
     .command('bench', { isDefault: true })
     .description('run the benchmark (the default command)')
     .option('--store <ids>', `stores to run, comma-separated, or "all" (${STORE_IDS.join(', ')})`, 'all')
@@ -133,6 +133,11 @@ function createProgram(): Command {
     .option('--fail-on <percent>', 'regression threshold in percent (outside the repetitions\' noise)', '10')
     .addOption(new Option('--added-latency <ms>', 'add this many ms to every request (to check regression detection)').default('0').hideHelp())
     .action((flags: BenchFlags) => bench(flags));
+
+  // bench is the default command: `sessionbench --help` (and `npm run bench -- --help`) shows its options too.
+  program
+    .usage('[bench options] | <command> [options]')
+    .addHelpText('after', () => `\nBench options (the default command):${benchCommand.helpInformation().split(/^Options:$/m)[1] ?? ''}`);
 
   program
     .command('report')
