@@ -24,11 +24,9 @@ export const runOutageScenario: ScenarioRunner<OutageScenario> = async (context)
   const users: VirtualUser[] = [];
   const phase = (durationSeconds: number, timeline?: Timeline) =>
     runClosedPhase({ url: app.url, scenario: load, connections: context.plan.connections, durationSeconds, users, timeoutSeconds: scenario.requestTimeoutSeconds, signal: context.signal, timeline });
-  const onPhase = (name: 'warm-up' | 'measured', seconds: number) =>
-    context.observer.phase({ store: context.store, scenario: scenario.id, repetition: 0, phase: name, seconds });
   const warmupSeconds = Math.max(1, context.plan.warmupSeconds);
-  onPhase('warm-up', warmupSeconds);
-  const warmup = await phase(warmupSeconds);
+  const warming = context.observer.phase({ store: context.store, scenario: scenario.id, phase: 'warm-up', seconds: warmupSeconds });
+  const warmup = await phase(warmupSeconds).finally(() => warming.end());
 
   const totalSeconds = scenario.beforeSeconds + scenario.outageSeconds + scenario.afterSeconds;
   const timeline = new Timeline();
@@ -47,8 +45,14 @@ export const runOutageScenario: ScenarioRunner<OutageScenario> = async (context)
     paused = false;
     resumedAtMs = timeline.elapsedMs();
   });
-  onPhase('measured', totalSeconds);
-  const [measured] = await Promise.all([phase(totalSeconds, timeline), outage.catch(() => undefined)]);
+  const ticker = context.observer.phase({
+    store: context.store,
+    scenario: scenario.id,
+    phase: 'outage',
+    detail: `${server.info.label} paused at ${scenario.beforeSeconds}s for ${scenario.outageSeconds}s`,
+    seconds: totalSeconds,
+  });
+  const [measured] = await Promise.all([phase(totalSeconds, timeline), outage.catch(() => undefined)]).finally(() => ticker.end());
   const crashed = app.crashed();
   if (crashed) throw new Error(`the app crashed during the outage: ${crashed}`);
   const rows = timeline.rows().filter((row) => row.second < totalSeconds);

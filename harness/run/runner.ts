@@ -14,6 +14,8 @@ import { runOutageScenario } from './outage.ts';
 import { runRaceScenario } from './race.ts';
 import { runTtlScenario } from './ttl.ts';
 import type { RunObserver, ScenarioContext, ScenarioRunner } from './context.ts';
+import { estimateRemaining, plannedSeconds } from './eta.ts';
+import type { EtaUnit } from './eta.ts';
 import type { Scenario } from '../../scenarios/types.ts';
 import { STORES } from '../../stores/index.ts';
 import { provisionServer } from '../../stores/servers/provision.ts';
@@ -44,6 +46,7 @@ function planSummary(plan: RunPlan): RunResult['plan'] {
 
 async function provisionAll(plan: RunPlan, observer: RunObserver): Promise<Map<ServerKind, ServerSlot>> {
   const kinds = serverKindsOf(plan);
+  const ticker = kinds.length ? observer.phase({ phase: 'provisioning', detail: kinds.join(', ') }) : undefined;
   const outcomes = await Promise.all(
     kinds.map(async (kind) => {
       try {
@@ -54,7 +57,7 @@ async function provisionAll(plan: RunPlan, observer: RunObserver): Promise<Map<S
         return [kind, plan.serverUrls[kind] ? { unreachable: message(error) } : { skipped: message(error) }] as const;
       }
     }),
-  );
+  ).finally(() => ticker?.end());
   return new Map<ServerKind, ServerSlot>(outcomes);
 }
 
@@ -106,11 +109,19 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
         throw new RunError(`${storeId}: no ${kind} server available (${slot.skipped}); to run it: ${slot.fix ?? `pass --${kind}-url`}`);
       }
     }
+    const units = new Map<string, EtaUnit>();
+    const unitKey = (storeId: StoreId, scenario: Scenario, payloadBytes: number) => `${storeId}/${scenario.id}/${payloadBytes}`;
     for (const storeId of plan.stores) {
+      for (const scenario of plan.scenarios) {
+        for (const payloadBytes of plan.payloads) units.set(unitKey(storeId, scenario, payloadBytes), { scenario: scenario.id, planned: plannedSeconds(plan, scenario) });
+      }
+    }
+    for (const [storeIndex, storeId] of plan.stores.entries()) {
       if (signal.aborted) break;
       const kind = STORES[storeId].server;
       const slot = kind ? servers.get(kind) : undefined;
       if (slot && 'skipped' in slot) {
+        for (const scenario of plan.scenarios) for (const payloadBytes of plan.payloads) units.get(unitKey(storeId, scenario, payloadBytes))!.skipped = true;
         // provisionServer already logged every reason; a thrown one (e.g. initdb failed) was not.
         observer.log(`${storeId}: skipped, no ${kind} server — ${slot.fix ? `to run it: ${slot.fix}` : slot.skipped}`);
         for (const scenario of plan.scenarios) {
@@ -124,7 +135,18 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
       for (const scenario of plan.scenarios) {
         for (const payloadBytes of plan.payloads) {
           if (signal.aborted) break;
-          await runStoreScenario({ plan, storeId, server, packages, observer, signal }, scenario, payloadBytes, (entry) => entries.push(entry));
+          const unit = units.get(unitKey(storeId, scenario, payloadBytes))!;
+          const label = plan.payloads.length > 1 ? `${scenario.id} · ${payloadBytes} B` : scenario.id;
+          observer.position({ store: storeId, index: storeIndex + 1, count: plan.stores.length, scenario: label, eta: estimateRemaining([...units.values()]) });
+          const started = performance.now();
+          let measured = false;
+          await runStoreScenario({ plan, storeId, server, packages, observer, signal }, scenario, payloadBytes, (entry) => {
+            measured ||= entry.status === 'ok';
+            entries.push(entry);
+          });
+          // Only a measured unit says how long the next one takes; an instant skip or failure would not.
+          if (measured) unit.elapsed = (performance.now() - started) / 1000;
+          else unit.skipped = true;
         }
       }
     }
