@@ -17,19 +17,20 @@ export function formatSeconds(seconds: number): string {
 
 /** "store 2 of 7 · redis · read-heavy · ETA ~1m05s" ("ETA ≥ …" when part of the run could not be estimated yet). */
 export function positionLine(where: RunPosition): string {
-  const eta = `ETA ${where.eta.atLeast ? '≥ ' : '~'}${formatSeconds(where.eta.seconds)}`;
+  const { seconds, atLeast } = where.eta;
+  const eta = atLeast && seconds < 1 ? 'ETA unknown' : `ETA ${atLeast ? '≥ ' : '~'}${formatSeconds(seconds)}`;
   return `store ${where.index} of ${where.count} · ${where.store} · ${where.scenario} · ${eta}`;
 }
 
 function phaseTitle(step: PhaseStep): string {
   const name = step.phase === 'measured' && step.repetition !== undefined ? `measured #${step.repetition + 1}` : step.phase;
-  return [step.store, step.scenario, name, step.detail].filter(Boolean).join(' · ');
+  return [step.store, step.scenario, name === step.scenario ? undefined : name, step.detail].filter(Boolean).join(' · ');
 }
 
-/** What a phase has got through: "3/10s", "2/5" steps, or the time since it started. */
+/** What a phase has got through: "3/10s", "2/5 · 4s" (steps, and the time they took), or the time since it started. */
 function amount(step: PhaseStep, elapsedSeconds: number, done: number): string {
   if (step.seconds !== undefined) return `${Math.min(Math.round(elapsedSeconds), Math.ceil(step.seconds))}/${step.seconds}s`;
-  if (step.steps !== undefined) return `${done}/${step.steps}`;
+  if (step.steps !== undefined) return `${done}/${step.steps} · ${formatSeconds(elapsedSeconds)}`;
   return formatSeconds(elapsedSeconds);
 }
 
