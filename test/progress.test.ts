@@ -53,15 +53,15 @@ describe('plain progress (not a TTY)', () => {
     assert.equal(out.lines().length, done, 'nothing after done()');
   });
 
-  test('an untimed phase (provisioning) shows the time it has taken', async () => {
+  test('an untimed phase (provisioning) prints no start line, then the time it has taken', async () => {
     const out = capture();
     const progress = createProgress({ quiet: false, stream: out.stream, intervalMs: INTERVAL });
     const ticker = progress.phase({ phase: 'provisioning', detail: 'redis, postgres' });
     await delay(INTERVAL * 3);
     ticker.end();
     const lines = out.lines();
-    assert.equal(lines[0], 'provisioning · redis, postgres: started');
-    assert.match(lines[1] ?? '', /^provisioning · redis, postgres: 0s$/);
+    assert.ok(lines.length >= 1, 'it ticked');
+    assert.ok(lines.every((line) => /^provisioning · redis, postgres: 0s$/.test(line)), lines.join('\n'));
   });
 
   test('the position line: store k of n · store · scenario · ETA', () => {

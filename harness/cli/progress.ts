@@ -47,8 +47,8 @@ const NO_TICKER: PhaseTicker = { advance: () => {}, end: () => {} };
 
 /**
  * Progress on stderr: a live bar on a TTY (redrawn every 250 ms, so it never
- * stands still), plain lines otherwise or when CI is set — one when a phase
- * starts, then one every 10 s until it ends. A phase ends at `end()`, when the
+ * stands still), plain lines otherwise or when CI is set — one when a timed or
+ * stepped phase starts, then one every 10 s until it ends. A phase ends at `end()`, when the
  * next one starts, or at `done()`; nothing of it is printed after that.
  */
 export function createProgress(options: { quiet: boolean; stream?: ProgressStream; intervalMs?: number }): RunObserver & { done(): void } {
@@ -99,8 +99,9 @@ export function createProgress(options: { quiet: boolean; stream?: ProgressStrea
       const phase: Running = { step, title, started, done: 0, timer: setInterval(tick, live ? LIVE_INTERVAL_MS : (options.intervalMs ?? PLAIN_INTERVAL_MS)) };
       phase.timer.unref();
       running = phase;
+      // An untimed phase (provisioning) logs its own outcome; plain output only ticks if it takes long.
       if (live) phase.bar = startBar(phase);
-      else stream.write(`${title}: ${step.seconds !== undefined ? `${step.seconds}s` : step.steps !== undefined ? `0/${step.steps}` : 'started'}\n`);
+      else if (step.seconds !== undefined || step.steps !== undefined) stream.write(`${title}: ${step.seconds !== undefined ? `${step.seconds}s` : `0/${step.steps}`}\n`);
       return {
         advance(done) {
           phase.done = done;
