@@ -1,4 +1,13 @@
-import type { EntryBase, FailedEntry, LoadModel, OkEntry, ResultEntry, SkippedEntry } from './result.ts';
+import type { EntryBase, FailedEntry, LoadModel, Observations, OkEntry, ResultEntry, SkippedEntry } from './result.ts';
+
+/** A scenario kind that carries observations. */
+export type ObservationKind = Observations['kind'];
+/** The observations of one scenario kind. */
+export type ObservationsOfKind<K extends ObservationKind> = Extract<Observations, { kind: K }>;
+/** The numeric fields of one kind's observations. */
+export type NumericObservation<K extends ObservationKind> = {
+  [F in keyof ObservationsOfKind<K>]-?: ObservationsOfKind<K>[F] extends number | undefined ? F : never;
+}[keyof ObservationsOfKind<K>];
 import type { ServerInfo, StoreCapabilities, StoreId } from '../stores/types.ts';
 import { formatBytes } from './format.ts';
 import { spreadOf } from './spread.ts';
@@ -91,8 +100,16 @@ export function groupSpread(group: EntryGroup, pick: (entry: OkEntry) => number 
   return spreadOf(group.ok.map(pick).filter((value): value is number => value !== undefined));
 }
 
-/** Sum of a named observation over a group's ok repetitions, or undefined when none reported it. */
-export function observationTotal(entries: readonly OkEntry[], name: string): number | undefined {
-  const values = entries.map((entry) => entry.observations?.[name]).filter((value): value is number => value !== undefined);
+/** The observations of an entry when they are of scenario kind `kind`. */
+export function observationsOf<K extends ObservationKind>(entry: Pick<OkEntry, 'observations'>, kind: K): ObservationsOfKind<K> | undefined {
+  const observations = entry.observations;
+  return observations?.kind === kind ? (observations as ObservationsOfKind<K>) : undefined;
+}
+
+/** Sum of one numeric observation of scenario kind `kind` over entries, or undefined when none reported it. */
+export function observationTotal<K extends ObservationKind>(entries: readonly OkEntry[], kind: K, field: NumericObservation<K>): number | undefined {
+  const values = entries
+    .map((entry) => observationsOf(entry, kind)?.[field] as number | undefined)
+    .filter((value): value is number => value !== undefined);
   return values.length === 0 ? undefined : values.reduce((sum, value) => sum + value, 0);
 }

@@ -1,12 +1,12 @@
 import type { OkEntry, StoreOperation } from './result.ts';
-import { groupSpread, observationTotal } from './aggregate.ts';
+import { groupSpread } from './aggregate.ts';
 import { spreadOf } from './spread.ts';
 import type { ChartSection, ChartSpec, LabelledRun, Series } from './chart-spec.ts';
 import { seriesOf, tablesPerRun } from './chart-spec.ts';
 import { CURVE_POINTS, latencyCurve } from './histogram.ts';
 import { instancesSection } from './instances.ts';
 import { memoryTable } from './memory.ts';
-import { CORRECTNESS_OBSERVATIONS } from './metrics.ts';
+import { CORRECTNESS_OBSERVATIONS, correctnessTotal } from './metrics.ts';
 import { outageSection } from './outage.ts';
 
 function scenariosOf(series: readonly Series[]): string[] {
@@ -150,7 +150,7 @@ function storeOpsSection(runs: readonly LabelledRun[]): ChartSection | undefined
 }
 
 function correctnessSection(runs: readonly LabelledRun[]): ChartSection | undefined {
-  const reports = (entry: OkEntry) => CORRECTNESS_OBSERVATIONS.some(({ name }) => entry.observations?.[name] !== undefined);
+  const reports = (entry: OkEntry) => CORRECTNESS_OBSERVATIONS.some((observation) => correctnessTotal([entry], observation) !== undefined);
   const series = seriesOf(runs, (group) => group.ok.some(reports));
   if (series.length === 0) return undefined;
   return {
@@ -168,7 +168,7 @@ function correctnessSection(runs: readonly LabelledRun[]): ChartSection | undefi
         y: { title: 'count', unit: 'count' },
         datasets: series.map((one) => {
           const ok = one.groups.flatMap((group) => group.ok);
-          return { label: one.label, color: one.color, data: CORRECTNESS_OBSERVATIONS.map(({ name }) => observationTotal(ok, name) ?? null) };
+          return { label: one.label, color: one.color, data: CORRECTNESS_OBSERVATIONS.map((observation) => correctnessTotal(ok, observation) ?? null) };
         }),
       },
     ],

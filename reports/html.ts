@@ -80,7 +80,7 @@ ${latest.result.partial && html`<p class="partial">This run was interrupted: it 
 ${tableHtml(scoreboardTable(recommendation), 'No stores in this run.')}
 <h3>What to know about each store</h3>
 <div class="cards">${remarks.map(
-    (score) => html`<div class="card"><h4>${score.storeLabel}</h4><ul>${list(score.objections, 'objection')}${list(score.warnings, 'warning')}</ul></div>`,
+    (score) => html`<div class="card"><h4>${score.storeLabel}</h4><ul>${list(score.objections.map((objection) => objection.text), 'objection')}${list(score.warnings, 'warning')}</ul></div>`,
   )}</div>
 ${recommendation.caveats.length > 0 && html`<h3>Caveats</h3><ul>${list(recommendation.caveats, '')}</ul>`}
 </section>`;

@@ -1,5 +1,5 @@
 import type { OkEntry, RunResult } from './result.ts';
-import { groupEntries, groupSpread } from './aggregate.ts';
+import { groupEntries, groupSpread, observationsOf } from './aggregate.ts';
 import type { EntryGroup } from './aggregate.ts';
 import type { ChartSection, LabelledRun } from './chart-spec.ts';
 import { seriesOf, tablesPerRun } from './chart-spec.ts';
@@ -14,7 +14,7 @@ export const SESSION_MISS_TOLERANCE = 0.01;
 
 /** The session-miss rate of an entry served by several app instances; undefined otherwise. */
 export function sessionMissRate(entry: OkEntry): number | undefined {
-  return (entry.instances ?? 1) > 1 ? entry.observations?.sessionMissRate : undefined;
+  return (entry.instances ?? 1) > 1 ? observationsOf(entry, 'load')?.sessionMissRate : undefined;
 }
 
 /** "66.7%" for 0.667. */
@@ -32,7 +32,7 @@ export function instancesTable(result: RunResult): TextTable {
     .filter(multiInstance)
     .map((group) => {
       const rate = groupSpread(group, sessionMissRate)!;
-      const misses = group.ok.reduce((sum, entry) => sum + (entry.observations?.sessionMisses ?? 0), 0);
+      const misses = group.ok.reduce((sum, entry) => sum + (observationsOf(entry, 'load')?.sessionMisses ?? 0), 0);
       const verdict = rate.max > SESSION_MISS_TOLERANCE ? 'loses sessions across instances' : 'sessions shared';
       return [
         group.storeLabel,

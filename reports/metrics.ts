@@ -1,4 +1,6 @@
 import type { OkEntry } from './result.ts';
+import { observationTotal } from './aggregate.ts';
+import type { NumericObservation } from './aggregate.ts';
 
 /** A headline metric tracked across runs. */
 export interface MetricDefinition {
@@ -26,21 +28,24 @@ export const METRICS: readonly MetricDefinition[] = [
   { id: 'memoryPerSession', label: 'memory per session', unit: 'B', biggerIsBetter: false, noiseFloorPercent: 5, closedModelOnly: false, pick: (entry) => entry.memory?.bytesPerSession },
 ];
 
-/**
- * The correctness observations every report calls out, under the names the race
- * (scenario-race, race-oracle, resurrection-probe) and ttl scenarios emit. Zero is
- * the only good answer for each.
- */
-export const CORRECTNESS_OBSERVATIONS = [
-  { name: 'lostUpdates', label: 'lost counter updates' },
-  { name: 'itemsMissing', label: 'lost item appends' },
-  { name: 'resurrected', label: 'sessions back in the store after logout' },
-  { name: 'revokedCookieStillValid', label: 'cookies still valid after logout' },
-  { name: 'resurrectedInClient', label: 'sessions restored in the client after logout' },
-  { name: 'acceptedAfterExpiry', label: 'expired sessions still accepted' },
-  { name: 'returnedAfterExpiry', label: 'expired sessions the store still returned' },
-  { name: 'stalePresent', label: 'expired sessions still held by the store' },
-] as const;
+/** One correctness observation: a field of a scenario kind's observations where zero is the only good answer. */
+export type CorrectnessObservation =
+  | { kind: 'race'; name: NumericObservation<'race'>; label: string }
+  | { kind: 'ttl'; name: NumericObservation<'ttl'>; label: string };
 
-/** Name of a correctness observation. */
-export type CorrectnessObservation = (typeof CORRECTNESS_OBSERVATIONS)[number]['name'];
+/** The correctness observations every report calls out, from the race and ttl scenarios. */
+export const CORRECTNESS_OBSERVATIONS: readonly CorrectnessObservation[] = [
+  { kind: 'race', name: 'lostUpdates', label: 'lost counter updates' },
+  { kind: 'race', name: 'itemsMissing', label: 'lost item appends' },
+  { kind: 'race', name: 'resurrected', label: 'sessions back in the store after logout' },
+  { kind: 'race', name: 'revokedCookieStillValid', label: 'cookies still valid after logout' },
+  { kind: 'race', name: 'resurrectedInClient', label: 'sessions restored in the client after logout' },
+  { kind: 'ttl', name: 'acceptedAfterExpiry', label: 'expired sessions still accepted' },
+  { kind: 'ttl', name: 'returnedAfterExpiry', label: 'expired sessions the store still returned' },
+  { kind: 'ttl', name: 'stalePresent', label: 'expired sessions still held by the store' },
+];
+
+/** The total of one correctness observation over entries, or undefined when none reported it. */
+export function correctnessTotal(entries: readonly OkEntry[], observation: CorrectnessObservation): number | undefined {
+  return observation.kind === 'race' ? observationTotal(entries, 'race', observation.name) : observationTotal(entries, 'ttl', observation.name);
+}

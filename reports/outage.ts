@@ -1,46 +1,16 @@
-import type { OkEntry, RunResult } from './result.ts';
+import type { OkEntry, OutageObservations, RunResult } from './result.ts';
+import { observationsOf } from './aggregate.ts';
 import type { ChartSection, ChartSpec, LabelledRun } from './chart-spec.ts';
 import { seriesOf, tablesPerRun } from './chart-spec.ts';
 import { formatCount, formatRate, formatServer } from './format.ts';
 import type { TextTable } from './text-table.ts';
 
-/** What one outage run showed: the pause window and how the app fared, from the entry's observations. */
-export interface OutageOutcome {
-  /** When the server was paused, in ms since the measured phase started. */
-  pausedAtMs: number;
-  /** When it was resumed, in ms since the measured phase started. */
-  resumedAtMs: number;
-  /** Requests answered 2xx per second before the pause. */
-  throughputBefore: number;
-  /** Requests answered 2xx per second, on average, while paused. */
-  throughputDuring: number;
-  /** Failed requests (connection errors, timeouts, non-2xx) while paused. */
-  failuresDuring: number;
-  /** Failed requests after the resume. */
-  failuresAfter: number;
-  /** Whether requests succeeded again before the run ended. */
-  recovered: boolean;
-  /** From the pause to the first failed request; absent when nothing failed. */
-  timeToFirstErrorMs?: number;
-  /** From the resume to the first healthy second with no failure after it; absent when it did not recover. */
-  recoverySeconds?: number;
-}
+/** What one outage run showed: the pause window and how the app fared. */
+export type OutageOutcome = OutageObservations;
 
 /** The outage outcome of an entry of the outage scenario; undefined for any other entry. */
 export function outageOutcome(entry: OkEntry): OutageOutcome | undefined {
-  const o = entry.observations;
-  if (o?.outagePausedAtMs === undefined || o.outageResumedAtMs === undefined || o.recovered === undefined) return undefined;
-  return {
-    pausedAtMs: o.outagePausedAtMs,
-    resumedAtMs: o.outageResumedAtMs,
-    throughputBefore: o.throughputBeforeOutage ?? 0,
-    throughputDuring: o.throughputDuringOutage ?? 0,
-    failuresDuring: o.failuresDuringOutage ?? 0,
-    failuresAfter: o.failuresAfterResume ?? 0,
-    recovered: o.recovered > 0,
-    ...(o.timeToFirstErrorMs === undefined ? {} : { timeToFirstErrorMs: o.timeToFirstErrorMs }),
-    ...(o.recoverySeconds === undefined ? {} : { recoverySeconds: o.recoverySeconds }),
-  };
+  return observationsOf(entry, 'outage');
 }
 
 const seconds = (value: number) => `${value.toFixed(1)} s`;

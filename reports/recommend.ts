@@ -1,7 +1,7 @@
 import type { FailedEntry, OkEntry, RunResult, SkippedEntry } from './result.ts';
 import type { ServerInfo, ServerKind, StoreCapabilities, StoreId } from '../stores/types.ts';
 import type { EntryGroup } from './aggregate.ts';
-import { groupEntries, groupSpread, observationTotal } from './aggregate.ts';
+import { groupEntries, groupSpread, observationTotal, observationsOf } from './aggregate.ts';
 import { spreadOf } from './spread.ts';
 import { formatBytes, formatCount, formatRate, formatUs } from './format.ts';
 import { formatMissRate, SESSION_MISS_TOLERANCE, sessionMissRate } from './instances.ts';
@@ -16,6 +16,37 @@ import { formatOutageBrief, outageOutcome } from './outage.ts';
  */
 export function isLoadEntry(entry: OkEntry): boolean {
   return entry.load.model === 'closed' && entry.timeline === undefined;
+}
+
+/** What can rule a store out, as data: reports and tests switch on `code`, people read `text`. */
+export const OBJECTION_CODES = [
+  /** The no-session baseline: a ceiling, not an option. */
+  'baseline',
+  /** Behind several app instances, requests found no session. */
+  'session-misses',
+  /** Sessions live inside one app process. */
+  'per-process',
+  /** Logout cannot revoke a session (a copied cookie stays valid). */
+  'not-revocable',
+  /** Logout did not always revoke in the probe. */
+  'revocation-failed',
+  /** Sessions were saved back to the store after logout. */
+  'resurrected',
+  /** Requests kept failing after the store's server came back. */
+  'outage-not-recovered',
+  /** Some of its runs failed. */
+  'failed-runs',
+  /** Nothing of it was measured. */
+  'not-measured',
+] as const;
+export type ObjectionCode = (typeof OBJECTION_CODES)[number];
+
+/** One reason a store is not a candidate. */
+export interface Objection {
+  /** What kind of objection: code reads this, never the text. */
+  code: ObjectionCode;
+  /** One sentence for people. */
+  text: string;
 }
 
 /** What one store showed across the run, and what speaks against choosing it. */
@@ -52,7 +83,7 @@ export interface StoreScore {
   /** Connection errors, timeouts and non-2xx responses during measured phases (each counted once), outside outages and session misses. */
   failedRequests: number;
   /** Reasons this store is not a candidate; empty for a candidate. */
-  objections: string[];
+  objections: Objection[];
   /** Facts a reader must know that do not rule it out. */
   warnings: string[];
 }
@@ -92,7 +123,7 @@ type Evidence = Pick<StoreScore, 'resurrected' | 'revokedCookieStillValid' | 'se
 
 /** A run that failed because the store cannot carry the payload of a payload sweep: a limit to know, not a broken store. */
 function isPayloadFailure(entry: FailedEntry | SkippedEntry): boolean {
-  return entry.status === 'failed' && entry.payloadBytes !== undefined && entry.reason.startsWith(`payload ${entry.payloadBytes} bytes:`);
+  return entry.status === 'failed' && entry.cause === 'payload-limit';
 }
 
 /**
@@ -104,29 +135,32 @@ function resurrectionIsUniversal(scores: readonly Pick<StoreScore, 'resurrected'
   return measured.length > 1 && measured.every((score) => (score.resurrected ?? 0) > 0);
 }
 
-function objectionsFor(store: StoreId, groups: EntryGroup[], ok: OkEntry[], evidence: Evidence): string[] {
-  if (store === 'none') return ['No sessions at all: the baseline shows the ceiling, it is not an option.'];
-  const objections: string[] = [];
+function objectionsFor(capabilities: StoreCapabilities | undefined, groups: EntryGroup[], ok: OkEntry[], evidence: Evidence): Objection[] {
+  if (capabilities?.keepsSessions === false) return [{ code: 'baseline', text: 'No sessions at all: the baseline shows the ceiling, it is not an option.' }];
+  const objections: Objection[] = [];
   const misses = evidence.sessionMisses;
   if (misses && misses.rate > SESSION_MISS_TOLERANCE) {
-    objections.push(`Not for several app instances: behind ${misses.instances} instances ${formatMissRate(misses.rate)} of requests found no session (answered 401).`);
+    objections.push({ code: 'session-misses', text: `Not for several app instances: behind ${misses.instances} instances ${formatMissRate(misses.rate)} of requests found no session (answered 401).` });
   }
-  if (store === 'memory') objections.push(misses ? 'Per-process: sessions vanish on restart.' : 'Per-process: sessions are not shared between app instances and vanish on restart.');
-  const revocable = !groups.some((group) => group.capabilities?.revocable === false);
+  if (capabilities?.sharedAcrossInstances === false) {
+    objections.push({ code: 'per-process', text: misses ? 'Per-process: sessions vanish on restart.' : 'Per-process: sessions are not shared between app instances and vanish on restart.' });
+  }
   const stillValid = evidence.revokedCookieStillValid ? ` (${formatCount(evidence.revokedCookieStillValid)} cookies captured before logout still worked)` : '';
-  if (!revocable) objections.push(`Cannot revoke a session at logout: a copied cookie stays valid${stillValid}.`);
-  else if (stillValid) objections.push(`Logout did not always revoke${stillValid}.`);
-  if (evidence.resurrected) objections.push(`${formatCount(evidence.resurrected)} sessions were saved back to the store after logout.`);
-  if (evidence.outage && !evidence.outage.recovered) objections.push('Did not recover after its server came back from an outage: requests kept failing until the run ended.');
+  if (capabilities?.revocable === false) objections.push({ code: 'not-revocable', text: `Cannot revoke a session at logout: a copied cookie stays valid${stillValid}.` });
+  else if (stillValid) objections.push({ code: 'revocation-failed', text: `Logout did not always revoke${stillValid}.` });
+  if (evidence.resurrected) objections.push({ code: 'resurrected', text: `${formatCount(evidence.resurrected)} sessions were saved back to the store after logout.` });
+  if (evidence.outage && !evidence.outage.recovered) {
+    objections.push({ code: 'outage-not-recovered', text: 'Did not recover after its server came back from an outage: requests kept failing until the run ended.' });
+  }
   const notMeasured = groups.flatMap((group) => group.notMeasured).filter((entry) => !isPayloadFailure(entry));
   const failed = notMeasured.filter((entry) => entry.status === 'failed');
-  if (failed[0]) objections.push(`Failed ${failed.length} of ${failed.length + ok.length} runs: ${failed[0].reason}.`);
-  else if (ok.length === 0 && notMeasured[0]) objections.push(`Not measured: ${notMeasured[0].reason}.`);
+  if (failed[0]) objections.push({ code: 'failed-runs', text: `Failed ${failed.length} of ${failed.length + ok.length} runs: ${failed[0].reason}.` });
+  else if (ok.length === 0 && notMeasured[0]) objections.push({ code: 'not-measured', text: `Not measured: ${notMeasured[0].reason}.` });
   return objections;
 }
 
 function payloadWarnings(groups: EntryGroup[]): string[] {
-  return groups.flatMap((group) => group.notMeasured.filter(isPayloadFailure).map((entry) => `Cannot carry a session payload of ${formatBytes(entry.payloadBytes!)}: ${entry.reason.slice(`payload ${entry.payloadBytes} bytes: `.length)}.`));
+  return groups.flatMap((group) => group.notMeasured.filter(isPayloadFailure).map((entry) => `Cannot carry a session payload of ${formatBytes(entry.payloadBytes!)}: ${entry.reason}.`));
 }
 
 /** The worst outage: one that did not recover, else the slowest recovery. */
@@ -163,20 +197,21 @@ function scoreStores(result: RunResult): StoreScore[] {
     const ownClosed = closed.filter((group) => group.store === store);
     const ratios = ownClosed.map((group) => groupSpread(group, (entry) => entry.measured.throughput)!.median / (fastest.get(group.scenarioKey) ?? 1));
     const first = ownClosed[0];
-    const staleSessions = observationTotal(ok, 'stalePresent');
+    const staleSessions = observationTotal(ok, 'ttl', 'stalePresent');
     const evidence: Evidence = {};
-    const resurrected = observationTotal(ok, 'resurrected');
+    const resurrected = observationTotal(ok, 'race', 'resurrected');
     if (resurrected !== undefined) evidence.resurrected = resurrected;
-    const revokedCookieStillValid = observationTotal(ok, 'revokedCookieStillValid');
+    const revokedCookieStillValid = observationTotal(ok, 'race', 'revokedCookieStillValid');
     if (revokedCookieStillValid !== undefined) evidence.revokedCookieStillValid = revokedCookieStillValid;
     const sessionMisses = worstSessionMisses(ok);
     if (sessionMisses) evidence.sessionMisses = sessionMisses;
     const outage = worstOutage(ok);
     if (outage) evidence.outage = outage;
     const server = own.find((group) => group.server)?.server;
+    const capabilities = own.find((group) => group.capabilities)?.capabilities;
     const warnings = [
       ...(server ? [serverCaveat(server)] : []),
-      ...(store === 'none' ? [] : capabilityWarnings(own.find((group) => group.capabilities)?.capabilities)),
+      ...(capabilities?.keepsSessions === false ? [] : capabilityWarnings(capabilities)),
       ...payloadWarnings(own),
       // The outage section and the summary tell an outage run's course; its notes would repeat it.
       ...new Set(ok.flatMap((entry) => (outageOutcome(entry) ? [] : entry.notes ?? []))),
@@ -185,7 +220,7 @@ function scoreStores(result: RunResult): StoreScore[] {
     // `errors` are connection errors only; timeouts are counted apart, so the sum counts each request once.
     const failedRequests = ok
       .filter((entry) => !outageOutcome(entry))
-      .reduce((sum, entry) => sum + entry.measured.errors + entry.measured.non2xx + entry.measured.timeouts - (sessionMissRate(entry) === undefined ? 0 : entry.observations?.sessionMisses ?? 0), 0);
+      .reduce((sum, entry) => sum + entry.measured.errors + entry.measured.non2xx + entry.measured.timeouts - (sessionMissRate(entry) === undefined ? 0 : observationsOf(entry, 'load')?.sessionMisses ?? 0), 0);
     if (failedRequests > 0) warnings.push(`${formatCount(failedRequests)} requests failed during measurement: part of its speed is failures.`);
     const saturated = ok.filter((entry) => entry.cpu?.generatorSaturated).length;
     if (saturated > 0) warnings.push(`The load generator's core was full in ${saturated} of ${ok.length} runs: its throughput there is the generator's limit, not the store's.`);
@@ -193,7 +228,7 @@ function scoreStores(result: RunResult): StoreScore[] {
       store,
       storeLabel: own[0]!.storeLabel,
       failedRequests,
-      objections: objectionsFor(store, own, ok, evidence),
+      objections: objectionsFor(capabilities, own, ok, evidence),
       warnings,
       ...evidence,
     };
@@ -211,7 +246,7 @@ function scoreStores(result: RunResult): StoreScore[] {
     if (loaded.length > 0) score.worstP99Us = Math.max(...loaded.map((entry) => entry.measured.latencyUs.p99));
     const bytes = spreadOf(ok.flatMap((entry) => (entry.memory?.bytesPerSession === undefined ? [] : [entry.memory.bytesPerSession])));
     if (bytes) score.bytesPerSession = bytes.median;
-    const lostUpdates = observationTotal(ok, 'lostUpdates');
+    const lostUpdates = observationTotal(ok, 'race', 'lostUpdates');
     if (lostUpdates !== undefined) score.lostUpdates = lostUpdates;
     if (staleSessions !== undefined) score.staleSessions = staleSessions;
     return score;
@@ -221,11 +256,11 @@ function scoreStores(result: RunResult): StoreScore[] {
 /** Moves resurrection objections to warnings when every store showed it (see resurrectionIsUniversal). */
 function relaxUniversalResurrection(scores: StoreScore[]): StoreScore[] {
   if (!resurrectionIsUniversal(scores)) return scores;
-  const universal = (text: string) => /saved back to the store after logout|^Logout did not always revoke/.test(text);
+  const universal = (objection: Objection) => objection.code === 'resurrected' || objection.code === 'revocation-failed';
   return scores.map((score) => ({
     ...score,
-    objections: score.objections.filter((text) => !universal(text)),
-    warnings: [...score.objections.filter(universal), ...score.warnings],
+    objections: score.objections.filter((objection) => !universal(objection)),
+    warnings: [...score.objections.filter(universal).map((objection) => objection.text), ...score.warnings],
   }));
 }
 

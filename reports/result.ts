@@ -1,181 +1,332 @@
-import type { ServerInfo, StoreCapabilities, StoreId } from '../stores/types.ts';
+import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
+import { z } from 'zod';
+import { SCENARIO_KINDS } from '../scenarios/types.ts';
+import { STORE_IDS, serverInfoSchema, storeCapabilitiesSchema } from '../stores/types.ts';
 
-/** Bumped whenever a field changes meaning or is removed; readers refuse other versions. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The results contract: the one document the harness writes and every reporter reads.
+ * Declared once, as zod schemas; every TypeScript type below is inferred from them.
+ * Bumped whenever a field changes meaning or is removed (see migrate.ts for older files).
+ */
+export const SCHEMA_VERSION = 2;
+
+const count = z.number().int().nonnegative();
+const micros = z.number().nonnegative();
 
 /** Latency percentiles in microseconds, from an HDR histogram. */
-export interface LatencySummary {
-  min: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
+export const latencySummarySchema = z.object({
+  min: micros,
+  mean: micros,
+  p50: micros,
+  p90: micros,
+  p99: micros,
+  p999: micros,
+  max: micros,
   /** Samples recorded. */
-  count: number;
-}
+  count,
+});
+export type LatencySummary = z.infer<typeof latencySummarySchema>;
+
+/** HDR histogram of latency in µs, compressed base64 (hdr-histogram-js); empty when the source had none (a k6 summary import). */
+const histogram = z.string().refine(
+  (encoded) => {
+    if (encoded === '') return true;
+    try {
+      decodeFromCompressedBase64(encoded);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a compressed base64 HDR histogram' },
+);
 
 /** What one phase (warm-up or measured) of one driver run produced. */
-export interface PhaseMetrics {
-  durationSeconds: number;
+export const phaseMetricsSchema = z.object({
+  durationSeconds: z.number().nonnegative(),
   /** Completed requests (any status). */
-  requests: number;
+  requests: count,
   /** Completed requests per second. */
-  throughput: number;
-  latencyUs: LatencySummary;
-  /** HDR histogram of latency in µs, compressed base64 (hdr-histogram-js), so runs can be merged later. */
-  histogram: string;
-  /** Connection errors (refused, reset) — not HTTP statuses. */
-  errors: number;
+  throughput: z.number().nonnegative(),
+  latencyUs: latencySummarySchema,
+  /** Encoded HDR histogram of the latencies, so runs can be merged later. */
+  histogram,
+  /** Connection errors (refused, reset) — not HTTP statuses, not timeouts. */
+  errors: count,
   /** Responses with a status outside 2xx. */
-  non2xx: number;
-  timeouts: number;
-}
+  non2xx: count,
+  timeouts: count,
+});
+export type PhaseMetrics = z.infer<typeof phaseMetricsSchema>;
 
-/** Which load model produced a result: never compare closed- and open-model latency as the same thing. */
-export type LoadModel =
-  | { driver: 'autocannon'; model: 'closed'; connections: number }
-  | { driver: 'k6'; model: 'open'; ratePerSecond: number; droppedIterations?: number }
+/** Which load model produced a result: closed- and open-model latency are never compared as the same thing. */
+export const loadModelSchema = z.discriminatedUnion('driver', [
+  z.object({ driver: z.literal('autocannon'), model: z.literal('closed'), connections: count }),
+  z.object({ driver: z.literal('k6'), model: z.literal('open'), ratePerSecond: z.number().positive(), droppedIterations: count.optional() }),
   /** Requests a correctness scenario sends itself (race bursts, ttl replays): latency, not a throughput to compare. */
-  | { driver: 'harness'; model: 'scripted'; description: string };
+  z.object({ driver: z.literal('harness'), model: z.literal('scripted'), description: z.string() }),
+]);
+export type LoadModel = z.infer<typeof loadModelSchema>;
 
-/** Per-operation store latency measured inside the app, around the Store's methods. */
-export type StoreOperation = 'get' | 'set' | 'touch' | 'destroy';
+/** Store operations timed inside the app, around the Store's methods. */
+export const STORE_OPERATIONS = ['get', 'set', 'touch', 'destroy'] as const;
+export type StoreOperation = (typeof STORE_OPERATIONS)[number];
+const storeOpLatencySchema = latencySummarySchema.extend({ errors: count });
 /** Latency (µs) and error count per store operation that was called. */
-export type StoreOpLatency = Partial<Record<StoreOperation, LatencySummary & { errors: number }>>;
+export const storeOpsSchema = z.object({ get: storeOpLatencySchema, set: storeOpLatencySchema, touch: storeOpLatencySchema, destroy: storeOpLatencySchema }).partial();
+export type StoreOpLatency = z.infer<typeof storeOpsSchema>;
 
 /** One memory sample of the app process. */
-export interface MemorySample {
+export const memorySampleSchema = z.object({
   /** Milliseconds since the measured phase started. */
-  t: number;
-  rss: number;
-  heapUsed: number;
-}
+  t: z.number().nonnegative(),
+  rss: count,
+  heapUsed: count,
+});
+export type MemorySample = z.infer<typeof memorySampleSchema>;
 
 /** Memory of the app and of the store server around the measured phase. */
-export interface MemoryMetrics {
-  app: { before: MemorySample; after: MemorySample; samples: MemorySample[] };
-  server?: { before: number; after: number; source: string };
+export const memoryMetricsSchema = z.object({
+  app: z.object({ before: memorySampleSchema, after: memorySampleSchema, samples: z.array(memorySampleSchema) }),
+  server: z.object({ before: z.number(), after: z.number(), source: z.string() }).optional(),
   /** RSS of the harness (the load generator's process): it must not grow with run length. */
-  harnessRss?: { before: number; after: number };
-  sessionsBefore?: number;
-  sessionsAfter?: number;
+  harnessRss: z.object({ before: count, after: count }).optional(),
+  sessionsBefore: count.optional(),
+  sessionsAfter: count.optional(),
   /** Growth of the memory that holds sessions (the server's when there is one, else the app heap) per session added. */
-  bytesPerSession?: number;
+  bytesPerSession: z.number().optional(),
   /** Growth of the app's heap (after garbage collection) per session added, whatever the store. */
-  appHeapBytesPerSession?: number;
-}
+  appHeapBytesPerSession: z.number().optional(),
+});
+export type MemoryMetrics = z.infer<typeof memoryMetricsSchema>;
 
 /** One second of a phase: request outcomes and the p99 of the requests that completed in it. */
-export interface TimelineSecond {
+export const timelineSecondSchema = z.object({
   /** Seconds since the phase started. */
-  second: number;
-  ok: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  p99Us: number;
-}
+  second: count,
+  ok: count,
+  non2xx: count,
+  errors: count,
+  timeouts: count,
+  p99Us: micros,
+});
+export type TimelineSecond = z.infer<typeof timelineSecondSchema>;
 
 /** CPU use of each process during the measured phase, in % of one core. */
-export interface CpuMetrics {
-  app?: number;
+export const cpuMetricsSchema = z.object({
+  app: z.number().optional(),
   /** The load generator: the harness process for autocannon (single-threaded, ≤ 100); the k6 process for the open model (multi-threaded, up to 100 × cores). */
-  generator?: number;
-  server?: number;
-  /** The load generator, not the app, limited throughput: autocannon's core was (nearly) full, or k6 dropped iterations with the CPU left to it (nearly) used (see k6Saturated). */
-  generatorSaturated: boolean;
-}
+  generator: z.number().optional(),
+  server: z.number().optional(),
+  /** The load generator, not the app, limited throughput: autocannon's core was (nearly) full, or k6 dropped iterations with the CPU left to it (nearly) used. */
+  generatorSaturated: z.boolean(),
+});
+export type CpuMetrics = z.infer<typeof cpuMetricsSchema>;
+
+/** What a load scenario (closed or open model) observed besides latency and throughput. */
+export const loadObservationsSchema = z.object({
+  kind: z.literal('load'),
+  /** Logins sent during the measured phase (churn logs in on every request). */
+  logins: count,
+  /** Requests answered 401 (no session found): behind several instances, the store is not shared. */
+  sessionMisses: count.optional(),
+  sessionMissRate: z.number().nonnegative().optional(),
+  clientsWithCookie: count.optional(),
+  distinctClientCookies: count.optional(),
+  /** Open model: the rate k6 was asked for and what it achieved. */
+  targetRate: z.number().nonnegative().optional(),
+  achievedRate: z.number().nonnegative().optional(),
+  droppedIterations: count.optional(),
+});
+
+/** What the race scenario's counter/item oracles and the logout resurrection probe found. */
+export const raceObservationsSchema = z.object({
+  kind: z.literal('race'),
+  sessions: count,
+  fanout: count,
+  rounds: count,
+  /** Counter increments the app acknowledged (2xx). */
+  expectedCount: count,
+  /** Sum of the final counters read from the store. */
+  observedCount: count,
+  lostUpdates: count,
+  /** Item appends the app acknowledged (2xx). */
+  itemsExpected: count,
+  itemsMissing: count,
+  /** Sessions whose final state could not be read at all. */
+  sessionsMissing: count,
+  resurrectionProbes: count,
+  /** Logouts that answered 200 (a probe whose logout failed proves nothing). */
+  logoutsAcknowledged: count,
+  /** Sessions present in the store again after logout and a slow request (server-side stores only). */
+  resurrected: count.optional(),
+  /** A cookie captured before the logout still read the session afterwards. */
+  revokedCookieStillValid: count,
+  /** The client's own cookies, after both responses were applied, still read the session. */
+  resurrectedInClient: count,
+});
+
+/** What the ttl scenario found when it replayed sessions after their lifetime. */
+export const ttlObservationsSchema = z.object({
+  kind: z.literal('ttl'),
+  sessions: count,
+  maxAgeMs: count,
+  waitMs: count,
+  acceptedAfterExpiry: count,
+  rejectedAfterExpiry: count,
+  /** Expired sessions the store still returned when asked directly. */
+  returnedAfterExpiry: count.optional(),
+  storedAfterLogin: z.number().int().optional(),
+  /** Expired sessions still occupying the store. */
+  stalePresent: count.optional(),
+});
+
+/** What one outage run showed: the pause window and how the app fared. */
+export const outageObservationsSchema = z.object({
+  kind: z.literal('outage'),
+  /** When the server was paused, in ms since the measured phase started. */
+  pausedAtMs: z.number().nonnegative(),
+  /** When it was resumed, in ms since the measured phase started. */
+  resumedAtMs: z.number().nonnegative(),
+  /** Requests answered 2xx per second before the pause (median second). */
+  throughputBefore: z.number().nonnegative(),
+  /** Requests answered 2xx per second, on average, while paused. */
+  throughputDuring: z.number().nonnegative(),
+  /** Failed requests (connection errors, timeouts, non-2xx) while paused. */
+  failuresDuring: count,
+  /** Failed requests after the resume. */
+  failuresAfter: count,
+  /** Whether requests succeeded again before the run ended. */
+  recovered: z.boolean(),
+  /** From the pause to the first failed request; absent when nothing failed. */
+  timeToFirstErrorMs: z.number().nonnegative().optional(),
+  /** From the resume to recovery by the rule in `recoveryRule`; absent when it did not recover. */
+  recoverySeconds: z.number().nonnegative().optional(),
+});
+
+/** Scenario-specific observations, one typed shape per scenario kind. */
+export const observationsSchema = z.discriminatedUnion('kind', [loadObservationsSchema, raceObservationsSchema, ttlObservationsSchema, outageObservationsSchema]);
+export type Observations = z.infer<typeof observationsSchema>;
+export type LoadObservations = z.infer<typeof loadObservationsSchema>;
+export type RaceObservations = z.infer<typeof raceObservationsSchema>;
+export type TtlObservations = z.infer<typeof ttlObservationsSchema>;
+export type OutageObservations = z.infer<typeof outageObservationsSchema>;
+
+/** Why an entry failed, as data a report can count and switch on. */
+export const FAILURE_CAUSES = [
+  /** No server could be provisioned, or a URL given does not answer. */
+  'provisioning',
+  /** The store failed login → read → write → read back → logout → gone. */
+  'verification',
+  /** The store cannot carry the run's session payload (a limit to know, not a broken store). */
+  'payload-limit',
+  /** The app under test crashed. */
+  'crash',
+  /** A step did not finish in its time bound. */
+  'timeout',
+  /** Anything else: `reason` says what. */
+  'error',
+] as const;
+export type FailureCause = (typeof FAILURE_CAUSES)[number];
+
+/** Why an entry was not attempted. */
+export const SKIP_CAUSES = ['no-server', 'not-applicable'] as const;
+export type SkipCause = (typeof SKIP_CAUSES)[number];
 
 /** Fields every entry has, whatever its status. */
-export interface EntryBase {
-  store: StoreId;
-  storeLabel: string;
-  scenario: string;
-  /** Session payload stored at login, in bytes (JSON). */
-  payloadBytes?: number;
+export const entryBaseSchema = z.object({
+  store: z.enum(STORE_IDS),
+  storeLabel: z.string(),
+  scenario: z.string(),
+  /** The scenario's kind: which runner produced the entry and which observations it carries. */
+  kind: z.enum(SCENARIO_KINDS),
+  /** Session payload stored at login, in bytes (JSON, UTF-8). */
+  payloadBytes: count.optional(),
   /** App instances behind a round-robin balancer, when more than one. */
-  instances?: number;
+  instances: z.number().int().positive().optional(),
   /** Settings variant within a scenario, e.g. "resave=true rolling=false"; absent when there is one. */
-  variant?: string;
+  variant: z.string().optional(),
   /** 1-based repetition number. */
-  repetition: number;
+  repetition: z.number().int().positive(),
   /** The server that really answered, labelled honestly (e.g. FerretDB is not MongoDB). */
-  server?: ServerInfo;
-  capabilities?: StoreCapabilities;
-  load: LoadModel;
-}
+  server: serverInfoSchema.optional(),
+  capabilities: storeCapabilitiesSchema.optional(),
+  load: loadModelSchema,
+});
+export type EntryBase = z.infer<typeof entryBaseSchema>;
 
 /** A store × scenario × repetition that ran to the end. */
-export interface OkEntry extends EntryBase {
-  status: 'ok';
+export const okEntrySchema = entryBaseSchema.extend({
+  status: z.literal('ok'),
   /** Absent when the plan asked for no warm-up. */
-  warmup?: PhaseMetrics;
-  measured: PhaseMetrics;
-  storeOps?: StoreOpLatency;
-  memory?: MemoryMetrics;
+  warmup: phaseMetricsSchema.optional(),
+  measured: phaseMetricsSchema,
+  storeOps: storeOpsSchema.optional(),
+  memory: memoryMetricsSchema.optional(),
   /** CPU during the measured phase, in % of one core. */
-  cpu?: CpuMetrics;
+  cpu: cpuMetricsSchema.optional(),
   /** Sessions the store holds after the run, read through the adapter's inspection. */
-  sessionsStored?: number;
+  sessionsStored: count.optional(),
   /** Per-second outcomes, for scenarios where the course of the run matters (outage). */
-  timeline?: TimelineSecond[];
-  /** Scenario-specific observations (oracles, probes), numbers only. */
-  observations?: Record<string, number>;
-  /** Plain-language caveats a reader must see next to the numbers. */
-  notes?: string[];
-}
+  timeline: z.array(timelineSecondSchema).optional(),
+  observations: observationsSchema.optional(),
+  /** Plain-language caveats a reader must see next to the numbers (never read back by code). */
+  notes: z.array(z.string()).optional(),
+}).refine((entry) => entry.observations === undefined || entry.observations.kind === entry.kind, {
+  message: "observations of another scenario kind than the entry's",
+  path: ['observations', 'kind'],
+});
+export type OkEntry = z.infer<typeof okEntrySchema>;
 
-/** A store × scenario that could not be measured, and why. */
-export interface FailedEntry extends EntryBase {
-  status: 'failed';
-  reason: string;
-}
+/** A store × scenario that could not be measured: `cause` for code, `reason` (one sentence) for people. */
+export const failedEntrySchema = entryBaseSchema.extend({ status: z.literal('failed'), cause: z.enum(FAILURE_CAUSES), reason: z.string() });
+export type FailedEntry = z.infer<typeof failedEntrySchema>;
 
 /** A store × scenario not attempted (e.g. no server available), and why. */
-export interface SkippedEntry extends EntryBase {
-  status: 'skipped';
-  reason: string;
-}
+export const skippedEntrySchema = entryBaseSchema.extend({ status: z.literal('skipped'), cause: z.enum(SKIP_CAUSES), reason: z.string() });
+export type SkippedEntry = z.infer<typeof skippedEntrySchema>;
 
 /** One store × scenario × repetition, tagged by `status`: every reporter switches on it. */
-export type ResultEntry = OkEntry | FailedEntry | SkippedEntry;
+export const resultEntrySchema = z.discriminatedUnion('status', [okEntrySchema, failedEntrySchema, skippedEntrySchema]);
+export type ResultEntry = z.infer<typeof resultEntrySchema>;
 
 /** The machine and software that produced a run. */
-export interface EnvironmentInfo {
-  node: string;
-  os: { platform: string; release: string; arch: string };
-  cpu: { model: string; count: number };
-  totalMemoryBytes: number;
-  gitSha?: string;
-  sessionbench: string;
+export const environmentSchema = z.object({
+  node: z.string(),
+  os: z.object({ platform: z.string(), release: z.string(), arch: z.string() }),
+  cpu: z.object({ model: z.string(), count }),
+  totalMemoryBytes: count,
+  gitSha: z.string().optional(),
+  sessionbench: z.string(),
   /** npm packages that took part, name → installed version. */
-  packages: Record<string, string>;
-}
+  packages: z.record(z.string(), z.string()),
+});
+export type EnvironmentInfo = z.infer<typeof environmentSchema>;
 
 /** The validated plan a run followed. */
-export interface PlanSummary {
-  stores: StoreId[];
-  scenarios: string[];
-  repeat: number;
-  warmupSeconds: number;
-  durationSeconds: number;
-  connections: number;
+export const planSummarySchema = z.object({
+  stores: z.array(z.enum(STORE_IDS)),
+  scenarios: z.array(z.string()),
+  repeat: z.number().int().positive(),
+  warmupSeconds: z.number().nonnegative(),
+  durationSeconds: z.number().nonnegative(),
+  connections: count,
   /** Payload sizes swept, in bytes. */
-  payloadBytes: number[];
-  driver: 'autocannon' | 'k6';
-  ratePerSecond?: number;
-}
+  payloadBytes: z.array(count),
+  driver: z.enum(['autocannon', 'k6']),
+  ratePerSecond: z.number().positive().optional(),
+});
+export type PlanSummary = z.infer<typeof planSummarySchema>;
 
 /** One whole run: the single document every reporter reads. */
-export interface RunResult {
-  schemaVersion: typeof SCHEMA_VERSION;
-  startedAt: string;
-  finishedAt: string;
+export const runResultSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  startedAt: z.string(),
+  finishedAt: z.string(),
   /** True when the run was interrupted and holds only what was gathered so far. */
-  partial: boolean;
-  env: EnvironmentInfo;
-  plan: PlanSummary;
-  entries: ResultEntry[];
-}
+  partial: z.boolean(),
+  env: environmentSchema,
+  plan: planSummarySchema,
+  entries: z.array(resultEntrySchema),
+});
+export type RunResult = z.infer<typeof runResultSchema>;

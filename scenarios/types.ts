@@ -73,6 +73,10 @@ export const outageScenarioSchema = z.object({
   mix: z.array(mixEntry).min(1, 'at least one route'),
 });
 
+/** The scenario kinds: each has its schema, its runner (harness/run/<kind>.ts) and its observations. */
+export const SCENARIO_KINDS = ['load', 'race', 'ttl', 'outage'] as const;
+export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
+
 /** Every scenario kind, told apart by `kind`. */
 export const scenarioSchema = z.discriminatedUnion('kind', [loadScenarioSchema, raceScenarioSchema, ttlScenarioSchema, outageScenarioSchema]);
 

@@ -15,7 +15,10 @@ export async function createCookieAdapter({ label, settings }: AdapterContext): 
     id: 'cookie',
     label,
     capabilities: {
+      keepsSessions: true,
       serverSide: false,
+      // The signed cookie travels with every request, so any instance can read it.
+      sharedAcrossInstances: true,
       countsSessions: false,
       removesExpired: { reason: 'nothing is stored server-side; expiry is the cookie\'s own Expires attribute' },
       payloadLimit: { bytes: BROWSER_COOKIE_LIMIT_BYTES, reason: 'browsers drop cookies over ~4 KB; Node rejects Cookie headers over 16 KiB (431)' },

@@ -46,8 +46,8 @@ export interface ExpressSessionParts {
   label: string;
   store: Store;
   settings: SessionSettings;
-  /** Every express-session store keeps sessions server-side and can revoke them; the rest is per store. */
-  capabilities: Omit<StoreCapabilities, 'serverSide' | 'revocable'>;
+  /** Every express-session store keeps sessions server-side and can revoke them, shared across instances unless it says otherwise; the rest is per store. */
+  capabilities: Omit<StoreCapabilities, 'keepsSessions' | 'serverSide' | 'revocable' | 'sharedAcrossInstances'> & { sharedAcrossInstances?: boolean };
   /** The store's own npm packages; express-session is added. */
   packages: string[];
   /** Replaces parts of the Store-based inspection (a count from SQL, the server's own figures). */
@@ -62,7 +62,7 @@ export function expressSessionAdapter(parts: ExpressSessionParts): StoreAdapter 
   return {
     id,
     label,
-    capabilities: { serverSide: true, revocable: true, ...capabilities },
+    capabilities: { keepsSessions: true, serverSide: true, revocable: true, sharedAcrossInstances: true, ...capabilities },
     store,
     packages: packageVersions(...parts.packages, 'express-session'),
     middleware: () => expressSessionMiddleware(store, settings),

@@ -10,6 +10,7 @@ export async function createMemoryAdapter({ label, settings }: AdapterContext): 
     store: new MemoryStore(),
     settings,
     capabilities: {
+      sharedAcrossInstances: false,
       countsSessions: true,
       removesExpired: { reason: 'MemoryStore drops an expired session only when it is read or listed; nothing sweeps it' },
     },

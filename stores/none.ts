@@ -12,7 +12,7 @@ export async function createNoneAdapter({ label }: AdapterContext): Promise<Stor
   return {
     id: 'none',
     label,
-    capabilities: { serverSide: false, countsSessions: false, removesExpired: { reason: 'no sessions are kept' }, revocable: false },
+    capabilities: { keepsSessions: false, serverSide: false, sharedAcrossInstances: false, countsSessions: false, removesExpired: { reason: 'no sessions are kept' }, revocable: false },
     store: undefined,
     packages: {},
     middleware: () => undefined,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { RequestHandler } from 'express';
 import type { Store } from 'express-session';
 
@@ -10,26 +11,28 @@ export const SERVER_KINDS = ['redis', 'memcached', 'postgres', 'mongo'] as const
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 /** Where a server came from, in the order provisioning tries them. */
-export type ServerSource = 'url' | 'docker' | 'local';
+export const SERVER_SOURCES = ['url', 'docker', 'local'] as const;
+export type ServerSource = (typeof SERVER_SOURCES)[number];
 
 /**
  * A running server a store talks to, as reported by the server itself.
  * `product` is what really answered (e.g. "FerretDB", not "MongoDB").
  */
-export interface ServerInfo {
-  kind: ServerKind;
+export const serverInfoSchema = z.object({
+  kind: z.enum(SERVER_KINDS),
   /** Connection URL with any password redacted; never printed unredacted. */
-  url: string;
-  source: ServerSource;
+  url: z.string(),
+  source: z.enum(SERVER_SOURCES),
   /** The software that answered, e.g. "Redis", "memcached", "PostgreSQL", "MongoDB", "FerretDB". */
-  product: string;
+  product: z.string(),
   /** The server's own version string. */
-  version: string;
+  version: z.string(),
   /** Human label used in every report, e.g. "FerretDB 1.24.2 (SQLite)". */
-  label: string;
+  label: z.string(),
   /** True when sessionbench started the server and may stop or pause it. */
-  managed: boolean;
-}
+  managed: z.boolean(),
+});
+export type ServerInfo = z.infer<typeof serverInfoSchema>;
 
 /** A server handed to an adapter: the info plus the real (unredacted) URL to connect to. */
 export interface ServerHandle {
@@ -48,23 +51,28 @@ export interface SessionSettings {
 }
 
 /**
- * What a store can and cannot do. Conformance tests and reports read these
- * instead of hiding differences inside a test.
+ * What a store can and cannot do, recorded on every result entry. Conformance tests and
+ * reports read these instead of store ids or hiding differences inside a test.
  */
-export interface StoreCapabilities {
+export const storeCapabilitiesSchema = z.object({
+  /** The store keeps session state at all (false only for the no-session baseline). */
+  keepsSessions: z.boolean(),
   /** Session data lives on a server-side store (false for cookie and none). */
-  serverSide: boolean;
+  serverSide: z.boolean(),
+  /** Every app instance sees the same sessions (false for a store inside the app process). */
+  sharedAcrossInstances: z.boolean(),
   /** The store can count its sessions (memcached cannot). */
-  countsSessions: boolean;
+  countsSessions: z.boolean(),
   /** Expired sessions are removed by the store itself; otherwise the reason. */
-  removesExpired: true | { reason: string };
+  removesExpired: z.union([z.literal(true), z.object({ reason: z.string() })]),
   /** Largest session payload the store accepts in practice, in bytes, and why. */
-  payloadLimit?: { bytes: number; reason: string };
+  payloadLimit: z.object({ bytes: z.number().int().nonnegative(), reason: z.string() }).optional(),
   /** Longest session lifetime the store honours, in seconds, and what happens beyond it. */
-  ttlLimit?: { seconds: number; reason: string };
+  ttlLimit: z.object({ seconds: z.number().positive(), reason: z.string() }).optional(),
   /** A logout can revoke the session (false for cookie-session: a captured cookie stays valid). */
-  revocable: boolean;
-}
+  revocable: z.boolean(),
+});
+export type StoreCapabilities = z.infer<typeof storeCapabilitiesSchema>;
 
 /** The store server's own figures, read from the server (never estimated by the app). */
 export interface ServerStats {

@@ -5,7 +5,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { SCHEMA_VERSION } from '../reports/result.ts';
 import type { OkEntry, RunResult } from '../reports/result.ts';
+import { observed } from './helpers/observations.ts';
 import { runCli } from './helpers/cli.ts';
 
 const out = mkdtempSync(path.join(tmpdir(), 'sessionbench-cli-'));
@@ -69,7 +71,7 @@ describe('a real short run on the embedded stores', () => {
     const [stamp] = readdirSync(dir);
     const written = JSON.parse(readFileSync(path.join(dir, stamp!, 'results.json'), 'utf8')) as RunResult;
     assert.deepEqual(written, result);
-    assert.equal(result.schemaVersion, 1);
+    assert.equal(result.schemaVersion, SCHEMA_VERSION);
     assert.equal(result.partial, false);
     assert.deepEqual(result.entries.map((e) => [e.store, e.status]), [['none', 'ok'], ['memory', 'ok'], ['cookie', 'ok']]);
     for (const entry of result.entries as OkEntry[]) {
@@ -86,14 +88,14 @@ describe('a real short run on the embedded stores', () => {
   test('the memory store holds exactly one session per connection', () => {
     const memory = result.entries.find((e) => e.store === 'memory') as OkEntry;
     assert.equal(memory.sessionsStored, 20);
-    assert.equal(memory.observations?.logins, 20);
+    assert.equal(observed(memory, 'load').logins, 20);
     assert.ok(memory.storeOps?.get && memory.storeOps.get.count > 0, 'store get latency recorded');
   });
 
   test('cookie-session clients each kept their own cookie', () => {
     const cookie = result.entries.find((e) => e.store === 'cookie') as OkEntry;
-    assert.equal(cookie.observations?.logins, 20, 'no client had to log in again');
-    assert.equal(cookie.observations?.distinctClientCookies, 20);
+    assert.equal(observed(cookie, 'load').logins, 20, 'no client had to log in again');
+    assert.equal(observed(cookie, 'load').distinctClientCookies, 20);
     assert.equal(cookie.sessionsStored, undefined, 'nothing server-side to count');
   });
 

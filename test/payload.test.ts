@@ -40,14 +40,18 @@ describe('payload limits show up as explicit failures', () => {
       const probe = await probeLoginCookie(app.url);
       assert.equal(probe.status, 200, 'the server itself accepts it: nothing fails unless we check');
       assert.ok(probe.setCookieBytes > 4096, `Set-Cookie of ${probe.setCookieBytes} bytes`);
-      assert.match(payloadLimitProblem(app.capabilities, probe) ?? '', /over the 4096-byte limit/);
+      const problem = payloadLimitProblem(app.capabilities, probe);
+      assert.equal(problem?.cause, 'payload-limit');
+      assert.match(problem.text, /over the 4096-byte limit/);
     });
   });
 
   test('cookie store, 100 KB: Node\'s client fails on the login\'s response headers', async () => {
     await withApp('cookie', 100_000, async (app) => {
       assert.equal((await probeLoginCookie(app.url)).error, 'UND_ERR_HEADERS_OVERFLOW');
-      assert.match((await checkPayloadLimit(app)) ?? '', /login failed on the client/);
+      const problem = await checkPayloadLimit(app);
+      assert.equal(problem?.cause, 'payload-limit');
+      assert.match(problem.text, /over Node's 16 KiB limit/);
     });
   });
 

@@ -10,6 +10,7 @@ import { defineScenario } from '../scenarios/types.ts';
 import type { RaceScenario } from '../scenarios/types.ts';
 import { STORES } from '../stores/index.ts';
 import type { SessionSettings } from '../stores/types.ts';
+import { observed } from './helpers/observations.ts';
 import { entryOf, runScenario } from './helpers/scenario-run.ts';
 
 const settings: SessionSettings = { secret: 'test', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
@@ -65,19 +66,19 @@ describe('race scenario through the runner', () => {
     const entries = await runScenario(['memory', 'cookie', 'none'], parallel);
     for (const variant of ['resave=false', 'resave=true', 'rolling=true']) {
       const entry = ok(entryOf(entries, 'memory', variant));
-      const o = entry.observations!;
+      const o = observed(entry, 'race');
       assert.equal(entry.measured.requests, 4 * 20 * 3);
       assert.equal(o.lostUpdates, o.expectedCount! - o.observedCount!);
       assert.ok(o.resurrectionProbes! > 0);
       assert.ok(o.resurrected! > 0, `${variant}: the slow request should save the destroyed session back (${JSON.stringify(o)})`);
     }
-    assert.ok(ok(entryOf(entries, 'memory', 'resave=true')).observations!.lostUpdates! > 0);
+    assert.ok(observed(ok(entryOf(entries, 'memory', 'resave=true')), 'race').lostUpdates! > 0);
 
     const cookie = ok(entryOf(entries, 'cookie'));
     assert.equal(cookie.variant, undefined, 'resave/rolling do not apply to cookie-session: one entry');
     assert.equal(entries.filter((e) => e.store === 'cookie').length, 1);
-    assert.equal(cookie.observations!.resurrected, undefined, 'no server-side store to look into');
-    assert.equal(cookie.observations!.revokedCookieStillValid, cookie.observations!.resurrectionProbes, 'a cookie-session logout revokes nothing');
+    assert.equal(observed(cookie, 'race').resurrected, undefined, 'no server-side store to look into');
+    assert.equal(observed(cookie, 'race').revokedCookieStillValid, observed(cookie, 'race').resurrectionProbes, 'a cookie-session logout revokes nothing');
     assert.ok(cookie.notes!.some((note) => note.includes('GET /session')), 'the note says where the counter was read');
 
     const none = entryOf(entries, 'none');
@@ -88,33 +89,28 @@ describe('race scenario through the runner', () => {
   test('memory and cookie: the serial control loses nothing', async () => {
     const entries = await runScenario(['memory', 'cookie'], { ...parallel, id: 'race-serial-test', fanout: 1, rounds: 30 });
     for (const entry of entries.map(ok)) {
-      assert.equal(entry.observations!.lostUpdates, 0, `${entry.store} ${entry.variant}`);
-      assert.equal(entry.observations!.itemsMissing, 0, `${entry.store} ${entry.variant}`);
+      assert.equal(observed(entry, 'race').lostUpdates, 0, `${entry.store} ${entry.variant}`);
+      assert.equal(observed(entry, 'race').itemsMissing, 0, `${entry.store} ${entry.variant}`);
     }
   });
 
   test('memory: one write among parallel reads is lost only when resave=true makes the reads save', async () => {
     const routes = ['POST /counter', ...Array<string>(9).fill('GET /session')];
     const entries = await runScenario(['memory'], { ...parallel, id: 'race-resave-test', fanout: 10, routes });
-    assert.equal(ok(entryOf(entries, 'memory', 'resave=false')).observations!.lostUpdates, 0);
-    assert.equal(ok(entryOf(entries, 'memory', 'rolling=true')).observations!.lostUpdates, 0);
-    assert.ok(ok(entryOf(entries, 'memory', 'resave=true')).observations!.lostUpdates! > 0);
+    assert.equal(observed(ok(entryOf(entries, 'memory', 'resave=false')), 'race').lostUpdates, 0);
+    assert.equal(observed(ok(entryOf(entries, 'memory', 'rolling=true')), 'race').lostUpdates, 0);
+    assert.ok(observed(ok(entryOf(entries, 'memory', 'resave=true')), 'race').lostUpdates! > 0);
   });
 
   test('redis: parallel requests lose updates, serial ones do not, logout races resurrect', async (t) => {
-    try {
-      await STORES.redis.load();
-    } catch (error) {
-      return t.skip(`no redis adapter yet: ${(error as Error).message}`);
-    }
     const entries = await runScenario(['redis'], parallel);
     const first = entryOf(entries, 'redis');
     if (first.status === 'skipped') return t.skip(`no redis server: ${first.reason}`);
-    const resaveTrue = ok(entryOf(entries, 'redis', 'resave=true')).observations!;
+    const resaveTrue = observed(ok(entryOf(entries, 'redis', 'resave=true')), 'race');
     assert.ok(resaveTrue.lostUpdates! > 0);
     assert.equal(resaveTrue.lostUpdates, resaveTrue.expectedCount! - resaveTrue.observedCount!);
-    assert.ok(ok(entryOf(entries, 'redis', 'resave=false')).observations!.resurrected! > 0);
+    assert.ok(observed(ok(entryOf(entries, 'redis', 'resave=false')), 'race').resurrected! > 0);
     const serial = await runScenario(['redis'], { ...parallel, id: 'race-serial-test', fanout: 1, rounds: 30 });
-    for (const entry of serial.map(ok)) assert.equal(entry.observations!.lostUpdates, 0, `${entry.variant}`);
+    for (const entry of serial.map(ok)) assert.equal(observed(entry, 'race').lostUpdates, 0, `${entry.variant}`);
   });
 });

@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { parseRunResult } from '../reports/input.ts';
 import { runCli } from './helpers/cli.ts';
 
-const HARNESS_PROCESSES = /redis-server|memcached|postgres|ferretdb|app-process\.ts|balancer-process\.ts|k6 run/;
+const HARNESS_PROCESSES = /redis-server|memcached|postgres|ferretdb|app\/process-main\.ts|app\/balancer-main\.ts|k6 run/;
 const root = mkdtempSync(path.join(tmpdir(), 'sessionbench-sigint-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 

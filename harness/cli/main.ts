@@ -11,7 +11,6 @@ import { createRedactor, redactDeep } from './redact.ts';
 import type { RawK6ImportFlags } from '../load/k6-import.ts';
 import { loadRunResultFile, runReportCommand } from './report.ts';
 import { writeRunOutputs } from './write-outputs.ts';
-import { isPayloadLimitFailure } from '../probes/payload-limit.ts';
 import { startBench } from '../run/runner.ts';
 import type { RunResult } from '../../reports/result.ts';
 import { serveCommand } from './serve.ts';
@@ -66,7 +65,7 @@ async function bench(flags: BenchFlags): Promise<void> {
     if (flags.json) process.stdout.write(`${JSON.stringify(safe)}\n`);
     else process.stdout.write(`${renderTerminalTable(safe)}\n${comparison ? `\n${renderTerminalComparison(comparison)}\n` : ''}`);
     observer.log(`results: ${outputs.results}\nreport:  ${outputs.html}`);
-    const failed = safe.entries.filter((entry) => entry.status === 'failed' && !isPayloadLimitFailure(entry));
+    const failed = safe.entries.filter((entry) => entry.status === 'failed' && entry.cause !== 'payload-limit');
     if (failed.length > 0) observer.log(`${failed.length} run${failed.length === 1 ? '' : 's'} failed (see "Not measured"): exit code ${EXIT.runFailed}`);
     process.exit(safe.partial ? EXIT.interrupted : failed.length > 0 ? EXIT.runFailed : comparison && comparison.regressions > 0 ? EXIT.regression : EXIT.ok);
   };

@@ -46,6 +46,7 @@ export async function measureLoad(
     ...observed,
     cpu: { ...observed.cpu, generatorSaturated: (observed.cpu.generator ?? 0) >= SATURATED_PERCENT },
     observations: {
+      kind: 'load',
       logins: counters.logins,
       sessionMisses: counters.unauthorized,
       sessionMissRate: measured.requests > 0 ? counters.unauthorized / measured.requests : 0,

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.ts';
 import { K6_COUNTERS, K6_KIND } from './k6-script.ts';
 import type { K6Phase } from './k6-script.ts';
-import type { LatencySummary, LoadModel, OkEntry, PhaseMetrics } from '../../reports/result.ts';
+import type { LatencySummary, LoadModel, LoadObservations, OkEntry, PhaseMetrics } from '../../reports/result.ts';
 import type { StoreId } from '../../stores/types.ts';
 
 /** One phase of a k6 run as its summary tells it. */
@@ -98,7 +98,7 @@ export function readK6Phase(summary: unknown, phase: K6Phase, durationSeconds: n
 export function openModelFindings(
   measured: K6PhaseSummary,
   ratePerSecond: number,
-): { load: LoadModel; observations: Record<string, number>; notes: string[] } {
+): { load: LoadModel; observations: LoadObservations; notes: string[] } {
   const { droppedIterations } = measured;
   const attempted = measured.iterations + droppedIterations;
   const achieved = measured.metrics.throughput;
@@ -111,7 +111,7 @@ export function openModelFindings(
   }
   return {
     load: { driver: 'k6', model: 'open', ratePerSecond, droppedIterations },
-    observations: { droppedIterations, targetRate: ratePerSecond, achievedRate: Math.round(achieved * 100) / 100, logins: measured.logins },
+    observations: { kind: 'load', droppedIterations, targetRate: ratePerSecond, achievedRate: Math.round(achieved * 100) / 100, logins: measured.logins },
     notes,
   };
 }
@@ -134,6 +134,7 @@ export function k6SummaryToEntry(summary: unknown, meta: K6SummaryMeta): OkEntry
     store: meta.store,
     storeLabel: meta.storeLabel ?? meta.store,
     scenario: meta.scenario,
+    kind: 'load',
     repetition: meta.repetition ?? 1,
     load: findings.load,
     status: 'ok',

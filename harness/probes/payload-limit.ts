@@ -1,6 +1,5 @@
 import type { AppChild } from '../app/child.ts';
 import { SessionClient } from '../client/http-client.ts';
-import type { ResultEntry } from '../../reports/result.ts';
 import type { StoreCapabilities } from '../../stores/types.ts';
 
 /** What one login with the app's payload did on the wire. */
@@ -26,33 +25,38 @@ export async function probeLoginCookie(url: string): Promise<LoginCookieProbe> {
   }
 }
 
+/** HTTP statuses that say the request or its headers were too large. */
+const TOO_LARGE_STATUSES = new Set([413, 431]);
+/** undici's code for response headers over Node's 16 KiB limit. */
+const HEADER_OVERFLOW = 'UND_ERR_HEADERS_OVERFLOW';
+
+/** Why the first login failed: a size the store or HTTP cannot carry, or anything else (a verification failure). */
+export interface LoginProblem {
+  cause: 'payload-limit' | 'verification';
+  /** One sentence for people. */
+  text: string;
+}
+
 /**
- * Why a run at this payload must be marked failed, or undefined when the payload fits:
- * the login failed on the wire (e.g. a Set-Cookie over Node's 16 KiB header limit),
- * answered a non-200 (e.g. 431, or a store rejecting the value), or set a cookie larger
- * than the store's `payloadLimit` (cookie-session: browsers silently drop cookies over ~4 KB).
+ * Why a run at this payload must be marked failed, or undefined when the login worked and
+ * the payload fits. Only a size is a payload limit: response headers over Node's 16 KiB
+ * limit, a 413/431, or a cookie larger than the store's `payloadLimit` (cookie-session:
+ * browsers silently drop cookies over ~4 KB). Any other failure (a 500 from a store without
+ * rights on its table, a refused connection) is a failed verification.
  */
-export function payloadLimitProblem(capabilities: StoreCapabilities, probe: LoginCookieProbe): string | undefined {
-  if (probe.error) return `login failed on the client: ${probe.error} (response headers over Node's 16 KiB limit?)`;
-  if (probe.status !== 200) return `login answered ${probe.status}`;
+export function payloadLimitProblem(capabilities: StoreCapabilities, probe: LoginCookieProbe): LoginProblem | undefined {
+  if (probe.error === HEADER_OVERFLOW) return { cause: 'payload-limit', text: "the login's response headers are over Node's 16 KiB limit" };
+  if (probe.error) return { cause: 'verification', text: `the first login failed on the client: ${probe.error}` };
+  if (probe.status !== undefined && TOO_LARGE_STATUSES.has(probe.status)) return { cause: 'payload-limit', text: `login answered ${probe.status} (too large)` };
+  if (probe.status !== 200) return { cause: 'verification', text: `the first login answered ${probe.status} instead of 200` };
   const limit = capabilities.payloadLimit;
   if (!capabilities.serverSide && limit && probe.setCookieBytes > limit.bytes) {
-    return `the session cookie is ${probe.setCookieBytes} bytes, over the ${limit.bytes}-byte limit: ${limit.reason}`;
+    return { cause: 'payload-limit', text: `the session cookie is ${probe.setCookieBytes} bytes, over the ${limit.bytes}-byte limit: ${limit.reason}` };
   }
   return undefined;
 }
 
 /** Probes a running app's login and checks it against its store's payload limit; see `payloadLimitProblem`. */
-export async function checkPayloadLimit(app: AppChild): Promise<string | undefined> {
+export async function checkPayloadLimit(app: AppChild): Promise<LoginProblem | undefined> {
   return payloadLimitProblem(app.capabilities, await probeLoginCookie(app.url));
-}
-
-/** The failure reason of a run whose payload the store cannot carry; reports recognise it by this prefix. */
-export function payloadFailureReason(payloadBytes: number, problem: string): string {
-  return `payload ${payloadBytes} bytes: ${problem}`;
-}
-
-/** A failed entry that only says the store cannot carry this sweep's payload: a limit to know, not a broken run. */
-export function isPayloadLimitFailure(entry: ResultEntry): boolean {
-  return entry.status === 'failed' && entry.payloadBytes !== undefined && entry.reason.startsWith(payloadFailureReason(entry.payloadBytes, ''));
 }

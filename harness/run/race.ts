@@ -50,7 +50,7 @@ async function raceOnce(context: ScenarioContext<RaceScenario>, app: AppChild, r
     status: 'ok',
     measured: recorder.metrics(),
     sessionsStored: (await app.ask('count')) ?? undefined,
-    observations: { sessions: context.scenario.sessions, fanout: context.scenario.fanout, rounds: context.scenario.rounds, ...raceNumbers, ...probe },
+    observations: { kind: 'race', sessions: context.scenario.sessions, fanout: context.scenario.fanout, rounds: context.scenario.rounds, ...raceNumbers, ...probe },
     notes: raceNotes(app, race, probe),
   };
 }

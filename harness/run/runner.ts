@@ -7,8 +7,9 @@ import { loadModelFor, serverKindsOf } from '../plan/plan.ts';
 import type { RunPlan } from '../plan/plan.ts';
 import type { EntryBase, LoadModel, ResultEntry, RunResult } from '../../reports/result.ts';
 import { SCHEMA_VERSION } from '../../reports/result.ts';
-import { verifyStore } from '../probes/verify.ts';
-import { checkPayloadLimit, payloadFailureReason } from '../probes/payload-limit.ts';
+import { VerificationError, verifyStore } from '../probes/verify.ts';
+import { checkPayloadLimit } from '../probes/payload-limit.ts';
+import { EntryFailure, failureCauseOf } from './failure.ts';
 import { runLoadScenario } from './load.ts';
 import { runOutageScenario } from './outage.ts';
 import { runRaceScenario } from './race.ts';
@@ -126,7 +127,7 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
         observer.log(`${storeId}: skipped, no ${kind} server — ${slot.fix ? `to run it: ${slot.fix}` : slot.skipped}`);
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
-            entries.push({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, 0, loadModelFor(plan, scenario)), status: 'skipped', reason: slot.skipped });
+            entries.push({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, 0, loadModelFor(plan, scenario)), status: 'skipped', cause: 'no-server', reason: slot.skipped });
           }
         }
         continue;
@@ -156,7 +157,7 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
 }
 
 function base(store: StoreId, storeLabel: string, scenario: Scenario, payloadBytes: number, repetitionIndex: number, load: LoadModel): EntryBase {
-  return { store, storeLabel, scenario: scenario.id, payloadBytes, repetition: repetitionIndex + 1, load };
+  return { store, storeLabel, scenario: scenario.id, kind: scenario.kind, payloadBytes, repetition: repetitionIndex + 1, load };
 }
 
 /** One store's share of a run: what every scenario on it needs. */
@@ -198,9 +199,12 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
       const app = cluster ?? (await startAppChild(config));
       apps.push(app);
       Object.assign(packages, app.packages);
-      const tooLarge = await checkPayloadLimit(cluster?.instances[0] ?? app);
-      if (tooLarge) throw new Error(payloadFailureReason(payloadBytes, tooLarge));
-      await verifyStore(cluster?.instances[0] ?? app, storeId);
+      const problem = await checkPayloadLimit(cluster?.instances[0] ?? app);
+      if (problem?.cause === 'payload-limit') throw new EntryFailure('payload-limit', problem.text);
+      if (problem) throw new EntryFailure('verification', `verification failed: ${problem.text}`);
+      await verifyStore(cluster?.instances[0] ?? app, storeId).catch((error: unknown) => {
+        throw new EntryFailure('verification', error instanceof VerificationError ? error.message : `verification failed: ${message(error)}`);
+      });
       return app;
     },
     entryBase: (app, repetitionIndex, variant) => ({
@@ -220,9 +224,10 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
     await runner(context);
   } catch (error) {
     if (signal.aborted) return;
-    const reason = apps.map((app) => app.crashed()).find(Boolean) ?? message(error);
+    const crash = apps.map((app) => app.crashed()).find(Boolean);
+    const reason = crash ?? message(error);
     observer.log(`${storeId}/${scenario.id}: failed — ${reason}`);
-    record({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, emitted, load), server: server?.info, status: 'failed', reason });
+    record({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, emitted, load), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
   } finally {
     await Promise.all(apps.map((app) => app.stop()));
   }

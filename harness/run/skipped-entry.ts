@@ -12,10 +12,12 @@ export function skippedEntry(context: ScenarioContext, reason: string): SkippedE
     store: context.store,
     storeLabel: STORES[context.store].label,
     scenario: context.scenario.id,
+    kind: context.scenario.kind,
     payloadBytes: context.payloadBytes,
     repetition: 1,
     load: context.load,
     status: 'skipped',
+    cause: 'not-applicable',
     reason,
   };
 }

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { TtlObservations } from '../../reports/result.ts';
 import type { AppChild } from '../app/child.ts';
 import { loggedInClient } from '../client/http-client.ts';
 import type { SessionClient } from '../client/http-client.ts';
@@ -21,7 +22,7 @@ async function returnedByStore(app: AppChild, clients: SessionClient[]): Promise
   return found.filter(Boolean).length;
 }
 
-function ttlNotes(app: AppChild, scenario: TtlScenario, observations: Record<string, number>): string[] {
+function ttlNotes(app: AppChild, scenario: TtlScenario, observations: TtlObservations): string[] {
   const notes = [`sessions lived ${scenario.maxAgeMs} ms; their cookies were replayed ${scenario.waitMs} ms after login, ignoring the cookie's Expires attribute as a replaying client would`];
   const { removesExpired } = app.capabilities;
   if (removesExpired !== true) notes.push(`the store does not remove expired sessions itself: ${removesExpired.reason}`);
@@ -62,7 +63,8 @@ export const runTtlScenario: ScenarioRunner<TtlScenario> = async (context) => {
   const replies = await Promise.all(clients.map((client) => recorder.send(client, 'GET', '/session')));
   const crashed = app.crashed();
   if (crashed) throw new Error(crashed);
-  const observations: Record<string, number> = {
+  const observations: TtlObservations = {
+    kind: 'ttl',
     sessions: scenario.sessions,
     maxAgeMs: scenario.maxAgeMs,
     waitMs: scenario.waitMs,
