@@ -13,3 +13,23 @@ export class UsageError extends Error {
 export class RunError extends Error {
   override name = 'RunError';
 }
+
+/**
+ * What went wrong, never empty: the message, else the cause's message or an error code, else
+ * the error's name (a socket dropped by a killed server often carries no message at all).
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error) || 'unknown error';
+  const cause = error.cause as { message?: string; code?: string } | undefined;
+  const code = (error as NodeJS.ErrnoException).code;
+  const errors = (error as Partial<AggregateError>).errors;
+  const inner = Array.isArray(errors) ? errors.map((e: unknown) => (e instanceof Error ? e.message : '')).find(Boolean) : undefined;
+  return error.message || cause?.message || inner || code || cause?.code || `${error.name} without a message`;
+}
+
+/** A reason for one line: whitespace and line breaks collapsed, a stack trace's frames dropped, at most 300 characters. */
+export function oneSentence(text: string): string {
+  const withoutFrames = text.split('\n').filter((line) => !/^\s+at\s/.test(line)).join(' ');
+  const flat = withoutFrames.replace(/\s+/g, ' ').trim() || 'no reason given';
+  return flat.length > 300 ? `${flat.slice(0, 297)}...` : flat;
+}

@@ -44,8 +44,17 @@ export function inlineScript(source: string): SafeHtml {
 }
 
 const MARKDOWN_SPECIALS = /[\\`*_[\]|~]/g;
+/** Every line terminator a Markdown renderer may honour (a lone CR, NEL, LS, PS, VT, FF too). */
+const LINE_TERMINATORS = /\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]/g;
+/** Other controls, which a terminal showing summary.md would act on. */
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
 
-/** Escapes text for a Markdown table cell; `<`, `>` and `&` become entities because GitHub renders inline HTML. */
+/**
+ * Escapes text for a Markdown table cell or a one-line paragraph: every line terminator becomes a
+ * space (so no input can end a row), other control characters are dropped, Markdown specials are
+ * backslash-escaped and `<`, `>` and `&` become entities because GitHub renders inline HTML.
+ */
 export function escapeMarkdown(text: string): string {
-  return escapeHtml(text).replace(MARKDOWN_SPECIALS, (char) => `\\${char}`).replace(/\r?\n/g, ' ');
+  return escapeHtml(text.replace(LINE_TERMINATORS, ' ').replace(CONTROLS, ''))
+    .replace(MARKDOWN_SPECIALS, (char) => `\\${char}`);
 }

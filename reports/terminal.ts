@@ -3,7 +3,38 @@ import type { TextTable } from './text-table.ts';
 import type { Comparison } from './compare.ts';
 import { comparisonTable, notMeasuredTable, resultsTable } from './tables.ts';
 
-function layout(table: TextTable): string {
+/**
+ * Characters that act on a terminal instead of showing: C0 controls but tab and newline (ESC, BEL,
+ * CR, backspace…), DEL, C1 controls (CSI…) and the bidirectional overrides that reorder a line.
+ */
+const TERMINAL_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const LINE_BREAKS = /\r\n|[\n\u2028\u2029]/g;
+
+function visible(char: string): string {
+  return char === '\r' ? '\\r' : char === '\n' || char === '\u2028' || char === '\u2029' || char === '\r\n' ? '\\n' : `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Text from anywhere (a flag, a server's reply, a results file) made inert for a terminal:
+ * every control character is shown as an escape (`\u001b`), so nothing can move the cursor,
+ * recolour, ring or rewrite what was printed. Newlines and tabs stay.
+ */
+export function terminalText(text: string): string {
+  return text.replace(TERMINAL_CONTROLS, visible);
+}
+
+/** `terminalText` on one line: line breaks are shown as `\n` too. */
+export function terminalLine(text: string): string {
+  return terminalText(text.replace(LINE_BREAKS, visible));
+}
+
+function layout(raw: TextTable): string {
+  const table: TextTable = {
+    ...raw,
+    columns: raw.columns.map((column) => ({ ...column, title: terminalLine(column.title) })),
+    rows: raw.rows.map((row) => row.map(terminalLine)),
+    notes: raw.notes?.map(terminalText),
+  };
   const widths = table.columns.map((column, i) => Math.max(column.title.length, ...table.rows.map((row) => row[i]?.length ?? 0)));
   const line = (cells: readonly string[]) =>
     table.columns
@@ -20,7 +51,7 @@ function layout(table: TextTable): string {
 export function renderTerminalTable(result: RunResult): string {
   const measured = resultsTable(result);
   const notMeasured = notMeasuredTable(result);
-  const parts = [`sessionbench · started ${result.startedAt}${result.env.gitSha ? ` · ${result.env.gitSha.slice(0, 7)}` : ''}${result.partial ? ' · PARTIAL (interrupted)' : ''}`];
+  const parts = [terminalLine(`sessionbench · started ${result.startedAt}${result.env.gitSha ? ` · ${result.env.gitSha.slice(0, 7)}` : ''}${result.partial ? ' · PARTIAL (interrupted)' : ''}`)];
   parts.push(measured.rows.length > 0 ? layout(measured) : 'Nothing was measured.');
   if (notMeasured.rows.length > 0) parts.push(`Not measured:\n${layout(notMeasured)}`);
   return parts.join('\n\n');
@@ -33,5 +64,5 @@ export function renderTerminalComparison(comparison: Comparison): string {
     comparison.regressions > 0
       ? `${comparison.regressions} regression${comparison.regressions === 1 ? '' : 's'} beyond ${comparison.failOnPercent}% and outside noise`
       : `no regression beyond ${comparison.failOnPercent}% outside noise (${quiet} of ${comparison.metrics.length} metrics within noise)`;
-  return `Against baseline ${comparison.baseline.startedAt}: ${verdict}\n\n${layout(comparisonTable(comparison, false))}`;
+  return `Against baseline ${terminalLine(comparison.baseline.startedAt)}: ${verdict}\n\n${layout(comparisonTable(comparison, false))}`;
 }

@@ -7,8 +7,12 @@ import { tcpReachable } from './servers/identify.ts';
 import { memcachedHosts } from './servers/url.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
-/** Fail fast when the server is down (the client's defaults wait about a minute), reconnect soon after it returns. */
-const CLIENT_OPTIONS: Memcached.options = { retries: 0, timeout: 500, retry: 1000, reconnect: 1000, failures: 3, idle: 5000 };
+/**
+ * Fail fast when the server is down (the client's defaults wait about a minute), retry a second later.
+ * `failures` is never used up: past it the client "pings" the host by spawning `ping`, which is not
+ * installed everywhere, and the spawn error would kill the app.
+ */
+const CLIENT_OPTIONS: Memcached.options = { retries: 0, timeout: 500, retry: 1000, reconnect: 1000, failures: Number.MAX_SAFE_INTEGER, idle: 5000 };
 
 /** memcached's own 30-day boundary: a larger expiration time is read as an absolute Unix timestamp. */
 export const MEMCACHED_MAX_RELATIVE_TTL_SECONDS = 30 * 24 * 60 * 60;

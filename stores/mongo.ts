@@ -2,12 +2,12 @@ import MongoStore from 'connect-mongo';
 import { MongoClient } from 'mongodb';
 import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
+import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, withDeadline } from './servers/deadline.ts';
 import { mongoIdentity } from './servers/identify.ts';
 import type { AdapterContext, StoreAdapter, StoreCapabilities } from './types.ts';
 
 /** The collection connect-mongo writes sessions to. */
 export const SESSION_COLLECTION = 'sessions';
-const TIMEOUT_MS = 2000;
 
 /**
  * MongoDB-protocol servers through connect-mongo on a MongoClient connected first (a dead server is an Error,
@@ -15,13 +15,13 @@ const TIMEOUT_MS = 2000;
  */
 export async function createMongoAdapter({ label, settings, server }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('mongo', server);
-  const client = new MongoClient(connectUrl, { serverSelectionTimeoutMS: TIMEOUT_MS, connectTimeoutMS: TIMEOUT_MS });
+  const client = new MongoClient(connectUrl, { serverSelectionTimeoutMS: CONNECT_TIMEOUT_MS, connectTimeoutMS: CONNECT_TIMEOUT_MS, socketTimeoutMS: COMMAND_TIMEOUT_MS });
   let ferretdb: boolean;
   try {
-    await client.connect();
-    ferretdb = mongoIdentity(await client.db('admin').command({ buildInfo: 1 })).product === 'FerretDB';
+    const buildInfo = withDeadline((async () => { await client.connect(); return client.db('admin').command({ buildInfo: 1 }); })(), CONNECT_TIMEOUT_MS);
+    ferretdb = mongoIdentity(await buildInfo).product === 'FerretDB';
   } catch (error) {
-    await client.close();
+    void client.close().catch(() => {});
     throw new Error(`mongo: cannot connect to ${info.url}: ${(error as Error).message}`);
   }
   const db = client.db();

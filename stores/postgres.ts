@@ -3,6 +3,7 @@ import session from 'express-session';
 import pg from 'pg';
 import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
+import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, withDeadline } from './servers/deadline.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
 /** The table connect-pg-simple creates and sessionbench measures. */
@@ -24,12 +25,12 @@ async function rowCount(pool: pg.Pool, where: string): Promise<number> {
 /** PostgreSQL through connect-pg-simple on a `pg` Pool; one row per session with a json column. */
 export async function createPostgresAdapter({ label, settings, server }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('postgres', server);
-  const pool = new pg.Pool({ connectionString: connectUrl, connectionTimeoutMillis: 2000, max: 10 });
+  const pool = new pg.Pool({ connectionString: connectUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: COMMAND_TIMEOUT_MS, max: 10 });
   pool.on('error', () => {});
   try {
-    await pool.query('SELECT 1');
+    await withDeadline(pool.query('SELECT 1'), CONNECT_TIMEOUT_MS);
   } catch (error) {
-    await pool.end();
+    void pool.end().catch(() => {});
     throw new Error(`postgres: cannot connect to ${info.url}: ${(error as Error).message}`);
   }
   const PgStore = connectPgSimple(session);

@@ -1,11 +1,11 @@
 import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import { expressSessionAdapter } from './express-session.ts';
+import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, withDeadline } from './servers/deadline.ts';
 import { redisInfoField } from './servers/identify.ts';
 import { requireServer } from './server-handle.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
-const CONNECT_TIMEOUT_MS = 2000;
 /** Before the first connection, give up fast; once connected, ride out a short outage. */
 const RETRIES_BEFORE_CONNECTED = 3;
 const RETRIES_WHEN_CONNECTED = 20;
@@ -16,6 +16,7 @@ export async function createRedisAdapter({ label, settings, server }: AdapterCon
   let connected = false;
   const client = createClient({
     url: connectUrl,
+    commandOptions: { timeout: COMMAND_TIMEOUT_MS },
     socket: {
       connectTimeout: CONNECT_TIMEOUT_MS,
       reconnectStrategy: (retries, cause) =>
@@ -24,8 +25,9 @@ export async function createRedisAdapter({ label, settings, server }: AdapterCon
   });
   client.on('error', () => {});
   try {
-    await client.connect();
+    await withDeadline(client.connect(), CONNECT_TIMEOUT_MS, () => client.destroy());
   } catch (error) {
+    if (client.isOpen) client.destroy();
     throw new Error(`redis: cannot connect to ${info.url}: ${(error as Error).message}`);
   }
   connected = true;

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -8,53 +7,90 @@ import { after, test } from 'node:test';
 import { parseRunResult } from '../reports/input.ts';
 import { runCli } from './helpers/cli.ts';
 
-const HARNESS_PROCESSES = /redis-server|memcached|postgres|ferretdb|app\/process-main\.ts|app\/balancer-main\.ts|k6 run/;
 const root = mkdtempSync(path.join(tmpdir(), 'sessionbench-sigint-'));
+// PostgreSQL runs as its own user and must reach its temp dir under the runs' private TMPDIRs.
+chmodSync(root, 0o755);
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function harnessProcesses(): Set<string> {
-  const lines = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n');
-  return new Set(lines.filter((line) => HARNESS_PROCESSES.test(line)).map((line) => line.trim()));
+/** Processes that carry `mark` in their environment: everything one run started (servers, apps, k6, initdb), and nothing of another run on this machine. */
+function processesMarked(mark: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`SESSIONBENCH_TEST_MARK=${mark}`)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue;
+      found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()}`);
+    } catch {
+      /* gone, or not readable */
+    }
+  }
+  return found;
 }
 
-function sessionbenchTempDirs(): Set<string> {
-  return new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('sessionbench-') && !root.endsWith(name)));
+/** A small seeded generator, so a failing moment can be replayed with SHUTDOWN_SEED. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
-const moments = Array.from({ length: 5 }, () => Math.round(300 + Math.random() * 13_000));
+const SEED = Number(process.env.SHUTDOWN_SEED ?? Date.now() % 1_000_000);
+const random = mulberry32(SEED);
+/**
+ * Moments after the harness's first log line (so Node has loaded and the run has begun): one inside
+ * provisioning (PostgreSQL's initdb), the others spread over the memory store's run and Redis' measurement.
+ */
+const MOMENT_RANGES_MS: [number, number][] = [[200, 1000], [1000, 8000], [12_000, 20_000], [12_000, 20_000], [8000, 20_000]];
+const cases = MOMENT_RANGES_MS.map(([from, to], i) => ({ moment: Math.round(from + random() * (to - from)), signal: (i === 4 ? 'SIGHUP' : 'SIGINT') as NodeJS.Signals }));
 
-for (const [i, moment] of moments.entries()) {
-  test(`SIGINT ${moment} ms into a run stops everything and keeps a partial result`, async () => {
-    const before = harnessProcesses();
-    const tempBefore = sessionbenchTempDirs();
+test(`seed ${SEED} (replay with SHUTDOWN_SEED=${SEED})`, (t) => t.diagnostic(JSON.stringify(cases)));
+
+for (const [i, { moment, signal }] of cases.entries()) {
+  test(`group ${signal} ${moment} ms into a run, as a terminal sends it: exit 130 within 5 s, a partial result, nothing left`, async (t) => {
+    const mark = `${process.pid}-${i}-${Date.now()}`;
+    // A private TMPDIR for the run: what is left in it was left by this run alone.
+    const tmp = path.join(root, `tmp-${i}`);
+    mkdirSync(tmp, { mode: 0o755 });
+    chmodSync(tmp, 0o755);
     const out = path.join(root, `run-${i}`);
     let interruptedAt = 0;
-    const run = await runCli(['--store', 'memory,redis,postgres', '--duration', '3s', '--warmup', '1s', '--out', out], {
+    const run = await runCli(['--store', 'memory,redis,postgres', '--duration', '4s', '--warmup', '1s', '--out', out], {
+      env: { SESSIONBENCH_TEST_MARK: mark, TMPDIR: tmp },
       timeoutMs: 60_000,
-      onSpawn: (pid) => {
+      ownProcessGroup: true,
+      onFirstStderr: (pid) => {
         void delay(moment).then(() => {
           interruptedAt = Date.now();
-          process.kill(pid, 'SIGINT');
+          try {
+            process.kill(-pid, signal);
+          } catch {
+            /* the run had already ended */
+          }
         });
       },
     });
     const stoppedWithin = Date.now() - interruptedAt;
+    t.diagnostic(`exit ${run.code ?? run.signal} ${stoppedWithin} ms after ${signal}; stderr: ${run.stderr.trim().split('\n').slice(-4).join(' / ')}`);
     await delay(200);
-    const left = [...harnessProcesses()].filter((line) => !before.has(line));
+    const left = processesMarked(mark);
     assert.deepEqual(left, [], 'no process started by the harness remains');
-    const tempLeft = [...sessionbenchTempDirs()].filter((name) => !tempBefore.has(name));
+    const tempLeft = readdirSync(tmp).filter((name) => name.startsWith('sessionbench-'));
     assert.deepEqual(tempLeft, [], 'no temp directory remains');
-    if (run.code === 0) return; // the run ended before the signal arrived
-    if (run.signal === 'SIGINT') {
-      assert.equal(existsSync(out), false, 'interrupted while Node was still loading: nothing was started or written');
-      return;
-    }
+    assert.ok(interruptedAt > 0, 'the signal was sent while the run was going');
     assert.equal(run.code, 130, run.stderr);
-    assert.ok(stoppedWithin < 7000, `stopped ${stoppedWithin} ms after SIGINT`);
+    assert.ok(stoppedWithin < 5000, `stopped ${stoppedWithin} ms after ${signal}`);
     const [stamp] = existsSync(out) ? readdirSync(out) : [];
     assert.ok(stamp, 'a results directory was written');
     const result = parseRunResult(readFileSync(path.join(out, stamp, 'results.json'), 'utf8'), 'partial results');
     assert.equal(result.partial, true);
+    t.diagnostic(`partial result: ${JSON.stringify(result.entries.map((e) => [e.store, e.status]))}`);
+    assert.ok(result.entries.every((e) => e.status !== 'failed' || e.reason.trim() !== ''), 'no empty failure reason');
     assert.deepEqual(readdirSync(path.join(out, stamp)).filter((name) => name.endsWith('.tmp')), [], 'no half-written file');
   });
 }

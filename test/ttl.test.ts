@@ -29,7 +29,7 @@ describe('ttl scenario through the runner', () => {
     const memory = ok(entryOf(entries, 'memory'));
     assert.deepEqual(
       { ...memory.observations },
-      { sessions: 5, maxAgeMs: 1000, waitMs: 2500, acceptedAfterExpiry: 0, rejectedAfterExpiry: 5, returnedAfterExpiry: 0, storedAfterLogin: 5, stalePresent: 0 },
+      { kind: 'ttl', sessions: 5, maxAgeMs: 1000, waitMs: 2500, acceptedAfterExpiry: 0, rejectedAfterExpiry: 5, returnedAfterExpiry: 0, storedAfterLogin: 5, stalePresent: 0 },
     );
     assert.equal(memory.measured.requests, 5, 'measured holds the replayed requests');
     assert.ok(memory.notes!.some((note) => note.includes('MemoryStore')), 'the store\'s own expiry caveat is shown');

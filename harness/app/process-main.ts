@@ -76,7 +76,9 @@ async function main(): Promise<void> {
   };
   process.on('disconnect', shutdown);
   process.on('SIGTERM', shutdown);
+  // A terminal's Ctrl-C or hang-up reaches the whole process group: the harness stops this child in order.
   process.on('SIGINT', () => {});
+  process.on('SIGHUP', () => {});
 }
 
 main().catch((error: unknown) => {

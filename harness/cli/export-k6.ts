@@ -1,8 +1,8 @@
-import path from 'node:path';
 import { UsageError } from '../errors.ts';
 import { generateK6Script } from '../load/k6-script.ts';
 import type { K6ScriptSpec } from '../load/k6-script.ts';
-import { assertWritableDir, writeFileAtomic } from './output-dir.ts';
+import type { CliIo } from './io.ts';
+import { checkOutputPath, writeFileAtomic } from './output-dir.ts';
 import { parseCount, parseDuration } from '../plan/plan.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 
@@ -26,7 +26,8 @@ function parseTarget(value: string | undefined): string {
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new UsageError(`--target: give the app's base URL, e.g. http://127.0.0.1:3000 (from sessionbench serve)`);
   }
-  return value!.replace(/\/+$/, '');
+  // The parsed, serialised form: no raw text (a newline, a quote) of the flag reaches the script.
+  return url.href.replace(/\/+$/, '');
 }
 
 /** Validates `export k6` flags into a script spec; UsageError names the first problem. */
@@ -46,13 +47,13 @@ export function parseExportK6Options(raw: RawExportK6Options): K6ScriptSpec {
 }
 
 /** `sessionbench export k6`: writes the script to `--out`, or to stdout. */
-export async function exportK6Command(raw: RawExportK6Options): Promise<void> {
+export async function exportK6Command(raw: RawExportK6Options, io: Pick<CliIo, 'stdout' | 'stderr'>): Promise<void> {
   const script = generateK6Script(parseExportK6Options(raw));
   if (raw.out) {
-    await assertWritableDir('--out', path.dirname(raw.out));
+    await checkOutputPath('--out', raw.out, 'file');
     await writeFileAtomic(raw.out, script);
-    process.stderr.write(`k6 script: ${raw.out} (run it with: k6 run --summary-export summary.json ${raw.out})\n`);
+    io.stderr(`k6 script: ${raw.out} (run it with: k6 run --summary-export summary.json ${raw.out})\n`);
   } else {
-    process.stdout.write(script);
+    io.stdout(script);
   }
 }

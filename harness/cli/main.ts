@@ -1,13 +1,14 @@
 import { Command, CommanderError, Option } from 'commander';
 import { killAllAppChildren } from '../app/child.ts';
 import { EXIT, RunError, SHUTDOWN_BOUND_MS, UsageError } from '../errors.ts';
-import { assertWritableDir, runDirectory } from './output-dir.ts';
+import { checkOutputPath, runDirectory } from './output-dir.ts';
 import { buildPlan } from '../plan/plan.ts';
 import type { RawBenchOptions } from '../plan/plan.ts';
 import { exportK6Command } from './export-k6.ts';
 import type { RawExportK6Options } from './export-k6.ts';
+import type { CliIo } from './io.ts';
 import { createProgress } from './progress.ts';
-import { createRedactor, redactDeep } from './redact.ts';
+import { redactText, redactUrls } from './redact.ts';
 import type { RawK6ImportFlags } from '../load/k6-import.ts';
 import { loadRunResultFile, runReportCommand } from './report.ts';
 import { writeRunOutputs } from './write-outputs.ts';
@@ -18,11 +19,16 @@ import type { RawServeOptions } from './serve.ts';
 import { VERSION } from '../plan/version.ts';
 import { compareRuns } from '../../reports/compare.ts';
 import { ReportInputError } from '../../reports/input.ts';
-import { renderTerminalComparison, renderTerminalTable } from '../../reports/terminal.ts';
+import { renderTerminalComparison, renderTerminalTable, terminalLine } from '../../reports/terminal.ts';
 import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.ts';
 import { stopAllServers } from '../../stores/servers/provision.ts';
 import { STORE_IDS } from '../../stores/types.ts';
 
+/**
+ * After a stop signal, how long the run may stop gracefully before what is left is killed:
+ * the rest of SHUTDOWN_BOUND_MS is for killing and writing the partial result.
+ */
+const GRACEFUL_STOP_MS = SHUTDOWN_BOUND_MS - 2000;
 
 interface BenchFlags extends RawBenchOptions {
   json?: boolean;
@@ -31,12 +37,17 @@ interface BenchFlags extends RawBenchOptions {
   failOn: string;
 }
 
-function fail(error: unknown, redact: (text: string) => string = (text) => text): never {
-  const text = redact(error instanceof Error ? error.message : String(error));
-  process.stderr.write(`sessionbench: ${text}\n`);
-  if (error instanceof UsageError || error instanceof ReportInputError) process.exit(EXIT.usage);
-  if (!(error instanceof RunError) && error instanceof Error && process.env.SESSIONBENCH_DEBUG) process.stderr.write(`${redact(error.stack ?? '')}\n`);
-  process.exit(EXIT.runFailed);
+/** One line for stderr: passwords in URLs hidden, control characters and line breaks made visible. */
+function errorLine(text: string): string {
+  return `sessionbench: ${terminalLine(redactText(text))}\n`;
+}
+
+/** The exit code for an error that ended a command, after printing it as one line. */
+function failure(error: unknown, io: CliIo): number {
+  io.stderr(errorLine(error instanceof Error ? error.message || error.name : String(error)));
+  if (error instanceof UsageError || error instanceof ReportInputError) return EXIT.usage;
+  if (!(error instanceof RunError) && error instanceof Error && io.env.SESSIONBENCH_DEBUG) io.stderr(`${redactText(error.stack ?? '')}\n`);
+  return EXIT.runFailed;
 }
 
 function parseFailOn(value: string): number {
@@ -45,72 +56,80 @@ function parseFailOn(value: string): number {
   return percent;
 }
 
-async function bench(flags: BenchFlags): Promise<void> {
-  const plan = buildPlan(flags);
-  const redact = createRedactor(Object.values(plan.serverUrls));
+async function loadBaseline(file: string): Promise<RunResult> {
+  const baseline = await loadRunResultFile(file, `baseline ${file}`);
+  if (baseline.partial) throw new UsageError(`--baseline: ${file} is a partial (interrupted) run; compare with a complete run`);
+  return baseline;
+}
+
+async function bench(flags: BenchFlags, io: CliIo): Promise<number> {
+  const plan = buildPlan(flags, io.env);
   const failOnPercent = parseFailOn(flags.failOn);
-  await assertWritableDir('--out', plan.outDir);
-  const baseline = flags.baseline ? await loadRunResultFile(flags.baseline, `baseline ${flags.baseline}`) : undefined;
-  const progress = createProgress({ quiet: Boolean(flags.quiet) });
-  const observer = { ...progress, log: (line: string) => progress.log(redact(line)) };
+  await checkOutputPath('--out', plan.outDir, 'directory');
+  const baseline = flags.baseline ? await loadBaseline(flags.baseline) : undefined;
+  const progress = createProgress({ quiet: Boolean(flags.quiet), write: io.stderr, live: io.stderrIsTTY && !io.env.CI });
+  const log = (line: string) => progress.log(terminalLine(redactText(line)));
+  const observer = { ...progress, log };
   const controller = new AbortController();
   const run = startBench(plan, observer, controller.signal);
-  let finishing = false;
-  const finish = async (result: RunResult): Promise<void> => {
-    if (finishing) return;
-    finishing = true;
-    const safe = redactDeep(result, redact);
-    const comparison = baseline && !safe.partial ? compareRuns(baseline, safe, { failOnPercent }) : undefined;
-    const outputs = await writeRunOutputs(safe, runDirectory(plan.outDir, safe.startedAt), comparison);
-    if (flags.json) process.stdout.write(`${JSON.stringify(safe)}\n`);
-    else process.stdout.write(`${renderTerminalTable(safe)}\n${comparison ? `\n${renderTerminalComparison(comparison)}\n` : ''}`);
-    observer.log(`results: ${outputs.results}\nreport:  ${outputs.html}`);
-    const failed = safe.entries.filter((entry) => entry.status === 'failed' && entry.cause !== 'payload-limit');
-    if (failed.length > 0) observer.log(`${failed.length} run${failed.length === 1 ? '' : 's'} failed (see "Not measured"): exit code ${EXIT.runFailed}`);
-    process.exit(safe.partial ? EXIT.interrupted : failed.length > 0 ? EXIT.runFailed : comparison && comparison.regressions > 0 ? EXIT.regression : EXIT.ok);
-  };
-  const interrupt = () => {
-    if (controller.signal.aborted) return;
-    observer.log('interrupted: stopping load, apps and servers (results so far are kept, marked partial)');
-    controller.abort();
-    setTimeout(() => {
-      observer.log(`shutdown took over ${SHUTDOWN_BOUND_MS / 1000}s: killing what is left`);
-      killAllAppChildren();
-      void stopAllServers()
-        .then(() => finish(run.snapshot()))
-        .catch((error: unknown) => fail(error, redact));
-    }, SHUTDOWN_BOUND_MS).unref();
-  };
-  process.on('SIGINT', interrupt);
-  process.on('SIGTERM', interrupt);
+  let killTimer: NodeJS.Timeout | undefined;
+  let stopListening = () => {};
+  const forced = new Promise<RunResult>((resolve, reject) => {
+    stopListening = io.onStopSignal((signal) => {
+      if (controller.signal.aborted) return;
+      log(`interrupted (${signal}): stopping load, apps and servers (results so far are kept, marked partial)`);
+      controller.abort();
+      killTimer = setTimeout(() => {
+        log(`shutdown took over ${GRACEFUL_STOP_MS / 1000}s: killing what is left`);
+        killAllAppChildren();
+        stopAllServers().then(() => resolve(run.snapshot()), reject);
+      }, GRACEFUL_STOP_MS);
+    });
+  });
+  let result: RunResult;
   try {
-    await finish(await run.done.finally(() => progress.done()));
-  } catch (error) {
-    fail(error, redact);
+    result = await Promise.race([run.done, forced]);
+  } finally {
+    progress.done();
+    stopListening();
+    clearTimeout(killTimer);
   }
+  const safe = redactUrls(result);
+  const comparison = baseline && !safe.partial ? compareRuns(baseline, safe, { failOnPercent }) : undefined;
+  const outputs = await writeRunOutputs(safe, runDirectory(plan.outDir, safe.startedAt), comparison);
+  if (flags.json) io.stdout(`${JSON.stringify(safe)}\n`);
+  else io.stdout(`${renderTerminalTable(safe)}\n${comparison ? `\n${renderTerminalComparison(comparison)}\n` : ''}`);
+  log(`results: ${outputs.results}`);
+  log(`report:  ${outputs.html}`);
+  const failed = safe.entries.filter((entry) => entry.status === 'failed' && entry.cause !== 'payload-limit');
+  if (failed.length > 0) log(`${failed.length} run${failed.length === 1 ? '' : 's'} failed (see "Not measured"): exit code ${EXIT.runFailed}`);
+  if (safe.partial) return EXIT.interrupted;
+  if (failed.length > 0) return EXIT.runFailed;
+  return comparison && comparison.regressions > 0 ? EXIT.regression : EXIT.ok;
 }
 
-async function report(files: string[], flags: { out?: string; k6Summary?: string[] } & RawK6ImportFlags): Promise<void> {
+async function report(files: string[], flags: { out?: string; k6Summary?: string[] } & RawK6ImportFlags, io: CliIo): Promise<number> {
   const { out, k6Summary, ...k6 } = flags;
   const written = await runReportCommand({ files, outDir: out, k6Summaries: k6Summary, k6 });
-  process.stdout.write(`report:  ${written.htmlPath}\nsummary: ${written.markdownPath}\n`);
+  io.stdout(`report:  ${terminalLine(written.htmlPath)}\nsummary: ${terminalLine(written.markdownPath)}\n`);
+  return EXIT.ok;
 }
 
-/** The command-line program. */
-function createProgram(): Command {
+/** The command-line program; each action stores its exit code through `done`. */
+function createProgram(io: CliIo, done: (code: number) => void): Command {
   const program = new Command('sessionbench')
     .description('Compare Express session stores on real servers: latency, throughput, memory and correctness.')
     .version(VERSION)
     .showSuggestionAfterError(false)
     .exitOverride()
-    .configureOutput({ outputError: () => {} });
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => {} });
 
   const benchCommand = program
     .command('bench', { isDefault: true })
     .description('run the benchmark (the default command)')
     .option('--store <ids>', `stores to run, comma-separated, or "all" (${STORE_IDS.join(', ')})`, 'all')
     .option('--scenario <ids>', `scenarios, comma-separated (${Object.keys(SCENARIOS).join(', ')})`, DEFAULT_SCENARIOS.join(','))
-    .option('--duration <time>', 'measured time per repetition, e.g. 10s, 2m', '5s')
+    .option('--duration <time>', 'measured time per repetition, whole seconds or ms: e.g. 10s, 2m, 1500ms', '5s')
     .option('--warmup <time>', 'warm-up before measuring, kept apart from the results', '1s')
     .option('--connections <n>', 'concurrent connections, one user (session) each', '10')
     .option('--driver <name>', 'load generator: autocannon (closed model, --connections) or k6 (open model, --rate)', 'autocannon')
@@ -128,10 +147,10 @@ function createProgram(): Command {
     .option('--out <dir>', 'directory for results/<timestamp>/', 'results')
     .option('--json', 'print the RunResult JSON to stdout instead of the table')
     .option('--quiet', 'no progress output')
-    .option('--baseline <results.json>', 'compare with an earlier run; exit 1 on a regression beyond --fail-on')
+    .option('--baseline <results.json>', 'compare with an earlier complete run; exit 1 on a regression beyond --fail-on')
     .option('--fail-on <percent>', 'regression threshold in percent (outside the repetitions\' noise)', '10')
     .addOption(new Option('--added-latency <ms>', 'add this many ms to every request (to check regression detection)').default('0').hideHelp())
-    .action((flags: BenchFlags) => bench(flags));
+    .action(async (flags: BenchFlags) => done(await bench(flags, io)));
 
   // bench is the default command: `sessionbench --help` (and `npm run bench -- --help`) shows its options too.
   program
@@ -149,7 +168,7 @@ function createProgram(): Command {
     .option('--k6-rate <r>', 'with --k6-summary: the rate it ran at, req/s (export k6 --rate)')
     .option('--k6-duration <time>', 'with --k6-summary: its measured phase (export k6 --duration)')
     .option('--k6-warmup <time>', 'with --k6-summary: its warm-up (export k6 --warmup); without it the warm-up is left out')
-    .action((files: string[], flags: { out?: string; k6Summary?: string[] } & RawK6ImportFlags) => report(files, flags));
+    .action(async (files: string[], flags: { out?: string; k6Summary?: string[] } & RawK6ImportFlags) => done(await report(files, flags, io)));
 
   program
     .command('serve')
@@ -160,7 +179,7 @@ function createProgram(): Command {
     .option('--payload <size>', 'session payload stored at login', '1kb')
     .option('--max-age <time>', 'session cookie and store TTL', '1h')
     .option('--server-url <url>', "the store's server (or REDIS_URL, …); otherwise provisioned like bench")
-    .action((flags: RawServeOptions) => serveCommand(flags));
+    .action(async (flags: RawServeOptions) => done(await serveCommand(flags, io)));
 
   program
     .command('export')
@@ -173,23 +192,29 @@ function createProgram(): Command {
     .option('--duration <time>', 'measured phase', '30s')
     .option('--warmup <time>', 'warm-up phase, reported apart (k6 scenario "warmup")', '5s')
     .option('--out <file>', 'write the script here instead of stdout')
-    .action((flags: RawExportK6Options) => exportK6Command(flags));
+    .action(async (flags: RawExportK6Options) => {
+      await exportK6Command(flags, io);
+      done(EXIT.ok);
+    });
 
   return program;
 }
 
-async function main(): Promise<void> {
-  process.on('exit', () => killAllAppChildren());
+/**
+ * The whole CLI as a function: runs the command in `argv` (arguments only, without node and
+ * the script) against `io` and resolves with the exit code. Never exits the process: the bin does.
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let code: number = EXIT.ok;
   try {
-    await createProgram().parseAsync(process.argv);
+    await createProgram(io, (exitCode) => (code = exitCode)).parseAsync([...argv], { from: 'user' });
+    return code;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.exitCode === 0) process.exit(EXIT.ok);
-      fail(new UsageError(`${error.message.replace(/^error: /, '')}; see sessionbench --help`));
+      if (error.exitCode === 0) return EXIT.ok;
+      return failure(new UsageError(`${error.message.replace(/^error: /, '')}; see sessionbench --help`), io);
     }
     await stopAllServers().catch(() => {});
-    fail(error);
+    return failure(error, io);
   }
 }
-
-await main();

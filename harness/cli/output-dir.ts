@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.ts';
 
@@ -16,19 +16,42 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   }
 }
 
+/** How a path is named in one error line: quoted, with any control character escaped. */
+function shown(target: string): string {
+  return JSON.stringify(target);
+}
+
+async function kindOf(target: string): Promise<'directory' | 'file' | 'missing'> {
+  try {
+    return (await stat(target)).isDirectory() ? 'directory' : 'file';
+  } catch {
+    return 'missing';
+  }
+}
+
 /**
- * Fails with a UsageError unless `dir` can be created and written: probes its
- * nearest existing ancestor by creating and removing a temp directory there
- * (permission bits alone lie for root and for /proc), leaving nothing behind.
+ * The one output-path check every command runs before it does anything: `target` is the
+ * directory (`kind: 'directory'`) or the file (`kind: 'file'`) a command will write. Fails with
+ * a UsageError (one line, exit 2) for a control character in the path, a file where a directory
+ * is wanted (or the reverse), or a place that cannot be written. Writability is probed by
+ * creating and removing a temp directory in the nearest existing ancestor (permission bits lie
+ * for root and for /proc, where Node's recursive mkdir never returns), leaving nothing behind.
  */
-export async function assertWritableDir(flag: string, dir: string): Promise<void> {
-  let ancestor = path.resolve(dir);
+export async function checkOutputPath(flag: string, target: string, kind: 'directory' | 'file'): Promise<void> {
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(target)) {
+    throw new UsageError(`${flag}: the path ${shown(target)} holds a control character (a newline?); give a plain path`);
+  }
+  const resolved = path.resolve(target);
+  const found = await kindOf(resolved);
+  if (kind === 'directory' && found === 'file') throw new UsageError(`${flag}: ${shown(target)} is a file, not a directory; choose a directory`);
+  if (kind === 'file' && found === 'directory') throw new UsageError(`${flag}: ${shown(target)} is a directory; give a file name`);
+  let ancestor = kind === 'file' ? path.dirname(resolved) : resolved;
   while (!existsSync(ancestor) && path.dirname(ancestor) !== ancestor) ancestor = path.dirname(ancestor);
   try {
     await rmdir(await mkdtemp(path.join(ancestor, '.sessionbench-probe-')));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'not writable';
-    throw new UsageError(`${flag}: cannot write to ${dir} (${code}); choose a writable directory`);
+    throw new UsageError(`${flag}: cannot write to ${shown(target)} (${code}); choose a writable ${kind === 'file' ? 'place' : 'directory'}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { Writable } from 'node:stream';
 import type { PhaseStep, PhaseTicker, RunObserver, RunPosition } from '../run/context.ts';
 
 /** How often a plain (non-TTY) stream gets a line while a phase runs. */
@@ -6,8 +7,15 @@ const PLAIN_INTERVAL_MS = 10_000;
 /** How often the live bar is redrawn: its elapsed time moves even when a scripted phase has no new step. */
 const LIVE_INTERVAL_MS = 250;
 
-/** A stream progress can go to; a TTY gets the live bar. */
-export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean };
+/** Where progress goes: a writer, and whether it is a live terminal. */
+export interface ProgressOptions {
+  quiet: boolean;
+  write(text: string): void;
+  /** A live bar (a terminal outside CI) instead of plain periodic lines. */
+  live: boolean;
+  /** Plain lines' interval (tests); 10 s by default. */
+  intervalMs?: number;
+}
 
 /** 42 → "42s", 125 → "2m05s". */
 export function formatSeconds(seconds: number): string {
@@ -46,14 +54,20 @@ interface Running {
 const NO_TICKER: PhaseTicker = { advance: () => {}, end: () => {} };
 
 /**
- * Progress on stderr: a live bar on a TTY (redrawn every 250 ms, so it never
- * stands still), plain lines otherwise or when CI is set — one when a timed or
- * stepped phase starts, then one every 10 s until it ends. A phase ends at `end()`, when the
- * next one starts, or at `done()`; nothing of it is printed after that.
+ * Progress on stderr: a live bar on a terminal (redrawn every 250 ms, so it
+ * never stands still), plain lines otherwise — one when a timed or stepped
+ * phase starts, then one every 10 s until it ends. A phase ends at `end()`,
+ * when the next one starts, or at `done()`; nothing of it is printed after that.
  */
-export function createProgress(options: { quiet: boolean; stream?: ProgressStream; intervalMs?: number }): RunObserver & { done(): void } {
-  const stream = options.stream ?? process.stderr;
-  const live = stream.isTTY === true && !process.env.CI;
+export function createProgress(options: ProgressOptions): RunObserver & { done(): void } {
+  const { live } = options;
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      options.write(chunk.toString());
+      callback();
+    },
+  }) as Writable & { isTTY?: boolean };
+  stream.isTTY = live;
   let running: Running | undefined;
   const elapsed = (phase: Running) => (Date.now() - phase.started) / 1000;
   const barValue = (phase: Running) =>
@@ -78,7 +92,7 @@ export function createProgress(options: { quiet: boolean; stream?: ProgressStrea
     if (options.quiet) return;
     // On a TTY the bar steps aside for the line and comes back under it.
     running?.bar?.stop();
-    stream.write(`${line}\n`);
+    options.write(`${line}\n`);
     if (running?.bar) running.bar = startBar(running);
   };
   return {
@@ -94,14 +108,14 @@ export function createProgress(options: { quiet: boolean; stream?: ProgressStrea
       const tick = () => {
         if (phase !== running) return;
         if (live) redraw(phase);
-        else stream.write(`${title}: ${amount(step, elapsed(phase), phase.done)}\n`);
+        else options.write(`${title}: ${amount(step, elapsed(phase), phase.done)}\n`);
       };
       const phase: Running = { step, title, started, done: 0, timer: setInterval(tick, live ? LIVE_INTERVAL_MS : (options.intervalMs ?? PLAIN_INTERVAL_MS)) };
       phase.timer.unref();
       running = phase;
       // An untimed phase (provisioning) logs its own outcome; plain output only ticks if it takes long.
       if (live) phase.bar = startBar(phase);
-      else if (step.seconds !== undefined || step.steps !== undefined) stream.write(`${title}: ${step.seconds !== undefined ? `${step.seconds}s` : `0/${step.steps}`}\n`);
+      else if (step.seconds !== undefined || step.steps !== undefined) options.write(`${title}: ${step.seconds !== undefined ? `${step.seconds}s` : `0/${step.steps}`}\n`);
       return {
         advance(done) {
           phase.done = done;

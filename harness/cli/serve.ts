@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../app/app.ts';
+import type { CliIo } from './io.ts';
 import { EXIT, SHUTDOWN_BOUND_MS, RunError, UsageError } from '../errors.ts';
 import { parseCount, parseDuration, parseSize, sessionSettings } from '../plan/plan.ts';
 import { STORES, createStoreAdapter, isStoreId } from '../../stores/index.ts';
@@ -103,17 +104,27 @@ export async function startServe(options: ServeOptions): Promise<RunningApp> {
 
 /**
  * `sessionbench serve`: prints the URL on stdout (progress on stderr), then
- * serves until SIGINT or SIGTERM, and stops what it started (bounded in time).
+ * serves until a stop signal, and stops what it started (bounded in time).
+ * Resolves with the exit code: 0 after a clean stop, 130 when the bound forced it.
  */
-export async function serveCommand(raw: RawServeOptions): Promise<void> {
+export async function serveCommand(raw: RawServeOptions, io: CliIo): Promise<number> {
   const options = parseServeOptions(raw);
-  const app = await startServe({ ...options, log: (line) => process.stderr.write(`${line}\n`) });
-  process.stdout.write(`${app.url}\n`);
-  process.stderr.write(`serving ${app.label} at ${app.url}; Ctrl-C stops it\n`);
-  const stop = () => {
-    setTimeout(() => void stopAllServers().finally(() => process.exit(EXIT.interrupted)), SHUTDOWN_BOUND_MS).unref();
-    void app.close().then(() => process.exit(EXIT.ok));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const app = await startServe({ ...options, log: (line) => io.stderr(`${line}\n`) });
+  io.stdout(`${app.url}\n`);
+  io.stderr(`serving ${app.label} at ${app.url}; Ctrl-C stops it\n`);
+  await new Promise<void>((resolve) => {
+    const stopListening = io.onStopSignal(() => {
+      stopListening();
+      resolve();
+    });
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const forced = new Promise<number>((resolve) => {
+    timer = setTimeout(() => void stopAllServers().finally(() => resolve(EXIT.interrupted)), SHUTDOWN_BOUND_MS);
+  });
+  try {
+    return await Promise.race([app.close().then(() => EXIT.ok), forced]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -89,7 +89,8 @@ export async function runK6(invocation: K6Invocation): Promise<K6Output> {
     const summaryFile = path.join(dir, 'summary.json');
     await writeFile(scriptFile, invocation.script);
     const args = ['run', '--quiet', '--no-color', '--no-usage-report', '--summary-export', summaryFile, '--out', 'json=-', scriptFile];
-    const child = spawn(invocation.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so a terminal's Ctrl-C reaches only the harness, which stops k6 in order.
+    const child = spawn(invocation.binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const cpu = cpuSampler(child.pid);
     const stderr = outputTail(child.stderr);
     const latency = new Map<string, Histogram>();

@@ -72,16 +72,24 @@ export interface RawBenchOptions {
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
 
-/** Parses "10s", "1m", "500ms" or a plain number of seconds into seconds, within bounds. */
-export function parseDuration(flag: string, value: string, bounds: { min: number; max: number }): number {
+/**
+ * Parses "10s", "1m", "500ms" or a plain number of seconds (".5" too) into seconds, within
+ * bounds. With `wholeSeconds` (what the load generator runs exactly), a fraction is refused
+ * rather than rounded behind the user's back.
+ */
+export function parseDuration(flag: string, value: string, bounds: { min: number; max: number; wholeSeconds?: boolean }): number {
   const trimmed = value.trim();
-  const millis = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) * 1000 : (ms as (v: string) => number | undefined)(trimmed);
+  const millis = /^(\d+(\.\d*)?|\.\d+)$/.test(trimmed) ? Number(trimmed) * 1000 : (ms as (v: string) => number | undefined)(trimmed);
   if (millis === undefined || !Number.isFinite(millis)) {
     throw new UsageError(`${flag}: "${value}" is not a duration; use e.g. 10s, 500ms or 2m`);
   }
   const seconds = millis / 1000;
   if (seconds < bounds.min || seconds > bounds.max) {
     throw new UsageError(`${flag}: ${value} is out of range; use between ${bounds.min}s and ${bounds.max}s`);
+  }
+  if (bounds.wholeSeconds && !Number.isInteger(seconds)) {
+    const nearest = [...new Set([Math.floor(seconds), Math.ceil(seconds)])].filter((whole) => whole >= bounds.min && whole <= bounds.max);
+    throw new UsageError(`${flag}: ${value} is ${seconds} s, but load runs in whole seconds; use ${nearest.map((whole) => `${whole}s`).join(' or ')}`);
   }
   return seconds;
 }
@@ -131,6 +139,7 @@ function parsePayloads(value: string, cookieNamed: boolean): number[] {
 
 function parseStores(value: string): { stores: StoreId[]; named: boolean } {
   if (value.trim() === 'all') return { stores: [...STORE_IDS], named: false };
+  if (value.split(',').some((item) => item.trim() === 'all')) throw new UsageError(`--store: "all" stands alone; give --store all, or a list of ${STORE_IDS.join(', ')}`);
   return { stores: parseList('--store', value, [...STORE_IDS, 'all'], isStoreId), named: true };
 }
 
@@ -210,8 +219,8 @@ export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process
     storesNamed: named,
     scenarios: parseScenarios(raw.scenario),
     repeat: parseCount('--repeat', raw.repeat, { min: 1, max: 100 }),
-    warmupSeconds: parseDuration('--warmup', raw.warmup, { min: 0, max: 600 }),
-    durationSeconds: parseDuration('--duration', raw.duration, { min: 1, max: 3600 }),
+    warmupSeconds: parseDuration('--warmup', raw.warmup, { min: 0, max: 600, wholeSeconds: true }),
+    durationSeconds: parseDuration('--duration', raw.duration, { min: 1, max: 3600, wholeSeconds: true }),
     connections: parseCount('--connections', raw.connections, { min: 1, max: 10_000 }),
     instances: parseCount('--instances', raw.instances, { min: 1, max: 16 }),
     payloads: parsePayloads(raw.payload, named && stores.includes('cookie')),

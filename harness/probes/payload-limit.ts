@@ -10,6 +10,8 @@ export interface LoginCookieProbe {
   setCookieBytes: number;
   /** Why the client failed, e.g. "UND_ERR_HEADERS_OVERFLOW" when the response headers exceed Node's 16 KiB limit. */
   error?: string;
+  /** The app's own error message when the login failed (its error handler answers `{ error }`). */
+  message?: string;
 }
 
 /** Logs in once, measures the session cookie the app sets, and logs out again. Never throws for an HTTP or header failure. */
@@ -18,19 +20,20 @@ export async function probeLoginCookie(url: string): Promise<LoginCookieProbe> {
     const client = new SessionClient(url);
     const login = await client.send('POST', '/login');
     if (login.status === 200) await client.send('POST', '/logout');
-    return { status: login.status, setCookieBytes: Math.max(0, ...login.setCookie.map((header) => Buffer.byteLength(header))) };
+    const message = typeof login.body['error'] === 'string' ? login.body['error'] : undefined;
+    return { status: login.status, setCookieBytes: Math.max(0, ...login.setCookie.map((header) => Buffer.byteLength(header))), ...(message ? { message } : {}) };
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return { setCookieBytes: 0, error: cause?.code ?? cause?.message ?? (error as Error).message };
   }
 }
 
-/** HTTP statuses that say the request or its headers were too large. */
-const TOO_LARGE_STATUSES = new Set([413, 431]);
-/** undici's code for response headers over Node's 16 KiB limit. */
-const HEADER_OVERFLOW = 'UND_ERR_HEADERS_OVERFLOW';
+/** Client failures that mean the response headers (the cookie) were too large. */
+const HEADER_OVERFLOW = new Set(['UND_ERR_HEADERS_OVERFLOW', 'HPE_HEADER_OVERFLOW']);
+/** Statuses that name size as the cause: content too large, request headers too large. */
+const SIZE_STATUSES = new Set([413, 431]);
 
-/** Why the first login failed: a size the store or HTTP cannot carry, or anything else (a verification failure). */
+/** Why the first login with the sweep's payload failed: a size the store or HTTP cannot carry, or anything else (a failed verification). */
 export interface LoginProblem {
   cause: 'payload-limit' | 'verification';
   /** One sentence for people. */
@@ -38,18 +41,24 @@ export interface LoginProblem {
 }
 
 /**
- * Why a run at this payload must be marked failed, or undefined when the login worked and
- * the payload fits. Only a size is a payload limit: response headers over Node's 16 KiB
- * limit, a 413/431, or a cookie larger than the store's `payloadLimit` (cookie-session:
- * browsers silently drop cookies over ~4 KB). Any other failure (a 500 from a store without
- * rights on its table, a refused connection) is a failed verification.
+ * Why a run at this payload must be marked failed, or undefined when the login worked and the
+ * payload fits. Size is the cause only when the evidence says so: response headers over Node's
+ * limit, a 413 or 431, a cookie over the store's limit, or a failed login with a payload over the
+ * store's declared limit. Any other failure (e.g. a 500 from a store without rights on its table)
+ * is a failed verification, never filed as a payload limit.
  */
-export function payloadLimitProblem(capabilities: StoreCapabilities, probe: LoginCookieProbe): LoginProblem | undefined {
-  if (probe.error === HEADER_OVERFLOW) return { cause: 'payload-limit', text: "the login's response headers are over Node's 16 KiB limit" };
-  if (probe.error) return { cause: 'verification', text: `the first login failed on the client: ${probe.error}` };
-  if (probe.status !== undefined && TOO_LARGE_STATUSES.has(probe.status)) return { cause: 'payload-limit', text: `login answered ${probe.status} (too large)` };
-  if (probe.status !== 200) return { cause: 'verification', text: `the first login answered ${probe.status} instead of 200` };
+export function payloadLimitProblem(capabilities: StoreCapabilities, probe: LoginCookieProbe, payloadBytes = 0): LoginProblem | undefined {
   const limit = capabilities.payloadLimit;
+  if (probe.error) {
+    const size = HEADER_OVERFLOW.has(probe.error);
+    return { cause: size ? 'payload-limit' : 'verification', text: `login failed on the client: ${probe.error}${size ? " (response headers over Node's 16 KiB limit)" : ''}` };
+  }
+  if (probe.status !== 200) {
+    const answered = `login answered ${probe.status}${probe.message ? ` (${probe.message})` : ''}`;
+    if (SIZE_STATUSES.has(probe.status ?? 0)) return { cause: 'payload-limit', text: answered };
+    if (limit && payloadBytes > limit.bytes) return { cause: 'payload-limit', text: `${answered}: ${payloadBytes} bytes is over the ${limit.bytes}-byte limit: ${limit.reason}` };
+    return { cause: 'verification', text: answered };
+  }
   if (!capabilities.serverSide && limit && probe.setCookieBytes > limit.bytes) {
     return { cause: 'payload-limit', text: `the session cookie is ${probe.setCookieBytes} bytes, over the ${limit.bytes}-byte limit: ${limit.reason}` };
   }
@@ -57,6 +66,6 @@ export function payloadLimitProblem(capabilities: StoreCapabilities, probe: Logi
 }
 
 /** Probes a running app's login and checks it against its store's payload limit; see `payloadLimitProblem`. */
-export async function checkPayloadLimit(app: AppChild): Promise<LoginProblem | undefined> {
-  return payloadLimitProblem(app.capabilities, await probeLoginCookie(app.url));
+export async function checkPayloadLimit(app: AppChild, payloadBytes = 0): Promise<LoginProblem | undefined> {
+  return payloadLimitProblem(app.capabilities, await probeLoginCookie(app.url), payloadBytes);
 }

@@ -2,7 +2,7 @@ import { startAppChild } from '../app/child.ts';
 import { startAppCluster } from '../app/cluster.ts';
 import type { AppChild } from '../app/child.ts';
 import { describeEnvironment } from '../plan/environment.ts';
-import { RunError } from '../errors.ts';
+import { describeError, oneSentence, RunError } from '../errors.ts';
 import { loadModelFor, serverKindsOf } from '../plan/plan.ts';
 import type { RunPlan } from '../plan/plan.ts';
 import type { EntryBase, LoadModel, ResultEntry, RunResult } from '../../reports/result.ts';
@@ -199,7 +199,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
       const app = cluster ?? (await startAppChild(config));
       apps.push(app);
       Object.assign(packages, app.packages);
-      const problem = await checkPayloadLimit(cluster?.instances[0] ?? app);
+      const problem = await checkPayloadLimit(cluster?.instances[0] ?? app, payloadBytes);
       if (problem?.cause === 'payload-limit') throw new EntryFailure('payload-limit', problem.text);
       if (problem) throw new EntryFailure('verification', `verification failed: ${problem.text}`);
       await verifyStore(cluster?.instances[0] ?? app, storeId).catch((error: unknown) => {
@@ -225,7 +225,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
   } catch (error) {
     if (signal.aborted) return;
     const crash = apps.map((app) => app.crashed()).find(Boolean);
-    const reason = crash ?? message(error);
+    const reason = oneSentence(crash ?? describeError(error));
     observer.log(`${storeId}/${scenario.id}: failed — ${reason}`);
     record({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, emitted, load), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
   } finally {

@@ -1,8 +1,9 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { once } from 'node:events';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import type { ServerKind } from '../types.ts';
 import { findBinary, findFerretdb, findPostgres } from './binaries.ts';
@@ -10,8 +11,8 @@ import type { ServerIdentity } from './identify.ts';
 import { freePort, setprivUser, startProcess, userIds } from './process.ts';
 import type { ProcessSpec, ServerProcess, UserIds } from './process.ts';
 import { waitUntilReady } from './ready.ts';
+import { track } from './registry.ts';
 
-const run = promisify(execFile);
 
 /** A server started from a local binary, answering at `connectUrl`. */
 export interface LocalServer {
@@ -79,6 +80,36 @@ async function memcachedPlan(): Promise<Plan | LocalUnavailable> {
   return { binary: 'memcached', spec: { command: binary, args, user: isRoot() ? await userIds('nobody') : undefined }, connectUrl: `memcached://127.0.0.1:${port}` };
 }
 
+/**
+ * Runs initdb in its own process group (a terminal's Ctrl-C must not kill it half-way) and tracked
+ * like a server, so a stop (Ctrl-C, hang-up, exit) ends it and removes `dir` while it runs.
+ */
+async function runInitdb(args: string[], dir: string): Promise<void> {
+  const child = spawn('setpriv', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, timeout: 60_000 });
+  child.unref();
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-300)));
+  const untrack = track({
+    stop: async () => {
+      child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    },
+    killNow: () => {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+  try {
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    if (code !== 0) throw new Error(`postgres: initdb failed (${signal ?? `exit code ${code}`})${stderr.trim() ? `: ${stderr.trim().replace(/\s+/g, ' ')}` : ''}`);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    untrack();
+  }
+}
+
 async function postgresPlan(): Promise<Plan | LocalUnavailable> {
   const binaries = findPostgres();
   if (!binaries) return { reason: 'postgres/initdb not found on PATH or under /usr/lib/postgresql', fix: installFix('postgres', 'postgresql') };
@@ -86,12 +117,7 @@ async function postgresPlan(): Promise<Plan | LocalUnavailable> {
   const dir = await tempDir('postgres', user);
   const data = join(dir, 'data');
   const initArgs = [binaries.initdb, '-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'];
-  try {
-    await run('setpriv', [...setprivUser(user), '--', ...initArgs], { timeout: 60_000 });
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw new Error(`postgres: initdb failed: ${(error as Error).message}`);
-  }
+  await runInitdb([...setprivUser(user), '--pdeathsig=TERM', '--', ...initArgs], dir);
   const port = await freePort();
   const args = ['-D', data, '-k', dir, '-h', '127.0.0.1', '-p', String(port)];
   const base = `postgres://postgres@127.0.0.1:${port}`;

@@ -67,8 +67,10 @@ export async function freePort(): Promise<number> {
  * (and switches user without an extra process). The child is tracked until it stops.
  */
 export function startProcess(spec: ProcessSpec): ServerProcess {
+  // Its own process group (detached), so a terminal's Ctrl-C or hang-up reaches only the harness, which stops it in order.
   const child = spawn('setpriv', [...setprivUser(spec.user), '--pdeathsig=TERM', '--', spec.command, ...spec.args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   const collect = (chunk: Buffer): void => {

@@ -1,5 +1,6 @@
 import type { ServerHandle, ServerInfo, ServerKind, ServerSource } from '../types.ts';
 import { probeDocker, startDockerServer } from './docker.ts';
+import { CONNECT_TIMEOUT_MS } from './deadline.ts';
 import { identifyServer } from './identify.ts';
 import type { ServerIdentity } from './identify.ts';
 import { startLocalServer } from './local.ts';
@@ -31,7 +32,7 @@ async function fromUrl(kind: ServerKind, raw: string | undefined): Promise<Attem
   const connectUrl = parseServerUrl(kind, raw);
   let identity: ServerIdentity;
   try {
-    identity = await identifyServer(kind, connectUrl, 2500);
+    identity = await identifyServer(kind, connectUrl, CONNECT_TIMEOUT_MS);
   } catch (error) {
     throw new Error(`${kind}: cannot reach ${redactUrl(connectUrl)}: ${(error as Error).message}`);
   }

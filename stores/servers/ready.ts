@@ -29,5 +29,6 @@ export async function waitUntilReady(
   }
   const tail = options.output?.().trim().split('\n').slice(-5).join('\n');
   const why = exit !== undefined ? `the process ended (${exit})` : `no answer within ${options.timeoutMs ?? READY_TIMEOUT_MS} ms`;
-  throw new Error(`${kind}: server not ready: ${why}; last error: ${(lastError as Error | undefined)?.message ?? 'none'}${tail ? `\n${tail}` : ''}`);
+  const said = tail ? `; its last output: ${tail.replace(/\s+/g, ' ').slice(-300)}` : '';
+  throw new Error(`${kind}: server not ready: ${why}; last error: ${(lastError as Error | undefined)?.message ?? 'none'}${said}`);
 }

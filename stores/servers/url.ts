@@ -47,15 +47,29 @@ export function parseServerUrl(kind: ServerKind, raw: string): string {
   return url.href;
 }
 
-/** `raw` with any password replaced by `***`; text that is not a URL is returned without its userinfo. */
+/**
+ * `scheme://` followed by the userinfo up to the last `@` of the same word: a password may hold
+ * an unencoded `/`, `@` or `:` that makes the URL unparseable, so the structure is read this way,
+ * never by URL parsing (which would leave such a password in a "port" or a "path").
+ */
+const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^\s"'<>`]*)@/gi;
+/** A userinfo part that is a user name alone (no password to hide). */
+const PLAIN_USER = /^[\w.~%+-]*$/;
+
+function redactUserinfo(userinfo: string): string {
+  const colon = userinfo.indexOf(':');
+  if (colon < 0) return PLAIN_USER.test(userinfo) ? userinfo : '***';
+  const user = userinfo.slice(0, colon);
+  return PLAIN_USER.test(user) ? `${user}:***` : '***';
+}
+
+/**
+ * `raw` with the password of every URL in it replaced by `***` (the user name is kept), by the
+ * URL's structure only: everything between `://` and the last `@` before the host, so also in a
+ * URL that does not parse. Text without URLs is returned unchanged; nothing else is replaced.
+ */
 export function redactUrl(raw: string): string {
-  try {
-    const url = /^mongodb(\+srv)?:/.test(raw) ? new ConnectionString(raw) : new URL(raw);
-    if (url.password) url.password = '***';
-    return url.href;
-  } catch {
-    return raw.replace(/\/\/[^@/]*@/, '//***@');
-  }
+  return raw.replace(USERINFO, (_match, scheme: string, userinfo: string) => `${scheme}${redactUserinfo(userinfo)}@`);
 }
 
 /** The `host:port` list the memcached client wants, from a `memcached://host:port` URL. */
