@@ -15,12 +15,21 @@ function capture(): { write: (text: string) => void; lines: () => string[] } {
 
 const INTERVAL = 20;
 
+/** Waits until `lines()` has `count` lines matching `pattern` (ticks come late on a busy machine), at most 10 s. */
+async function waitForLines(lines: () => string[], pattern: RegExp, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (lines().filter((line) => pattern.test(line)).length < count) {
+    assert.ok(Date.now() < deadline, `waited 10 s for ${count} lines matching ${pattern}:\n${lines().join('\n')}`);
+    await delay(INTERVAL);
+  }
+}
+
 describe('plain progress (not a TTY)', () => {
   test('a phase ticks while it runs and not once after it ends', async () => {
     const out = capture();
     const progress = createProgress({ quiet: false, write: out.write, live: false, intervalMs: INTERVAL });
     const ticker = progress.phase({ store: 'postgres', scenario: 'read-heavy', repetition: 0, phase: 'measured', seconds: 2 });
-    await delay(INTERVAL * 4);
+    await waitForLines(out.lines, /\/2s$/, 2);
     ticker.end();
     const atEnd = out.lines();
     assert.equal(atEnd[0], 'postgres · read-heavy · measured #1: 2s');
@@ -39,7 +48,7 @@ describe('plain progress (not a TTY)', () => {
     const race = progress.phase({ store: 'postgres', scenario: 'race', phase: 'bursts', detail: 'resave=false', steps: 5 });
     race.advance(3);
     load.end();
-    await delay(INTERVAL * 4);
+    await waitForLines(out.lines, /3\/5/, 2);
     const lines = out.lines();
     assert.equal(lines.filter((line) => line.includes('read-heavy')).length, 1, `the load phase printed only its start:\n${lines.join('\n')}`);
     assert.equal(lines[1], 'postgres · race · bursts · resave=false: 0/5');
@@ -54,7 +63,7 @@ describe('plain progress (not a TTY)', () => {
     const out = capture();
     const progress = createProgress({ quiet: false, write: out.write, live: false, intervalMs: INTERVAL });
     const ticker = progress.phase({ phase: 'provisioning', detail: 'redis, postgres' });
-    await delay(INTERVAL * 3);
+    await waitForLines(out.lines, /provisioning/, 1);
     ticker.end();
     const lines = out.lines();
     assert.ok(lines.length >= 1, 'it ticked');
