@@ -113,8 +113,10 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
     const units = new Map<string, EtaUnit>();
     const unitKey = (storeId: StoreId, scenario: Scenario, payloadBytes: number) => `${storeId}/${scenario.id}/${payloadBytes}`;
     for (const storeId of plan.stores) {
+      const kind = STORES[storeId].server;
+      const skipped = Boolean(kind && 'skipped' in (servers.get(kind) ?? {}));
       for (const scenario of plan.scenarios) {
-        for (const payloadBytes of plan.payloads) units.set(unitKey(storeId, scenario, payloadBytes), { scenario: scenario.id, planned: plannedSeconds(plan, scenario) });
+        for (const payloadBytes of plan.payloads) units.set(unitKey(storeId, scenario, payloadBytes), { scenario: scenario.id, planned: plannedSeconds(plan, scenario), skipped });
       }
     }
     for (const [storeIndex, storeId] of plan.stores.entries()) {
@@ -122,7 +124,6 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
       const kind = STORES[storeId].server;
       const slot = kind ? servers.get(kind) : undefined;
       if (slot && 'skipped' in slot) {
-        for (const scenario of plan.scenarios) for (const payloadBytes of plan.payloads) units.get(unitKey(storeId, scenario, payloadBytes))!.skipped = true;
         // provisionServer already logged every reason; a thrown one (e.g. initdb failed) was not.
         observer.log(`${storeId}: skipped, no ${kind} server — ${slot.fix ? `to run it: ${slot.fix}` : slot.skipped}`);
         for (const scenario of plan.scenarios) {
