@@ -21,16 +21,19 @@ function comparisonMarkdown(comparison: Comparison): string {
       ? `**${comparison.regressions} regression${comparison.regressions === 1 ? '' : 's'}** beyond ${comparison.failOnPercent}% and outside noise.`
       : `No regression beyond ${comparison.failOnPercent}% outside noise.`;
   const changed = comparisonTable(comparison, true);
+  const summary = `Baseline ${escapeMarkdown(comparison.baseline.startedAt)} → current ${escapeMarkdown(comparison.current.startedAt)}. ${verdict} ${quiet} of ${comparison.metrics.length} metrics within noise.`;
   return [
     '### Against the baseline',
-    `Baseline ${escapeMarkdown(comparison.baseline.startedAt)} → current ${escapeMarkdown(comparison.current.startedAt)}. ${verdict} ${quiet} of ${comparison.metrics.length} metrics within noise.`,
+    // A GitHub alert block, so a regression stands out in the job summary.
+    comparison.regressions > 0 ? `> [!CAUTION]\n> ${summary}` : summary,
     ...(changed.rows.length > 0 ? [markdownTable(changed)] : []),
   ].join('\n\n');
 }
 
 /**
- * A Markdown summary of one run for a CI job summary: the recommendation and its
- * evidence, the comparison against a baseline when given, results and what was not measured.
+ * A Markdown summary of one run for a CI job summary: the comparison against a
+ * baseline first when given (regressions first, highlighted), then the
+ * recommendation and its evidence, results and what was not measured.
  */
 export function renderMarkdown(result: RunResult, comparison?: Comparison): string {
   const recommendation = recommendStore(result);
@@ -43,10 +46,10 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
     '## sessionbench results',
     escapeMarkdown(`Started ${result.startedAt}${env.gitSha ? ` at ${env.gitSha.slice(0, 7)}` : ''} · Node ${env.node} · ${env.cpu.model} × ${env.cpu.count} · ${env.os.platform} ${env.os.release}`),
     ...(result.partial ? ['> **Partial run:** interrupted; it holds only what was measured before it stopped.'] : []),
+    ...(comparison ? [comparisonMarkdown(comparison)] : []),
     `**${escapeMarkdown(recommendation.headline)}**`,
     markdownTable(scoreboardTable(recommendation)),
     ...(recommendation.caveats.length > 0 ? [recommendation.caveats.map((caveat) => `- ${escapeMarkdown(caveat)}`).join('\n')] : []),
-    ...(comparison ? [comparisonMarkdown(comparison)] : []),
     '### Results',
     measured.rows.length > 0 ? markdownTable(measured) : 'Nothing was measured.',
     ...(instances.rows.length > 0 ? ['### Several app instances', markdownTable(instances)] : []),

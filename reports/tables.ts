@@ -67,12 +67,14 @@ export function comparisonTable(comparison: Comparison, onlyChanged: boolean): T
     .map((metric) => {
       const format = formatUnit(metric.unit);
       const verdict = metric.regression ? 'REGRESSION' : metric.verdict;
-      return [metric.storeLabel, metric.scenario, metric.model, metric.metric, formatSpread(metric.baseline, format), formatSpread(metric.current, format), formatPercent(metric.changePercent), `±${metric.noisePercent.toFixed(1)}%`, verdict];
+      return { regression: metric.regression, cells: [metric.storeLabel, metric.scenario, metric.model, metric.metric, formatSpread(metric.baseline, format), formatSpread(metric.current, format), formatPercent(metric.changePercent), `±${metric.noisePercent.toFixed(1)}%`, verdict] };
     });
-  const unmatched = comparison.unmatched.map((group) => [group.storeLabel, group.scenario, group.model, '—', '', '', '', '', `${group.regression ? 'REGRESSION: ' : ''}${group.reason}`]);
+  const unmatched = comparison.unmatched.map((group) => ({ regression: group.regression, cells: [group.storeLabel, group.scenario, group.model, '—', '', '', '', '', `${group.regression ? 'REGRESSION: ' : ''}${group.reason}`] }));
+  const all = [...rows, ...unmatched];
   return {
     columns: columns(['Store', false], ['Scenario', false], ['Model', false], ['Metric', false], ['Baseline', true], ['Current', true], ['Change', true], ['Noise', true], ['Verdict', false]),
-    rows: [...rows, ...unmatched],
+    // Regressions first: they are what a reader of a failed check looks for.
+    rows: [...all.filter((row) => row.regression), ...all.filter((row) => !row.regression)].map((row) => row.cells),
   };
 }
 

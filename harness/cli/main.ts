@@ -164,6 +164,11 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .addOption(new Option('--added-latency <ms>', 'add this many ms to every request (to check regression detection)').default('0').hideHelp())
     .action(async (flags: BenchFlags) => done(await bench(flags, io)));
 
+  // bench is the default command: `sessionbench --help` (and `npm run bench -- --help`) shows its options too.
+  program
+    .usage('[bench options] | <command> [options]')
+    .addHelpText('after', () => `\nBench options (the default command):${benchCommand.helpInformation().split(/^Options:$/m)[1] ?? ''}`);
+
   program
     .command('report')
     .description('re-render report.html and summary.md from results files, without running anything')

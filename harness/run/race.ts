@@ -36,8 +36,12 @@ function raceNotes(app: AppChild, race: RaceOutcome, probe: ResurrectionOutcome)
 
 async function raceOnce(context: ScenarioContext<RaceScenario>, app: AppChild, repetition: number, variant: string | undefined): Promise<OkEntry> {
   const recorder = new RequestRecorder();
-  const race = await runRaceOracle(app, context.scenario, recorder, context.signal);
-  const probe = await probeResurrection(app, RESURRECTION_PROBE);
+  const { store, scenario, observer } = context;
+  const ticker = observer.phase({ store, scenario: scenario.id, repetition, phase: 'bursts', detail: variant, steps: scenario.rounds });
+  const { race, probe } = await (async () => {
+    const race = await runRaceOracle(app, scenario, recorder, context.signal, (done) => ticker.advance(done));
+    return { race, probe: await probeResurrection(app, RESURRECTION_PROBE) };
+  })().finally(() => ticker.end());
   const crashed = app.crashed();
   if (crashed) throw new Error(crashed);
   const { source: _source, clients: _clients, ...raceNumbers } = race;

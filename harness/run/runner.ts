@@ -15,6 +15,8 @@ import { runOutageScenario } from './outage.ts';
 import { runRaceScenario } from './race.ts';
 import { runTtlScenario } from './ttl.ts';
 import type { RunObserver, ScenarioContext, ScenarioRunner } from './context.ts';
+import { estimateRemaining, plannedSeconds } from './eta.ts';
+import type { EtaUnit } from './eta.ts';
 import type { Scenario } from '../../scenarios/types.ts';
 import { STORES, storeLabel } from '../../stores/index.ts';
 import { provisionServer } from '../../stores/servers/provision.ts';
@@ -22,7 +24,7 @@ import type { ProvisionedServer } from '../../stores/servers/types.ts';
 import type { ServerKind, StoreId } from '../../stores/types.ts';
 
 
-type ServerSlot = { server: ProvisionedServer } | { skipped: string } | { unreachable: string };
+type ServerSlot = { server: ProvisionedServer } | { skipped: string; fix?: string } | { unreachable: string };
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -45,17 +47,18 @@ function planSummary(plan: RunPlan): RunResult['plan'] {
 
 async function provisionAll(plan: RunPlan, observer: RunObserver): Promise<Map<ServerKind, ServerSlot>> {
   const kinds = serverKindsOf(plan);
+  const ticker = kinds.length ? observer.phase({ phase: 'provisioning', detail: kinds.join(', ') }) : undefined;
   const outcomes = await Promise.all(
     kinds.map(async (kind) => {
       try {
         const outcome = await provisionServer({ kind, url: plan.serverUrls[kind], log: observer.log });
-        return [kind, outcome.status === 'ready' ? { server: outcome.server } : { skipped: outcome.reason }] as const;
+        return [kind, outcome.status === 'ready' ? { server: outcome.server } : { skipped: outcome.reason, fix: outcome.fix }] as const;
       } catch (error) {
         // A server the user pointed at that does not answer is a failed run, never a quiet skip.
         return [kind, plan.serverUrls[kind] ? { unreachable: message(error) } : { skipped: message(error) }] as const;
       }
     }),
-  );
+  ).finally(() => ticker?.end());
   return new Map<ServerKind, ServerSlot>(outcomes);
 }
 
@@ -104,15 +107,25 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
       const kind = STORES[storeId].server;
       const slot = kind ? servers.get(kind) : undefined;
       if (plan.storesNamed && slot && 'skipped' in slot) {
-        throw new RunError(`${storeId}: no ${kind} server available (${slot.skipped}); pass --${kind}-url or install the server`);
+        throw new RunError(`${storeId}: no ${kind} server available (${slot.skipped}); to run it: ${slot.fix ?? `pass --${kind}-url`}`);
       }
     }
+    const units = new Map<string, EtaUnit>();
+    const unitKey = (storeId: StoreId, scenario: Scenario, payloadBytes: number) => `${storeId}/${scenario.id}/${payloadBytes}`;
     for (const storeId of plan.stores) {
+      const kind = STORES[storeId].server;
+      const skipped = Boolean(kind && 'skipped' in (servers.get(kind) ?? {}));
+      for (const scenario of plan.scenarios) {
+        for (const payloadBytes of plan.payloads) units.set(unitKey(storeId, scenario, payloadBytes), { scenario: scenario.id, planned: plannedSeconds(plan, scenario), skipped });
+      }
+    }
+    for (const [storeIndex, storeId] of plan.stores.entries()) {
       if (signal.aborted) break;
       const kind = STORES[storeId].server;
       const slot = kind ? servers.get(kind) : undefined;
       if (slot && 'skipped' in slot) {
-        observer.log(`${storeId}: skipped — ${slot.skipped}`);
+        // provisionServer already logged every reason; a thrown one (e.g. initdb failed) was not.
+        observer.log(`${storeId}: skipped, no ${kind} server — ${slot.fix ? `to run it: ${slot.fix}` : slot.skipped}`);
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
             entries.push({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(plan, scenario)), status: 'skipped', cause: 'no-server', reason: slot.skipped });
@@ -124,7 +137,18 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
       for (const scenario of plan.scenarios) {
         for (const payloadBytes of plan.payloads) {
           if (signal.aborted) break;
-          await runStoreScenario({ plan, storeId, server, packages, observer, signal }, scenario, payloadBytes, (entry) => entries.push(entry));
+          const unit = units.get(unitKey(storeId, scenario, payloadBytes))!;
+          const label = plan.payloads.length > 1 ? `${scenario.id} · ${payloadBytes} B` : scenario.id;
+          observer.position({ store: storeId, index: storeIndex + 1, count: plan.stores.length, scenario: label, eta: estimateRemaining([...units.values()]) });
+          const started = performance.now();
+          let measured = false;
+          await runStoreScenario({ plan, storeId, server, packages, observer, signal }, scenario, payloadBytes, (entry) => {
+            measured ||= entry.status === 'ok';
+            entries.push(entry);
+          });
+          // Only a measured unit says how long the next one takes; an instant skip or failure would not.
+          if (measured) unit.elapsed = (performance.now() - started) / 1000;
+          else unit.skipped = true;
         }
       }
     }

@@ -1,6 +1,7 @@
 import { buildPlan } from '../../harness/plan/plan.ts';
 import type { RawBenchOptions } from '../../harness/plan/plan.ts';
 import type { ResultEntry } from '../../reports/result.ts';
+import { SILENT_OBSERVER } from '../../harness/run/context.ts';
 import { runBench } from '../../harness/run/runner.ts';
 import { defineScenario } from '../../scenarios/types.ts';
 import type { StoreId } from '../../stores/types.ts';
@@ -17,7 +18,7 @@ export async function runScenario(stores: StoreId[], data: unknown, timeoutMs = 
   const plan = buildPlan(raw, {});
   plan.scenarios = [defineScenario(data)];
   const signal = AbortSignal.timeout(timeoutMs);
-  const result = await runBench(plan, { log: () => {}, phase: () => {} }, signal);
+  const result = await runBench(plan, SILENT_OBSERVER, signal);
   if (result.partial) throw new Error(`the run did not finish within ${timeoutMs} ms`);
   return result.entries;
 }
