@@ -188,6 +188,9 @@ const RUNNERS: { [K in Scenario['kind']]: ScenarioRunner<Extract<Scenario, { kin
   outage: runOutageScenario,
 };
 
+/** How long a failed scenario waits for an app exit already under way, so a crash is named as the cause. */
+const CRASH_SETTLE_MS = 500;
+
 async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes: number, record: (entry: ResultEntry) => void): Promise<void> {
   const { plan, storeId, packages, observer, signal } = run;
   const load = loadModelFor(plan, scenario);
@@ -236,7 +239,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
     await runner(context);
   } catch (error) {
     if (signal.aborted) return;
-    const crash = apps.map((app) => app.crashed()).find(Boolean);
+    const crash = (await Promise.all(apps.map((app) => app.crashedWithin(CRASH_SETTLE_MS)))).find(Boolean);
     const reason = oneSentence(crash ?? describeError(error));
     observer.log(`${storeId}/${scenario.id}: failed — ${reason}`);
     record({ ...base(plan, storeId, scenario, payloadBytes, emitted, load), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
