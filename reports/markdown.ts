@@ -1,5 +1,6 @@
 import type { RunResult } from './result.ts';
 import type { Comparison } from './compare.ts';
+import { comparisonVerdict, comparisonWarnings } from './compare.ts';
 import { escapeMarkdown } from './escape.ts';
 import { instancesTable } from './instances.ts';
 import { outageTable } from './outage.ts';
@@ -15,15 +16,13 @@ function markdownTable(table: TextTable): string {
 }
 
 function comparisonMarkdown(comparison: Comparison): string {
-  const quiet = comparison.metrics.filter((metric) => metric.verdict === 'within-noise').length;
-  const verdict =
-    comparison.regressions > 0
-      ? `**${comparison.regressions} regression${comparison.regressions === 1 ? '' : 's'}** beyond ${comparison.failOnPercent}% and outside noise.`
-      : `No regression beyond ${comparison.failOnPercent}% outside noise.`;
+  const verdict = escapeMarkdown(comparisonVerdict(comparison));
   const changed = comparisonTable(comparison, true);
+  const warnings = comparisonWarnings(comparison);
   return [
     '### Against the baseline',
-    `Baseline ${escapeMarkdown(comparison.baseline.startedAt)} → current ${escapeMarkdown(comparison.current.startedAt)}. ${verdict} ${quiet} of ${comparison.metrics.length} metrics within noise.`,
+    `Baseline ${escapeMarkdown(comparison.baseline.startedAt)} → current ${escapeMarkdown(comparison.current.startedAt)}. ${comparison.regressions > 0 ? `**${verdict}**` : verdict}`,
+    ...(warnings.length > 0 ? [warnings.map((warning) => `- ${escapeMarkdown(warning)}`).join('\n')] : []),
     ...(changed.rows.length > 0 ? [markdownTable(changed)] : []),
   ].join('\n\n');
 }

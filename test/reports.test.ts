@@ -7,7 +7,7 @@ import { raceObservationsSchema, ttlObservationsSchema } from '../reports/result
 import type { OkEntry, RunResult } from '../reports/result.ts';
 import { loadRunResultFile, runReportCommand } from '../harness/cli/report.ts';
 import { renderCiJson } from '../reports/ci-json.ts';
-import { compareRuns } from '../reports/compare.ts';
+import { compareRuns, comparisonWarnings } from '../reports/compare.ts';
 import { escapeHtml, escapeMarkdown, html, inlineScript, jsonForScript } from '../reports/escape.ts';
 import { renderHtml } from '../reports/html.ts';
 import { parseRunResult, ReportInputError } from '../reports/input.ts';
@@ -18,7 +18,7 @@ import { CORRECTNESS_OBSERVATIONS, correctnessTotal } from '../reports/metrics.t
 import { outageTable } from '../reports/outage.ts';
 import { recommendStore } from '../reports/recommend.ts';
 import { ERRORS_COLUMN, resultsTable, scoreboardTable, WORST_P99_COLUMN } from '../reports/tables.ts';
-import { renderTerminalTable } from '../reports/terminal.ts';
+import { renderTerminalComparison, renderTerminalTable } from '../reports/terminal.ts';
 import { observed } from './helpers/observations.ts';
 import { buildRunResultFixture, FIXTURE_PATH } from './fixtures/run-result.ts';
 
@@ -210,10 +210,10 @@ describe('markdown', () => {
   });
 
   test('includes a comparison against a baseline', () => {
-    const slower = buildRunResultFixture({ seed: 7, extraLatencyUs: { redis: 2000 } });
-    const text = renderMarkdown(slower, compareRuns(fixture, slower, { failOnPercent: 10 }));
+    const slower = buildRunResultFixture({ seed: 7, repetitions: 5, extraLatencyUs: { redis: 2000 } });
+    const text = renderMarkdown(slower, compareRuns(buildRunResultFixture({ repetitions: 5 }), slower, { failOnPercent: 10 }));
     assert.match(text, /### Against the baseline/);
-    assert.match(text, /\*\*\d+ regressions\*\*/);
+    assert.match(text, /\*\*3 regressions worse by more than 10%/);
     assert.match(text, /Redis \(connect-redis\) \| read-heavy \| closed \| p50 .* REGRESSION/);
   });
 });
@@ -291,23 +291,53 @@ describe('CI JSON', () => {
 });
 
 describe('compareRuns', () => {
+  const five = buildRunResultFixture({ repetitions: 5 });
+
   test('two runs of an unchanged app are within noise', () => {
-    const comparison = compareRuns(fixture, buildRunResultFixture({ seed: 99 }), { failOnPercent: 5 });
+    const comparison = compareRuns(five, buildRunResultFixture({ seed: 99, repetitions: 5 }), { failOnPercent: 5 });
     assert.equal(comparison.regressions, 0);
-    assert.deepEqual(comparison.metrics.filter((metric) => metric.verdict !== 'within-noise'), []);
+    assert.deepEqual(comparison.metrics.filter((metric) => metric.verdict === 'worse' || metric.verdict === 'better'), []);
+    assert.ok(comparison.metrics.filter((metric) => metric.verdict === 'unknown').every((metric) => metric.baseline.n === 1), 'only single-repetition groups can be unknown');
     assert.equal(comparison.metrics.length, 14 * 3 + 8 * 2 + 2 * 2, '14 closed groups × 3 metrics, 8 scripted (race, ttl) and 2 open groups × p50/p99');
+    assert.deepEqual(comparison.environment, []);
   });
 
-  test('a 2 ms slowdown on a ~0.6 ms app is worse and a regression', () => {
+  test('with 5 repetitions a side, a 2 ms slowdown on a ~0.6 ms app is worse, supported by both tests, and a regression', () => {
+    const comparison = compareRuns(five, buildRunResultFixture({ seed: 99, repetitions: 5, extraLatencyUs: { redis: 2000 } }), { failOnPercent: 10 });
+    const redis = comparison.metrics.filter((metric) => metric.store === 'redis' && metric.scenario === 'read-heavy' && metric.model === 'closed');
+    assert.equal(redis.length, 3);
+    for (const metric of redis) {
+      assert.equal(metric.verdict, 'worse', metric.metric);
+      assert.equal(metric.regression, true);
+      assert.ok(metric.repetitionTest && metric.repetitionTest.pValue <= comparison.alpha, JSON.stringify(metric.repetitionTest));
+      assert.deepEqual(metric.repetitionTest.samples, [5, 5]);
+      if (metric.unit === 'µs') assert.ok(metric.requestTest && metric.requestTest.pValue < 0.001, JSON.stringify(metric.requestTest));
+    }
+    // Redis's single-repetition groups (race, ttl, outage, instances, open model) moved as much, but their noise is unknown.
+    const single = comparison.metrics.filter((metric) => metric.store === 'redis' && !redis.includes(metric));
+    assert.ok(single.length > 0 && single.every((metric) => metric.verdict === 'unknown' && !metric.regression), JSON.stringify(single.map((m) => [m.scenario, m.metric, m.verdict])));
+    assert.ok(comparison.metrics.filter((metric) => metric.store !== 'redis').every((metric) => metric.verdict === 'within-noise' || metric.verdict === 'unknown'));
+    assert.equal(comparison.regressions, 3);
+    assert.match(renderTerminalComparison(comparison), /3 regressions worse by more than 10%, supported by a one-sided Mann–Whitney test at p ≤ 0\.01/);
+  });
+
+  test('with too few repetitions the same slowdown is unknown, says so, and does not fail', () => {
     const comparison = compareRuns(fixture, buildRunResultFixture({ seed: 99, extraLatencyUs: { redis: 2000 } }), { failOnPercent: 10 });
     const redis = comparison.metrics.filter((metric) => metric.store === 'redis');
-    assert.ok(redis.length > 0);
-    for (const metric of redis) {
-      assert.equal(metric.verdict, 'worse', `${metric.scenario} ${metric.metric}`);
-      assert.equal(metric.regression, true);
-    }
-    assert.ok(comparison.metrics.filter((metric) => metric.store !== 'redis').every((metric) => metric.verdict === 'within-noise'));
-    assert.equal(comparison.regressions, redis.length);
+    assert.ok(redis.length > 0 && redis.every((metric) => metric.verdict === 'unknown' && metric.repetitionTest === undefined));
+    assert.equal(comparison.regressions, 0);
+    assert.equal(comparison.unknown, redis.length);
+    assert.match(comparisonWarnings(comparison).join(' '), /could not be judged: fewer than 5 repetitions on a side leave the noise unknown \(run with --repeat 5 or more\)/);
+  });
+
+  test('a baseline from another CPU model, core count or Node version is flagged, not failed', () => {
+    const other = buildRunResultFixture({ repetitions: 5, env: { node: 'v22.11.0', cpu: { model: 'Intel Xeon Platinum 8375C', count: 2 } } });
+    const comparison = compareRuns(other, buildRunResultFixture({ seed: 99, repetitions: 5 }), { failOnPercent: 10 });
+    assert.deepEqual(comparison.environment.map((difference) => difference.field), ['cpu model', 'cpu count', 'node']);
+    assert.equal(comparison.regressions, 0);
+    const warnings = comparisonWarnings(comparison).join('\n');
+    assert.match(warnings, /another cpu count \(2; now 8\)/);
+    assert.match(renderMarkdown(fixture, comparison), /another node \(v22\.11\.0; now v20\.20\.0\)/);
   });
 
   test('a store that was measured and now fails is a regression', () => {
@@ -396,19 +426,21 @@ describe('runReportCommand', () => {
 });
 
 describe('comparison groups match on structured fields, not display labels', () => {
-  const readHeavy = (store: string) => (metric: { store: string; scenario: string }) => metric.store === store && metric.scenario.startsWith('read-heavy');
+  const readHeavy = (store: string) => (metric: { store: string; scenario: string; model: string }) => metric.store === store && metric.scenario.startsWith('read-heavy') && metric.model === 'closed';
 
   test('a baseline with one payload matches a run that sweeps two: the slowdown is still a regression', () => {
-    const current = buildRunResultFixture({ seed: 99, extraLatencyUs: { redis: 2000 } });
+    const current = buildRunResultFixture({ seed: 99, repetitions: 5, extraLatencyUs: { redis: 2000 } });
     current.plan.payloadBytes = [512, 8192];
     current.entries.push({
       store: 'cookie', storeLabel: 'Signed cookie (cookie-session)', scenario: 'read-heavy', kind: 'load', payloadBytes: 8192, repetition: 1, load: { driver: 'autocannon', model: 'closed', connections: 10 },
       status: 'failed', cause: 'payload-limit', reason: 'the session cookie is 11012 bytes, over the 4096-byte limit',
     });
-    const comparison = compareRuns(fixture, current, { failOnPercent: 10 });
+    const comparison = compareRuns(buildRunResultFixture({ repetitions: 5 }), current, { failOnPercent: 10 });
     const redis = comparison.metrics.filter(readHeavy('redis'));
     assert.ok(redis.length > 0, 'redis read-heavy is compared, not unmatched');
-    assert.ok(redis.every((metric) => metric.regression), 'and its slowdown is a regression');
+    const repeated = redis.filter((metric) => metric.scenario === 'read-heavy · 512 B payload');
+    assert.equal(repeated.length, 3);
+    assert.ok(repeated.every((metric) => metric.regression), 'and its slowdown is a regression');
     assert.equal(redis[0]!.scenario, 'read-heavy · 512 B payload', 'labelled as the current run labels it');
     assert.deepEqual(comparison.unmatched.filter((group) => group.store === 'redis'), []);
     assert.equal(comparison.metrics.length, 14 * 3 + 8 * 2 + 2 * 2);
