@@ -275,18 +275,89 @@ describe('html', () => {
   });
 });
 
+/**
+ * github-action-benchmark's own rules for a custom-*-is-better file (src/extract.ts): JSON, an
+ * array mapped over {name, value, unit, range, extra}, and "No benchmark result was found" when
+ * it is empty; its charts key series by name and compare numeric values.
+ */
+function assertGithubActionBenchmarkInput(text: string, file: string): Array<{ name: string; value: number; unit: string }> {
+  const parsed: unknown = JSON.parse(text);
+  assert.ok(Array.isArray(parsed), `${file}: not an array`);
+  assert.ok(parsed.length > 0, `No benchmark result was found in ${file}`);
+  for (const point of parsed as Array<Record<string, unknown>>) {
+    assert.equal(typeof point['name'], 'string', `${file}: ${JSON.stringify(point)}`);
+    assert.ok((point['name'] as string).length > 0);
+    assert.ok(typeof point['value'] === 'number' && Number.isFinite(point['value']), `${file}: value of ${String(point['name'])}`);
+    assert.ok(typeof point['unit'] === 'string' && point['unit'].length > 0, `${file}: unit of ${String(point['name'])}`);
+  }
+  const names = (parsed as Array<{ name: string }>).map((point) => point.name);
+  assert.equal(new Set(names).size, names.length, `${file}: duplicate series names`);
+  return parsed as Array<{ name: string; value: number; unit: string }>;
+}
+
+function ciFiles(result: RunResult) {
+  const { biggerIsBetter, smallerIsBetter } = renderCiJson(result);
+  return {
+    bigger: assertGithubActionBenchmarkInput(JSON.stringify(biggerIsBetter), 'ci-bigger-is-better.json'),
+    smaller: assertGithubActionBenchmarkInput(JSON.stringify(smallerIsBetter), 'ci-smaller-is-better.json'),
+  };
+}
+
 describe('CI JSON', () => {
-  test('throughput is bigger-is-better; latency and memory per session smaller-is-better', () => {
-    const { biggerIsBetter, smallerIsBetter } = renderCiJson(fixture);
-    const redis = biggerIsBetter.find((point) => point.name === 'redis · read-heavy · closed · throughput');
+  test('throughput is bigger-is-better; latency, memory per session and correctness counts smaller-is-better', () => {
+    const { bigger, smaller } = ciFiles(fixture);
+    const redis = bigger.find((point) => point.name === 'redis · read-heavy · 512 B payload · closed 10 connections · throughput');
     assert.equal(redis?.unit, 'req/s');
-    assert.match(redis?.range ?? '', /^\d+(\.\d+)?–\d+(\.\d+)?$/);
-    assert.ok(biggerIsBetter.every((point) => point.unit === 'req/s'));
-    assert.deepEqual([...new Set(smallerIsBetter.map((point) => point.unit))].sort(), ['B', 'µs']);
-    assert.ok(smallerIsBetter.some((point) => point.name === 'redis · login-heavy · closed · memory per session'));
-    const names = [...biggerIsBetter, ...smallerIsBetter].map((point) => point.name);
-    assert.equal(new Set(names).size, names.length);
-    assert.ok(!names.some((name) => /memcached|postgres/.test(name)));
+    assert.match((redis as { range?: string }).range ?? '', /^\d+(\.\d+)?–\d+(\.\d+)?$/);
+    assert.deepEqual([...new Set(bigger.map((point) => point.unit))].sort(), ['entries', 'req/s']);
+    assert.deepEqual([...new Set(smaller.map((point) => point.unit))].sort(), ['B', 'count', 'entries', 'µs']);
+    assert.ok(smaller.some((point) => point.name === 'redis · login-heavy · 512 B payload · closed 10 connections · memory per session'));
+    const lost = smaller.find((point) => point.name === 'mongo · race · 512 B payload · scripted 10 sessions × 8 parallel requests × 25 rounds · lost counter updates');
+    assert.equal(lost?.value, 52);
+    assert.equal(smaller.find((point) => point.name.startsWith('cookie · ttl') && point.name.endsWith('expired sessions still accepted'))?.value, 20);
+    assert.equal(smaller.find((point) => point.name.startsWith('cookie · race') && point.name.endsWith('cookies still valid after logout'))?.value, 10);
+    assert.equal(smaller.find((point) => point.name.startsWith('mongo · race') && point.name.endsWith('sessions back in the store after logout'))?.value, 2);
+    assert.ok(smaller.some((point) => point.name.startsWith('redis · race') && point.name.endsWith('lost item appends')));
+    assert.ok(smaller.some((point) => point.name.startsWith('memory · read-heavy · 512 B payload · 3 instances · closed 10 connections')));
+    assert.equal(smaller.find((point) => point.name === 'run · entries failed')?.value, 4, 'memcached failed 4; postgres was skipped');
+    assert.ok(!bigger.some((point) => /memcached|postgres/.test(point.name)) && !smaller.some((point) => /^(memcached|postgres) /.test(point.name)));
+  });
+
+  test('a race-only run still has points in both files', () => {
+    const raceOnly = { ...fixture, entries: fixture.entries.filter((entry) => entry.kind === 'race') };
+    const { bigger, smaller } = ciFiles(raceOnly);
+    assert.deepEqual(bigger.map((point) => point.name), ['run · entries measured']);
+    assert.equal(bigger[0]!.value, 4);
+    assert.ok(smaller.some((point) => point.name.endsWith('lost counter updates') && point.value > 0));
+  });
+
+  test('a k6 run exports the achieved rate and dropped iterations, and never closed-model throughput', () => {
+    const k6 = structuredClone({ ...fixture, entries: fixture.entries.filter((entry) => entry.load.model === 'open') });
+    for (const entry of k6.entries) {
+      if (entry.status === 'ok') entry.observations = { kind: 'load', logins: 10, targetRate: 1000, achievedRate: 987.5, droppedIterations: 31 };
+    }
+    const { bigger, smaller } = ciFiles(k6);
+    assert.equal(bigger.find((point) => point.name === 'redis · read-heavy · 512 B payload · open 1000 req/s · achieved rate')?.value, 987.5);
+    assert.equal(smaller.find((point) => point.name === 'redis · read-heavy · 512 B payload · open 1000 req/s · dropped iterations')?.value, 31);
+    assert.ok(!bigger.some((point) => point.name.endsWith(' · throughput')));
+  });
+
+  test('a changed connection count or payload starts a new series', () => {
+    const names = (result: RunResult) => renderCiJson(result).biggerIsBetter.map((point) => point.name).filter((name) => name.startsWith('redis · read-heavy'));
+    const more = structuredClone(fixture);
+    for (const entry of more.entries) if (entry.load.model === 'closed') entry.load = { ...entry.load, connections: 50 };
+    const bigger = structuredClone(fixture);
+    for (const entry of bigger.entries) entry.payloadBytes = 4096;
+    const before = names(fixture);
+    assert.ok(before.length > 0);
+    for (const changed of [names(more), names(bigger)]) assert.deepEqual(changed.filter((name) => before.includes(name)), []);
+  });
+
+  test('a run where everything failed still writes a valid file for each', () => {
+    const failed = { ...fixture, entries: fixture.entries.filter((entry) => entry.status === 'failed') };
+    const { bigger, smaller } = ciFiles(failed);
+    assert.deepEqual(bigger, [{ name: 'run · entries measured', unit: 'entries', value: 0, extra: bigger[0] && (bigger[0] as { extra?: string }).extra }]);
+    assert.equal(smaller.find((point) => point.name === 'run · entries failed')?.value, 4);
   });
 });
 
@@ -402,15 +473,18 @@ describe('runReportCommand', () => {
   };
   after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
 
-  test('writes report.html and summary.md next to the first file', async () => {
+  test('writes report.html, summary.md and the CI JSON next to the first file', async () => {
     const dir = await tempDir();
     const file = join(dir, 'run.json');
     await writeFile(file, fixtureText);
-    const { htmlPath, markdownPath } = await runReportCommand({ files: [file] });
+    const { htmlPath, markdownPath, ciBiggerIsBetter, ciSmallerIsBetter } = await runReportCommand({ files: [file] });
     assert.equal(htmlPath, join(dir, 'report.html'));
+    assert.equal(ciBiggerIsBetter, join(dir, 'ci-bigger-is-better.json'));
+    assertGithubActionBenchmarkInput(await readFile(ciBiggerIsBetter, 'utf8'), 'ci-bigger-is-better.json');
+    assertGithubActionBenchmarkInput(await readFile(ciSmallerIsBetter, 'utf8'), 'ci-smaller-is-better.json');
     assert.match(await readFile(htmlPath, 'utf8'), /Chart\.register|new Chart/);
     assert.match(await readFile(markdownPath, 'utf8'), /^## sessionbench results/);
-    assert.deepEqual((await readdir(dir)).sort(), ['report.html', 'run.json', 'summary.md']);
+    assert.deepEqual((await readdir(dir)).sort(), ['ci-bigger-is-better.json', 'ci-smaller-is-better.json', 'report.html', 'run.json', 'summary.md']);
   });
 
   test('writes nothing when an input is bad, or when k6 summaries come without the flags that say what ran', async () => {

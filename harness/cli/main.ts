@@ -93,7 +93,7 @@ async function bench(flags: BenchFlags): Promise<void> {
 async function report(files: string[], flags: { out?: string; k6Summary?: string[] } & RawK6ImportFlags): Promise<void> {
   const { out, k6Summary, ...k6 } = flags;
   const written = await runReportCommand({ files, outDir: out, k6Summaries: k6Summary, k6 });
-  process.stdout.write(`report:  ${written.htmlPath}\nsummary: ${written.markdownPath}\n`);
+  process.stdout.write(`report:  ${written.htmlPath}\nsummary: ${written.markdownPath}\nci:      ${written.ciBiggerIsBetter}, ${written.ciSmallerIsBetter}\n`);
 }
 
 /** The command-line program. */
