@@ -49,3 +49,20 @@ export function lossCauseText(cause: LossCause, mechanisms: RaceMechanisms, stor
     }
   }
 }
+
+/**
+ * A store's own loss mechanism in one sentence without run figures, for the recommendation;
+ * undefined for express-session's stale full save, which every server store shares.
+ */
+export function lossCauseSummary(cause: LossCause, storeLabel: string, server: ServerInfo | undefined): string | undefined {
+  switch (cause) {
+    case 'stale-full-save':
+      return undefined;
+    case 'touch-rewrites-session':
+      return `${storeLabel}: its touch re-sets the whole session it loaded, so even with resave=false a parallel read reverts a concurrent write (measured in the race scenarios); a store effect, not express-session's.`;
+    case 'non-atomic-server-update': {
+      const mongoProtocol = server?.kind === 'mongo' && server.product !== 'MongoDB' ? ' Not expected on MongoDB, which guarantees document-level atomicity.' : '';
+      return `${where(storeLabel, server)}: updates to one record are not atomic (probed through its own client), so even with resave=false a read's touch reverts a concurrent session write; not an express-session effect.${mongoProtocol}`;
+    }
+  }
+}

@@ -111,7 +111,16 @@ describe('recommendation', () => {
     assert.match(score('mongo').warnings.join(), /FerretDB 1\.24\.2 \(SQLite\) answered as the mongo server: .*not MongoDB/);
     assert.match(score('mongo').warnings.join(), /20 expired sessions still occupy the store/);
     assert.match(score('none').warnings.join(), /load generator's core was full/);
-    assert.match(recommendation.caveats.join(), /last writer wins/);
+    assert.match(recommendation.caveats.join(), /express-session saves the whole session a request loaded \(probed: .*\), so concurrent saves are last-writer-wins.* MongoDB protocol \(connect-mongo\) also loses writes to a mechanism of its own/);
+  });
+
+  test('names the measured loss mechanism of a store, from the race entries\' data', () => {
+    const mongo = recommendation.scores.find((one) => one.store === 'mongo')!;
+    assert.deepEqual(mongo.lossCauses, ['stale-full-save', 'non-atomic-server-update']);
+    assert.match(mongo.warnings[0]!, /^FerretDB 1\.24\.2 \(SQLite\): updates to one record are not atomic \(probed through its own client\).*not an express-session effect\. Not expected on MongoDB/);
+    const redis = recommendation.scores.find((one) => one.store === 'redis')!;
+    assert.deepEqual(redis.lossCauses, ['stale-full-save']);
+    assert.ok(!redis.warnings.some((warning) => /not atomic|re-sets/.test(warning)));
   });
 });
 

@@ -5,6 +5,7 @@
  * the one before it (any regression is a false alarm) and each slowed run with the
  * unchanged run just before it (a regression is a detection). Prints both counts.
  */
+import { cpus, loadavg } from 'node:os';
 import { Command } from 'commander';
 import { killAllAppChildren } from '../app/child.ts';
 import { EXIT, UsageError } from '../errors.ts';
@@ -62,6 +63,8 @@ const program = new Command('gate-check')
       if (failed) throw new Error(`a run did not measure: ${failed.reason}`);
       return result;
     };
+    const load = () => `load average ${loadavg().map((value) => value.toFixed(1)).join(' ')} on ${cpus().length} cores`;
+    console.log(`machine: ${load()}`);
     console.log(`memory · read-heavy · ${flags.connections} connections · ${flags.repeat} × ${flags.duration} (warm-up ${flags.warmup}) per run; slowed runs add ${flags.addedLatency} ms per request; fail-on ${failOnPercent}%`);
     let previous = await measure(unchangedPlan);
     let falseAlarms = 0;
@@ -77,6 +80,7 @@ const program = new Command('gate-check')
       console.log(`${round}/${runs} +${flags.addedLatency} ms: ${caught.regressions > 0 ? 'detected' : 'MISSED'} (${describe(caught)})`);
       previous = unchanged;
     }
+    console.log(`machine: ${load()}`);
     console.log(`false alarms: ${falseAlarms} of ${runs} unchanged comparisons (goal 0)`);
     console.log(`detections: ${detections} of ${runs} comparisons with +${flags.addedLatency} ms (goal ${runs})`);
     process.exitCode = falseAlarms === 0 && detections === runs ? EXIT.ok : EXIT.regression;

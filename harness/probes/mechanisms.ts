@@ -14,7 +14,14 @@ import type { ProbeCount, RaceMechanisms } from '../../reports/result.ts';
 import type { FieldUpdates, StoreAdapter } from '../../stores/types.ts';
 
 /** Rounds and racing writers of each probe; enough to see a race that happens in a few percent of rounds. */
-export const MECHANISM_PROBE = { atomicityRounds: 100, racingUpdates: 4, touchRounds: 50 } as const;
+export const MECHANISM_PROBE: MechanismProbeOptions = { atomicityRounds: 100, racingUpdates: 4, touchRounds: 50 };
+
+/** How many rounds each probe runs, and how many updates race the one under test. */
+export interface MechanismProbeOptions {
+  atomicityRounds: number;
+  racingUpdates: number;
+  touchRounds: number;
+}
 
 type ProbeSession = SessionData & { counter: number; items?: string[] };
 
@@ -102,7 +109,7 @@ async function probeStaleFullSave(store: Store): Promise<boolean> {
 }
 
 /** Runs every mechanism probe on an adapter's store and own client; undefined when the adapter has no express-session Store. */
-export async function probeMechanisms(adapter: StoreAdapter, options = MECHANISM_PROBE): Promise<RaceMechanisms | undefined> {
+export async function probeMechanisms(adapter: StoreAdapter, options: MechanismProbeOptions = MECHANISM_PROBE): Promise<RaceMechanisms | undefined> {
   const store = adapter.store;
   if (!store) return undefined;
   const server = adapter.fieldUpdates ? await probeServerAtomicity(adapter.fieldUpdates, options.atomicityRounds, options.racingUpdates) : undefined;
