@@ -24,6 +24,13 @@ interface GateCheckFlags {
   connections: string;
   addedLatency: string;
   failOn: string;
+  interleave?: boolean;
+}
+
+/** One run made of single-repetition runs, renumbered as its repetitions. */
+function asRepetitions(runs: readonly RunResult[]): RunResult {
+  const first = runs[0]!;
+  return { ...first, plan: { ...first.plan, repeat: runs.length }, entries: runs.flatMap((run, index) => run.entries.map((entry) => ({ ...entry, repetition: index + 1 }))) };
 }
 
 function describe(comparison: Comparison): string {
@@ -42,6 +49,7 @@ const program = new Command('gate-check')
   .option('--connections <n>', 'concurrent connections', '10')
   .option('--added-latency <ms>', 'delay added to every request of the slowed runs', '2')
   .option('--fail-on <percent>', 'regression threshold in percent', '10')
+  .option('--interleave', 'alternate single repetitions of baseline, unchanged and slowed runs (A1 B1 S1 A2 B2 S2 …) so machine drift hits all three alike, instead of whole runs one after another')
   .action(async (flags: GateCheckFlags) => {
     const runs = parseCount('--runs', flags.runs, { min: 1, max: 100 });
     const failOnPercent = Number(flags.failOn);
@@ -66,18 +74,31 @@ const program = new Command('gate-check')
     const load = () => `load average ${loadavg().map((value) => value.toFixed(1)).join(' ')} on ${cpus().length} cores`;
     console.log(`machine: ${load()}`);
     console.log(`memory · read-heavy · ${flags.connections} connections · ${flags.repeat} × ${flags.duration} (warm-up ${flags.warmup}) per run; slowed runs add ${flags.addedLatency} ms per request; fail-on ${failOnPercent}%`);
-    let previous = await measure(unchangedPlan);
+    console.log(flags.interleave ? 'order: single repetitions interleaved (baseline, unchanged, slowed) within each comparison' : 'order: whole runs one after another; each unchanged run is compared with the one before it');
+    const repeat = unchangedPlan.repeat;
+    /** Baseline, unchanged and slowed runs of one round, in the order the flags ask for. */
+    const round = async (previous: RunResult | undefined): Promise<[RunResult, RunResult, RunResult]> => {
+      if (!flags.interleave) return [previous ?? (await measure(unchangedPlan)), await measure(unchangedPlan), await measure(slowedPlan)];
+      const single = { unchanged: { ...unchangedPlan, repeat: 1 }, slowed: { ...slowedPlan, repeat: 1 } };
+      const [baseline, unchanged, slowed]: RunResult[][] = [[], [], []];
+      for (let repetition = 0; repetition < repeat; repetition++) {
+        baseline!.push(await measure(single.unchanged));
+        unchanged!.push(await measure(single.unchanged));
+        slowed!.push(await measure(single.slowed));
+      }
+      return [asRepetitions(baseline!), asRepetitions(unchanged!), asRepetitions(slowed!)];
+    };
+    let previous: RunResult | undefined;
     let falseAlarms = 0;
     let detections = 0;
-    for (let round = 1; round <= runs; round++) {
-      const unchanged = await measure(unchangedPlan);
-      const quiet = compareRuns(previous, unchanged, { failOnPercent });
+    for (let index = 1; index <= runs; index++) {
+      const [baseline, unchanged, slowed] = await round(previous);
+      const quiet = compareRuns(baseline, unchanged, { failOnPercent });
       if (quiet.regressions > 0) falseAlarms++;
-      console.log(`${round}/${runs} unchanged: ${quiet.regressions > 0 ? 'FALSE ALARM' : 'pass'} (${describe(quiet)})`);
-      const slowed = await measure(slowedPlan);
+      console.log(`${index}/${runs} unchanged: ${quiet.regressions > 0 ? 'FALSE ALARM' : 'pass'} (${describe(quiet)})`);
       const caught = compareRuns(unchanged, slowed, { failOnPercent });
       if (caught.regressions > 0) detections++;
-      console.log(`${round}/${runs} +${flags.addedLatency} ms: ${caught.regressions > 0 ? 'detected' : 'MISSED'} (${describe(caught)})`);
+      console.log(`${index}/${runs} +${flags.addedLatency} ms: ${caught.regressions > 0 ? 'detected' : 'MISSED'} (${describe(caught)})`);
       previous = unchanged;
     }
     console.log(`machine: ${load()}`);
