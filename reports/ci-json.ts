@@ -115,7 +115,7 @@ export function renderCiJson(result: RunResult): CiBenchmarks {
     }
   }
   const count = (status: OkEntry['status'] | 'failed') => result.entries.filter((entry) => entry.status === status).length;
-  const extra = `${result.entries.length} entries in the run (${groups.length} store × scenario groups)`;
+  const extra = `${result.entries.length} ${result.entries.length === 1 ? "entry" : "entries"} in the run (${groups.length} store × scenario groups)`;
   output.biggerIsBetter.push({ name: 'run · entries measured', unit: 'entries', value: count('ok'), extra });
   output.smallerIsBetter.push({ name: 'run · entries failed', unit: 'entries', value: count('failed'), extra });
   return output;
