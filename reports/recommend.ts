@@ -304,7 +304,7 @@ function runCaveats(result: RunResult, scores: StoreScore[]): string[] {
   if (racing.length > 0 && racing.every((score) => (score.lostUpdates ?? 0) > 0)) {
     const own = racing.filter((score) => score.lossCauses?.some((cause) => cause !== 'stale-full-save')).map((score) => score.storeLabel);
     const probed = racing.some((score) => score.lossCauses?.includes('stale-full-save')) ? ' (probed: a save of a stale copy replaces newer data)' : '';
-    const more = own.length > 0 ? ` ${joinWords(own)} also lose${own.length === 1 ? 's' : ''} writes to a mechanism of its own (see its warnings).` : '';
+    const more = own.length > 0 ? ` ${joinWords(own)} ${own.length === 1 ? 'also loses' : 'each also lose'} writes to a mechanism of its own (see its warnings).` : '';
     caveats.push(`Every store measured lost concurrent updates to one session: express-session saves the whole session a request loaded${probed}, so concurrent saves are last-writer-wins; none serialises writes, so the app must not rely on it.${more}`);
   }
   if (result.entries.some((entry) => entry.load.model === 'open')) {
