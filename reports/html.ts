@@ -2,6 +2,7 @@ import type { RunResult } from './result.ts';
 import type { ChartSection, LabelledRun } from './chart-spec.ts';
 import { buildChartSections } from './charts.ts';
 import type { Comparison } from './compare.ts';
+import { comparisonVerdict, comparisonWarnings } from './compare.ts';
 import { html, inlineScript, jsonForScript, SafeHtml } from './escape.ts';
 import { formatBytes, formatCount, formatLoad } from './format.ts';
 import { PAGE_SCRIPT } from './page-script.ts';
@@ -87,14 +88,13 @@ ${recommendation.caveats.length > 0 && html`<h3>Caveats</h3><ul>${list(recommend
 }
 
 function comparisonSection(comparison: Comparison): SafeHtml {
-  const verdict =
-    comparison.regressions > 0
-      ? `${comparison.regressions} regression${comparison.regressions === 1 ? '' : 's'} beyond ${comparison.failOnPercent}% and outside noise.`
-      : `No regression beyond ${comparison.failOnPercent}% outside noise.`;
+  const verdict = comparisonVerdict(comparison);
+  const warnings = comparisonWarnings(comparison);
   return html`<section id="comparison">
 <h2>Against the baseline</h2>
-<p class="intro">Baseline ${comparison.baseline.startedAt}${comparison.baseline.gitSha ? ` (${comparison.baseline.gitSha.slice(0, 10)})` : ''} → current ${comparison.current.startedAt}${comparison.current.gitSha ? ` (${comparison.current.gitSha.slice(0, 10)})` : ''}. Medians over repetitions; the noise band is the repetitions' spread, at least 5%.</p>
+<p class="intro">Baseline ${comparison.baseline.startedAt}${comparison.baseline.gitSha ? ` (${comparison.baseline.gitSha.slice(0, 10)})` : ''} → current ${comparison.current.startedAt}${comparison.current.gitSha ? ` (${comparison.current.gitSha.slice(0, 10)})` : ''}. Medians over repetitions; a change counts when it is at least the metric's minimum effect and a one-sided Mann–Whitney test on the repetitions (and, for latency, on per-request latencies from the histograms) supports it.</p>
 <p class="verdict${comparison.regressions > 0 ? ' none' : ''}">${verdict}</p>
+${warnings.length > 0 ? html`<ul class="caveats">${warnings.map((warning) => html`<li>${warning}</li>`)}</ul>` : ''}
 ${tableHtml(comparisonTable(comparison, false), 'Nothing to compare: no store × scenario was measured in both runs.')}
 </section>`;
 }

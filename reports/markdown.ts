@@ -1,5 +1,6 @@
 import type { RunResult } from './result.ts';
 import type { Comparison } from './compare.ts';
+import { comparisonVerdict, comparisonWarnings } from './compare.ts';
 import { escapeMarkdown } from './escape.ts';
 import { instancesTable } from './instances.ts';
 import { outageTable } from './outage.ts';
@@ -15,17 +16,15 @@ function markdownTable(table: TextTable): string {
 }
 
 function comparisonMarkdown(comparison: Comparison): string {
-  const quiet = comparison.metrics.filter((metric) => metric.verdict === 'within-noise').length;
-  const verdict =
-    comparison.regressions > 0
-      ? `**${comparison.regressions} regression${comparison.regressions === 1 ? '' : 's'}** beyond ${comparison.failOnPercent}% and outside noise.`
-      : `No regression beyond ${comparison.failOnPercent}% outside noise.`;
+  const verdict = escapeMarkdown(comparisonVerdict(comparison));
   const changed = comparisonTable(comparison, true);
-  const summary = `Baseline ${escapeMarkdown(comparison.baseline.startedAt)} → current ${escapeMarkdown(comparison.current.startedAt)}. ${verdict} ${quiet} of ${comparison.metrics.length} metrics within noise.`;
+  const warnings = comparisonWarnings(comparison);
+  const summary = `Baseline ${escapeMarkdown(comparison.baseline.startedAt)} → current ${escapeMarkdown(comparison.current.startedAt)}. ${verdict}`;
   return [
     '### Against the baseline',
     // A GitHub alert block, so a regression stands out in the job summary.
     comparison.regressions > 0 ? `> [!CAUTION]\n> ${summary}` : summary,
+    ...(warnings.length > 0 ? [warnings.map((warning) => `- ${escapeMarkdown(warning)}`).join('\n')] : []),
     ...(changed.rows.length > 0 ? [markdownTable(changed)] : []),
   ].join('\n\n');
 }

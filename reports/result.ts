@@ -141,6 +141,40 @@ export const loadObservationsSchema = z.object({
   droppedIterations: count.optional(),
 });
 
+/** Rounds of a probe and how many of them lost the write under test. */
+export const probeCountSchema = z.object({ rounds: count, reverted: count });
+export type ProbeCount = z.infer<typeof probeCountSchema>;
+
+/**
+ * The mechanisms that can lose a session write, each measured directly on this store
+ * (harness/probes/mechanisms.ts), so a note names the cause that was observed instead of guessing.
+ */
+export const raceMechanismsSchema = z.object({
+  /**
+   * Concurrent updates of different fields of one record, through the store's own client
+   * (e.g. two `$set` with the mongodb driver, two `UPDATE … SET` on one row, `HSET`): true when
+   * none was lost; 'not-applicable' when the store has no partial update (memcached) or no server (memory).
+   */
+  serverUpdatesAtomic: z.union([z.boolean(), z.literal('not-applicable')]),
+  /** The server-atomicity probe: one update of a field racing several of another field. */
+  serverUpdateProbe: probeCountSchema.extend({ description: z.string() }).optional(),
+  /** After a newer `set`, the Store's `touch` with the older session restored the older data: touch writes the whole session. */
+  touchRewritesSession: z.boolean(),
+  /** A `set` of the newer session sent amid `touch`es with the older one (Store API, as parallel reads touch while one request saves): rounds where the newer data was lost. */
+  touchRacingSet: probeCountSchema,
+  /** A `set` with a stale copy replaced newer data (fields it lacked were gone): a save writes the whole session, last writer wins. */
+  staleFullSave: z.boolean(),
+});
+export type RaceMechanisms = z.infer<typeof raceMechanismsSchema>;
+
+/**
+ * How a race lost acknowledged writes, by measured mechanism: concurrent saves of whole, stale
+ * sessions (express-session); a touch that rewrites the session it loaded (the store);
+ * a touch whose partial update is not atomic with a concurrent save (the server).
+ */
+export const LOSS_CAUSES = ['stale-full-save', 'touch-rewrites-session', 'non-atomic-server-update'] as const;
+export type LossCause = (typeof LOSS_CAUSES)[number];
+
 /** What the race scenario's counter/item oracles and the logout resurrection probe found. */
 export const raceObservationsSchema = z.object({
   kind: z.literal('race'),
@@ -166,6 +200,10 @@ export const raceObservationsSchema = z.object({
   revokedCookieStillValid: count,
   /** The client's own cookies, after both responses were applied, still read the session. */
   resurrectedInClient: count,
+  /** The loss mechanisms measured on this store (express-session stores only). */
+  mechanisms: raceMechanismsSchema.optional(),
+  /** Which measured mechanisms explain the losses under this scenario and settings; empty when nothing was lost. */
+  lossCauses: z.array(z.enum(LOSS_CAUSES)).optional(),
 });
 
 /** What the ttl scenario found when it replayed sessions after their lifetime. */

@@ -112,7 +112,7 @@ async function bench(flags: BenchFlags, io: CliIo): Promise<number> {
 async function report(files: string[], flags: { out?: string; k6Summary?: string[] } & RawK6ImportFlags, io: CliIo): Promise<number> {
   const { out, k6Summary, ...k6 } = flags;
   const written = await runReportCommand({ files, outDir: out, k6Summaries: k6Summary, k6 });
-  io.stdout(`report:  ${terminalLine(written.htmlPath)}\nsummary: ${terminalLine(written.markdownPath)}\n`);
+  io.stdout(`report:  ${terminalLine(written.htmlPath)}\nsummary: ${terminalLine(written.markdownPath)}\nci:      ${terminalLine(written.ciBiggerIsBetter)}, ${terminalLine(written.ciSmallerIsBetter)}\n`);
   return EXIT.ok;
 }
 
