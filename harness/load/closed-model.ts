@@ -39,7 +39,7 @@ export async function measureLoad(
   if (m.signal.aborted) throw new Error('interrupted before the measured phase');
   m.onPhase?.('measured', m.durationSeconds);
   counters.unauthorized = 0;
-  const { result: measured, observed } = await observePhase(app, { serverPid: m.serverPid, generatorInProcess: true }, () => phase(m.durationSeconds));
+  const { result: measured, observed } = await observePhase(app, { serverPid: m.serverPid, generatorInProcess: true, requestsOf: (metrics) => metrics.requests }, () => phase(m.durationSeconds));
   return {
     warmup,
     measured,
