@@ -9,6 +9,10 @@ import { UsageError } from '../errors.ts';
 import { requireK6 } from './k6-binary.ts';
 import type { LoadModel } from '../../reports/result.ts';
 import { parseServerUrl } from '../../stores/servers/url.ts';
+import { warmupCapSeconds } from '../load/steady-state.ts';
+
+/** Calls of each store operation in the intrinsic probe unless --probe-ops says otherwise. */
+export const DEFAULT_PROBE_OPERATIONS = 1000;
 
 /** A validated run: what to run, how long, and where to write. Built only from checked input. */
 export interface RunPlan {
@@ -17,7 +21,11 @@ export interface RunPlan {
   storesNamed: boolean;
   scenarios: Scenario[];
   repeat: number;
+  /** The shortest warm-up; closed-model warm-ups go on until throughput settles, up to `warmupCapSeconds`. */
   warmupSeconds: number;
+  warmupCapSeconds: number;
+  /** Serial calls of each store operation in the intrinsic probe after verification (0: no probe). */
+  probeOperations: number;
   durationSeconds: number;
   connections: number;
   /** App instances behind a request-level round-robin balancer (1: no balancer). */
@@ -68,6 +76,8 @@ export interface RawBenchOptions {
   mongoUrl?: string;
   driver?: string;
   rate?: string;
+  /** Calls of each store operation in the intrinsic probe (default 1000). */
+  probeOps?: string;
 }
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
@@ -211,6 +221,8 @@ export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process
     scenarios: parseScenarios(raw.scenario),
     repeat: parseCount('--repeat', raw.repeat, { min: 1, max: 100 }),
     warmupSeconds: parseDuration('--warmup', raw.warmup, { min: 0, max: 600 }),
+    warmupCapSeconds: warmupCapSeconds(parseDuration('--warmup', raw.warmup, { min: 0, max: 600 })),
+    probeOperations: parseCount('--probe-ops', raw.probeOps ?? String(DEFAULT_PROBE_OPERATIONS), { min: 0, max: 100_000 }),
     durationSeconds: parseDuration('--duration', raw.duration, { min: 1, max: 3600 }),
     connections: parseCount('--connections', raw.connections, { min: 1, max: 10_000 }),
     instances: parseCount('--instances', raw.instances, { min: 1, max: 16 }),

@@ -2,10 +2,11 @@ import { startAppChild } from '../app/child.ts';
 import { startAppCluster } from '../app/cluster.ts';
 import type { AppChild } from '../app/child.ts';
 import { describeEnvironment } from '../plan/environment.ts';
+import { watchMachineLoad } from '../plan/machine-load.ts';
 import { RunError } from '../errors.ts';
 import { loadModelFor, serverKindsOf } from '../plan/plan.ts';
 import type { RunPlan } from '../plan/plan.ts';
-import type { EntryBase, LoadModel, ResultEntry, RunResult } from '../../reports/result.ts';
+import type { EntryBase, LoadModel, ResultEntry, RunResult, StoreOpLatency } from '../../reports/result.ts';
 import { SCHEMA_VERSION } from '../../reports/result.ts';
 import { VerificationError, verifyStore } from '../probes/verify.ts';
 import { checkPayloadLimit } from '../probes/payload-limit.ts';
@@ -40,6 +41,8 @@ function planSummary(plan: RunPlan): RunResult['plan'] {
     payloadBytes: plan.payloads,
     driver: plan.driver,
     ...(plan.k6 ? { ratePerSecond: plan.k6.ratePerSecond } : {}),
+    warmupCapSeconds: plan.warmupCapSeconds,
+    probeOperations: plan.probeOperations,
   };
 }
 
@@ -67,12 +70,15 @@ export interface BenchRun {
 }
 
 /**
- * Runs the plan: provisions servers, then for each store and scenario boots a
- * fresh app child, verifies the store, and measures. Stops everything it
- * started, also when `signal` aborts (the result is then marked partial).
+ * Runs the plan: provisions servers, then for each scenario boots a fresh app
+ * per store, verifies the store, probes it alone and measures. Load scenarios
+ * run their repetitions round-robin across stores (each on a fresh app) so that
+ * drift and background noise spread evenly. Stops everything it started, also
+ * when `signal` aborts (the result is then marked partial).
  */
 export function startBench(plan: RunPlan, observer: RunObserver, signal: AbortSignal): BenchRun {
   const startedAt = new Date().toISOString();
+  const machineLoad = watchMachineLoad();
   const entries: ResultEntry[] = [];
   const packages: Record<string, string> = {};
   const assemble = (partial: boolean): RunResult => ({
@@ -80,12 +86,13 @@ export function startBench(plan: RunPlan, observer: RunObserver, signal: AbortSi
     startedAt,
     finishedAt: new Date().toISOString(),
     partial,
-    env: describeEnvironment(packages),
+    env: { ...describeEnvironment(packages), machineLoad: machineLoad.read() },
     plan: planSummary(plan),
     entries: [...entries],
   });
+  const record = (entry: ResultEntry) => void entries.push({ ...entry, sequence: entries.length + 1 });
   const done = (async () => {
-    await runStores(plan, observer, signal, entries, packages);
+    await runStores(plan, observer, signal, record, packages);
     return assemble(signal.aborted);
   })();
   return { done, snapshot: () => assemble(true) };
@@ -96,7 +103,7 @@ export function runBench(plan: RunPlan, observer: RunObserver, signal: AbortSign
   return startBench(plan, observer, signal).done;
 }
 
-async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSignal, entries: ResultEntry[], packages: Record<string, string>): Promise<void> {
+async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSignal, record: (entry: ResultEntry) => void, packages: Record<string, string>): Promise<void> {
   const servers = await provisionAll(plan, observer);
   try {
     for (const slot of servers.values()) if ('unreachable' in slot) throw new RunError(slot.unreachable);
@@ -107,24 +114,35 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
         throw new RunError(`${storeId}: no ${kind} server available (${slot.skipped}); pass --${kind}-url or install the server`);
       }
     }
+    const runs: StoreRun[] = [];
     for (const storeId of plan.stores) {
-      if (signal.aborted) break;
       const kind = STORES[storeId].server;
       const slot = kind ? servers.get(kind) : undefined;
       if (slot && 'skipped' in slot) {
         observer.log(`${storeId}: skipped — ${slot.skipped}`);
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
-            entries.push({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, 0, loadModelFor(plan, scenario)), status: 'skipped', cause: 'no-server', reason: slot.skipped });
+            record({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, 0, loadModelFor(plan, scenario)), status: 'skipped', cause: 'no-server', reason: slot.skipped });
           }
         }
         continue;
       }
-      const server = slot && 'server' in slot ? slot.server : undefined;
-      for (const scenario of plan.scenarios) {
-        for (const payloadBytes of plan.payloads) {
-          if (signal.aborted) break;
-          await runStoreScenario({ plan, storeId, server, packages, observer, signal }, scenario, payloadBytes, (entry) => entries.push(entry));
+      runs.push({ plan, storeId, server: slot && 'server' in slot ? slot.server : undefined, packages, observer, signal });
+    }
+    const allRepetitions = Array.from({ length: plan.repeat }, (_, i) => i);
+    for (const scenario of plan.scenarios) {
+      for (const payloadBytes of plan.payloads) {
+        // Load: repetition 1 of every store, then repetition 2, …; a store that failed is not retried.
+        // Other kinds check correctness, not speed: all repetitions of a store on one app.
+        const rounds = scenario.kind === 'load' ? allRepetitions.map((repetition) => [repetition]) : [allRepetitions];
+        const failed = new Set<StoreId>();
+        for (const repetitions of rounds) {
+          for (const run of runs) {
+            if (signal.aborted) return;
+            if (failed.has(run.storeId)) continue;
+            const ok = await runStoreScenario(run, scenario, payloadBytes, repetitions, record);
+            if (!ok) failed.add(run.storeId);
+          }
         }
       }
     }
@@ -154,11 +172,13 @@ const RUNNERS: { [K in Scenario['kind']]: ScenarioRunner<Extract<Scenario, { kin
   outage: runOutageScenario,
 };
 
-async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes: number, record: (entry: ResultEntry) => void): Promise<void> {
+/** Runs `repetitions` (0-based) of one scenario on one store; false when it recorded a failure. */
+async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes: number, repetitions: readonly number[], record: (entry: ResultEntry) => void): Promise<boolean> {
   const { plan, storeId, packages, observer, signal } = run;
   const load = loadModelFor(plan, scenario);
   const server = run.server?.handle;
   const apps: AppChild[] = [];
+  const intrinsic = new Map<AppChild, StoreOpLatency>();
   let emitted = 0;
   const context: ScenarioContext = {
     plan,
@@ -170,18 +190,24 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
     load,
     observer,
     signal,
+    repetitions,
     async startApp(settings) {
       const config = { store: storeId, settings: { ...plan.settings, ...settings }, server, app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs } };
       const cluster = plan.instances > 1 ? await startAppCluster(config, plan.instances) : undefined;
       const app = cluster ?? (await startAppChild(config));
       apps.push(app);
       Object.assign(packages, app.packages);
-      const problem = await checkPayloadLimit(cluster?.instances[0] ?? app);
+      const first = cluster?.instances[0] ?? app;
+      const problem = await checkPayloadLimit(first);
       if (problem?.cause === 'payload-limit') throw new EntryFailure('payload-limit', problem.text);
       if (problem) throw new EntryFailure('verification', `verification failed: ${problem.text}`);
-      await verifyStore(cluster?.instances[0] ?? app, storeId).catch((error: unknown) => {
+      await verifyStore(first, storeId).catch((error: unknown) => {
         throw new EntryFailure('verification', error instanceof VerificationError ? error.message : `verification failed: ${message(error)}`);
       });
+      if (plan.probeOperations > 0) {
+        const ops = await first.ask('probeStore', { operations: plan.probeOperations });
+        if (Object.keys(ops).length > 0) intrinsic.set(app, ops);
+      }
       return app;
     },
     entryBase: (app, repetitionIndex, variant) => ({
@@ -190,6 +216,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
       ...(plan.instances > 1 ? { instances: plan.instances } : {}),
       server: server?.info,
       capabilities: app.capabilities,
+      ...(intrinsic.has(app) ? { storeOpsIntrinsic: intrinsic.get(app) } : {}),
     }),
     emit(entry) {
       emitted += 1;
@@ -199,12 +226,15 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
   try {
     const runner = RUNNERS[scenario.kind] as ScenarioRunner;
     await runner(context);
+    return true;
   } catch (error) {
-    if (signal.aborted) return;
+    if (signal.aborted) return true;
     const crash = apps.map((app) => app.crashed()).find(Boolean);
     const reason = crash ?? message(error);
     observer.log(`${storeId}/${scenario.id}: failed — ${reason}`);
-    record({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, emitted, load), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
+    const repetition = repetitions[Math.min(emitted, repetitions.length - 1)] ?? 0;
+    record({ ...base(storeId, STORES[storeId].label, scenario, payloadBytes, repetition, load), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
+    return false;
   } finally {
     await Promise.all(apps.map((app) => app.stop()));
   }
