@@ -6,6 +6,8 @@ import { outageTable } from './outage.ts';
 import { recommendStore } from './recommend.ts';
 import type { TextTable } from './text-table.ts';
 import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
+import { conditionWarnings } from './conditions.ts';
+import { storeOpsTable, storeWritesTable } from './store-ops.ts';
 
 function markdownTable(table: TextTable): string {
   const row = (cells: readonly string[]) => `| ${cells.map(escapeMarkdown).join(' | ')} |`;
@@ -39,16 +41,22 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
   const measured = resultsTable(result);
   const instances = instancesTable(result);
   const outage = outageTable(result);
+  const storeOps = storeOpsTable(result);
+  const storeWrites = storeWritesTable(result);
+  const warnings = conditionWarnings(result);
   return [
     '## sessionbench results',
     escapeMarkdown(`Started ${result.startedAt}${env.gitSha ? ` at ${env.gitSha.slice(0, 7)}` : ''} · Node ${env.node} · ${env.cpu.model} × ${env.cpu.count} · ${env.os.platform} ${env.os.release}`),
     ...(result.partial ? ['> **Partial run:** interrupted; it holds only what was measured before it stopped.'] : []),
+    ...warnings.map((warning) => `> **Warning:** ${escapeMarkdown(warning)}`),
     `**${escapeMarkdown(recommendation.headline)}**`,
     markdownTable(scoreboardTable(recommendation)),
     ...(recommendation.caveats.length > 0 ? [recommendation.caveats.map((caveat) => `- ${escapeMarkdown(caveat)}`).join('\n')] : []),
     ...(comparison ? [comparisonMarkdown(comparison)] : []),
     '### Results',
     measured.rows.length > 0 ? markdownTable(measured) : 'Nothing was measured.',
+    ...(storeOps.rows.length > 0 ? ['### Store operations: alone vs under load', markdownTable(storeOps)] : []),
+    ...(storeWrites.rows.length > 0 ? ['### Store writes per request', markdownTable(storeWrites)] : []),
     ...(instances.rows.length > 0 ? ['### Several app instances', markdownTable(instances)] : []),
     ...(outage.rows.length > 0 ? ['### Outage: what happens when the store goes down', markdownTable(outage)] : []),
     ...(notMeasured.rows.length > 0 ? ['### Not measured', markdownTable(notMeasured)] : []),

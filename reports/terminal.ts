@@ -2,6 +2,7 @@ import type { RunResult } from './result.ts';
 import type { TextTable } from './text-table.ts';
 import type { Comparison } from './compare.ts';
 import { comparisonTable, notMeasuredTable, resultsTable } from './tables.ts';
+import { conditionWarnings } from './conditions.ts';
 
 function layout(table: TextTable): string {
   const widths = table.columns.map((column, i) => Math.max(column.title.length, ...table.rows.map((row) => row[i]?.length ?? 0)));
@@ -23,6 +24,8 @@ export function renderTerminalTable(result: RunResult): string {
   const parts = [`sessionbench · started ${result.startedAt}${result.env.gitSha ? ` · ${result.env.gitSha.slice(0, 7)}` : ''}${result.partial ? ' · PARTIAL (interrupted)' : ''}`];
   parts.push(measured.rows.length > 0 ? layout(measured) : 'Nothing was measured.');
   if (notMeasured.rows.length > 0) parts.push(`Not measured:\n${layout(notMeasured)}`);
+  const warnings = conditionWarnings(result);
+  if (warnings.length > 0) parts.push(warnings.map((warning) => `warning: ${warning}`).join('\n'));
   return parts.join('\n\n');
 }
 
