@@ -400,7 +400,7 @@ export const planSummarySchema = z.object({
   ratePerSecond: z.number().positive().optional(),
   /** Longest warm-up allowed while waiting for throughput to settle, in seconds. */
   warmupCapSeconds: z.number().nonnegative().optional(),
-  /** Serial calls of each store operation in the intrinsic probe (0: no probe). */
+  /** Serial calls of each store operation in the intrinsic probe (0: no probe); a slow store gets fewer (4 s per operation), as its counts show. */
   probeOperations: count.optional(),
 });
 export type PlanSummary = z.infer<typeof planSummarySchema>;
