@@ -9,6 +9,7 @@ import { PAGE_SCRIPT } from './page-script.ts';
 import { recommendStore } from './recommend.ts';
 import type { TextTable } from './text-table.ts';
 import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
+import { conditionWarnings } from './conditions.ts';
 
 /** What renderHtml needs besides the results. */
 export interface HtmlOptions {
@@ -77,6 +78,7 @@ function summarySection(latest: LabelledRun, runCount: number): SafeHtml {
 <h2>Which store should we use?</h2>
 ${runCount > 1 && html`<p class="muted">Based on the latest run, ${latest.label}; the charts show all ${runCount} runs.</p>`}
 ${latest.result.partial && html`<p class="partial">This run was interrupted: it holds only what was measured before it stopped.</p>`}
+${conditionWarnings(latest.result).map((warning) => html`<p class="partial">${warning}</p>`)}
 <p class="verdict${recommendation.choice ? '' : ' none'}">${recommendation.headline}</p>
 ${tableHtml(scoreboardTable(recommendation), 'No stores in this run.')}
 <h3>What to know about each store</h3>
@@ -144,8 +146,9 @@ function environmentHtml(result: RunResult): SafeHtml {
 <dt>OS</dt><dd>${env.os.platform} ${env.os.release} (${env.os.arch})</dd>
 <dt>CPU</dt><dd>${env.cpu.model} × ${env.cpu.count}</dd>
 <dt>Memory</dt><dd>${formatBytes(env.totalMemoryBytes)}</dd>
+${env.machineLoad && html`<dt>Machine load</dt><dd>load average ${env.machineLoad.loadAverageStart.join(' / ')} (1 / 5 / 15 min) at the start, ${env.machineLoad.loadAverageEnd.join(' / ')} at the end${env.machineLoad.stealPercent === undefined ? '' : `; steal ${env.machineLoad.stealPercent}% of CPU time`}</dd>`}
 <dt>sessionbench</dt><dd>${env.sessionbench}${env.gitSha ? html` at <code>${env.gitSha}</code>` : ''}</dd>
-<dt>Plan</dt><dd>${plan.stores.join(', ')} × ${plan.scenarios.join(', ')}; ${formatCount(plan.repeat)} repetition(s); warm-up ${plan.warmupSeconds} s, measured ${plan.durationSeconds} s; ${load}; payload ${plan.payloadBytes.map(formatBytes).join(", ")}</dd>
+<dt>Plan</dt><dd>${plan.stores.join(', ')} × ${plan.scenarios.join(', ')}; ${formatCount(plan.repeat)} repetition(s); warm-up ${plan.warmupCapSeconds ? `${plan.warmupSeconds}–${plan.warmupCapSeconds} s, until throughput settles` : `${plan.warmupSeconds} s`}, measured ${plan.durationSeconds} s; ${load}; payload ${plan.payloadBytes.map(formatBytes).join(", ")}${plan.probeOperations ? `; each store probed alone with ${formatCount(plan.probeOperations)} calls per operation` : ''}</dd>
 <dt>Servers</dt><dd>${servers.length === 0 ? 'none' : servers.map((server, i) => html`${i > 0 ? '; ' : ''}${server.label} — ${server.source}, <code>${server.url}</code>`)}</dd>
 ${rss && html`<dt>Harness RSS</dt><dd>${rss}</dd>`}
 <dt>Packages</dt><dd>${Object.entries(env.packages).map(([name, version], i) => html`${i > 0 ? ', ' : ''}<code>${name}@${version}</code>`)}</dd>

@@ -7,6 +7,8 @@ import { outageTable } from './outage.ts';
 import { recommendStore } from './recommend.ts';
 import type { TextTable } from './text-table.ts';
 import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
+import { conditionWarnings } from './conditions.ts';
+import { storeOpsTable, storeWritesTable } from './store-ops.ts';
 
 function markdownTable(table: TextTable): string {
   const row = (cells: readonly string[]) => `| ${cells.map(escapeMarkdown).join(' | ')} |`;
@@ -19,7 +21,7 @@ function comparisonMarkdown(comparison: Comparison): string {
   const verdict = escapeMarkdown(comparisonVerdict(comparison));
   const changed = comparisonTable(comparison, true);
   const warnings = comparisonWarnings(comparison);
-  const summary = `Baseline ${escapeMarkdown(comparison.baseline.startedAt)} → current ${escapeMarkdown(comparison.current.startedAt)}. ${verdict}`;
+  const summary = `Baseline ${escapeMarkdown(comparison.baseline.startedAt)} → current ${escapeMarkdown(comparison.current.startedAt)}. ${comparison.regressions > 0 ? `**${verdict}**` : verdict}`;
   return [
     '### Against the baseline',
     // A GitHub alert block, so a regression stands out in the job summary.
@@ -41,16 +43,22 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
   const measured = resultsTable(result);
   const instances = instancesTable(result);
   const outage = outageTable(result);
+  const storeOps = storeOpsTable(result);
+  const storeWrites = storeWritesTable(result);
+  const warnings = conditionWarnings(result);
   return [
     '## sessionbench results',
     escapeMarkdown(`Started ${result.startedAt}${env.gitSha ? ` at ${env.gitSha.slice(0, 7)}` : ''} · Node ${env.node} · ${env.cpu.model} × ${env.cpu.count} · ${env.os.platform} ${env.os.release}`),
     ...(result.partial ? ['> **Partial run:** interrupted; it holds only what was measured before it stopped.'] : []),
+    ...warnings.map((warning) => `> **Warning:** ${escapeMarkdown(warning)}`),
     ...(comparison ? [comparisonMarkdown(comparison)] : []),
     `**${escapeMarkdown(recommendation.headline)}**`,
     markdownTable(scoreboardTable(recommendation)),
     ...(recommendation.caveats.length > 0 ? [recommendation.caveats.map((caveat) => `- ${escapeMarkdown(caveat)}`).join('\n')] : []),
     '### Results',
     measured.rows.length > 0 ? markdownTable(measured) : 'Nothing was measured.',
+    ...(storeOps.rows.length > 0 ? ['### Store operations: alone vs under load', markdownTable(storeOps)] : []),
+    ...(storeWrites.rows.length > 0 ? ['### Store writes per request', markdownTable(storeWrites)] : []),
     ...(instances.rows.length > 0 ? ['### Several app instances', markdownTable(instances)] : []),
     ...(outage.rows.length > 0 ? ['### Outage: what happens when the store goes down', markdownTable(outage)] : []),
     ...(notMeasured.rows.length > 0 ? ['### Not measured', markdownTable(notMeasured)] : []),

@@ -72,9 +72,57 @@ export type LoadModel = z.infer<typeof loadModelSchema>;
 export const STORE_OPERATIONS = ['get', 'set', 'touch', 'destroy'] as const;
 export type StoreOperation = (typeof STORE_OPERATIONS)[number];
 const storeOpLatencySchema = latencySummarySchema.extend({ errors: count });
-/** Latency (µs) and error count per store operation that was called. */
+/**
+ * Latency (µs) and error count per store operation that was called, from the call to its callback.
+ * Under load (`storeOps`) this includes the time the callback waited for the app's busy event loop;
+ * measured alone (`storeOpsIntrinsic`) it is the store's own cost.
+ */
 export const storeOpsSchema = z.object({ get: storeOpLatencySchema, set: storeOpLatencySchema, touch: storeOpLatencySchema, destroy: storeOpLatencySchema }).partial();
 export type StoreOpLatency = z.infer<typeof storeOpsSchema>;
+
+/**
+ * Writes the app asked of its store during a measured phase, counted around the Store's methods.
+ * Bytes are the session's JSON (UTF-8) as handed to the store: what a full write sends; a store's
+ * own `touch` may write less (e.g. only an expiry), so touch bytes are an upper bound.
+ */
+export const storeWritesSchema = z.object({
+  /** Requests the driver completed in the phase: the denominator of every per-request figure. */
+  requests: count,
+  set: count,
+  touch: count,
+  destroy: count,
+  /** JSON bytes of the sessions handed to `set`. */
+  setBytes: count,
+  /** JSON bytes of the sessions handed to `touch`. */
+  touchBytes: count,
+});
+export type StoreWrites = z.infer<typeof storeWritesSchema>;
+
+/** The app's event loop during a measured phase (perf_hooks), beside which store-operation latency under load must be read. */
+export const eventLoopSchema = z.object({
+  /** How late the loop ran a 1 ms timer, in µs (monitorEventLoopDelay, the 1 ms interval subtracted). */
+  delayUs: latencySummarySchema,
+  /** Share of the phase the loop was busy, 0–1 (performance.eventLoopUtilization). */
+  utilization: z.number().min(0).max(1),
+});
+export type EventLoopStats = z.infer<typeof eventLoopSchema>;
+
+/** How the warm-up before a closed-model measurement ended: it runs until throughput settles, within a cap. */
+export const warmupControlSchema = z.object({
+  /** Warm-up actually run, in seconds. */
+  seconds: z.number().nonnegative(),
+  /** True when consecutive 1 s throughput windows agreed within `tolerance` before the cap; false when the cap ended it. */
+  settled: z.boolean(),
+  /** The floor (--warmup) and the cap, in seconds. */
+  minSeconds: z.number().nonnegative(),
+  capSeconds: z.number().nonnegative(),
+  /** Largest spread (max − min) / mean allowed among the last `windowsCompared` windows. */
+  tolerance: z.number().positive(),
+  windowsCompared: z.number().int().positive(),
+  /** Completed requests in each full 1 s window of the warm-up. */
+  windows: z.array(count),
+});
+export type WarmupControl = z.infer<typeof warmupControlSchema>;
 
 /** One memory sample of the app process. */
 export const memorySampleSchema = z.object({
@@ -337,12 +385,22 @@ export const entryBaseSchema = z.object({
   variant: z.string().optional(),
   /** 1-based repetition number. */
   repetition: z.number().int().positive(),
+  /**
+   * 1-based position in the order the run recorded its entries. Load repetitions run round-robin
+   * across stores (repetition 1 of every store, then repetition 2, …), so drift spreads evenly.
+   */
+  sequence: z.number().int().positive().optional(),
   /** The server that really answered, labelled honestly (e.g. FerretDB is not MongoDB). */
   server: serverInfoSchema.optional(),
   capabilities: storeCapabilitiesSchema.optional(),
   /** The `--store-option` values the store ran with (key → value as given), absent when none. */
   storeOptions: z.record(z.string(), z.string()).optional(),
   load: loadModelSchema,
+  /**
+   * The store's intrinsic latency: serial get/set/touch/destroy through the app's Store right
+   * after verification, one call at a time with no load (e.g. 1,000 of each). Compare stores on this.
+   */
+  storeOpsIntrinsic: storeOpsSchema.optional(),
 });
 export type EntryBase = z.infer<typeof entryBaseSchema>;
 
@@ -352,7 +410,17 @@ export const okEntrySchema = entryBaseSchema.extend({
   /** Absent when the plan asked for no warm-up. */
   warmup: phaseMetricsSchema.optional(),
   measured: phaseMetricsSchema,
+  /** How the warm-up ended (closed model): how long it ran and whether throughput settled. */
+  warmupControl: warmupControlSchema.optional(),
+  /**
+   * Store-operation latency under the measured load. It includes event-loop queueing: in a
+   * saturated app most of it is the callback waiting for the loop (see `eventLoop`), not the store.
+   */
   storeOps: storeOpsSchema.optional(),
+  /** Store writes the measured phase caused. */
+  storeWrites: storeWritesSchema.optional(),
+  /** The app's event-loop delay and utilisation during the measured phase (the first instance behind a balancer). */
+  eventLoop: eventLoopSchema.optional(),
   memory: memoryMetricsSchema.optional(),
   /** CPU during the measured phase, in % of one core. */
   cpu: cpuMetricsSchema.optional(),
@@ -381,6 +449,19 @@ export type SkippedEntry = z.infer<typeof skippedEntrySchema>;
 export const resultEntrySchema = z.discriminatedUnion('status', [okEntrySchema, failedEntrySchema, skippedEntrySchema]);
 export type ResultEntry = z.infer<typeof resultEntrySchema>;
 
+const loadAverage = z.tuple([z.number().nonnegative(), z.number().nonnegative(), z.number().nonnegative()]);
+
+/** Machine load around a run, as the kernel reports it. */
+export const machineLoadSchema = z.object({
+  /** 1, 5 and 15 minute load averages (os.loadavg) before anything started: other work on the machine. */
+  loadAverageStart: loadAverage,
+  /** The same at the end; includes the run's own processes. */
+  loadAverageEnd: loadAverage,
+  /** CPU time stolen by the hypervisor during the run, in % of all CPU time (/proc/stat); absent where the kernel does not report it. */
+  stealPercent: z.number().min(0).max(100).optional(),
+});
+export type MachineLoad = z.infer<typeof machineLoadSchema>;
+
 /** The machine and software that produced a run. */
 export const environmentSchema = z.object({
   node: z.string(),
@@ -391,6 +472,8 @@ export const environmentSchema = z.object({
   sessionbench: z.string(),
   /** npm packages that took part, name → installed version. */
   packages: z.record(z.string(), z.string()),
+  /** How busy the machine was: other work on it skews every number. */
+  machineLoad: machineLoadSchema.optional(),
 });
 export type EnvironmentInfo = z.infer<typeof environmentSchema>;
 
@@ -406,6 +489,10 @@ export const planSummarySchema = z.object({
   payloadBytes: z.array(count),
   driver: z.enum(['autocannon', 'k6']),
   ratePerSecond: z.number().positive().optional(),
+  /** Longest warm-up allowed while waiting for throughput to settle, in seconds. */
+  warmupCapSeconds: z.number().nonnegative().optional(),
+  /** Serial calls of each store operation in the intrinsic probe (0: no probe); a slow store gets fewer (4 s per operation), as its counts show. */
+  probeOperations: count.optional(),
 });
 export type PlanSummary = z.infer<typeof planSummarySchema>;
 

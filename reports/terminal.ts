@@ -4,6 +4,7 @@ import type { Comparison } from './compare.ts';
 import { comparisonVerdict, comparisonWarnings } from './compare.ts';
 import { comparisonTable, notMeasuredTable, resultsTable } from './tables.ts';
 import { outageTable } from './outage.ts';
+import { conditionWarnings } from './conditions.ts';
 
 /**
  * Characters that act on a terminal instead of showing: C0 controls but tab and newline (ESC, BEL,
@@ -59,6 +60,8 @@ export function renderTerminalTable(result: RunResult): string {
   const outage = outageTable(result);
   if (outage.rows.length > 0) parts.push(`Outage: what happens when the store goes down\n${layout(outage)}`);
   if (notMeasured.rows.length > 0) parts.push(`Not measured:\n${layout(notMeasured)}`);
+  const warnings = conditionWarnings(result);
+  if (warnings.length > 0) parts.push(warnings.map((warning) => `warning: ${warning}`).join('\n'));
   return parts.join('\n\n');
 }
 

@@ -137,16 +137,17 @@ describe('a real run reports where it stands and ends every phase', () => {
     assert.equal(result.partial, false);
     assert.equal(open.size, 0, `phases left open: ${[...open].join(', ')}`);
     assert.deepEqual(events, [
+      // Scenario by scenario, stores in turn (load repetitions go round-robin across stores).
       'store 1 of 2 · memory · read-heavy',
       'memory/read-heavy/warm-up/',
       'memory/read-heavy/measured/',
+      'store 2 of 2 · cookie · read-heavy',
+      'cookie/read-heavy/warm-up/',
+      'cookie/read-heavy/measured/',
       'store 1 of 2 · memory · race-serial',
       'memory/race-serial/bursts/resave=false',
       'memory/race-serial/bursts/resave=true',
       'memory/race-serial/bursts/rolling=true',
-      'store 2 of 2 · cookie · read-heavy',
-      'cookie/read-heavy/warm-up/',
-      'cookie/read-heavy/measured/',
       'store 2 of 2 · cookie · race-serial',
       'cookie/race-serial/bursts/',
     ]);

@@ -65,11 +65,16 @@ export interface ScenarioContext<S extends Scenario = Scenario> {
   observer: RunObserver;
   signal: AbortSignal;
   /**
-   * Boots and verifies a fresh app for this store, with the plan's settings
+   * The repetitions (0-based) this call runs. Load scenarios get one at a time, each on a
+   * fresh app, so the runner can interleave them across stores; other kinds get them all.
+   */
+  repetitions: readonly number[];
+  /**
+   * Boots, verifies and probes (the store's intrinsic latency, see `entryBase`) a fresh app for this store, with the plan's settings
    * overridden by `settings`; the runner stops it when the scenario ends.
    */
   startApp(settings?: Partial<SessionSettings>): Promise<AppChild>;
-  /** The fields every entry of this store × scenario shares. */
+  /** The fields every entry of this store × scenario shares, with the intrinsic latency of `app`'s store when it was probed. */
   entryBase(app: AppChild, repetitionIndex: number, variant?: string): EntryBase;
   /** Records an entry as soon as it is measured, so a later failure or Ctrl-C keeps it. */
   emit(entry: ResultEntry): void;

@@ -16,7 +16,8 @@ export interface EtaUnit {
 export function plannedSeconds(plan: Pick<RunPlan, 'warmupSeconds' | 'durationSeconds' | 'repeat'>, scenario: Scenario): number | undefined {
   switch (scenario.kind) {
     case 'load':
-      return plan.warmupSeconds + plan.repeat * plan.durationSeconds;
+      // Each repetition runs on a fresh app with its own warm-up (round-robin across stores).
+      return plan.repeat * (plan.warmupSeconds + plan.durationSeconds);
     case 'outage':
       return Math.max(1, plan.warmupSeconds) + scenario.beforeSeconds + scenario.outageSeconds + scenario.afterSeconds;
     case 'ttl':

@@ -5,18 +5,20 @@ import type { PhaseTicker, ScenarioRunner } from './context.ts';
 import type { LoadScenario } from '../../scenarios/types.ts';
 
 /**
- * Load on one app, warm-up once, then `repeat` measured repetitions: closed model
- * (autocannon, the same sessions throughout) or open model (k6 at a fixed rate).
+ * Load on one app: warm-up, then the context's measured repetitions (the runner
+ * passes one at a time, interleaved across stores): closed model (autocannon,
+ * the same sessions throughout the app's life) or open model (k6 at a fixed rate).
  */
 export const runLoadScenario: ScenarioRunner<LoadScenario> = async (context) => {
   const { plan, scenario, signal } = context;
   const app = await context.startApp();
   const users: VirtualUser[] = [];
-  for (let repetition = 0; repetition < plan.repeat && !signal.aborted; repetition++) {
+  for (const [index, repetition] of context.repetitions.entries()) {
+    if (signal.aborted) break;
     let ticker: PhaseTicker | undefined;
     const phases = {
       scenario,
-      warmupSeconds: repetition === 0 ? plan.warmupSeconds : 0,
+      warmupSeconds: index === 0 ? plan.warmupSeconds : 0,
       durationSeconds: plan.durationSeconds,
       signal,
       serverPid: context.serverPid,

@@ -13,7 +13,7 @@ import type { StoreId } from '../../stores/types.ts';
 export async function runScenario(stores: StoreId[], data: unknown, timeoutMs = 90_000, options: Partial<RawBenchOptions> = {}): Promise<ResultEntry[]> {
   const raw: RawBenchOptions = {
     store: stores.join(','), scenario: 'read-heavy', duration: '1', warmup: '0', connections: '1', instances: '1',
-    repeat: '1', payload: '512', maxAge: '3600', out: 'unused', addedLatency: '0', ...options,
+    repeat: '1', payload: '512', maxAge: '3600', out: 'unused', addedLatency: '0', probeOps: '50', ...options,
   };
   const plan = buildPlan(raw, {});
   plan.scenarios = [defineScenario(data)];
