@@ -13,12 +13,11 @@ import { formatOutageBrief, outageOutcome } from './outage.ts';
 
 /**
  * Whether an entry measures the app under load, the way the throughput and p99 the
- * recommendation quotes are meant: closed model (autocannon), and not an outage run
- * (entries with a `timeline`), whose p99 is made of timeouts. Scripted race/ttl requests
- * (`load.model === 'scripted'`) and open-model runs are not.
+ * recommendation quotes are meant: a load scenario under the closed model (autocannon).
+ * An outage run (its p99 is made of timeouts), scripted race/ttl requests and open-model runs are not.
  */
 export function isLoadEntry(entry: OkEntry): boolean {
-  return entry.load.model === 'closed' && entry.timeline === undefined;
+  return entry.load.model === 'closed' && entry.kind === 'load';
 }
 
 /** What can rule a store out, as data: reports and tests switch on `code`, people read `text`. */
