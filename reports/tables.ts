@@ -1,4 +1,4 @@
-import type { RunResult } from './result.ts';
+import type { OkEntry, RunResult } from './result.ts';
 import type { TextTable } from './text-table.ts';
 import { groupEntries, groupSpread, scenarioLabeller } from './aggregate.ts';
 import type { ChangeTest, Comparison } from './compare.ts';
@@ -71,6 +71,19 @@ export function correctnessTable(result: RunResult): TextTable {
       return [group.storeLabel, group.scenario, status, String(group.ok.length), findings.length > 0 ? findings.join(' · ') : 'nothing to observe'];
     });
   return { columns: columns(['Store', false], ['Scenario', false], ['Status', false], ['Runs', true], ['Found (zero is the only good answer)', false]), rows };
+}
+
+/** Each correctness problem (rows) for each store (columns): "285 of 340 increments", "not run" or "does not apply", never a bare 0. */
+export function correctnessByProblemTable(result: RunResult): TextTable {
+  const stores = groupEntries(result.entries)
+    .filter((group) => group.ok.length > 0)
+    .reduce((byStore, group) => byStore.set(group.storeLabel, [...(byStore.get(group.storeLabel) ?? []), ...group.ok]), new Map<string, OkEntry[]>());
+  const racing = [...stores].filter(([, ok]) => ok.some((entry) => entry.kind === 'race' || entry.kind === 'ttl'));
+  if (racing.length === 0) return { columns: [], rows: [] };
+  return {
+    columns: columns(['Problem', false], ...racing.map(([label]): [string, boolean] => [label, true])),
+    rows: CORRECTNESS_OBSERVATIONS.map((observation) => [observation.label, ...racing.map(([, ok]) => formatCorrectness(ok, observation))]),
+  };
 }
 
 /**
