@@ -82,29 +82,39 @@ function latencyCharts(model: string, scenario: string, series: readonly Series[
 }
 
 /**
- * Throughput (solid, left axis) and p99 (dashed, right axis) second by second through the
- * measured phase of one scenario, one pair of lines per store (its first repetition with a timeline).
+ * Throughput and p99 second by second through the measured phase of one scenario, one line per
+ * store (its first repetition with a timeline): two charts, so each legend stays one entry per store.
  */
-function overTimeChart(model: string, scenario: string, series: readonly Series[]): ChartSpec {
+function overTimeCharts(model: string, scenario: string, series: readonly Series[]): ChartSpec[] {
   const timelines = series.flatMap((one) => {
     const entry = one.groups.filter((group) => group.scenario === scenario).flatMap((group) => group.ok).find((ok) => ok.kind === 'load' && ok.timeline && ok.timeline.length > 0);
     return entry?.timeline ? [{ one, rows: entry.timeline }] : [];
   });
   const at = (second: number) => second + 0.5;
-  return {
-    id: `over-time-${model}-${scenario}`,
-    title: `Throughput and p99 over time · ${scenario}`,
-    caption: 'Each point is one second of the measured phase (first repetition): requests answered (solid, left axis) and their p99 (dashed, right axis). A steady line means the median is a fair summary; a trend or a dip means it is not.',
-    whenEmpty: 'no load phase recorded per-second rows (results from before they were recorded, or imported k6 summaries)',
-    type: 'line',
-    x: { title: 'seconds into the measured phase', linear: true },
-    y: { title: 'requests per second', unit: 'rps' },
-    y2: { title: 'p99 latency', unit: 'us' },
-    datasets: timelines.flatMap(({ one, rows }) => [
-      { label: `${one.label} · req/s`, color: one.color, data: rows.map((row) => ({ x: at(row.second), y: row.ok + row.non2xx })) },
-      { label: `${one.label} · p99`, color: one.color, dashed: true, secondAxis: true, data: rows.map((row) => ({ x: at(row.second), y: row.p99Us })) },
-    ]),
-  };
+  const whenEmpty = 'no load phase recorded per-second rows (results from before they were recorded, or imported k6 summaries)';
+  const x = { title: 'seconds into the measured phase', linear: true };
+  return [
+    {
+      id: `throughput-over-time-${model}-${scenario}`,
+      title: `Throughput over time · ${scenario}`,
+      caption: 'Requests answered in each second of the measured phase (first repetition). A flat line means the median is a fair summary; a trend or a dip means it is not.',
+      whenEmpty,
+      type: 'line',
+      x,
+      y: { title: 'requests per second', unit: 'rps' },
+      datasets: timelines.map(({ one, rows }) => ({ label: one.label, color: one.color, data: rows.map((row) => ({ x: at(row.second), y: row.ok + row.non2xx })) })),
+    },
+    {
+      id: `p99-over-time-${model}-${scenario}`,
+      title: `p99 over time · ${scenario}`,
+      caption: 'p99 latency of the requests answered in each second of the measured phase (first repetition), log scale.',
+      whenEmpty,
+      type: 'line',
+      x,
+      y: { title: 'p99 latency', unit: 'us', logarithmic: true },
+      datasets: timelines.map(({ one, rows }) => ({ label: one.label, color: one.color, data: rows.filter((row) => row.p99Us > 0).map((row) => ({ x: at(row.second), y: row.p99Us })) })),
+    },
+  ];
 }
 
 function isLoadScenario(scenario: string, series: readonly Series[]): boolean {
@@ -127,7 +137,7 @@ function modelSection(runs: readonly LabelledRun[], model: 'closed' | 'open', ti
       ...(model === 'closed'
         ? [byScenarioChart('throughput-closed', 'Throughput by store × scenario', 'Median over repetitions; the results table gives the min–max range.', series, 'rps', 'requests per second', (entry) => entry.measured.throughput)]
         : []),
-      ...scenariosOf(series).flatMap((scenario) => [...latencyCharts(model, scenario, series), ...(model === 'closed' && isLoadScenario(scenario, series) ? [overTimeChart(model, scenario, series)] : [])]),
+      ...scenariosOf(series).flatMap((scenario) => [...latencyCharts(model, scenario, series), ...(model === 'closed' && isLoadScenario(scenario, series) ? overTimeCharts(model, scenario, series) : [])]),
     ],
   };
 }
@@ -214,7 +224,7 @@ function correctnessSection(runs: readonly LabelledRun[]): ChartSection | undefi
         caption: 'Each problem as a share of its tries (lost updates of acknowledged increments, resurrections of logouts, expired sessions accepted of those replayed), so a count of 3 in 10 is not drowned by one of 900 in 3,400. No bar where the store has no such number; the table gives the counts.',
         type: 'bar',
         wide: true,
-        x: { title: 'problem', labels: CORRECTNESS_OBSERVATIONS.map((observation) => observation.label) },
+        x: { title: 'problem (the table below names each in full)', labels: CORRECTNESS_OBSERVATIONS.map((observation) => observation.short) },
         y: { title: '% of tries', unit: 'percent', max: 100 },
         datasets: series.map((one) => {
           const ok = one.groups.flatMap((group) => group.ok);
@@ -233,13 +243,15 @@ function correctnessSection(runs: readonly LabelledRun[]): ChartSection | undefi
   };
 }
 
-/** Charts without a point are not drawn: the section says which, and why, in one line each. */
+/** Charts without a point are not drawn (the section says which, and why, in one line each), nor series without a point. */
 function withoutEmptyCharts(section: ChartSection): ChartSection {
   const empty = section.charts.filter((chart) => !hasData(chart));
-  if (empty.length === 0) return section;
+  // A series with no point in a chart would only fill its legend.
+  const charts = section.charts.filter(hasData).map((chart) => ({ ...chart, datasets: chart.datasets.filter((dataset) => hasData({ ...chart, datasets: [dataset] })) }));
+  if (empty.length === 0) return { ...section, charts };
   return {
     ...section,
-    charts: section.charts.filter(hasData),
+    charts,
     omitted: [...(section.omitted ?? []), ...empty.map((chart) => ({ title: chart.title, reason: chart.whenEmpty ?? 'no entry measured it' }))],
   };
 }

@@ -52,12 +52,13 @@ figure.wide { grid-column: 1 / -1; }
 figure { margin: 0; min-width: 0; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px 10px; }
 figure h4 { margin: 0 0 8px; font-size: 14px; }
 .plot { position: relative; height: 300px; }
+.plot.tall { height: 380px; }
 figcaption { font-size: 12.5px; margin-top: 6px; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 8px 0; font-size: 13.5px; }
 dt { color: var(--muted); }
 dd { margin: 0; overflow-wrap: anywhere; }
 code { font-size: 12.5px; }
-table.decision td.num { white-space: normal; }
+table.decision th, table.decision td.num { white-space: normal; }
 .card h5 { margin: 10px 0 4px; font-size: 12.5px; color: var(--muted); font-weight: 600; }
 .card ul.notes { color: var(--muted); font-size: 12.5px; }
 .omitted { font-size: 13px; }
@@ -127,7 +128,7 @@ function chartSectionHtml(section: ChartSection): SafeHtml {
 <h2>${section.title}</h2>
 <p class="intro">${section.intro}</p>
 <div class="charts">${section.charts.map(
-    (chart) => html`<figure class="${chart.wide && 'wide'}"><h4>${chart.title}</h4><div class="plot"><canvas id="chart-${chart.id}" role="img" aria-label="${chart.title}"></canvas></div><figcaption>${chart.caption}</figcaption></figure>`,
+    (chart) => html`<figure class="${chart.wide && 'wide'}"><h4>${chart.title}</h4><div class="plot${chart.datasets.length > 6 ? ' tall' : ''}"><canvas id="chart-${chart.id}" role="img" aria-label="${chart.title}"></canvas></div><figcaption>${chart.caption}</figcaption></figure>`,
   )}</div>
 ${(section.omitted ?? []).map((omitted) => html`<p class="muted omitted">Not drawn: <strong>${omitted.title}</strong> — ${omitted.reason}.</p>`)}
 ${(section.tables ?? []).map(({ title, table }) => html`${title && html`<h3>${title}</h3>`}${tableHtml(table, '')}`)}

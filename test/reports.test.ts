@@ -310,7 +310,8 @@ describe('html', () => {
     assert.match(page, /<section id="model-open">/);
     const ids: string[] = embedded('sessionbench-charts').map((chart: { id: string }) => chart.id);
     assert.ok(ids.includes('latency-closed-read-heavy') && ids.includes('latency-open-read-heavy') && ids.includes('distribution-open-read-heavy'));
-    assert.ok(ids.includes('memory-login-heavy') && ids.includes('store-ops-p99') && ids.includes('correctness-counts'));
+    assert.ok(ids.includes('memory-login-heavy') && ids.includes('store-ops-p99') && ids.includes('correctness-share'));
+    assert.ok(ids.includes('throughput-over-time-closed-read-heavy') && ids.includes('p99-over-time-closed-read-heavy'), 'throughput and p99 over time for load phases');
   });
 
   test('answers which store to use, with caveats, failures and environment', () => {
