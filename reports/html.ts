@@ -67,6 +67,12 @@ table.decision th, table.decision td.num { white-space: normal; }
   header h1 { font-size: 21px; }
   main { padding: 4px 14px 32px; }
   .plot { height: 260px; }
+  /* The decision table as one block per store, each cell with its column title. */
+  table.decision thead { display: none; }
+  table.decision tr { display: block; border-bottom: 2px solid var(--line); padding: 6px 0; }
+  table.decision td { display: flex; justify-content: space-between; gap: 14px; border: 0; padding: 3px 4px; text-align: right; }
+  table.decision td::before { content: attr(data-label); font-weight: 600; text-align: left; flex: 0 0 42%; }
+  table.decision td:first-child { font-weight: 650; }
 }
 `);
 
@@ -75,7 +81,7 @@ function tableHtml(table: TextTable, empty: string, tableClass: string | false =
   const cls = (numeric: boolean) => (numeric ? 'num' : false);
   return html`<div class="scroll"><table class="${tableClass}">
 <thead><tr>${table.columns.map((column) => html`<th class="${cls(column.numeric)}">${column.title}</th>`)}</tr></thead>
-<tbody>${table.rows.map((row) => html`<tr>${row.map((cell, i) => html`<td class="${cls(table.columns[i]?.numeric ?? false)}">${cell}</td>`)}</tr>`)}</tbody>
+<tbody>${table.rows.map((row) => html`<tr>${row.map((cell, i) => html`<td class="${cls(table.columns[i]?.numeric ?? false)}" data-label="${table.columns[i]?.title ?? ''}">${cell}</td>`)}</tr>`)}</tbody>
 </table></div>${(table.notes ?? []).map((note) => html`<p class="muted">${note}</p>`)}`;
 }
 

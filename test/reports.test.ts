@@ -332,7 +332,7 @@ describe('html', () => {
     assert.equal(outage.length, 2);
     assert.deepEqual(outage[0].x.bands, [{ from: 3.02, to: 7.03, label: 'server paused' }]);
     assert.match(page, /load generator saturated: throughput is the generator&#39;s limit, not the store&#39;s/);
-    assert.match(page, /<td class="">\d+ · \d+ · \d+<\/td>/);
+    assert.match(page, /<td class="" data-label="CPU % of a core: app · generator · server">\d+ · \d+ · \d+<\/td>/);
     assert.match(page, /ok, generator saturated \*/);
     assert.match(page, /<dt>Harness RSS<\/dt><dd>91\.6 MiB → 94\.\d MiB/);
   });
