@@ -40,6 +40,8 @@ export interface ChartSpec {
   y: { title: string; unit: 'us' | 'rps' | 'bytes' | 'count' | 'percent'; logarithmic?: boolean; max?: number };
   /** A second y axis on the right, for datasets with `secondAxis` whose scale would flatten them on the first. */
   y2?: { title: string; unit: ChartSpec['y']['unit'] };
+  /** Why the chart can be empty, said in its place when it is (it is then not drawn). */
+  whenEmpty?: string;
   /** One per series; `null` is a gap (not measured), never zero. */
   datasets: { label: string; color: string; data: (number | null)[] | { x: number; y: number }[]; dashed?: boolean; secondAxis?: boolean }[];
 }
@@ -54,8 +56,15 @@ export interface ChartSection {
   intro: string;
   /** Charts in display order. */
   charts: ChartSpec[];
+  /** Charts left out because they had no data, each with one line saying why. */
+  omitted?: { title: string; reason: string }[];
   /** Shown under the charts: the numbers a reader looks up, titled by run when there are several. */
   tables?: { title?: string; table: TextTable }[];
+}
+
+/** Whether a chart has at least one point to draw. */
+export function hasData(chart: ChartSpec): boolean {
+  return chart.datasets.some((dataset) => dataset.data.some((value) => value !== null && (typeof value === 'number' ? Number.isFinite(value) : Number.isFinite(value.y))));
 }
 
 /** One table per run that has rows, titled by run label when there are several runs. */

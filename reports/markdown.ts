@@ -6,7 +6,7 @@ import { instancesTable } from './instances.ts';
 import { outageTable } from './outage.ts';
 import { recommendStore } from './recommend.ts';
 import type { TextTable } from './text-table.ts';
-import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
+import { comparisonTable, correctnessTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
 import { conditionWarnings } from './conditions.ts';
 import { storeOpsTable, storeWritesTable } from './store-ops.ts';
 
@@ -57,6 +57,7 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
     ...(recommendation.caveats.length > 0 ? [recommendation.caveats.map((caveat) => `- ${escapeMarkdown(caveat)}`).join('\n')] : []),
     '### Results',
     measured.rows.length > 0 ? markdownTable(measured) : 'Nothing was measured.',
+    ...(correctnessTable(result).rows.length > 0 ? ['### Correctness: race and ttl', markdownTable(correctnessTable(result))] : []),
     ...(storeOps.rows.length > 0 ? ['### Store operations: alone vs under load', markdownTable(storeOps)] : []),
     ...(storeWrites.rows.length > 0 ? ['### Store writes per request', markdownTable(storeWrites)] : []),
     ...(instances.rows.length > 0 ? ['### Several app instances', markdownTable(instances)] : []),

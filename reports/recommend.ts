@@ -13,12 +13,11 @@ import { formatOutageBrief, outageOutcome } from './outage.ts';
 
 /**
  * Whether an entry measures the app under load, the way the throughput and p99 the
- * recommendation quotes are meant: closed model (autocannon), and not an outage run
- * (entries with a `timeline`), whose p99 is made of timeouts. Scripted race/ttl requests
- * (`load.model === 'scripted'`) and open-model runs are not.
+ * recommendation quotes are meant: a load scenario under the closed model (autocannon).
+ * An outage run (its p99 is made of timeouts), scripted race/ttl requests and open-model runs are not.
  */
 export function isLoadEntry(entry: OkEntry): boolean {
-  return entry.load.model === 'closed' && entry.timeline === undefined;
+  return entry.load.model === 'closed' && entry.kind === 'load';
 }
 
 /** What can rule a store out, as data: reports and tests switch on `code`, people read `text`. */
@@ -91,6 +90,8 @@ export interface StoreScore {
   objections: Objection[];
   /** Facts a reader must know that do not rule it out. */
   warnings: string[];
+  /** The runs' own notes (how it was measured, what it found), each text once, with the scenario labels (variant included) it came from. */
+  notes: { text: string; scenarios: string[] }[];
 }
 
 /** The answer to "which store should we use?", with its evidence. */
@@ -197,6 +198,18 @@ function lossCausesSeen(entries: readonly OkEntry[]): LossCause[] {
   return LOSS_CAUSES.filter((cause) => seen.has(cause));
 }
 
+/** Each note text once, with the scenarios it came from; outage notes are left out (the outage section tells an outage run's course). */
+function notesOf(groups: readonly EntryGroup[]): StoreScore['notes'] {
+  const notes = new Map<string, Set<string>>();
+  for (const group of groups) {
+    for (const entry of group.ok) {
+      if (outageOutcome(entry)) continue;
+      for (const text of entry.notes ?? []) notes.set(text, (notes.get(text) ?? new Set()).add(group.scenario));
+    }
+  }
+  return [...notes].map(([text, scenarios]) => ({ text, scenarios: [...scenarios] }));
+}
+
 function scoreStores(result: RunResult): StoreScore[] {
   const groups = groupEntries(result.entries);
   // Throughput is compared within one measurement (scenarioKey), over load scenarios only.
@@ -229,8 +242,6 @@ function scoreStores(result: RunResult): StoreScore[] {
       ...(server ? [serverCaveat(server)] : []),
       ...(capabilities?.keepsSessions === false ? [] : capabilityWarnings(capabilities)),
       ...payloadWarnings(own),
-      // The outage section and the summary tell an outage run's course; its notes would repeat it.
-      ...new Set(ok.flatMap((entry) => (outageOutcome(entry) ? [] : entry.notes ?? []))),
     ].filter((warning): warning is string => warning !== undefined);
     // Failures an outage provokes, and 401s from instances without the session, are reported on their own.
     // `errors` are connection errors only; timeouts are counted apart, so the sum counts each request once.
@@ -246,6 +257,7 @@ function scoreStores(result: RunResult): StoreScore[] {
       failedRequests,
       objections: objectionsFor(capabilities, own, ok, evidence),
       warnings,
+      notes: notesOf(own),
       ...evidence,
     };
     if (server) score.server = server;

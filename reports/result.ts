@@ -426,7 +426,10 @@ export const okEntrySchema = entryBaseSchema.extend({
   cpu: cpuMetricsSchema.optional(),
   /** Sessions the store holds after the run, read through the adapter's inspection. */
   sessionsStored: count.optional(),
-  /** Per-second outcomes, for scenarios where the course of the run matters (outage). */
+  /**
+   * Per-second outcomes of the measured phase: the outage runs (read for recovery) and
+   * closed-model load phases (throughput and p99 over time). Absent for scripted and open-model load.
+   */
   timeline: z.array(timelineSecondSchema).optional(),
   observations: observationsSchema.optional(),
   /** Plain-language caveats a reader must see next to the numbers (never read back by code). */

@@ -63,6 +63,16 @@ async function loadBaseline(file: string): Promise<RunResult> {
   return baseline;
 }
 
+/** Width of text output when neither COLUMNS nor a terminal says: what most terminals show. */
+const DEFAULT_WIDTH = 120;
+
+/** How wide the results may be: COLUMNS when set, else the terminal's width, else DEFAULT_WIDTH. */
+function outputWidth(io: CliIo): number {
+  const columns = Number(io.env.COLUMNS);
+  if (Number.isInteger(columns) && columns > 0) return columns;
+  return io.stdoutColumns ?? DEFAULT_WIDTH;
+}
+
 async function bench(flags: BenchFlags, io: CliIo): Promise<number> {
   const plan = buildPlan(flags, io.env);
   const failOnPercent = parseFailOn(flags.failOn);
@@ -99,7 +109,10 @@ async function bench(flags: BenchFlags, io: CliIo): Promise<number> {
   const comparison = baseline && !safe.partial ? compareRuns(baseline, safe, { failOnPercent }) : undefined;
   const outputs = await writeRunOutputs(safe, runDirectory(plan.outDir, safe.startedAt), comparison);
   if (flags.json) io.stdout(`${JSON.stringify(safe)}\n`);
-  else io.stdout(`${renderTerminalTable(safe)}\n${comparison ? `\n${renderTerminalComparison(comparison)}\n` : ''}`);
+  else {
+    const width = outputWidth(io);
+    io.stdout(`${renderTerminalTable(safe, { width })}\n${comparison ? `\n${renderTerminalComparison(comparison, { width })}\n` : ''}`);
+  }
   log(`results: ${outputs.results}`);
   log(`report:  ${outputs.html}`);
   const failed = safe.entries.filter((entry) => entry.status === 'failed' && entry.cause !== 'payload-limit');

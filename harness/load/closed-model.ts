@@ -56,12 +56,13 @@ async function warmUp(
 
 /**
  * Warm-up until throughput settles (kept apart, and how it ended recorded), then the
- * measured phase with memory sampling, event-loop and store-operation timing.
+ * measured phase with memory sampling, event-loop and store-operation timing, and its
+ * per-second throughput and p99.
  */
 export async function measureLoad(
   app: AppChild,
   m: LoadMeasurement,
-): Promise<Pick<OkEntry, 'warmup' | 'warmupControl' | 'measured' | 'storeOps' | 'storeWrites' | 'eventLoop' | 'memory' | 'cpu' | 'sessionsStored' | 'observations'>> {
+): Promise<Pick<OkEntry, 'warmup' | 'warmupControl' | 'measured' | 'timeline' | 'storeOps' | 'storeWrites' | 'eventLoop' | 'memory' | 'cpu' | 'sessionsStored' | 'observations'>> {
   const counters: LoadCounters = { logins: 0, unauthorized: 0 };
   const phase = (durationSeconds: number, options: { signal?: AbortSignal; timeline?: Timeline } = {}) =>
     runClosedPhase({ url: app.url, scenario: m.scenario, connections: m.connections, durationSeconds, users: m.users, signal: options.signal ?? m.signal, timeline: options.timeline, counters });
@@ -74,11 +75,17 @@ export async function measureLoad(
   if (m.signal.aborted) throw new Error('interrupted before the measured phase');
   m.onPhase?.('measured', m.durationSeconds);
   counters.unauthorized = 0;
-  const { result: measured, observed } = await observePhase(app, { serverPid: m.serverPid, generatorInProcess: true, requestsOf: (metrics) => metrics.requests }, () => phase(m.durationSeconds));
+  let timeline = new Timeline();
+  const { result: measured, observed } = await observePhase(app, { serverPid: m.serverPid, generatorInProcess: true, requestsOf: (metrics) => metrics.requests }, () => {
+    timeline = new Timeline();
+    return phase(m.durationSeconds, { timeline });
+  });
   return {
     warmup,
     warmupControl,
     measured,
+    // Only whole seconds: a last partial second would read as a drop in throughput.
+    timeline: timeline.rows().slice(0, Math.floor(m.durationSeconds)),
     ...observed,
     cpu: { ...observed.cpu, generatorSaturated: (observed.cpu.generator ?? 0) >= SATURATED_PERCENT },
     observations: {

@@ -132,11 +132,12 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
       const kind = STORES[storeId].server;
       const slot = kind ? servers.get(kind) : undefined;
       if (slot && 'skipped' in slot) {
-        // provisionServer already logged every reason; a thrown one (e.g. initdb failed) was not.
-        observer.log(`${storeId}: skipped, no ${kind} server — ${slot.fix ? `to run it: ${slot.fix}` : slot.skipped}`);
+        // The reason and its fix are said once, in the entries (the "Not measured" table); the log only marks the skip.
+        observer.log(`${storeId}: skipped, no ${kind} server (why, and the command that fixes it: "Not measured" in the results)`);
+        const reason = slot.fix ? `${slot.skipped} — to run it: ${slot.fix}` : slot.skipped;
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
-            record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(plan, scenario)), status: 'skipped', cause: 'no-server', reason: slot.skipped });
+            record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(plan, scenario)), status: 'skipped', cause: 'no-server', reason });
           }
         }
         continue;

@@ -68,7 +68,8 @@ async function fromLocal(kind: ServerKind): Promise<Attempt> {
  * Finds a `kind` server: the explicit URL (request or environment) → Docker via
  * testcontainers → a local binary → skipped, with every reason. A given URL that
  * does not answer, or a local binary that fails to start, is an error, not a skip.
- * Logs one line saying where the server came from and how long that took.
+ * Logs one line saying where the server came from and how long that took; a skip is the
+ * caller's to report (bench says it once, in its results).
  */
 export async function provisionServer(request: ProvisionRequest): Promise<ProvisionOutcome> {
   const { kind } = request;
@@ -89,6 +90,5 @@ export async function provisionServer(request: ProvisionRequest): Promise<Provis
     return { status: 'ready', server: attempt.server };
   }
   const reason = reasons.join('; ');
-  log(`${kind}: skipped: ${reason}`);
   return { status: 'skipped', reason, ...(fix ? { fix } : {}) };
 }
