@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { runClosedPhase } from '../load/autocannon.ts';
 import type { VirtualUser } from '../load/autocannon.ts';
 import { analyzeOutage } from '../probes/outage-analysis.ts';
-import { signalTree } from '../load/process-tree.ts';
+import { signalTree } from '../../stores/servers/process-tree.ts';
 import type { ScenarioRunner } from './context.ts';
 import { skippedEntry } from './skipped-entry.ts';
 import { Timeline } from '../load/timeline.ts';

@@ -6,7 +6,9 @@ import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { signalTree } from './process-tree.ts';
 import { track } from './registry.ts';
+import { guard } from './watchdog.ts';
 
 const run = promisify(execFile);
 
@@ -64,7 +66,9 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts `spec` through setpriv so the kernel sends it SIGTERM if node dies
- * (and switches user without an extra process). The child is tracked until it stops.
+ * (and switches user without an extra process). The child is tracked until it stops,
+ * and guarded by the watchdog, which ends it and removes `tempDir` if the harness dies
+ * without stopping it (even while the outage scenario holds it stopped).
  */
 export function startProcess(spec: ProcessSpec): ServerProcess {
   // Its own process group (detached), so a terminal's Ctrl-C or hang-up reaches only the harness, which stops it in order.
@@ -88,21 +92,26 @@ export function startProcess(spec: ProcessSpec): ServerProcess {
   (child.stdout as Socket).unref();
   (child.stderr as Socket).unref();
 
+  const killAfterMs = spec.killAfterMs ?? 5000;
+  const release = child.pid === undefined ? () => {} : guard({ pid: child.pid, tempDir: spec.tempDir, killAfterMs });
   let stopping: Promise<void> | undefined;
   const untrack = track({
     stop: () => stop(),
     killNow: () => {
-      if (running) child.kill('SIGKILL');
+      // The whole tree: a SIGKILLed postmaster would leave stopped backends behind.
+      if (running && child.pid !== undefined) signalTree(child.pid, 'SIGKILL');
       if (spec.tempDir) rmSync(spec.tempDir, { recursive: true, force: true });
     },
   });
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       if (running) {
+        // A server still paused (SIGSTOP) would hold the signal until resumed.
+        if (child.pid !== undefined) signalTree(child.pid, 'SIGCONT');
         child.kill('SIGTERM');
         const abort = new AbortController();
-        const killer = delay(spec.killAfterMs ?? 5000, undefined, { signal: abort.signal }).then(
-          () => child.kill('SIGKILL'),
+        const killer = delay(killAfterMs, undefined, { signal: abort.signal }).then(
+          () => child.pid !== undefined && signalTree(child.pid, 'SIGKILL'),
           () => false,
         );
         await exited;
@@ -111,6 +120,7 @@ export function startProcess(spec: ProcessSpec): ServerProcess {
       }
       if (spec.tempDir) await rm(spec.tempDir, { recursive: true, force: true });
       untrack();
+      release();
     })());
 
   return { pid: child.pid ?? -1, exited, output: () => output, stop };
