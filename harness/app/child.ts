@@ -27,6 +27,16 @@ export interface AppChild {
   stop(): Promise<void>;
 }
 
+/** What each question asks for, in words for a failure reason. */
+const ASKED: Record<keyof ChildAnswers, string> = {
+  count: 'the number of stored sessions',
+  get: 'a stored session',
+  serverStats: "the store server's memory figures",
+  startSampling: 'memory sampling to start',
+  stopSampling: 'the memory samples',
+  storeOps: 'store-operation timings',
+};
+
 const running = new Set<ChildProcess>();
 const ASK_TIMEOUT_MS = 30_000;
 
@@ -102,7 +112,9 @@ export async function startAppChild(config: AppChildConfig, options: { readyTime
           clearTimeout(timer);
           fn(...a);
         };
-        pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject) });
+        // The child's own error names the cause (e.g. "connect ECONNREFUSED …"); say which question it stopped.
+        const failed = (error: Error) => reject(new Error(`the app could not give ${ASKED[type]}: ${error.message}`));
+        pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(failed) });
         child.send({ ...(args ?? {}), id, type } as ChildRequest);
       });
     },
