@@ -107,6 +107,18 @@ describe('the harness SIGKILLed while the outage scenario holds the server stopp
   }
 });
 
+describe('the harness SIGKILLed during provisioning', () => {
+  test("PostgreSQL's initdb ends and its temp dir goes", { timeout: 120_000 }, async (t) => {
+    const initdb = (p: SeenProcess) => /\/initdb -D /.test(p.command);
+    const outcome = await killHarnessWhen(['--store', 'postgres', '--scenario', 'read-heavy'], (_stderr, mark) => processesMarked(mark).some(initdb), 'initdb');
+    t.diagnostic(`at the kill: ${describeProcesses(outcome.atKill.filter(initdb)).join("; ")}; everything gone ${outcome.cleanupMs ?? 'never (10 s)'} ms after`);
+    assert.ok(outcome.atKill.some(initdb), 'initdb was running when the harness was killed');
+    assert.deepEqual(outcome.left, [], 'no process of the run remains');
+    assert.deepEqual(outcome.tempLeft, [], 'no temp dir of the run remains');
+    assert.ok(outcome.cleanupMs !== undefined && outcome.cleanupMs <= CLEANUP_BOUND_MS, `cleaned up in ${outcome.cleanupMs} ms`);
+  });
+});
+
 describe('the harness SIGKILLed while k6 runs', () => {
   test('k6 ends with the harness and its script directory goes', { timeout: 120_000 }, async (t) => {
     assert.ok(findK6(), 'k6 binary not found (K6_BIN, PATH, ~/.cache/sessionbench/bin): build it with .ci/build-k6.sh');

@@ -12,6 +12,7 @@ import { freePort, setprivUser, startProcess, userIds } from './process.ts';
 import type { ProcessSpec, ServerProcess, UserIds } from './process.ts';
 import { waitUntilReady } from './ready.ts';
 import { track } from './registry.ts';
+import { guard } from './watchdog.ts';
 
 
 /** A server started from a local binary, answering at `connectUrl`. */
@@ -72,6 +73,8 @@ async function runInitdb(args: string[], dir: string): Promise<void> {
   child.unref();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-300)));
+  // A harness killed during initdb: the parent-death signal ends initdb, the watchdog removes `dir`.
+  const release = child.pid === undefined ? () => {} : guard({ pid: child.pid, tempDir: dir, killAfterMs: 1000 });
   const untrack = track({
     stop: async () => {
       child.kill('SIGKILL');
@@ -90,6 +93,7 @@ async function runInitdb(args: string[], dir: string): Promise<void> {
     throw error;
   } finally {
     untrack();
+    release(); // the server started in `dir` next is guarded in its turn
   }
 }
 
