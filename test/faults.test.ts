@@ -9,6 +9,7 @@ import type { ResultEntry } from '../reports/result.ts';
 import { provisionServer, stopAllServers } from '../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../stores/servers/types.ts';
 import type { ServerKind } from '../stores/types.ts';
+import { crashLine } from '../harness/child-process.ts';
 import { runCli } from './helpers/cli.ts';
 
 /**
@@ -44,9 +45,29 @@ function assertReadableSentence(reason: string): void {
   assert.ok(reason.trim().length >= 15, `a reason worth reading: "${reason}"`);
   assert.doesNotMatch(reason, /\n/, 'one line');
   assert.doesNotMatch(reason, /\bat [^ ]+ \(?(node:|file:|\/)[^)]*:\d+:\d+/, 'no stack frame');
+  assert.doesNotMatch(reason, /[{}]|spawnargs|errno:|Node\.js v\d/, 'not the tail of a stack dump');
   assert.doesNotMatch(reason, /without a message|no reason given|^undefined|\[object Object\]/, 'not a placeholder');
   assert.match(reason, /[A-Za-z]{3,} [A-Za-z]{2,}/, 'words');
 }
+
+test("a crashed Node process's reason is its error line, not the fields and version printed after it", () => {
+  const dump = [
+    'node:events:497',
+    "      throw er; // Unhandled 'error' event",
+    '      ^',
+    '',
+    'Error: spawn ping ENOENT',
+    '    at ChildProcess._handle.onexit (node:internal/child_process:285:19)',
+    "Emitted 'error' event on ChildProcess instance at:",
+    "  spawnargs: [ '-c', '3', '127.0.0.1' ]",
+    '}',
+    '',
+    'Node.js v20.20.2',
+  ].join('\n');
+  assert.equal(crashLine(dump), 'Error: spawn ping ENOENT');
+  assert.equal(crashLine('TypeError [ERR_INVALID_ARG_TYPE]: The "path" argument must be of type string\n    at x (y.js:1:2)'), 'TypeError [ERR_INVALID_ARG_TYPE]: The "path" argument must be of type string');
+  assert.equal(crashLine('listening\nshutting down'), undefined);
+});
 
 describe('a PostgreSQL role without rights on an existing session table', () => {
   test('bench exits 3 and the entry is a failed verification with a one-sentence reason', { timeout: 90_000 }, async (t) => {

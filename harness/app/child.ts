@@ -59,7 +59,7 @@ export async function startAppChild(config: AppChildConfig, options: { readyTime
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const exited = once(child, 'exit').then(([code, signal]) => {
     running.delete(child);
-    const lastLine = stderr.lastLines();
+    const lastLine = stderr.reason();
     exitReason = `app process exited (${signal ?? `code ${code}`})${lastLine ? `: ${lastLine}` : ''}`;
     for (const { reject } of pending.values()) reject(new Error(exitReason));
     pending.clear();
