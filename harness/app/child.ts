@@ -37,6 +37,17 @@ export interface AppChild {
   stop(): Promise<void>;
 }
 
+/** What each question asks for, in words for a failure reason. */
+const ASKED: Record<keyof ChildAnswers, string> = {
+  count: 'the number of stored sessions',
+  get: 'a stored session',
+  serverStats: "the store server's memory figures",
+  startSampling: 'memory sampling to start',
+  stopSampling: 'the memory samples',
+  storeOps: 'store-operation timings',
+  probeStore: 'the store measured alone',
+};
+
 const running = new Set<ChildProcess>();
 const ASK_TIMEOUT_MS = 30_000;
 
@@ -74,7 +85,7 @@ export async function startAppChild(config: AppChildConfig, options: { readyTime
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const exited = once(child, 'exit').then(([code, signal]) => {
     running.delete(child);
-    const lastLine = stderr.lastLines();
+    const lastLine = stderr.reason();
     exitReason = `app process exited (${signal ?? `code ${code}`})${lastLine ? `: ${lastLine}` : ''}`;
     for (const { reject } of pending.values()) reject(new Error(exitReason));
     pending.clear();
@@ -127,7 +138,9 @@ export async function startAppChild(config: AppChildConfig, options: { readyTime
           clearTimeout(timer);
           fn(...a);
         };
-        pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject) });
+        // The child's own error names the cause (e.g. "connect ECONNREFUSED …"); say which question it stopped.
+        const failed = (error: Error) => reject(new Error(`the app could not give ${ASKED[type]}: ${error.message}`));
+        pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(failed) });
         child.send({ ...(args ?? {}), id, type } as ChildRequest);
       });
     },

@@ -8,6 +8,7 @@ import { createApp } from './app.ts';
 import { watchEventLoop } from './event-loop.ts';
 import type { EventLoopWatch } from './event-loop.ts';
 import { probeStore } from './store-probe.ts';
+import { describeError } from '../errors.ts';
 import { instrumentStore } from './store-timing.ts';
 import type { StoreTiming } from './store-timing.ts';
 import type { AppChildConfig, ChildAnswers, ChildEvent, ChildRequest } from './ipc.ts';
@@ -79,7 +80,8 @@ async function main(): Promise<void> {
   process.on('message', (request: ChildRequest) => {
     respond(request).then(
       (value) => send({ type: 'reply', id: request.id, ok: true, value }),
-      (error: unknown) => send({ type: 'reply', id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) }),
+      // Never an empty message: a refused connection is an AggregateError whose own message is ''.
+      (error: unknown) => send({ type: 'reply', id: request.id, ok: false, message: describeError(error) }),
     );
   });
   const shutdown = () => {

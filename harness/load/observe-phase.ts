@@ -1,6 +1,6 @@
 import type { AppChild } from '../app/child.ts';
 import { cpuStopwatch } from './cpu.ts';
-import { processTree } from './process-tree.ts';
+import { processTree } from '../../stores/servers/process-tree.ts';
 import type { EventLoopStats, MemoryMetrics, MemorySample, OkEntry } from '../../reports/result.ts';
 
 const SAMPLE_INTERVAL_MS = 250;

@@ -3,7 +3,7 @@ import { runClosedPhase } from '../load/autocannon.ts';
 import type { VirtualUser } from '../load/autocannon.ts';
 import { runOpenPhase } from '../load/k6.ts';
 import { analyzeOutage } from '../probes/outage-analysis.ts';
-import { signalTree } from '../load/process-tree.ts';
+import { signalTree } from '../../stores/servers/process-tree.ts';
 import type { PhaseTicker, ScenarioContext, ScenarioRunner } from './context.ts';
 import { skippedEntry } from './skipped-entry.ts';
 import { Timeline } from '../load/timeline.ts';
