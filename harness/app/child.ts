@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { fork } from 'node:child_process';
+import { guard } from '../../stores/servers/watchdog.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +61,13 @@ let dataDir: string | undefined;
 function appDataDir(): string {
   if (!dataDir) {
     const dir = mkdtempSync(join(tmpdir(), 'sessionbench-appdata-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    let release = () => {};
+    process.once('exit', () => {
+      rmSync(dir, { recursive: true, force: true });
+      release();
+    });
+    // A harness killed outright (SIGKILL, out of memory) runs no exit hook: the watchdog removes the dir then.
+    release = guard({ pid: process.pid, tempDir: dir, killAfterMs: 0 });
     dataDir = dir;
   }
   return dataDir;

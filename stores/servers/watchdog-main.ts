@@ -36,7 +36,8 @@ function membersOf(id: number, guard: Guard): number[] {
 }
 
 function signal(pids: number[], name: NodeJS.Signals): void {
-  for (const pid of pids) {
+  // The watchdog is a child of the harness, so a guard on the harness's own tree (its app data dir) includes it.
+  for (const pid of pids.filter((one) => one !== process.pid)) {
     try {
       process.kill(pid, name);
     } catch {
