@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { killAllAppChildren } from '../app/child.ts';
 import { EXIT, RunError, SHUTDOWN_BOUND_MS, UsageError } from '../errors.ts';
 import { checkOutputPath, runDirectory } from './output-dir.ts';
-import { buildPlan } from '../plan/plan.ts';
+import { buildPlan, loadPlanStores } from '../plan/plan.ts';
 import type { RawBenchOptions } from '../plan/plan.ts';
 import { exportK6Command } from './export-k6.ts';
 import type { RawExportK6Options } from './export-k6.ts';
@@ -65,6 +65,7 @@ async function loadBaseline(file: string): Promise<RunResult> {
 
 async function bench(flags: BenchFlags, io: CliIo): Promise<number> {
   const plan = buildPlan(flags, io.env);
+  await loadPlanStores(plan);
   const failOnPercent = parseFailOn(flags.failOn);
   await checkOutputPath('--out', plan.outDir, 'directory');
   const baseline = flags.baseline ? await loadBaseline(flags.baseline) : undefined;
@@ -141,7 +142,7 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
   const benchCommand = program
     .command('bench', { isDefault: true })
     .description('run the benchmark (the default command)')
-    .option('--store <ids>', `stores to run, comma-separated, or "all" (${STORE_IDS.join(', ')})`, 'all')
+    .option('--store <ids>', `stores to run, comma-separated, or "all" (${STORE_IDS.join(', ')}); a path (./my-store.mjs) loads your own`, 'all')
     .option('--scenario <ids>', `scenarios, comma-separated (${Object.keys(SCENARIOS).join(', ')})`, DEFAULT_SCENARIOS.join(','))
     .option('--duration <time>', 'measured time per repetition, whole seconds or ms: e.g. 10s, 2m, 1500ms', '5s')
     .option('--warmup <time>', 'warm-up before measuring, kept apart from the results', '1s')

@@ -2,18 +2,18 @@ import type { AppChild } from '../app/child.ts';
 import type { RunPlan } from '../plan/plan.ts';
 import type { EntryBase, LoadModel, ResultEntry } from '../../reports/result.ts';
 import type { Scenario } from '../../scenarios/types.ts';
-import type { ServerHandle, SessionSettings, StoreId } from '../../stores/types.ts';
+import type { AnyStoreId, ServerHandle, SessionSettings } from '../../stores/types.ts';
 
 /** Where the runner reports what it is doing; the CLI decides how to show it. */
 export interface RunObserver {
   log(line: string): void;
-  phase(step: { store: StoreId; scenario: string; repetition: number; phase: 'warm-up' | 'measured'; seconds: number }): void;
+  phase(step: { store: AnyStoreId; scenario: string; repetition: number; phase: 'warm-up' | 'measured'; seconds: number }): void;
 }
 
 /** Everything a scenario runner needs for one store; apps it starts are verified and stopped for it. */
 export interface ScenarioContext<S extends Scenario = Scenario> {
   plan: RunPlan;
-  store: StoreId;
+  store: AnyStoreId;
   scenario: S;
   server?: ServerHandle;
   /** Process id of a local store server (for CPU), when sessionbench started it. */

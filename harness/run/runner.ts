@@ -1,9 +1,10 @@
+import { resolve } from 'node:path';
 import { startAppChild } from '../app/child.ts';
 import { startAppCluster } from '../app/cluster.ts';
 import type { AppChild } from '../app/child.ts';
 import { describeEnvironment } from '../plan/environment.ts';
 import { describeError, oneSentence, RunError } from '../errors.ts';
-import { loadModelFor, serverKindsOf } from '../plan/plan.ts';
+import { loadModelFor, loadPlanStores, serverKindsOf } from '../plan/plan.ts';
 import type { RunPlan } from '../plan/plan.ts';
 import type { EntryBase, LoadModel, ResultEntry, RunResult } from '../../reports/result.ts';
 import { SCHEMA_VERSION } from '../../reports/result.ts';
@@ -16,10 +17,10 @@ import { runRaceScenario } from './race.ts';
 import { runTtlScenario } from './ttl.ts';
 import type { RunObserver, ScenarioContext, ScenarioRunner } from './context.ts';
 import type { Scenario } from '../../scenarios/types.ts';
-import { STORES, storeLabel } from '../../stores/index.ts';
+import { storeDefinition, storeLabel } from '../../stores/index.ts';
 import { provisionServer } from '../../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
-import type { ServerKind, StoreId } from '../../stores/types.ts';
+import type { AnyStoreId, CustomStoreId, ServerKind } from '../../stores/types.ts';
 
 
 type ServerSlot = { server: ProvisionedServer } | { skipped: string } | { unreachable: string };
@@ -97,11 +98,12 @@ export function runBench(plan: RunPlan, observer: RunObserver, signal: AbortSign
 }
 
 async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSignal, entries: ResultEntry[], packages: Record<string, string>): Promise<void> {
+  await loadPlanStores(plan);
   const servers = await provisionAll(plan, observer);
   try {
     for (const slot of servers.values()) if ('unreachable' in slot) throw new RunError(slot.unreachable);
     for (const storeId of plan.stores) {
-      const kind = STORES[storeId].server;
+      const kind = storeDefinition(storeId).server;
       const slot = kind ? servers.get(kind) : undefined;
       if (plan.storesNamed && slot && 'skipped' in slot) {
         throw new RunError(`${storeId}: no ${kind} server available (${slot.skipped}); pass --${kind}-url or install the server`);
@@ -109,7 +111,7 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
     }
     for (const storeId of plan.stores) {
       if (signal.aborted) break;
-      const kind = STORES[storeId].server;
+      const kind = storeDefinition(storeId).server;
       const slot = kind ? servers.get(kind) : undefined;
       if (slot && 'skipped' in slot) {
         observer.log(`${storeId}: skipped — ${slot.skipped}`);
@@ -133,11 +135,13 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
   }
 }
 
-function base(plan: RunPlan, store: StoreId, scenario: Scenario, payloadBytes: number, repetitionIndex: number, load: LoadModel): EntryBase {
+function base(plan: RunPlan, store: AnyStoreId, scenario: Scenario, payloadBytes: number, repetitionIndex: number, load: LoadModel): EntryBase {
   const storeOptions = plan.storeOptions[store];
+  const { source } = storeDefinition(store);
   return {
     store,
     storeLabel: storeLabel(store, storeOptions),
+    ...(source ? { storeSource: source } : {}),
     scenario: scenario.id,
     kind: scenario.kind,
     payloadBytes,
@@ -147,10 +151,16 @@ function base(plan: RunPlan, store: StoreId, scenario: Scenario, payloadBytes: n
   };
 }
 
+/** A custom store's module as an absolute path, for the app child to load; undefined for a built-in store. */
+function customModule(plan: RunPlan, storeId: AnyStoreId): string | undefined {
+  const path = plan.customStores[storeId as CustomStoreId];
+  return path === undefined ? undefined : resolve(path);
+}
+
 /** One store's share of a run: what every scenario on it needs. */
 interface StoreRun {
   plan: RunPlan;
-  storeId: StoreId;
+  storeId: AnyStoreId;
   server: ProvisionedServer | undefined;
   packages: Record<string, string>;
   observer: RunObserver;
@@ -181,7 +191,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
     observer,
     signal,
     async startApp(settings) {
-      const config = { store: storeId, settings: { ...plan.settings, ...settings }, server, storeOptions: plan.storeOptions[storeId], app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs } };
+      const config = { store: storeId, storeModule: customModule(plan, storeId), settings: { ...plan.settings, ...settings }, server, storeOptions: plan.storeOptions[storeId], app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs } };
       const cluster = plan.instances > 1 ? await startAppCluster(config, plan.instances) : undefined;
       const app = cluster ?? (await startAppChild(config));
       apps.push(app);
