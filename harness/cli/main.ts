@@ -4,6 +4,8 @@ import { EXIT, RunError, SHUTDOWN_BOUND_MS, UsageError } from '../errors.ts';
 import { checkOutputPath, runDirectory } from './output-dir.ts';
 import { buildPlan, loadPlanStores } from '../plan/plan.ts';
 import type { RawBenchOptions } from '../plan/plan.ts';
+import { conformCommand } from './conform.ts';
+import type { RawConformOptions } from './conform.ts';
 import { exportK6Command } from './export-k6.ts';
 import type { RawExportK6Options } from './export-k6.ts';
 import type { CliIo } from './io.ts';
@@ -189,6 +191,13 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--server-url <url>', "the store's server (or REDIS_URL, …); otherwise provisioned like bench")
     .option('--store-option <key=value>', 'an option the store declares, e.g. max=10000 (repeatable)', collect, [])
     .action(async (flags: RawServeOptions) => done(await serveCommand(flags, io)));
+
+  withServerUrlOptions(
+    program
+      .command('conform')
+      .description("check a store against express-session's Store API: get/set/touch/destroy, TTL, races (exit 1 on a failure)")
+      .option('--store <id|path>', `a built-in store (${STORE_IDS.join(', ')}) or a path to your store module (./my-store.mjs)`),
+  ).action(async (flags: RawConformOptions) => done(await conformCommand(flags, io)));
 
   program
     .command('export')

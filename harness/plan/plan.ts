@@ -238,7 +238,7 @@ function parseUrl(kind: ServerKind, value: string | undefined): string | undefin
 }
 
 /** Explicit server URLs: each kind's `--<kind>-url` flag, else its environment variable. */
-function parseServerUrls(raw: RawServerUrlOptions, env: NodeJS.ProcessEnv): RunPlan['serverUrls'] {
+export function parseServerUrls(raw: RawServerUrlOptions, env: NodeJS.ProcessEnv): RunPlan['serverUrls'] {
   const urls: RunPlan['serverUrls'] = {};
   for (const kind of SERVER_KINDS) {
     const url = parseUrl(kind, raw[`${kind}Url`] ?? env[SERVER_KIND_DEFINITIONS[kind].url.envVar]);
