@@ -321,7 +321,11 @@ const CHECKS: Record<ConformanceCheck, { title: string; run: CheckBody }> = {
         const racing = freshId('touch-race');
         const stale = sessionData(60_000, { n: 0 });
         await set(store, racing, stale);
-        await Promise.all([set(store, racing, sessionData(60_000, { n: 1 })), ...Array.from({ length: TOUCHES_PER_ROUND }, () => touch(store, racing, stale))]);
+        // Touches on both sides of the write, so some read the session before it and write after it.
+        const touches = (count: number) => Array.from({ length: count }, () => touch(store, racing, stale));
+        const before = touches(Math.floor(TOUCHES_PER_ROUND / 2));
+        const write = set(store, racing, sessionData(60_000, { n: 1 }));
+        await Promise.all([...before, write, ...touches(TOUCHES_PER_ROUND - before.length)]);
         if ((await get(store, racing))?.['n'] !== 1) reverted += 1;
         await destroy(store, racing);
       }
