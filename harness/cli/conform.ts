@@ -84,8 +84,11 @@ export async function conformCommand(flags: RawConformOptions, io: CliIo): Promi
     io.stdout(`${passed} passed, ${failed} failed, ${verdicts.length - passed - failed} not applicable\n`);
     return failed > 0 ? EXIT.regression : EXIT.ok;
   };
+  const running = run();
+  // After an interrupt the checks still pending fail against closed clients: nobody waits for them.
+  running.catch(() => {});
   try {
-    return await Promise.race([run(), interrupted]);
+    return await Promise.race([running, interrupted]);
   } finally {
     stopListening();
     await Promise.all(adapters.map((adapter) => adapter.close().catch(() => {})));
