@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -47,6 +48,17 @@ describe('sessionbench conform', () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /^Redis \(connect-redis, prefix mine:\) on Redis \d+\.\d+/);
     assert.match(run.stderr, /redis: Redis .* from /, 'the server was provisioned like bench does');
+  });
+
+  test('interrupted: stops at once with exit 130', async () => {
+    const signals = new EventEmitter();
+    const started = performance.now();
+    const pending = runMain(['conform', '--store', 'memory'], { signals });
+    setTimeout(() => signals.emit('signal', 'SIGTERM'), 500);
+    const run = await pending;
+    assert.equal(run.code, 130, run.stdout + run.stderr);
+    assert.match(run.stderr, /interrupted \(SIGTERM\): stopping/);
+    assert.ok(performance.now() - started < 3000, 'the ttl checks (over 6 s) were not waited for');
   });
 
   for (const [what, args, message] of [

@@ -308,21 +308,21 @@ const CHECKS: Record<ConformanceCheck, { title: string; run: CheckBody }> = {
       const store = requireStore(subject);
       requireTouch(store);
       // A request loads n = 1; another writes n = 2; the first one's touch (carrying n = 1) arrives last.
+      // Every touch carries a fresh expiry, as express-session's req.session.touch() sets one on each request.
       const sid = freshId('touch-after');
-      const loaded = sessionData(60_000, { n: 1 });
-      await set(store, sid, loaded);
+      await set(store, sid, sessionData(60_000, { n: 1 }));
       await set(store, sid, sessionData(60_000, { n: 2 }));
-      await touch(store, sid, loaded);
+      await touch(store, sid, sessionData(60_000, { n: 1 }));
       const after = (await get(store, sid))?.['n'];
       await destroy(store, sid);
       if (after !== 2) fail('touch-rewrites-session', `a touch carrying the session loaded before a write put n back from 2 to ${show(after)}: touch wrote the whole session, not just its expiry`);
       let reverted = 0;
       for (let round = 0; round < RACE_ROUNDS; round += 1) {
         const racing = freshId('touch-race');
-        const stale = sessionData(60_000, { n: 0 });
-        await set(store, racing, stale);
+        await set(store, racing, sessionData(60_000, { n: 0 }));
+        await delay(2);
         // Touches on both sides of the write, so some read the session before it and write after it.
-        const touches = (count: number) => Array.from({ length: count }, () => touch(store, racing, stale));
+        const touches = (count: number) => Array.from({ length: count }, () => touch(store, racing, sessionData(60_000, { n: 0 })));
         const before = touches(Math.floor(TOUCHES_PER_ROUND / 2));
         const write = set(store, racing, sessionData(60_000, { n: 1 }));
         await Promise.all([...before, write, ...touches(TOUCHES_PER_ROUND - before.length)]);
