@@ -2,12 +2,14 @@ import type { RunResult } from './result.ts';
 import type { ChartSection, LabelledRun } from './chart-spec.ts';
 import { buildChartSections } from './charts.ts';
 import type { Comparison } from './compare.ts';
+import { comparisonVerdict, comparisonWarnings } from './compare.ts';
 import { html, inlineScript, jsonForScript, SafeHtml } from './escape.ts';
 import { formatBytes, formatCount, formatLoad } from './format.ts';
 import { PAGE_SCRIPT } from './page-script.ts';
 import { recommendStore } from './recommend.ts';
 import type { TextTable } from './text-table.ts';
 import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
+import { conditionWarnings } from './conditions.ts';
 
 /** What renderHtml needs besides the results. */
 export interface HtmlOptions {
@@ -76,6 +78,7 @@ function summarySection(latest: LabelledRun, runCount: number): SafeHtml {
 <h2>Which store should we use?</h2>
 ${runCount > 1 && html`<p class="muted">Based on the latest run, ${latest.label}; the charts show all ${runCount} runs.</p>`}
 ${latest.result.partial && html`<p class="partial">This run was interrupted: it holds only what was measured before it stopped.</p>`}
+${conditionWarnings(latest.result).map((warning) => html`<p class="partial">${warning}</p>`)}
 <p class="verdict${recommendation.choice ? '' : ' none'}">${recommendation.headline}</p>
 ${tableHtml(scoreboardTable(recommendation), 'No stores in this run.')}
 <h3>What to know about each store</h3>
@@ -87,14 +90,13 @@ ${recommendation.caveats.length > 0 && html`<h3>Caveats</h3><ul>${list(recommend
 }
 
 function comparisonSection(comparison: Comparison): SafeHtml {
-  const verdict =
-    comparison.regressions > 0
-      ? `${comparison.regressions} regression${comparison.regressions === 1 ? '' : 's'} beyond ${comparison.failOnPercent}% and outside noise.`
-      : `No regression beyond ${comparison.failOnPercent}% outside noise.`;
+  const verdict = comparisonVerdict(comparison);
+  const warnings = comparisonWarnings(comparison);
   return html`<section id="comparison">
 <h2>Against the baseline</h2>
-<p class="intro">Baseline ${comparison.baseline.startedAt}${comparison.baseline.gitSha ? ` (${comparison.baseline.gitSha.slice(0, 10)})` : ''} → current ${comparison.current.startedAt}${comparison.current.gitSha ? ` (${comparison.current.gitSha.slice(0, 10)})` : ''}. Medians over repetitions; the noise band is the repetitions' spread, at least 5%.</p>
+<p class="intro">Baseline ${comparison.baseline.startedAt}${comparison.baseline.gitSha ? ` (${comparison.baseline.gitSha.slice(0, 10)})` : ''} → current ${comparison.current.startedAt}${comparison.current.gitSha ? ` (${comparison.current.gitSha.slice(0, 10)})` : ''}. Medians over repetitions; a change counts when it is at least the metric's minimum effect and a one-sided Mann–Whitney test on the repetitions (and, for latency, on per-request latencies from the histograms) supports it.</p>
 <p class="verdict${comparison.regressions > 0 ? ' none' : ''}">${verdict}</p>
+${warnings.length > 0 ? html`<ul class="caveats">${warnings.map((warning) => html`<li>${warning}</li>`)}</ul>` : ''}
 ${tableHtml(comparisonTable(comparison, false), 'Nothing to compare: no store × scenario was measured in both runs.')}
 </section>`;
 }
@@ -144,8 +146,9 @@ function environmentHtml(result: RunResult): SafeHtml {
 <dt>OS</dt><dd>${env.os.platform} ${env.os.release} (${env.os.arch})</dd>
 <dt>CPU</dt><dd>${env.cpu.model} × ${env.cpu.count}</dd>
 <dt>Memory</dt><dd>${formatBytes(env.totalMemoryBytes)}</dd>
+${env.machineLoad && html`<dt>Machine load</dt><dd>load average ${env.machineLoad.loadAverageStart.join(' / ')} (1 / 5 / 15 min) at the start, ${env.machineLoad.loadAverageEnd.join(' / ')} at the end${env.machineLoad.stealPercent === undefined ? '' : `; steal ${env.machineLoad.stealPercent}% of CPU time`}</dd>`}
 <dt>sessionbench</dt><dd>${env.sessionbench}${env.gitSha ? html` at <code>${env.gitSha}</code>` : ''}</dd>
-<dt>Plan</dt><dd>${plan.stores.join(', ')} × ${plan.scenarios.join(', ')}; ${formatCount(plan.repeat)} repetition(s); warm-up ${plan.warmupSeconds} s, measured ${plan.durationSeconds} s; ${load}; payload ${plan.payloadBytes.map(formatBytes).join(", ")}</dd>
+<dt>Plan</dt><dd>${plan.stores.join(', ')} × ${plan.scenarios.join(', ')}; ${formatCount(plan.repeat)} repetition(s); warm-up ${plan.warmupCapSeconds ? `${plan.warmupSeconds}–${plan.warmupCapSeconds} s, until throughput settles` : `${plan.warmupSeconds} s`}, measured ${plan.durationSeconds} s; ${load}; payload ${plan.payloadBytes.map(formatBytes).join(", ")}${plan.probeOperations ? `; each store probed alone with ${formatCount(plan.probeOperations)} calls per operation` : ''}</dd>
 <dt>Servers</dt><dd>${servers.length === 0 ? 'none' : servers.map((server, i) => html`${i > 0 ? '; ' : ''}${server.label} — ${server.source}, <code>${server.url}</code>`)}</dd>
 ${rss && html`<dt>Harness RSS</dt><dd>${rss}</dd>`}
 <dt>Packages</dt><dd>${Object.entries(env.packages).map(([name, version], i) => html`${i > 0 ? ', ' : ''}<code>${name}@${version}</code>`)}</dd>

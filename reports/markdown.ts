@@ -1,11 +1,14 @@
 import type { RunResult } from './result.ts';
 import type { Comparison } from './compare.ts';
+import { comparisonVerdict, comparisonWarnings } from './compare.ts';
 import { escapeMarkdown } from './escape.ts';
 import { instancesTable } from './instances.ts';
 import { outageTable } from './outage.ts';
 import { recommendStore } from './recommend.ts';
 import type { TextTable } from './text-table.ts';
 import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
+import { conditionWarnings } from './conditions.ts';
+import { storeOpsTable, storeWritesTable } from './store-ops.ts';
 
 function markdownTable(table: TextTable): string {
   const row = (cells: readonly string[]) => `| ${cells.map(escapeMarkdown).join(' | ')} |`;
@@ -15,22 +18,23 @@ function markdownTable(table: TextTable): string {
 }
 
 function comparisonMarkdown(comparison: Comparison): string {
-  const quiet = comparison.metrics.filter((metric) => metric.verdict === 'within-noise').length;
-  const verdict =
-    comparison.regressions > 0
-      ? `**${comparison.regressions} regression${comparison.regressions === 1 ? '' : 's'}** beyond ${comparison.failOnPercent}% and outside noise.`
-      : `No regression beyond ${comparison.failOnPercent}% outside noise.`;
+  const verdict = escapeMarkdown(comparisonVerdict(comparison));
   const changed = comparisonTable(comparison, true);
+  const warnings = comparisonWarnings(comparison);
+  const summary = `Baseline ${escapeMarkdown(comparison.baseline.startedAt)} → current ${escapeMarkdown(comparison.current.startedAt)}. ${comparison.regressions > 0 ? `**${verdict}**` : verdict}`;
   return [
     '### Against the baseline',
-    `Baseline ${escapeMarkdown(comparison.baseline.startedAt)} → current ${escapeMarkdown(comparison.current.startedAt)}. ${verdict} ${quiet} of ${comparison.metrics.length} metrics within noise.`,
+    // A GitHub alert block, so a regression stands out in the job summary.
+    comparison.regressions > 0 ? `> [!CAUTION]\n> ${summary}` : summary,
+    ...(warnings.length > 0 ? [warnings.map((warning) => `- ${escapeMarkdown(warning)}`).join('\n')] : []),
     ...(changed.rows.length > 0 ? [markdownTable(changed)] : []),
   ].join('\n\n');
 }
 
 /**
- * A Markdown summary of one run for a CI job summary: the recommendation and its
- * evidence, the comparison against a baseline when given, results and what was not measured.
+ * A Markdown summary of one run for a CI job summary: the comparison against a
+ * baseline first when given (regressions first, highlighted), then the
+ * recommendation and its evidence, results and what was not measured.
  */
 export function renderMarkdown(result: RunResult, comparison?: Comparison): string {
   const recommendation = recommendStore(result);
@@ -39,16 +43,22 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
   const measured = resultsTable(result);
   const instances = instancesTable(result);
   const outage = outageTable(result);
+  const storeOps = storeOpsTable(result);
+  const storeWrites = storeWritesTable(result);
+  const warnings = conditionWarnings(result);
   return [
     '## sessionbench results',
     escapeMarkdown(`Started ${result.startedAt}${env.gitSha ? ` at ${env.gitSha.slice(0, 7)}` : ''} · Node ${env.node} · ${env.cpu.model} × ${env.cpu.count} · ${env.os.platform} ${env.os.release}`),
     ...(result.partial ? ['> **Partial run:** interrupted; it holds only what was measured before it stopped.'] : []),
+    ...warnings.map((warning) => `> **Warning:** ${escapeMarkdown(warning)}`),
+    ...(comparison ? [comparisonMarkdown(comparison)] : []),
     `**${escapeMarkdown(recommendation.headline)}**`,
     markdownTable(scoreboardTable(recommendation)),
     ...(recommendation.caveats.length > 0 ? [recommendation.caveats.map((caveat) => `- ${escapeMarkdown(caveat)}`).join('\n')] : []),
-    ...(comparison ? [comparisonMarkdown(comparison)] : []),
     '### Results',
     measured.rows.length > 0 ? markdownTable(measured) : 'Nothing was measured.',
+    ...(storeOps.rows.length > 0 ? ['### Store operations: alone vs under load', markdownTable(storeOps)] : []),
+    ...(storeWrites.rows.length > 0 ? ['### Store writes per request', markdownTable(storeWrites)] : []),
     ...(instances.rows.length > 0 ? ['### Several app instances', markdownTable(instances)] : []),
     ...(outage.rows.length > 0 ? ['### Outage: what happens when the store goes down', markdownTable(outage)] : []),
     ...(notMeasured.rows.length > 0 ? ['### Not measured', markdownTable(notMeasured)] : []),

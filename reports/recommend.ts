@@ -1,4 +1,6 @@
-import type { FailedEntry, OkEntry, RunResult, SkippedEntry } from './result.ts';
+import type { FailedEntry, LossCause, OkEntry, RunResult, SkippedEntry } from './result.ts';
+import { LOSS_CAUSES } from './result.ts';
+import { lossCauseSummary } from './mechanisms.ts';
 import type { AnyStoreId, ServerInfo, StoreCapabilities } from '../stores/types.ts';
 import { SERVER_KIND_DEFINITIONS } from '../stores/servers/kinds/index.ts';
 import type { EntryGroup } from './aggregate.ts';
@@ -71,6 +73,8 @@ export interface StoreScore {
   bytesPerSession?: number;
   /** Concurrent updates to one session that were lost (observation `lostUpdates`), over all race runs. */
   lostUpdates?: number;
+  /** The measured mechanisms behind those losses, over all race runs (observation `lossCauses`). */
+  lossCauses?: LossCause[];
   /** Sessions saved back to the store after logout (observation `resurrected`). */
   resurrected?: number;
   /** Cookies captured before logout that still authenticated after it. */
@@ -100,6 +104,13 @@ export interface Recommendation {
   /** Run-wide caveats. */
   caveats: string[];
 }
+
+/** Loss causes as a reader names them in a sentence. */
+const LOSS_CAUSE_WORDS: Record<LossCause, string> = {
+  'stale-full-save': "express-session's whole-session saves",
+  'touch-rewrites-session': 'a touch that re-sets the session',
+  'non-atomic-server-update': "the server's non-atomic updates",
+};
 
 /** A caveat when the server that answered is not the product its kind suggests (e.g. FerretDB for mongo). */
 function serverCaveat(server: ServerInfo): string | undefined {
@@ -180,6 +191,12 @@ function geometricMean(values: number[]): number | undefined {
   return values.length === 0 ? undefined : Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
 }
 
+/** The loss causes race entries recorded, in LOSS_CAUSES order. */
+function lossCausesSeen(entries: readonly OkEntry[]): LossCause[] {
+  const seen = new Set(entries.flatMap((entry) => observationsOf(entry, 'race')?.lossCauses ?? []));
+  return LOSS_CAUSES.filter((cause) => seen.has(cause));
+}
+
 function scoreStores(result: RunResult): StoreScore[] {
   const groups = groupEntries(result.entries);
   // Throughput is compared within one measurement (scenarioKey), over load scenarios only.
@@ -247,6 +264,11 @@ function scoreStores(result: RunResult): StoreScore[] {
     if (bytes) score.bytesPerSession = bytes.median;
     const lostUpdates = observationTotal(ok, 'race', 'lostUpdates');
     if (lostUpdates !== undefined) score.lostUpdates = lostUpdates;
+    const causes = lossCausesSeen(ok);
+    if (causes.length > 0) {
+      score.lossCauses = causes;
+      score.warnings.unshift(...causes.map((cause) => lossCauseSummary(cause, score.storeLabel, server)).filter((text): text is string => text !== undefined));
+    }
     if (staleSessions !== undefined) score.staleSessions = staleSessions;
     return score;
   });
@@ -279,7 +301,10 @@ function runCaveats(result: RunResult, scores: StoreScore[]): string[] {
   }
   const racing = scores.filter((score) => score.lostUpdates !== undefined);
   if (racing.length > 0 && racing.every((score) => (score.lostUpdates ?? 0) > 0)) {
-    caveats.push('Every store measured lost concurrent updates to one session (last writer wins): none serialises writes, so the app must not rely on it.');
+    const own = racing.filter((score) => score.lossCauses?.some((cause) => cause !== 'stale-full-save')).map((score) => score.storeLabel);
+    const probed = racing.some((score) => score.lossCauses?.includes('stale-full-save')) ? ' (probed: a save of a stale copy replaces newer data)' : '';
+    const more = own.length > 0 ? ` ${joinWords(own)} ${own.length === 1 ? 'also loses' : 'each also lose'} writes to a mechanism of its own (see its warnings).` : '';
+    caveats.push(`Every store measured lost concurrent updates to one session: express-session saves the whole session a request loaded${probed}, so concurrent saves are last-writer-wins; none serialises writes, so the app must not rely on it.${more}`);
   }
   if (result.entries.some((entry) => entry.load.model === 'open')) {
     caveats.push('Open-model (k6, fixed arrival rate) and closed-model (autocannon, fixed connections) latencies measure different things and are shown apart.');
@@ -320,7 +345,11 @@ function materialProblems(choice: StoreScore, scores: readonly StoreScore[]): st
     return measured.length > 1 && measured.every((score) => (pick(score) ?? 0) > 0) ? ' (as every store did)' : '';
   };
   const problems: string[] = [];
-  if (choice.lostUpdates) problems.push(`lost ${formatCount(choice.lostUpdates)} concurrent updates to one session${everywhere((score) => score.lostUpdates)}`);
+  if (choice.lostUpdates) {
+    const own = choice.lossCauses?.filter((cause) => cause !== 'stale-full-save') ?? [];
+    const mechanism = own.length > 0 ? `, partly through ${joinWords(own.map((cause) => LOSS_CAUSE_WORDS[cause]))}` : '';
+    problems.push(`lost ${formatCount(choice.lostUpdates)} concurrent updates to one session${everywhere((score) => score.lostUpdates)}${mechanism}`);
+  }
   if (choice.resurrected) problems.push(`saved ${formatCount(choice.resurrected)} sessions back after logout${everywhere((score) => score.resurrected)}`);
   if (choice.revokedCookieStillValid) problems.push(`accepted ${formatCount(choice.revokedCookieStillValid)} cookies after logout`);
   if (choice.staleSessions) problems.push(`still held ${formatCount(choice.staleSessions)} expired sessions`);

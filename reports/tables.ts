@@ -1,7 +1,7 @@
 import type { RunResult } from './result.ts';
 import type { TextTable } from './text-table.ts';
 import { groupEntries, groupSpread, scenarioLabeller } from './aggregate.ts';
-import type { Comparison } from './compare.ts';
+import type { ChangeTest, Comparison } from './compare.ts';
 import { formatMissRate } from './instances.ts';
 import { formatOutageBrief } from './outage.ts';
 import type { Recommendation } from './recommend.ts';
@@ -60,6 +60,11 @@ export function notMeasuredTable(result: RunResult): TextTable {
   return { columns: columns(['Store', false], ['Scenario', false], ['Run', true], ['Status', false], ['Reason', false]), rows };
 }
 
+function formatPValue(test: ChangeTest | undefined): string {
+  if (!test) return '—';
+  return test.pValue < 0.001 ? '<0.001' : test.pValue.toFixed(3);
+}
+
 /** Metric-by-metric verdicts against the baseline; `onlyChanged` keeps the rows outside noise. */
 export function comparisonTable(comparison: Comparison, onlyChanged: boolean): TextTable {
   const rows = comparison.metrics
@@ -67,12 +72,15 @@ export function comparisonTable(comparison: Comparison, onlyChanged: boolean): T
     .map((metric) => {
       const format = formatUnit(metric.unit);
       const verdict = metric.regression ? 'REGRESSION' : metric.verdict;
-      return [metric.storeLabel, metric.scenario, metric.model, metric.metric, formatSpread(metric.baseline, format), formatSpread(metric.current, format), formatPercent(metric.changePercent), `±${metric.noisePercent.toFixed(1)}%`, verdict];
+      const unknown = metric.verdict === 'unknown' ? ` (fewer than ${comparison.minRepetitions} repetitions a side)` : '';
+      return { regression: metric.regression, cells: [metric.storeLabel, metric.scenario, metric.model, metric.metric, formatSpread(metric.baseline, format), formatSpread(metric.current, format), formatPercent(metric.changePercent), formatPValue(metric.repetitionTest), formatPValue(metric.requestTest), `${verdict}${unknown}`] };
     });
-  const unmatched = comparison.unmatched.map((group) => [group.storeLabel, group.scenario, group.model, '—', '', '', '', '', `${group.regression ? 'REGRESSION: ' : ''}${group.reason}`]);
+  const unmatched = comparison.unmatched.map((group) => ({ regression: group.regression, cells: [group.storeLabel, group.scenario, group.model, '—', '', '', '', '', '', `${group.regression ? 'REGRESSION: ' : ''}${group.reason}`] }));
+  const all = [...rows, ...unmatched];
   return {
-    columns: columns(['Store', false], ['Scenario', false], ['Model', false], ['Metric', false], ['Baseline', true], ['Current', true], ['Change', true], ['Noise', true], ['Verdict', false]),
-    rows: [...rows, ...unmatched],
+    columns: columns(['Store', false], ['Scenario', false], ['Model', false], ['Metric', false], ['Baseline', true], ['Current', true], ['Change', true], ['p (runs)', true], ['p (requests)', true], ['Verdict', false]),
+    // Regressions first: they are what a reader of a failed check looks for.
+    rows: [...all.filter((row) => row.regression), ...all.filter((row) => !row.regression)].map((row) => row.cells),
   };
 }
 

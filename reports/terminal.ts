@@ -1,8 +1,10 @@
 import type { RunResult } from './result.ts';
 import type { TextTable } from './text-table.ts';
 import type { Comparison } from './compare.ts';
+import { comparisonVerdict, comparisonWarnings } from './compare.ts';
 import { comparisonTable, notMeasuredTable, resultsTable } from './tables.ts';
 import { outageTable } from './outage.ts';
+import { conditionWarnings } from './conditions.ts';
 
 /**
  * Characters that act on a terminal instead of showing: C0 controls but tab and newline (ESC, BEL,
@@ -58,15 +60,13 @@ export function renderTerminalTable(result: RunResult): string {
   const outage = outageTable(result);
   if (outage.rows.length > 0) parts.push(`Outage: what happens when the store goes down\n${layout(outage)}`);
   if (notMeasured.rows.length > 0) parts.push(`Not measured:\n${layout(notMeasured)}`);
+  const warnings = conditionWarnings(result);
+  if (warnings.length > 0) parts.push(warnings.map((warning) => `warning: ${warning}`).join('\n'));
   return parts.join('\n\n');
 }
 
 /** The baseline verdicts for the terminal: every metric, regressions named, and a one-line verdict. */
 export function renderTerminalComparison(comparison: Comparison): string {
-  const quiet = comparison.metrics.filter((metric) => metric.verdict === 'within-noise').length;
-  const verdict =
-    comparison.regressions > 0
-      ? `${comparison.regressions} regression${comparison.regressions === 1 ? '' : 's'} beyond ${comparison.failOnPercent}% and outside noise`
-      : `no regression beyond ${comparison.failOnPercent}% outside noise (${quiet} of ${comparison.metrics.length} metrics within noise)`;
-  return `Against baseline ${terminalLine(comparison.baseline.startedAt)}: ${verdict}\n\n${layout(comparisonTable(comparison, false))}`;
+  const warnings = comparisonWarnings(comparison).map((warning) => `\nwarning: ${terminalLine(warning)}`).join('');
+  return `Against baseline ${terminalLine(comparison.baseline.startedAt)}: ${comparisonVerdict(comparison)}${warnings}\n\n${layout(comparisonTable(comparison, false))}`;
 }

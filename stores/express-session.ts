@@ -2,7 +2,7 @@ import session from 'express-session';
 import type { RequestHandler } from 'express';
 import type { SessionData, Store } from 'express-session';
 import { packageVersions, packageVersionsFrom } from './packages.ts';
-import type { AnyStoreId, SessionSettings, StoreAdapter, StoreCapabilities, StoreInspector } from './types.ts';
+import type { AnyStoreId, FieldUpdates, SessionSettings, StoreAdapter, StoreCapabilities, StoreInspector } from './types.ts';
 
 /** The cookie name every express-session store uses in sessionbench. */
 export const SESSION_COOKIE = 'sid';
@@ -69,6 +69,8 @@ export interface ExpressSessionParts {
   inspect?: Partial<StoreInspector>;
   /** Fields the store adds to every session it returns. */
   bookkeepingFields?: readonly string[];
+  /** Partial updates through the store's own client, for the server-atomicity probe. */
+  fieldUpdates?: FieldUpdates;
   /** Releases the store's client; nothing by default. */
   close?: () => Promise<void>;
 }
@@ -85,6 +87,7 @@ export function expressSessionAdapter(parts: ExpressSessionParts): StoreAdapter 
     ...(parts.bookkeepingFields ? { bookkeepingFields: parts.bookkeepingFields } : {}),
     middleware: () => expressSessionMiddleware(store, settings),
     inspect: { ...storeInspector(store, capabilities.countsSessions), ...parts.inspect },
+    ...(parts.fieldUpdates ? { fieldUpdates: parts.fieldUpdates } : {}),
     close: parts.close ?? (async () => {}),
   };
 }

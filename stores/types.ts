@@ -120,6 +120,24 @@ export interface StoreInspector {
 }
 
 /**
+ * Partial updates of one record through the store's own client (never through express-session),
+ * so the server-atomicity probe asks the server itself: do concurrent updates of different
+ * fields of one record all survive?
+ */
+export interface FieldUpdates {
+  /** The operations in the store's own terms, e.g. "updateOne {$set} of one field (mongodb driver)". */
+  readonly description: string;
+  /** Writes the record {a: 0, b: 0} under `key`, replacing any. */
+  create(key: string): Promise<void>;
+  /** Sets one field; the server keeps the other field as it holds it. */
+  setField(key: string, field: 'a' | 'b', value: number): Promise<void>;
+  /** Both fields as the server holds them. */
+  read(key: string): Promise<{ a?: number; b?: number }>;
+  /** Removes the records and anything else the probe created. */
+  cleanup(keys: readonly string[]): Promise<void>;
+}
+
+/**
  * One session backend, small like YCSB's DB binding: it builds the session
  * middleware and answers inspection questions. It never times anything;
  * the harness wraps `store` for per-operation latency.
@@ -138,6 +156,8 @@ export interface StoreAdapter {
   /** The session middleware, or undefined for the no-session baseline. */
   middleware(): RequestHandler | undefined;
   readonly inspect: StoreInspector;
+  /** Partial record updates through the store's own client; absent when the store has none (whole values only, or no server). */
+  readonly fieldUpdates?: FieldUpdates;
   /** Releases clients, timers and sockets; never stops the server. */
   close(): Promise<void>;
 }

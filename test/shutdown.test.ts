@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, test } from 'node:test';
 import { parseRunResult } from '../reports/input.ts';
+import { mulberry32 } from './helpers/random.ts';
 import { runCli } from './helpers/cli.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sessionbench-sigint-'));
@@ -26,18 +27,6 @@ function processesMarked(mark: string): string[] {
     }
   }
   return found;
-}
-
-/** A small seeded generator, so a failing moment can be replayed with SHUTDOWN_SEED. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SEED = Number(process.env.SHUTDOWN_SEED ?? Date.now() % 1_000_000);

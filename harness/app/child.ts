@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,11 @@ export interface AppChild {
   ask<K extends keyof ChildAnswers>(type: K, args?: RequestOf<K>): Promise<ChildAnswers[K]>;
   /** Why the child exited early, or undefined while it runs. */
   crashed(): string | undefined;
+  /**
+   * Like `crashed`, but gives an exit already under way up to `ms` to be seen: a request that
+   * failed because the child died (ECONNRESET) can arrive before the child's exit event.
+   */
+  crashedWithin(ms: number): Promise<string | undefined>;
   /** Stops the child (SIGTERM, then SIGKILL after a bound); idempotent. */
   stop(): Promise<void>;
 }
@@ -126,6 +132,7 @@ export async function startAppChild(config: AppChildConfig, options: { readyTime
       });
     },
     crashed: () => exitReason,
+    crashedWithin: async (ms) => exitReason ?? (await Promise.race([exited.then(() => exitReason), delay(ms).then(() => exitReason)])),
     stop() {
       stopping ??= (async () => {
         if (!exitReason) await terminate(child, exited);

@@ -1,4 +1,5 @@
-import type { MemorySample, StoreOpLatency } from '../../reports/result.ts';
+import type { EventLoopStats, MemorySample, StoreOpLatency } from '../../reports/result.ts';
+import type { StoreTimingSnapshot } from './store-timing.ts';
 import type { AnyStoreId, ServerHandle, ServerStats, SessionSettings, StoreCapabilities } from '../../stores/types.ts';
 import type { RawStoreOptions } from '../../stores/options.ts';
 import type { AppOptions } from './app.ts';
@@ -22,7 +23,8 @@ export type ChildRequest =
   | { id: number; type: 'serverStats' }
   | { id: number; type: 'startSampling'; intervalMs: number }
   | { id: number; type: 'stopSampling' }
-  | { id: number; type: 'storeOps'; reset: boolean };
+  | { id: number; type: 'storeOps'; reset: boolean }
+  | { id: number; type: 'probeStore'; operations: number };
 
 /** Answers to ChildRequest, by type. */
 export interface ChildAnswers {
@@ -30,8 +32,12 @@ export interface ChildAnswers {
   get: Record<string, unknown> | null;
   serverStats: ServerStats | null;
   startSampling: null;
-  stopSampling: MemorySample[];
-  storeOps: StoreOpLatency;
+  /** Memory samples of the phase, and its event loop (watched from startSampling to stopSampling). */
+  stopSampling: { samples: MemorySample[]; eventLoop: EventLoopStats };
+  /** Latency and writes since the last reset; empty when the store is not an express-session Store. */
+  storeOps: StoreTimingSnapshot;
+  /** The store's intrinsic latency (see probeStore); empty without an express-session Store. */
+  probeStore: StoreOpLatency;
 }
 
 /** Messages the child sends on its own. */

@@ -5,6 +5,9 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
+import { watchEventLoop } from './event-loop.ts';
+import type { EventLoopWatch } from './event-loop.ts';
+import { probeStore } from './store-probe.ts';
 import { instrumentStore } from './store-timing.ts';
 import type { StoreTiming } from './store-timing.ts';
 import type { AppChildConfig, ChildAnswers, ChildEvent, ChildRequest } from './ipc.ts';
@@ -24,9 +27,10 @@ function memorySample(since: number, settled = false): MemorySample {
   return { t: Math.round(performance.now() - since), rss: usage.rss, heapUsed: usage.heapUsed };
 }
 
-function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined) {
+function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined, config: AppChildConfig) {
   let samples: MemorySample[] = [];
   let sampler: NodeJS.Timeout | undefined;
+  let loop: EventLoopWatch | undefined;
   let since = performance.now();
   const answers: { [K in keyof ChildAnswers]: (request: Extract<ChildRequest, { type: K }>) => Promise<ChildAnswers[K]> } = {
     count: async () => (await adapter.inspect.count()) ?? null,
@@ -37,15 +41,25 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined)
       since = performance.now();
       samples = [memorySample(since, true)];
       sampler = setInterval(() => samples.push(memorySample(since)), intervalMs);
+      loop?.stop();
+      loop = watchEventLoop();
       return null;
     },
     stopSampling: async () => {
       clearInterval(sampler);
+      const eventLoop = (loop ?? watchEventLoop()).stop();
+      loop = undefined;
       const taken = [...samples, memorySample(since, true)];
       samples = [];
-      return taken;
+      return { samples: taken, eventLoop };
     },
-    storeOps: async ({ reset }) => timing?.snapshot(reset) ?? {},
+    storeOps: async ({ reset }) => timing?.snapshot(reset) ?? { latency: {}, writes: { set: 0, touch: 0, destroy: 0, setBytes: 0, touchBytes: 0 } },
+    probeStore: async ({ operations }) => {
+      if (!adapter.store) return {};
+      const intrinsic = await probeStore(adapter.store, { operations, payloadBytes: config.app.payloadBytes, maxAgeMs: config.settings.maxAgeMs });
+      timing?.snapshot(true);
+      return intrinsic;
+    },
   };
   return async (request: ChildRequest): Promise<unknown> =>
     (answers[request.type] as (r: ChildRequest) => Promise<unknown>)(request);
@@ -63,7 +77,7 @@ async function main(): Promise<void> {
     send({ type: 'ready', port, label: adapter.label, capabilities: adapter.capabilities, packages: adapter.packages });
   });
   server.keepAliveTimeout = 60_000;
-  const respond = createResponder(adapter, timing);
+  const respond = createResponder(adapter, timing, config);
   process.on('message', (request: ChildRequest) => {
     respond(request).then(
       (value) => send({ type: 'reply', id: request.id, ok: true, value }),

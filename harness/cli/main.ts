@@ -115,7 +115,7 @@ async function bench(flags: BenchFlags, io: CliIo): Promise<number> {
 async function report(files: string[], flags: { out?: string; k6Summary?: string[] } & RawK6ImportFlags, io: CliIo): Promise<number> {
   const { out, k6Summary, ...k6 } = flags;
   const written = await runReportCommand({ files, outDir: out, k6Summaries: k6Summary, k6 });
-  io.stdout(`report:  ${terminalLine(written.htmlPath)}\nsummary: ${terminalLine(written.markdownPath)}\n`);
+  io.stdout(`report:  ${terminalLine(written.htmlPath)}\nsummary: ${terminalLine(written.markdownPath)}\nci:      ${terminalLine(written.ciBiggerIsBetter)}, ${terminalLine(written.ciSmallerIsBetter)}\n`);
   return EXIT.ok;
 }
 
@@ -147,7 +147,8 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--store <ids>', `stores to run, comma-separated, or "all" (${STORE_IDS.join(', ')}); a path (./my-store.mjs) loads your own`, 'all')
     .option('--scenario <ids>', `scenarios, comma-separated (${Object.keys(SCENARIOS).join(', ')})`, DEFAULT_SCENARIOS.join(','))
     .option('--duration <time>', 'measured time per repetition, whole seconds or ms: e.g. 10s, 2m, 1500ms', '5s')
-    .option('--warmup <time>', 'warm-up before measuring, kept apart from the results', '1s')
+    .option('--warmup <time>', 'shortest warm-up before measuring (kept apart); it goes on until throughput settles, up to 10× this or 30 s', '1s')
+    .option('--probe-ops <n>', 'serial calls of each store operation when measuring the store alone after verification (0: skip)', '1000')
     .option('--connections <n>', 'concurrent connections, one user (session) each', '10')
     .option('--driver <name>', 'load generator: autocannon (closed model, --connections) or k6 (open model, --rate)', 'autocannon')
     .option('--rate <req/s>', 'with --driver k6: requests per second to start, whatever the latency')
@@ -166,6 +167,11 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--fail-on <percent>', 'regression threshold in percent (outside the repetitions\' noise)', '10')
     .addOption(new Option('--added-latency <ms>', 'add this many ms to every request (to check regression detection)').default('0').hideHelp())
     .action(async (flags: BenchFlags) => done(await bench(flags, io)));
+
+  // bench is the default command: `sessionbench --help` (and `npm run bench -- --help`) shows its options too.
+  program
+    .usage('[bench options] | <command> [options]')
+    .addHelpText('after', () => `\nBench options (the default command):${benchCommand.helpInformation().split(/^Options:$/m)[1] ?? ''}`);
 
   program
     .command('report')

@@ -15,6 +15,10 @@ import type { LoadModel } from '../../reports/result.ts';
 import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import { parseServerUrl } from '../../stores/servers/url.ts';
 import { SERVER_KINDS } from '../../stores/types.ts';
+import { warmupCapSeconds } from '../load/steady-state.ts';
+
+/** Calls of each store operation in the intrinsic probe unless --probe-ops says otherwise. */
+export const DEFAULT_PROBE_OPERATIONS = 1000;
 
 /** A validated run: what to run, how long, and where to write. Built only from checked input. */
 export interface RunPlan {
@@ -25,7 +29,11 @@ export interface RunPlan {
   storesNamed: boolean;
   scenarios: Scenario[];
   repeat: number;
+  /** The shortest warm-up; closed-model warm-ups go on until throughput settles, up to `warmupCapSeconds`. */
   warmupSeconds: number;
+  warmupCapSeconds: number;
+  /** Serial calls of each store operation in the intrinsic probe after verification (0: no probe). */
+  probeOperations: number;
   durationSeconds: number;
   connections: number;
   /** App instances behind a request-level round-robin balancer (1: no balancer). */
@@ -76,6 +84,8 @@ export interface RawBenchOptions extends RawServerUrlOptions {
   rate?: string;
   /** `--store-option key=value` (or `store.key=value`), repeatable. */
   storeOption?: string[];
+  /** Calls of each store operation in the intrinsic probe (default 1000). */
+  probeOps?: string;
 }
 
 /** `--<kind>-url` for every server kind, as commander names them (redisUrl, postgresUrl, …). */
@@ -296,6 +306,8 @@ export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process
     scenarios: parseScenarios(raw.scenario),
     repeat: parseCount('--repeat', raw.repeat, { min: 1, max: 100 }),
     warmupSeconds: parseDuration('--warmup', raw.warmup, { min: 0, max: 600, wholeSeconds: true }),
+    warmupCapSeconds: warmupCapSeconds(parseDuration('--warmup', raw.warmup, { min: 0, max: 600, wholeSeconds: true })),
+    probeOperations: parseCount('--probe-ops', raw.probeOps ?? String(DEFAULT_PROBE_OPERATIONS), { min: 0, max: 100_000 }),
     durationSeconds: parseDuration('--duration', raw.duration, { min: 1, max: 3600, wholeSeconds: true }),
     connections: parseCount('--connections', raw.connections, { min: 1, max: 10_000 }),
     instances: parseCount('--instances', raw.instances, { min: 1, max: 16 }),

@@ -4,9 +4,10 @@ import { startAppCluster } from '../app/cluster.ts';
 import type { AppChild } from '../app/child.ts';
 import { describeEnvironment } from '../plan/environment.ts';
 import { describeError, oneSentence, RunError } from '../errors.ts';
+import { watchMachineLoad } from '../plan/machine-load.ts';
 import { loadModelFor, loadPlanStores, serverKindsOf } from '../plan/plan.ts';
 import type { RunPlan } from '../plan/plan.ts';
-import type { EntryBase, LoadModel, ResultEntry, RunResult } from '../../reports/result.ts';
+import type { EntryBase, LoadModel, ResultEntry, RunResult, StoreOpLatency } from '../../reports/result.ts';
 import { SCHEMA_VERSION } from '../../reports/result.ts';
 import { VerificationError, verifyStore } from '../probes/verify.ts';
 import { checkPayloadLimit } from '../probes/payload-limit.ts';
@@ -16,6 +17,8 @@ import { runOutageScenario } from './outage.ts';
 import { runRaceScenario } from './race.ts';
 import { runTtlScenario } from './ttl.ts';
 import type { RunObserver, ScenarioContext, ScenarioRunner } from './context.ts';
+import { estimateRemaining, plannedSeconds } from './eta.ts';
+import type { EtaUnit } from './eta.ts';
 import type { Scenario } from '../../scenarios/types.ts';
 import { storeDefinition, storeLabel } from '../../stores/index.ts';
 import { provisionServer } from '../../stores/servers/provision.ts';
@@ -23,7 +26,7 @@ import type { ProvisionedServer } from '../../stores/servers/types.ts';
 import type { AnyStoreId, CustomStoreId, ServerKind } from '../../stores/types.ts';
 
 
-type ServerSlot = { server: ProvisionedServer } | { skipped: string } | { unreachable: string };
+type ServerSlot = { server: ProvisionedServer } | { skipped: string; fix?: string } | { unreachable: string };
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -41,22 +44,25 @@ function planSummary(plan: RunPlan): RunResult['plan'] {
     payloadBytes: plan.payloads,
     driver: plan.driver,
     ...(plan.k6 ? { ratePerSecond: plan.k6.ratePerSecond } : {}),
+    warmupCapSeconds: plan.warmupCapSeconds,
+    probeOperations: plan.probeOperations,
   };
 }
 
 async function provisionAll(plan: RunPlan, observer: RunObserver): Promise<Map<ServerKind, ServerSlot>> {
   const kinds = serverKindsOf(plan);
+  const ticker = kinds.length ? observer.phase({ phase: 'provisioning', detail: kinds.join(', ') }) : undefined;
   const outcomes = await Promise.all(
     kinds.map(async (kind) => {
       try {
         const outcome = await provisionServer({ kind, url: plan.serverUrls[kind], log: observer.log });
-        return [kind, outcome.status === 'ready' ? { server: outcome.server } : { skipped: outcome.reason }] as const;
+        return [kind, outcome.status === 'ready' ? { server: outcome.server } : { skipped: outcome.reason, fix: outcome.fix }] as const;
       } catch (error) {
         // A server the user pointed at that does not answer is a failed run, never a quiet skip.
         return [kind, plan.serverUrls[kind] ? { unreachable: message(error) } : { skipped: message(error) }] as const;
       }
     }),
-  );
+  ).finally(() => ticker?.end());
   return new Map<ServerKind, ServerSlot>(outcomes);
 }
 
@@ -68,12 +74,15 @@ export interface BenchRun {
 }
 
 /**
- * Runs the plan: provisions servers, then for each store and scenario boots a
- * fresh app child, verifies the store, and measures. Stops everything it
- * started, also when `signal` aborts (the result is then marked partial).
+ * Runs the plan: provisions servers, then for each scenario boots a fresh app
+ * per store, verifies the store, probes it alone and measures. Load scenarios
+ * run their repetitions round-robin across stores (each on a fresh app) so that
+ * drift and background noise spread evenly. Stops everything it started, also
+ * when `signal` aborts (the result is then marked partial).
  */
 export function startBench(plan: RunPlan, observer: RunObserver, signal: AbortSignal): BenchRun {
   const startedAt = new Date().toISOString();
+  const machineLoad = watchMachineLoad();
   const entries: ResultEntry[] = [];
   const packages: Record<string, string> = {};
   const assemble = (partial: boolean): RunResult => ({
@@ -81,12 +90,13 @@ export function startBench(plan: RunPlan, observer: RunObserver, signal: AbortSi
     startedAt,
     finishedAt: new Date().toISOString(),
     partial,
-    env: describeEnvironment(packages),
+    env: { ...describeEnvironment(packages), machineLoad: machineLoad.read() },
     plan: planSummary(plan),
     entries: [...entries],
   });
+  const record = (entry: ResultEntry) => void entries.push({ ...entry, sequence: entries.length + 1 });
   const done = (async () => {
-    await runStores(plan, observer, signal, entries, packages);
+    await runStores(plan, observer, signal, record, packages);
     return assemble(signal.aborted);
   })();
   return { done, snapshot: () => assemble(true) };
@@ -97,7 +107,7 @@ export function runBench(plan: RunPlan, observer: RunObserver, signal: AbortSign
   return startBench(plan, observer, signal).done;
 }
 
-async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSignal, entries: ResultEntry[], packages: Record<string, string>): Promise<void> {
+async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSignal, record: (entry: ResultEntry) => void, packages: Record<string, string>): Promise<void> {
   await loadPlanStores(plan);
   const servers = await provisionAll(plan, observer);
   try {
@@ -106,27 +116,63 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
       const kind = storeDefinition(storeId).server;
       const slot = kind ? servers.get(kind) : undefined;
       if (plan.storesNamed && slot && 'skipped' in slot) {
-        throw new RunError(`${storeId}: no ${kind} server available (${slot.skipped}); pass --${kind}-url or install the server`);
+        throw new RunError(`${storeId}: no ${kind} server available (${slot.skipped}); to run it: ${slot.fix ?? `pass --${kind}-url`}`);
       }
     }
+    const units = new Map<string, EtaUnit & { spent: number; roundsLeft: number }>();
+    const unitKey = (storeId: AnyStoreId, scenario: Scenario, payloadBytes: number) => `${storeId}/${scenario.id}/${payloadBytes}`;
     for (const storeId of plan.stores) {
-      if (signal.aborted) break;
+      const kind = storeDefinition(storeId).server;
+      const skipped = Boolean(kind && 'skipped' in (servers.get(kind) ?? {}));
+      for (const scenario of plan.scenarios) {
+        const rounds = scenario.kind === 'load' ? plan.repeat : 1;
+        for (const payloadBytes of plan.payloads) units.set(unitKey(storeId, scenario, payloadBytes), { scenario: scenario.id, planned: plannedSeconds(plan, scenario), skipped, spent: 0, roundsLeft: rounds });
+      }
+    }
+    const runs: StoreRun[] = [];
+    for (const storeId of plan.stores) {
       const kind = storeDefinition(storeId).server;
       const slot = kind ? servers.get(kind) : undefined;
       if (slot && 'skipped' in slot) {
-        observer.log(`${storeId}: skipped — ${slot.skipped}`);
+        // provisionServer already logged every reason; a thrown one (e.g. initdb failed) was not.
+        observer.log(`${storeId}: skipped, no ${kind} server — ${slot.fix ? `to run it: ${slot.fix}` : slot.skipped}`);
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
-            entries.push({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(plan, scenario)), status: 'skipped', cause: 'no-server', reason: slot.skipped });
+            record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(plan, scenario)), status: 'skipped', cause: 'no-server', reason: slot.skipped });
           }
         }
         continue;
       }
-      const server = slot && 'server' in slot ? slot.server : undefined;
-      for (const scenario of plan.scenarios) {
-        for (const payloadBytes of plan.payloads) {
-          if (signal.aborted) break;
-          await runStoreScenario({ plan, storeId, server, packages, observer, signal }, scenario, payloadBytes, (entry) => entries.push(entry));
+      runs.push({ plan, storeId, server: slot && 'server' in slot ? slot.server : undefined, packages, observer, signal });
+    }
+    const allRepetitions = Array.from({ length: plan.repeat }, (_, i) => i);
+    for (const scenario of plan.scenarios) {
+      for (const payloadBytes of plan.payloads) {
+        // Load: repetition 1 of every store, then repetition 2, …; a store that failed is not retried.
+        // Other kinds check correctness, not speed: all repetitions of a store on one app.
+        const rounds = scenario.kind === 'load' ? allRepetitions.map((repetition) => [repetition]) : [allRepetitions];
+        const failed = new Set<AnyStoreId>();
+        for (const repetitions of rounds) {
+          for (const run of runs) {
+            if (signal.aborted) return;
+            if (failed.has(run.storeId)) continue;
+            const unit = units.get(unitKey(run.storeId, scenario, payloadBytes))!;
+            const label = plan.payloads.length > 1 ? `${scenario.id} · ${payloadBytes} B` : scenario.id;
+            observer.position({ store: run.storeId, index: plan.stores.indexOf(run.storeId) + 1, count: plan.stores.length, scenario: label, eta: estimateRemaining([...units.values()]) });
+            const started = performance.now();
+            let measured = false;
+            const ok = await runStoreScenario(run, scenario, payloadBytes, repetitions, (entry) => {
+              measured ||= entry.status === 'ok';
+              record(entry);
+            });
+            unit.spent += (performance.now() - started) / 1000;
+            unit.roundsLeft -= 1;
+            // Only a measured unit says how long the next one takes; an instant skip or failure would not.
+            if (!measured || !ok) {
+              unit.skipped = true;
+              failed.add(run.storeId);
+            } else if (unit.roundsLeft === 0) unit.elapsed = unit.spent;
+          }
         }
       }
     }
@@ -174,11 +220,16 @@ const RUNNERS: { [K in Scenario['kind']]: ScenarioRunner<Extract<Scenario, { kin
   outage: runOutageScenario,
 };
 
-async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes: number, record: (entry: ResultEntry) => void): Promise<void> {
+/** How long a failed scenario waits for an app exit already under way, so a crash is named as the cause. */
+const CRASH_SETTLE_MS = 500;
+
+/** Runs `repetitions` (0-based) of one scenario on one store; false when it recorded a failure. */
+async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes: number, repetitions: readonly number[], record: (entry: ResultEntry) => void): Promise<boolean> {
   const { plan, storeId, packages, observer, signal } = run;
   const load = loadModelFor(plan, scenario);
   const server = run.server?.handle;
   const apps: AppChild[] = [];
+  const intrinsic = new Map<AppChild, StoreOpLatency>();
   let emitted = 0;
   const context: ScenarioContext = {
     plan,
@@ -190,18 +241,24 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
     load,
     observer,
     signal,
+    repetitions,
     async startApp(settings) {
       const config = { store: storeId, storeModule: customModule(plan, storeId), settings: { ...plan.settings, ...settings }, server, storeOptions: plan.storeOptions[storeId], app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs } };
       const cluster = plan.instances > 1 ? await startAppCluster(config, plan.instances) : undefined;
       const app = cluster ?? (await startAppChild(config));
       apps.push(app);
       Object.assign(packages, app.packages);
-      const problem = await checkPayloadLimit(cluster?.instances[0] ?? app, payloadBytes);
+      const first = cluster?.instances[0] ?? app;
+      const problem = await checkPayloadLimit(first, payloadBytes);
       if (problem?.cause === 'payload-limit') throw new EntryFailure('payload-limit', problem.text);
       if (problem) throw new EntryFailure('verification', `verification failed: ${problem.text}`);
-      await verifyStore(cluster?.instances[0] ?? app, storeId).catch((error: unknown) => {
+      await verifyStore(first, storeId).catch((error: unknown) => {
         throw new EntryFailure('verification', error instanceof VerificationError ? error.message : `verification failed: ${message(error)}`);
       });
+      if (plan.probeOperations > 0) {
+        const ops = await first.ask('probeStore', { operations: plan.probeOperations });
+        if (Object.keys(ops).length > 0) intrinsic.set(app, ops);
+      }
       return app;
     },
     entryBase: (app, repetitionIndex, variant) => ({
@@ -211,6 +268,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
       ...(plan.instances > 1 ? { instances: plan.instances } : {}),
       server: server?.info,
       capabilities: app.capabilities,
+      ...(intrinsic.has(app) ? { storeOpsIntrinsic: intrinsic.get(app) } : {}),
     }),
     emit(entry) {
       emitted += 1;
@@ -220,12 +278,15 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
   try {
     const runner = RUNNERS[scenario.kind] as ScenarioRunner;
     await runner(context);
+    return true;
   } catch (error) {
-    if (signal.aborted) return;
-    const crash = apps.map((app) => app.crashed()).find(Boolean);
+    if (signal.aborted) return true;
+    const crash = (await Promise.all(apps.map((app) => app.crashedWithin(CRASH_SETTLE_MS)))).find(Boolean);
     const reason = oneSentence(crash ?? describeError(error));
     observer.log(`${storeId}/${scenario.id}: failed — ${reason}`);
-    record({ ...base(plan, storeId, scenario, payloadBytes, emitted, load), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
+    const repetition = repetitions[Math.min(emitted, repetitions.length - 1)] ?? 0;
+    record({ ...base(plan, storeId, scenario, payloadBytes, repetition, load), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
+    return false;
   } finally {
     await Promise.all(apps.map((app) => app.stop()));
   }
