@@ -1,5 +1,5 @@
 import type { RunResult } from './result.ts';
-import type { StoreId } from '../stores/types.ts';
+import type { AnyStoreId, StoreId } from '../stores/types.ts';
 import type { EntryGroup } from './aggregate.ts';
 import { groupEntries } from './aggregate.ts';
 import type { TextTable } from './text-table.ts';
@@ -91,11 +91,11 @@ const STORE_HUES: Partial<Record<StoreId, number>> = {
   file: 95,
 };
 
-function hueOf(store: StoreId): number {
-  return STORE_HUES[store] ?? [...store].reduce((hash, char) => (hash * 31 + char.charCodeAt(0)) % 360, 7);
+function hueOf(store: AnyStoreId): number {
+  return STORE_HUES[store as StoreId] ?? [...store].reduce((hash, char) => (hash * 31 + char.charCodeAt(0)) % 360, 7);
 }
 
-function colorFor(store: StoreId, runIndex: number): string {
+function colorFor(store: AnyStoreId, runIndex: number): string {
   return store === 'none' ? `hsl(0, 0%, ${45 + runIndex * 15}%)` : `hsl(${hueOf(store)}, 65%, ${42 + runIndex * 14}%)`;
 }
 
@@ -106,7 +106,7 @@ export interface Series {
   /** CSS colour: hue by store, lightness by run. */
   color: string;
   /** Store id. */
-  store: StoreId;
+  store: AnyStoreId;
   /** The store's groups in that run that passed the filter. */
   groups: EntryGroup[];
 }
@@ -114,7 +114,7 @@ export interface Series {
 /** One series per run × store, over the groups that pass the filter and have ok entries. */
 export function seriesOf(runs: readonly LabelledRun[], filter: (group: EntryGroup) => boolean): Series[] {
   return runs.flatMap((run, runIndex) => {
-    const byStore = new Map<StoreId, EntryGroup[]>();
+    const byStore = new Map<AnyStoreId, EntryGroup[]>();
     for (const group of groupEntries(run.result.entries)) {
       if (group.ok.length > 0 && filter(group)) byStore.set(group.store, [...(byStore.get(group.store) ?? []), group]);
     }

@@ -1,7 +1,7 @@
 import type { FailedEntry, LossCause, OkEntry, RunResult, SkippedEntry } from './result.ts';
 import { LOSS_CAUSES } from './result.ts';
 import { lossCauseSummary } from './mechanisms.ts';
-import type { ServerInfo, StoreCapabilities, StoreId } from '../stores/types.ts';
+import type { AnyStoreId, ServerInfo, StoreCapabilities } from '../stores/types.ts';
 import { SERVER_KIND_DEFINITIONS } from '../stores/servers/kinds/index.ts';
 import type { EntryGroup } from './aggregate.ts';
 import { groupEntries, groupSpread, observationTotal, observationsOf } from './aggregate.ts';
@@ -54,7 +54,7 @@ export interface Objection {
 /** What one store showed across the run, and what speaks against choosing it. */
 export interface StoreScore {
   /** Store id. */
-  store: StoreId;
+  store: AnyStoreId;
   /** Store label, for display. */
   storeLabel: string;
   /** The server that answered, when it has one. */

@@ -1,7 +1,7 @@
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { z } from 'zod';
 import { SCENARIO_KINDS } from '../scenarios/types.ts';
-import { STORE_IDS, serverInfoSchema, storeCapabilitiesSchema } from '../stores/types.ts';
+import { anyStoreIdSchema, serverInfoSchema, storeCapabilitiesSchema, storeSourceSchema } from '../stores/types.ts';
 
 /**
  * The results contract: the one document the harness writes and every reporter reads.
@@ -372,8 +372,11 @@ export type SkipCause = (typeof SKIP_CAUSES)[number];
 
 /** Fields every entry has, whatever its status. */
 export const entryBaseSchema = z.object({
-  store: z.enum(STORE_IDS),
+  /** A built-in store id, or `custom:<file name>` for a store loaded from a module (`storeSource` says which file). */
+  store: anyStoreIdSchema,
   storeLabel: z.string(),
+  /** The module file a custom store came from and its SHA-256; absent for built-in stores. */
+  storeSource: storeSourceSchema.optional(),
   scenario: z.string(),
   /** The scenario's kind: which runner produced the entry and which observations it carries. */
   kind: z.enum(SCENARIO_KINDS),
@@ -482,7 +485,7 @@ export type EnvironmentInfo = z.infer<typeof environmentSchema>;
 
 /** The validated plan a run followed. */
 export const planSummarySchema = z.object({
-  stores: z.array(z.enum(STORE_IDS)),
+  stores: z.array(anyStoreIdSchema),
   scenarios: z.array(z.string()),
   repeat: z.number().int().positive(),
   warmupSeconds: z.number().nonnegative(),

@@ -1,8 +1,8 @@
 import session from 'express-session';
 import type { RequestHandler } from 'express';
 import type { SessionData, Store } from 'express-session';
-import { packageVersions } from './packages.ts';
-import type { FieldUpdates, SessionSettings, StoreAdapter, StoreCapabilities, StoreId, StoreInspector } from './types.ts';
+import { packageVersions, packageVersionsFrom } from './packages.ts';
+import type { AnyStoreId, FieldUpdates, SessionSettings, StoreAdapter, StoreCapabilities, StoreInspector } from './types.ts';
 
 /** The cookie name every express-session store uses in sessionbench. */
 export const SESSION_COOKIE = 'sid';
@@ -55,7 +55,7 @@ function storeInspector(store: Store, countsSessions: boolean): StoreInspector {
 
 /** What differs between the express-session stores; the rest of their StoreAdapter is built the same way. */
 export interface ExpressSessionParts {
-  id: StoreId;
+  id: AnyStoreId;
   label: string;
   store: Store;
   settings: SessionSettings;
@@ -63,6 +63,8 @@ export interface ExpressSessionParts {
   capabilities: Omit<StoreCapabilities, 'keepsSessions' | 'serverSide' | 'revocable' | 'sharedAcrossInstances'> & { sharedAcrossInstances?: boolean };
   /** The store's own npm packages; express-session is added. */
   packages: string[];
+  /** Where to resolve `packages` from (a custom store's module file); the project by default. */
+  packagesFrom?: string;
   /** Replaces parts of the Store-based inspection (a count from SQL, the server's own figures). */
   inspect?: Partial<StoreInspector>;
   /** Fields the store adds to every session it returns. */
@@ -81,7 +83,7 @@ export function expressSessionAdapter(parts: ExpressSessionParts): StoreAdapter 
     label,
     capabilities: { keepsSessions: true, serverSide: true, revocable: true, sharedAcrossInstances: true, ...capabilities },
     store,
-    packages: packageVersions(...parts.packages, 'express-session'),
+    packages: { ...packageVersionsFrom(parts.packagesFrom, parts.packages), ...packageVersions('express-session') },
     ...(parts.bookkeepingFields ? { bookkeepingFields: parts.bookkeepingFields } : {}),
     middleware: () => expressSessionMiddleware(store, settings),
     inspect: { ...storeInspector(store, capabilities.countsSessions), ...parts.inspect },

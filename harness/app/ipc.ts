@@ -1,12 +1,14 @@
 import type { EventLoopStats, MemorySample, StoreOpLatency } from '../../reports/result.ts';
 import type { StoreTimingSnapshot } from './store-timing.ts';
-import type { ServerHandle, ServerStats, SessionSettings, StoreCapabilities, StoreId } from '../../stores/types.ts';
+import type { AnyStoreId, ServerHandle, ServerStats, SessionSettings, StoreCapabilities } from '../../stores/types.ts';
 import type { RawStoreOptions } from '../../stores/options.ts';
 import type { AppOptions } from './app.ts';
 
 /** What the parent tells the app child to build, passed as JSON in SESSIONBENCH_APP_CONFIG. */
 export interface AppChildConfig {
-  store: StoreId;
+  store: AnyStoreId;
+  /** For a custom store: its module's absolute path, which the child loads. */
+  storeModule?: string | undefined;
   settings: SessionSettings;
   server?: ServerHandle;
   /** The store's `--store-option` values (checked by the plan). */

@@ -14,6 +14,7 @@ import type { StoreTiming } from './store-timing.ts';
 import type { AppChildConfig, ChildAnswers, ChildEvent, ChildRequest } from './ipc.ts';
 import type { MemorySample } from '../../reports/result.ts';
 import { createStoreAdapter } from '../../stores/index.ts';
+import { loadCustomStore } from '../../stores/custom.ts';
 import type { StoreAdapter } from '../../stores/types.ts';
 
 function send(event: ChildEvent): void {
@@ -67,6 +68,7 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined,
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.SESSIONBENCH_APP_CONFIG ?? '{}') as AppChildConfig;
+  if (config.storeModule) await loadCustomStore(config.storeModule);
   const adapter = await createStoreAdapter(config.store, { settings: config.settings, server: config.server, options: config.storeOptions });
   const timing = adapter.store ? instrumentStore(adapter.store) : undefined;
   const app = createApp(adapter, config.app);

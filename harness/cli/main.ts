@@ -2,8 +2,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { killAllAppChildren } from '../app/child.ts';
 import { EXIT, RunError, SHUTDOWN_BOUND_MS, UsageError } from '../errors.ts';
 import { checkOutputPath, runDirectory } from './output-dir.ts';
-import { buildPlan } from '../plan/plan.ts';
+import { buildPlan, loadPlanStores } from '../plan/plan.ts';
 import type { RawBenchOptions } from '../plan/plan.ts';
+import { conformCommand } from './conform.ts';
+import type { RawConformOptions } from './conform.ts';
 import { exportK6Command } from './export-k6.ts';
 import type { RawExportK6Options } from './export-k6.ts';
 import type { CliIo } from './io.ts';
@@ -75,6 +77,7 @@ function outputWidth(io: CliIo): number {
 
 async function bench(flags: BenchFlags, io: CliIo): Promise<number> {
   const plan = buildPlan(flags, io.env);
+  await loadPlanStores(plan);
   const failOnPercent = parseFailOn(flags.failOn);
   await checkOutputPath('--out', plan.outDir, 'directory');
   const baseline = flags.baseline ? await loadBaseline(flags.baseline) : undefined;
@@ -154,7 +157,7 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
   const benchCommand = program
     .command('bench', { isDefault: true })
     .description('run the benchmark (the default command)')
-    .option('--store <ids>', `stores to run, comma-separated, or "all" (${STORE_IDS.join(', ')})`, 'all')
+    .option('--store <ids>', `stores to run, comma-separated, or "all" (${STORE_IDS.join(', ')}); a path (./my-store.mjs) loads your own`, 'all')
     .option('--scenario <ids>', `scenarios, comma-separated (${Object.keys(SCENARIOS).join(', ')})`, DEFAULT_SCENARIOS.join(','))
     .option('--duration <time>', 'measured time per repetition, whole seconds or ms: e.g. 10s, 2m, 1500ms', '5s')
     .option('--warmup <time>', 'shortest warm-up before measuring (kept apart); it goes on until throughput settles, up to 10× this or 30 s', '1s')
@@ -207,6 +210,13 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--server-url <url>', "the store's server (or REDIS_URL, …); otherwise provisioned like bench")
     .option('--store-option <key=value>', 'an option the store declares, e.g. max=10000 (repeatable)', collect, [])
     .action(async (flags: RawServeOptions) => done(await serveCommand(flags, io)));
+
+  withServerUrlOptions(
+    program
+      .command('conform')
+      .description("check a store against express-session's Store API: get/set/touch/destroy, TTL, races (exit 1 on a failure)")
+      .option('--store <id|path>', `a built-in store (${STORE_IDS.join(', ')}) or a path to your store module (./my-store.mjs)`),
+  ).action(async (flags: RawConformOptions) => done(await conformCommand(flags, io)));
 
   program
     .command('export')

@@ -2,12 +2,12 @@ import type { AppChild } from '../app/child.ts';
 import type { RunPlan } from '../plan/plan.ts';
 import type { EntryBase, LoadModel, ResultEntry } from '../../reports/result.ts';
 import type { Scenario } from '../../scenarios/types.ts';
-import type { ServerHandle, SessionSettings, StoreId } from '../../stores/types.ts';
+import type { AnyStoreId, ServerHandle, SessionSettings } from '../../stores/types.ts';
 
 /** A stretch of a run worth showing progress for. */
 export interface PhaseStep {
   phase: 'provisioning' | 'warm-up' | 'measured' | 'bursts' | 'ttl wait' | 'outage';
-  store?: StoreId;
+  store?: AnyStoreId;
   scenario?: string;
   /** Zero-based repetition, for measured phases. */
   repetition?: number;
@@ -28,7 +28,7 @@ export interface PhaseTicker {
 
 /** Where the run stands as a store × scenario starts. */
 export interface RunPosition {
-  store: StoreId;
+  store: AnyStoreId;
   /** One-based index of the store among the plan's stores, and their count. */
   index: number;
   count: number;
@@ -54,7 +54,7 @@ export const SILENT_OBSERVER: RunObserver = {
 /** Everything a scenario runner needs for one store; apps it starts are verified and stopped for it. */
 export interface ScenarioContext<S extends Scenario = Scenario> {
   plan: RunPlan;
-  store: StoreId;
+  store: AnyStoreId;
   scenario: S;
   server?: ServerHandle;
   /** Process id of a local store server (for CPU), when sessionbench started it. */

@@ -1,10 +1,11 @@
+import { resolve } from 'node:path';
 import { startAppChild } from '../app/child.ts';
 import { startAppCluster } from '../app/cluster.ts';
 import type { AppChild } from '../app/child.ts';
 import { describeEnvironment } from '../plan/environment.ts';
 import { describeError, oneSentence, RunError } from '../errors.ts';
 import { watchMachineLoad } from '../plan/machine-load.ts';
-import { loadModelFor, serverKindsOf } from '../plan/plan.ts';
+import { loadModelFor, loadPlanStores, serverKindsOf } from '../plan/plan.ts';
 import type { RunPlan } from '../plan/plan.ts';
 import type { EntryBase, LoadModel, ResultEntry, RunResult, StoreOpLatency } from '../../reports/result.ts';
 import { SCHEMA_VERSION } from '../../reports/result.ts';
@@ -19,10 +20,10 @@ import type { RunObserver, ScenarioContext, ScenarioRunner } from './context.ts'
 import { estimateRemaining, plannedSeconds } from './eta.ts';
 import type { EtaUnit } from './eta.ts';
 import type { Scenario } from '../../scenarios/types.ts';
-import { STORES, storeLabel } from '../../stores/index.ts';
+import { storeDefinition, storeLabel } from '../../stores/index.ts';
 import { provisionServer } from '../../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
-import type { ServerKind, StoreId } from '../../stores/types.ts';
+import type { AnyStoreId, CustomStoreId, ServerKind } from '../../stores/types.ts';
 
 
 type ServerSlot = { server: ProvisionedServer } | { skipped: string; fix?: string } | { unreachable: string };
@@ -107,20 +108,21 @@ export function runBench(plan: RunPlan, observer: RunObserver, signal: AbortSign
 }
 
 async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSignal, record: (entry: ResultEntry) => void, packages: Record<string, string>): Promise<void> {
+  await loadPlanStores(plan);
   const servers = await provisionAll(plan, observer);
   try {
     for (const slot of servers.values()) if ('unreachable' in slot) throw new RunError(slot.unreachable);
     for (const storeId of plan.stores) {
-      const kind = STORES[storeId].server;
+      const kind = storeDefinition(storeId).server;
       const slot = kind ? servers.get(kind) : undefined;
       if (plan.storesNamed && slot && 'skipped' in slot) {
         throw new RunError(`${storeId}: no ${kind} server available (${slot.skipped}); to run it: ${slot.fix ?? `pass --${kind}-url`}`);
       }
     }
     const units = new Map<string, EtaUnit & { spent: number; roundsLeft: number }>();
-    const unitKey = (storeId: StoreId, scenario: Scenario, payloadBytes: number) => `${storeId}/${scenario.id}/${payloadBytes}`;
+    const unitKey = (storeId: AnyStoreId, scenario: Scenario, payloadBytes: number) => `${storeId}/${scenario.id}/${payloadBytes}`;
     for (const storeId of plan.stores) {
-      const kind = STORES[storeId].server;
+      const kind = storeDefinition(storeId).server;
       const skipped = Boolean(kind && 'skipped' in (servers.get(kind) ?? {}));
       for (const scenario of plan.scenarios) {
         const rounds = scenario.kind === 'load' ? plan.repeat : 1;
@@ -129,7 +131,7 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
     }
     const runs: StoreRun[] = [];
     for (const storeId of plan.stores) {
-      const kind = STORES[storeId].server;
+      const kind = storeDefinition(storeId).server;
       const slot = kind ? servers.get(kind) : undefined;
       if (slot && 'skipped' in slot) {
         // The reason and its fix are said once, in the entries (the "Not measured" table); the log only marks the skip.
@@ -150,7 +152,7 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
         // Load: repetition 1 of every store, then repetition 2, …; a store that failed is not retried.
         // Other kinds check correctness, not speed: all repetitions of a store on one app.
         const rounds = scenario.kind === 'load' ? allRepetitions.map((repetition) => [repetition]) : [allRepetitions];
-        const failed = new Set<StoreId>();
+        const failed = new Set<AnyStoreId>();
         for (const repetitions of rounds) {
           for (const run of runs) {
             if (signal.aborted) return;
@@ -180,11 +182,13 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
   }
 }
 
-function base(plan: RunPlan, store: StoreId, scenario: Scenario, payloadBytes: number, repetitionIndex: number, load: LoadModel): EntryBase {
+function base(plan: RunPlan, store: AnyStoreId, scenario: Scenario, payloadBytes: number, repetitionIndex: number, load: LoadModel): EntryBase {
   const storeOptions = plan.storeOptions[store];
+  const { source } = storeDefinition(store);
   return {
     store,
     storeLabel: storeLabel(store, storeOptions),
+    ...(source ? { storeSource: source } : {}),
     scenario: scenario.id,
     kind: scenario.kind,
     payloadBytes,
@@ -194,10 +198,16 @@ function base(plan: RunPlan, store: StoreId, scenario: Scenario, payloadBytes: n
   };
 }
 
+/** A custom store's module as an absolute path, for the app child to load; undefined for a built-in store. */
+function customModule(plan: RunPlan, storeId: AnyStoreId): string | undefined {
+  const path = plan.customStores[storeId as CustomStoreId];
+  return path === undefined ? undefined : resolve(path);
+}
+
 /** One store's share of a run: what every scenario on it needs. */
 interface StoreRun {
   plan: RunPlan;
-  storeId: StoreId;
+  storeId: AnyStoreId;
   server: ProvisionedServer | undefined;
   packages: Record<string, string>;
   observer: RunObserver;
@@ -234,7 +244,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, payloadBytes:
     signal,
     repetitions,
     async startApp(settings) {
-      const config = { store: storeId, settings: { ...plan.settings, ...settings }, server, storeOptions: plan.storeOptions[storeId], app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs } };
+      const config = { store: storeId, storeModule: customModule(plan, storeId), settings: { ...plan.settings, ...settings }, server, storeOptions: plan.storeOptions[storeId], app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs } };
       const cluster = plan.instances > 1 ? await startAppCluster(config, plan.instances) : undefined;
       const app = cluster ?? (await startAppChild(config));
       apps.push(app);
