@@ -10,7 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { Command } from 'commander';
 import { killAllAppChildren } from '../app/child.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { buildPlan, parseCount } from '../plan/plan.ts';
+import { buildPlan, parseCount, parseFailOn } from '../plan/plan.ts';
 import type { RawBenchOptions } from '../plan/plan.ts';
 import { runBench } from '../run/runner.ts';
 import { compareRuns } from '../../reports/compare.ts';
@@ -53,8 +53,7 @@ const program = new Command('gate-check')
   .option('--interleave', 'alternate single repetitions of baseline, unchanged and slowed runs (A1 B1 S1 A2 B2 S2 …) so machine drift hits all three alike, instead of whole runs one after another')
   .action(async (flags: GateCheckFlags) => {
     const runs = parseCount('--runs', flags.runs, { min: 1, max: 100 });
-    const failOnPercent = Number(flags.failOn);
-    if (!(failOnPercent > 0)) throw new UsageError(`--fail-on: "${flags.failOn}" must be a percentage above 0, e.g. 10`);
+    const failOnPercent = parseFailOn(flags.failOn);
     const raw = (addedLatency: string): RawBenchOptions => ({
       store: 'memory', scenario: 'read-heavy', duration: flags.duration, warmup: flags.warmup, connections: flags.connections, instances: '1',
       repeat: flags.repeat, payload: '1kb', maxAge: '1h', out: 'unused', addedLatency,

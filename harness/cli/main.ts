@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { killAllAppChildren } from '../app/child.ts';
 import { EXIT, RunError, SHUTDOWN_BOUND_MS, UsageError } from '../errors.ts';
 import { checkOutputPath, runDirectory } from './output-dir.ts';
-import { buildPlan, loadPlanStores } from '../plan/plan.ts';
+import { buildPlan, loadPlanStores, parseFailOn } from '../plan/plan.ts';
 import type { RawBenchOptions } from '../plan/plan.ts';
 import { conformCommand } from './conform.ts';
 import type { RawConformOptions } from './conform.ts';
@@ -53,11 +53,6 @@ function failure(error: unknown, io: CliIo): number {
   return EXIT.runFailed;
 }
 
-function parseFailOn(value: string): number {
-  const percent = Number(value.replace(/%$/, ''));
-  if (!Number.isFinite(percent) || percent <= 0 || percent > 1000) throw new UsageError(`--fail-on: "${value}" must be a percentage above 0, e.g. 10`);
-  return percent;
-}
 
 async function loadBaseline(file: string): Promise<RunResult> {
   const baseline = await loadRunResultFile(file, `baseline ${file}`);

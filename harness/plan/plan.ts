@@ -329,3 +329,10 @@ export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process
 export function serverKindsOf(plan: RunPlan): ServerKind[] {
   return [...new Set(plan.stores.map((id) => storeDefinition(id).server).filter((kind): kind is ServerKind => kind !== undefined))];
 }
+
+/** `--fail-on`: the regression threshold in percent ("10" or "10%"), above 0 and at most 1000. */
+export function parseFailOn(value: string): number {
+  const percent = Number(value.replace(/%$/, ''));
+  if (!Number.isFinite(percent) || percent <= 0 || percent > 1000) throw new UsageError(`--fail-on: "${value}" must be a percentage above 0, e.g. 10`);
+  return percent;
+}
