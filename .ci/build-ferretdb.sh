@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds FerretDB v1 (MongoDB wire protocol, SQLite backend) from the Go module proxy.
+# Builds FerretDB v1 (MongoDB wire protocol, SQLite backend) through the Go toolchain's configured module proxy (go env GOPROXY).
 # Cached outside the clone, keyed by version. Prints the binary's path.
 set -euo pipefail
 version="${FERRETDB_VERSION:-v1.24.2}"

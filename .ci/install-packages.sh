@@ -3,6 +3,7 @@
 # (redis-server, memcached, PostgreSQL, MariaDB), Chromium for the report test, wrk for `npm run calibrate`,
 # and a C++ toolchain: the sqlite3 npm package builds from source when its prebuilt binary cannot be downloaded.
 # Idempotent: does nothing when all are present; runs apt-get update at most once.
+# --check: print the missing packages, one a line, and install nothing.
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
@@ -15,6 +16,7 @@ command -v python3 >/dev/null || missing+=(python3)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v wrk >/dev/null || missing+=(wrk)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+if [ "${1:-}" = --check ]; then printf '%s\n' "${missing[@]}"; exit 0; fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 $sudo apt-get update -qq

@@ -24,7 +24,10 @@ export function describeError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   const errors = (error as Partial<AggregateError>).errors;
   const inner = Array.isArray(errors) ? errors.map((e: unknown) => (e instanceof Error ? e.message : '')).find(Boolean) : undefined;
-  return error.message || cause?.message || inner || code || cause?.code || `${error.name} without a message`;
+  // node-redis' command timeout is a TimeoutError with neither a message nor its own name.
+  const type = error.constructor.name !== 'Error' ? error.constructor.name : error.name;
+  const fallback = /timeout/i.test(type) ? `no answer in time (${type})` : `${type} without a message`;
+  return error.message || cause?.message || inner || code || cause?.code || fallback;
 }
 
 /** A reason for one line: whitespace and line breaks collapsed, a stack trace's frames dropped, at most 300 characters. */

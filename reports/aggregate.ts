@@ -8,7 +8,7 @@ export type ObservationsOfKind<K extends ObservationKind> = Extract<Observations
 export type NumericObservation<K extends ObservationKind> = {
   [F in keyof ObservationsOfKind<K>]-?: ObservationsOfKind<K>[F] extends number | undefined ? F : never;
 }[keyof ObservationsOfKind<K>];
-import type { ServerInfo, StoreCapabilities, StoreId } from '../stores/types.ts';
+import type { AnyStoreId, ServerInfo, StoreCapabilities } from '../stores/types.ts';
 import { formatBytes, formatCount } from './format.ts';
 import { spreadOf } from './spread.ts';
 import type { Spread } from './spread.ts';
@@ -60,7 +60,7 @@ export interface EntryGroup {
   /** The group's identity without the store (see scenarioKeyOf): the same measurement of another store has the same one. */
   scenarioKey: string;
   /** Store id, stable across runs. */
-  store: StoreId;
+  store: AnyStoreId;
   /** Store label as the run wrote it. */
   storeLabel: string;
   /** Scenario label for display, including variant and payload size (see scenarioLabeller); not an identity. */

@@ -1,5 +1,5 @@
 import type { RunResult } from './result.ts';
-import type { StoreId } from '../stores/types.ts';
+import type { AnyStoreId, StoreId } from '../stores/types.ts';
 import type { EntryGroup } from './aggregate.ts';
 import { groupEntries } from './aggregate.ts';
 import type { TextTable } from './text-table.ts';
@@ -40,6 +40,8 @@ export interface ChartSpec {
   y: { title: string; unit: 'us' | 'rps' | 'bytes' | 'count' | 'percent'; logarithmic?: boolean; max?: number };
   /** A second y axis on the right, for datasets with `secondAxis` whose scale would flatten them on the first. */
   y2?: { title: string; unit: ChartSpec['y']['unit'] };
+  /** Why the chart can be empty, said in its place when it is (it is then not drawn). */
+  whenEmpty?: string;
   /** One per series; `null` is a gap (not measured), never zero. */
   datasets: { label: string; color: string; data: (number | null)[] | { x: number; y: number }[]; dashed?: boolean; secondAxis?: boolean }[];
 }
@@ -54,8 +56,15 @@ export interface ChartSection {
   intro: string;
   /** Charts in display order. */
   charts: ChartSpec[];
+  /** Charts left out because they had no data, each with one line saying why. */
+  omitted?: { title: string; reason: string }[];
   /** Shown under the charts: the numbers a reader looks up, titled by run when there are several. */
   tables?: { title?: string; table: TextTable }[];
+}
+
+/** Whether a chart has at least one point to draw. */
+export function hasData(chart: ChartSpec): boolean {
+  return chart.datasets.some((dataset) => dataset.data.some((value) => value !== null && (typeof value === 'number' ? Number.isFinite(value) : Number.isFinite(value.y))));
 }
 
 /** One table per run that has rows, titled by run label when there are several runs. */
@@ -82,11 +91,11 @@ const STORE_HUES: Partial<Record<StoreId, number>> = {
   file: 95,
 };
 
-function hueOf(store: StoreId): number {
-  return STORE_HUES[store] ?? [...store].reduce((hash, char) => (hash * 31 + char.charCodeAt(0)) % 360, 7);
+function hueOf(store: AnyStoreId): number {
+  return STORE_HUES[store as StoreId] ?? [...store].reduce((hash, char) => (hash * 31 + char.charCodeAt(0)) % 360, 7);
 }
 
-function colorFor(store: StoreId, runIndex: number): string {
+function colorFor(store: AnyStoreId, runIndex: number): string {
   return store === 'none' ? `hsl(0, 0%, ${45 + runIndex * 15}%)` : `hsl(${hueOf(store)}, 65%, ${42 + runIndex * 14}%)`;
 }
 
@@ -97,7 +106,7 @@ export interface Series {
   /** CSS colour: hue by store, lightness by run. */
   color: string;
   /** Store id. */
-  store: StoreId;
+  store: AnyStoreId;
   /** The store's groups in that run that passed the filter. */
   groups: EntryGroup[];
 }
@@ -105,7 +114,7 @@ export interface Series {
 /** One series per run × store, over the groups that pass the filter and have ok entries. */
 export function seriesOf(runs: readonly LabelledRun[], filter: (group: EntryGroup) => boolean): Series[] {
   return runs.flatMap((run, runIndex) => {
-    const byStore = new Map<StoreId, EntryGroup[]>();
+    const byStore = new Map<AnyStoreId, EntryGroup[]>();
     for (const group of groupEntries(run.result.entries)) {
       if (group.ok.length > 0 && filter(group)) byStore.set(group.store, [...(byStore.get(group.store) ?? []), group]);
     }

@@ -2,14 +2,16 @@ import type { OkEntry, StoreOperation } from './result.ts';
 import { groupSpread } from './aggregate.ts';
 import { spreadOf } from './spread.ts';
 import type { ChartSection, ChartSpec, LabelledRun, Series } from './chart-spec.ts';
-import { seriesOf, tablesPerRun } from './chart-spec.ts';
+import { hasData, seriesOf, tablesPerRun } from './chart-spec.ts';
 import { CURVE_POINTS, latencyCurve } from './histogram.ts';
 import { instancesSection } from './instances.ts';
 import { memoryTable } from './memory.ts';
-import { CORRECTNESS_OBSERVATIONS, correctnessTotal } from './metrics.ts';
+import { CORRECTNESS_OBSERVATIONS, correctnessCount, correctnessTotal } from './metrics.ts';
+import { correctnessByProblemTable } from './tables.ts';
 import { outageSection } from './outage.ts';
 import { scaleSection } from './scale.ts';
 import { expirySection } from './expiry.ts';
+import { storeOpsTable, storeWritesTable } from './store-ops.ts';
 
 function scenariosOf(series: readonly Series[]): string[] {
   return [...new Set(series.flatMap((one) => one.groups.map((group) => group.scenario)))];
@@ -81,6 +83,46 @@ function latencyCharts(model: string, scenario: string, series: readonly Series[
   ];
 }
 
+/**
+ * Throughput and p99 second by second through the measured phase of one scenario, one line per
+ * store (its first repetition with a timeline): two charts, so each legend stays one entry per store.
+ */
+function overTimeCharts(model: string, scenario: string, series: readonly Series[]): ChartSpec[] {
+  const timelines = series.flatMap((one) => {
+    const entry = one.groups.filter((group) => group.scenario === scenario).flatMap((group) => group.ok).find((ok) => ok.kind === 'load' && ok.timeline && ok.timeline.length > 0);
+    return entry?.timeline ? [{ one, rows: entry.timeline }] : [];
+  });
+  const at = (second: number) => second + 0.5;
+  const whenEmpty = 'no load phase recorded per-second rows (results from before they were recorded, or imported k6 summaries)';
+  const x = { title: 'seconds into the measured phase', linear: true };
+  return [
+    {
+      id: `throughput-over-time-${model}-${scenario}`,
+      title: `Throughput over time · ${scenario}`,
+      caption: 'Requests answered in each second of the measured phase (first repetition). A flat line means the median is a fair summary; a trend or a dip means it is not.',
+      whenEmpty,
+      type: 'line',
+      x,
+      y: { title: 'requests per second', unit: 'rps' },
+      datasets: timelines.map(({ one, rows }) => ({ label: one.label, color: one.color, data: rows.map((row) => ({ x: at(row.second), y: row.ok + row.non2xx })) })),
+    },
+    {
+      id: `p99-over-time-${model}-${scenario}`,
+      title: `p99 over time · ${scenario}`,
+      caption: 'p99 latency of the requests answered in each second of the measured phase (first repetition), log scale.',
+      whenEmpty,
+      type: 'line',
+      x,
+      y: { title: 'p99 latency', unit: 'us', logarithmic: true },
+      datasets: timelines.map(({ one, rows }) => ({ label: one.label, color: one.color, data: rows.filter((row) => row.p99Us > 0).map((row) => ({ x: at(row.second), y: row.p99Us })) })),
+    },
+  ];
+}
+
+function isLoadScenario(scenario: string, series: readonly Series[]): boolean {
+  return series.some((one) => one.groups.some((group) => group.scenario === scenario && group.ok.some((entry) => entry.kind === 'load')));
+}
+
 const MODELS = [
   { model: 'closed', title: 'Closed model (autocannon): maximum throughput', intro: 'A fixed number of connections sends requests back to back: throughput is what the app sustains, latency includes queueing at that concurrency.' },
   { model: 'open', title: 'Open model (k6): fixed arrival rate', intro: 'Requests arrive at a fixed rate whatever the response time, so throughput is the configured rate and latency is what users see at that load. Not comparable with the closed model.' },
@@ -97,7 +139,7 @@ function modelSection(runs: readonly LabelledRun[], model: 'closed' | 'open', ti
       ...(model === 'closed'
         ? [byScenarioChart('throughput-closed', 'Throughput by store × scenario', 'Median over repetitions; the results table gives the min–max range.', series, 'rps', 'requests per second', (entry) => entry.measured.throughput)]
         : []),
-      ...scenariosOf(series).flatMap((scenario) => latencyCharts(model, scenario, series)),
+      ...scenariosOf(series).flatMap((scenario) => [...latencyCharts(model, scenario, series), ...(model === 'closed' && isLoadScenario(scenario, series) ? overTimeCharts(model, scenario, series) : [])]),
     ],
   };
 }
@@ -124,7 +166,10 @@ function memorySection(runs: readonly LabelledRun[]): ChartSection | undefined {
     intro:
       'Bytes per session come from the store server’s own figures when it has a server, from the app heap for the in-process store. The table sets the app heap’s own growth per session (after garbage collection) next to it: for a server store it stays small, the sessions live in the server.',
     charts: [
-      byScenarioChart('bytes-per-session', 'Memory per session', 'Growth of the relevant memory divided by sessions added; only scenarios that add sessions.', series, 'bytes', 'bytes per session', (entry) => entry.memory?.bytesPerSession),
+      {
+        ...byScenarioChart('bytes-per-session', 'Memory per session', 'Growth of the relevant memory divided by sessions added; only scenarios that add sessions.', series, 'bytes', 'bytes per session', (entry) => entry.memory?.bytesPerSession),
+        whenEmpty: 'no scenario added sessions (login-heavy does), so there is nothing to divide by',
+      },
       ...overTime,
     ],
     tables: tablesPerRun(runs, memoryTable),
@@ -133,22 +178,37 @@ function memorySection(runs: readonly LabelledRun[]): ChartSection | undefined {
 
 const OPERATIONS: readonly StoreOperation[] = ['get', 'set', 'touch', 'destroy'];
 
+function titled(title: string, tables: NonNullable<ChartSection['tables']>): NonNullable<ChartSection['tables']> {
+  return tables.map((one) => ({ ...one, title: one.title ? `${title} · ${one.title}` : title }));
+}
+
 function storeOpsSection(runs: readonly LabelledRun[]): ChartSection | undefined {
-  const series = seriesOf(runs, (group) => group.ok.some((entry) => entry.storeOps));
+  const series = seriesOf(runs, (group) => group.ok.some((entry) => entry.storeOpsIntrinsic || entry.storeOps));
   if (series.length === 0) return undefined;
   const chart = (percentile: 'p50' | 'p99'): ChartSpec => ({
     id: `store-ops-${percentile}`,
-    title: `Store operation latency · ${percentile}`,
-    caption: `Timed inside the app around the Store's methods; median over all measured entries of each operation's ${percentile}, µs, log scale.`,
+    title: `Store operation latency, measured alone · ${percentile}`,
+    whenEmpty: 'no store was probed alone (stores kept in the client have no Store to call, and --probe-ops 0 turns the probe off)',
+    caption: `Serial calls through the Store right after verification, one at a time with no load; median over entries of each operation's ${percentile}, µs, log scale. Under load the same calls take far longer, mostly waiting for the app's busy event loop: see the table.`,
     type: 'bar',
     x: { title: 'operation', labels: [...OPERATIONS] },
     y: { title: 'latency', unit: 'us', logarithmic: true },
     datasets: series.map((one) => {
       const ok = one.groups.flatMap((group) => group.ok);
-      return { label: one.label, color: one.color, data: OPERATIONS.map((operation) => medianOf(ok, (entry) => entry.storeOps?.[operation]?.[percentile])) };
+      return { label: one.label, color: one.color, data: OPERATIONS.map((operation) => medianOf(ok, (entry) => entry.storeOpsIntrinsic?.[operation]?.[percentile])) };
     }),
   });
-  return { id: 'store-ops', title: 'Store operations', intro: 'Where the time goes: each session store call, measured inside the app.', charts: [chart('p50'), chart('p99')] };
+  return {
+    id: 'store-ops',
+    title: 'Store operations',
+    intro:
+      'Where the time goes: what each session store call costs on its own (the charts), beside the same call under load and the app’s event-loop delay (the first table), and how many writes each request caused (the second table).',
+    charts: [chart('p50'), chart('p99')],
+    tables: [
+      ...titled('Alone vs under load, beside the event loop', tablesPerRun(runs, storeOpsTable)),
+      ...titled('Store writes per request', tablesPerRun(runs, storeWritesTable)),
+    ],
+  };
 }
 
 function correctnessSection(runs: readonly LabelledRun[]): ChartSection | undefined {
@@ -158,26 +218,47 @@ function correctnessSection(runs: readonly LabelledRun[]): ChartSection | undefi
   return {
     id: 'correctness',
     title: 'Correctness',
-    intro: 'Counts from the race oracle, the logout probe and the TTL scenario, totalled over repetitions. Zero is the only good answer.',
+    intro: 'What the race oracle, the logout probe and the TTL scenario found, totalled over repetitions, each out of what was tried: zero is the only good answer. "not run": the scenario did not run for that store; "does not apply": it ran, but the store has nothing to observe there.',
     charts: [
       {
-        id: 'correctness-counts',
-        title: 'Correctness problems',
-        caption: 'Lost updates and item appends: concurrent writes to one session that the app acknowledged and the session lost. After logout: sessions a slow request saved back, and cookies captured before logout that still worked. After expiry: sessions still accepted, returned or held past their lifetime.',
+        id: 'correctness-share',
+        title: 'Correctness problems, % of what was tried',
+        caption: 'Each problem as a share of its tries (lost updates of acknowledged increments, resurrections of logouts, expired sessions accepted of those replayed), so a count of 3 in 10 is not drowned by one of 900 in 3,400. No bar where the store has no such number; the table gives the counts.',
         type: 'bar',
         wide: true,
-        x: { title: 'problem', labels: CORRECTNESS_OBSERVATIONS.map((observation) => observation.label) },
-        y: { title: 'count', unit: 'count' },
+        x: { title: 'problem (the table below names each in full)', labels: CORRECTNESS_OBSERVATIONS.map((observation) => observation.short) },
+        y: { title: '% of tries', unit: 'percent', max: 100 },
         datasets: series.map((one) => {
           const ok = one.groups.flatMap((group) => group.ok);
-          return { label: one.label, color: one.color, data: CORRECTNESS_OBSERVATIONS.map((observation) => correctnessTotal(ok, observation) ?? null) };
+          return {
+            label: one.label,
+            color: one.color,
+            data: CORRECTNESS_OBSERVATIONS.map((observation) => {
+              const count = correctnessCount(ok, observation);
+              return count && count.outOf > 0 ? Math.round((count.found / count.outOf) * 1000) / 10 : null;
+            }),
+          };
         }),
       },
     ],
+    tables: tablesPerRun(runs, correctnessByProblemTable),
   };
 }
 
-/** Every chart of the report, grouped in sections; sections without data are left out. */
+/** Charts without a point are not drawn (the section says which, and why, in one line each), nor series without a point. */
+function withoutEmptyCharts(section: ChartSection): ChartSection {
+  const empty = section.charts.filter((chart) => !hasData(chart));
+  // A series with no point in a chart would only fill its legend.
+  const charts = section.charts.filter(hasData).map((chart) => ({ ...chart, datasets: chart.datasets.filter((dataset) => hasData({ ...chart, datasets: [dataset] })) }));
+  if (empty.length === 0) return { ...section, charts };
+  return {
+    ...section,
+    charts,
+    omitted: [...(section.omitted ?? []), ...empty.map((chart) => ({ title: chart.title, reason: chart.whenEmpty ?? 'no entry measured it' }))],
+  };
+}
+
+/** Every chart of the report, grouped in sections; sections without data are left out, and so are charts without a point (named, with why). */
 export function buildChartSections(runs: readonly LabelledRun[]): ChartSection[] {
   return [
     ...MODELS.map(({ model, title, intro }) => modelSection(runs, model, title, intro)),
@@ -188,5 +269,7 @@ export function buildChartSections(runs: readonly LabelledRun[]): ChartSection[]
     expirySection(runs),
     storeOpsSection(runs),
     correctnessSection(runs),
-  ].filter((section): section is ChartSection => section !== undefined);
+  ]
+    .filter((section): section is ChartSection => section !== undefined)
+    .map(withoutEmptyCharts);
 }

@@ -1,4 +1,5 @@
-import type { ServerInfo, StoreId } from '../stores/types.ts';
+import type { AnyStoreId, ServerInfo, StoreId } from '../stores/types.ts';
+import { isCustomStoreId } from '../stores/types.ts';
 import type { LoadModel } from './result.ts';
 import type { Spread } from './spread.ts';
 
@@ -75,8 +76,10 @@ const EMBEDDED: Partial<Record<StoreId, string>> = {
 };
 
 /** The server that answered, where an embedded store keeps its data, or that no server was available. */
-export function formatServer(store: StoreId, server: ServerInfo | undefined): string {
-  return server?.label ?? EMBEDDED[store] ?? 'not available';
+export function formatServer(store: AnyStoreId, server: ServerInfo | undefined): string {
+  if (server) return server.label;
+  if (isCustomStoreId(store)) return 'no server (custom store)';
+  return EMBEDDED[store] ?? 'not available';
 }
 
 /** CPU per process in % of one core as "app · generator · server", e.g. "85 · 40 · 31", "—" where unknown; "not measured" when none is. */

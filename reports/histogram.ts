@@ -26,3 +26,18 @@ export function latencyCurve(encoded: readonly string[]): number[] | undefined {
   for (const histogram of present) merged.add(hdr.decodeFromCompressedBase64(histogram));
   return CURVE_POINTS.map(({ percentile }) => merged.getValueAtPercentile(percentile));
 }
+
+/**
+ * `count` latencies (µs) drawn evenly by rank from the merged histograms, between `fromPercentile`
+ * and the maximum: the i-th sample is the value at percentile from + (100 − from)·(i + ½)/count.
+ * Deterministic (no random draw), so a comparison of two files always gives the same answer;
+ * empty when none has a histogram.
+ */
+export function quantileSamples(encoded: readonly string[], count: number, fromPercentile = 0): number[] {
+  const present = encoded.filter((histogram) => histogram !== '');
+  if (present.length === 0) return [];
+  const merged = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60e6, numberOfSignificantValueDigits: 3 });
+  for (const histogram of present) merged.add(hdr.decodeFromCompressedBase64(histogram));
+  if (merged.totalCount === 0) return [];
+  return Array.from({ length: count }, (_, i) => merged.getValueAtPercentile(fromPercentile + ((100 - fromPercentile) * (i + 0.5)) / count));
+}

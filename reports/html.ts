@@ -2,12 +2,15 @@ import type { RunResult } from './result.ts';
 import type { ChartSection, LabelledRun } from './chart-spec.ts';
 import { buildChartSections } from './charts.ts';
 import type { Comparison } from './compare.ts';
+import { comparisonVerdict, comparisonWarnings } from './compare.ts';
 import { html, inlineScript, jsonForScript, SafeHtml } from './escape.ts';
 import { formatBytes, formatCount, formatLoad } from './format.ts';
 import { PAGE_SCRIPT } from './page-script.ts';
 import { recommendStore } from './recommend.ts';
+import type { StoreScore } from './recommend.ts';
 import type { TextTable } from './text-table.ts';
 import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
+import { conditionWarnings } from './conditions.ts';
 
 /** What renderHtml needs besides the results. */
 export interface HtmlOptions {
@@ -32,38 +35,54 @@ h3 { font-size: 16px; margin: 20px 0 8px; }
 .verdict { font-size: 18px; line-height: 1.45; background: #ecfdf5; border-left: 5px solid var(--accent); padding: 14px 18px; margin: 14px 0; }
 .verdict.none { background: #fef2f2; border-color: var(--bad); }
 .partial { background: #fef2f2; border-left: 5px solid var(--bad); padding: 10px 16px; }
-.scroll { overflow-x: auto; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; width: 100%; font-size: 13.5px; margin: 8px 0 4px; }
 th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
-th { background: var(--panel); font-weight: 600; white-space: nowrap; }
+th { background: var(--panel); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tbody tr:hover { background: #f1f5f9; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(340px, 100%), 1fr)); gap: 14px; margin-top: 10px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 340px), 1fr)); gap: 14px; margin-top: 10px; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; background: #fff; }
 .card h4 { margin: 0 0 6px; font-size: 14px; }
 .card ul { margin: 0; padding-left: 18px; font-size: 13.5px; }
 .objection { color: var(--bad); }
 .warning { color: var(--warn); }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(520px, 100%), 1fr)); gap: 18px; margin-top: 12px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 480px), 1fr)); gap: 18px; margin-top: 12px; }
 figure.wide { grid-column: 1 / -1; }
-figure { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px 10px; }
+figure { margin: 0; min-width: 0; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px 10px; }
 figure h4 { margin: 0 0 8px; font-size: 14px; }
 .plot { position: relative; height: 300px; }
+.plot.tall { height: 380px; }
 figcaption { font-size: 12.5px; margin-top: 6px; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 8px 0; font-size: 13.5px; }
 dt { color: var(--muted); }
-dd { margin: 0; }
+dd { margin: 0; overflow-wrap: anywhere; }
 code { font-size: 12.5px; }
 p, figcaption, dd, h2, h3, h4 { overflow-wrap: anywhere; }
-@media (max-width: 600px) { header, main { padding-left: 14px; padding-right: 14px; } }
+table.decision th, table.decision td.num { white-space: normal; }
+.card h5 { margin: 10px 0 4px; font-size: 12.5px; color: var(--muted); font-weight: 600; }
+.card ul.notes { color: var(--muted); font-size: 12.5px; }
+.omitted { font-size: 13px; }
+@media (max-width: 640px) {
+  header { padding: 18px 16px 14px; }
+  header h1 { font-size: 21px; }
+  main { padding: 4px 14px 32px; }
+  .plot { height: 260px; }
+  /* The decision table as one block per store, each cell with its column title. */
+  table.decision thead { display: none; }
+  table.decision tr { display: block; border-bottom: 2px solid var(--line); padding: 6px 0; }
+  table.decision td { display: flex; justify-content: space-between; gap: 14px; border: 0; padding: 3px 4px; text-align: right; }
+  table.decision td::before { content: attr(data-label); font-weight: 600; text-align: left; flex: 0 0 42%; }
+  table.decision td:first-child { font-weight: 650; }
+}
 `);
 
-function tableHtml(table: TextTable, empty: string): SafeHtml {
+function tableHtml(table: TextTable, empty: string, tableClass: string | false = false): SafeHtml {
   if (table.rows.length === 0) return html`<p class="muted">${empty}</p>`;
   const cls = (numeric: boolean) => (numeric ? 'num' : false);
-  return html`<div class="scroll"><table>
+  return html`<div class="scroll"><table class="${tableClass}">
 <thead><tr>${table.columns.map((column) => html`<th class="${cls(column.numeric)}">${column.title}</th>`)}</tr></thead>
-<tbody>${table.rows.map((row) => html`<tr>${row.map((cell, i) => html`<td class="${cls(table.columns[i]?.numeric ?? false)}">${cell}</td>`)}</tr>`)}</tbody>
+<tbody>${table.rows.map((row) => html`<tr>${row.map((cell, i) => html`<td class="${cls(table.columns[i]?.numeric ?? false)}" data-label="${table.columns[i]?.title ?? ''}">${cell}</td>`)}</tr>`)}</tbody>
 </table></div>${(table.notes ?? []).map((note) => html`<p class="muted">${note}</p>`)}`;
 }
 
@@ -71,32 +90,42 @@ function list(items: readonly string[], cls: string): SafeHtml {
   return html`${items.map((item) => html`<li class="${cls}">${item}</li>`)}`;
 }
 
+/**
+ * One store: what rules it out and what to know (warnings), then the runs' own notes apart,
+ * each once, labelled with the scenario and variant they came from.
+ */
+function storeCard(score: StoreScore): SafeHtml {
+  const remarks = score.objections.length + score.warnings.length > 0;
+  return html`<div class="card"><h4>${score.storeLabel}</h4>
+${remarks && html`<ul>${list(score.objections.map((objection) => objection.text), 'objection')}${list(score.warnings, 'warning')}</ul>`}
+${score.notes.length > 0 && html`<h5>How it was measured, and what the runs noted</h5><ul class="notes">${score.notes.map((note) => html`<li><strong>${note.scenarios.join(', ')}</strong>: ${note.text}</li>`)}</ul>`}
+</div>`;
+}
+
 function summarySection(latest: LabelledRun, runCount: number): SafeHtml {
   const recommendation = recommendStore(latest.result);
-  const remarks = recommendation.scores.filter((score) => score.objections.length + score.warnings.length > 0);
+  const remarks = recommendation.scores.filter((score) => score.objections.length + score.warnings.length + score.notes.length > 0);
   return html`<section id="summary">
 <h2>Which store should we use?</h2>
 ${runCount > 1 && html`<p class="muted">Based on the latest run, ${latest.label}; the charts show all ${runCount} runs.</p>`}
 ${latest.result.partial && html`<p class="partial">This run was interrupted: it holds only what was measured before it stopped.</p>`}
+${conditionWarnings(latest.result).map((warning) => html`<p class="partial">${warning}</p>`)}
 <p class="verdict${recommendation.choice ? '' : ' none'}">${recommendation.headline}</p>
-${tableHtml(scoreboardTable(recommendation), 'No stores in this run.')}
+${tableHtml(scoreboardTable(recommendation), 'No stores in this run.', 'decision')}
 <h3>What to know about each store</h3>
-<div class="cards">${remarks.map(
-    (score) => html`<div class="card"><h4>${score.storeLabel}</h4><ul>${list(score.objections.map((objection) => objection.text), 'objection')}${list(score.warnings, 'warning')}</ul></div>`,
-  )}</div>
+<div class="cards">${remarks.map(storeCard)}</div>
 ${recommendation.caveats.length > 0 && html`<h3>Caveats</h3><ul>${list(recommendation.caveats, '')}</ul>`}
 </section>`;
 }
 
 function comparisonSection(comparison: Comparison): SafeHtml {
-  const verdict =
-    comparison.regressions > 0
-      ? `${comparison.regressions} regression${comparison.regressions === 1 ? '' : 's'} beyond ${comparison.failOnPercent}% and outside noise.`
-      : `No regression beyond ${comparison.failOnPercent}% outside noise.`;
+  const verdict = comparisonVerdict(comparison);
+  const warnings = comparisonWarnings(comparison);
   return html`<section id="comparison">
 <h2>Against the baseline</h2>
-<p class="intro">Baseline ${comparison.baseline.startedAt}${comparison.baseline.gitSha ? ` (${comparison.baseline.gitSha.slice(0, 10)})` : ''} → current ${comparison.current.startedAt}${comparison.current.gitSha ? ` (${comparison.current.gitSha.slice(0, 10)})` : ''}. Medians over repetitions; the noise band is the repetitions' spread, at least 5%.</p>
+<p class="intro">Baseline ${comparison.baseline.startedAt}${comparison.baseline.gitSha ? ` (${comparison.baseline.gitSha.slice(0, 10)})` : ''} → current ${comparison.current.startedAt}${comparison.current.gitSha ? ` (${comparison.current.gitSha.slice(0, 10)})` : ''}. Medians over repetitions; a change counts when it is at least the metric's minimum effect and a one-sided Mann–Whitney test on the repetitions (and, for latency, on per-request latencies from the histograms) supports it.</p>
 <p class="verdict${comparison.regressions > 0 ? ' none' : ''}">${verdict}</p>
+${warnings.length > 0 ? html`<ul class="caveats">${warnings.map((warning) => html`<li>${warning}</li>`)}</ul>` : ''}
 ${tableHtml(comparisonTable(comparison, false), 'Nothing to compare: no store × scenario was measured in both runs.')}
 </section>`;
 }
@@ -106,8 +135,9 @@ function chartSectionHtml(section: ChartSection): SafeHtml {
 <h2>${section.title}</h2>
 <p class="intro">${section.intro}</p>
 <div class="charts">${section.charts.map(
-    (chart) => html`<figure class="${chart.wide && 'wide'}"><h4>${chart.title}</h4><div class="plot"><canvas id="chart-${chart.id}" role="img" aria-label="${chart.title}"></canvas></div><figcaption>${chart.caption}</figcaption></figure>`,
+    (chart) => html`<figure class="${chart.wide && 'wide'}"><h4>${chart.title}</h4><div class="plot${chart.datasets.length > 6 ? ' tall' : ''}"><canvas id="chart-${chart.id}" role="img" aria-label="${chart.title}"></canvas></div><figcaption>${chart.caption}</figcaption></figure>`,
   )}</div>
+${(section.omitted ?? []).map((omitted) => html`<p class="muted omitted">Not drawn: <strong>${omitted.title}</strong> — ${omitted.reason}.</p>`)}
 ${(section.tables ?? []).map(({ title, table }) => html`${title && html`<h3>${title}</h3>`}${tableHtml(table, '')}`)}
 </section>`;
 }
@@ -115,7 +145,7 @@ ${(section.tables ?? []).map(({ title, table }) => html`${title && html`<h3>${ti
 function resultsSection(runs: readonly LabelledRun[]): SafeHtml {
   return html`<section id="results">
 <h2>All results</h2>
-<p class="intro">Medians over repetitions, with the min–max range when there were several. Errors are connection errors (refused, reset); timeouts and responses outside 2xx are counted apart, each request once.</p>
+<p class="intro">Medians over repetitions, with the min–max range when there were several. Errors are connection errors (refused, reset); timeouts and responses outside 2xx are counted apart, each request once. Race and ttl send scripted bursts whose speed means little: what they found is under Correctness.</p>
 ${runs.map(
   (run) => html`${runs.length > 1 && html`<h3>Run ${run.label}</h3>`}
 ${tableHtml(resultsTable(run.result), 'Nothing was measured in this run.')}
@@ -146,8 +176,9 @@ function environmentHtml(result: RunResult): SafeHtml {
 <dt>OS</dt><dd>${env.os.platform} ${env.os.release} (${env.os.arch})</dd>
 <dt>CPU</dt><dd>${env.cpu.model} × ${env.cpu.count}</dd>
 <dt>Memory</dt><dd>${formatBytes(env.totalMemoryBytes)}</dd>
+${env.machineLoad && html`<dt>Machine load</dt><dd>load average ${env.machineLoad.loadAverageStart.join(' / ')} (1 / 5 / 15 min) at the start, ${env.machineLoad.loadAverageEnd.join(' / ')} at the end${env.machineLoad.stealPercent === undefined ? '' : `; steal ${env.machineLoad.stealPercent}% of CPU time`}</dd>`}
 <dt>sessionbench</dt><dd>${env.sessionbench}${env.gitSha ? html` at <code>${env.gitSha}</code>` : ''}</dd>
-<dt>Plan</dt><dd>${plan.stores.join(', ')} × ${plan.scenarios.join(', ')}; ${formatCount(plan.repeat)} repetition(s); warm-up ${plan.warmupSeconds} s, measured ${plan.durationSeconds} s; ${load}; payload ${plan.payloadBytes.map(formatBytes).join(", ")}</dd>
+<dt>Plan</dt><dd>${plan.stores.join(', ')} × ${plan.scenarios.join(', ')}; ${formatCount(plan.repeat)} repetition(s); warm-up ${plan.warmupCapSeconds ? `${plan.warmupSeconds}–${plan.warmupCapSeconds} s, until throughput settles` : `${plan.warmupSeconds} s`}, measured ${plan.durationSeconds} s; ${load}; payload ${plan.payloadBytes.map(formatBytes).join(", ")}${plan.probeOperations ? `; each store probed alone with ${formatCount(plan.probeOperations)} calls per operation` : ''}</dd>
 <dt>Servers</dt><dd>${servers.length === 0 ? 'none' : servers.map((server, i) => html`${i > 0 ? '; ' : ''}${server.label} — ${server.source}, <code>${server.url}</code>`)}</dd>
 ${rss && html`<dt>Harness RSS</dt><dd>${rss}</dd>`}
 <dt>Packages</dt><dd>${Object.entries(env.packages).map(([name, version], i) => html`${i > 0 ? ', ' : ''}<code>${name}@${version}</code>`)}</dd>

@@ -28,24 +28,54 @@ export const METRICS: readonly MetricDefinition[] = [
   { id: 'memoryPerSession', label: 'memory per session', unit: 'B', biggerIsBetter: false, noiseFloorPercent: 5, closedModelOnly: false, pick: (entry) => entry.memory?.bytesPerSession },
 ];
 
-/** One correctness observation: a field of a scenario kind's observations where zero is the only good answer. */
+/**
+ * One correctness observation: a field of a scenario kind's observations where zero is the only
+ * good answer, `of` the field it is counted out of (e.g. lost updates of acknowledged increments).
+ */
 export type CorrectnessObservation =
-  | { kind: 'race'; name: NumericObservation<'race'>; label: string }
-  | { kind: 'ttl'; name: NumericObservation<'ttl'>; label: string };
+  | { kind: 'race'; name: NumericObservation<'race'>; of: NumericObservation<'race'>; label: string; short: string; unit: string }
+  | { kind: 'ttl'; name: NumericObservation<'ttl'>; of: NumericObservation<'ttl'>; label: string; short: string; unit: string };
 
-/** The correctness observations every report calls out, from the race and ttl scenarios. */
+/** The correctness observations every report calls out, from the race and ttl scenarios; `unit` names what `of` counts. */
 export const CORRECTNESS_OBSERVATIONS: readonly CorrectnessObservation[] = [
-  { kind: 'race', name: 'lostUpdates', label: 'lost counter updates' },
-  { kind: 'race', name: 'itemsMissing', label: 'lost item appends' },
-  { kind: 'race', name: 'resurrected', label: 'sessions back in the store after logout' },
-  { kind: 'race', name: 'revokedCookieStillValid', label: 'cookies still valid after logout' },
-  { kind: 'race', name: 'resurrectedInClient', label: 'sessions restored in the client after logout' },
-  { kind: 'ttl', name: 'acceptedAfterExpiry', label: 'expired sessions still accepted' },
-  { kind: 'ttl', name: 'returnedAfterExpiry', label: 'expired sessions the store still returned' },
-  { kind: 'ttl', name: 'stalePresent', label: 'expired sessions still held by the store' },
+  { kind: 'race', name: 'lostUpdates', of: 'expectedCount', label: 'lost counter updates', short: 'lost updates', unit: 'increments' },
+  { kind: 'race', name: 'itemsMissing', of: 'itemsExpected', label: 'lost item appends', short: 'lost appends', unit: 'appends' },
+  { kind: 'race', name: 'resurrected', of: 'logoutsAcknowledged', label: 'sessions back in the store after logout', short: 'resurrected', unit: 'logouts' },
+  { kind: 'race', name: 'revokedCookieStillValid', of: 'logoutsAcknowledged', label: 'cookies still valid after logout', short: 'old cookie valid', unit: 'logouts' },
+  { kind: 'race', name: 'resurrectedInClient', of: 'logoutsAcknowledged', label: 'sessions restored in the client after logout', short: 'restored in client', unit: 'logouts' },
+  { kind: 'ttl', name: 'acceptedAfterExpiry', of: 'sessions', label: 'expired sessions still accepted', short: 'expired accepted', unit: 'expired sessions' },
+  { kind: 'ttl', name: 'returnedAfterExpiry', of: 'sessions', label: 'expired sessions the store still returned', short: 'expired returned', unit: 'expired sessions' },
+  { kind: 'ttl', name: 'stalePresent', of: 'sessions', label: 'expired sessions still held by the store', short: 'expired kept', unit: 'expired sessions' },
 ];
 
 /** The total of one correctness observation over entries, or undefined when none reported it. */
 export function correctnessTotal(entries: readonly OkEntry[], observation: CorrectnessObservation): number | undefined {
   return observation.kind === 'race' ? observationTotal(entries, 'race', observation.name) : observationTotal(entries, 'ttl', observation.name);
+}
+
+/** A correctness count with what it is out of, e.g. 285 of 340 increments; undefined when not run (never 0). */
+export interface CorrectnessCount {
+  /** Problems found, totalled over the entries that reported the observation. */
+  found: number;
+  /** What they are counted out of, over the same entries. */
+  outOf: number;
+}
+
+/** The count of one correctness observation and its denominator over the entries that reported it; undefined when none did. */
+export function correctnessCount(entries: readonly OkEntry[], observation: CorrectnessObservation): CorrectnessCount | undefined {
+  const reporting = entries.filter((entry) => correctnessTotal([entry], observation) !== undefined);
+  const found = correctnessTotal(reporting, observation);
+  if (found === undefined) return undefined;
+  const outOf = observation.kind === 'race' ? observationTotal(reporting, 'race', observation.of) : observationTotal(reporting, 'ttl', observation.of);
+  return { found, outOf: outOf ?? 0 };
+}
+
+/**
+ * "285 of 340 increments"; without a count, "not run" when none of `entries` ran the observation's
+ * scenario, "does not apply" when it ran but the store has nothing to observe (e.g. no server to resurrect in).
+ */
+export function formatCorrectness(entries: readonly OkEntry[], observation: CorrectnessObservation): string {
+  const count = correctnessCount(entries, observation);
+  if (count === undefined) return entries.some((entry) => entry.kind === observation.kind) ? 'does not apply' : 'not run';
+  return `${count.found.toLocaleString('en-US')} of ${count.outOf.toLocaleString('en-US')} ${observation.unit}`;
 }

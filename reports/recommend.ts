@@ -1,5 +1,7 @@
-import type { FailedEntry, OkEntry, RunResult, SkippedEntry } from './result.ts';
-import type { ServerInfo, StoreCapabilities, StoreId } from '../stores/types.ts';
+import type { FailedEntry, LossCause, OkEntry, RunResult, SkippedEntry } from './result.ts';
+import { LOSS_CAUSES } from './result.ts';
+import { lossCauseSummary } from './mechanisms.ts';
+import type { AnyStoreId, ServerInfo, StoreCapabilities } from '../stores/types.ts';
 import { SERVER_KIND_DEFINITIONS } from '../stores/servers/kinds/index.ts';
 import type { EntryGroup } from './aggregate.ts';
 import { groupEntries, groupSpread, observationTotal, observationsOf } from './aggregate.ts';
@@ -11,12 +13,11 @@ import { formatOutageBrief, outageOutcome } from './outage.ts';
 
 /**
  * Whether an entry measures the app under load, the way the throughput and p99 the
- * recommendation quotes are meant: closed model (autocannon), and not an outage run
- * (entries with a `timeline`), whose p99 is made of timeouts. Scripted race/ttl requests
- * (`load.model === 'scripted'`) and open-model runs are not.
+ * recommendation quotes are meant: a load scenario under the closed model (autocannon).
+ * An outage run (its p99 is made of timeouts), scripted race/ttl requests and open-model runs are not.
  */
 export function isLoadEntry(entry: OkEntry): boolean {
-  return entry.load.model === 'closed' && entry.timeline === undefined;
+  return entry.load.model === 'closed' && entry.kind === 'load';
 }
 
 /** What can rule a store out, as data: reports and tests switch on `code`, people read `text`. */
@@ -53,7 +54,7 @@ export interface Objection {
 /** What one store showed across the run, and what speaks against choosing it. */
 export interface StoreScore {
   /** Store id. */
-  store: StoreId;
+  store: AnyStoreId;
   /** Store label, for display. */
   storeLabel: string;
   /** The server that answered, when it has one. */
@@ -71,6 +72,8 @@ export interface StoreScore {
   bytesPerSession?: number;
   /** Concurrent updates to one session that were lost (observation `lostUpdates`), over all race runs. */
   lostUpdates?: number;
+  /** The measured mechanisms behind those losses, over all race runs (observation `lossCauses`). */
+  lossCauses?: LossCause[];
   /** Sessions saved back to the store after logout (observation `resurrected`). */
   resurrected?: number;
   /** Cookies captured before logout that still authenticated after it. */
@@ -87,6 +90,8 @@ export interface StoreScore {
   objections: Objection[];
   /** Facts a reader must know that do not rule it out. */
   warnings: string[];
+  /** The runs' own notes (how it was measured, what it found), each text once, with the scenario labels (variant included) it came from. */
+  notes: { text: string; scenarios: string[] }[];
 }
 
 /** The answer to "which store should we use?", with its evidence. */
@@ -100,6 +105,13 @@ export interface Recommendation {
   /** Run-wide caveats. */
   caveats: string[];
 }
+
+/** Loss causes as a reader names them in a sentence. */
+const LOSS_CAUSE_WORDS: Record<LossCause, string> = {
+  'stale-full-save': "express-session's whole-session saves",
+  'touch-rewrites-session': 'a touch that re-sets the session',
+  'non-atomic-server-update': "the server's non-atomic updates",
+};
 
 /** A caveat when the server that answered is not the product its kind suggests (e.g. FerretDB for mongo). */
 function serverCaveat(server: ServerInfo): string | undefined {
@@ -180,6 +192,24 @@ function geometricMean(values: number[]): number | undefined {
   return values.length === 0 ? undefined : Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
 }
 
+/** The loss causes race entries recorded, in LOSS_CAUSES order. */
+function lossCausesSeen(entries: readonly OkEntry[]): LossCause[] {
+  const seen = new Set(entries.flatMap((entry) => observationsOf(entry, 'race')?.lossCauses ?? []));
+  return LOSS_CAUSES.filter((cause) => seen.has(cause));
+}
+
+/** Each note text once, with the scenarios it came from; outage notes are left out (the outage section tells an outage run's course). */
+function notesOf(groups: readonly EntryGroup[]): StoreScore['notes'] {
+  const notes = new Map<string, Set<string>>();
+  for (const group of groups) {
+    for (const entry of group.ok) {
+      if (outageOutcome(entry)) continue;
+      for (const text of entry.notes ?? []) notes.set(text, (notes.get(text) ?? new Set()).add(group.scenario));
+    }
+  }
+  return [...notes].map(([text, scenarios]) => ({ text, scenarios: [...scenarios] }));
+}
+
 function scoreStores(result: RunResult): StoreScore[] {
   const groups = groupEntries(result.entries);
   // Throughput is compared within one measurement (scenarioKey), over load scenarios only.
@@ -212,8 +242,6 @@ function scoreStores(result: RunResult): StoreScore[] {
       ...(server ? [serverCaveat(server)] : []),
       ...(capabilities?.keepsSessions === false ? [] : capabilityWarnings(capabilities)),
       ...payloadWarnings(own),
-      // The outage section and the summary tell an outage run's course; its notes would repeat it.
-      ...new Set(ok.flatMap((entry) => (outageOutcome(entry) ? [] : entry.notes ?? []))),
     ].filter((warning): warning is string => warning !== undefined);
     // Failures an outage provokes, and 401s from instances without the session, are reported on their own.
     // `errors` are connection errors only; timeouts are counted apart, so the sum counts each request once.
@@ -229,6 +257,7 @@ function scoreStores(result: RunResult): StoreScore[] {
       failedRequests,
       objections: objectionsFor(capabilities, own, ok, evidence),
       warnings,
+      notes: notesOf(own),
       ...evidence,
     };
     if (server) score.server = server;
@@ -247,6 +276,11 @@ function scoreStores(result: RunResult): StoreScore[] {
     if (bytes) score.bytesPerSession = bytes.median;
     const lostUpdates = observationTotal(ok, 'race', 'lostUpdates');
     if (lostUpdates !== undefined) score.lostUpdates = lostUpdates;
+    const causes = lossCausesSeen(ok);
+    if (causes.length > 0) {
+      score.lossCauses = causes;
+      score.warnings.unshift(...causes.map((cause) => lossCauseSummary(cause, score.storeLabel, server)).filter((text): text is string => text !== undefined));
+    }
     if (staleSessions !== undefined) score.staleSessions = staleSessions;
     return score;
   });
@@ -279,7 +313,10 @@ function runCaveats(result: RunResult, scores: StoreScore[]): string[] {
   }
   const racing = scores.filter((score) => score.lostUpdates !== undefined);
   if (racing.length > 0 && racing.every((score) => (score.lostUpdates ?? 0) > 0)) {
-    caveats.push('Every store measured lost concurrent updates to one session (last writer wins): none serialises writes, so the app must not rely on it.');
+    const own = racing.filter((score) => score.lossCauses?.some((cause) => cause !== 'stale-full-save')).map((score) => score.storeLabel);
+    const probed = racing.some((score) => score.lossCauses?.includes('stale-full-save')) ? ' (probed: a save of a stale copy replaces newer data)' : '';
+    const more = own.length > 0 ? ` ${joinWords(own)} ${own.length === 1 ? 'also loses' : 'each also lose'} writes to a mechanism of its own (see its warnings).` : '';
+    caveats.push(`Every store measured lost concurrent updates to one session: express-session saves the whole session a request loaded${probed}, so concurrent saves are last-writer-wins; none serialises writes, so the app must not rely on it.${more}`);
   }
   if (result.entries.some((entry) => entry.load.model === 'open')) {
     caveats.push('Open-model (k6, fixed arrival rate) and closed-model (autocannon, fixed connections) latencies measure different things and are shown apart.');
@@ -320,7 +357,11 @@ function materialProblems(choice: StoreScore, scores: readonly StoreScore[]): st
     return measured.length > 1 && measured.every((score) => (pick(score) ?? 0) > 0) ? ' (as every store did)' : '';
   };
   const problems: string[] = [];
-  if (choice.lostUpdates) problems.push(`lost ${formatCount(choice.lostUpdates)} concurrent updates to one session${everywhere((score) => score.lostUpdates)}`);
+  if (choice.lostUpdates) {
+    const own = choice.lossCauses?.filter((cause) => cause !== 'stale-full-save') ?? [];
+    const mechanism = own.length > 0 ? `, partly through ${joinWords(own.map((cause) => LOSS_CAUSE_WORDS[cause]))}` : '';
+    problems.push(`lost ${formatCount(choice.lostUpdates)} concurrent updates to one session${everywhere((score) => score.lostUpdates)}${mechanism}`);
+  }
   if (choice.resurrected) problems.push(`saved ${formatCount(choice.resurrected)} sessions back after logout${everywhere((score) => score.resurrected)}`);
   if (choice.revokedCookieStillValid) problems.push(`accepted ${formatCount(choice.revokedCookieStillValid)} cookies after logout`);
   if (choice.staleSessions) problems.push(`still held ${formatCount(choice.staleSessions)} expired sessions`);

@@ -1,7 +1,7 @@
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { z } from 'zod';
 import { SCENARIO_KINDS } from '../scenarios/types.ts';
-import { STORE_IDS, serverInfoSchema, storeCapabilitiesSchema } from '../stores/types.ts';
+import { anyStoreIdSchema, serverInfoSchema, storeCapabilitiesSchema, storeSourceSchema } from '../stores/types.ts';
 
 /**
  * The results contract: the one document the harness writes and every reporter reads.
@@ -72,9 +72,57 @@ export type LoadModel = z.infer<typeof loadModelSchema>;
 export const STORE_OPERATIONS = ['get', 'set', 'touch', 'destroy'] as const;
 export type StoreOperation = (typeof STORE_OPERATIONS)[number];
 const storeOpLatencySchema = latencySummarySchema.extend({ errors: count });
-/** Latency (µs) and error count per store operation that was called. */
+/**
+ * Latency (µs) and error count per store operation that was called, from the call to its callback.
+ * Under load (`storeOps`) this includes the time the callback waited for the app's busy event loop;
+ * measured alone (`storeOpsIntrinsic`) it is the store's own cost.
+ */
 export const storeOpsSchema = z.object({ get: storeOpLatencySchema, set: storeOpLatencySchema, touch: storeOpLatencySchema, destroy: storeOpLatencySchema }).partial();
 export type StoreOpLatency = z.infer<typeof storeOpsSchema>;
+
+/**
+ * Writes the app asked of its store during a measured phase, counted around the Store's methods.
+ * Bytes are the session's JSON (UTF-8) as handed to the store: what a full write sends; a store's
+ * own `touch` may write less (e.g. only an expiry), so touch bytes are an upper bound.
+ */
+export const storeWritesSchema = z.object({
+  /** Requests the driver completed in the phase: the denominator of every per-request figure. */
+  requests: count,
+  set: count,
+  touch: count,
+  destroy: count,
+  /** JSON bytes of the sessions handed to `set`. */
+  setBytes: count,
+  /** JSON bytes of the sessions handed to `touch`. */
+  touchBytes: count,
+});
+export type StoreWrites = z.infer<typeof storeWritesSchema>;
+
+/** The app's event loop during a measured phase (perf_hooks), beside which store-operation latency under load must be read. */
+export const eventLoopSchema = z.object({
+  /** How late the loop ran a 1 ms timer, in µs (monitorEventLoopDelay, the 1 ms interval subtracted). */
+  delayUs: latencySummarySchema,
+  /** Share of the phase the loop was busy, 0–1 (performance.eventLoopUtilization). */
+  utilization: z.number().min(0).max(1),
+});
+export type EventLoopStats = z.infer<typeof eventLoopSchema>;
+
+/** How the warm-up before a closed-model measurement ended: it runs until throughput settles, within a cap. */
+export const warmupControlSchema = z.object({
+  /** Warm-up actually run, in seconds. */
+  seconds: z.number().nonnegative(),
+  /** True when consecutive 1 s throughput windows agreed within `tolerance` before the cap; false when the cap ended it. */
+  settled: z.boolean(),
+  /** The floor (--warmup) and the cap, in seconds. */
+  minSeconds: z.number().nonnegative(),
+  capSeconds: z.number().nonnegative(),
+  /** Largest spread (max − min) / mean allowed among the last `windowsCompared` windows. */
+  tolerance: z.number().positive(),
+  windowsCompared: z.number().int().positive(),
+  /** Completed requests in each full 1 s window of the warm-up. */
+  windows: z.array(count),
+});
+export type WarmupControl = z.infer<typeof warmupControlSchema>;
 
 /** One memory sample of the app process. */
 export const memorySampleSchema = z.object({
@@ -141,6 +189,40 @@ export const loadObservationsSchema = z.object({
   droppedIterations: count.optional(),
 });
 
+/** Rounds of a probe and how many of them lost the write under test. */
+export const probeCountSchema = z.object({ rounds: count, reverted: count });
+export type ProbeCount = z.infer<typeof probeCountSchema>;
+
+/**
+ * The mechanisms that can lose a session write, each measured directly on this store
+ * (harness/probes/mechanisms.ts), so a note names the cause that was observed instead of guessing.
+ */
+export const raceMechanismsSchema = z.object({
+  /**
+   * Concurrent updates of different fields of one record, through the store's own client
+   * (e.g. two `$set` with the mongodb driver, two `UPDATE … SET` on one row, `HSET`): true when
+   * none was lost; 'not-applicable' when the store has no partial update (memcached) or no server (memory).
+   */
+  serverUpdatesAtomic: z.union([z.boolean(), z.literal('not-applicable')]),
+  /** The server-atomicity probe: one update of a field racing several of another field. */
+  serverUpdateProbe: probeCountSchema.extend({ description: z.string() }).optional(),
+  /** After a newer `set`, the Store's `touch` with the older session restored the older data: touch writes the whole session. */
+  touchRewritesSession: z.boolean(),
+  /** A `set` of the newer session sent amid `touch`es with the older one (Store API, as parallel reads touch while one request saves): rounds where the newer data was lost. */
+  touchRacingSet: probeCountSchema,
+  /** A `set` with a stale copy replaced newer data (fields it lacked were gone): a save writes the whole session, last writer wins. */
+  staleFullSave: z.boolean(),
+});
+export type RaceMechanisms = z.infer<typeof raceMechanismsSchema>;
+
+/**
+ * How a race lost acknowledged writes, by measured mechanism: concurrent saves of whole, stale
+ * sessions (express-session); a touch that rewrites the session it loaded (the store);
+ * a touch whose partial update is not atomic with a concurrent save (the server).
+ */
+export const LOSS_CAUSES = ['stale-full-save', 'touch-rewrites-session', 'non-atomic-server-update'] as const;
+export type LossCause = (typeof LOSS_CAUSES)[number];
+
 /** What the race scenario's counter/item oracles and the logout resurrection probe found. */
 export const raceObservationsSchema = z.object({
   kind: z.literal('race'),
@@ -166,6 +248,10 @@ export const raceObservationsSchema = z.object({
   revokedCookieStillValid: count,
   /** The client's own cookies, after both responses were applied, still read the session. */
   resurrectedInClient: count,
+  /** The loss mechanisms measured on this store (express-session stores only). */
+  mechanisms: raceMechanismsSchema.optional(),
+  /** Which measured mechanisms explain the losses under this scenario and settings; empty when nothing was lost. */
+  lossCauses: z.array(z.enum(LOSS_CAUSES)).optional(),
 });
 
 /** What the ttl scenario found when it replayed sessions after their lifetime. */
@@ -341,8 +427,11 @@ export type SkipCause = (typeof SKIP_CAUSES)[number];
 
 /** Fields every entry has, whatever its status. */
 export const entryBaseSchema = z.object({
-  store: z.enum(STORE_IDS),
+  /** A built-in store id, or `custom:<file name>` for a store loaded from a module (`storeSource` says which file). */
+  store: anyStoreIdSchema,
   storeLabel: z.string(),
+  /** The module file a custom store came from and its SHA-256; absent for built-in stores. */
+  storeSource: storeSourceSchema.optional(),
   scenario: z.string(),
   /** The scenario's kind: which runner produced the entry and which observations it carries. */
   kind: z.enum(SCENARIO_KINDS),
@@ -358,12 +447,22 @@ export const entryBaseSchema = z.object({
   variant: z.string().optional(),
   /** 1-based repetition number. */
   repetition: z.number().int().positive(),
+  /**
+   * 1-based position in the order the run recorded its entries. Load repetitions run round-robin
+   * across stores (repetition 1 of every store, then repetition 2, …), so drift spreads evenly.
+   */
+  sequence: z.number().int().positive().optional(),
   /** The server that really answered, labelled honestly (e.g. FerretDB is not MongoDB). */
   server: serverInfoSchema.optional(),
   capabilities: storeCapabilitiesSchema.optional(),
   /** The `--store-option` values the store ran with (key → value as given), absent when none. */
   storeOptions: z.record(z.string(), z.string()).optional(),
   load: loadModelSchema,
+  /**
+   * The store's intrinsic latency: serial get/set/touch/destroy through the app's Store right
+   * after verification, one call at a time with no load (e.g. 1,000 of each). Compare stores on this.
+   */
+  storeOpsIntrinsic: storeOpsSchema.optional(),
 });
 export type EntryBase = z.infer<typeof entryBaseSchema>;
 
@@ -373,13 +472,26 @@ export const okEntrySchema = entryBaseSchema.extend({
   /** Absent when the plan asked for no warm-up. */
   warmup: phaseMetricsSchema.optional(),
   measured: phaseMetricsSchema,
+  /** How the warm-up ended (closed model): how long it ran and whether throughput settled. */
+  warmupControl: warmupControlSchema.optional(),
+  /**
+   * Store-operation latency under the measured load. It includes event-loop queueing: in a
+   * saturated app most of it is the callback waiting for the loop (see `eventLoop`), not the store.
+   */
   storeOps: storeOpsSchema.optional(),
+  /** Store writes the measured phase caused. */
+  storeWrites: storeWritesSchema.optional(),
+  /** The app's event-loop delay and utilisation during the measured phase (the first instance behind a balancer). */
+  eventLoop: eventLoopSchema.optional(),
   memory: memoryMetricsSchema.optional(),
   /** CPU during the measured phase, in % of one core. */
   cpu: cpuMetricsSchema.optional(),
   /** Sessions the store holds after the run, read through the adapter's inspection. */
   sessionsStored: count.optional(),
-  /** Per-second outcomes, for scenarios where the course of the run matters (outage). */
+  /**
+   * Per-second outcomes of the measured phase: the outage runs (read for recovery) and
+   * closed-model load phases (throughput and p99 over time). Absent for scripted and open-model load.
+   */
   timeline: z.array(timelineSecondSchema).optional(),
   observations: observationsSchema.optional(),
   /** Plain-language caveats a reader must see next to the numbers (never read back by code). */
@@ -402,6 +514,19 @@ export type SkippedEntry = z.infer<typeof skippedEntrySchema>;
 export const resultEntrySchema = z.discriminatedUnion('status', [okEntrySchema, failedEntrySchema, skippedEntrySchema]);
 export type ResultEntry = z.infer<typeof resultEntrySchema>;
 
+const loadAverage = z.tuple([z.number().nonnegative(), z.number().nonnegative(), z.number().nonnegative()]);
+
+/** Machine load around a run, as the kernel reports it. */
+export const machineLoadSchema = z.object({
+  /** 1, 5 and 15 minute load averages (os.loadavg) before anything started: other work on the machine. */
+  loadAverageStart: loadAverage,
+  /** The same at the end; includes the run's own processes. */
+  loadAverageEnd: loadAverage,
+  /** CPU time stolen by the hypervisor during the run, in % of all CPU time (/proc/stat); absent where the kernel does not report it. */
+  stealPercent: z.number().min(0).max(100).optional(),
+});
+export type MachineLoad = z.infer<typeof machineLoadSchema>;
+
 /** The machine and software that produced a run. */
 export const environmentSchema = z.object({
   node: z.string(),
@@ -412,12 +537,14 @@ export const environmentSchema = z.object({
   sessionbench: z.string(),
   /** npm packages that took part, name → installed version. */
   packages: z.record(z.string(), z.string()),
+  /** How busy the machine was: other work on it skews every number. */
+  machineLoad: machineLoadSchema.optional(),
 });
 export type EnvironmentInfo = z.infer<typeof environmentSchema>;
 
 /** The validated plan a run followed. */
 export const planSummarySchema = z.object({
-  stores: z.array(z.enum(STORE_IDS)),
+  stores: z.array(anyStoreIdSchema),
   scenarios: z.array(z.string()),
   repeat: z.number().int().positive(),
   warmupSeconds: z.number().nonnegative(),
@@ -429,6 +556,10 @@ export const planSummarySchema = z.object({
   prefill: z.array(count).optional(),
   driver: z.enum(['autocannon', 'k6']),
   ratePerSecond: z.number().positive().optional(),
+  /** Longest warm-up allowed while waiting for throughput to settle, in seconds. */
+  warmupCapSeconds: z.number().nonnegative().optional(),
+  /** Serial calls of each store operation in the intrinsic probe (0: no probe); a slow store gets fewer (4 s per operation), as its counts show. */
+  probeOperations: count.optional(),
 });
 export type PlanSummary = z.infer<typeof planSummarySchema>;
 

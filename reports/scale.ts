@@ -4,7 +4,7 @@ import type { ChartSection, ChartSpec, LabelledRun, Series } from './chart-spec.
 import { seriesOf, tablesPerRun } from './chart-spec.ts';
 import { formatBytes, formatCount, formatRate, formatUs } from './format.ts';
 import type { TextTable } from './text-table.ts';
-import type { StoreId } from '../stores/types.ts';
+import type { AnyStoreId } from '../stores/types.ts';
 
 /** A throughput this much below the smallest count's, or a p99 / bytes per session this much above it, counts as growing cost. */
 export const SCALE_GROWTH = { throughputDrop: 0.2, p99Rise: 0.5, bytesRise: 0.5 } as const;
@@ -12,7 +12,7 @@ export const SCALE_GROWTH = { throughputDrop: 0.2, p99Rise: 0.5, bytesRise: 0.5 
 /** One store × scenario at one stored-session count: medians over its ok repetitions. */
 export interface ScalePoint {
   /** Store id. */
-  store: StoreId;
+  store: AnyStoreId;
   /** Store label as the run wrote it. */
   storeLabel: string;
   /** Scenario id. */
@@ -44,7 +44,7 @@ export interface ScalePoint {
 /** Where a store's cost grows with stored sessions: the first count at which a metric passed its SCALE_GROWTH bound. */
 export interface ScaleFinding {
   /** Store id. */
-  store: StoreId;
+  store: AnyStoreId;
   /** Store label. */
   storeLabel: string;
   /** Scenario id. */

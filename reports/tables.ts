@@ -1,8 +1,9 @@
-import type { RunResult } from './result.ts';
+import type { OkEntry, RunResult } from './result.ts';
 import type { TextTable } from './text-table.ts';
 import { groupEntries, groupSpread, scenarioLabeller } from './aggregate.ts';
-import type { Comparison } from './compare.ts';
+import type { ChangeTest, Comparison } from './compare.ts';
 import { formatMissRate } from './instances.ts';
+import { CORRECTNESS_OBSERVATIONS, correctnessCount, formatCorrectness } from './metrics.ts';
 import { formatOutageBrief } from './outage.ts';
 import type { Recommendation } from './recommend.ts';
 import { formatBytes, formatCount, formatCpu, formatPercent, formatRate, formatServer, formatSpread, formatUnit, formatUs } from './format.ts';
@@ -18,10 +19,14 @@ export const GENERATOR_SATURATED = "load generator saturated: throughput is the 
 /** Failed requests, each counted once: connection errors (refused, reset), timeouts, responses outside 2xx; summed over repetitions. */
 export const ERRORS_COLUMN = 'Errors / timeouts / non-2xx';
 
-/** One row per store × scenario × load model that was measured: medians (and ranges) over repetitions. */
+/**
+ * One row per store × scenario × load model that was measured under load: medians (and ranges)
+ * over repetitions. Race and ttl send scripted bursts, whose throughput means little: their
+ * results are in correctnessTable.
+ */
 export function resultsTable(result: RunResult): TextTable {
   const rows = groupEntries(result.entries)
-    .filter((group) => group.ok.length > 0)
+    .filter((group) => group.ok.length > 0 && group.load.model !== 'scripted')
     .map((group) => {
       const throughput = groupSpread(group, (entry) => entry.measured.throughput)!;
       const p50 = groupSpread(group, (entry) => entry.measured.latencyUs.p50)!;
@@ -51,13 +56,63 @@ export function resultsTable(result: RunResult): TextTable {
   };
 }
 
-/** Every failed or skipped entry, with its reason; never presented as numbers. */
+/**
+ * What the race and ttl scenarios found, one row per store × scenario: each problem with what it
+ * is counted out of ("44 of 200 increments"), totalled over repetitions.
+ */
+export function correctnessTable(result: RunResult): TextTable {
+  const rows = groupEntries(result.entries)
+    .filter((group) => group.ok.length > 0 && group.load.model === 'scripted')
+    .map((group) => {
+      const findings = CORRECTNESS_OBSERVATIONS.filter((observation) => correctnessCount(group.ok, observation) !== undefined).map(
+        (observation) => `${observation.short} ${formatCorrectness(group.ok, observation)}`,
+      );
+      const status = group.notMeasured.length === 0 ? 'ok' : `ok ×${group.ok.length}, not measured ×${group.notMeasured.length}`;
+      return [group.storeLabel, group.scenario, status, String(group.ok.length), findings.length > 0 ? findings.join(' · ') : 'nothing to observe'];
+    });
+  return { columns: columns(['Store', false], ['Scenario', false], ['Status', false], ['Runs', true], ['Found (zero is the only good answer)', false]), rows };
+}
+
+/** Each correctness problem (rows) for each store (columns): "285 of 340 increments", "not run" or "does not apply", never a bare 0. */
+export function correctnessByProblemTable(result: RunResult): TextTable {
+  const stores = groupEntries(result.entries)
+    .filter((group) => group.ok.length > 0)
+    .reduce((byStore, group) => byStore.set(group.storeLabel, [...(byStore.get(group.storeLabel) ?? []), ...group.ok]), new Map<string, OkEntry[]>());
+  const racing = [...stores].filter(([, ok]) => ok.some((entry) => entry.kind === 'race' || entry.kind === 'ttl'));
+  if (racing.length === 0) return { columns: [], rows: [] };
+  return {
+    columns: columns(['Problem', false], ...racing.map(([label]): [string, boolean] => [label, true])),
+    rows: CORRECTNESS_OBSERVATIONS.map((observation) => [observation.label, ...racing.map(([, ok]) => formatCorrectness(ok, observation))]),
+  };
+}
+
+/**
+ * Every failed or skipped entry, never presented as numbers: one row per store, status and
+ * reason, with the scenarios it concerns, so each reason is said once.
+ */
 export function notMeasuredTable(result: RunResult): TextTable {
   const scenarioLabel = scenarioLabeller(result.entries);
-  const rows = result.entries.flatMap((entry) =>
-    entry.status === 'ok' ? [] : [[entry.storeLabel, scenarioLabel(entry), String(entry.repetition), entry.status, entry.reason]],
-  );
-  return { columns: columns(['Store', false], ['Scenario', false], ['Run', true], ['Status', false], ['Reason', false]), rows };
+  const groups = new Map<string, { store: string; status: string; reason: string; scenarios: Map<string, number> }>();
+  for (const entry of result.entries) {
+    if (entry.status === 'ok') continue;
+    const key = JSON.stringify([entry.store, entry.status, entry.reason]);
+    const group = groups.get(key) ?? { store: entry.storeLabel, status: entry.status, reason: entry.reason, scenarios: new Map() };
+    groups.set(key, group);
+    const label = scenarioLabel(entry);
+    group.scenarios.set(label, (group.scenarios.get(label) ?? 0) + 1);
+  }
+  const rows = [...groups.values()].map((group) => [
+    group.store,
+    [...group.scenarios].map(([label, runs]) => (runs > 1 ? `${label} ×${runs}` : label)).join(', '),
+    group.status,
+    group.reason,
+  ]);
+  return { columns: columns(['Store', false], ['Scenarios', false], ['Status', false], ['Reason', false]), rows };
+}
+
+function formatPValue(test: ChangeTest | undefined): string {
+  if (!test) return '—';
+  return test.pValue < 0.001 ? '<0.001' : test.pValue.toFixed(3);
 }
 
 /** Metric-by-metric verdicts against the baseline; `onlyChanged` keeps the rows outside noise. */
@@ -67,12 +122,15 @@ export function comparisonTable(comparison: Comparison, onlyChanged: boolean): T
     .map((metric) => {
       const format = formatUnit(metric.unit);
       const verdict = metric.regression ? 'REGRESSION' : metric.verdict;
-      return [metric.storeLabel, metric.scenario, metric.model, metric.metric, formatSpread(metric.baseline, format), formatSpread(metric.current, format), formatPercent(metric.changePercent), `±${metric.noisePercent.toFixed(1)}%`, verdict];
+      const unknown = metric.verdict === 'unknown' ? ` (fewer than ${comparison.minRepetitions} repetitions a side)` : '';
+      return { regression: metric.regression, cells: [metric.storeLabel, metric.scenario, metric.model, metric.metric, formatSpread(metric.baseline, format), formatSpread(metric.current, format), formatPercent(metric.changePercent), formatPValue(metric.repetitionTest), formatPValue(metric.requestTest), `${verdict}${unknown}`] };
     });
-  const unmatched = comparison.unmatched.map((group) => [group.storeLabel, group.scenario, group.model, '—', '', '', '', '', `${group.regression ? 'REGRESSION: ' : ''}${group.reason}`]);
+  const unmatched = comparison.unmatched.map((group) => ({ regression: group.regression, cells: [group.storeLabel, group.scenario, group.model, '—', '', '', '', '', '', `${group.regression ? 'REGRESSION: ' : ''}${group.reason}`] }));
+  const all = [...rows, ...unmatched];
   return {
-    columns: columns(['Store', false], ['Scenario', false], ['Model', false], ['Metric', false], ['Baseline', true], ['Current', true], ['Change', true], ['Noise', true], ['Verdict', false]),
-    rows: [...rows, ...unmatched],
+    columns: columns(['Store', false], ['Scenario', false], ['Model', false], ['Metric', false], ['Baseline', true], ['Current', true], ['Change', true], ['p (runs)', true], ['p (requests)', true], ['Verdict', false]),
+    // Regressions first: they are what a reader of a failed check looks for.
+    rows: [...all.filter((row) => row.regression), ...all.filter((row) => !row.regression)].map((row) => row.cells),
   };
 }
 

@@ -1,8 +1,10 @@
 import type { RunResult } from './result.ts';
 import type { TextTable } from './text-table.ts';
 import type { Comparison } from './compare.ts';
-import { comparisonTable, notMeasuredTable, resultsTable } from './tables.ts';
+import { comparisonVerdict, comparisonWarnings } from './compare.ts';
+import { comparisonTable, correctnessTable, notMeasuredTable, resultsTable } from './tables.ts';
 import { outageTable } from './outage.ts';
+import { conditionWarnings } from './conditions.ts';
 
 /**
  * Characters that act on a terminal instead of showing: C0 controls but tab and newline (ESC, BEL,
@@ -29,44 +31,164 @@ export function terminalLine(text: string): string {
   return terminalText(text.replace(LINE_BREAKS, visible));
 }
 
-function layout(raw: TextTable): string {
-  const table: TextTable = {
+/** Columns between cells. */
+const GAP = 2;
+
+/** Greedy word wrap to `width`; a word longer than the width is cut. Never returns an empty list. */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ').filter(Boolean)) {
+    let rest = word;
+    while (rest.length > width) {
+      if (line) lines.push(line);
+      line = '';
+      lines.push(rest.slice(0, width));
+      rest = rest.slice(width);
+    }
+    if (!rest) continue;
+    if (!line) line = rest;
+    else if (line.length + 1 + rest.length <= width) line += ` ${rest}`;
+    else {
+      lines.push(line);
+      line = rest;
+    }
+  }
+  return [...lines, line];
+}
+
+/** Every line of a paragraph wrapped to `width`. */
+function wrapParagraph(text: string, width: number, indent = ''): string {
+  return text
+    .split('\n')
+    .flatMap((line) => wrapText(line, width - indent.length).map((part, i) => (i === 0 ? part : indent + part)))
+    .join('\n');
+}
+
+function inert(raw: TextTable): TextTable {
+  return {
     ...raw,
     columns: raw.columns.map((column) => ({ ...column, title: terminalLine(column.title) })),
     rows: raw.rows.map((row) => row.map(terminalLine)),
     notes: raw.notes?.map(terminalText),
   };
-  const widths = table.columns.map((column, i) => Math.max(column.title.length, ...table.rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: readonly string[]) =>
-    table.columns
-      .map((column, i) => (column.numeric ? (cells[i] ?? '').padStart(widths[i]!) : (cells[i] ?? '').padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(table.columns.map((column) => column.title)), widths.map((width) => '─'.repeat(width)).join('  '), ...table.rows.map(line), ...(table.notes ?? [])].join('\n');
+}
+
+const longestWord = (text: string) => Math.max(1, ...text.split(' ').map((word) => word.length));
+
+/** Column widths that fit `width` when each cell may wrap at its spaces, or undefined when even one word per line does not fit. */
+function wrappedWidths(table: TextTable, width: number): number[] | undefined {
+  const natural = table.columns.map((column, i) => Math.max(column.title.length, ...table.rows.map((row) => row[i]?.length ?? 0)));
+  const least = table.columns.map((column, i) => Math.max(longestWord(column.title), ...table.rows.map((row) => longestWord(row[i] ?? ''))));
+  const room = width - GAP * (table.columns.length - 1);
+  if (least.reduce((sum, one) => sum + one, 0) > room) return undefined;
+  // Titles wrap first: a column need not be wider than its cells for its title.
+  const content = table.columns.map((column, i) => Math.max(longestWord(column.title), ...table.rows.map((row) => row[i]?.length ?? 0)));
+  const widths = content.reduce((sum, one) => sum + one, 0) <= room ? natural.map((one, i) => Math.min(one, content[i]! + (room - content.reduce((a, b) => a + b, 0)))) : [...content];
+  let total = widths.reduce((sum, one) => sum + one, 0);
+  while (total > room) {
+    // Narrow the widest column that can still give up a character.
+    let widest = -1;
+    widths.forEach((one, i) => {
+      if (one > least[i]! && (widest < 0 || one > widths[widest]!)) widest = i;
+    });
+    widths[widest]! -= 1;
+    total -= 1;
+  }
+  return widths;
+}
+
+function gridLines(table: TextTable, widths: readonly number[]): string[] {
+  const row = (cells: readonly string[]) => {
+    const wrapped = table.columns.map((_, i) => wrapText(cells[i] ?? '', widths[i]!));
+    const height = Math.max(...wrapped.map((lines) => lines.length));
+    return Array.from({ length: height }, (_, k) =>
+      table.columns
+        .map((column, i) => (column.numeric ? (wrapped[i]![k] ?? '').padStart(widths[i]!) : (wrapped[i]![k] ?? '').padEnd(widths[i]!)))
+        .join(' '.repeat(GAP))
+        .trimEnd(),
+    );
+  };
+  return [...row(table.columns.map((column) => column.title)), widths.map((one) => '─'.repeat(one)).join(' '.repeat(GAP)), ...table.rows.flatMap(row)];
 }
 
 /**
- * Plain-text results for the terminal: one row per measured store × scenario ×
- * load model (medians over repetitions), the outage runs with the rule they were
- * read by, then every failed or skipped entry with its reason.
+ * Too narrow for a grid: one block per row, its leading text columns (store, scenario) on the
+ * first line, then "Title: value" pairs, indented and wrapped.
  */
-export function renderTerminalTable(result: RunResult): string {
+function blockLines(table: TextTable, width: number): string[] {
+  const keys = Math.max(1, Math.min(2, table.columns.findIndex((column) => column.numeric) < 0 ? 2 : table.columns.findIndex((column) => column.numeric)));
+  return table.rows.flatMap((cells) => {
+    const pairs = table.columns.slice(keys).flatMap((column, i) => (cells[keys + i] ? [`${column.title}: ${cells[keys + i]}`] : []));
+    const lines = wrapText(cells.slice(0, keys).join(' · '), width);
+    let line = '';
+    for (const pair of pairs) {
+      if (line && line.length + 3 + pair.length <= width - 2) line += ` · ${pair}`;
+      else {
+        if (line) lines.push(`  ${line}`);
+        const parts = wrapText(pair, width - 2);
+        lines.push(...parts.slice(0, -1).map((part) => `  ${part}`));
+        line = parts[parts.length - 1]!;
+      }
+    }
+    if (line) lines.push(`  ${line}`);
+    return lines;
+  });
+}
+
+/** A table as text no wider than `width`: one line per row when it fits, else cells wrapped at spaces, else one block per row. */
+function layout(raw: TextTable, width: number): string {
+  const table = inert(raw);
+  const widths = table.columns.map((column, i) => Math.max(column.title.length, ...table.rows.map((row) => row[i]?.length ?? 0)));
+  const fitted = widths.reduce((sum, one) => sum + one, 0) + GAP * (widths.length - 1) <= width ? widths : wrappedWidths(table, width);
+  const lines = fitted ? gridLines(table, fitted) : blockLines(table, width);
+  return [...lines, ...(table.notes ?? []).map((note) => wrapParagraph(note, width, '  '))].join('\n');
+}
+
+/** The rows of `table` split by the value of one column, which each part leaves out; footnotes go with the last part. */
+function splitByColumn(table: TextTable, title: string): [string, TextTable][] {
+  const index = table.columns.findIndex((column) => column.title === title);
+  const parts = new Map<string, string[][]>();
+  for (const row of table.rows) parts.set(row[index]!, [...(parts.get(row[index]!) ?? []), row.filter((_, i) => i !== index)]);
+  const columns = table.columns.filter((_, i) => i !== index);
+  return [...parts].map(([value, rows], i) => [value, { columns, rows, ...(i === parts.size - 1 && table.notes ? { notes: table.notes } : {}) }]);
+}
+
+/** How wide terminal output may be. */
+export interface TerminalOptions {
+  /** Characters per line (the terminal's COLUMNS); no limit when absent. */
+  width?: number;
+}
+
+/** The narrowest width laid out as asked; below it, lines may be longer. */
+const MIN_WIDTH = 40;
+
+/**
+ * Plain-text results for the terminal, no line wider than `options.width`: one row per
+ * store × scenario × load model measured under load (medians over repetitions), what the
+ * race and ttl scenarios found, the outage runs with the rule they were read by, then what
+ * was not measured, each reason once.
+ */
+export function renderTerminalTable(result: RunResult, options: TerminalOptions = {}): string {
+  const width = Math.max(MIN_WIDTH, options.width ?? Infinity);
   const measured = resultsTable(result);
+  const correctness = correctnessTable(result);
   const notMeasured = notMeasuredTable(result);
-  const parts = [terminalLine(`sessionbench · started ${result.startedAt}${result.env.gitSha ? ` · ${result.env.gitSha.slice(0, 7)}` : ''}${result.partial ? ' · PARTIAL (interrupted)' : ''}`)];
-  parts.push(measured.rows.length > 0 ? layout(measured) : 'Nothing was measured.');
+  const parts = [wrapParagraph(terminalLine(`sessionbench · started ${result.startedAt}${result.env.gitSha ? ` · ${result.env.gitSha.slice(0, 7)}` : ''}${result.partial ? ' · PARTIAL (interrupted)' : ''}`), width)];
+  if (measured.rows.length === 0) parts.push(correctness.rows.length > 0 ? 'Nothing was measured under load.' : 'Nothing was measured.');
+  for (const [model, table] of splitByColumn(measured, 'Model')) parts.push(`Under load, ${model} model\n${layout(table, width)}`);
+  if (correctness.rows.length > 0) parts.push(`Correctness: race and ttl (scripted requests; their speed means little)\n${layout(correctness, width)}`);
   const outage = outageTable(result);
-  if (outage.rows.length > 0) parts.push(`Outage: what happens when the store goes down\n${layout(outage)}`);
-  if (notMeasured.rows.length > 0) parts.push(`Not measured:\n${layout(notMeasured)}`);
+  if (outage.rows.length > 0) parts.push(`Outage: what happens when the store goes down\n${layout(outage, width)}`);
+  if (notMeasured.rows.length > 0) parts.push(`Not measured:\n${layout(notMeasured, width)}`);
+  const warnings = conditionWarnings(result);
+  if (warnings.length > 0) parts.push(warnings.map((warning) => wrapParagraph(terminalText(`warning: ${warning}`), width, '  ')).join('\n'));
   return parts.join('\n\n');
 }
 
 /** The baseline verdicts for the terminal: every metric, regressions named, and a one-line verdict. */
-export function renderTerminalComparison(comparison: Comparison): string {
-  const quiet = comparison.metrics.filter((metric) => metric.verdict === 'within-noise').length;
-  const verdict =
-    comparison.regressions > 0
-      ? `${comparison.regressions} regression${comparison.regressions === 1 ? '' : 's'} beyond ${comparison.failOnPercent}% and outside noise`
-      : `no regression beyond ${comparison.failOnPercent}% outside noise (${quiet} of ${comparison.metrics.length} metrics within noise)`;
-  return `Against baseline ${terminalLine(comparison.baseline.startedAt)}: ${verdict}\n\n${layout(comparisonTable(comparison, false))}`;
+export function renderTerminalComparison(comparison: Comparison, options: TerminalOptions = {}): string {
+  const width = Math.max(MIN_WIDTH, options.width ?? Infinity);
+  const warnings = comparisonWarnings(comparison).map((warning) => `\n${wrapParagraph(`warning: ${terminalLine(warning)}`, width, '  ')}`).join('');
+  return `${wrapParagraph(`Against baseline ${terminalLine(comparison.baseline.startedAt)}: ${comparisonVerdict(comparison)}`, width)}${warnings}\n\n${layout(comparisonTable(comparison, false), width)}`;
 }

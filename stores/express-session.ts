@@ -1,8 +1,8 @@
 import session from 'express-session';
 import type { RequestHandler } from 'express';
 import type { SessionData, Store } from 'express-session';
-import { packageVersions } from './packages.ts';
-import type { BulkWriter, SessionSettings, StoreAdapter, StoreCapabilities, StoreId, StoreInspector } from './types.ts';
+import { packageVersions, packageVersionsFrom } from './packages.ts';
+import type { AnyStoreId, BulkWriter, FieldUpdates, SessionSettings, StoreAdapter, StoreCapabilities, StoreInspector } from './types.ts';
 
 /** The cookie name every express-session store uses in sessionbench. */
 export const SESSION_COOKIE = 'sid';
@@ -60,7 +60,7 @@ function storeInspector(store: Store, countsSessions: boolean): StoreInspector {
 
 /** What differs between the express-session stores; the rest of their StoreAdapter is built the same way. */
 export interface ExpressSessionParts {
-  id: StoreId;
+  id: AnyStoreId;
   label: string;
   store: Store;
   settings: SessionSettings;
@@ -68,6 +68,8 @@ export interface ExpressSessionParts {
   capabilities: Omit<StoreCapabilities, 'keepsSessions' | 'serverSide' | 'revocable' | 'sharedAcrossInstances'> & { sharedAcrossInstances?: boolean };
   /** The store's own npm packages; express-session is added. */
   packages: string[];
+  /** Where to resolve `packages` from (a custom store's module file); the project by default. */
+  packagesFrom?: string;
   /** Replaces parts of the Store-based inspection (a count from SQL, the server's own figures). */
   inspect?: Partial<StoreInspector>;
   /** Fields the store adds to every session it returns. */
@@ -78,6 +80,8 @@ export interface ExpressSessionParts {
   noBulkReason?: string;
   /** The store's own one-shot removal of expired sessions, when the app can call it. */
   pruneExpired?: () => Promise<void>;
+  /** Partial updates through the store's own client, for the server-atomicity probe. */
+  fieldUpdates?: FieldUpdates;
   /** Releases the store's client; nothing by default. */
   close?: () => Promise<void>;
 }
@@ -117,12 +121,13 @@ export function expressSessionAdapter(parts: ExpressSessionParts): StoreAdapter 
       prefill: parts.bulk ? { method: parts.bulk.method, ...(parts.bulk.batchSize ? { batchSize: parts.bulk.batchSize } : {}) } : { reason: parts.noBulkReason ?? NO_BULK_WRITER },
     },
     store,
-    packages: packageVersions(...parts.packages, 'express-session'),
+    packages: { ...packageVersionsFrom(parts.packagesFrom, parts.packages), ...packageVersions('express-session') },
     ...(parts.bookkeepingFields ? { bookkeepingFields: parts.bookkeepingFields } : {}),
     middleware: () => expressSessionMiddleware(store, settings),
     inspect: { ...storeInspector(store, capabilities.countsSessions), ...parts.inspect },
     ...(parts.bulk ? { bulk: parts.bulk } : {}),
     ...(parts.pruneExpired ? { pruneExpired: parts.pruneExpired } : {}),
+    ...(parts.fieldUpdates ? { fieldUpdates: parts.fieldUpdates } : {}),
     close: parts.close ?? (async () => {}),
   };
 }

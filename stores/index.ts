@@ -1,5 +1,6 @@
-import type { AdapterContext, StoreAdapter, StoreDefinition, StoreId } from './types.ts';
+import type { AdapterContext, AnyStoreId, StoreAdapter, StoreDefinition, StoreId } from './types.ts';
 import { STORE_IDS } from './types.ts';
+import { loadedCustomStore } from './custom.ts';
 import { FILE_OPTIONS, MEMORYSTORE_OPTIONS, MONGO_OPTIONS, MYSQL_OPTIONS, POSTGRES_OPTIONS, REDIS_OPTIONS, formatStoreOptions } from './options.ts';
 
 /** id → definition; adapters are imported lazily so an unused driver's packages never load. */
@@ -23,13 +24,22 @@ export function isStoreId(value: string): value is StoreId {
   return (STORE_IDS as readonly string[]).includes(value);
 }
 
-/** A store's label, with the `--store-option` values it runs with, e.g. "LRU MemoryStore (memorystore) [max=1000]". */
-export function storeLabel(id: StoreId, options?: AdapterContext['options']): string {
-  const given = formatStoreOptions(options);
-  return given ? `${STORES[id].label} [${given}]` : STORES[id].label;
+/** A built-in store's definition, or a custom store's once `loadCustomStore` has loaded it in this process. */
+export function storeDefinition(id: AnyStoreId): StoreDefinition {
+  if (isStoreId(id)) return STORES[id];
+  const custom = loadedCustomStore(id);
+  if (!custom) throw new Error(`${id}: custom store not loaded in this process (loadCustomStore first)`);
+  return custom;
 }
 
-/** Builds the adapter of a registered store, with the label from its registry entry (and its options). */
-export async function createStoreAdapter(id: StoreId, context: Omit<AdapterContext, 'label'>): Promise<StoreAdapter> {
-  return (await STORES[id].load())({ ...context, label: storeLabel(id, context.options) });
+/** A store's label, with the `--store-option` values it runs with, e.g. "LRU MemoryStore (memorystore) [max=1000]". */
+export function storeLabel(id: AnyStoreId, options?: AdapterContext['options']): string {
+  const given = formatStoreOptions(options);
+  const { label } = storeDefinition(id);
+  return given ? `${label} [${given}]` : label;
+}
+
+/** Builds the adapter of a registered (or loaded custom) store, with the label from its definition (and its options). */
+export async function createStoreAdapter(id: AnyStoreId, context: Omit<AdapterContext, 'label'>): Promise<StoreAdapter> {
+  return (await storeDefinition(id).load())({ ...context, label: storeLabel(id, context.options) });
 }

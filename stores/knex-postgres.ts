@@ -1,4 +1,5 @@
 import knexFactory from 'knex';
+import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, withDeadline } from './servers/deadline.ts';
 import { KNEX_SESSION_TABLE, knexSessionAdapter } from './knex.ts';
 import { requireServer } from './server-handle.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
@@ -6,9 +7,14 @@ import type { AdapterContext, StoreAdapter } from './types.ts';
 /** connect-session-knex on PostgreSQL through knex's `pg` client: one row per session with a json column. */
 export async function createKnexPostgresAdapter({ label, settings, server }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('postgres', server);
-  const knex = knexFactory({ client: 'pg', connection: connectUrl, pool: { min: 0, max: 10 }, acquireConnectionTimeout: 2000 });
+  const knex = knexFactory({
+    client: 'pg',
+    connection: { connectionString: connectUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: COMMAND_TIMEOUT_MS },
+    pool: { min: 0, max: 10 },
+    acquireConnectionTimeout: CONNECT_TIMEOUT_MS,
+  });
   try {
-    await knex.raw('SELECT 1');
+    await withDeadline(knex.raw('SELECT 1'), CONNECT_TIMEOUT_MS);
   } catch (error) {
     await knex.destroy();
     throw new Error(`knex-postgres: cannot connect to ${info.url}: ${(error as Error).message}`);

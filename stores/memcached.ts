@@ -2,6 +2,7 @@ import connectMemcached from 'connect-memcached';
 import session from 'express-session';
 import Memcached from 'memcached';
 import { expressSessionAdapter } from './express-session.ts';
+import { probeReconnectsOverTcp } from './memcached-reconnect.ts';
 import { requireServer } from './server-handle.ts';
 import { tcpReachable } from './servers/tcp.ts';
 import { memcachedHosts } from './servers/kinds/memcached.ts';
@@ -12,8 +13,8 @@ import type { SessionData } from 'express-session';
 
 /**
  * Fail fast when the server is down (the client's defaults wait about a minute), retry a second later.
- * `failures` is never used up: past it the client "pings" the host by spawning `ping`, which is not
- * installed everywhere, and the spawn error would kill the app.
+ * `failures` is never used up, and the client's reconnect probe (a spawned `ping`) is replaced by a
+ * TCP connection (see memcached-reconnect.ts).
  */
 const CLIENT_OPTIONS: Memcached.options = { retries: 0, timeout: 500, retry: 1000, reconnect: 1000, failures: Number.MAX_SAFE_INTEGER, idle: 5000 };
 
@@ -41,6 +42,7 @@ export async function createMemcachedAdapter({ label, settings, server }: Adapte
   } catch (error) {
     throw new Error(`memcached: cannot connect to ${info.url}: ${(error as Error).message}`);
   }
+  probeReconnectsOverTcp();
   const client = new Memcached(memcachedHosts(connectUrl), CLIENT_OPTIONS);
   const MemcachedStore = connectMemcached(session);
   const store = new MemcachedStore({ client, prefix: 'sess:' });

@@ -17,6 +17,8 @@ interface SessionDocument {
 
 /** The collection connect-mongo writes sessions to. */
 export const SESSION_COLLECTION = 'sessions';
+/** Where the server-atomicity probe writes its records; dropped after the probe. */
+const PROBE_COLLECTION = 'sessionbench_probe';
 
 /**
  * MongoDB-protocol servers through connect-mongo on a MongoClient connected first (a dead server is an Error,
@@ -42,6 +44,7 @@ export async function createMongoAdapter({ label, settings, server, options }: A
     autoRemove: ferretdb ? 'disabled' : 'native',
     ...(touchAfter !== undefined ? { touchAfter } : {}),
   });
+  const probes = db.collection<{ _id: string; a?: number; b?: number }>(PROBE_COLLECTION);
   const removesExpired: StoreCapabilities['removesExpired'] = ferretdb
     ? { reason: 'FerretDB 1.x has no TTL indexes: expired sessions stay in the collection' }
     : true;
@@ -92,6 +95,16 @@ export async function createMongoAdapter({ label, settings, server, options }: A
           sessions: await db.collection(SESSION_COLLECTION).estimatedDocumentCount(),
         };
       },
+    },
+    fieldUpdates: {
+      description: 'updateOne {$set} of one field (mongodb driver)',
+      create: async (key) => void (await probes.replaceOne({ _id: key }, { a: 0, b: 0 }, { upsert: true })),
+      setField: async (key, field, value) => void (await probes.updateOne({ _id: key }, { $set: { [field]: value } })),
+      read: async (key) => {
+        const found = await probes.findOne({ _id: key });
+        return { a: found?.a, b: found?.b };
+      },
+      cleanup: async () => void (await probes.drop().catch(() => false)),
     },
     close: () => store.close(),
   });

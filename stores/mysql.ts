@@ -1,6 +1,7 @@
 import session from 'express-session';
 import createMySQLStore from 'express-mysql-session';
 import { createPool } from 'mysql2/promise';
+import { CONNECT_TIMEOUT_MS, withDeadline } from './servers/deadline.ts';
 import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
 import { MYSQL_OPTIONS } from './options.ts';
@@ -18,9 +19,9 @@ const CLEAR_EXPIRED_INTERVAL_MS = 60_000;
 export async function createMysqlAdapter({ label, settings, server, options }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('mysql', server);
   const { disableTouch = false } = MYSQL_OPTIONS.parse(options ?? {});
-  const pool = createPool({ uri: connectUrl, connectionLimit: 10, connectTimeout: 2000 });
+  const pool = createPool({ uri: connectUrl, connectionLimit: 10, connectTimeout: CONNECT_TIMEOUT_MS });
   try {
-    await pool.query('SELECT 1');
+    await withDeadline(pool.query('SELECT 1'), CONNECT_TIMEOUT_MS);
   } catch (error) {
     await pool.end().catch(() => {});
     throw new Error(`mysql: cannot connect to ${info.url}: ${(error as Error).message}`);

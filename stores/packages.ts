@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
+const projectRequire = createRequire(import.meta.url);
 
-/** The installed version of an npm package, read from its package.json. */
-export function installedVersion(name: string): string {
+/** The installed version of an npm package, read from its package.json (resolved from `from`, a file path or URL; the project by default). */
+export function installedVersion(name: string, from?: string): string {
+  const require = from ? createRequire(from) : projectRequire;
   try {
     const path = require.resolve(`${name}/package.json`);
     return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
@@ -17,5 +18,10 @@ export function installedVersion(name: string): string {
 
 /** Versions of several packages, keyed by name. */
 export function packageVersions(...names: string[]): Record<string, string> {
-  return Object.fromEntries(names.map((name) => [name, installedVersion(name)]));
+  return packageVersionsFrom(undefined, names);
+}
+
+/** Versions of packages as a module at `from` resolves them (a custom store's own dependencies). */
+export function packageVersionsFrom(from: string | undefined, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.map((name) => [name, installedVersion(name, from)]));
 }

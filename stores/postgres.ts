@@ -13,6 +13,8 @@ import type { SessionData } from 'express-session';
 
 /** The table connect-pg-simple creates and sessionbench measures. */
 export const SESSION_TABLE = 'session';
+/** Where the server-atomicity probe writes its rows; dropped after the probe. */
+const PROBE_TABLE = 'sessionbench_probe';
 /** Seconds between deletes of expired rows; connect-pg-simple unrefs this timer. */
 const PRUNE_INTERVAL_SECONDS = 60;
 
@@ -106,6 +108,19 @@ export async function createPostgresAdapter({ label, settings, server, options }
         const { rows } = await pool.query<{ bytes: string }>('SELECT pg_total_relation_size($1::regclass) AS bytes', [SESSION_TABLE]);
         return { bytes: Number(rows[0]?.bytes), source, sessions: await rowCount(pool, '') };
       },
+    },
+    fieldUpdates: {
+      description: 'UPDATE … SET of one column of a row (pg)',
+      create: async (key) => {
+        await pool.query(`CREATE TABLE IF NOT EXISTS "${PROBE_TABLE}" (key text PRIMARY KEY, a integer, b integer)`);
+        await pool.query(`INSERT INTO "${PROBE_TABLE}" (key, a, b) VALUES ($1, 0, 0) ON CONFLICT (key) DO UPDATE SET a = 0, b = 0`, [key]);
+      },
+      setField: async (key, field, value) => void (await pool.query(`UPDATE "${PROBE_TABLE}" SET ${field === 'a' ? 'a' : 'b'} = $2 WHERE key = $1`, [key, value])),
+      read: async (key) => {
+        const { rows } = await pool.query<{ a: number; b: number }>(`SELECT a, b FROM "${PROBE_TABLE}" WHERE key = $1`, [key]);
+        return { a: rows[0]?.a, b: rows[0]?.b };
+      },
+      cleanup: async () => void (await pool.query(`DROP TABLE IF EXISTS "${PROBE_TABLE}"`)),
     },
     close: async () => {
       await store.close();

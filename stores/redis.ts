@@ -80,6 +80,19 @@ export async function createRedisAdapter({ label, settings, server, options }: A
         sessions: await countSessions(),
       }),
     },
+    fieldUpdates: {
+      description: 'HSET of one field of a hash (node-redis)',
+      create: async (key) => {
+        await client.del(key);
+        await client.hSet(key, { a: 0, b: 0 });
+      },
+      setField: async (key, field, value) => void (await client.hSet(key, field, value)),
+      read: async (key) => {
+        const fields = await client.hGetAll(key);
+        return { a: fields['a'] === undefined ? undefined : Number(fields['a']), b: fields['b'] === undefined ? undefined : Number(fields['b']) };
+      },
+      cleanup: async (keys) => void (keys.length > 0 && (await client.del([...keys]))),
+    },
     close: async () => {
       if (client.isOpen) await client.close();
     },

@@ -7,6 +7,30 @@ import type { RawStoreOptions, StoreOptionsSchema } from './options.ts';
 export const STORE_IDS = ['none', 'memory', 'cookie', 'redis', 'memcached', 'postgres', 'mongo', 'memorystore', 'knex-sqlite', 'knex-postgres', 'mysql', 'file'] as const;
 export type StoreId = (typeof STORE_IDS)[number];
 
+/** A store loaded from a module file (`--store ./my-store.mjs`): `custom:` and the file's base name. */
+export type CustomStoreId = `custom:${string}`;
+/** Any store a run can name: a built-in id or a custom store's. */
+export type AnyStoreId = StoreId | CustomStoreId;
+
+/** How a custom store's id is recorded: `custom:` and a lower-case name (letters, digits, `-`, `_`, `.`). */
+export const customStoreIdSchema = z.templateLiteral(['custom:', z.string().regex(/^[a-z0-9][a-z0-9._-]*$/)]);
+/** A store id in a result: a built-in id, or `custom:<name>` for a store loaded from a file. */
+export const anyStoreIdSchema = z.union([z.enum(STORE_IDS), customStoreIdSchema]);
+
+/** True when `id` names a custom store rather than a built-in one. */
+export function isCustomStoreId(id: string): id is CustomStoreId {
+  return customStoreIdSchema.safeParse(id).success;
+}
+
+/** The module file a custom store was loaded from, recorded on every entry it produced. */
+export const storeSourceSchema = z.object({
+  /** The path as given to `--store`. */
+  path: z.string(),
+  /** SHA-256 of the file's bytes, so a result names the exact code that ran. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type StoreSource = z.infer<typeof storeSourceSchema>;
+
 /** The kinds of external server a store may need. */
 export const SERVER_KINDS = ['redis', 'memcached', 'postgres', 'mongo', 'mysql'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
@@ -126,12 +150,30 @@ export interface BulkWriter {
 }
 
 /**
+ * Partial updates of one record through the store's own client (never through express-session),
+ * so the server-atomicity probe asks the server itself: do concurrent updates of different
+ * fields of one record all survive?
+ */
+export interface FieldUpdates {
+  /** The operations in the store's own terms, e.g. "updateOne {$set} of one field (mongodb driver)". */
+  readonly description: string;
+  /** Writes the record {a: 0, b: 0} under `key`, replacing any. */
+  create(key: string): Promise<void>;
+  /** Sets one field; the server keeps the other field as it holds it. */
+  setField(key: string, field: 'a' | 'b', value: number): Promise<void>;
+  /** Both fields as the server holds them. */
+  read(key: string): Promise<{ a?: number; b?: number }>;
+  /** Removes the records and anything else the probe created. */
+  cleanup(keys: readonly string[]): Promise<void>;
+}
+
+/**
  * One session backend, small like YCSB's DB binding: it builds the session
  * middleware and answers inspection questions. It never times anything;
  * the harness wraps `store` for per-operation latency.
  */
 export interface StoreAdapter {
-  readonly id: StoreId;
+  readonly id: AnyStoreId;
   /** Human label, e.g. "Redis (connect-redis)". */
   readonly label: string;
   readonly capabilities: StoreCapabilities;
@@ -151,6 +193,8 @@ export interface StoreAdapter {
    * whose cleanup is a call the app makes (connect-pg-simple's pruneSessions); absent otherwise.
    */
   readonly pruneExpired?: () => Promise<void>;
+  /** Partial record updates through the store's own client; absent when the store has none (whole values only, or no server). */
+  readonly fieldUpdates?: FieldUpdates;
   /** Releases clients, timers and sockets; never stops the server. */
   close(): Promise<void>;
 }
@@ -167,8 +211,10 @@ export interface AdapterContext {
 
 /** Registry entry: what a store needs, and how to build its adapter (lazily imported). */
 export interface StoreDefinition {
-  id: StoreId;
+  id: AnyStoreId;
   label: string;
+  /** Where a custom store came from; absent for built-in stores. */
+  source?: StoreSource;
   /** The server kind it needs, or undefined for embedded stores. */
   server: ServerKind | undefined;
   /** Options the store takes through `--store-option key=value`, if any. */

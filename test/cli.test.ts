@@ -14,12 +14,16 @@ const out = mkdtempSync(path.join(tmpdir(), 'sessionbench-cli-'));
 after(() => rmSync(out, { recursive: true, force: true }));
 
 describe('help and version', () => {
-  test('--help lists the options and exits 0', async () => {
+  test('--help lists the bench options (the default command) and the commands, and exits 0', async () => {
     const run = await runCli(['--help']);
     assert.equal(run.code, 0);
     assert.match(run.stdout, /Usage: sessionbench/);
+    assert.match(run.stdout, /^Commands:$/m);
     const bench = await runCli(['bench', '--help']);
-    for (const flag of ['--store', '--scenario', '--duration', '--connections', '--out', '--json']) assert.match(bench.stdout, new RegExp(flag));
+    for (const flag of ['--store', '--scenario', '--duration', '--connections', '--out', '--json', '--baseline']) {
+      assert.match(run.stdout, new RegExp(`^  ${flag} `, 'm'), `sessionbench --help shows ${flag}`);
+      assert.match(bench.stdout, new RegExp(flag));
+    }
   });
 
   test('the sessionbench bin runs the same CLI', () => {
@@ -40,7 +44,7 @@ describe('bad input: one line, exit 2, nothing written', () => {
     [['--duration', 'abc'], /--duration: "abc" is not a duration/],
     [['--connections', '0'], /--connections: "0" must be a whole number/],
     [['--scenario', 'nope'], /--scenario: unknown "nope"/],
-    [['--frobnicate'], /unknown option '--frobnicate'/],
+    [['--frobnicate'], /unknown option '--frobnicate'; see sessionbench --help/],
     [['--redis-url', 'redis//nope'], /--redis-url/],
   ];
   for (const [args, expected] of cases) {

@@ -126,6 +126,7 @@ const CASES: Case[] = [
       ['memcached', 'MEMCACHED_URL', 'memcached', ''],
       ['postgres', 'POSTGRES_URL', 'postgres', 'db'],
       ['mongo', 'MONGO_URL', 'mongodb', 'db'],
+      ['mysql', 'MYSQL_URL', 'mysql', 'db'],
     ] as const
   ).map(([kind, variable, scheme, db]): Case => ({
     what: `${variable} at a server that accepts and never answers`,

@@ -98,3 +98,62 @@ test('a scale sweep draws its charts on a log axis and fits a 390 px screen', as
   await page.screenshot({ path: join(ARTIFACTS, 'report-scale-390.png'), fullPage: true });
   await page.close();
 });
+
+/** The report of the fixture (or of a run given in SESSIONBENCH_REPORT_RESULT, for looking at a real one) at one viewport width. */
+async function openAt(width: number): Promise<{ page: import('playwright-core').Page; problems: string[] }> {
+  const source = process.env.SESSIONBENCH_REPORT_RESULT ?? FIXTURE_PATH;
+  const result = parseRunResult(await readFile(source, 'utf8'), source);
+  await mkdir(ARTIFACTS, { recursive: true });
+  const file = join(ARTIFACTS, `report-${width}.html`);
+  await writeFile(file, renderHtml([result], { chartJs: await loadChartJs() }));
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  await page.goto(pathToFileURL(file).href);
+  await page.waitForSelector('body[data-charts-drawn]');
+  return { page, problems };
+}
+
+for (const width of [1280, 390]) {
+  test(`at ${width} px nothing overflows the page, every drawn chart has points, no console errors`, async () => {
+    const { page, problems } = await openAt(width);
+    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(scrollWidth <= width, `the page is ${scrollWidth} px wide in a ${width} px viewport`);
+    const empty = await page.evaluate(() => {
+      const charts = (window as unknown as { Chart: { getChart(canvas: HTMLCanvasElement): { data: { datasets: { data: unknown[] }[] } } | undefined } }).Chart;
+      return [...document.querySelectorAll('canvas')].flatMap((canvas) => {
+        const chart = charts.getChart(canvas);
+        const points = chart?.data.datasets.flatMap((dataset) => dataset.data.filter((value) => value !== null && value !== undefined)).length ?? 0;
+        return points > 0 ? [] : [canvas.id];
+      });
+    });
+    assert.deepEqual(empty, [], 'charts drawn without a point');
+    assert.deepEqual(problems, []);
+    if (width === 1280) {
+      // The decision table: every column inside the viewport, no sideways scrolling.
+      const decision = await page.evaluate(() => {
+        const table = document.querySelector('table.decision')!;
+        const holder = table.parentElement!;
+        return { right: Math.max(...[...table.querySelectorAll('th')].map((th) => th.getBoundingClientRect().right)), scroll: holder.scrollWidth, client: holder.clientWidth };
+      });
+      assert.ok(decision.scroll <= decision.client, `the decision table scrolls: ${decision.scroll} px in ${decision.client} px`);
+      assert.ok(decision.right <= width, `its last column ends at ${decision.right} px`);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, `report-${width}.png`), fullPage: true });
+    await page.close();
+  });
+}
+
+test('a chart without data is left out, with one line saying why', async () => {
+  const result = parseRunResult(await readFile(FIXTURE_PATH, 'utf8'), 'fixture');
+  result.entries = result.entries.filter((entry) => entry.scenario !== 'login-heavy');
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.setContent(renderHtml([result], { chartJs: await loadChartJs() }));
+  await page.waitForSelector('body[data-charts-drawn]');
+  assert.equal(await page.locator('#chart-bytes-per-session').count(), 0);
+  assert.match(await page.innerText('#memory'), /Not drawn: Memory per session — no scenario added sessions/);
+  await page.close();
+});

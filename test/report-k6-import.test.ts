@@ -66,11 +66,11 @@ const FLAGS = ['--k6-store', 'memory', '--k6-scenario', 'read-heavy', '--k6-rate
 
 describe('report --k6-summary', { timeout: 120_000 }, () => {
   before(() => assert.ok(!noK6, noK6 || ''));
-  test('a real k6 summary becomes an open-model run in report.html and summary.md', async () => {
+  test('a real k6 summary becomes an open-model run in report.html, summary.md and the CI files', async () => {
     const out = path.join(work, 'report');
     const run = await runCli(['report', '--k6-summary', summaryFile, ...FLAGS, '--out', out], { timeoutMs: 60_000 });
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual((await readdir(out)).sort(), ['report.html', 'summary.md']);
+    assert.deepEqual((await readdir(out)).sort(), ['ci-bigger-is-better.json', 'ci-smaller-is-better.json', 'report.html', 'summary.md']);
     const page = await readFile(path.join(out, 'report.html'), 'utf8');
     assert.match(page, /<section id="model-open">/);
     assert.match(page, /imported from k6 summary summary\.json/);

@@ -7,7 +7,7 @@ import { raceObservationsSchema, ttlObservationsSchema } from '../reports/result
 import type { OkEntry, RunResult } from '../reports/result.ts';
 import { loadRunResultFile, runReportCommand } from '../harness/cli/report.ts';
 import { renderCiJson } from '../reports/ci-json.ts';
-import { compareRuns } from '../reports/compare.ts';
+import { compareRuns, comparisonWarnings } from '../reports/compare.ts';
 import { escapeHtml, escapeMarkdown, html, inlineScript, jsonForScript } from '../reports/escape.ts';
 import { renderHtml } from '../reports/html.ts';
 import { parseRunResult, ReportInputError } from '../reports/input.ts';
@@ -18,7 +18,7 @@ import { CORRECTNESS_OBSERVATIONS, correctnessTotal } from '../reports/metrics.t
 import { formatLateFailures, formatRecovery, outageTable } from '../reports/outage.ts';
 import { recommendStore } from '../reports/recommend.ts';
 import { ERRORS_COLUMN, resultsTable, scoreboardTable, WORST_P99_COLUMN } from '../reports/tables.ts';
-import { renderTerminalTable } from '../reports/terminal.ts';
+import { renderTerminalComparison, renderTerminalTable } from '../reports/terminal.ts';
 import { observed } from './helpers/observations.ts';
 import { buildRunResultFixture, FIXTURE_PATH } from './fixtures/run-result.ts';
 
@@ -83,15 +83,34 @@ describe('terminal table', () => {
   const text = renderTerminalTable(fixture);
 
   test('shows measured rows with the honest server label', () => {
-    assert.match(text, /Redis \(connect-redis\)\s+read-heavy\s+closed\s+ok\s+2\s+[\d,]+ req\/s/);
+    assert.match(text, /Under load, closed model\n/);
+    assert.match(text, /Redis \(connect-redis\)\s+read-heavy\s+ok\s+2\s+[\d,]+ req\/s/);
     assert.match(text, /FerretDB 1\.24\.2 \(SQLite\)/);
   });
 
-  test('shows failed and skipped entries with their reason, never as numbers', () => {
-    assert.match(text, /Memcached \(connect-memcached\)\s+read-heavy\s+1\s+failed\s+verify failed/);
-    assert.match(text, /PostgreSQL \(connect-pg-simple\)\s+race\s+1\s+skipped\s+no PostgreSQL server/);
+  test('shows failed and skipped entries with their reason, each reason once, never as numbers', () => {
+    assert.match(text, /Memcached \(connect-memcached\)\s+read-heavy, login-heavy, race, ttl\s+failed\s+verify failed/);
+    assert.match(text, /PostgreSQL \(connect-pg-simple\)\s+read-heavy, login-heavy, race, ttl\s+skipped\s+no PostgreSQL server/);
+    assert.equal(text.split('no PostgreSQL server').length, 2, 'the skip reason once');
     for (const line of text.split('\n').filter((row) => /Memcached|PostgreSQL/.test(row))) assert.doesNotMatch(line, /req\/s|µs/);
   });
+
+  test('race and ttl rows show what they found out of what was tried, not a throughput', () => {
+    assert.match(text, /Correctness: race and ttl/);
+    assert.match(text, /Redis \(connect-redis\)\s+race\s+ok\s+1\s+lost updates 44 of 200 increments · lost appends 35 of 200 appends · resurrected 0 of 10 logouts/);
+    assert.match(text, /Signed cookie \(cookie-session\)\s+ttl\s+ok\s+1\s+expired accepted 20 of 20 expired sessions/);
+    for (const line of text.split('\n').filter((row) => /\s(race|ttl)\s/.test(row))) assert.doesNotMatch(line, /req\/s|µs/);
+  });
+
+  for (const width of [120, 80]) {
+    test(`fits ${width} columns: no line wider, every store and reason still there`, () => {
+      const narrow = renderTerminalTable(fixture, { width });
+      const widest = Math.max(...narrow.split('\n').map((line) => line.length));
+      assert.ok(widest <= width, `a line of ${widest} characters`);
+      // Cells may wrap at spaces: every word is still there.
+      for (const word of ['(express-session)', '(connect-redis)', 'FerretDB', '(SQLite)', 'increments', 'PostgreSQL', 'POSTGRES_URL']) assert.ok(narrow.includes(word), `${word} is shown`);
+    });
+  }
 
   test('shows the outage runs with recovery, late failures and the rule they were read by', () => {
     assert.match(text, /Outage: what happens when the store goes down\n.*Failing later \(reason\)\s+Recovery/);
@@ -115,9 +134,18 @@ describe('recommendation', () => {
     assert.match(score('mongo').objections.map((objection) => objection.text).join(), /2 sessions were saved back to the store after logout/);
     assert.match(score('memcached').objections.map((objection) => objection.text).join(), /Failed 4 of 4 runs: verify failed/);
     assert.match(score('mongo').warnings.join(), /FerretDB 1\.24\.2 \(SQLite\) answered as the mongo server: .*not MongoDB/);
-    assert.match(score('mongo').warnings.join(), /20 expired sessions still occupy the store/);
+    assert.match(score('mongo').notes.map((note) => note.text).join(), /20 expired sessions still occupy the store/);
     assert.match(score('none').warnings.join(), /load generator's core was full/);
-    assert.match(recommendation.caveats.join(), /last writer wins/);
+    assert.match(recommendation.caveats.join(), /express-session saves the whole session a request loaded \(probed: .*\), so concurrent saves are last-writer-wins.* MongoDB protocol \(connect-mongo\) also loses writes to a mechanism of its own/);
+  });
+
+  test('names the measured loss mechanism of a store, from the race entries\' data', () => {
+    const mongo = recommendation.scores.find((one) => one.store === 'mongo')!;
+    assert.deepEqual(mongo.lossCauses, ['stale-full-save', 'non-atomic-server-update']);
+    assert.match(mongo.warnings[0]!, /^FerretDB 1\.24\.2 \(SQLite\): updates to one record are not atomic \(probed through its own client\).*not an express-session effect\. Not expected on MongoDB/);
+    const redis = recommendation.scores.find((one) => one.store === 'redis')!;
+    assert.deepEqual(redis.lossCauses, ['stale-full-save']);
+    assert.ok(!redis.warnings.some((warning) => /not atomic|re-sets/.test(warning)));
   });
 });
 
@@ -226,7 +254,7 @@ describe('payload sweep', () => {
     const cookie = recommendStore(swept).scores.find((one) => one.store === 'cookie')!;
     assert.match(cookie.warnings.join(), /Cannot carry a session payload of 8 KiB: the session cookie is 11012 bytes, over the 4096-byte limit/);
     assert.doesNotMatch(cookie.objections.map((objection) => objection.text).join(), /Failed/);
-    assert.match(renderTerminalTable(swept), /Signed cookie \(cookie-session\)\s+read-heavy · 8 KiB payload\s+1\s+failed\s+the session cookie is 11012 bytes/);
+    assert.match(renderTerminalTable(swept), /Signed cookie \(cookie-session\)\s+read-heavy · 8 KiB payload\s+failed\s+the session cookie is 11012 bytes/);
   });
 });
 
@@ -243,11 +271,18 @@ describe('markdown', () => {
   });
 
   test('includes a comparison against a baseline', () => {
-    const slower = buildRunResultFixture({ seed: 7, extraLatencyUs: { redis: 2000 } });
-    const text = renderMarkdown(slower, compareRuns(fixture, slower, { failOnPercent: 10 }));
+    const slower = buildRunResultFixture({ seed: 7, repetitions: 5, extraLatencyUs: { redis: 2000 } });
+    const text = renderMarkdown(slower, compareRuns(buildRunResultFixture({ repetitions: 5 }), slower, { failOnPercent: 10 }));
     assert.match(text, /### Against the baseline/);
-    assert.match(text, /\*\*\d+ regressions\*\*/);
+    assert.match(text, /> \[!CAUTION\]\n> .*3 regressions worse by more than 10%/);
     assert.match(text, /Redis \(connect-redis\) \| read-heavy \| closed \| p50 .* REGRESSION/);
+    assert.ok(text.indexOf('### Against the baseline') < text.indexOf('**Use Redis'), 'the comparison comes before the recommendation');
+    assert.match(text, /### Against the baseline\n\n> \[!CAUTION\]\n> .*\*\*\d+ regressions/);
+    const wasSlow = buildRunResultFixture({ seed: 7, repetitions: 5, extraLatencyUs: { memory: 2000 } });
+    const mixed = renderMarkdown(slower, compareRuns(wasSlow, slower, { failOnPercent: 10 }));
+    const verdicts = mixed.slice(mixed.indexOf('### Against the baseline')).split('\n\n').find((block) => block.startsWith('| Store'))!.split('\n').slice(2).map((row) => row.includes('REGRESSION'));
+    assert.ok(verdicts.includes(false) && verdicts.includes(true), `both regressions and other changes to order: ${verdicts.join(',')}`);
+    assert.deepEqual(verdicts, [...verdicts].sort((a, b) => Number(b) - Number(a)), 'regressions first');
   });
 });
 
@@ -275,7 +310,8 @@ describe('html', () => {
     assert.match(page, /<section id="model-open">/);
     const ids: string[] = embedded('sessionbench-charts').map((chart: { id: string }) => chart.id);
     assert.ok(ids.includes('latency-closed-read-heavy') && ids.includes('latency-open-read-heavy') && ids.includes('distribution-open-read-heavy'));
-    assert.ok(ids.includes('memory-login-heavy') && ids.includes('store-ops-p99') && ids.includes('correctness-counts'));
+    assert.ok(ids.includes('memory-login-heavy') && ids.includes('store-ops-p99') && ids.includes('correctness-share'));
+    assert.ok(ids.includes('throughput-over-time-closed-read-heavy') && ids.includes('p99-over-time-closed-read-heavy'), 'throughput and p99 over time for load phases');
   });
 
   test('answers which store to use, with caveats, failures and environment', () => {
@@ -296,7 +332,7 @@ describe('html', () => {
     assert.equal(outage.length, 2);
     assert.deepEqual(outage[0].x.bands, [{ from: 3.02, to: 7.03, label: 'server paused' }]);
     assert.match(page, /load generator saturated: throughput is the generator&#39;s limit, not the store&#39;s/);
-    assert.match(page, /<td class="">\d+ · \d+ · \d+<\/td>/);
+    assert.match(page, /<td class="" data-label="CPU % of a core: app · generator · server">\d+ · \d+ · \d+<\/td>/);
     assert.match(page, /ok, generator saturated \*/);
     assert.match(page, /<dt>Harness RSS<\/dt><dd>91\.6 MiB → 94\.\d MiB/);
   });
@@ -309,39 +345,140 @@ describe('html', () => {
   });
 });
 
+/**
+ * github-action-benchmark's own rules for a custom-*-is-better file (src/extract.ts): JSON, an
+ * array mapped over {name, value, unit, range, extra}, and "No benchmark result was found" when
+ * it is empty; its charts key series by name and compare numeric values.
+ */
+function assertGithubActionBenchmarkInput(text: string, file: string): Array<{ name: string; value: number; unit: string }> {
+  const parsed: unknown = JSON.parse(text);
+  assert.ok(Array.isArray(parsed), `${file}: not an array`);
+  assert.ok(parsed.length > 0, `No benchmark result was found in ${file}`);
+  for (const point of parsed as Array<Record<string, unknown>>) {
+    assert.equal(typeof point['name'], 'string', `${file}: ${JSON.stringify(point)}`);
+    assert.ok((point['name'] as string).length > 0);
+    assert.ok(typeof point['value'] === 'number' && Number.isFinite(point['value']), `${file}: value of ${String(point['name'])}`);
+    assert.ok(typeof point['unit'] === 'string' && point['unit'].length > 0, `${file}: unit of ${String(point['name'])}`);
+  }
+  const names = (parsed as Array<{ name: string }>).map((point) => point.name);
+  assert.equal(new Set(names).size, names.length, `${file}: duplicate series names`);
+  return parsed as Array<{ name: string; value: number; unit: string }>;
+}
+
+function ciFiles(result: RunResult) {
+  const { biggerIsBetter, smallerIsBetter } = renderCiJson(result);
+  return {
+    bigger: assertGithubActionBenchmarkInput(JSON.stringify(biggerIsBetter), 'ci-bigger-is-better.json'),
+    smaller: assertGithubActionBenchmarkInput(JSON.stringify(smallerIsBetter), 'ci-smaller-is-better.json'),
+  };
+}
+
 describe('CI JSON', () => {
-  test('throughput is bigger-is-better; latency and memory per session smaller-is-better', () => {
-    const { biggerIsBetter, smallerIsBetter } = renderCiJson(fixture);
-    const redis = biggerIsBetter.find((point) => point.name === 'redis · read-heavy · closed · throughput');
+  test('throughput is bigger-is-better; latency, memory per session and correctness counts smaller-is-better', () => {
+    const { bigger, smaller } = ciFiles(fixture);
+    const redis = bigger.find((point) => point.name === 'redis · read-heavy · 512 B payload · closed 10 connections · throughput');
     assert.equal(redis?.unit, 'req/s');
-    assert.match(redis?.range ?? '', /^\d+(\.\d+)?–\d+(\.\d+)?$/);
-    assert.ok(biggerIsBetter.every((point) => point.unit === 'req/s'));
-    assert.deepEqual([...new Set(smallerIsBetter.map((point) => point.unit))].sort(), ['B', 'µs']);
-    assert.ok(smallerIsBetter.some((point) => point.name === 'redis · login-heavy · closed · memory per session'));
-    const names = [...biggerIsBetter, ...smallerIsBetter].map((point) => point.name);
-    assert.equal(new Set(names).size, names.length);
-    assert.ok(!names.some((name) => /memcached|postgres/.test(name)));
+    assert.match((redis as { range?: string }).range ?? '', /^\d+(\.\d+)?–\d+(\.\d+)?$/);
+    assert.deepEqual([...new Set(bigger.map((point) => point.unit))].sort(), ['entries', 'req/s']);
+    assert.deepEqual([...new Set(smaller.map((point) => point.unit))].sort(), ['B', 'count', 'entries', 'µs']);
+    assert.ok(smaller.some((point) => point.name === 'redis · login-heavy · 512 B payload · closed 10 connections · memory per session'));
+    const lost = smaller.find((point) => point.name === 'mongo · race · 512 B payload · scripted 10 sessions × 8 parallel requests × 25 rounds · lost counter updates');
+    assert.equal(lost?.value, 52);
+    assert.equal(smaller.find((point) => point.name.startsWith('cookie · ttl') && point.name.endsWith('expired sessions still accepted'))?.value, 20);
+    assert.equal(smaller.find((point) => point.name.startsWith('cookie · race') && point.name.endsWith('cookies still valid after logout'))?.value, 10);
+    assert.equal(smaller.find((point) => point.name.startsWith('mongo · race') && point.name.endsWith('sessions back in the store after logout'))?.value, 2);
+    assert.ok(smaller.some((point) => point.name.startsWith('redis · race') && point.name.endsWith('lost item appends')));
+    assert.ok(smaller.some((point) => point.name.startsWith('memory · read-heavy · 512 B payload · 3 instances · closed 10 connections')));
+    assert.equal(smaller.find((point) => point.name === 'run · entries failed')?.value, 4, 'memcached failed 4; postgres was skipped');
+    assert.ok(!bigger.some((point) => /memcached|postgres/.test(point.name)) && !smaller.some((point) => /^(memcached|postgres) /.test(point.name)));
+  });
+
+  test('a race-only run still has points in both files', () => {
+    const raceOnly = { ...fixture, entries: fixture.entries.filter((entry) => entry.kind === 'race') };
+    const { bigger, smaller } = ciFiles(raceOnly);
+    assert.deepEqual(bigger.map((point) => point.name), ['run · entries measured']);
+    assert.equal(bigger[0]!.value, 4);
+    assert.ok(smaller.some((point) => point.name.endsWith('lost counter updates') && point.value > 0));
+  });
+
+  test('a k6 run exports the achieved rate and dropped iterations, and never closed-model throughput', () => {
+    const k6 = structuredClone({ ...fixture, entries: fixture.entries.filter((entry) => entry.load.model === 'open') });
+    for (const entry of k6.entries) {
+      if (entry.status === 'ok') entry.observations = { kind: 'load', logins: 10, targetRate: 1000, achievedRate: 987.5, droppedIterations: 31 };
+    }
+    const { bigger, smaller } = ciFiles(k6);
+    assert.equal(bigger.find((point) => point.name === 'redis · read-heavy · 512 B payload · open 1000 req/s · achieved rate')?.value, 987.5);
+    assert.equal(smaller.find((point) => point.name === 'redis · read-heavy · 512 B payload · open 1000 req/s · dropped iterations')?.value, 31);
+    assert.ok(!bigger.some((point) => point.name.endsWith(' · throughput')));
+  });
+
+  test('a changed connection count or payload starts a new series', () => {
+    const names = (result: RunResult) => renderCiJson(result).biggerIsBetter.map((point) => point.name).filter((name) => name.startsWith('redis · read-heavy'));
+    const more = structuredClone(fixture);
+    for (const entry of more.entries) if (entry.load.model === 'closed') entry.load = { ...entry.load, connections: 50 };
+    const bigger = structuredClone(fixture);
+    for (const entry of bigger.entries) entry.payloadBytes = 4096;
+    const before = names(fixture);
+    assert.ok(before.length > 0);
+    for (const changed of [names(more), names(bigger)]) assert.deepEqual(changed.filter((name) => before.includes(name)), []);
+  });
+
+  test('a run where everything failed still writes a valid file for each', () => {
+    const failed = { ...fixture, entries: fixture.entries.filter((entry) => entry.status === 'failed') };
+    const { bigger, smaller } = ciFiles(failed);
+    assert.deepEqual(bigger, [{ name: 'run · entries measured', unit: 'entries', value: 0, extra: bigger[0] && (bigger[0] as { extra?: string }).extra }]);
+    assert.equal(smaller.find((point) => point.name === 'run · entries failed')?.value, 4);
   });
 });
 
 describe('compareRuns', () => {
+  const five = buildRunResultFixture({ repetitions: 5 });
+
   test('two runs of an unchanged app are within noise', () => {
-    const comparison = compareRuns(fixture, buildRunResultFixture({ seed: 99 }), { failOnPercent: 5 });
+    const comparison = compareRuns(five, buildRunResultFixture({ seed: 99, repetitions: 5 }), { failOnPercent: 5 });
     assert.equal(comparison.regressions, 0);
-    assert.deepEqual(comparison.metrics.filter((metric) => metric.verdict !== 'within-noise'), []);
+    assert.deepEqual(comparison.metrics.filter((metric) => metric.verdict === 'worse' || metric.verdict === 'better'), []);
+    assert.ok(comparison.metrics.filter((metric) => metric.verdict === 'unknown').every((metric) => metric.baseline.n === 1), 'only single-repetition groups can be unknown');
     assert.equal(comparison.metrics.length, 14 * 3 + 8 * 2 + 2 * 2, '14 closed groups × 3 metrics, 8 scripted (race, ttl) and 2 open groups × p50/p99');
+    assert.deepEqual(comparison.environment, []);
   });
 
-  test('a 2 ms slowdown on a ~0.6 ms app is worse and a regression', () => {
+  test('with 5 repetitions a side, a 2 ms slowdown on a ~0.6 ms app is worse, supported by both tests, and a regression', () => {
+    const comparison = compareRuns(five, buildRunResultFixture({ seed: 99, repetitions: 5, extraLatencyUs: { redis: 2000 } }), { failOnPercent: 10 });
+    const redis = comparison.metrics.filter((metric) => metric.store === 'redis' && metric.scenario === 'read-heavy' && metric.model === 'closed');
+    assert.equal(redis.length, 3);
+    for (const metric of redis) {
+      assert.equal(metric.verdict, 'worse', metric.metric);
+      assert.equal(metric.regression, true);
+      assert.ok(metric.repetitionTest && metric.repetitionTest.pValue <= comparison.alpha, JSON.stringify(metric.repetitionTest));
+      assert.deepEqual(metric.repetitionTest.samples, [5, 5]);
+      if (metric.unit === 'µs') assert.ok(metric.requestTest && metric.requestTest.pValue < 0.001, JSON.stringify(metric.requestTest));
+    }
+    // Redis's single-repetition groups (race, ttl, outage, instances, open model) moved as much, but their noise is unknown.
+    const single = comparison.metrics.filter((metric) => metric.store === 'redis' && !redis.includes(metric));
+    assert.ok(single.length > 0 && single.every((metric) => metric.verdict === 'unknown' && !metric.regression), JSON.stringify(single.map((m) => [m.scenario, m.metric, m.verdict])));
+    assert.ok(comparison.metrics.filter((metric) => metric.store !== 'redis').every((metric) => metric.verdict === 'within-noise' || metric.verdict === 'unknown'));
+    assert.equal(comparison.regressions, 3);
+    assert.match(renderTerminalComparison(comparison), /3 regressions worse by more than 10%, supported by a one-sided Mann–Whitney test at p ≤ 0\.01/);
+  });
+
+  test('with too few repetitions the same slowdown is unknown, says so, and does not fail', () => {
     const comparison = compareRuns(fixture, buildRunResultFixture({ seed: 99, extraLatencyUs: { redis: 2000 } }), { failOnPercent: 10 });
     const redis = comparison.metrics.filter((metric) => metric.store === 'redis');
-    assert.ok(redis.length > 0);
-    for (const metric of redis) {
-      assert.equal(metric.verdict, 'worse', `${metric.scenario} ${metric.metric}`);
-      assert.equal(metric.regression, true);
-    }
-    assert.ok(comparison.metrics.filter((metric) => metric.store !== 'redis').every((metric) => metric.verdict === 'within-noise'));
-    assert.equal(comparison.regressions, redis.length);
+    assert.ok(redis.length > 0 && redis.every((metric) => metric.verdict === 'unknown' && metric.repetitionTest === undefined));
+    assert.equal(comparison.regressions, 0);
+    assert.equal(comparison.unknown, redis.length);
+    assert.match(comparisonWarnings(comparison).join(' '), /could not be judged: fewer than 5 repetitions on a side leave the noise unknown \(run with --repeat 5 or more\)/);
+  });
+
+  test('a baseline from another CPU model, core count or Node version is flagged, not failed', () => {
+    const other = buildRunResultFixture({ repetitions: 5, env: { node: 'v22.11.0', cpu: { model: 'Intel Xeon Platinum 8375C', count: 2 } } });
+    const comparison = compareRuns(other, buildRunResultFixture({ seed: 99, repetitions: 5 }), { failOnPercent: 10 });
+    assert.deepEqual(comparison.environment.map((difference) => difference.field), ['cpu model', 'cpu count', 'node']);
+    assert.equal(comparison.regressions, 0);
+    const warnings = comparisonWarnings(comparison).join('\n');
+    assert.match(warnings, /another cpu count \(2; now 8\)/);
+    assert.match(renderMarkdown(fixture, comparison), /another node \(v22\.11\.0; now v20\.20\.0\)/);
   });
 
   test('a store that was measured and now fails is a regression', () => {
@@ -406,15 +543,18 @@ describe('runReportCommand', () => {
   };
   after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
 
-  test('writes report.html and summary.md next to the first file', async () => {
+  test('writes report.html, summary.md and the CI JSON next to the first file', async () => {
     const dir = await tempDir();
     const file = join(dir, 'run.json');
     await writeFile(file, fixtureText);
-    const { htmlPath, markdownPath } = await runReportCommand({ files: [file] });
+    const { htmlPath, markdownPath, ciBiggerIsBetter, ciSmallerIsBetter } = await runReportCommand({ files: [file] });
     assert.equal(htmlPath, join(dir, 'report.html'));
+    assert.equal(ciBiggerIsBetter, join(dir, 'ci-bigger-is-better.json'));
+    assertGithubActionBenchmarkInput(await readFile(ciBiggerIsBetter, 'utf8'), 'ci-bigger-is-better.json');
+    assertGithubActionBenchmarkInput(await readFile(ciSmallerIsBetter, 'utf8'), 'ci-smaller-is-better.json');
     assert.match(await readFile(htmlPath, 'utf8'), /Chart\.register|new Chart/);
     assert.match(await readFile(markdownPath, 'utf8'), /^## sessionbench results/);
-    assert.deepEqual((await readdir(dir)).sort(), ['report.html', 'run.json', 'summary.md']);
+    assert.deepEqual((await readdir(dir)).sort(), ['ci-bigger-is-better.json', 'ci-smaller-is-better.json', 'report.html', 'run.json', 'summary.md']);
   });
 
   test('writes nothing when an input is bad, or when k6 summaries come without the flags that say what ran', async () => {
@@ -430,19 +570,21 @@ describe('runReportCommand', () => {
 });
 
 describe('comparison groups match on structured fields, not display labels', () => {
-  const readHeavy = (store: string) => (metric: { store: string; scenario: string }) => metric.store === store && metric.scenario.startsWith('read-heavy');
+  const readHeavy = (store: string) => (metric: { store: string; scenario: string; model: string }) => metric.store === store && metric.scenario.startsWith('read-heavy') && metric.model === 'closed';
 
   test('a baseline with one payload matches a run that sweeps two: the slowdown is still a regression', () => {
-    const current = buildRunResultFixture({ seed: 99, extraLatencyUs: { redis: 2000 } });
+    const current = buildRunResultFixture({ seed: 99, repetitions: 5, extraLatencyUs: { redis: 2000 } });
     current.plan.payloadBytes = [512, 8192];
     current.entries.push({
       store: 'cookie', storeLabel: 'Signed cookie (cookie-session)', scenario: 'read-heavy', kind: 'load', payloadBytes: 8192, repetition: 1, load: { driver: 'autocannon', model: 'closed', connections: 10 },
       status: 'failed', cause: 'payload-limit', reason: 'the session cookie is 11012 bytes, over the 4096-byte limit',
     });
-    const comparison = compareRuns(fixture, current, { failOnPercent: 10 });
+    const comparison = compareRuns(buildRunResultFixture({ repetitions: 5 }), current, { failOnPercent: 10 });
     const redis = comparison.metrics.filter(readHeavy('redis'));
     assert.ok(redis.length > 0, 'redis read-heavy is compared, not unmatched');
-    assert.ok(redis.every((metric) => metric.regression), 'and its slowdown is a regression');
+    const repeated = redis.filter((metric) => metric.scenario === 'read-heavy · 512 B payload');
+    assert.equal(repeated.length, 3);
+    assert.ok(repeated.every((metric) => metric.regression), 'and its slowdown is a regression');
     assert.equal(redis[0]!.scenario, 'read-heavy · 512 B payload', 'labelled as the current run labels it');
     assert.deepEqual(comparison.unmatched.filter((group) => group.store === 'redis'), []);
     assert.equal(comparison.metrics.length, 14 * 3 + 8 * 2 + 2 * 2);
@@ -494,7 +636,7 @@ describe('worst p99', () => {
     let expected = 0;
     for (const entry of run.entries) {
       if (entry.status !== 'ok' || entry.store !== 'redis') continue;
-      if (entry.scenario === 'race' || entry.timeline) entry.measured = { ...entry.measured, latencyUs: { ...entry.measured.latencyUs, p99: 9_000_000 } };
+      if (entry.scenario === 'race' || entry.kind === 'outage') entry.measured = { ...entry.measured, latencyUs: { ...entry.measured.latencyUs, p99: 9_000_000 } };
       else if (entry.load.model === 'closed') expected = Math.max(expected, entry.measured.latencyUs.p99);
     }
     assert.ok(expected > 0 && expected < 100_000);

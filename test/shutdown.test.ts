@@ -5,40 +5,14 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, test } from 'node:test';
 import { parseRunResult } from '../reports/input.ts';
+import { mulberry32 } from './helpers/random.ts';
 import { runCli } from './helpers/cli.ts';
+import { describeProcesses, processesMarked } from './helpers/processes.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sessionbench-sigint-'));
 // PostgreSQL runs as its own user and must reach its temp dir under the runs' private TMPDIRs.
 chmodSync(root, 0o755);
 after(() => rmSync(root, { recursive: true, force: true }));
-
-/** Processes that carry `mark` in their environment: everything one run started (servers, apps, k6, initdb), and nothing of another run on this machine. */
-function processesMarked(mark: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`SESSIONBENCH_TEST_MARK=${mark}`)) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue;
-      found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()}`);
-    } catch {
-      /* gone, or not readable */
-    }
-  }
-  return found;
-}
-
-/** A small seeded generator, so a failing moment can be replayed with SHUTDOWN_SEED. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.SHUTDOWN_SEED ?? Date.now() % 1_000_000);
 const random = mulberry32(SEED);
@@ -78,7 +52,7 @@ for (const [i, { moment, signal }] of cases.entries()) {
     const stoppedWithin = Date.now() - interruptedAt;
     t.diagnostic(`exit ${run.code ?? run.signal} ${stoppedWithin} ms after ${signal}; stderr: ${run.stderr.trim().split('\n').slice(-4).join(' / ')}`);
     await delay(200);
-    const left = processesMarked(mark);
+    const left = describeProcesses(processesMarked(mark));
     assert.deepEqual(left, [], 'no process started by the harness remains');
     const tempLeft = readdirSync(tmp).filter((name) => name.startsWith('sessionbench-'));
     assert.deepEqual(tempLeft, [], 'no temp directory remains');

@@ -1,4 +1,6 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { fork } from 'node:child_process';
+import { guard } from '../../stores/servers/watchdog.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,9 +29,28 @@ export interface AppChild {
   ask<K extends keyof ChildAnswers>(type: K, args?: RequestOf<K>): Promise<ChildAnswers[K]>;
   /** Why the child exited early, or undefined while it runs. */
   crashed(): string | undefined;
+  /**
+   * Like `crashed`, but gives an exit already under way up to `ms` to be seen: a request that
+   * failed because the child died (ECONNRESET) can arrive before the child's exit event.
+   */
+  crashedWithin(ms: number): Promise<string | undefined>;
   /** Stops the child (SIGTERM, then SIGKILL after a bound); idempotent. */
   stop(): Promise<void>;
 }
+
+/** What each question asks for, in words for a failure reason. */
+const ASKED: Record<keyof ChildAnswers, string> = {
+  count: 'the number of stored sessions',
+  get: 'a stored session',
+  serverStats: "the store server's memory figures",
+  startSampling: 'memory sampling to start',
+  stopSampling: 'the memory samples',
+  storeOps: 'store-operation timings',
+  probeStore: 'the store measured alone',
+  prefill: 'a batch of prefilled sessions written',
+  unprefill: 'prefilled sessions removed',
+  pruneExpired: "the store's removal of expired sessions",
+};
 
 const running = new Set<ChildProcess>();
 const ASK_TIMEOUT_MS = 30_000;
@@ -43,7 +64,13 @@ let dataDir: string | undefined;
 function appDataDir(): string {
   if (!dataDir) {
     const dir = mkdtempSync(join(tmpdir(), 'sessionbench-appdata-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    let release = () => {};
+    process.once('exit', () => {
+      rmSync(dir, { recursive: true, force: true });
+      release();
+    });
+    // A harness killed outright (SIGKILL, out of memory) runs no exit hook: the watchdog removes the dir then.
+    release = guard({ pid: process.pid, tempDir: dir, killAfterMs: 0 });
     dataDir = dir;
   }
   return dataDir;
@@ -68,7 +95,7 @@ export async function startAppChild(config: AppChildConfig, options: { readyTime
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const exited = once(child, 'exit').then(([code, signal]) => {
     running.delete(child);
-    const lastLine = stderr.lastLines();
+    const lastLine = stderr.reason();
     exitReason = `app process exited (${signal ?? `code ${code}`})${lastLine ? `: ${lastLine}` : ''}`;
     for (const { reject } of pending.values()) reject(new Error(exitReason));
     pending.clear();
@@ -121,11 +148,14 @@ export async function startAppChild(config: AppChildConfig, options: { readyTime
           clearTimeout(timer);
           fn(...a);
         };
-        pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject) });
+        // The child's own error names the cause (e.g. "connect ECONNREFUSED …"); say which question it stopped.
+        const failed = (error: Error) => reject(new Error(`the app could not give ${ASKED[type]}: ${error.message}`));
+        pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(failed) });
         child.send({ ...(args ?? {}), id, type } as ChildRequest);
       });
     },
     crashed: () => exitReason,
+    crashedWithin: async (ms) => exitReason ?? (await Promise.race([exited.then(() => exitReason), delay(ms).then(() => exitReason)])),
     stop() {
       stopping ??= (async () => {
         if (!exitReason) await terminate(child, exited);

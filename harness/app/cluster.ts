@@ -77,6 +77,7 @@ export async function startAppCluster(config: AppChildConfig, count: number): Pr
     instances,
     ask,
     crashed: () => instances.map((app) => app.crashed()).find(Boolean),
+    crashedWithin: async (ms) => (await Promise.all(instances.map((app) => app.crashedWithin(ms)))).find(Boolean),
     stop: async () => {
       await balancer.stop();
       await Promise.all(instances.map((app) => app.stop()));

@@ -1,12 +1,15 @@
-import type { MemorySample, StoreOpLatency } from '../../reports/result.ts';
-import type { ServerHandle, ServerStats, SessionSettings, StoreCapabilities, StoreId } from '../../stores/types.ts';
+import type { EventLoopStats, MemorySample, StoreOpLatency } from '../../reports/result.ts';
+import type { StoreTimingSnapshot } from './store-timing.ts';
+import type { AnyStoreId, ServerHandle, ServerStats, SessionSettings, StoreCapabilities } from '../../stores/types.ts';
 import type { RawStoreOptions } from '../../stores/options.ts';
 import type { AppOptions } from './app.ts';
 import type { PrefillRange } from './prefill-sessions.ts';
 
 /** What the parent tells the app child to build, passed as JSON in SESSIONBENCH_APP_CONFIG. */
 export interface AppChildConfig {
-  store: StoreId;
+  store: AnyStoreId;
+  /** For a custom store: its module's absolute path, which the child loads. */
+  storeModule?: string | undefined;
   settings: SessionSettings;
   server?: ServerHandle;
   /** The store's `--store-option` values (checked by the plan). */
@@ -27,7 +30,8 @@ export type ChildRequest =
   /** Deletes the sessions of a range through the bulk writer. */
   | ({ id: number; type: 'unprefill' } & PrefillRange)
   /** Runs the store's own one-shot removal of expired sessions, when it has one (`dryRun`: only says whether it has). */
-  | { id: number; type: 'pruneExpired'; dryRun?: boolean };
+  | { id: number; type: 'pruneExpired'; dryRun?: boolean }
+  | { id: number; type: 'probeStore'; operations: number };
 
 /** The app's heap after a step, against its limit: an in-process store must stop before the heap is full. */
 export interface HeapReading {
@@ -41,8 +45,12 @@ export interface ChildAnswers {
   get: Record<string, unknown> | null;
   serverStats: ServerStats | null;
   startSampling: null;
-  stopSampling: MemorySample[];
-  storeOps: StoreOpLatency;
+  /** Memory samples of the phase, and its event loop (watched from startSampling to stopSampling). */
+  stopSampling: { samples: MemorySample[]; eventLoop: EventLoopStats };
+  /** Latency and writes since the last reset; empty when the store is not an express-session Store. */
+  storeOps: StoreTimingSnapshot;
+  /** The store's intrinsic latency (see probeStore); empty without an express-session Store. */
+  probeStore: StoreOpLatency;
   prefill: HeapReading;
   unprefill: null;
   /** Milliseconds the removal took (0 for a dry run), or null when the store has no removal to call. */

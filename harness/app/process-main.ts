@@ -6,15 +6,18 @@
 import type { AddressInfo } from 'node:net';
 import { getHeapStatistics } from 'node:v8';
 import { prefillIds, prefillSessions } from './prefill-sessions.ts';
-import type { AppOptions } from './app.ts';
-import type { SessionSettings } from '../../stores/types.ts';
 import { makePayload } from '../../scenarios/payload.ts';
 import { createApp } from './app.ts';
+import { watchEventLoop } from './event-loop.ts';
+import type { EventLoopWatch } from './event-loop.ts';
+import { probeStore } from './store-probe.ts';
+import { describeError } from '../errors.ts';
 import { instrumentStore } from './store-timing.ts';
 import type { StoreTiming } from './store-timing.ts';
 import type { AppChildConfig, ChildAnswers, ChildEvent, ChildRequest } from './ipc.ts';
 import type { MemorySample } from '../../reports/result.ts';
 import { createStoreAdapter } from '../../stores/index.ts';
+import { loadCustomStore } from '../../stores/custom.ts';
 import type { StoreAdapter } from '../../stores/types.ts';
 
 function send(event: ChildEvent): void {
@@ -38,10 +41,11 @@ function bulkOf(adapter: StoreAdapter) {
   return adapter.bulk;
 }
 
-function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined, settings: SessionSettings, app: AppOptions) {
-  const payload = makePayload(app.payloadBytes);
+function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined, config: AppChildConfig) {
+  const payload = makePayload(config.app.payloadBytes);
   let samples: MemorySample[] = [];
   let sampler: NodeJS.Timeout | undefined;
+  let loop: EventLoopWatch | undefined;
   let since = performance.now();
   const answers: { [K in keyof ChildAnswers]: (request: Extract<ChildRequest, { type: K }>) => Promise<ChildAnswers[K]> } = {
     count: async () => (await adapter.inspect.count()) ?? null,
@@ -52,18 +56,28 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined,
       since = performance.now();
       samples = [memorySample(since, true)];
       sampler = setInterval(() => samples.push(memorySample(since)), intervalMs);
+      loop?.stop();
+      loop = watchEventLoop();
       return null;
     },
     stopSampling: async () => {
       clearInterval(sampler);
+      const eventLoop = (loop ?? watchEventLoop()).stop();
+      loop = undefined;
       const taken = [...samples, memorySample(since, true)];
       samples = [];
-      return taken;
+      return { samples: taken, eventLoop };
     },
-    storeOps: async ({ reset }) => timing?.snapshot(reset) ?? {},
+    storeOps: async ({ reset }) => timing?.snapshot(reset) ?? { latency: {}, writes: { set: 0, touch: 0, destroy: 0, setBytes: 0, touchBytes: 0 } },
+    probeStore: async ({ operations }) => {
+      if (!adapter.store) return {};
+      const intrinsic = await probeStore(adapter.store, { operations, payloadBytes: config.app.payloadBytes, maxAgeMs: config.settings.maxAgeMs });
+      timing?.snapshot(true);
+      return intrinsic;
+    },
     prefill: async ({ idPrefix, from, count, ttlMs }) => {
       const bulk = bulkOf(adapter);
-      if (count > 0) await bulk.write(prefillSessions({ idPrefix, from, count }, ttlMs, payload, settings));
+      if (count > 0) await bulk.write(prefillSessions({ idPrefix, from, count }, ttlMs, payload, config.settings));
       // An empty range is a reading: collect garbage first, so the heap holds what the store retains.
       else globalThis.gc?.();
       return heapReading();
@@ -86,6 +100,7 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined,
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.SESSIONBENCH_APP_CONFIG ?? '{}') as AppChildConfig;
+  if (config.storeModule) await loadCustomStore(config.storeModule);
   const adapter = await createStoreAdapter(config.store, { settings: config.settings, server: config.server, options: config.storeOptions });
   const timing = adapter.store ? instrumentStore(adapter.store) : undefined;
   const app = createApp(adapter, config.app);
@@ -95,11 +110,12 @@ async function main(): Promise<void> {
     send({ type: 'ready', port, label: adapter.label, capabilities: adapter.capabilities, packages: adapter.packages });
   });
   server.keepAliveTimeout = 60_000;
-  const respond = createResponder(adapter, timing, config.settings, config.app);
+  const respond = createResponder(adapter, timing, config);
   process.on('message', (request: ChildRequest) => {
     respond(request).then(
       (value) => send({ type: 'reply', id: request.id, ok: true, value }),
-      (error: unknown) => send({ type: 'reply', id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) }),
+      // Never an empty message: a refused connection is an AggregateError whose own message is ''.
+      (error: unknown) => send({ type: 'reply', id: request.id, ok: false, message: describeError(error) }),
     );
   });
   const shutdown = () => {

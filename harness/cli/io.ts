@@ -12,6 +12,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** True when stderr is a terminal (a live progress bar instead of periodic lines). */
   stderrIsTTY: boolean;
+  /** Columns of the terminal stdout writes to; absent when stdout is not a terminal. */
+  stdoutColumns?: number;
   /** Calls `handler` on each stop signal until the returned function is called. */
   onStopSignal(handler: (signal: StopSignal) => void): () => void;
 }
@@ -23,6 +25,7 @@ export function processIo(): CliIo {
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     stderrIsTTY: process.stderr.isTTY === true,
+    ...(process.stdout.isTTY && process.stdout.columns ? { stdoutColumns: process.stdout.columns } : {}),
     onStopSignal(handler) {
       for (const signal of STOP_SIGNALS) process.on(signal, handler);
       return () => {

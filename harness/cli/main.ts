@@ -2,8 +2,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { killAllAppChildren } from '../app/child.ts';
 import { EXIT, RunError, SHUTDOWN_BOUND_MS, UsageError } from '../errors.ts';
 import { checkOutputPath, runDirectory } from './output-dir.ts';
-import { buildPlan } from '../plan/plan.ts';
+import { buildPlan, loadPlanStores, parseFailOn } from '../plan/plan.ts';
 import type { RawBenchOptions } from '../plan/plan.ts';
+import { conformCommand } from './conform.ts';
+import type { RawConformOptions } from './conform.ts';
 import { exportK6Command } from './export-k6.ts';
 import type { RawExportK6Options } from './export-k6.ts';
 import type { CliIo } from './io.ts';
@@ -51,11 +53,6 @@ function failure(error: unknown, io: CliIo): number {
   return EXIT.runFailed;
 }
 
-function parseFailOn(value: string): number {
-  const percent = Number(value.replace(/%$/, ''));
-  if (!Number.isFinite(percent) || percent <= 0 || percent > 1000) throw new UsageError(`--fail-on: "${value}" must be a percentage above 0, e.g. 10`);
-  return percent;
-}
 
 async function loadBaseline(file: string): Promise<RunResult> {
   const baseline = await loadRunResultFile(file, `baseline ${file}`);
@@ -63,8 +60,19 @@ async function loadBaseline(file: string): Promise<RunResult> {
   return baseline;
 }
 
+/** Width of text output when neither COLUMNS nor a terminal says: what most terminals show. */
+const DEFAULT_WIDTH = 120;
+
+/** How wide the results may be: COLUMNS when set, else the terminal's width, else DEFAULT_WIDTH. */
+function outputWidth(io: CliIo): number {
+  const columns = Number(io.env.COLUMNS);
+  if (Number.isInteger(columns) && columns > 0) return columns;
+  return io.stdoutColumns ?? DEFAULT_WIDTH;
+}
+
 async function bench(flags: BenchFlags, io: CliIo): Promise<number> {
   const plan = buildPlan(flags, io.env);
+  await loadPlanStores(plan);
   const failOnPercent = parseFailOn(flags.failOn);
   await checkOutputPath('--out', plan.outDir, 'directory');
   const baseline = flags.baseline ? await loadBaseline(flags.baseline) : undefined;
@@ -99,7 +107,10 @@ async function bench(flags: BenchFlags, io: CliIo): Promise<number> {
   const comparison = baseline && !safe.partial ? compareRuns(baseline, safe, { failOnPercent }) : undefined;
   const outputs = await writeRunOutputs(safe, runDirectory(plan.outDir, safe.startedAt), comparison);
   if (flags.json) io.stdout(`${JSON.stringify(safe)}\n`);
-  else io.stdout(`${renderTerminalTable(safe)}\n${comparison ? `\n${renderTerminalComparison(comparison)}\n` : ''}`);
+  else {
+    const width = outputWidth(io);
+    io.stdout(`${renderTerminalTable(safe, { width })}\n${comparison ? `\n${renderTerminalComparison(comparison, { width })}\n` : ''}`);
+  }
   log(`results: ${outputs.results}`);
   log(`report:  ${outputs.html}`);
   const failed = safe.entries.filter((entry) => entry.status === 'failed' && entry.cause !== 'payload-limit');
@@ -112,7 +123,7 @@ async function bench(flags: BenchFlags, io: CliIo): Promise<number> {
 async function report(files: string[], flags: { out?: string; k6Summary?: string[] } & RawK6ImportFlags, io: CliIo): Promise<number> {
   const { out, k6Summary, ...k6 } = flags;
   const written = await runReportCommand({ files, outDir: out, k6Summaries: k6Summary, k6 });
-  io.stdout(`report:  ${terminalLine(written.htmlPath)}\nsummary: ${terminalLine(written.markdownPath)}\n`);
+  io.stdout(`report:  ${terminalLine(written.htmlPath)}\nsummary: ${terminalLine(written.markdownPath)}\nci:      ${terminalLine(written.ciBiggerIsBetter)}, ${terminalLine(written.ciSmallerIsBetter)}\n`);
   return EXIT.ok;
 }
 
@@ -141,10 +152,11 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
   const benchCommand = program
     .command('bench', { isDefault: true })
     .description('run the benchmark (the default command)')
-    .option('--store <ids>', `stores to run, comma-separated, or "all" (${STORE_IDS.join(', ')})`, 'all')
+    .option('--store <ids>', `stores to run, comma-separated, or "all" (${STORE_IDS.join(', ')}); a path (./my-store.mjs) loads your own`, 'all')
     .option('--scenario <ids>', `scenarios, comma-separated (${Object.keys(SCENARIOS).join(', ')})`, DEFAULT_SCENARIOS.join(','))
     .option('--duration <time>', 'measured time per repetition, whole seconds or ms: e.g. 10s, 2m, 1500ms', '5s')
-    .option('--warmup <time>', 'warm-up before measuring, kept apart from the results', '1s')
+    .option('--warmup <time>', 'shortest warm-up before measuring (kept apart); it goes on until throughput settles, up to 10× this or 30 s', '1s')
+    .option('--probe-ops <n>', 'serial calls of each store operation when measuring the store alone after verification (0: skip)', '1000')
     .option('--connections <n>', 'concurrent connections, one user (session) each', '10')
     .option('--driver <name>', 'load generator: autocannon (closed model, --connections) or k6 (open model, --rate)', 'autocannon')
     .option('--rate <req/s>', 'with --driver k6: requests per second to start, whatever the latency')
@@ -164,6 +176,11 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--fail-on <percent>', 'regression threshold in percent (outside the repetitions\' noise)', '10')
     .addOption(new Option('--added-latency <ms>', 'add this many ms to every request (to check regression detection)').default('0').hideHelp())
     .action(async (flags: BenchFlags) => done(await bench(flags, io)));
+
+  // bench is the default command: `sessionbench --help` (and `npm run bench -- --help`) shows its options too.
+  program
+    .usage('[bench options] | <command> [options]')
+    .addHelpText('after', () => `\nBench options (the default command):${benchCommand.helpInformation().split(/^Options:$/m)[1] ?? ''}`);
 
   program
     .command('report')
@@ -189,6 +206,13 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--server-url <url>', "the store's server (or REDIS_URL, …); otherwise provisioned like bench")
     .option('--store-option <key=value>', 'an option the store declares, e.g. max=10000 (repeatable)', collect, [])
     .action(async (flags: RawServeOptions) => done(await serveCommand(flags, io)));
+
+  withServerUrlOptions(
+    program
+      .command('conform')
+      .description("check a store against express-session's Store API: get/set/touch/destroy, TTL, races (exit 1 on a failure)")
+      .option('--store <id|path>', `a built-in store (${STORE_IDS.join(', ')}) or a path to your store module (./my-store.mjs)`),
+  ).action(async (flags: RawConformOptions) => done(await conformCommand(flags, io)));
 
   program
     .command('export')

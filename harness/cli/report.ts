@@ -3,6 +3,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { importK6Summaries, parseK6ImportFlags } from '../load/k6-import.ts';
 import type { RawK6ImportFlags } from '../load/k6-import.ts';
 import { checkOutputPath, writeFileAtomic } from './output-dir.ts';
+import { writeCiJson } from './write-outputs.ts';
+import type { CiOutputs } from './write-outputs.ts';
 import type { RunResult } from '../../reports/result.ts';
 import { loadChartJs } from '../../reports/assets.ts';
 import { renderHtml } from '../../reports/html.ts';
@@ -27,7 +29,8 @@ export async function loadRunResultFile(path: string, label = basename(path)): P
 
 /**
  * `npm run report -- <files>`: validates every results file, then writes
- * `report.html` (all runs) and `summary.md` (one section per run) next to the first
+ * `report.html` (all runs), `summary.md` (one section per run) and the CI JSON
+ * (`ci-bigger-is-better.json`, `ci-smaller-is-better.json`, of the latest run) next to the first
  * file or into `outDir`. k6 summaries (`--k6-summary`, with the `--k6-*` flags that
  * say what ran) become one more run in the open-model section. Runs nothing;
  * nothing is written when any input is bad.
@@ -37,7 +40,7 @@ export async function runReportCommand(args: {
   outDir?: string;
   k6Summaries?: string[];
   k6?: RawK6ImportFlags;
-}): Promise<{ htmlPath: string; markdownPath: string }> {
+}): Promise<{ htmlPath: string; markdownPath: string } & CiOutputs> {
   const summaries = args.k6Summaries ?? [];
   if (args.files.length === 0 && summaries.length === 0) throw new ReportInputError('report needs at least one results file or --k6-summary');
   const meta = summaries.length > 0 ? parseK6ImportFlags(args.k6 ?? {}) : undefined;
@@ -50,5 +53,6 @@ export async function runReportCommand(args: {
   const markdownPath = join(outDir, 'summary.md');
   await writeFileAtomic(htmlPath, renderHtml(results, { chartJs: await loadChartJs() }));
   await writeFileAtomic(markdownPath, results.map((result) => renderMarkdown(result)).join('\n---\n\n'));
-  return { htmlPath, markdownPath };
+  const latest = results.reduce((last, result) => (result.startedAt > last.startedAt ? result : last));
+  return { htmlPath, markdownPath, ...(await writeCiJson(latest, outDir)) };
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { procStat } from './process-tree.ts';
+import { procStat } from '../../stores/servers/process-tree.ts';
 
 let ticksPerSecond: number | undefined;
 

@@ -15,6 +15,7 @@ import type { K6PhaseSummary } from './k6-summary.ts';
 import { Timeline } from './timeline.ts';
 import type { RequestOutcome } from './timeline.ts';
 import type { LoadScenario, RaceScenario } from '../../scenarios/types.ts';
+import { guard } from '../../stores/servers/watchdog.ts';
 
 /** One k6 process: a script, bounded in time. */
 export interface K6Invocation {
@@ -135,6 +136,7 @@ function cpuSampler(pid: number | undefined) {
 export async function runK6(invocation: K6Invocation): Promise<K6Output> {
   if (invocation.signal?.aborted) throw new Error('aborted before k6 started');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sessionbench-k6-'));
+  let release = () => {};
   try {
     const scriptFile = path.join(dir, 'script.js');
     const summaryFile = path.join(dir, 'summary.json');
@@ -142,6 +144,9 @@ export async function runK6(invocation: K6Invocation): Promise<K6Output> {
     const args = ['run', '--quiet', '--no-color', '--no-usage-report', '--summary-export', summaryFile, '--out', 'json=-', scriptFile];
     // Its own process group, so a terminal's Ctrl-C reaches only the harness, which stops k6 in order.
     const child = spawn(invocation.binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // Spawned directly (a missing binary stays ENOENT), so no parent-death signal: the watchdog ends k6
+    // and removes `dir` if the harness dies without stopping it (kill -9, out of memory).
+    if (child.pid !== undefined) release = guard({ pid: child.pid, tempDir: dir, killAfterMs: KILL_GRACE_MS });
     const cpu = cpuSampler(child.pid);
     const stderr = outputTail(child.stderr);
     const latency = new Map<string, Histogram>();
@@ -202,6 +207,7 @@ export async function runK6(invocation: K6Invocation): Promise<K6Output> {
     return { summary, latency, ...(cpuPercent === undefined ? {} : { cpuPercent }) };
   } finally {
     await rm(dir, { recursive: true, force: true });
+    release();
   }
 }
 

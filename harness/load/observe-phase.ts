@@ -1,12 +1,12 @@
 import type { AppChild } from '../app/child.ts';
 import { cpuStopwatch } from './cpu.ts';
-import { processTree } from './process-tree.ts';
-import type { MemoryMetrics, MemorySample, OkEntry } from '../../reports/result.ts';
+import { processTree } from '../../stores/servers/process-tree.ts';
+import type { EventLoopStats, MemoryMetrics, MemorySample, OkEntry } from '../../reports/result.ts';
 
 const SAMPLE_INTERVAL_MS = 250;
 
 /** What every measured phase records around the load, whatever drives it. */
-export type PhaseObservations = Pick<OkEntry, 'storeOps' | 'memory' | 'sessionsStored'> & {
+export type PhaseObservations = Pick<OkEntry, 'storeOps' | 'storeWrites' | 'eventLoop' | 'memory' | 'sessionsStored'> & {
   /** CPU in % of one core; `generator` only when the load runs in this process. */
   cpu: { app?: number; generator?: number; server?: number };
 };
@@ -33,14 +33,15 @@ function memoryMetrics(
 }
 
 /**
- * Runs `load` as the measured phase while recording store-operation latency,
- * the app's memory every 250 ms, the server's own figures and session counts
- * before and after, the harness's RSS, and CPU of the app, the server and
- * (when `generatorInProcess`) this process.
+ * Runs `load` as the measured phase while recording store-operation latency
+ * and writes, the app's event loop, its memory every 250 ms, the server's own
+ * figures and session counts before and after, the harness's RSS, and CPU of
+ * the app, the server and (when `generatorInProcess`) this process.
+ * `requestsOf` tells how many requests the phase completed (writes are per request).
  */
 export async function observePhase<T>(
   app: AppChild,
-  options: { serverPid?: number; generatorInProcess: boolean },
+  options: { serverPid?: number; generatorInProcess: boolean; requestsOf: (result: T) => number },
   load: () => Promise<T>,
 ): Promise<{ result: T; observed: PhaseObservations }> {
   await app.ask('storeOps', { reset: true });
@@ -52,12 +53,13 @@ export async function observePhase<T>(
   const serverPids = options.serverPid === undefined ? undefined : processTree(options.serverPid);
   const cpuWatch = cpuStopwatch({ app: app.pids, server: serverPids, generator: options.generatorInProcess ? process.pid : undefined });
   let samples: MemorySample[] = [];
+  let eventLoop: EventLoopStats | undefined;
   const result = await load().finally(async () => {
-    samples = await app.ask('stopSampling');
+    ({ samples, eventLoop } = await app.ask('stopSampling'));
   });
   const cpu = cpuWatch.stop();
   const harnessRss = { before: harnessBefore, after: process.memoryUsage.rss() };
-  const storeOps = await app.ask('storeOps', { reset: true });
+  const { latency: storeOps, writes } = await app.ask('storeOps', { reset: true });
   const serverAfter = await app.ask('serverStats');
   const sessionsAfter = (await app.ask('count')) ?? serverAfter?.sessions;
   const server = serverBefore && serverAfter ? { before: serverBefore.bytes, after: serverAfter.bytes, source: serverAfter.source } : undefined;
@@ -65,6 +67,8 @@ export async function observePhase<T>(
     result,
     observed: {
       storeOps: Object.keys(storeOps).length > 0 ? storeOps : undefined,
+      storeWrites: Object.keys(storeOps).length > 0 ? { requests: options.requestsOf(result), ...writes } : undefined,
+      eventLoop,
       memory: { ...memoryMetrics(samples, server, sessionsBefore, sessionsAfter), harnessRss },
       cpu,
       sessionsStored: sessionsAfter,

@@ -1,27 +1,39 @@
+import { existsSync } from 'node:fs';
 import ms from 'ms';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import type { Scenario } from '../../scenarios/types.ts';
-import { STORES, isStoreId } from '../../stores/index.ts';
+import { STORES, isStoreId, storeDefinition } from '../../stores/index.ts';
+import { CustomStoreError, customStoreIdOf, loadCustomStore, looksLikeStorePath } from '../../stores/custom.ts';
 import { optionNames } from '../../stores/options.ts';
 import type { RawStoreOptions } from '../../stores/options.ts';
 import { STORE_IDS } from '../../stores/types.ts';
 import { BROWSER_COOKIE_LIMIT_BYTES } from '../../stores/limits.ts';
-import type { ServerKind, SessionSettings, StoreId } from '../../stores/types.ts';
+import type { AnyStoreId, CustomStoreId, ServerKind, SessionSettings, StoreId } from '../../stores/types.ts';
 import { UsageError } from '../errors.ts';
 import { requireK6 } from './k6-binary.ts';
 import type { LoadModel } from '../../reports/result.ts';
 import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import { parseServerUrl } from '../../stores/servers/url.ts';
 import { SERVER_KINDS } from '../../stores/types.ts';
+import { warmupCapSeconds } from '../load/steady-state.ts';
+
+/** Calls of each store operation in the intrinsic probe unless --probe-ops says otherwise. */
+export const DEFAULT_PROBE_OPERATIONS = 1000;
 
 /** A validated run: what to run, how long, and where to write. Built only from checked input. */
 export interface RunPlan {
-  stores: StoreId[];
+  stores: AnyStoreId[];
+  /** Custom stores named by path (`--store ./my-store.mjs`): id → the path as given. Load them with `loadPlanStores`. */
+  customStores: Partial<Record<CustomStoreId, string>>;
   /** Stores named explicitly (not through `all`): failing to provision one of them fails the run. */
   storesNamed: boolean;
   scenarios: Scenario[];
   repeat: number;
+  /** The shortest warm-up; closed-model warm-ups go on until throughput settles, up to `warmupCapSeconds`. */
   warmupSeconds: number;
+  warmupCapSeconds: number;
+  /** Serial calls of each store operation in the intrinsic probe after verification (0: no probe). */
+  probeOperations: number;
   durationSeconds: number;
   connections: number;
   /** App instances behind a request-level round-robin balancer (1: no balancer). */
@@ -32,7 +44,7 @@ export interface RunPlan {
   prefill: number[];
   settings: SessionSettings;
   /** `--store-option` values per store, checked against the options each store declares. */
-  storeOptions: Partial<Record<StoreId, RawStoreOptions>>;
+  storeOptions: Partial<Record<AnyStoreId, RawStoreOptions>>;
   /** Explicit server URLs by kind (flags or environment). */
   serverUrls: Partial<Record<ServerKind, string>>;
   outDir: string;
@@ -76,6 +88,8 @@ export interface RawBenchOptions extends RawServerUrlOptions {
   rate?: string;
   /** `--store-option key=value` (or `store.key=value`), repeatable. */
   storeOption?: string[];
+  /** Calls of each store operation in the intrinsic probe (default 1000). */
+  probeOps?: string;
 }
 
 /** `--<kind>-url` for every server kind, as commander names them (redisUrl, postgresUrl, …). */
@@ -167,18 +181,55 @@ export function parsePrefill(value: string | undefined): number[] {
   return [...new Set(counts)];
 }
 
-function parseStores(value: string): { stores: StoreId[]; named: boolean } {
-  if (value.trim() === 'all') return { stores: [...STORE_IDS], named: false };
+/**
+ * `all`, or a list of built-in ids and module paths (anything with a `/` or a script extension):
+ * a path becomes `custom:<file name>`; it must exist (its contract is checked by `loadPlanStores`).
+ */
+export function parseStores(value: string): { stores: AnyStoreId[]; named: boolean; customStores: RunPlan['customStores'] } {
+  if (value.trim() === 'all') return { stores: [...STORE_IDS], named: false, customStores: {} };
   if (value.split(',').some((item) => item.trim() === 'all')) throw new UsageError(`--store: "all" stands alone; give --store all, or a list of ${STORE_IDS.join(', ')}`);
-  return { stores: parseList('--store', value, [...STORE_IDS, 'all'], isStoreId), named: true };
+  const items = [...new Set(value.split(',').map((item) => item.trim()).filter(Boolean))];
+  if (items.length === 0) throw new UsageError(`--store: give at least one of ${STORE_IDS.join(', ')}, or a path to a store module`);
+  const unknown = items.filter((item) => !looksLikeStorePath(item) && !isStoreId(item));
+  if (unknown.length > 0) {
+    throw new UsageError(`--store: unknown ${unknown.map((u) => `"${u}"`).join(', ')}; valid: ${STORE_IDS.join(', ')}, all, or a path to a store module (./my-store.mjs)`);
+  }
+  const customStores: RunPlan['customStores'] = {};
+  const stores = items.map((item): AnyStoreId => {
+    if (!looksLikeStorePath(item)) return item as StoreId;
+    const id = customStoreIdOf(item);
+    const previous = customStores[id];
+    if (previous !== undefined) throw new UsageError(`--store: ${previous} and ${item} would both be "${id}"; rename one of the files`);
+    if (!existsSync(item)) throw new UsageError(`--store ${item}: no such file; give the path of a store module, e.g. --store ./my-store.mjs`);
+    customStores[id] = item;
+    return id;
+  });
+  return { stores, named: true, customStores };
+}
+
+/**
+ * Loads and checks every custom store module of the plan (in this process; a child loads it again).
+ * Call before running anything: a module that does not load or export a valid definition is bad input.
+ */
+export async function loadPlanStores(plan: Pick<RunPlan, 'customStores'>): Promise<void> {
+  for (const path of Object.values(plan.customStores)) {
+    try {
+      await loadCustomStore(path!);
+    } catch (error) {
+      if (error instanceof CustomStoreError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
 }
 
 /**
  * `--store-option key=value` goes to every selected store that declares `key`; `store.key=value`
  * to that store only. A key no selected store declares, or a value its schema refuses, is bad input.
  */
-export function parseStoreOptions(values: readonly string[] | undefined, stores: readonly StoreId[]): RunPlan['storeOptions'] {
+export function parseStoreOptions(values: readonly string[] | undefined, selected: readonly AnyStoreId[]): RunPlan['storeOptions'] {
   const options: RunPlan['storeOptions'] = {};
+  // Custom stores declare no options.
+  const stores = selected.filter(isStoreId);
   const takers = stores.filter((id) => optionNames(STORES[id].options).length > 0);
   const declared = takers.map((id) => `${id}: ${optionNames(STORES[id].options).join(', ')}`).join('; ') || 'none of the selected stores takes options';
   for (const value of values ?? []) {
@@ -220,7 +271,7 @@ function parseUrl(kind: ServerKind, value: string | undefined): string | undefin
 }
 
 /** Explicit server URLs: each kind's `--<kind>-url` flag, else its environment variable. */
-function parseServerUrls(raw: RawServerUrlOptions, env: NodeJS.ProcessEnv): RunPlan['serverUrls'] {
+export function parseServerUrls(raw: RawServerUrlOptions, env: NodeJS.ProcessEnv): RunPlan['serverUrls'] {
   const urls: RunPlan['serverUrls'] = {};
   for (const kind of SERVER_KINDS) {
     const url = parseUrl(kind, raw[`${kind}Url`] ?? env[SERVER_KIND_DEFINITIONS[kind].url.envVar]);
@@ -272,14 +323,17 @@ export function sessionSettings(overrides: Partial<SessionSettings> = {}): Sessi
 
 /** Checks every option and builds the plan; throws UsageError naming the first problem. */
 export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process.env): RunPlan {
-  const { stores, named } = parseStores(raw.store);
+  const { stores, named, customStores } = parseStores(raw.store);
   const serverUrls = parseServerUrls(raw, env);
   return {
     stores,
+    customStores,
     storesNamed: named,
     scenarios: parseScenarios(raw.scenario),
     repeat: parseCount('--repeat', raw.repeat, { min: 1, max: 100 }),
     warmupSeconds: parseDuration('--warmup', raw.warmup, { min: 0, max: 600, wholeSeconds: true }),
+    warmupCapSeconds: warmupCapSeconds(parseDuration('--warmup', raw.warmup, { min: 0, max: 600, wholeSeconds: true })),
+    probeOperations: parseCount('--probe-ops', raw.probeOps ?? String(DEFAULT_PROBE_OPERATIONS), { min: 0, max: 100_000 }),
     durationSeconds: parseDuration('--duration', raw.duration, { min: 1, max: 3600, wholeSeconds: true }),
     connections: parseCount('--connections', raw.connections, { min: 1, max: 10_000 }),
     instances: parseCount('--instances', raw.instances, { min: 1, max: 16 }),
@@ -298,7 +352,14 @@ export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process
   };
 }
 
-/** The server kinds the plan's stores need. */
+/** The server kinds the plan's stores need (custom stores loaded by `loadPlanStores`). */
 export function serverKindsOf(plan: RunPlan): ServerKind[] {
-  return [...new Set(plan.stores.map((id) => STORES[id].server).filter((kind): kind is ServerKind => kind !== undefined))];
+  return [...new Set(plan.stores.map((id) => storeDefinition(id).server).filter((kind): kind is ServerKind => kind !== undefined))];
+}
+
+/** `--fail-on`: the regression threshold in percent ("10" or "10%"), above 0 and at most 1000. */
+export function parseFailOn(value: string): number {
+  const percent = Number(value.replace(/%$/, ''));
+  if (!Number.isFinite(percent) || percent <= 0 || percent > 1000) throw new UsageError(`--fail-on: "${value}" must be a percentage above 0, e.g. 10`);
+  return percent;
 }

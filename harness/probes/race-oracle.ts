@@ -59,13 +59,20 @@ function missingItems(acknowledged: string[], observed: string[] | number): numb
  * on each one's cookie (all sessions at once), timing them in `recorder`.
  * Finally compares what the app acknowledged with each session's final state.
  */
-export async function runRaceOracle(app: AppChild, scenario: RaceScenario, recorder: RequestRecorder, signal: AbortSignal): Promise<RaceOutcome> {
+export async function runRaceOracle(
+  app: AppChild,
+  scenario: RaceScenario,
+  recorder: RequestRecorder,
+  signal: AbortSignal,
+  onRound?: (done: number) => void,
+): Promise<RaceOutcome> {
   const routes = scenario.routes ?? DEFAULT_RACE_ROUTES;
   const sessions: RacedSession[] = await Promise.all(
     Array.from({ length: scenario.sessions }, async () => ({ client: await loggedInClient(app.url, 'race'), counted: 0, items: [] })),
   );
   for (let round = 0; round < scenario.rounds && !signal.aborted; round++) {
     await Promise.all(sessions.map((session, index) => burst(session, index, routes, scenario.fanout, round, recorder)));
+    onRound?.(round + 1);
   }
   const outcome: RaceOutcome = {
     expectedCount: 0,

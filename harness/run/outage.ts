@@ -3,8 +3,8 @@ import { runClosedPhase } from '../load/autocannon.ts';
 import type { VirtualUser } from '../load/autocannon.ts';
 import { runOpenPhase } from '../load/k6.ts';
 import { analyzeOutage } from '../probes/outage-analysis.ts';
-import { signalTree } from '../load/process-tree.ts';
-import type { ScenarioContext, ScenarioRunner } from './context.ts';
+import { signalTree } from '../../stores/servers/process-tree.ts';
+import type { PhaseTicker, ScenarioContext, ScenarioRunner } from './context.ts';
 import { skippedEntry } from './skipped-entry.ts';
 import { Timeline } from '../load/timeline.ts';
 import type { AppChild } from '../app/child.ts';
@@ -27,8 +27,11 @@ type Driver = (context: ScenarioContext<OutageScenario>, app: AppChild, started:
 const totalSecondsOf = (scenario: OutageScenario) => scenario.beforeSeconds + scenario.outageSeconds + scenario.afterSeconds;
 const warmupSecondsOf = (context: ScenarioContext) => Math.max(1, context.plan.warmupSeconds);
 
-function onPhase(context: ScenarioContext<OutageScenario>, name: 'warm-up' | 'measured', seconds: number): void {
-  context.observer.phase({ store: context.store, scenario: context.scenario.id, repetition: 0, phase: name, seconds });
+/** Shows a phase's progress until the returned ticker ends (or the next phase starts). */
+function onPhase(context: ScenarioContext<OutageScenario>, name: 'warm-up' | 'outage', seconds: number): PhaseTicker {
+  const { scenario } = context;
+  const detail = name === 'outage' ? `${context.server?.info.label ?? 'the server'} paused at ${scenario.beforeSeconds}s for ${scenario.outageSeconds}s` : undefined;
+  return context.observer.phase({ store: context.store, scenario: scenario.id, phase: name, seconds, ...(detail ? { detail } : {}) });
 }
 
 /** Closed model: autocannon, one user (session) per connection, kept from the warm-up. */
@@ -38,12 +41,12 @@ const autocannonDriver: Driver = async (context, app, started) => {
   const users: VirtualUser[] = [];
   const phase = (durationSeconds: number, timeline?: Timeline) =>
     runClosedPhase({ url: app.url, scenario: load, connections: context.plan.connections, durationSeconds, users, timeoutSeconds: scenario.requestTimeoutSeconds, signal: context.signal, timeline });
-  onPhase(context, 'warm-up', warmupSecondsOf(context));
-  const warmup = await phase(warmupSecondsOf(context));
-  onPhase(context, 'measured', totalSecondsOf(scenario));
+  const warming = onPhase(context, 'warm-up', warmupSecondsOf(context));
+  const warmup = await phase(warmupSecondsOf(context)).finally(() => warming.end());
+  const ticker = onPhase(context, 'outage', totalSecondsOf(scenario));
   const timeline = new Timeline();
   started(timeline);
-  return { warmup, measured: await phase(totalSecondsOf(scenario), timeline), timeline };
+  return { warmup, measured: await phase(totalSecondsOf(scenario), timeline).finally(() => ticker.end()), timeline };
 };
 
 /** Open model: k6 at the plan's arrival rate; the timeline and dropped iterations come from k6's JSON output. */
@@ -53,14 +56,14 @@ const k6Driver: Driver = async (context, app, started) => {
   const load: LoadScenario = { kind: 'load', id: scenario.id, description: scenario.description, sessions: 'per-connection', mix: scenario.mix };
   const phase = (name: 'warmup' | 'measured', seconds: number, onTimeline?: (timeline: Timeline) => void) =>
     runOpenPhase({ binary: k6.binary, url: app.url, scenario: load, phase: name, ratePerSecond: k6.ratePerSecond, seconds, timeoutSeconds: scenario.requestTimeoutSeconds, signal: context.signal, onTimeline });
-  onPhase(context, 'warm-up', warmupSecondsOf(context));
-  const warmup = await phase('warmup', warmupSecondsOf(context));
-  onPhase(context, 'measured', totalSecondsOf(scenario));
+  const warming = onPhase(context, 'warm-up', warmupSecondsOf(context));
+  const warmup = await phase('warmup', warmupSecondsOf(context)).finally(() => warming.end());
+  const ticker = onPhase(context, 'outage', totalSecondsOf(scenario));
   let timeline: Timeline | undefined;
   const measured = await phase('measured', totalSecondsOf(scenario), (t) => {
     timeline = t;
     started(t);
-  });
+  }).finally(() => ticker.end());
   return { warmup: warmup.metrics, measured: measured.metrics, timeline, load: { driver: 'k6', model: 'open', ratePerSecond: k6.ratePerSecond, droppedIterations: measured.droppedIterations } };
 };
 

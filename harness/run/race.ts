@@ -1,5 +1,10 @@
 import type { AppChild } from '../app/child.ts';
-import { runRaceOracle } from '../probes/race-oracle.ts';
+import { DEFAULT_RACE_ROUTES, runRaceOracle } from '../probes/race-oracle.ts';
+import { probeMechanisms } from '../probes/mechanisms.ts';
+import { lossCausesOf, lossCauseText } from '../../reports/mechanisms.ts';
+import type { LossCause, RaceMechanisms } from '../../reports/result.ts';
+import { createStoreAdapter } from '../../stores/index.ts';
+import type { ServerInfo, StoreAdapter } from '../../stores/types.ts';
 import type { RaceOutcome } from '../probes/race-oracle.ts';
 import { RequestRecorder } from '../client/request-recorder.ts';
 import { probeResurrection, RESURRECTION_PROBE } from '../probes/resurrection.ts';
@@ -17,7 +22,37 @@ export const RACE_VARIANTS: ReadonlyArray<{ variant: string; settings: Partial<S
   { variant: 'rolling=true', settings: { resave: false, rolling: true } },
 ];
 
-function raceNotes(app: AppChild, race: RaceOutcome, probe: ResurrectionOutcome): string[] {
+/** The measured loss mechanisms, or why they are unknown. */
+type MechanismProbe = { mechanisms?: RaceMechanisms; failure?: string };
+
+/** Runs the mechanism probes on a fresh adapter of this store in the harness process (its own client, not the app's). */
+async function measureMechanisms(context: ScenarioContext<RaceScenario>): Promise<MechanismProbe> {
+  let adapter: StoreAdapter | undefined;
+  try {
+    adapter = await createStoreAdapter(context.store, { settings: context.plan.settings, ...(context.server ? { server: context.server } : {}) });
+    const mechanisms = await probeMechanisms(adapter);
+    return mechanisms ? { mechanisms } : {};
+  } catch (error) {
+    return { failure: error instanceof Error ? error.message : String(error) };
+  } finally {
+    await adapter?.close().catch(() => {});
+  }
+}
+
+/** Requests of one burst that modify the session (the oracles' POST routes). */
+function writesPerBurst(scenario: RaceScenario): number {
+  const routes = scenario.routes ?? DEFAULT_RACE_ROUTES;
+  return Array.from({ length: scenario.fanout }, (_, slot) => routes[slot % routes.length]!).filter((route) => route.startsWith('POST ')).length;
+}
+
+function lossNote(race: RaceOutcome, causes: readonly LossCause[], probe: MechanismProbe, storeLabel: string, server: ServerInfo | undefined): string {
+  const lost = `${race.lostUpdates} of ${race.expectedCount} acknowledged counter increments were lost`;
+  if (!probe.mechanisms) return `${lost}${probe.failure ? ` (the mechanism probes failed: ${probe.failure})` : ''}: concurrent requests on one session are last-writer-wins`;
+  if (causes.length === 0) return `${lost}, and no probed mechanism explains it under these settings`;
+  return `${lost}: ${causes.map((cause) => lossCauseText(cause, probe.mechanisms!, storeLabel, server)).join('; and ')}`;
+}
+
+function raceNotes(app: AppChild, race: RaceOutcome, probe: ResurrectionOutcome, causes: readonly LossCause[], mechanisms: MechanismProbe, server: ServerInfo | undefined): string[] {
   const notes: string[] = [];
   if (race.source === 'cookie') {
     notes.push('no server-side store: final counters and items were read through GET /session with each client\'s last cookie (the last Set-Cookie to arrive wins, as in a browser); only the number of items is known');
@@ -25,7 +60,7 @@ function raceNotes(app: AppChild, race: RaceOutcome, probe: ResurrectionOutcome)
     notes.push('final counters and items were read from the store itself, not through the app');
   }
   if (!app.capabilities.serverSide) notes.push('resave and rolling are express-session options; this store has neither, so one variant was measured');
-  if (race.lostUpdates > 0) notes.push(`${race.lostUpdates} of ${race.expectedCount} acknowledged counter increments were lost: each request that saves writes back the whole session it loaded, so the last to finish wins`);
+  if (race.lostUpdates > 0) notes.push(lossNote(race, causes, mechanisms, app.label, server));
   if (race.sessionsMissing > 0) notes.push(`${race.sessionsMissing} raced sessions could not be read at the end`);
   if (probe.resurrected) notes.push(`${probe.resurrected} of ${probe.resurrectionProbes} sessions were back in the store after logout: a slow request saved the session it loaded before the logout (expressjs/session#632)`);
   if (!app.capabilities.revocable) notes.push(`logout cannot revoke this store's sessions: ${probe.revokedCookieStillValid} of ${probe.resurrectionProbes} cookies captured before logout still authenticated`);
@@ -34,20 +69,44 @@ function raceNotes(app: AppChild, race: RaceOutcome, probe: ResurrectionOutcome)
   return notes;
 }
 
-async function raceOnce(context: ScenarioContext<RaceScenario>, app: AppChild, repetition: number, variant: string | undefined): Promise<OkEntry> {
+interface RaceRun {
+  app: AppChild;
+  repetition: number;
+  variant: string | undefined;
+  resave: boolean;
+  mechanisms: MechanismProbe;
+}
+
+async function raceOnce(context: ScenarioContext<RaceScenario>, run: RaceRun): Promise<OkEntry> {
+  const { app, mechanisms } = run;
   const recorder = new RequestRecorder();
-  const race = await runRaceOracle(app, context.scenario, recorder, context.signal);
-  const probe = await probeResurrection(app, RESURRECTION_PROBE);
+  const { store, scenario, observer } = context;
+  const ticker = observer.phase({ store, scenario: scenario.id, repetition: run.repetition, phase: 'bursts', ...(run.variant ? { detail: run.variant } : {}), steps: scenario.rounds });
+  const { race, probe } = await (async () => {
+    const race = await runRaceOracle(app, scenario, recorder, context.signal, (done) => ticker.advance(done));
+    return { race, probe: await probeResurrection(app, RESURRECTION_PROBE) };
+  })().finally(() => ticker.end());
   const crashed = app.crashed();
   if (crashed) throw new Error(crashed);
   const { source: _source, clients: _clients, ...raceNumbers } = race;
+  const base = context.entryBase(app, run.repetition, run.variant);
+  const shape = { fanout: context.scenario.fanout, writesPerBurst: writesPerBurst(context.scenario), resave: run.resave };
+  const causes = mechanisms.mechanisms ? lossCausesOf(mechanisms.mechanisms, shape, race.lostUpdates + race.itemsMissing) : [];
   return {
-    ...context.entryBase(app, repetition, variant),
+    ...base,
     status: 'ok',
     measured: recorder.metrics(),
     sessionsStored: (await app.ask('count')) ?? undefined,
-    observations: { kind: 'race', sessions: context.scenario.sessions, fanout: context.scenario.fanout, rounds: context.scenario.rounds, ...raceNumbers, ...probe },
-    notes: raceNotes(app, race, probe),
+    observations: {
+      kind: 'race',
+      sessions: context.scenario.sessions,
+      fanout: context.scenario.fanout,
+      rounds: context.scenario.rounds,
+      ...raceNumbers,
+      ...probe,
+      ...(mechanisms.mechanisms ? { mechanisms: mechanisms.mechanisms, lossCauses: causes } : {}),
+    },
+    notes: raceNotes(app, race, probe, causes, mechanisms, base.server),
   };
 }
 
@@ -59,12 +118,14 @@ async function raceOnce(context: ScenarioContext<RaceScenario>, app: AppChild, r
  */
 export const runRaceScenario: ScenarioRunner<RaceScenario> = async (context) => {
   if (context.store === 'none') return context.emit(skippedEntry(context, 'no sessions to race: the baseline keeps no session state'));
+  const mechanisms = await measureMechanisms(context);
   for (const { variant, settings } of RACE_VARIANTS) {
     if (context.signal.aborted) break;
     const app = await context.startApp(settings);
     const settingsApply = app.capabilities.serverSide;
+    const resave = settings.resave ?? context.plan.settings.resave;
     for (let repetition = 0; repetition < context.plan.repeat && !context.signal.aborted; repetition++) {
-      context.emit(await raceOnce(context, app, repetition, settingsApply ? variant : undefined));
+      context.emit(await raceOnce(context, { app, repetition, variant: settingsApply ? variant : undefined, resave, mechanisms }));
     }
     if (!settingsApply) break;
   }

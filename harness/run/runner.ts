@@ -1,12 +1,15 @@
+import { resolve } from 'node:path';
 import { startAppChild } from '../app/child.ts';
 import { startAppCluster } from '../app/cluster.ts';
 import type { AppChild } from '../app/child.ts';
 import { describeEnvironment } from '../plan/environment.ts';
 import { describeError, oneSentence, RunError } from '../errors.ts';
-import { loadModelFor, serverKindsOf } from '../plan/plan.ts';
+import { watchMachineLoad } from '../plan/machine-load.ts';
+import { loadModelFor, loadPlanStores, serverKindsOf } from '../plan/plan.ts';
 import type { RunPlan } from '../plan/plan.ts';
-import type { EntryBase, LoadModel, ResultEntry, RunResult } from '../../reports/result.ts';
+import type { EntryBase, LoadModel, ResultEntry, RunResult, StoreOpLatency } from '../../reports/result.ts';
 import { SCHEMA_VERSION } from '../../reports/result.ts';
+import { formatCount } from '../../reports/format.ts';
 import { VerificationError, verifyStore } from '../probes/verify.ts';
 import { checkPayloadLimit } from '../probes/payload-limit.ts';
 import { EntryFailure, failureCauseOf } from './failure.ts';
@@ -18,14 +21,16 @@ import { runExpiryScenario } from './expiry.ts';
 import { PrefillUnsupported, prefillStore, removePrefilled } from './prefill.ts';
 import type { PrefillDone } from './prefill.ts';
 import type { RunObserver, ScenarioContext, ScenarioRunner } from './context.ts';
+import { estimateRemaining, plannedSeconds } from './eta.ts';
+import type { EtaUnit } from './eta.ts';
 import type { Scenario } from '../../scenarios/types.ts';
-import { STORES, storeLabel } from '../../stores/index.ts';
+import { storeDefinition, storeLabel } from '../../stores/index.ts';
 import { provisionServer } from '../../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
-import type { ServerKind, StoreId } from '../../stores/types.ts';
+import type { AnyStoreId, CustomStoreId, ServerKind } from '../../stores/types.ts';
 
 
-type ServerSlot = { server: ProvisionedServer } | { skipped: string } | { unreachable: string };
+type ServerSlot = { server: ProvisionedServer } | { skipped: string; fix?: string } | { unreachable: string };
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -49,22 +54,25 @@ function planSummary(plan: RunPlan): RunResult['plan'] {
     ...(prefills(plan) ? { prefill: plan.prefill } : {}),
     driver: plan.driver,
     ...(plan.k6 ? { ratePerSecond: plan.k6.ratePerSecond } : {}),
+    warmupCapSeconds: plan.warmupCapSeconds,
+    probeOperations: plan.probeOperations,
   };
 }
 
 async function provisionAll(plan: RunPlan, observer: RunObserver): Promise<Map<ServerKind, ServerSlot>> {
   const kinds = serverKindsOf(plan);
+  const ticker = kinds.length ? observer.phase({ phase: 'provisioning', detail: kinds.join(', ') }) : undefined;
   const outcomes = await Promise.all(
     kinds.map(async (kind) => {
       try {
         const outcome = await provisionServer({ kind, url: plan.serverUrls[kind], log: observer.log });
-        return [kind, outcome.status === 'ready' ? { server: outcome.server } : { skipped: outcome.reason }] as const;
+        return [kind, outcome.status === 'ready' ? { server: outcome.server } : { skipped: outcome.reason, fix: outcome.fix }] as const;
       } catch (error) {
         // A server the user pointed at that does not answer is a failed run, never a quiet skip.
         return [kind, plan.serverUrls[kind] ? { unreachable: message(error) } : { skipped: message(error) }] as const;
       }
     }),
-  );
+  ).finally(() => ticker?.end());
   return new Map<ServerKind, ServerSlot>(outcomes);
 }
 
@@ -76,12 +84,15 @@ export interface BenchRun {
 }
 
 /**
- * Runs the plan: provisions servers, then for each store and scenario boots a
- * fresh app child, verifies the store, and measures. Stops everything it
- * started, also when `signal` aborts (the result is then marked partial).
+ * Runs the plan: provisions servers, then for each scenario boots a fresh app
+ * per store, verifies the store, probes it alone and measures. Load scenarios
+ * run their repetitions round-robin across stores (each on a fresh app) so that
+ * drift and background noise spread evenly. Stops everything it started, also
+ * when `signal` aborts (the result is then marked partial).
  */
 export function startBench(plan: RunPlan, observer: RunObserver, signal: AbortSignal): BenchRun {
   const startedAt = new Date().toISOString();
+  const machineLoad = watchMachineLoad();
   const entries: ResultEntry[] = [];
   const packages: Record<string, string> = {};
   const assemble = (partial: boolean): RunResult => ({
@@ -89,12 +100,13 @@ export function startBench(plan: RunPlan, observer: RunObserver, signal: AbortSi
     startedAt,
     finishedAt: new Date().toISOString(),
     partial,
-    env: describeEnvironment(packages),
+    env: { ...describeEnvironment(packages), machineLoad: machineLoad.read() },
     plan: planSummary(plan),
     entries: [...entries],
   });
+  const record = (entry: ResultEntry) => void entries.push({ ...entry, sequence: entries.length + 1 });
   const done = (async () => {
-    await runStores(plan, observer, signal, entries, packages);
+    await runStores(plan, observer, signal, record, packages);
     return assemble(signal.aborted);
   })();
   return { done, snapshot: () => assemble(true) };
@@ -105,38 +117,87 @@ export function runBench(plan: RunPlan, observer: RunObserver, signal: AbortSign
   return startBench(plan, observer, signal).done;
 }
 
-async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSignal, entries: ResultEntry[], packages: Record<string, string>): Promise<void> {
+/**
+ * The 0-based repetitions of one scenario, one call of runStoreScenario per group. Load runs go
+ * round-robin (repetition 1 of every store, then repetition 2, …) so drift spreads evenly across
+ * stores. Other kinds check correctness, not speed: all repetitions of a store on one app. So do
+ * prefilled load runs: loading millions of sessions again for every repetition would dominate the run.
+ */
+function roundsOf(plan: RunPlan, scenario: Scenario, prefill: number): number[][] {
+  const all = Array.from({ length: plan.repeat }, (_, i) => i);
+  return scenario.kind === 'load' && prefill === 0 ? all.map((repetition) => [repetition]) : [all];
+}
+
+async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSignal, record: (entry: ResultEntry) => void, packages: Record<string, string>): Promise<void> {
+  await loadPlanStores(plan);
   const servers = await provisionAll(plan, observer);
   try {
     for (const slot of servers.values()) if ('unreachable' in slot) throw new RunError(slot.unreachable);
     for (const storeId of plan.stores) {
-      const kind = STORES[storeId].server;
+      const kind = storeDefinition(storeId).server;
       const slot = kind ? servers.get(kind) : undefined;
       if (plan.storesNamed && slot && 'skipped' in slot) {
-        throw new RunError(`${storeId}: no ${kind} server available (${slot.skipped}); pass --${kind}-url or install the server`);
+        throw new RunError(`${storeId}: no ${kind} server available (${slot.skipped}); to run it: ${slot.fix ?? `pass --${kind}-url`}`);
       }
     }
+    const units = new Map<string, EtaUnit & { spent: number; roundsLeft: number }>();
+    const unitKey = (storeId: AnyStoreId, scenario: Scenario, payloadBytes: number, prefill: number) => `${storeId}/${scenario.id}/${payloadBytes}/${prefill}`;
     for (const storeId of plan.stores) {
-      if (signal.aborted) break;
-      const kind = STORES[storeId].server;
+      const kind = storeDefinition(storeId).server;
+      const skipped = Boolean(kind && 'skipped' in (servers.get(kind) ?? {}));
+      for (const scenario of plan.scenarios) {
+        for (const payloadBytes of plan.payloads) {
+          for (const prefill of plan.prefill) {
+            const rounds = roundsOf(plan, scenario, prefill).length;
+            units.set(unitKey(storeId, scenario, payloadBytes, prefill), { scenario: scenario.id, planned: plannedSeconds(plan, scenario), skipped, spent: 0, roundsLeft: rounds });
+          }
+        }
+      }
+    }
+    const runs: StoreRun[] = [];
+    for (const storeId of plan.stores) {
+      const kind = storeDefinition(storeId).server;
       const slot = kind ? servers.get(kind) : undefined;
       if (slot && 'skipped' in slot) {
-        observer.log(`${storeId}: skipped — ${slot.skipped}`);
+        // The reason and its fix are said once, in the entries (the "Not measured" table); the log only marks the skip.
+        observer.log(`${storeId}: skipped, no ${kind} server (why, and the command that fixes it: "Not measured" in the results)`);
+        const reason = slot.fix ? `${slot.skipped} — to run it: ${slot.fix}` : slot.skipped;
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
             for (const prefill of plan.prefill) {
-              entries.push({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(plan, scenario), prefill), status: 'skipped', cause: 'no-server', reason: slot.skipped });
+              record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(plan, scenario), prefill), status: 'skipped', cause: 'no-server', reason });
             }
           }
         }
         continue;
       }
-      const server = slot && 'server' in slot ? slot.server : undefined;
-      for (const scenario of plan.scenarios) {
-        for (const payloadBytes of plan.payloads) {
-          for (const prefill of plan.prefill) {
-            if (signal.aborted) break;
-            await runStoreScenario({ plan, storeId, server, packages, observer, signal }, scenario, { payloadBytes, prefill }, (entry) => entries.push(entry));
+      runs.push({ plan, storeId, server: slot && 'server' in slot ? slot.server : undefined, packages, observer, signal });
+    }
+    for (const scenario of plan.scenarios) {
+      for (const payloadBytes of plan.payloads) {
+        for (const prefill of plan.prefill) {
+          const failed = new Set<AnyStoreId>();
+          for (const repetitions of roundsOf(plan, scenario, prefill)) {
+            for (const run of runs) {
+              if (signal.aborted) return;
+              if (failed.has(run.storeId)) continue;
+              const unit = units.get(unitKey(run.storeId, scenario, payloadBytes, prefill))!;
+              const label = [scenario.id, ...(plan.payloads.length > 1 ? [`${payloadBytes} B`] : []), ...(prefill > 0 ? [`${formatCount(prefill)} prefilled`] : [])].join(' · ');
+              observer.position({ store: run.storeId, index: plan.stores.indexOf(run.storeId) + 1, count: plan.stores.length, scenario: label, eta: estimateRemaining([...units.values()]) });
+              const started = performance.now();
+              let measured = false;
+              const ok = await runStoreScenario(run, scenario, { payloadBytes, prefill }, repetitions, (entry) => {
+                measured ||= entry.status === 'ok';
+                record(entry);
+              });
+              unit.spent += (performance.now() - started) / 1000;
+              unit.roundsLeft -= 1;
+              // Only a measured unit says how long the next one takes; an instant skip or failure would not.
+              if (!measured || !ok) {
+                unit.skipped = true;
+                failed.add(run.storeId);
+              } else if (unit.roundsLeft === 0) unit.elapsed = unit.spent;
+            }
           }
         }
       }
@@ -146,11 +207,13 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
   }
 }
 
-function base(plan: RunPlan, store: StoreId, scenario: Scenario, payloadBytes: number, repetitionIndex: number, load: LoadModel, prefilledSessions: number): EntryBase {
+function base(plan: RunPlan, store: AnyStoreId, scenario: Scenario, payloadBytes: number, repetitionIndex: number, load: LoadModel, prefilledSessions: number): EntryBase {
   const storeOptions = plan.storeOptions[store];
+  const { source } = storeDefinition(store);
   return {
     store,
     storeLabel: storeLabel(store, storeOptions),
+    ...(source ? { storeSource: source } : {}),
     scenario: scenario.id,
     kind: scenario.kind,
     payloadBytes,
@@ -161,10 +224,16 @@ function base(plan: RunPlan, store: StoreId, scenario: Scenario, payloadBytes: n
   };
 }
 
+/** A custom store's module as an absolute path, for the app child to load; undefined for a built-in store. */
+function customModule(plan: RunPlan, storeId: AnyStoreId): string | undefined {
+  const path = plan.customStores[storeId as CustomStoreId];
+  return path === undefined ? undefined : resolve(path);
+}
+
 /** One store's share of a run: what every scenario on it needs. */
 interface StoreRun {
   plan: RunPlan;
-  storeId: StoreId;
+  storeId: AnyStoreId;
   server: ProvisionedServer | undefined;
   packages: Record<string, string>;
   observer: RunObserver;
@@ -179,12 +248,17 @@ const RUNNERS: { [K in Scenario['kind']]: ScenarioRunner<Extract<Scenario, { kin
   expiry: runExpiryScenario,
 };
 
-async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadBytes, prefill }: { payloadBytes: number; prefill: number }, record: (entry: ResultEntry) => void): Promise<void> {
+/** How long a failed scenario waits for an app exit already under way, so a crash is named as the cause. */
+const CRASH_SETTLE_MS = 500;
+
+/** Runs `repetitions` (0-based) of one scenario on one store; false when it recorded a failure. */
+async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadBytes, prefill }: { payloadBytes: number; prefill: number }, repetitions: readonly number[], record: (entry: ResultEntry) => void): Promise<boolean> {
   const { plan, storeId, packages, observer, signal } = run;
   const load = loadModelFor(plan, scenario);
   const server = run.server?.handle;
   const apps: AppChild[] = [];
   const prefilled: Array<PrefillDone & { app: AppChild }> = [];
+  const intrinsic = new Map<AppChild, StoreOpLatency>();
   let emitted = 0;
   const context: ScenarioContext = {
     plan,
@@ -197,16 +271,18 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
     load,
     observer,
     signal,
+    repetitions,
     async startApp(settings) {
-      const config = { store: storeId, settings: { ...plan.settings, ...settings }, server, storeOptions: plan.storeOptions[storeId], app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs } };
+      const config = { store: storeId, storeModule: customModule(plan, storeId), settings: { ...plan.settings, ...settings }, server, storeOptions: plan.storeOptions[storeId], app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs } };
       const cluster = plan.instances > 1 ? await startAppCluster(config, plan.instances) : undefined;
       const app = cluster ?? (await startAppChild(config));
       apps.push(app);
       Object.assign(packages, app.packages);
-      const problem = await checkPayloadLimit(cluster?.instances[0] ?? app, payloadBytes);
+      const first = cluster?.instances[0] ?? app;
+      const problem = await checkPayloadLimit(first, payloadBytes);
       if (problem?.cause === 'payload-limit') throw new EntryFailure('payload-limit', problem.text);
       if (problem) throw new EntryFailure('verification', `verification failed: ${problem.text}`);
-      await verifyStore(cluster?.instances[0] ?? app, storeId).catch((error: unknown) => {
+      await verifyStore(first, storeId).catch((error: unknown) => {
         throw new EntryFailure('verification', error instanceof VerificationError ? error.message : `verification failed: ${message(error)}`);
       });
       // A scenario of its own kind (expiry) prefills what it needs itself; any other starts on a store holding `prefill` live sessions.
@@ -214,6 +290,11 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
         for (const earlier of prefilled.splice(0)) await removePrefilled(app, earlier.range, signal);
         const done = await prefillStore(app, { sessions: prefill, ttlMs: plan.settings.maxAgeMs, secret: plan.settings.secret, signal, log: observer.log, label: storeId });
         prefilled.push({ ...done, app });
+      }
+      // After the prefill: the store's latency alone, at the size it is measured at.
+      if (plan.probeOperations > 0) {
+        const ops = await first.ask('probeStore', { operations: plan.probeOperations });
+        if (Object.keys(ops).length > 0) intrinsic.set(app, ops);
       }
       return app;
     },
@@ -225,6 +306,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
       ...(plan.instances > 1 ? { instances: plan.instances } : {}),
       server: server?.info,
       capabilities: app.capabilities,
+      ...(intrinsic.has(app) ? { storeOpsIntrinsic: intrinsic.get(app) } : {}),
     }),
     emit(entry) {
       emitted += 1;
@@ -234,17 +316,20 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
   try {
     const runner = RUNNERS[scenario.kind] as ScenarioRunner;
     await runner(context);
+    return true;
   } catch (error) {
-    if (signal.aborted) return;
+    if (signal.aborted) return true;
     if (error instanceof PrefillUnsupported) {
       observer.log(`${storeId}/${scenario.id}: skipped — ${error.message}`);
-      record({ ...base(plan, storeId, scenario, payloadBytes, 0, load, prefill), server: server?.info, status: 'skipped', cause: 'not-applicable', reason: error.message });
-      return;
+      record({ ...base(plan, storeId, scenario, payloadBytes, repetitions[0] ?? 0, load, prefill), server: server?.info, status: 'skipped', cause: 'not-applicable', reason: error.message });
+      return false;
     }
-    const crash = apps.map((app) => app.crashed()).find(Boolean);
+    const crash = (await Promise.all(apps.map((app) => app.crashedWithin(CRASH_SETTLE_MS)))).find(Boolean);
     const reason = oneSentence(crash ?? describeError(error));
     observer.log(`${storeId}/${scenario.id}: failed — ${reason}`);
-    record({ ...base(plan, storeId, scenario, payloadBytes, emitted, load, prefill), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
+    const repetition = repetitions[Math.min(emitted, repetitions.length - 1)] ?? 0;
+    record({ ...base(plan, storeId, scenario, payloadBytes, repetition, load, prefill), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
+    return false;
   } finally {
     // Leave the store as it was: the next count of the sweep starts from its own prefill (a managed server is stopped anyway).
     for (const { app, range } of prefilled) {

@@ -1,6 +1,6 @@
 import type { SkippedEntry } from '../../reports/result.ts';
 import type { ScenarioContext } from './context.ts';
-import { STORES } from '../../stores/index.ts';
+import { storeDefinition } from '../../stores/index.ts';
 
 /**
  * A skipped entry for a scenario that does not apply to this store (e.g. the
@@ -10,7 +10,7 @@ import { STORES } from '../../stores/index.ts';
 export function skippedEntry(context: ScenarioContext, reason: string): SkippedEntry {
   return {
     store: context.store,
-    storeLabel: STORES[context.store].label,
+    storeLabel: storeDefinition(context.store).label,
     scenario: context.scenario.id,
     kind: context.scenario.kind,
     payloadBytes: context.payloadBytes,

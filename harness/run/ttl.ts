@@ -55,7 +55,8 @@ export const runTtlScenario: ScenarioRunner<TtlScenario> = async (context) => {
   const before = await sessionsHeld(app);
   const clients = await Promise.all(Array.from({ length: scenario.sessions }, () => loggedInClient(app.url, 'ttl')));
   const afterLogin = await sessionsHeld(app);
-  await delay(scenario.waitMs, undefined, { signal });
+  const ticker = context.observer.phase({ store: context.store, scenario: scenario.id, phase: 'ttl wait', detail: `${scenario.sessions} sessions of ${scenario.maxAgeMs} ms`, seconds: scenario.waitMs / 1000 });
+  await delay(scenario.waitMs, undefined, { signal }).finally(() => ticker.end());
   const afterWait = await sessionsHeld(app);
   const returned = app.capabilities.serverSide ? await returnedByStore(app, clients) : undefined;
   const recorder = new RequestRecorder();

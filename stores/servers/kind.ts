@@ -33,6 +33,22 @@ export interface LocalPlan {
   prepare?: (url: string) => Promise<string>;
 }
 
+/** Why this machine cannot start a local server of a kind, and the one command that would let it. */
+export interface LocalUnavailable {
+  reason: string;
+  fix: string;
+}
+
+/**
+ * The command that gets a missing server binary: apt-get on Debian-like Linux, otherwise the
+ * machine's package manager; local servers need Linux (setpriv, /proc), so elsewhere it is Docker or a URL.
+ */
+export function installFix(kind: string, debianPackage: string, hasAptGet: boolean): string {
+  if (process.platform !== 'linux') return `start Docker (sessionbench then starts the ${kind} server itself) or pass --${kind}-url`;
+  if (!hasAptGet) return `install ${debianPackage} with your package manager, or pass --${kind}-url`;
+  return `${process.getuid?.() === 0 ? '' : 'sudo '}apt-get install -y ${debianPackage}`;
+}
+
 /**
  * Everything about one kind of server in one place: how a user names an existing one
  * (URL scheme, environment variable, flag), how to run one (Docker image, local binary),
@@ -57,7 +73,7 @@ export interface ServerKindDefinition {
   };
   docker: DockerImage;
   /** A plan to start one from a local binary, or why this machine has none. */
-  local(): Promise<LocalPlan | string>;
+  local(): Promise<LocalPlan | LocalUnavailable>;
   /**
    * Connects once and asks the server what it is (also the readiness check); rejects when it does not
    * answer. `expired` aborts when the caller's deadline passes: release the client then.

@@ -1,5 +1,5 @@
 import type { ServerKind } from '../types.ts';
-import type { ServerIdentity } from './kind.ts';
+import type { LocalUnavailable, ServerIdentity } from './kind.ts';
 import { serverKind } from './kinds/index.ts';
 import { startProcess } from './process.ts';
 import type { ServerProcess } from './process.ts';
@@ -17,12 +17,12 @@ export interface LocalServer {
 }
 
 /** A local server, or why this machine cannot start one. */
-export type LocalOutcome = { status: 'started'; server: LocalServer } | { status: 'unavailable'; reason: string };
+export type LocalOutcome = { status: 'started'; server: LocalServer } | ({ status: 'unavailable' } & LocalUnavailable);
 
 /** Starts a `kind` server from a binary on this machine, on a free port in a temp dir, and waits until it answers. */
 export async function startLocalServer(kind: ServerKind): Promise<LocalOutcome> {
   const plan = await serverKind(kind).local();
-  if (typeof plan === 'string') return { status: 'unavailable', reason: plan };
+  if ('fix' in plan) return { status: 'unavailable', ...plan };
   const child = startProcess(plan.spec);
   try {
     const identity = await waitUntilReady(kind, plan.connectUrl, { exited: child.exited, output: child.output });

@@ -8,7 +8,9 @@ import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { signalTree } from './process-tree.ts';
 import { track } from './registry.ts';
+import { guard } from './watchdog.ts';
 
 const run = promisify(execFile);
 
@@ -76,7 +78,9 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts `spec` through setpriv so the kernel sends it SIGTERM if node dies
- * (and switches user without an extra process). The child is tracked until it stops.
+ * (and switches user without an extra process). The child is tracked until it stops,
+ * and guarded by the watchdog, which ends it and removes `tempDir` if the harness dies
+ * without stopping it (even while the outage scenario holds it stopped).
  */
 export function startProcess(spec: ProcessSpec): ServerProcess {
   // Its own process group (detached), so a terminal's Ctrl-C or hang-up reaches only the harness, which stops it in order.
@@ -100,21 +104,26 @@ export function startProcess(spec: ProcessSpec): ServerProcess {
   (child.stdout as Socket).unref();
   (child.stderr as Socket).unref();
 
+  const killAfterMs = spec.killAfterMs ?? 5000;
+  const release = child.pid === undefined ? () => {} : guard({ pid: child.pid, tempDir: spec.tempDir, killAfterMs });
   let stopping: Promise<void> | undefined;
   const untrack = track({
     stop: () => stop(),
     killNow: () => {
-      if (running) child.kill('SIGKILL');
+      // The whole tree: a SIGKILLed postmaster would leave stopped backends behind.
+      if (running && child.pid !== undefined) signalTree(child.pid, 'SIGKILL');
       if (spec.tempDir) rmSync(spec.tempDir, { recursive: true, force: true });
     },
   });
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       if (running) {
+        // A server still paused (SIGSTOP) would hold the signal until resumed.
+        if (child.pid !== undefined) signalTree(child.pid, 'SIGCONT');
         child.kill('SIGTERM');
         const abort = new AbortController();
-        const killer = delay(spec.killAfterMs ?? 5000, undefined, { signal: abort.signal }).then(
-          () => child.kill('SIGKILL'),
+        const killer = delay(killAfterMs, undefined, { signal: abort.signal }).then(
+          () => child.pid !== undefined && signalTree(child.pid, 'SIGKILL'),
           () => false,
         );
         await exited;
@@ -123,6 +132,7 @@ export function startProcess(spec: ProcessSpec): ServerProcess {
       }
       if (spec.tempDir) await rm(spec.tempDir, { recursive: true, force: true });
       untrack();
+      release();
     })());
 
   return { pid: child.pid ?? -1, exited, output: () => output, stop };
@@ -138,6 +148,8 @@ export async function runSetupCommand(what: string, setprivArgs: string[], dir: 
   child.unref();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-300)));
+  // A harness killed meanwhile: the parent-death signal ends the command, the watchdog removes `dir`.
+  const release = child.pid === undefined ? () => {} : guard({ pid: child.pid, tempDir: dir, killAfterMs: 1000 });
   const untrack = track({
     stop: async () => {
       child.kill('SIGKILL');
@@ -156,5 +168,6 @@ export async function runSetupCommand(what: string, setprivArgs: string[], dir: 
     throw error;
   } finally {
     untrack();
+    release(); // the server started in `dir` next is guarded in its turn
   }
 }

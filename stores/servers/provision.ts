@@ -12,7 +12,7 @@ export { stopAllServers } from './registry.ts';
 const DEFAULT_SOURCES: ServerSource[] = ['url', 'docker', 'local'];
 
 /** What one source produced: a server, or why it does not apply here. */
-type Attempt = { server: ProvisionedServer; how: string } | { unavailable: string };
+type Attempt = { server: ProvisionedServer; how: string } | { unavailable: string; fix?: string };
 
 function handle(kind: ServerKind, source: ServerSource, connectUrl: string, identity: ServerIdentity, backend?: string): ServerHandle {
   const info: ServerInfo = {
@@ -52,7 +52,7 @@ async function fromDocker(kind: ServerKind): Promise<Attempt> {
 
 async function fromLocal(kind: ServerKind): Promise<Attempt> {
   const outcome = await startLocalServer(kind);
-  if (outcome.status === 'unavailable') return { unavailable: `local: ${outcome.reason}` };
+  if (outcome.status === 'unavailable') return { unavailable: `local: ${outcome.reason}`, fix: outcome.fix };
   const local = outcome.server;
   return {
     server: {
@@ -68,7 +68,8 @@ async function fromLocal(kind: ServerKind): Promise<Attempt> {
  * Finds a `kind` server: the explicit URL (request or environment) → Docker via
  * testcontainers → a local binary → skipped, with every reason. A given URL that
  * does not answer, or a local binary that fails to start, is an error, not a skip.
- * Logs one line saying where the server came from and how long that took.
+ * Logs one line saying where the server came from and how long that took; a skip is the
+ * caller's to report (bench says it once, in its results).
  */
 export async function provisionServer(request: ProvisionRequest): Promise<ProvisionOutcome> {
   const { kind } = request;
@@ -76,10 +77,12 @@ export async function provisionServer(request: ProvisionRequest): Promise<Provis
   const url = request.url ?? process.env[urlEnvVar(kind)];
   const started = performance.now();
   const reasons: string[] = [];
+  let fix: string | undefined;
   for (const source of request.sources ?? DEFAULT_SOURCES) {
     const attempt = source === 'url' ? await fromUrl(kind, url) : source === 'docker' ? await fromDocker(kind) : await fromLocal(kind);
     if ('unavailable' in attempt) {
       reasons.push(attempt.unavailable);
+      fix ??= attempt.fix;
       continue;
     }
     const { info } = attempt.server.handle;
@@ -87,6 +90,5 @@ export async function provisionServer(request: ProvisionRequest): Promise<Provis
     return { status: 'ready', server: attempt.server };
   }
   const reason = reasons.join('; ');
-  log(`${kind}: skipped: ${reason}`);
-  return { status: 'skipped', reason };
+  return { status: 'skipped', reason, ...(fix ? { fix } : {}) };
 }

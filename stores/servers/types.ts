@@ -12,7 +12,12 @@ export interface ProvisionedServer {
 /** The outcome of provisioning one server kind. */
 export type ProvisionOutcome =
   | { status: 'ready'; server: ProvisionedServer }
-  | { status: 'skipped'; reason: string };
+  | {
+      status: 'skipped';
+      reason: string;
+      /** The one command that would make this server available here (e.g. `apt-get install -y redis-server`). */
+      fix?: string;
+    };
 
 /** How provisioning is asked to find a server. */
 export interface ProvisionRequest {

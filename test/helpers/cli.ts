@@ -13,10 +13,21 @@ export interface CliRun {
   pid: number;
 }
 
-/** Runs the CLI as a child process with a hard time bound; `onSpawn` may signal it mid-run, `onFirstStderr` once it has started logging. */
+/**
+ * Runs the CLI as a child process with a hard time bound; `onSpawn` may signal it mid-run, `onFirstStderr`
+ * once it has started logging, `onStderr` on every chunk it logs (with everything logged so far).
+ */
 export function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; onSpawn?: (pid: number) => void; onFirstStderr?: (pid: number) => void; ownProcessGroup?: boolean } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    cwd?: string;
+    onSpawn?: (pid: number) => void;
+    onFirstStderr?: (pid: number) => void;
+    onStderr?: (stderr: string, pid: number) => void;
+    ownProcessGroup?: boolean;
+  } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
@@ -32,6 +43,7 @@ export function runCli(
     child.stderr.on('data', (chunk: Buffer) => {
       if (stderr === '') options.onFirstStderr?.(child.pid!);
       stderr += chunk.toString();
+      options.onStderr?.(stderr, child.pid!);
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -1,6 +1,7 @@
 import { buildPlan } from '../../harness/plan/plan.ts';
 import type { RawBenchOptions } from '../../harness/plan/plan.ts';
 import type { ResultEntry } from '../../reports/result.ts';
+import { SILENT_OBSERVER } from '../../harness/run/context.ts';
 import { runBench } from '../../harness/run/runner.ts';
 import { defineScenario } from '../../scenarios/types.ts';
 import type { StoreId } from '../../stores/types.ts';
@@ -12,12 +13,12 @@ import type { StoreId } from '../../stores/types.ts';
 export async function runScenario(stores: StoreId[], data: unknown, timeoutMs = 90_000, options: Partial<RawBenchOptions> = {}): Promise<ResultEntry[]> {
   const raw: RawBenchOptions = {
     store: stores.join(','), scenario: 'read-heavy', duration: '1', warmup: '0', connections: '1', instances: '1',
-    repeat: '1', payload: '512', maxAge: '3600', out: 'unused', addedLatency: '0', ...options,
+    repeat: '1', payload: '512', maxAge: '3600', out: 'unused', addedLatency: '0', probeOps: '50', ...options,
   };
   const plan = buildPlan(raw, {});
   plan.scenarios = [defineScenario(data)];
   const signal = AbortSignal.timeout(timeoutMs);
-  const result = await runBench(plan, { log: () => {}, phase: () => {} }, signal);
+  const result = await runBench(plan, SILENT_OBSERVER, signal);
   if (result.partial) throw new Error(`the run did not finish within ${timeoutMs} ms`);
   return result.entries;
 }

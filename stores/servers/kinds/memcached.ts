@@ -1,4 +1,5 @@
 import { findBinary } from '../binaries.ts';
+import { installFix } from '../kind.ts';
 import type { ServerKindDefinition } from '../kind.ts';
 import { freePort, isRoot, userIds } from '../process.ts';
 import { once } from 'node:events';
@@ -58,7 +59,7 @@ export const memcached: ServerKindDefinition = {
   docker: { image: 'memcached:1.6', port: 11211, url: (host, port) => `memcached://${host}:${port}` },
   async local() {
     const binary = findBinary('memcached');
-    if (!binary) return 'memcached is not on PATH';
+    if (!binary) return { reason: 'memcached is not on PATH', fix: installFix('memcached', 'memcached', Boolean(findBinary('apt-get'))) };
     const port = await freePort();
     // Room for a million 1 KB sessions (memcached's default 64 MB evicts past ~40,000); memory is taken only as items arrive.
     const args = ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', String(MANAGED_MEMORY_MB)];

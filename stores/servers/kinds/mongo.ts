@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { ConnectionString as MongoConnectionString } from 'mongodb-connection-string-url' with { 'resolution-mode': 'require' };
 import { findBinary, findTool } from '../binaries.ts';
+import { installFix } from '../kind.ts';
 import type { ServerIdentity, ServerKindDefinition } from '../kind.ts';
 import { freePort, serverTempDir } from '../process.ts';
 
@@ -35,7 +36,7 @@ export const mongo: ServerKindDefinition = {
   async local() {
     const mongod = findBinary('mongod');
     const ferretdb = mongod ? undefined : findTool('ferretdb', 'FERRETDB_BIN');
-    if (!mongod && !ferretdb) return 'neither mongod nor FerretDB found (FERRETDB_BIN, PATH, ~/.cache/sessionbench/bin; build it with .ci/build-ferretdb.sh)';
+    if (!mongod && !ferretdb) return { reason: 'neither mongod nor FerretDB found (FERRETDB_BIN, PATH, ~/.cache/sessionbench/bin)', fix: process.platform === 'linux' ? '.ci/build-ferretdb.sh (needs Go 1.25+; or pass --mongo-url)' : installFix('mongo', 'mongod', false) };
     const port = await freePort();
     const dir = await serverTempDir('mongo');
     const connectUrl = `mongodb://127.0.0.1:${port}/sessionbench`;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { findBinary } from '../binaries.ts';
+import { installFix } from '../kind.ts';
 import type { ServerIdentity, ServerKindDefinition } from '../kind.ts';
 import { freePort, isRoot, runSetupCommand, serverTempDir, setprivUser, userIds } from '../process.ts';
 
@@ -41,7 +42,7 @@ export const mysql: ServerKindDefinition = {
   async local() {
     const mariadbd = findBinary('mariadbd', SBIN) ?? findBinary('mysqld', SBIN);
     const installDb = findBinary('mariadb-install-db', SBIN) ?? findBinary('mysql_install_db', SBIN);
-    if (!mariadbd || !installDb) return 'mariadbd/mariadb-install-db not found on PATH or in /usr/sbin (apt-get install mariadb-server)';
+    if (!mariadbd || !installDb) return { reason: 'mariadbd/mariadb-install-db not found on PATH or in /usr/sbin', fix: installFix('mysql', 'mariadb-server', Boolean(findBinary('apt-get'))) };
     const user = isRoot() ? await userIds('mysql') : undefined;
     const dir = await serverTempDir('mysql', user);
     const data = join(dir, 'data');

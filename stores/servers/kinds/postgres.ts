@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { executable, findBinary } from '../binaries.ts';
+import { installFix } from '../kind.ts';
 import type { ServerKindDefinition } from '../kind.ts';
 import { freePort, isRoot, runSetupCommand, serverTempDir, setprivUser, userIds } from '../process.ts';
 
@@ -51,7 +52,7 @@ export const postgres: ServerKindDefinition = {
   },
   async local() {
     const binaries = findPostgres();
-    if (!binaries) return 'postgres/initdb not found on PATH or under /usr/lib/postgresql';
+    if (!binaries) return { reason: 'postgres/initdb not found on PATH or under /usr/lib/postgresql', fix: installFix('postgres', 'postgresql', Boolean(findBinary('apt-get'))) };
     const user = isRoot() ? await userIds('postgres') : undefined;
     const dir = await serverTempDir('postgres', user);
     const data = join(dir, 'data');

@@ -1,4 +1,5 @@
 import { findBinary } from '../binaries.ts';
+import { installFix } from '../kind.ts';
 import type { ServerKindDefinition } from '../kind.ts';
 import { freePort, serverTempDir } from '../process.ts';
 
@@ -15,7 +16,7 @@ export const redis: ServerKindDefinition = {
   docker: { image: 'redis:7', port: 6379, url: (host, port) => `redis://${host}:${port}` },
   async local() {
     const binary = findBinary('redis-server');
-    if (!binary) return 'redis-server is not on PATH';
+    if (!binary) return { reason: 'redis-server is not on PATH', fix: installFix('redis', 'redis-server', Boolean(findBinary('apt-get'))) };
     const port = await freePort();
     const dir = await serverTempDir('redis');
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];

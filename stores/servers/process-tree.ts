@@ -42,3 +42,14 @@ export function signalTree(pid: number, signal: NodeJS.Signals): void {
     }
   }
 }
+
+/** When `pid` started, in clock ticks since boot (field 22 of /proc/<pid>/stat): tells a process from a later one given the same pid. */
+export function startTimeOf(pid: number): string | undefined {
+  return procStat(pid)?.[19];
+}
+
+/** True while `pid` runs (an exited, unreaped zombie counts as gone). */
+export function isRunning(pid: number): boolean {
+  const state = procStat(pid)?.[0];
+  return state !== undefined && state !== 'Z';
+}

@@ -1,0 +1,123 @@
+/**
+ * Probes that name how a store loses session writes, measured directly instead of guessed:
+ * - server atomicity: one update of a field racing several updates of another field of one
+ *   record, through the store's own client (adapter.fieldUpdates);
+ * - touch rewrites the session: after a newer `set`, the Store's `touch` with the older copy;
+ * - touch racing set: a `set` of the newer copy sent amid `touch`es with the older one;
+ * - stale full save: a `set` with a copy that lacks a newer field.
+ * The Store calls go through express-session's Store API, as express-session makes them.
+ */
+import { randomUUID } from 'node:crypto';
+import session from 'express-session';
+import type { SessionData, Store } from 'express-session';
+import type { ProbeCount, RaceMechanisms } from '../../reports/result.ts';
+import type { FieldUpdates, StoreAdapter } from '../../stores/types.ts';
+
+/** Rounds and racing writers of each probe; enough to see a race that happens in a few percent of rounds. */
+export const MECHANISM_PROBE: MechanismProbeOptions = { atomicityRounds: 100, racingUpdates: 4, touchRounds: 50 };
+
+/** How many rounds each probe runs, and how many updates race the one under test. */
+export interface MechanismProbeOptions {
+  atomicityRounds: number;
+  racingUpdates: number;
+  touchRounds: number;
+}
+
+type ProbeSession = SessionData & { counter: number; items?: string[] };
+
+function sessionWith(counter: number, items?: string[]): ProbeSession {
+  const cookie = new session.Cookie();
+  cookie.maxAge = 3_600_000;
+  return { cookie, counter, ...(items ? { items } : {}) } as ProbeSession;
+}
+
+function call(fn: (cb: (err?: unknown) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
+}
+
+function read(store: Store, sid: string): Promise<ProbeSession | undefined> {
+  return new Promise((resolve, reject) => store.get(sid, (err, value) => (err ? reject(err) : resolve((value ?? undefined) as ProbeSession | undefined))));
+}
+
+const set = (store: Store, sid: string, data: ProbeSession) => call((cb) => store.set(sid, data, cb));
+const touch = (store: Store, sid: string, data: ProbeSession) => call((cb) => (store.touch ? store.touch(sid, data, cb) : cb()));
+const destroy = (store: Store, sid: string) => call((cb) => store.destroy(sid, cb));
+
+/** Server atomicity: per round, field `a` set once while field `b` is set `racingUpdates` times at the same moment; a lost `a` is a reverted update. */
+export async function probeServerAtomicity(updates: FieldUpdates, rounds: number, racingUpdates: number): Promise<ProbeCount> {
+  const keys: string[] = [];
+  let reverted = 0;
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const key = `sessionbench-probe-${randomUUID()}`;
+      keys.push(key);
+      await updates.create(key);
+      await Promise.all([updates.setField(key, 'a', 1), ...Array.from({ length: racingUpdates }, (_, i) => updates.setField(key, 'b', i + 1))]);
+      const { a } = await updates.read(key);
+      if (a !== 1) reverted++;
+    }
+  } finally {
+    await updates.cleanup(keys);
+  }
+  return { rounds, reverted };
+}
+
+/** After `set` of a newer session, `touch` with the older one: does the older data come back? */
+async function probeTouchRewrites(store: Store): Promise<boolean> {
+  const sid = `probe-${randomUUID()}`;
+  try {
+    await set(store, sid, sessionWith(0));
+    await set(store, sid, sessionWith(1));
+    await touch(store, sid, sessionWith(0));
+    return (await read(store, sid))?.counter === 0;
+  } finally {
+    await destroy(store, sid);
+  }
+}
+
+/**
+ * The `set` of a newer session sent amid `touches` touches with the older one (as parallel reads
+ * touch while one request saves), `rounds` times: rounds where the newer data was lost.
+ */
+async function probeTouchRacingSet(store: Store, rounds: number, touches: number): Promise<ProbeCount> {
+  let reverted = 0;
+  for (let round = 0; round < rounds; round++) {
+    const sid = `probe-${randomUUID()}`;
+    const stale = sessionWith(0);
+    await set(store, sid, stale);
+    const before = Array.from({ length: Math.floor(touches / 2) }, () => touch(store, sid, stale));
+    const saved = set(store, sid, sessionWith(1));
+    const after = Array.from({ length: Math.ceil(touches / 2) }, () => touch(store, sid, stale));
+    await Promise.all([...before, saved, ...after]);
+    if ((await read(store, sid))?.counter !== 1) reverted++;
+    await destroy(store, sid);
+  }
+  return { rounds, reverted };
+}
+
+/** A `set` with a copy lacking a newer field: is the field gone (the save wrote the whole, stale session)? */
+async function probeStaleFullSave(store: Store): Promise<boolean> {
+  const sid = `probe-${randomUUID()}`;
+  try {
+    await set(store, sid, sessionWith(1, ['newer']));
+    await set(store, sid, sessionWith(0));
+    const stored = await read(store, sid);
+    return stored !== undefined && stored.items === undefined;
+  } finally {
+    await destroy(store, sid);
+  }
+}
+
+/** Runs every mechanism probe on an adapter's store and own client; undefined when the adapter has no express-session Store. */
+export async function probeMechanisms(adapter: StoreAdapter, options: MechanismProbeOptions = MECHANISM_PROBE): Promise<RaceMechanisms | undefined> {
+  const store = adapter.store;
+  if (!store) return undefined;
+  const server = adapter.fieldUpdates ? await probeServerAtomicity(adapter.fieldUpdates, options.atomicityRounds, options.racingUpdates) : undefined;
+  return {
+    serverUpdatesAtomic: server ? server.reverted === 0 : 'not-applicable',
+    ...(server && adapter.fieldUpdates ? { serverUpdateProbe: { ...server, description: `${adapter.fieldUpdates.description}: one update racing ${options.racingUpdates} of another field` } } : {}),
+    touchRewritesSession: await probeTouchRewrites(store),
+    touchRacingSet: await probeTouchRacingSet(store, options.touchRounds, options.racingUpdates),
+    staleFullSave: await probeStaleFullSave(store),
+  };
+}

@@ -1,0 +1,34 @@
+import type { RunResult } from './result.ts';
+
+/** A 1-minute load average at the start of at least this share of the cores means other work was running. */
+export const BUSY_LOAD_PER_CORE = 0.5;
+/** Steal time (% of CPU time the hypervisor gave to other guests) from which numbers are unreliable. */
+export const BUSY_STEAL_PERCENT = 5;
+
+/**
+ * Warnings about the conditions a run's numbers were taken in: a machine that was busy
+ * before the run started or lost CPU to steal time, and warm-ups that hit their cap
+ * before throughput settled. Empty when nothing is known to be wrong.
+ */
+export function conditionWarnings(result: RunResult): string[] {
+  const warnings: string[] = [];
+  const { machineLoad, cpu } = result.env;
+  if (machineLoad) {
+    const [oneMinute] = machineLoad.loadAverageStart;
+    if (oneMinute >= BUSY_LOAD_PER_CORE * cpu.count) {
+      warnings.push(`The machine was busy: load average ${oneMinute.toFixed(2)} on ${cpu.count} cores before the run started (${machineLoad.loadAverageEnd[0].toFixed(2)} at the end). Other work competed for the CPU; treat differences between stores with caution and rerun on a quiet machine.`);
+    }
+    if (machineLoad.stealPercent !== undefined && machineLoad.stealPercent >= BUSY_STEAL_PERCENT) {
+      warnings.push(`The hypervisor took ${machineLoad.stealPercent.toFixed(1)}% of the CPU time (steal) during the run: numbers from a shared virtual machine drift with its neighbours.`);
+    }
+  }
+  const warmups = result.entries.flatMap((entry) => (entry.status === 'ok' && entry.warmupControl ? [entry.warmupControl] : []));
+  const unsettled = warmups.filter((warmup) => !warmup.settled);
+  if (unsettled.length > 0) {
+    const { capSeconds, windowsCompared, tolerance } = unsettled[0]!;
+    warnings.push(
+      `${unsettled.length} of ${warmups.length} warm-ups reached their ${capSeconds} s cap before throughput settled (${windowsCompared} consecutive seconds within ${Math.round(tolerance * 100)}%): those measurements may still include warm-up drift.`,
+    );
+  }
+  return warnings;
+}

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import session from 'express-session';
+import type { Store } from 'express-session';
+import { z } from 'zod';
+import type { CustomStoreModule } from './custom-store.ts';
+import { expressSessionAdapter } from './express-session.ts';
+import { requireServer } from './server-handle.ts';
+import { SERVER_KINDS, storeCapabilitiesSchema } from './types.ts';
+import type { AdapterContext, CustomStoreId, StoreAdapter, StoreDefinition } from './types.ts';
+
+/** A custom store module that cannot be used: one line for the user (the CLI exits 2). */
+export class CustomStoreError extends Error {
+  override name = 'CustomStoreError';
+}
+
+/** Where the contract is written down, for every error about a custom store. */
+const CONTRACT_HINT = 'export default { label, createStore(session, context) } (README: "Bring your own store")';
+
+const moduleSchema = z.strictObject({
+  label: z.string({ error: 'label: give a non-empty string' }).trim().min(1, 'label: give a non-empty string'),
+  server: z.enum(SERVER_KINDS, { error: `server: one of ${SERVER_KINDS.join(', ')}, or leave it out` }).optional(),
+  packages: z.array(z.string().min(1), { error: 'packages: an array of npm package names' }).optional(),
+  capabilities: storeCapabilitiesSchema
+    .pick({ sharedAcrossInstances: true, countsSessions: true, removesExpired: true, payloadLimit: true, ttlLimit: true })
+    .partial()
+    .strict()
+    .optional(),
+  createStore: z.custom<CustomStoreModule['createStore']>((value) => typeof value === 'function', 'createStore: a function (session, context) => Store'),
+});
+
+/** Looks like a file rather than a store id: has a path separator or a script extension. */
+export function looksLikeStorePath(value: string): boolean {
+  return /[\\/]/.test(value) || /\.(m|c)?[jt]s$/.test(value);
+}
+
+/** `custom:` and the file's base name without its extension, lower-cased, other characters as `-`. */
+export function customStoreIdOf(path: string): CustomStoreId {
+  const name = basename(path, extname(path)).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '');
+  return `custom:${name || 'store'}`;
+}
+
+/** Custom stores loaded in this process, by id: one module per id. */
+const loaded = new Map<CustomStoreId, { absolute: string; definition: StoreDefinition }>();
+
+/** The definition of a custom store loaded earlier in this process (by `loadCustomStore`). */
+export function loadedCustomStore(id: CustomStoreId): StoreDefinition | undefined {
+  return loaded.get(id)?.definition;
+}
+
+function isStore(value: unknown): value is Store {
+  const store = value as Partial<Record<'get' | 'set' | 'destroy', unknown>> | null;
+  return typeof store === 'object' && store !== null && ['get', 'set', 'destroy'].every((method) => typeof store[method as 'get'] === 'function');
+}
+
+function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+  const field = issue.path.join('.');
+  return issue.message.startsWith(`${String(issue.path[0])}:`) ? issue.message : `${field}: ${issue.message}`;
+}
+
+function adapterFactory(id: CustomStoreId, absolute: string, definition: z.infer<typeof moduleSchema>) {
+  return async ({ label, settings, server }: AdapterContext): Promise<StoreAdapter> => {
+    const handle = definition.server ? requireServer(definition.server, server) : undefined;
+    const releases: Array<() => unknown> = [];
+    const close = async () => {
+      for (const release of releases.reverse()) await release();
+    };
+    let store: unknown;
+    try {
+      store = await definition.createStore(session, { serverUrl: handle?.connectUrl, maxAgeMs: settings.maxAgeMs, onClose: (release) => releases.push(release) });
+    } catch (error) {
+      await close().catch(() => {});
+      throw new Error(`${id}: createStore failed: ${(error as Error).message ?? String(error)}`);
+    }
+    if (!isStore(store)) {
+      await close().catch(() => {});
+      throw new Error(`${id}: createStore returned ${store === null ? 'null' : typeof store}, not an express-session Store (get, set, destroy)`);
+    }
+    const declared = definition.capabilities ?? {};
+    return expressSessionAdapter({
+      id,
+      label,
+      store,
+      settings,
+      capabilities: {
+        sharedAcrossInstances: declared.sharedAcrossInstances ?? definition.server !== undefined,
+        countsSessions: declared.countsSessions ?? typeof store.length === 'function',
+        removesExpired: declared.removesExpired ?? { reason: 'not declared by the custom store' },
+        ...(declared.payloadLimit ? { payloadLimit: declared.payloadLimit } : {}),
+        ...(declared.ttlLimit ? { ttlLimit: declared.ttlLimit } : {}),
+      },
+      packages: definition.packages ?? [],
+      packagesFrom: absolute,
+      close,
+    });
+  };
+}
+
+/**
+ * Loads the store module at `path` (relative to `cwd`; `.ts` through tsx, the runtime), checks its
+ * default export against the contract and returns its definition, id `custom:<file name>`.
+ * Loading the same file again returns the same definition. Throws CustomStoreError with one line.
+ */
+export async function loadCustomStore(path: string, cwd = process.cwd()): Promise<StoreDefinition> {
+  const absolute = resolve(cwd, path);
+  const id = customStoreIdOf(path);
+  const previous = loaded.get(id);
+  if (previous?.absolute === absolute) return previous.definition;
+  if (previous) throw new CustomStoreError(`--store ${path}: another custom store is already named "${id}" (${previous.absolute}); rename one of the files`);
+  if (!existsSync(absolute) || !statSync(absolute).isFile()) throw new CustomStoreError(`--store ${path}: no such file; give the path of a store module, e.g. --store ./my-store.mjs`);
+  let imported: { default?: unknown };
+  try {
+    imported = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
+  } catch (error) {
+    const reason = ((error as Error).message ?? String(error)).split('\n')[0];
+    throw new CustomStoreError(`--store ${path}: the module does not load: ${reason}`);
+  }
+  if (imported.default === undefined) throw new CustomStoreError(`--store ${path}: no default export; ${CONTRACT_HINT}`);
+  const checked = moduleSchema.safeParse(imported.default);
+  if (!checked.success) throw new CustomStoreError(`--store ${path}: ${describeIssue(checked.error)}; ${CONTRACT_HINT}`);
+  const definition: StoreDefinition = {
+    id,
+    label: checked.data.label,
+    server: checked.data.server,
+    source: { path, sha256: createHash('sha256').update(readFileSync(absolute)).digest('hex') },
+    load: async () => adapterFactory(id, absolute, checked.data),
+  };
+  loaded.set(id, { absolute, definition });
+  return definition;
+}
