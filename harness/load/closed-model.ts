@@ -40,13 +40,22 @@ async function warmUp(
   const timeline = new Timeline();
   const steady = new AbortController();
   let settled = false;
+  // The cap is kept on the timeline's own clock, the one `seconds` is read from: the
+  // driver's duration timer starts later (after its connections open) and fires late
+  // on a busy machine, so it is only the backstop.
   const watcher = setInterval(() => {
-    if (timeline.elapsedMs() < minSeconds * 1000 || !isSteady(fullWindows(timeline))) return;
+    const elapsedMs = timeline.elapsedMs();
+    if (elapsedMs >= capSeconds * 1000) {
+      clearInterval(watcher);
+      steady.abort();
+      return;
+    }
+    if (elapsedMs < minSeconds * 1000 || !isSteady(fullWindows(timeline))) return;
     settled = true;
     clearInterval(watcher);
     steady.abort();
   }, 100);
-  const metrics = await phase(capSeconds, { signal: AbortSignal.any([signal, steady.signal]), timeline }).finally(() => clearInterval(watcher));
+  const metrics = await phase(capSeconds + 1, { signal: AbortSignal.any([signal, steady.signal]), timeline }).finally(() => clearInterval(watcher));
   const windows = fullWindows(timeline);
   return {
     metrics,
