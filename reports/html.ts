@@ -58,7 +58,7 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margi
 dt { color: var(--muted); }
 dd { margin: 0; overflow-wrap: anywhere; }
 code { font-size: 12.5px; }
-p, figcaption, dd, h2, h3, h4 { overflow-wrap: anywhere; }
+p, figcaption, h2, h3, h4 { overflow-wrap: anywhere; }
 table.decision th, table.decision td.num { white-space: normal; }
 .card h5 { margin: 10px 0 4px; font-size: 12.5px; color: var(--muted); font-weight: 600; }
 .card ul.notes { color: var(--muted); font-size: 12.5px; }

@@ -68,7 +68,8 @@ export interface ScenarioContext<S extends Scenario = Scenario> {
   signal: AbortSignal;
   /**
    * The repetitions (0-based) this call runs. Load scenarios get one at a time, each on a
-   * fresh app, so the runner can interleave them across stores; other kinds get them all.
+   * fresh app, so the runner can interleave them across stores; prefilled load runs and
+   * other kinds get them all.
    */
   repetitions: readonly number[];
   /**

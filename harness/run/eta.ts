@@ -13,11 +13,14 @@ export interface EtaUnit {
 }
 
 /** Seconds of timed phases a scenario is planned to take on one store; undefined for scripted races. */
-export function plannedSeconds(plan: Pick<RunPlan, 'warmupSeconds' | 'durationSeconds' | 'repeat'>, scenario: Scenario): number | undefined {
+export function plannedSeconds(plan: Pick<RunPlan, 'warmupSeconds' | 'durationSeconds' | 'repeat'>, scenario: Scenario, prefill = 0): number | undefined {
   switch (scenario.kind) {
     case 'load':
-      // Each repetition runs on a fresh app with its own warm-up (round-robin across stores).
-      return plan.repeat * (plan.warmupSeconds + plan.durationSeconds);
+      // Each repetition runs on a fresh app with its own warm-up (round-robin across stores);
+      // after a prefill they run back to back on one app, warmed up once. The prefill itself is not planned.
+      return prefill > 0 ? plan.warmupSeconds + plan.repeat * plan.durationSeconds : plan.repeat * (plan.warmupSeconds + plan.durationSeconds);
+    case 'expiry':
+      return Math.max(1, plan.warmupSeconds) + scenario.beforeSeconds + scenario.cleanupSeconds;
     case 'outage':
       return Math.max(1, plan.warmupSeconds) + scenario.beforeSeconds + scenario.outageSeconds + scenario.afterSeconds;
     case 'ttl':

@@ -6,7 +6,7 @@ import type { LoadScenario } from '../../scenarios/types.ts';
 
 /**
  * Load on one app: warm-up, then the context's measured repetitions (the runner
- * passes one at a time, interleaved across stores): closed model (autocannon,
+ * passes one at a time, interleaved across stores, or all of them after a prefill): closed model (autocannon,
  * the same sessions throughout the app's life) or open model (k6 at a fixed rate).
  */
 export const runLoadScenario: ScenarioRunner<LoadScenario> = async (context) => {

@@ -94,6 +94,10 @@ export async function prefillStore(app: AppChild, request: PrefillRequest): Prom
   const batchSize = ability.batchSize ?? BATCH;
   const batches = Math.ceil(request.sessions / batchSize);
   let failed = false;
+  let seconds = 0;
+  let serverAfter: Awaited<ReturnType<typeof app.ask<'serverStats'>>> = null;
+  let storedAfter: number | undefined;
+  let verified = 0;
   // Sessions in the app's own heap (MemoryStore, memorystore) are projected from readings after garbage collection.
   const inProcess = !app.capabilities.sharedAcrossInstances;
   const batch = async (index: number, settle: boolean) => {
@@ -138,20 +142,20 @@ export async function prefillStore(app: AppChild, request: PrefillRequest): Prom
         }),
       ),
     );
+    seconds = (performance.now() - started) / 1000;
+    heap = await app.ask('prefill', { ...range, count: 0, ttlMs: request.ttlMs });
+    serverAfter = await app.ask('serverStats');
+    // Counting through MemoryStore reads every session and drops the expired ones: never count an expired prefill that way.
+    storedAfter = (request.ttlMs > 0 ? await app.ask('count') : null) ?? serverAfter?.sessions;
+    if (request.ttlMs > 0 && storedAfter !== undefined && storedAfter < request.sessions) {
+      throw new EntryFailure('capacity', `${app.label} holds ${formatCount(storedAfter)} sessions after ${formatCount(request.sessions)} were prefilled: the server evicted or refused the rest (its memory limit)`);
+    }
+    verified = await readBack(app, range, request.ttlMs, request.secret);
   } catch (error) {
     // Leave no half prefill behind in a server the user pointed at (after Ctrl-C there is no time: a managed server goes anyway).
     if (!request.signal.aborted && !app.crashed()) await removePrefilled(app, { ...range, count: Math.min(request.sessions, next * batchSize) }, request.signal).catch(() => {});
     throw error;
   }
-  const seconds = (performance.now() - started) / 1000;
-  heap = await app.ask('prefill', { ...range, count: 0, ttlMs: request.ttlMs });
-  const serverAfter = await app.ask('serverStats');
-  // Counting through MemoryStore reads every session and drops the expired ones: never count an expired prefill that way.
-  const storedAfter = (request.ttlMs > 0 ? await app.ask('count') : null) ?? serverAfter?.sessions;
-  if (request.ttlMs > 0 && storedAfter !== undefined && storedAfter < request.sessions) {
-    throw new EntryFailure('capacity', `${app.label} holds ${formatCount(storedAfter)} sessions after ${formatCount(request.sessions)} were prefilled: the server evicted or refused the rest (its memory limit)`);
-  }
-  const verified = await readBack(app, range, request.ttlMs, request.secret);
   const server = serverBefore && serverAfter ? { before: serverBefore.bytes, after: serverAfter.bytes, source: serverAfter.source } : undefined;
   const grown = server ? server.after - server.before : heap.used - heapBefore.used;
   const ratePerSecond = seconds > 0 ? request.sessions / seconds : 0;

@@ -149,7 +149,7 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
         for (const payloadBytes of plan.payloads) {
           for (const prefill of plan.prefill) {
             const rounds = roundsOf(plan, scenario, prefill).length;
-            units.set(unitKey(storeId, scenario, payloadBytes, prefill), { scenario: scenario.id, planned: plannedSeconds(plan, scenario), skipped, spent: 0, roundsLeft: rounds });
+            units.set(unitKey(storeId, scenario, payloadBytes, prefill), { scenario: prefill > 0 ? `${scenario.id} with ${prefill} prefilled` : scenario.id, planned: plannedSeconds(plan, scenario, prefill), skipped, spent: 0, roundsLeft: rounds });
           }
         }
       }
@@ -287,12 +287,13 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
       });
       // A scenario of its own kind (expiry) prefills what it needs itself; any other starts on a store holding `prefill` live sessions.
       if (prefill > 0 && scenario.kind !== 'expiry') {
-        for (const earlier of prefilled.splice(0)) await removePrefilled(app, earlier.range, signal);
+        for (const earlier of prefilled.splice(0)) await removePrefilled(earlier.app, earlier.range, signal);
         const done = await prefillStore(app, { sessions: prefill, ttlMs: plan.settings.maxAgeMs, secret: plan.settings.secret, signal, log: observer.log, label: storeId });
         prefilled.push({ ...done, app });
       }
-      // After the prefill: the store's latency alone, at the size it is measured at.
-      if (plan.probeOperations > 0) {
+      // After the prefill: the store's latency alone, at the size it is measured at. Expiry prefills
+      // inside its own runner, after this, so a probe here would measure the empty store: none.
+      if (plan.probeOperations > 0 && scenario.kind !== 'expiry') {
         const ops = await first.ask('probeStore', { operations: plan.probeOperations });
         if (Object.keys(ops).length > 0) intrinsic.set(app, ops);
       }

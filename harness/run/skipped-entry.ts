@@ -14,6 +14,7 @@ export function skippedEntry(context: ScenarioContext, reason: string): SkippedE
     scenario: context.scenario.id,
     kind: context.scenario.kind,
     payloadBytes: context.payloadBytes,
+    ...(context.plan.prefill.some((n) => n > 0) ? { prefilledSessions: context.prefillSessions } : {}),
     repetition: 1,
     load: context.load,
     status: 'skipped',
