@@ -158,6 +158,10 @@ export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> 
     connections: phase.connections,
     duration: phase.durationSeconds,
     timeout: phase.timeoutSeconds ?? 10,
+    // autocannon acts on a stop (its duration, or ours on abort) only at its next sample tick:
+    // 1 s by default, so a warm-up stopped at its cap ran on for up to a second. Its own
+    // per-sample statistics are not used (latency is ours, skipAggregateResult).
+    sampleInt: 100,
     skipAggregateResult: true,
     setupClient: (client: AutocannonClient) => {
       const connection = nextConnection++ % phase.connections;

@@ -3,8 +3,13 @@ import type { ServerKind } from '../types.ts';
 import { identifyServer } from './identify.ts';
 import type { ServerIdentity } from './kind.ts';
 
-/** Default bound on waiting for a started server to answer. */
-export const READY_TIMEOUT_MS = 15_000;
+/**
+ * Default bound on waiting for a started server to answer. Generous: `--store all` starts five
+ * servers at once (MariaDB's and PostgreSQL's first start are CPU-heavy), and on a busy 2-core
+ * machine a Redis that had logged "Ready" still went unanswered for 15 s. A server that hangs
+ * is still given up on, and its output is in the error.
+ */
+export const READY_TIMEOUT_MS = 30_000;
 
 /**
  * Retries `identifyServer` until the server answers, `exited` settles (the
