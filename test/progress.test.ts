@@ -99,6 +99,17 @@ describe('ETA', () => {
     assert.deepEqual(estimateRemaining(units), { seconds: 8 + 3 + 12, atLeast: false });
     assert.deepEqual(estimateRemaining([...units, { scenario: 'race-serial' }]), { seconds: 23, atLeast: true });
   });
+
+  test('round-robin repetitions: a unit part-way through is projected from its own rounds, and teaches the others', () => {
+    // Two stores, 5 rounds each; round 1 done on both (10 s and 14 s per round).
+    const units = [
+      { scenario: 'read-heavy', planned: 30, rounds: { done: 1, left: 4, spent: 10 } },
+      { scenario: 'read-heavy', planned: 30, rounds: { done: 1, left: 4, spent: 14 } },
+      { scenario: 'write-heavy', planned: 30, rounds: { done: 0, left: 5, spent: 0 } },
+    ];
+    // 4 × 10 + 4 × 14 left on the two, and write-heavy: its 30 planned + the mean overhead (50 − 30, 70 − 30).
+    assert.deepEqual(estimateRemaining(units), { seconds: 40 + 56 + 30 + 30, atLeast: false });
+  });
 });
 
 describe('a real run reports where it stands and ends every phase', () => {

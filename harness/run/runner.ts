@@ -140,7 +140,7 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
         throw new RunError(`${storeId}: no ${kind} server available (${slot.skipped}); to run it: ${slot.fix ?? `pass --${kind}-url`}`);
       }
     }
-    const units = new Map<string, EtaUnit & { spent: number; roundsLeft: number }>();
+    const units = new Map<string, EtaUnit & { rounds: NonNullable<EtaUnit['rounds']> }>();
     const unitKey = (storeId: AnyStoreId, scenario: Scenario, payloadBytes: number, prefill: number) => `${storeId}/${scenario.id}/${payloadBytes}/${prefill}`;
     for (const storeId of plan.stores) {
       const kind = storeDefinition(storeId).server;
@@ -149,7 +149,7 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
         for (const payloadBytes of plan.payloads) {
           for (const prefill of plan.prefill) {
             const rounds = roundsOf(plan, scenario, prefill).length;
-            units.set(unitKey(storeId, scenario, payloadBytes, prefill), { scenario: prefill > 0 ? `${scenario.id} with ${prefill} prefilled` : scenario.id, planned: plannedSeconds(plan, scenario, prefill), skipped, spent: 0, roundsLeft: rounds });
+            units.set(unitKey(storeId, scenario, payloadBytes, prefill), { scenario: prefill > 0 ? `${scenario.id} with ${prefill} prefilled` : scenario.id, planned: plannedSeconds(plan, scenario, prefill), skipped, rounds: { done: 0, left: rounds, spent: 0 } });
           }
         }
       }
@@ -190,13 +190,14 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
                 measured ||= entry.status === 'ok';
                 record(entry);
               });
-              unit.spent += (performance.now() - started) / 1000;
-              unit.roundsLeft -= 1;
+              unit.rounds.spent += (performance.now() - started) / 1000;
+              unit.rounds.done += 1;
+              unit.rounds.left -= 1;
               // Only a measured unit says how long the next one takes; an instant skip or failure would not.
               if (!measured || !ok) {
                 unit.skipped = true;
                 failed.add(run.storeId);
-              } else if (unit.roundsLeft === 0) unit.elapsed = unit.spent;
+              } else if (unit.rounds.left === 0) unit.elapsed = unit.rounds.spent;
             }
           }
         }
