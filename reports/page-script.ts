@@ -32,7 +32,8 @@ export const PAGE_SCRIPT = String.raw`(() => {
       ctx.restore();
     },
   });
-  const onLogGrid = (v) => [1, 2, 5].includes(Math.round(v / 10 ** Math.floor(Math.log10(v))));
+  // 1, 2 and 5 times a power of ten (a log axis also ticks at 1.1, 1.2, …: those stay unlabelled).
+  const onLogGrid = (v) => [1, 2, 5].some((k) => Math.abs(v / 10 ** Math.floor(Math.log10(v)) - k) < 1e-6);
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = '#334155';
   const logFloor = (spec) => {

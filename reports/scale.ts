@@ -23,8 +23,10 @@ export interface ScalePoint {
   throughput?: number;
   /** Median p99 latency, µs. */
   p99Us?: number;
-  /** Median p99 of the store's own `get`, µs, timed inside the app. */
+  /** Median p99 of the store's own `get`, µs, timed inside the app under load (includes event-loop queueing). */
   storeGetP99Us?: number;
+  /** Median p50 of the store's `get` measured alone (serial calls after the prefill, no load), µs. */
+  storeGetAloneP50Us?: number;
   /** The server's own size after the prefill (or the app heap for an in-process store), bytes. */
   storeBytes?: number;
   /** Where `storeBytes` comes from. */
@@ -92,6 +94,7 @@ export function scalePointsOf(entries: readonly ResultEntry[]): ScalePoint[] {
       ...(load ? { throughput: median(entries.map((entry) => entry.measured.throughput)) } : {}),
       p99Us: median(entries.map((entry) => entry.measured.latencyUs.p99)),
       storeGetP99Us: median(entries.map((entry) => entry.storeOps?.get?.p99)),
+      storeGetAloneP50Us: median(entries.map((entry) => entry.storeOpsIntrinsic?.get?.p50)),
       storeBytes: prefill ? (prefill.server?.after ?? prefill.appHeap.after) : undefined,
       storeBytesSource: prefill ? (prefill.server?.source ?? 'app heap (V8, after GC)') : undefined,
       bytesPerSession: prefill?.bytesPerSession,
@@ -166,7 +169,8 @@ export function scaleTable(result: RunResult): TextTable {
       { title: 'Stored sessions', numeric: true },
       { title: 'Throughput', numeric: true },
       { title: 'p99', numeric: true },
-      { title: 'Store get p99', numeric: true },
+      { title: 'Store get alone p50', numeric: true },
+      { title: 'Store get p99 under load', numeric: true },
       { title: 'Store size after prefill', numeric: true },
       { title: 'Bytes / session', numeric: true },
       { title: 'Prefill rate', numeric: true },
@@ -177,6 +181,7 @@ export function scaleTable(result: RunResult): TextTable {
       formatCount(p.sessions),
       cell(p.throughput, formatRate),
       cell(p.p99Us, formatUs),
+      cell(p.storeGetAloneP50Us, formatUs),
       cell(p.storeGetP99Us, formatUs),
       p.storeBytes === undefined ? '—' : `${formatBytes(p.storeBytes)} (${p.storeBytesSource})`,
       cell(p.bytesPerSession, formatBytes),
@@ -222,7 +227,7 @@ export function scaleSection(runs: readonly LabelledRun[]): ChartSection | undef
     charts: [
       scaleChart('scale-throughput', 'Throughput against stored sessions', 'Median throughput over repetitions.', series, 'rps', 'req/s', (p) => p.throughput, pointsOf),
       scaleChart('scale-p99', 'p99 latency against stored sessions', 'Median p99 over repetitions, log scale.', series, 'us', 'p99', (p) => p.p99Us, pointsOf, true),
-      scaleChart('scale-store-get', "Store get p99 against stored sessions", "The store's get timed inside the app (includes event-loop queueing under load), log scale.", series, 'us', 'get p99', (p) => p.storeGetP99Us, pointsOf, true),
+      scaleChart('scale-store-get', 'Store get alone against stored sessions', "p50 of the store's get measured alone: serial calls through the Store after the prefill, no load (--probe-ops), log scale.", series, 'us', 'get p50 alone', (p) => p.storeGetAloneP50Us, pointsOf, true),
       scaleChart('scale-bytes', 'Bytes per stored session', "Growth of the server's own memory or table size (app heap for in-process stores) over the prefill, per session.", series, 'bytes', 'bytes / session', (p) => p.bytesPerSession, pointsOf),
     ],
     tables: tablesPerRun(runs, scaleTable),
