@@ -43,6 +43,7 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
   const { env } = result;
   const notMeasured = notMeasuredTable(result);
   const measured = resultsTable(result);
+  const correctness = correctnessTable(result);
   const instances = instancesTable(result);
   const outage = outageTable(result);
   const scale = scaleTable(result);
@@ -61,7 +62,7 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
     ...(recommendation.caveats.length > 0 ? [recommendation.caveats.map((caveat) => `- ${escapeMarkdown(caveat)}`).join('\n')] : []),
     '### Results',
     measured.rows.length > 0 ? markdownTable(measured) : 'Nothing was measured.',
-    ...(correctnessTable(result).rows.length > 0 ? ['### Correctness: race and ttl', markdownTable(correctnessTable(result))] : []),
+    ...(correctness.rows.length > 0 ? ['### Correctness: race and ttl', markdownTable(correctness)] : []),
     ...(storeOps.rows.length > 0 ? ['### Store operations: alone vs under load', markdownTable(storeOps)] : []),
     ...(storeWrites.rows.length > 0 ? ['### Store writes per request', markdownTable(storeWrites)] : []),
     ...(instances.rows.length > 0 ? ['### Several app instances', markdownTable(instances)] : []),

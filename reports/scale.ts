@@ -1,5 +1,6 @@
 import type { OkEntry, ResultEntry, RunResult } from './result.ts';
 import { spreadOf } from './spread.ts';
+import type { Spread } from './spread.ts';
 import type { ChartSection, ChartSpec, LabelledRun, Series } from './chart-spec.ts';
 import { seriesOf, tablesPerRun } from './chart-spec.ts';
 import { formatBytes, formatCount, formatRate, formatUs } from './format.ts';
@@ -61,12 +62,9 @@ export interface ScaleFinding {
   ratio: number;
 }
 
-function median(values: readonly (number | undefined)[]): number | undefined {
-  return spreadOf(values.filter((value): value is number => value !== undefined))?.median;
-}
-
-function range(values: readonly number[]): { min: number; max: number } | undefined {
-  return values.length === 0 ? undefined : { min: Math.min(...values), max: Math.max(...values) };
+/** Median and min–max of the values an entry gives (entries without one are left out). */
+function spreadOfEntries(entries: readonly OkEntry[], pick: (entry: OkEntry) => number | undefined) {
+  return spreadOf(entries.map(pick).filter((value): value is number => value !== undefined));
 }
 
 /** One point per store × scenario × prefilled count that has ok entries recording a count. */
@@ -86,22 +84,25 @@ export function scalePointsOf(entries: readonly ResultEntry[]): ScalePoint[] {
     const first = entries[0]!;
     const prefill = entries.find((entry) => entry.prefill)?.prefill;
     const load = first.load.model !== 'scripted';
+    const throughput = load ? spreadOfEntries(entries, (entry) => entry.measured.throughput) : undefined;
+    const p99 = spreadOfEntries(entries, (entry) => entry.measured.latencyUs.p99);
+    const range = (spread: Spread | undefined) => (spread ? { min: spread.min, max: spread.max } : undefined);
     return {
       store: first.store,
       storeLabel: first.storeLabel,
       scenario: first.scenario,
       sessions: first.prefilledSessions ?? 0,
-      ...(load ? { throughput: median(entries.map((entry) => entry.measured.throughput)) } : {}),
-      p99Us: median(entries.map((entry) => entry.measured.latencyUs.p99)),
-      storeGetP99Us: median(entries.map((entry) => entry.storeOps?.get?.p99)),
-      storeGetAloneP50Us: median(entries.map((entry) => entry.storeOpsIntrinsic?.get?.p50)),
+      ...(load ? { throughput: throughput?.median } : {}),
+      p99Us: p99?.median,
+      storeGetP99Us: spreadOfEntries(entries, (entry) => entry.storeOps?.get?.p99)?.median,
+      storeGetAloneP50Us: spreadOfEntries(entries, (entry) => entry.storeOpsIntrinsic?.get?.p50)?.median,
       storeBytes: prefill ? (prefill.server?.after ?? prefill.appHeap.after) : undefined,
       storeBytesSource: prefill ? (prefill.server?.source ?? 'app heap (V8, after GC)') : undefined,
       bytesPerSession: prefill?.bytesPerSession,
       prefillRate: prefill?.ratePerSecond,
       repetitions: entries.length,
-      ...(load ? { throughputRange: range(entries.map((entry) => entry.measured.throughput)) } : {}),
-      p99Range: range(entries.map((entry) => entry.measured.latencyUs.p99)),
+      ...(load ? { throughputRange: range(throughput) } : {}),
+      p99Range: range(p99),
     };
   });
 }
@@ -158,9 +159,10 @@ export function describeFinding(finding: ScaleFinding): string {
 
 /** The scale sweep as a table: one row per store × scenario × stored-session count. */
 export function scaleTable(result: RunResult): TextTable {
-  const points = scalePoints(result).sort((a, b) => a.store.localeCompare(b.store) || a.scenario.localeCompare(b.scenario) || a.sessions - b.sessions);
+  const measured = scalePoints(result);
+  const points = [...measured].sort((a, b) => a.store.localeCompare(b.store) || a.scenario.localeCompare(b.scenario) || a.sessions - b.sessions);
   const cell = (value: number | undefined, format: (v: number) => string) => (value === undefined ? '—' : format(value));
-  const findings = scaleFindings(scalePoints(result)).map(describeFinding);
+  const findings = scaleFindings(measured).map(describeFinding);
   const single = points.some((p) => p.repetitions < MIN_REPETITIONS);
   return {
     columns: [

@@ -76,8 +76,6 @@ export interface ExpressSessionParts {
   bookkeepingFields?: readonly string[];
   /** Bulk loading through the store's own client (`--prefill`). */
   bulk?: BulkWriter;
-  /** Why the store has no bulk writer (recorded as capabilities.prefill); a default is given when absent. */
-  noBulkReason?: string;
   /** The store's own one-shot removal of expired sessions, when the app can call it. */
   pruneExpired?: () => Promise<void>;
   /** Partial updates through the store's own client, for the server-atomicity probe. */
@@ -118,7 +116,7 @@ export function expressSessionAdapter(parts: ExpressSessionParts): StoreAdapter 
       revocable: true,
       sharedAcrossInstances: true,
       ...capabilities,
-      prefill: parts.bulk ? { method: parts.bulk.method, ...(parts.bulk.batchSize ? { batchSize: parts.bulk.batchSize } : {}) } : { reason: parts.noBulkReason ?? NO_BULK_WRITER },
+      prefill: parts.bulk ? { method: parts.bulk.method, ...(parts.bulk.batchSize ? { batchSize: parts.bulk.batchSize } : {}) } : { reason: NO_BULK_WRITER },
     },
     store,
     packages: { ...packageVersionsFrom(parts.packagesFrom, parts.packages), ...packageVersions('express-session') },

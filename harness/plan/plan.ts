@@ -162,6 +162,11 @@ function parsePayloads(value: string, cookieNamed: boolean): number[] {
   return payloads;
 }
 
+/** True when the plan loads sessions before measuring (`--prefill` with a count above 0). */
+export function prefills(plan: Pick<RunPlan, 'prefill'>): boolean {
+  return plan.prefill.some((n) => n > 0);
+}
+
 /** The most sessions one prefill may load: 10 M × 1 KB is already ~10 GB in any store. */
 export const MAX_PREFILL = 10_000_000;
 const COUNT_UNITS: Record<string, number> = { '': 1, k: 1000, m: 1_000_000 };

@@ -1,3 +1,4 @@
+import { prefills } from '../plan/plan.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AppChild } from '../app/child.ts';
 import { runClosedPhase } from '../load/autocannon.ts';
@@ -57,7 +58,7 @@ export const runExpiryScenario: ScenarioRunner<ExpiryScenario> = async (context)
   const sessions = context.prefillSessions;
   if (sessions === 0) {
     // In a sweep (--prefill 0,1m) the counts above 0 are the expiry entries; alone, say what is missing.
-    if (plan.prefill.some((n) => n > 0)) return;
+    if (prefills(plan)) return;
     return context.emit(skippedEntry(context, 'expiry at scale needs expired sessions to clean up: give --prefill N'));
   }
   const app = await context.startApp();

@@ -6,6 +6,7 @@ import { SessionClient } from '../client/http-client.ts';
 import { signedSessionCookie } from '../client/cookies.ts';
 import { EntryFailure } from './failure.ts';
 import type { Prefill } from '../../reports/result.ts';
+import { formatCount } from '../../reports/format.ts';
 import { SESSION_COOKIE } from '../../stores/express-session.ts';
 
 /** Sessions per bulk write: large enough to amortise a round trip, small enough to keep the app's batch in a few MB. */
@@ -45,10 +46,6 @@ export interface PrefillRequest {
 export interface PrefillDone {
   record: Prefill;
   range: PrefillRange;
-}
-
-function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
 }
 
 /** First, middle and last id of a range (or fewer): what the read-back checks. */

@@ -5,7 +5,7 @@ import type { AppChild } from '../app/child.ts';
 import { describeEnvironment } from '../plan/environment.ts';
 import { describeError, oneSentence, RunError } from '../errors.ts';
 import { watchMachineLoad } from '../plan/machine-load.ts';
-import { loadModelFor, loadPlanStores, serverKindsOf } from '../plan/plan.ts';
+import { loadModelFor, loadPlanStores, prefills, serverKindsOf } from '../plan/plan.ts';
 import type { RunPlan } from '../plan/plan.ts';
 import type { EntryBase, LoadModel, ResultEntry, RunResult, StoreOpLatency } from '../../reports/result.ts';
 import { SCHEMA_VERSION } from '../../reports/result.ts';
@@ -36,10 +36,6 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** True when the plan loads sessions before measuring (`--prefill` with a count above 0). */
-function prefills(plan: RunPlan): boolean {
-  return plan.prefill.some((n) => n > 0);
-}
 
 /** The plan as recorded in the result. */
 function planSummary(plan: RunPlan): RunResult['plan'] {

@@ -1,5 +1,6 @@
 import type { SkippedEntry } from '../../reports/result.ts';
 import type { ScenarioContext } from './context.ts';
+import { prefills } from '../plan/plan.ts';
 import { storeDefinition } from '../../stores/index.ts';
 
 /**
@@ -14,7 +15,7 @@ export function skippedEntry(context: ScenarioContext, reason: string): SkippedE
     scenario: context.scenario.id,
     kind: context.scenario.kind,
     payloadBytes: context.payloadBytes,
-    ...(context.plan.prefill.some((n) => n > 0) ? { prefilledSessions: context.prefillSessions } : {}),
+    ...(prefills(context.plan) ? { prefilledSessions: context.prefillSessions } : {}),
     repetition: 1,
     load: context.load,
     status: 'skipped',
