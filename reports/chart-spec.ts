@@ -1,5 +1,5 @@
-import type { RunResult } from './result.ts';
-import type { AnyStoreId, StoreId } from '../stores/types.ts';
+import type { RunResult } from '../contract/result.ts';
+import type { AnyStoreId, StoreId } from '../contract/vocabulary.ts';
 import type { EntryGroup } from './aggregate.ts';
 import { groupEntries } from './aggregate.ts';
 import type { TextTable } from './text-table.ts';

@@ -1,4 +1,5 @@
-import type { OkEntry, StoreOperation } from './result.ts';
+import type { OkEntry } from '../contract/result.ts';
+import type { StoreOperation } from '../contract/metrics.ts';
 import { groupSpread } from './aggregate.ts';
 import { spreadOf } from './spread.ts';
 import type { ChartSection, ChartSpec, LabelledRun, Series } from './chart-spec.ts';

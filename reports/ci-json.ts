@@ -1,5 +1,6 @@
 import type { EntryGroup } from './aggregate.ts';
-import type { LoadModel, OkEntry, RunResult } from './result.ts';
+import type { LoadModel } from '../contract/metrics.ts';
+import type { OkEntry, RunResult } from '../contract/result.ts';
 import { groupEntries, groupSpread, observationsOf } from './aggregate.ts';
 import { formatServer } from './format.ts';
 import { CORRECTNESS_OBSERVATIONS, METRICS } from './metrics.ts';

@@ -1,4 +1,5 @@
-import type { LoadModel, OkEntry, RunResult } from './result.ts';
+import type { LoadModel } from '../contract/metrics.ts';
+import type { OkEntry, RunResult } from '../contract/result.ts';
 import type { Spread } from './spread.ts';
 import { groupEntries, groupSpread } from './aggregate.ts';
 import type { EntryGroup } from './aggregate.ts';

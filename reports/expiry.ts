@@ -1,4 +1,4 @@
-import type { RunResult } from './result.ts';
+import type { RunResult } from '../contract/result.ts';
 import { observationsOf } from './aggregate.ts';
 import type { ChartSection, LabelledRun } from './chart-spec.ts';
 import { tablesPerRun } from './chart-spec.ts';

@@ -1,4 +1,4 @@
-import type { RunResult } from './result.ts';
+import type { RunResult } from '../contract/result.ts';
 import type { ChartSection, LabelledRun } from './chart-spec.ts';
 import { buildChartSections } from './charts.ts';
 import type { Comparison } from './compare.ts';

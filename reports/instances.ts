@@ -1,4 +1,4 @@
-import type { OkEntry, RunResult } from './result.ts';
+import type { OkEntry, RunResult } from '../contract/result.ts';
 import { groupEntries, groupSpread, observationsOf } from './aggregate.ts';
 import type { EntryGroup } from './aggregate.ts';
 import type { ChartSection, LabelledRun } from './chart-spec.ts';

@@ -1,4 +1,4 @@
-import type { RunResult } from './result.ts';
+import type { RunResult } from '../contract/result.ts';
 import type { Comparison } from './compare.ts';
 import { comparisonVerdict, comparisonWarnings } from './compare.ts';
 import { escapeMarkdown } from './escape.ts';

@@ -1,4 +1,4 @@
-import type { OkEntry, RunResult } from './result.ts';
+import type { OkEntry, RunResult } from '../contract/result.ts';
 import { groupEntries, groupSpread } from './aggregate.ts';
 import { formatBytes, formatCount, formatSpread } from './format.ts';
 import type { TextTable } from './text-table.ts';

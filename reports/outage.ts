@@ -1,4 +1,5 @@
-import type { OkEntry, OutageObservations, OutageRecoveryRule, RunResult } from './result.ts';
+import type { OkEntry, RunResult } from '../contract/result.ts';
+import type { OutageObservations, OutageRecoveryRule } from '../scenarios/outage/observations.ts';
 import { observationsOf } from './aggregate.ts';
 import type { ChartSection, ChartSpec, LabelledRun } from './chart-spec.ts';
 import { seriesOf, tablesPerRun } from './chart-spec.ts';

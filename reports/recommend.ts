@@ -1,7 +1,7 @@
-import type { FailedEntry, LossCause, OkEntry, RunResult, SkippedEntry } from './result.ts';
-import { LOSS_CAUSES } from './result.ts';
+import type { FailedEntry, OkEntry, RunResult, SkippedEntry } from '../contract/result.ts';
+import type { LossCause, AnyStoreId, ServerInfo, StoreCapabilities } from '../contract/vocabulary.ts';
+import { LOSS_CAUSES } from '../contract/vocabulary.ts';
 import { lossCauseSummary } from './mechanisms.ts';
-import type { AnyStoreId, ServerInfo, StoreCapabilities } from '../stores/types.ts';
 import { SERVER_KIND_DEFINITIONS } from '../stores/servers/kinds/index.ts';
 import type { EntryGroup } from './aggregate.ts';
 import { groupEntries, groupSpread, observationTotal, observationsOf } from './aggregate.ts';

@@ -1,5 +1,6 @@
-import type { OkEntry, RunResult, StoreOperation } from './result.ts';
-import { STORE_OPERATIONS } from './result.ts';
+import type { OkEntry, RunResult } from '../contract/result.ts';
+import type { StoreOperation } from '../contract/metrics.ts';
+import { STORE_OPERATIONS } from '../contract/metrics.ts';
 import { groupEntries, groupSpread } from './aggregate.ts';
 import { formatBytes, formatSpread, formatUs } from './format.ts';
 import type { TextTable } from './text-table.ts';

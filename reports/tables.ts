@@ -1,4 +1,4 @@
-import type { OkEntry, RunResult } from './result.ts';
+import type { OkEntry, RunResult } from '../contract/result.ts';
 import type { TextTable } from './text-table.ts';
 import { groupEntries, groupSpread, scenarioLabeller } from './aggregate.ts';
 import type { ChangeTest, Comparison } from './compare.ts';

@@ -5,7 +5,7 @@
  */
 import type expressSession from 'express-session';
 import type { Store } from 'express-session';
-import type { ServerKind, StoreCapabilities } from './types.ts';
+import type { ServerKind, StoreCapabilities } from '../contract/vocabulary.ts';
 
 /** express-session as the harness loaded it: hand it to connect-style factories (`connectPgSimple(session)`) or extend `session.Store`. */
 export type ExpressSession = typeof expressSession;

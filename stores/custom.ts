@@ -8,8 +8,9 @@ import { z } from 'zod';
 import type { CustomStoreModule } from './custom-store.ts';
 import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
-import { SERVER_KINDS, storeCapabilitiesSchema } from './types.ts';
-import type { AdapterContext, CustomStoreId, StoreAdapter, StoreDefinition } from './types.ts';
+import { SERVER_KINDS, storeCapabilitiesSchema } from '../contract/vocabulary.ts';
+import type { AdapterContext, StoreAdapter, StoreDefinition } from './types.ts';
+import type { CustomStoreId } from '../contract/vocabulary.ts';
 
 /** A custom store module that cannot be used: one line for the user (the CLI exits 2). */
 export class CustomStoreError extends Error {

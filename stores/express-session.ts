@@ -2,7 +2,8 @@ import session from 'express-session';
 import type { RequestHandler } from 'express';
 import type { SessionData, Store } from 'express-session';
 import { packageVersions, packageVersionsFrom } from './packages.ts';
-import type { AnyStoreId, BulkWriter, FieldUpdates, SessionSettings, StoreAdapter, StoreCapabilities, StoreInspector } from './types.ts';
+import type { AnyStoreId, StoreCapabilities } from '../contract/vocabulary.ts';
+import type { BulkWriter, FieldUpdates, SessionSettings, StoreAdapter, StoreInspector } from './types.ts';
 
 /** The cookie name every express-session store uses in sessionbench. */
 export const SESSION_COOKIE = 'sid';

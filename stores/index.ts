@@ -1,5 +1,6 @@
-import type { AdapterContext, AnyStoreId, StoreAdapter, StoreDefinition, StoreId } from './types.ts';
-import { STORE_IDS } from './types.ts';
+import type { AdapterContext, StoreAdapter, StoreDefinition } from './types.ts';
+import type { AnyStoreId, StoreId } from '../contract/vocabulary.ts';
+import { STORE_IDS } from '../contract/vocabulary.ts';
 import { loadedCustomStore } from './custom.ts';
 import { FILE_OPTIONS, MEMORYSTORE_OPTIONS, MONGO_OPTIONS, MYSQL_OPTIONS, POSTGRES_OPTIONS, REDIS_OPTIONS, formatStoreOptions } from './options.ts';
 

@@ -5,7 +5,8 @@ import { requireServer } from './server-handle.ts';
 import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, withDeadline } from './servers/deadline.ts';
 import { mongoIdentity } from './servers/kinds/mongo.ts';
 import { MONGO_OPTIONS } from './options.ts';
-import type { AdapterContext, BulkWriter, StoreAdapter, StoreCapabilities } from './types.ts';
+import type { AdapterContext, BulkWriter, StoreAdapter } from './types.ts';
+import type { StoreCapabilities } from '../contract/vocabulary.ts';
 
 /** connect-mongo's document (default options: stringify, no transformId, no crypto); `lastModified` only with touchAfter. */
 interface SessionDocument {

@@ -1,4 +1,5 @@
-import type { ServerHandle, ServerKind } from './types.ts';
+import type { ServerHandle } from './types.ts';
+import type { ServerKind } from '../contract/vocabulary.ts';
 
 /** The server an adapter was given; a server store without one is a programming error. */
 export function requireServer(kind: ServerKind, server: ServerHandle | undefined): ServerHandle {

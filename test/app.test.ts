@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { SessionClient } from '../harness/client/http-client.ts';
 import { createStoreAdapter } from '../stores/index.ts';
-import type { StoreId } from '../stores/types.ts';
+import type { StoreId } from '../contract/vocabulary.ts';
 import { serveApp } from './helpers/serve-app.ts';
 
 const settings = { secret: 'test', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
-import type { OkEntry, RunResult } from '../reports/result.ts';
+import type { OkEntry, RunResult } from '../contract/result.ts';
 import { freePort } from '../stores/servers/process.ts';
 import { findBinary } from '../stores/servers/binaries.ts';
 import { observed } from './helpers/observations.ts';

@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { SCHEMA_VERSION } from '../reports/result.ts';
-import type { OkEntry, RunResult } from '../reports/result.ts';
+import { SCHEMA_VERSION } from '../contract/result.ts';
+import type { OkEntry, RunResult } from '../contract/result.ts';
 import { observed } from './helpers/observations.ts';
 import { runCli } from './helpers/cli.ts';
 

@@ -4,8 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { RunResult } from '../reports/result.ts';
-import { runResultSchema } from '../reports/result.ts';
+import type { RunResult } from '../contract/result.ts';
+import { runResultSchema } from '../contract/result.ts';
 import { renderMarkdown } from '../reports/markdown.ts';
 import { runMain } from './helpers/main.ts';
 

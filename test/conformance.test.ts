@@ -9,8 +9,9 @@ import { provisionServer } from '../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../stores/servers/types.ts';
 import { CONFORMANCE_CHECKS, SHORT_MAX_AGE_MS, runCheck } from '../harness/probes/conformance.ts';
 import type { ConformanceCause, ConformanceCheck } from '../harness/probes/conformance.ts';
-import type { AdapterContext, SessionSettings, StoreAdapter, StoreId } from '../stores/types.ts';
-import { STORE_IDS } from '../stores/types.ts';
+import type { AdapterContext, SessionSettings, StoreAdapter } from '../stores/types.ts';
+import type { StoreId } from '../contract/vocabulary.ts';
+import { STORE_IDS } from '../contract/vocabulary.ts';
 import { SessionClient } from '../harness/client/http-client.ts';
 import { cookieExpiry, serveApp } from './helpers/serve-app.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { expiryTable } from '../reports/expiry.ts';
-import type { OkEntry } from '../reports/result.ts';
+import type { OkEntry } from '../contract/result.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { observed } from './helpers/observations.ts';
 import { entryOf, runScenario } from './helpers/scenario-run.ts';

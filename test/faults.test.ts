@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
-import { parseRunResult } from '../reports/input.ts';
-import type { ResultEntry } from '../reports/result.ts';
+import { parseRunResult } from '../contract/read.ts';
+import type { ResultEntry } from '../contract/result.ts';
 import { provisionServer, stopAllServers } from '../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../stores/servers/types.ts';
-import type { ServerKind } from '../stores/types.ts';
+import type { ServerKind } from '../contract/vocabulary.ts';
 import { crashLine } from '../harness/child-process.ts';
 import { runCli } from './helpers/cli.ts';
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { runMain } from './helpers/main.ts';
 import { buildRunResultFixture } from './fixtures/run-result.ts';
 import { renderMarkdown } from '../reports/markdown.ts';
-import type { ResultEntry, RunResult } from '../reports/result.ts';
+import type { ResultEntry, RunResult } from '../contract/result.ts';
 import { renderTerminalTable } from '../reports/terminal.ts';
 
 /**

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { probeMechanisms } from '../harness/probes/mechanisms.ts';
 import { lossCausesOf } from '../reports/mechanisms.ts';
-import type { RaceMechanisms } from '../reports/result.ts';
-import { createStoreAdapter } from '../stores/index.ts';
-import { STORES } from '../stores/index.ts';
+import type { RaceMechanisms } from '../scenarios/race/observations.ts';
+import { createStoreAdapter, STORES } from '../stores/index.ts';
 import { provisionServer, stopAllServers } from '../stores/servers/provision.ts';
-import type { SessionSettings, StoreId } from '../stores/types.ts';
+import type { SessionSettings } from '../stores/types.ts';
+import type { StoreId } from '../contract/vocabulary.ts';
 
 const SETTINGS: SessionSettings = { secret: 'test', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
 const PROBE = { atomicityRounds: 40, racingUpdates: 4, touchRounds: 20 } as const;

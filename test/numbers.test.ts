@@ -6,8 +6,8 @@ import { parseProcStat, watchMachineLoad } from '../harness/plan/machine-load.ts
 import { isSteady, warmupCapSeconds } from '../harness/load/steady-state.ts';
 import { SILENT_OBSERVER } from '../harness/run/context.ts';
 import { runBench } from '../harness/run/runner.ts';
-import type { OkEntry } from '../reports/result.ts';
-import { runResultSchema } from '../reports/result.ts';
+import type { OkEntry } from '../contract/result.ts';
+import { runResultSchema } from '../contract/result.ts';
 
 describe('steady state', () => {
   test('three 1 s windows within 10% of their mean agree; a rising or empty run does not', () => {

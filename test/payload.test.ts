@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { startAppChild } from '../harness/app/child.ts';
 import type { AppChild } from '../harness/app/child.ts';
 import { checkPayloadLimit, payloadLimitProblem, probeLoginCookie } from '../harness/probes/payload-limit.ts';
-import type { StoreId } from '../stores/types.ts';
+import type { StoreId } from '../contract/vocabulary.ts';
 
 const settings = { secret: 'test', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { UsageError } from '../harness/errors.ts';
 import { buildPlan, parseDuration, parseSize } from '../harness/plan/plan.ts';
 import type { RawBenchOptions } from '../harness/plan/plan.ts';
-import { STORE_IDS } from '../stores/types.ts';
+import { STORE_IDS } from '../contract/vocabulary.ts';
 
 const defaults: RawBenchOptions = {
   store: 'all', scenario: 'read-heavy', duration: '5s', warmup: '1s', connections: '10', instances: '1', repeat: '1',

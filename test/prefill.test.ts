@@ -13,7 +13,7 @@ import { SESSION_COOKIE } from '../stores/express-session.ts';
 import { STORES } from '../stores/index.ts';
 import { provisionServer } from '../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../stores/servers/types.ts';
-import type { StoreId } from '../stores/types.ts';
+import type { StoreId } from '../contract/vocabulary.ts';
 
 /** Every store with a bulk writer: each is prefilled on its real server and read back through the app. */
 const PREFILLABLE: StoreId[] = ['redis', 'memcached', 'postgres', 'mongo', 'memory', 'memorystore'];

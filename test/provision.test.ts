@@ -10,8 +10,9 @@ import { provisionServer, stopAllServers } from '../stores/servers/provision.ts'
 import { runningServerCount } from '../stores/servers/registry.ts';
 import type { ProvisionedServer } from '../stores/servers/types.ts';
 import { parseServerUrl, redactUrl } from '../stores/servers/url.ts';
-import type { AdapterContext, ServerKind } from '../stores/types.ts';
-import { SERVER_KINDS } from '../stores/types.ts';
+import type { AdapterContext } from '../stores/types.ts';
+import type { ServerKind } from '../contract/vocabulary.ts';
+import { SERVER_KINDS } from '../contract/vocabulary.ts';
 
 const SETTINGS = { secret: 'provision', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
 

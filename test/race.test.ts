@@ -4,7 +4,7 @@ import { startAppChild } from '../harness/app/child.ts';
 import type { AppChild } from '../harness/app/child.ts';
 import { runRaceOracle } from '../harness/probes/race-oracle.ts';
 import { RequestRecorder } from '../harness/client/request-recorder.ts';
-import type { OkEntry, ResultEntry } from '../reports/result.ts';
+import type { OkEntry, ResultEntry } from '../contract/result.ts';
 import { sessionIdOf } from '../harness/probes/session-state.ts';
 import { defineScenario } from '../scenarios/types.ts';
 import type { RaceScenario } from '../scenarios/types.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { redactText, redactUrls } from '../harness/cli/redact.ts';
-import { parseRunResult } from '../reports/input.ts';
+import { parseRunResult } from '../contract/read.ts';
 import { provisionServer, stopAllServers } from '../stores/servers/provision.ts';
 import { runCli } from './helpers/cli.ts';
 

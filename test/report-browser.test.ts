@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { loadChartJs } from '../reports/assets.ts';
 import { renderHtml } from '../reports/html.ts';
-import { parseRunResult } from '../reports/input.ts';
+import { parseRunResult } from '../contract/read.ts';
 import { FIXTURE_PATH } from './fixtures/run-result.ts';
 import { scaleSweepResult } from './helpers/scale-result.ts';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { findK6 } from '../harness/plan/k6-binary.ts';
-import { parseRunResult } from '../reports/input.ts';
+import { parseRunResult } from '../contract/read.ts';
 import { observed } from './helpers/observations.ts';
 import { CLI, runCli } from './helpers/cli.ts';
 

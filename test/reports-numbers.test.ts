@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
-import type { RunResult } from '../reports/result.ts';
+import type { RunResult } from '../contract/result.ts';
 import { buildChartSections } from '../reports/charts.ts';
 import { conditionWarnings } from '../reports/conditions.ts';
-import { parseRunResult } from '../reports/input.ts';
+import { parseRunResult } from '../contract/read.ts';
 import { renderMarkdown } from '../reports/markdown.ts';
 import { storeOpsTable, storeWritesTable, UNDER_LOAD_COLUMN } from '../reports/store-ops.ts';
 import { renderTerminalTable } from '../reports/terminal.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderMarkdown } from '../reports/markdown.ts';
-import { runResultSchema } from '../reports/result.ts';
+import { runResultSchema } from '../contract/result.ts';
 import { scaleFindings, scalePoints, scaleTable } from '../reports/scale.ts';
 import { scaleSweepResult } from './helpers/scale-result.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, test } from 'node:test';
-import { parseRunResult } from '../reports/input.ts';
+import { parseRunResult } from '../contract/read.ts';
 import { mulberry32 } from './helpers/random.ts';
 import { runCli } from './helpers/cli.ts';
 import { describeProcesses, processesMarked } from './helpers/processes.ts';

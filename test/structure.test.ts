@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import madge from 'madge';
 
-const ROOT = new URL('../', import.meta.url).pathname;
+const ROOT = new URL('..', import.meta.url).pathname;
 const FOLDERS = ['harness', 'reports', 'stores', 'scenarios'];
 
 /** Which top-level folders each may import: harness → reports → stores, scenarios. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { OkEntry, ResultEntry } from '../reports/result.ts';
+import type { OkEntry, ResultEntry } from '../contract/result.ts';
 import { defineScenario, ScenarioError } from '../scenarios/types.ts';
 import { STORES } from '../stores/index.ts';
 import { observed } from './helpers/observations.ts';

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { outputTail, terminate } from '../child-process.ts';
 import type { AppChildConfig, ChildAnswers, ChildEvent, ChildRequest } from './ipc.ts';
 import { DATA_DIR_ENV } from '../../stores/data-dir.ts';
-import type { StoreCapabilities } from '../../stores/types.ts';
+import type { StoreCapabilities } from '../../contract/vocabulary.ts';
 
 const ENTRY = fileURLToPath(new URL('./process-main.ts', import.meta.url));
 

@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { EventLoopUtilization, IntervalHistogram } from 'node:perf_hooks';
-import type { EventLoopStats } from '../../reports/result.ts';
+import type { EventLoopStats } from '../../contract/metrics.ts';
 
 /** The loop-delay sampling interval; monitorEventLoopDelay records whole intervals, so this is subtracted. */
 const RESOLUTION_US = 1000;

@@ -1,6 +1,7 @@
-import type { EventLoopStats, MemorySample, StoreOpLatency } from '../../reports/result.ts';
+import type { EventLoopStats, MemorySample, StoreOpLatency } from '../../contract/metrics.ts';
 import type { StoreTimingSnapshot } from './store-timing.ts';
-import type { AnyStoreId, ServerHandle, ServerStats, SessionSettings, StoreCapabilities } from '../../stores/types.ts';
+import type { AnyStoreId, StoreCapabilities } from '../../contract/vocabulary.ts';
+import type { ServerHandle, ServerStats, SessionSettings } from '../../stores/types.ts';
 import type { RawStoreOptions } from '../../stores/options.ts';
 import type { AppOptions } from './app.ts';
 import type { PrefillRange } from './prefill-sessions.ts';

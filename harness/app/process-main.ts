@@ -15,7 +15,7 @@ import { describeError } from '../errors.ts';
 import { instrumentStore } from './store-timing.ts';
 import type { StoreTiming } from './store-timing.ts';
 import type { AppChildConfig, ChildAnswers, ChildEvent, ChildRequest } from './ipc.ts';
-import type { MemorySample } from '../../reports/result.ts';
+import type { MemorySample } from '../../contract/metrics.ts';
 import { createStoreAdapter } from '../../stores/index.ts';
 import { loadCustomStore } from '../../stores/custom.ts';
 import type { StoreAdapter } from '../../stores/types.ts';

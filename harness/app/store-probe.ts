@@ -1,7 +1,7 @@
 import { Cookie } from 'express-session';
 import type { CookieOptions, SessionData, Store } from 'express-session';
 import { createLatencyHistogram, recordMs, summarize } from '../load/histogram.ts';
-import type { StoreOperation, StoreOpLatency } from '../../reports/result.ts';
+import type { StoreOperation, StoreOpLatency } from '../../contract/metrics.ts';
 import { makePayload } from '../../scenarios/payload.ts';
 
 /** A slow store (FerretDB on a busy machine) must not hold the probe past the parent's 30 s answer bound. */

@@ -1,7 +1,7 @@
 import type { Store } from 'express-session';
 import type { Histogram } from 'hdr-histogram-js';
 import { createLatencyHistogram, recordMs, summarize } from '../load/histogram.ts';
-import type { StoreOperation, StoreOpLatency, StoreWrites } from '../../reports/result.ts';
+import type { StoreOperation, StoreOpLatency, StoreWrites } from '../../contract/metrics.ts';
 
 const OPERATIONS: StoreOperation[] = ['get', 'set', 'touch', 'destroy'];
 

@@ -9,7 +9,7 @@ import { CustomStoreError, loadCustomStore, looksLikeStorePath } from '../../sto
 import { STORES, createStoreAdapter, isStoreId } from '../../stores/index.ts';
 import { provisionServer } from '../../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
-import { STORE_IDS } from '../../stores/types.ts';
+import { STORE_IDS } from '../../contract/vocabulary.ts';
 import type { StoreAdapter, StoreDefinition } from '../../stores/types.ts';
 
 /** Raw `conform` flags as the CLI hands them over. */

@@ -21,7 +21,7 @@ import type { RawBenchOptions } from '../plan/plan.ts';
 import { runBench } from '../run/runner.ts';
 import { compareRuns } from '../../reports/compare.ts';
 import type { Comparison } from '../../reports/compare.ts';
-import type { RunResult } from '../../reports/result.ts';
+import type { RunResult } from '../../contract/result.ts';
 
 interface GateCheckFlags {
   runs: string;

@@ -15,17 +15,17 @@ import type { RawK6ImportFlags } from '../load/k6-import.ts';
 import { loadRunResultFile, runReportCommand } from './report.ts';
 import { writeRunOutputs } from './write-outputs.ts';
 import { startBench } from '../run/runner.ts';
-import type { RunResult } from '../../reports/result.ts';
+import type { RunResult } from '../../contract/result.ts';
 import { serveCommand } from './serve.ts';
 import type { RawServeOptions } from './serve.ts';
 import { VERSION } from '../plan/version.ts';
 import { compareRuns } from '../../reports/compare.ts';
-import { ReportInputError } from '../../reports/input.ts';
+import { ReportInputError } from '../../contract/read.ts';
 import { renderTerminalComparison, renderTerminalTable, terminalLine } from '../../reports/terminal.ts';
 import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.ts';
 import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import { stopAllServers } from '../../stores/servers/provision.ts';
-import { STORE_IDS } from '../../stores/types.ts';
+import { STORE_IDS } from '../../contract/vocabulary.ts';
 
 /**
  * After a stop signal, how long the run may stop gracefully before what is left is killed:

@@ -5,10 +5,10 @@ import type { RawK6ImportFlags } from '../load/k6-import.ts';
 import { checkOutputPath, writeFileAtomic } from './output-dir.ts';
 import { writeCiJson } from './write-outputs.ts';
 import type { CiOutputs } from './write-outputs.ts';
-import type { RunResult } from '../../reports/result.ts';
+import type { RunResult } from '../../contract/result.ts';
 import { loadChartJs } from '../../reports/assets.ts';
 import { renderHtml } from '../../reports/html.ts';
-import { parseRunResult, ReportInputError } from '../../reports/input.ts';
+import { parseRunResult, ReportInputError } from '../../contract/read.ts';
 import { renderMarkdown } from '../../reports/markdown.ts';
 
 /**

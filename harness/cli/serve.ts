@@ -9,8 +9,9 @@ import type { RawStoreOptions } from '../../stores/options.ts';
 import { STORES, createStoreAdapter, isStoreId } from '../../stores/index.ts';
 import { provisionServer, stopAllServers } from '../../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
-import { STORE_IDS } from '../../stores/types.ts';
-import type { SessionSettings, StoreAdapter, StoreId } from '../../stores/types.ts';
+import { STORE_IDS } from '../../contract/vocabulary.ts';
+import type { SessionSettings, StoreAdapter } from '../../stores/types.ts';
+import type { StoreId } from '../../contract/vocabulary.ts';
 
 /** What `sessionbench serve` runs: the reference app for one store, standalone. */
 export interface ServeOptions {

@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './output-dir.ts';
-import type { RunResult } from '../../reports/result.ts';
+import type { RunResult } from '../../contract/result.ts';
 import { loadChartJs } from '../../reports/assets.ts';
 import { renderCiJson } from '../../reports/ci-json.ts';
 import type { Comparison } from '../../reports/compare.ts';

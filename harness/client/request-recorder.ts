@@ -1,7 +1,7 @@
 import type { Histogram } from 'hdr-histogram-js';
 import { createLatencyHistogram, encodeHistogram, recordMs, summarize } from '../load/histogram.ts';
 import type { ClientResponse, SessionClient } from './http-client.ts';
-import type { PhaseMetrics } from '../../reports/result.ts';
+import type { PhaseMetrics } from '../../contract/metrics.ts';
 
 /**
  * Times the requests a scenario sends itself (not through a load driver) and

@@ -2,7 +2,7 @@ import autocannon from 'autocannon';
 import { applySetCookie, cookieHeader } from '../client/cookies.ts';
 import type { CookieJar } from '../client/cookies.ts';
 import { createLatencyHistogram, encodeHistogram, recordMs, summarize } from './histogram.ts';
-import type { PhaseMetrics } from '../../reports/result.ts';
+import type { PhaseMetrics } from '../../contract/metrics.ts';
 import type { Timeline } from './timeline.ts';
 import type { LoadScenario } from '../../scenarios/types.ts';
 import { expandMix } from './mix.ts';

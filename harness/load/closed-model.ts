@@ -4,7 +4,8 @@ import type { LoadCounters, VirtualUser } from './autocannon.ts';
 import { observePhase } from './observe-phase.ts';
 import { STEADY_STATE, fullWindows, isSteady, warmupCapSeconds } from './steady-state.ts';
 import { Timeline } from './timeline.ts';
-import type { OkEntry, PhaseMetrics, WarmupControl } from '../../reports/result.ts';
+import type { OkEntry } from '../../contract/result.ts';
+import type { PhaseMetrics, WarmupControl } from '../../contract/metrics.ts';
 import type { LoadScenario } from '../../scenarios/types.ts';
 
 /** Settings of one closed-model measurement. */

@@ -1,6 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
-import type { LatencySummary } from '../../reports/result.ts';
+import type { LatencySummary } from '../../contract/metrics.ts';
 
 /** A latency histogram in microseconds, 1 µs to 60 s, 3 significant digits. */
 export function createLatencyHistogram(): Histogram {

@@ -5,12 +5,12 @@ import { UsageError } from '../errors.ts';
 import { k6SummaryToEntry } from './k6-summary.ts';
 import type { K6SummaryMeta } from './k6-summary.ts';
 import { parseCount, parseDuration } from '../plan/plan.ts';
-import type { RunResult } from '../../reports/result.ts';
-import { SCHEMA_VERSION } from '../../reports/result.ts';
+import type { RunResult } from '../../contract/result.ts';
+import { SCHEMA_VERSION } from '../../contract/result.ts';
 import { STORES } from '../../stores/index.ts';
-import { STORE_IDS } from '../../stores/types.ts';
-import type { StoreId } from '../../stores/types.ts';
-import { ReportInputError } from '../../reports/input.ts';
+import { STORE_IDS } from '../../contract/vocabulary.ts';
+import type { StoreId } from '../../contract/vocabulary.ts';
+import { ReportInputError } from '../../contract/read.ts';
 
 /**
  * What a k6 summary does not say about its run, as `report` flags: a summary holds

@@ -1,8 +1,10 @@
 import { UsageError } from '../errors.ts';
 import { K6_COUNTERS, K6_KIND } from './k6-script.ts';
 import type { K6Phase } from './k6-script.ts';
-import type { LatencySummary, LoadModel, LoadObservations, OkEntry, PhaseMetrics } from '../../reports/result.ts';
-import type { StoreId } from '../../stores/types.ts';
+import type { LatencySummary, LoadModel, PhaseMetrics } from '../../contract/metrics.ts';
+import type { LoadObservations } from '../../scenarios/load/observations.ts';
+import type { OkEntry } from '../../contract/result.ts';
+import type { StoreId } from '../../contract/vocabulary.ts';
 
 /** One phase of a k6 run as its summary tells it. */
 export interface K6PhaseSummary {

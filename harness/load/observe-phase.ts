@@ -1,7 +1,8 @@
 import type { AppChild } from '../app/child.ts';
 import { cpuStopwatch } from './cpu.ts';
 import { processTree } from '../../stores/servers/process-tree.ts';
-import type { EventLoopStats, MemoryMetrics, MemorySample, OkEntry } from '../../reports/result.ts';
+import type { EventLoopStats, MemoryMetrics, MemorySample } from '../../contract/metrics.ts';
+import type { OkEntry } from '../../contract/result.ts';
 
 const SAMPLE_INTERVAL_MS = 250;
 

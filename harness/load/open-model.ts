@@ -4,7 +4,7 @@ import { runOpenPhase } from './k6.ts';
 import type { K6Scenario, VuPool } from './k6-script.ts';
 import { openModelFindings } from './k6-summary.ts';
 import { observePhase } from './observe-phase.ts';
-import type { OkEntry } from '../../reports/result.ts';
+import type { OkEntry } from '../../contract/result.ts';
 
 /** Settings of one open-model measurement. */
 export interface OpenLoadMeasurement {

@@ -1,6 +1,6 @@
 import type { Histogram } from 'hdr-histogram-js';
 import { createLatencyHistogram, recordMs } from './histogram.ts';
-import type { TimelineSecond } from '../../reports/result.ts';
+import type { TimelineSecond } from '../../contract/metrics.ts';
 
 /** How one request ended, as the driver saw it. */
 export type RequestOutcome = 'ok' | 'non2xx' | 'error' | 'timeout';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { installedVersion } from '../../stores/packages.ts';
-import type { EnvironmentInfo } from '../../reports/result.ts';
+import type { EnvironmentInfo } from '../../contract/result.ts';
 import { VERSION } from './version.ts';
 
 const CORE_PACKAGES = ['express', 'express-session', 'autocannon', 'hdr-histogram-js'];

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import type { MachineLoad } from '../../reports/result.ts';
+import type { MachineLoad } from '../../contract/result.ts';
 
 interface CpuTimes {
   steal: number;

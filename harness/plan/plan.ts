@@ -6,15 +6,15 @@ import { STORES, isStoreId, storeDefinition } from '../../stores/index.ts';
 import { CustomStoreError, customStoreIdOf, loadCustomStore, looksLikeStorePath } from '../../stores/custom.ts';
 import { optionNames } from '../../stores/options.ts';
 import type { RawStoreOptions } from '../../stores/options.ts';
-import { STORE_IDS } from '../../stores/types.ts';
+import { LOAD_DRIVERS, STORE_IDS, SERVER_KINDS } from '../../contract/vocabulary.ts';
 import { BROWSER_COOKIE_LIMIT_BYTES } from '../../stores/limits.ts';
-import type { AnyStoreId, CustomStoreId, ServerKind, SessionSettings, StoreId } from '../../stores/types.ts';
+import type { AnyStoreId, CustomStoreId, LoadDriver, ServerKind, StoreId } from '../../contract/vocabulary.ts';
+import type { SessionSettings } from '../../stores/types.ts';
 import { UsageError } from '../errors.ts';
 import { requireK6 } from './k6-binary.ts';
-import type { LoadModel } from '../../reports/result.ts';
+import type { LoadModel } from '../../contract/metrics.ts';
 import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import { parseServerUrl } from '../../stores/servers/url.ts';
-import { SERVER_KINDS } from '../../stores/types.ts';
 import { warmupCapSeconds } from '../load/steady-state.ts';
 
 /** Calls of each store operation in the intrinsic probe unless --probe-ops says otherwise. */
@@ -62,10 +62,6 @@ export interface OpenModelSettings {
   /** Target requests per second. */
   ratePerSecond: number;
 }
-
-/** The load generators `--driver` accepts. */
-export const LOAD_DRIVERS = ['autocannon', 'k6'] as const;
-export type LoadDriver = (typeof LOAD_DRIVERS)[number];
 
 /** Raw option values as the CLI parser hands them over (strings until validated here). */
 export interface RawBenchOptions extends RawServerUrlOptions {

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Cookie } from 'express-session';
 import type { CookieOptions, SessionData, Store } from 'express-session';
 import { getStoredSession } from '../../stores/express-session.ts';
-import type { StoreCapabilities } from '../../stores/types.ts';
+import type { StoreCapabilities } from '../../contract/vocabulary.ts';
 
 /**
  * The Store-API checks every express-session store must pass: one implementation, run by

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import session from 'express-session';
 import type { SessionData, Store } from 'express-session';
-import type { ProbeCount, RaceMechanisms } from '../../reports/result.ts';
+import type { ProbeCount, RaceMechanisms } from '../../scenarios/race/observations.ts';
 import type { FieldUpdates, StoreAdapter } from '../../stores/types.ts';
 
 /** Rounds and racing writers of each probe; enough to see a race that happens in a few percent of rounds. */

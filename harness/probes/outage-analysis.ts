@@ -1,4 +1,5 @@
-import type { FailureReasons, OutageObservations, OutageRecoveryRule, TimelineSecond } from '../../reports/result.ts';
+import type { FailureReasons, OutageObservations, OutageRecoveryRule } from '../../scenarios/outage/observations.ts';
+import type { TimelineSecond } from '../../contract/metrics.ts';
 import { spreadOf } from '../../reports/spread.ts';
 import type { TimelineEvents } from '../load/timeline.ts';
 

@@ -1,6 +1,6 @@
 import type { AppChild } from '../app/child.ts';
 import { SessionClient } from '../client/http-client.ts';
-import type { StoreCapabilities } from '../../stores/types.ts';
+import type { StoreCapabilities } from '../../contract/vocabulary.ts';
 
 /** What one login with the app's payload did on the wire. */
 export interface LoginCookieProbe {

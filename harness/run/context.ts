@@ -1,8 +1,10 @@
 import type { AppChild } from '../app/child.ts';
 import type { RunPlan } from '../plan/plan.ts';
-import type { EntryBase, LoadModel, ResultEntry } from '../../reports/result.ts';
+import type { EntryBase, ResultEntry } from '../../contract/result.ts';
+import type { LoadModel } from '../../contract/metrics.ts';
 import type { Scenario } from '../../scenarios/types.ts';
-import type { AnyStoreId, ServerHandle, SessionSettings } from '../../stores/types.ts';
+import type { AnyStoreId } from '../../contract/vocabulary.ts';
+import type { ServerHandle, SessionSettings } from '../../stores/types.ts';
 
 /** A stretch of a run worth showing progress for. */
 export interface PhaseStep {

@@ -7,7 +7,8 @@ import { Timeline } from '../load/timeline.ts';
 import type { ScenarioContext, ScenarioRunner } from './context.ts';
 import { prefillStore, removePrefilled } from './prefill.ts';
 import { skippedEntry } from './skipped-entry.ts';
-import type { ExpiryObservations, TimelineSecond } from '../../reports/result.ts';
+import type { ExpiryObservations } from '../../scenarios/expiry/observations.ts';
+import type { TimelineSecond } from '../../contract/metrics.ts';
 import type { ExpiryScenario, LoadScenario } from '../../scenarios/types.ts';
 
 /** The server's own figures, or nothing when it cannot answer in time (FerretDB counting a million documents). */

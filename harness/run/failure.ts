@@ -1,4 +1,4 @@
-import type { FailureCause } from '../../reports/result.ts';
+import type { FailureCause } from '../../contract/vocabulary.ts';
 
 /** A store × scenario that cannot go on, with the cause recorded on its failed entry. */
 export class EntryFailure extends Error {

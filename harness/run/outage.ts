@@ -9,7 +9,8 @@ import { skippedEntry } from './skipped-entry.ts';
 import { Timeline } from '../load/timeline.ts';
 import type { AppChild } from '../app/child.ts';
 import { formatFirstError, formatLateFailures, formatRecovery, formatRecoveryRule } from '../../reports/outage.ts';
-import type { LoadModel, OutageObservations, PhaseMetrics } from '../../reports/result.ts';
+import type { LoadModel, PhaseMetrics } from '../../contract/metrics.ts';
+import type { OutageObservations } from '../../scenarios/outage/observations.ts';
 import type { LoadScenario, OutageScenario } from '../../scenarios/types.ts';
 
 /** What the load driver brought back from an outage run. */

@@ -5,7 +5,7 @@ import { prefillUserId } from '../app/prefill-sessions.ts';
 import { SessionClient } from '../client/http-client.ts';
 import { signedSessionCookie } from '../client/cookies.ts';
 import { EntryFailure } from './failure.ts';
-import type { Prefill } from '../../reports/result.ts';
+import type { Prefill } from '../../contract/metrics.ts';
 import { formatCount } from '../../reports/format.ts';
 import { SESSION_COOKIE } from '../../stores/express-session.ts';
 

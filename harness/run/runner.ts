@@ -7,8 +7,9 @@ import { describeError, oneSentence, RunError } from '../errors.ts';
 import { watchMachineLoad } from '../plan/machine-load.ts';
 import { loadModelFor, loadPlanStores, prefills, serverKindsOf } from '../plan/plan.ts';
 import type { RunPlan } from '../plan/plan.ts';
-import type { EntryBase, LoadModel, ResultEntry, RunResult, StoreOpLatency } from '../../reports/result.ts';
-import { SCHEMA_VERSION } from '../../reports/result.ts';
+import type { EntryBase, ResultEntry, RunResult } from '../../contract/result.ts';
+import type { LoadModel, StoreOpLatency } from '../../contract/metrics.ts';
+import { SCHEMA_VERSION } from '../../contract/result.ts';
 import { formatCount } from '../../reports/format.ts';
 import { VerificationError, verifyStore } from '../probes/verify.ts';
 import { checkPayloadLimit } from '../probes/payload-limit.ts';
@@ -27,7 +28,7 @@ import type { Scenario } from '../../scenarios/types.ts';
 import { storeDefinition, storeLabel } from '../../stores/index.ts';
 import { provisionServer } from '../../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
-import type { AnyStoreId, CustomStoreId, ServerKind } from '../../stores/types.ts';
+import type { AnyStoreId, CustomStoreId, ServerKind } from '../../contract/vocabulary.ts';
 
 
 type ServerSlot = { server: ProvisionedServer } | { skipped: string; fix?: string } | { unreachable: string };

@@ -1,4 +1,4 @@
-import type { SkippedEntry } from '../../reports/result.ts';
+import type { SkippedEntry } from '../../contract/result.ts';
 import type { ScenarioContext } from './context.ts';
 import { prefills } from '../plan/plan.ts';
 import { storeDefinition } from '../../stores/index.ts';

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { TtlObservations } from '../../reports/result.ts';
+import type { TtlObservations } from '../../scenarios/ttl/observations.ts';
 import type { AppChild } from '../app/child.ts';
 import { loggedInClient } from '../client/http-client.ts';
 import type { SessionClient } from '../client/http-client.ts';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { ServerKind } from '../types.ts';
+import type { ServerKind } from '../../contract/vocabulary.ts';
 import type { ServerIdentity } from './kind.ts';
 import { serverKind } from './kinds/index.ts';
 import { waitUntilReady } from './ready.ts';

@@ -1,4 +1,4 @@
-import type { ServerKind } from '../types.ts';
+import type { ServerKind } from '../../contract/vocabulary.ts';
 import { withDeadline } from './deadline.ts';
 import type { ServerIdentity } from './kind.ts';
 import { serverKind } from './kinds/index.ts';

@@ -1,4 +1,4 @@
-import type { ServerKind } from '../types.ts';
+import type { ServerKind } from '../../contract/vocabulary.ts';
 import type { LocalUnavailable, ServerIdentity } from './kind.ts';
 import { serverKind } from './kinds/index.ts';
 import { startProcess } from './process.ts';

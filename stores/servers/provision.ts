@@ -1,4 +1,5 @@
-import type { ServerHandle, ServerInfo, ServerKind, ServerSource } from '../types.ts';
+import type { ServerHandle } from '../types.ts';
+import type { ServerInfo, ServerKind, ServerSource } from '../../contract/vocabulary.ts';
 import { probeDocker, startDockerServer } from './docker.ts';
 import { CONNECT_TIMEOUT_MS } from './deadline.ts';
 import { identifyServer } from './identify.ts';

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ServerKind } from '../types.ts';
+import type { ServerKind } from '../../contract/vocabulary.ts';
 import { identifyServer } from './identify.ts';
 import type { ServerIdentity } from './kind.ts';
 

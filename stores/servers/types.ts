@@ -1,4 +1,5 @@
-import type { ServerHandle, ServerKind, ServerSource } from '../types.ts';
+import type { ServerHandle } from '../types.ts';
+import type { ServerKind, ServerSource } from '../../contract/vocabulary.ts';
 
 /** A server ready for adapters, with the means to stop it (a no-op for servers sessionbench did not start). */
 export interface ProvisionedServer {

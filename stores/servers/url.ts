@@ -1,4 +1,4 @@
-import type { ServerKind } from '../types.ts';
+import type { ServerKind } from '../../contract/vocabulary.ts';
 import type { ParsedUrl } from './kind.ts';
 import { parseMongoUrl } from './kinds/mongo.ts';
 import { serverKind } from './kinds/index.ts';

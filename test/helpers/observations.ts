@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { observationsOf } from '../../reports/aggregate.ts';
 import type { ObservationKind, ObservationsOfKind } from '../../reports/aggregate.ts';
-import type { OkEntry } from '../../reports/result.ts';
+import type { OkEntry } from '../../contract/result.ts';
 
 /** The entry's observations, asserted to be of scenario kind `kind`. */
 export function observed<K extends ObservationKind>(entry: Pick<OkEntry, 'observations'> & Partial<Pick<OkEntry, 'store' | 'scenario'>>, kind: K): ObservationsOfKind<K> {

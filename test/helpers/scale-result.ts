@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { parseRunResult } from '../../reports/input.ts';
-import type { OkEntry, RunResult } from '../../reports/result.ts';
-import type { StoreId } from '../../stores/types.ts';
+import { parseRunResult } from '../../contract/read.ts';
+import type { OkEntry, RunResult } from '../../contract/result.ts';
+import type { StoreId } from '../../contract/vocabulary.ts';
 import { FIXTURE_PATH } from '../fixtures/run-result.ts';
 
 /** Figures per store at 0, 100k and 1M stored sessions: [throughput, p99 µs, bytes per session]. */

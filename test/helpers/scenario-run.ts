@@ -1,10 +1,10 @@
 import { buildPlan } from '../../harness/plan/plan.ts';
 import type { RawBenchOptions } from '../../harness/plan/plan.ts';
-import type { ResultEntry } from '../../reports/result.ts';
+import type { ResultEntry } from '../../contract/result.ts';
 import { SILENT_OBSERVER } from '../../harness/run/context.ts';
 import { runBench } from '../../harness/run/runner.ts';
 import { defineScenario } from '../../scenarios/types.ts';
-import type { StoreId } from '../../stores/types.ts';
+import type { StoreId } from '../../contract/vocabulary.ts';
 
 /**
  * Runs one scenario (given as data) on `stores` through the real runner —

@@ -1,4 +1,4 @@
-import type { ServerKind } from '../../types.ts';
+import type { ServerKind } from '../../../contract/vocabulary.ts';
 import type { ServerKindDefinition } from '../kind.ts';
 import { memcached } from './memcached.ts';
 import { mongo } from './mongo.ts';

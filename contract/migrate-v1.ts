@@ -1,4 +1,4 @@
-import type { ScenarioKind } from '../scenarios/types.ts';
+import type { ScenarioKind } from './kinds.ts';
 
 /**
  * Reads a schemaVersion 1 results file (sessionbench before the one-schema change) as

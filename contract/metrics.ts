@@ -1,0 +1,197 @@
+import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
+import { z } from 'zod';
+
+/** Measurements every scenario kind may carry: latency, phases, load model, store operations, memory, CPU, prefill. */
+
+/** A whole, non-negative count. */
+export const count = z.number().int().nonnegative();
+/** Microseconds. */
+export const micros = z.number().nonnegative();
+
+/** Latency percentiles in microseconds, from an HDR histogram. */
+export const latencySummarySchema = z.object({
+  min: micros,
+  mean: micros,
+  p50: micros,
+  p90: micros,
+  p99: micros,
+  p999: micros,
+  max: micros,
+  /** Samples recorded. */
+  count,
+});
+export type LatencySummary = z.infer<typeof latencySummarySchema>;
+
+/** HDR histogram of latency in µs, compressed base64 (hdr-histogram-js); empty when the source had none (a k6 summary import). */
+const histogram = z.string().refine(
+  (encoded) => {
+    if (encoded === '') return true;
+    try {
+      decodeFromCompressedBase64(encoded);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a compressed base64 HDR histogram' },
+);
+
+/** What one phase (warm-up or measured) of one driver run produced. */
+export const phaseMetricsSchema = z.object({
+  durationSeconds: z.number().nonnegative(),
+  /** Completed requests (any status). */
+  requests: count,
+  /** Completed requests per second. */
+  throughput: z.number().nonnegative(),
+  latencyUs: latencySummarySchema,
+  /** Encoded HDR histogram of the latencies, so runs can be merged later. */
+  histogram,
+  /** Connection errors (refused, reset) — not HTTP statuses, not timeouts. */
+  errors: count,
+  /** Responses with a status outside 2xx. */
+  non2xx: count,
+  timeouts: count,
+});
+export type PhaseMetrics = z.infer<typeof phaseMetricsSchema>;
+
+/** Which load model produced a result: closed- and open-model latency are never compared as the same thing. */
+export const loadModelSchema = z.discriminatedUnion('driver', [
+  z.object({ driver: z.literal('autocannon'), model: z.literal('closed'), connections: count }),
+  z.object({ driver: z.literal('k6'), model: z.literal('open'), ratePerSecond: z.number().positive(), droppedIterations: count.optional() }),
+  /** Requests a correctness scenario sends itself (race bursts, ttl replays): latency, not a throughput to compare. */
+  z.object({ driver: z.literal('harness'), model: z.literal('scripted'), description: z.string() }),
+]);
+export type LoadModel = z.infer<typeof loadModelSchema>;
+
+/** Store operations timed inside the app, around the Store's methods. */
+export const STORE_OPERATIONS = ['get', 'set', 'touch', 'destroy'] as const;
+export type StoreOperation = (typeof STORE_OPERATIONS)[number];
+const storeOpLatencySchema = latencySummarySchema.extend({ errors: count });
+/**
+ * Latency (µs) and error count per store operation that was called, from the call to its callback.
+ * Under load (`storeOps`) this includes the time the callback waited for the app's busy event loop;
+ * measured alone (`storeOpsIntrinsic`) it is the store's own cost.
+ */
+export const storeOpsSchema = z.object({ get: storeOpLatencySchema, set: storeOpLatencySchema, touch: storeOpLatencySchema, destroy: storeOpLatencySchema }).partial();
+export type StoreOpLatency = z.infer<typeof storeOpsSchema>;
+
+/**
+ * Writes the app asked of its store during a measured phase, counted around the Store's methods.
+ * Bytes are the session's JSON (UTF-8) as handed to the store: what a full write sends; a store's
+ * own `touch` may write less (e.g. only an expiry), so touch bytes are an upper bound.
+ */
+export const storeWritesSchema = z.object({
+  /** Requests the driver completed in the phase: the denominator of every per-request figure. */
+  requests: count,
+  set: count,
+  touch: count,
+  destroy: count,
+  /** JSON bytes of the sessions handed to `set`. */
+  setBytes: count,
+  /** JSON bytes of the sessions handed to `touch`. */
+  touchBytes: count,
+});
+export type StoreWrites = z.infer<typeof storeWritesSchema>;
+
+/** The app's event loop during a measured phase (perf_hooks), beside which store-operation latency under load must be read. */
+export const eventLoopSchema = z.object({
+  /** How late the loop ran a 1 ms timer, in µs (monitorEventLoopDelay, the 1 ms interval subtracted). */
+  delayUs: latencySummarySchema,
+  /** Share of the phase the loop was busy, 0–1 (performance.eventLoopUtilization). */
+  utilization: z.number().min(0).max(1),
+});
+export type EventLoopStats = z.infer<typeof eventLoopSchema>;
+
+/** How the warm-up before a closed-model measurement ended: it runs until throughput settles, within a cap. */
+export const warmupControlSchema = z.object({
+  /** Warm-up actually run, in seconds. */
+  seconds: z.number().nonnegative(),
+  /** True when consecutive 1 s throughput windows agreed within `tolerance` before the cap; false when the cap ended it. */
+  settled: z.boolean(),
+  /** The floor (--warmup) and the cap, in seconds. */
+  minSeconds: z.number().nonnegative(),
+  capSeconds: z.number().nonnegative(),
+  /** Largest spread (max − min) / mean allowed among the last `windowsCompared` windows. */
+  tolerance: z.number().positive(),
+  windowsCompared: z.number().int().positive(),
+  /** Completed requests in each full 1 s window of the warm-up. */
+  windows: z.array(count),
+});
+export type WarmupControl = z.infer<typeof warmupControlSchema>;
+
+/** One memory sample of the app process. */
+export const memorySampleSchema = z.object({
+  /** Milliseconds since the measured phase started. */
+  t: z.number().nonnegative(),
+  rss: count,
+  heapUsed: count,
+});
+export type MemorySample = z.infer<typeof memorySampleSchema>;
+
+/** Memory of the app and of the store server around the measured phase. */
+export const memoryMetricsSchema = z.object({
+  app: z.object({ before: memorySampleSchema, after: memorySampleSchema, samples: z.array(memorySampleSchema) }),
+  server: z.object({ before: z.number(), after: z.number(), source: z.string() }).optional(),
+  /** RSS of the harness (the load generator's process): it must not grow with run length. */
+  harnessRss: z.object({ before: count, after: count }).optional(),
+  sessionsBefore: count.optional(),
+  sessionsAfter: count.optional(),
+  /** Growth of the memory that holds sessions (the server's when there is one, else the app heap) per session added. */
+  bytesPerSession: z.number().optional(),
+  /** Growth of the app's heap (after garbage collection) per session added, whatever the store. */
+  appHeapBytesPerSession: z.number().optional(),
+});
+export type MemoryMetrics = z.infer<typeof memoryMetricsSchema>;
+
+/** One second of a phase: request outcomes and the p99 of the requests that completed in it. */
+export const timelineSecondSchema = z.object({
+  /** Seconds since the phase started. */
+  second: count,
+  ok: count,
+  non2xx: count,
+  errors: count,
+  timeouts: count,
+  p99Us: micros,
+  /** Open model (k6) only: iterations dropped in this second because no virtual user was free. */
+  dropped: count.optional(),
+});
+export type TimelineSecond = z.infer<typeof timelineSecondSchema>;
+
+/** CPU use of each process during the measured phase, in % of one core. */
+export const cpuMetricsSchema = z.object({
+  app: z.number().optional(),
+  /** The load generator: the harness process for autocannon (single-threaded, ≤ 100); the k6 process for the open model (multi-threaded, up to 100 × cores). */
+  generator: z.number().optional(),
+  server: z.number().optional(),
+  /** The load generator, not the app, limited throughput: autocannon's core was (nearly) full, or k6 dropped iterations with the CPU left to it (nearly) used. */
+  generatorSaturated: z.boolean(),
+});
+export type CpuMetrics = z.infer<typeof cpuMetricsSchema>;
+
+/**
+ * Sessions loaded into the store in bulk before measuring (`--prefill`), through the store's own
+ * client with the adapter's exact encoding, then read back through the app.
+ */
+export const prefillSchema = z.object({
+  /** Sessions written (distinct ids, the run's payload). */
+  sessions: count,
+  /** How they were written: the store's bulk writer, e.g. "pipelined SET key value EX ttl (node-redis)…". */
+  method: z.string(),
+  /** Lifetime each session was given from its write, in ms; negative means written already expired. */
+  ttlMs: z.number(),
+  /** Wall time of the whole prefill, in seconds. */
+  seconds: z.number().nonnegative(),
+  /** Sessions written per second. */
+  ratePerSecond: z.number().nonnegative(),
+  /** Prefilled sessions read back through the app with a signed cookie, each answering as its expiry says (live: 200 with its user, expired: 401). */
+  verified: count,
+  /** The server's own memory/size figure before and after the prefill (Redis used_memory, pg_total_relation_size, …). */
+  server: z.object({ before: count, after: count, source: z.string() }).optional(),
+  /** Sessions the store reports holding after the prefill, when it can count. */
+  storedAfter: count.optional(),
+  /** The app's V8 heap (bytes used before and after, and its limit): where an in-process store keeps its sessions. */
+  appHeap: z.object({ before: count, after: count, limit: count }),
+  /** Growth of the memory that holds sessions (the server's figure when there is one, else the app heap) per prefilled session. */
+  bytesPerSession: z.number().optional(),
+});
+export type Prefill = z.infer<typeof prefillSchema>;

@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import { SCENARIO_KINDS, observationsSchema } from './kinds.ts';
+import type { ScenarioKind } from './kinds.ts';
+import { cpuMetricsSchema, eventLoopSchema, loadModelSchema, memoryMetricsSchema, phaseMetricsSchema, prefillSchema, storeOpsSchema, storeWritesSchema, timelineSecondSchema, warmupControlSchema, count } from './metrics.ts';
+import { FAILURE_CAUSES, LOAD_DRIVERS, SKIP_CAUSES, anyStoreIdSchema, serverInfoSchema, storeCapabilitiesSchema, storeSourceSchema } from './vocabulary.ts';
+
+/**
+ * The results contract: the one document the harness writes and every reporter reads.
+ * Declared once, as zod schemas; every TypeScript type is inferred from them. Measurements live in
+ * metrics.ts, names in vocabulary.ts, each scenario kind's observations in scenarios/<kind>/observations.ts
+ * (listed in kinds.ts). Bumped whenever a field changes meaning or is removed (migrate-v1.ts reads older files).
+ */
+export const SCHEMA_VERSION = 2;
+
+/** Fields every entry has, whatever its status. */
+export const entryBaseSchema = z.object({
+  /** A built-in store id, or `custom:<file name>` for a store loaded from a module (`storeSource` says which file). */
+  store: anyStoreIdSchema,
+  storeLabel: z.string(),
+  /** The module file a custom store came from and its SHA-256; absent for built-in stores. */
+  storeSource: storeSourceSchema.optional(),
+  scenario: z.string(),
+  /** The scenario's kind: which runner produced the entry and which observations it carries. */
+  kind: z.enum(SCENARIO_KINDS as [ScenarioKind, ...ScenarioKind[]]),
+  /** Session payload stored at login, in bytes (JSON, UTF-8). */
+  payloadBytes: count.optional(),
+  /** Sessions loaded into the store before measuring (`--prefill`, one entry per count); absent when the run prefilled nothing. */
+  prefilledSessions: count.optional(),
+  /** How the prefill went: time, rate, memory; absent when nothing was prefilled. */
+  prefill: prefillSchema.optional(),
+  /** App instances behind a round-robin balancer, when more than one. */
+  instances: z.number().int().positive().optional(),
+  /** Settings variant within a scenario, e.g. "resave=true rolling=false"; absent when there is one. */
+  variant: z.string().optional(),
+  /** 1-based repetition number. */
+  repetition: z.number().int().positive(),
+  /**
+   * 1-based position in the order the run recorded its entries. Load repetitions run round-robin
+   * across stores (repetition 1 of every store, then repetition 2, …), so drift spreads evenly.
+   */
+  sequence: z.number().int().positive().optional(),
+  /** The server that really answered, labelled honestly (e.g. FerretDB is not MongoDB). */
+  server: serverInfoSchema.optional(),
+  capabilities: storeCapabilitiesSchema.optional(),
+  /** The `--store-option` values the store ran with (key → value as given), absent when none. */
+  storeOptions: z.record(z.string(), z.string()).optional(),
+  load: loadModelSchema,
+  /**
+   * The store's intrinsic latency: serial get/set/touch/destroy through the app's Store right
+   * after verification, one call at a time with no load (e.g. 1,000 of each). Compare stores on this.
+   */
+  storeOpsIntrinsic: storeOpsSchema.optional(),
+});
+export type EntryBase = z.infer<typeof entryBaseSchema>;
+
+/** A store × scenario × repetition that ran to the end. */
+export const okEntrySchema = entryBaseSchema.extend({
+  status: z.literal('ok'),
+  /** Absent when the plan asked for no warm-up. */
+  warmup: phaseMetricsSchema.optional(),
+  measured: phaseMetricsSchema,
+  /** How the warm-up ended (closed model): how long it ran and whether throughput settled. */
+  warmupControl: warmupControlSchema.optional(),
+  /**
+   * Store-operation latency under the measured load. It includes event-loop queueing: in a
+   * saturated app most of it is the callback waiting for the loop (see `eventLoop`), not the store.
+   */
+  storeOps: storeOpsSchema.optional(),
+  /** Store writes the measured phase caused. */
+  storeWrites: storeWritesSchema.optional(),
+  /** The app's event-loop delay and utilisation during the measured phase (the first instance behind a balancer). */
+  eventLoop: eventLoopSchema.optional(),
+  memory: memoryMetricsSchema.optional(),
+  /** CPU during the measured phase, in % of one core. */
+  cpu: cpuMetricsSchema.optional(),
+  /** Sessions the store holds after the run, read through the adapter's inspection. */
+  sessionsStored: count.optional(),
+  /**
+   * Per-second outcomes of the measured phase: the outage runs (read for recovery) and
+   * closed-model load phases (throughput and p99 over time). Absent for scripted and open-model load.
+   */
+  timeline: z.array(timelineSecondSchema).optional(),
+  observations: observationsSchema.optional(),
+  /** Plain-language caveats a reader must see next to the numbers (never read back by code). */
+  notes: z.array(z.string()).optional(),
+}).refine((entry) => entry.observations === undefined || entry.observations.kind === entry.kind, {
+  message: "observations of another scenario kind than the entry's",
+  path: ['observations', 'kind'],
+});
+export type OkEntry = z.infer<typeof okEntrySchema>;
+
+/** A store × scenario that could not be measured: `cause` for code, `reason` (one sentence) for people. */
+export const failedEntrySchema = entryBaseSchema.extend({ status: z.literal('failed'), cause: z.enum(FAILURE_CAUSES), reason: z.string() });
+export type FailedEntry = z.infer<typeof failedEntrySchema>;
+
+/** A store × scenario not attempted (e.g. no server available), and why. */
+export const skippedEntrySchema = entryBaseSchema.extend({ status: z.literal('skipped'), cause: z.enum(SKIP_CAUSES), reason: z.string() });
+export type SkippedEntry = z.infer<typeof skippedEntrySchema>;
+
+/** One store × scenario × repetition, tagged by `status`: every reporter switches on it. */
+export const resultEntrySchema = z.discriminatedUnion('status', [okEntrySchema, failedEntrySchema, skippedEntrySchema]);
+export type ResultEntry = z.infer<typeof resultEntrySchema>;
+
+const loadAverage = z.tuple([z.number().nonnegative(), z.number().nonnegative(), z.number().nonnegative()]);
+
+/** Machine load around a run, as the kernel reports it. */
+export const machineLoadSchema = z.object({
+  /** 1, 5 and 15 minute load averages (os.loadavg) before anything started: other work on the machine. */
+  loadAverageStart: loadAverage,
+  /** The same at the end; includes the run's own processes. */
+  loadAverageEnd: loadAverage,
+  /** CPU time stolen by the hypervisor during the run, in % of all CPU time (/proc/stat); absent where the kernel does not report it. */
+  stealPercent: z.number().min(0).max(100).optional(),
+});
+export type MachineLoad = z.infer<typeof machineLoadSchema>;
+
+/** The machine and software that produced a run. */
+export const environmentSchema = z.object({
+  node: z.string(),
+  os: z.object({ platform: z.string(), release: z.string(), arch: z.string() }),
+  cpu: z.object({ model: z.string(), count }),
+  totalMemoryBytes: count,
+  gitSha: z.string().optional(),
+  sessionbench: z.string(),
+  /** npm packages that took part, name → installed version. */
+  packages: z.record(z.string(), z.string()),
+  /** How busy the machine was: other work on it skews every number. */
+  machineLoad: machineLoadSchema.optional(),
+});
+export type EnvironmentInfo = z.infer<typeof environmentSchema>;
+
+/** The validated plan a run followed. */
+export const planSummarySchema = z.object({
+  stores: z.array(anyStoreIdSchema),
+  scenarios: z.array(z.string()),
+  repeat: z.number().int().positive(),
+  warmupSeconds: z.number().nonnegative(),
+  durationSeconds: z.number().nonnegative(),
+  connections: count,
+  /** Payload sizes swept, in bytes. */
+  payloadBytes: z.array(count),
+  /** Stored-session counts swept with `--prefill`; absent when the run prefilled nothing. */
+  prefill: z.array(count).optional(),
+  driver: z.enum(LOAD_DRIVERS),
+  ratePerSecond: z.number().positive().optional(),
+  /** Longest warm-up allowed while waiting for throughput to settle, in seconds. */
+  warmupCapSeconds: z.number().nonnegative().optional(),
+  /** Serial calls of each store operation in the intrinsic probe (0: no probe); a slow store gets fewer (4 s per operation), as its counts show. */
+  probeOperations: count.optional(),
+});
+export type PlanSummary = z.infer<typeof planSummarySchema>;
+
+/** One whole run: the single document every reporter reads. */
+export const runResultSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  /** True when the run was interrupted and holds only what was gathered so far. */
+  partial: z.boolean(),
+  env: environmentSchema,
+  plan: planSummarySchema,
+  entries: z.array(resultEntrySchema),
+});
+export type RunResult = z.infer<typeof runResultSchema>;

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { count, micros } from '../../contract/metrics.ts';
+
+/** What a load scenario (closed or open model) observed besides latency and throughput. */
+export const loadObservationsSchema = z.object({
+  kind: z.literal('load'),
+  /** Logins sent during the measured phase (churn logs in on every request). */
+  logins: count,
+  /** Requests answered 401 (no session found): behind several instances, the store is not shared. */
+  sessionMisses: count.optional(),
+  sessionMissRate: z.number().nonnegative().optional(),
+  clientsWithCookie: count.optional(),
+  distinctClientCookies: count.optional(),
+  /** Open model: the rate k6 was asked for and what it achieved. */
+  targetRate: z.number().nonnegative().optional(),
+  achievedRate: z.number().nonnegative().optional(),
+  droppedIterations: count.optional(),
+});
+export type LoadObservations = z.infer<typeof loadObservationsSchema>;
