@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { RunResult } from '../contract/result.ts';
 import { runResultSchema } from '../contract/result.ts';
-import { renderMarkdown } from '../reports/markdown.ts';
+import { renderMarkdown } from '../reports/render/markdown.ts';
 import { runMain } from './helpers/main.ts';
 
 const FIXTURES = './test/fixtures/stores';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expiryTable } from '../reports/expiry.ts';
+import { expiryTable } from '../scenarios/expiry/section.ts';
 import type { OkEntry } from '../contract/result.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { observed } from './helpers/observations.ts';

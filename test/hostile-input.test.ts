@@ -9,9 +9,9 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runMain } from './helpers/main.ts';
 import { buildRunResultFixture } from './fixtures/run-result.ts';
-import { renderMarkdown } from '../reports/markdown.ts';
+import { renderMarkdown } from '../reports/render/markdown.ts';
 import type { ResultEntry, RunResult } from '../contract/result.ts';
-import { renderTerminalTable } from '../reports/terminal.ts';
+import { renderTerminalTable } from '../reports/render/terminal.ts';
 
 /**
  * Hostile input, run in-process through main(argv, io): each case must end with one line on

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { probeMechanisms } from '../harness/probes/mechanisms.ts';
-import { lossCausesOf } from '../reports/mechanisms.ts';
+import { lossCausesOf } from '../scenarios/race/section.ts';
 import type { RaceMechanisms } from '../scenarios/race/observations.ts';
 import { createStoreAdapter, STORES } from '../stores/index.ts';
 import { provisionServer, stopAllServers } from '../stores/servers/provision.ts';

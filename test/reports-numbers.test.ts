@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import type { RunResult } from '../contract/result.ts';
-import { buildChartSections } from '../reports/charts.ts';
-import { conditionWarnings } from '../reports/conditions.ts';
+import { buildChartSections } from '../reports/render/charts.ts';
+import { conditionWarnings } from '../reports/sections/conditions.ts';
 import { parseRunResult } from '../contract/read.ts';
-import { renderMarkdown } from '../reports/markdown.ts';
-import { storeOpsTable, storeWritesTable, UNDER_LOAD_COLUMN } from '../reports/store-ops.ts';
-import { renderTerminalTable } from '../reports/terminal.ts';
+import { renderMarkdown } from '../reports/render/markdown.ts';
+import { storeOpsTable, storeWritesTable, UNDER_LOAD_COLUMN } from '../reports/sections/store-ops.ts';
+import { renderTerminalTable } from '../reports/render/terminal.ts';
 import { FIXTURE_PATH } from './fixtures/run-result.ts';
 
 const fixture = parseRunResult(await readFile(FIXTURE_PATH, 'utf8'), 'fixture run-result.json');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderMarkdown } from '../reports/markdown.ts';
+import { renderMarkdown } from '../reports/render/markdown.ts';
 import { runResultSchema } from '../contract/result.ts';
-import { scaleFindings, scalePoints, scaleTable } from '../reports/scale.ts';
+import { scaleFindings, scalePoints, scaleTable } from '../reports/sections/scale.ts';
 import { scaleSweepResult } from './helpers/scale-result.ts';
 
 test('a scale sweep is a valid result with one point per store and stored-session count', async () => {

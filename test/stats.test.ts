@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { mannWhitneyGreater, smallestPValue } from '../reports/stats.ts';
+import { mannWhitneyGreater, smallestPValue } from '../reports/figures/stats.ts';
 import { createLatencyHistogram, encodeHistogram } from '../harness/load/histogram.ts';
-import { quantileSamples } from '../reports/histogram.ts';
+import { quantileSamples } from '../reports/figures/histogram.ts';
 
 describe('Mann–Whitney, one-sided', () => {
   test('exact p-values for small samples match the counting argument', () => {

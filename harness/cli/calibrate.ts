@@ -14,7 +14,7 @@ import { startAppChild } from '../app/child.ts';
 import { runClosedPhase } from '../load/autocannon.ts';
 import type { VirtualUser } from '../load/autocannon.ts';
 import { parseCount, parseDuration, sessionSettings } from '../plan/plan.ts';
-import { spreadOf } from '../../reports/spread.ts';
+import { spreadOf } from '../../reports/figures/spread.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import type { LoadScenario } from '../../scenarios/types.ts';
 

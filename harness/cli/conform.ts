@@ -4,7 +4,7 @@ import type { RawServerUrlOptions } from '../plan/plan.ts';
 import { CONFORMANCE_CHECKS, SHORT_MAX_AGE_MS, checkTitle, runConformance } from '../probes/conformance.ts';
 import type { ConformanceVerdict } from '../probes/conformance.ts';
 import type { CliIo } from './io.ts';
-import { terminalLine } from '../../reports/terminal.ts';
+import { terminalLine } from '../../reports/render/terminal.ts';
 import { CustomStoreError, loadCustomStore, looksLikeStorePath } from '../../stores/custom.ts';
 import { STORES, createStoreAdapter, isStoreId } from '../../stores/index.ts';
 import { provisionServer } from '../../stores/servers/provision.ts';

@@ -19,8 +19,8 @@ import { EXIT, UsageError } from '../errors.ts';
 import { buildPlan, parseCount, parseFailOn } from '../plan/plan.ts';
 import type { RawBenchOptions } from '../plan/plan.ts';
 import { runBench } from '../run/runner.ts';
-import { compareRuns } from '../../reports/compare.ts';
-import type { Comparison } from '../../reports/compare.ts';
+import { compareRuns } from '../../reports/verdict/compare.ts';
+import type { Comparison } from '../../reports/verdict/compare.ts';
 import type { RunResult } from '../../contract/result.ts';
 
 interface GateCheckFlags {

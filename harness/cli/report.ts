@@ -6,10 +6,10 @@ import { checkOutputPath, writeFileAtomic } from './output-dir.ts';
 import { writeCiJson } from './write-outputs.ts';
 import type { CiOutputs } from './write-outputs.ts';
 import type { RunResult } from '../../contract/result.ts';
-import { loadChartJs } from '../../reports/assets.ts';
-import { renderHtml } from '../../reports/html.ts';
+import { loadChartJs } from '../../reports/render/assets.ts';
+import { renderHtml } from '../../reports/render/html.ts';
 import { parseRunResult, ReportInputError } from '../../contract/read.ts';
-import { renderMarkdown } from '../../reports/markdown.ts';
+import { renderMarkdown } from '../../reports/render/markdown.ts';
 
 /**
  * Reads and validates a results file. `label` names it in errors (default: its file

@@ -2,11 +2,11 @@ import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './output-dir.ts';
 import type { RunResult } from '../../contract/result.ts';
-import { loadChartJs } from '../../reports/assets.ts';
-import { renderCiJson } from '../../reports/ci-json.ts';
-import type { Comparison } from '../../reports/compare.ts';
-import { renderHtml } from '../../reports/html.ts';
-import { renderMarkdown } from '../../reports/markdown.ts';
+import { loadChartJs } from '../../reports/render/assets.ts';
+import { renderCiJson } from '../../reports/render/ci-json.ts';
+import type { Comparison } from '../../reports/verdict/compare.ts';
+import { renderHtml } from '../../reports/render/html.ts';
+import { renderMarkdown } from '../../reports/render/markdown.ts';
 
 /** Files one run writes into its directory. */
 export interface RunOutputs extends CiOutputs {

@@ -1,6 +1,6 @@
 import type { FailureReasons, OutageObservations, OutageRecoveryRule } from '../../scenarios/outage/observations.ts';
 import type { TimelineSecond } from '../../contract/metrics.ts';
-import { spreadOf } from '../../reports/spread.ts';
+import { spreadOf } from '../../reports/figures/spread.ts';
 import type { TimelineEvents } from '../load/timeline.ts';
 
 /** When the server was paused and resumed, in ms since the timeline started, and the request timeout. */

@@ -6,7 +6,7 @@ import { SessionClient } from '../client/http-client.ts';
 import { signedSessionCookie } from '../client/cookies.ts';
 import { EntryFailure } from './failure.ts';
 import type { Prefill } from '../../contract/metrics.ts';
-import { formatCount } from '../../reports/format.ts';
+import { formatCount } from '../../reports/figures/format.ts';
 import { SESSION_COOKIE } from '../../stores/express-session.ts';
 
 /** Sessions per bulk write: large enough to amortise a round trip, small enough to keep the app's batch in a few MB. */

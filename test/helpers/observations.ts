@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { observationsOf } from '../../reports/aggregate.ts';
-import type { ObservationKind, ObservationsOfKind } from '../../reports/aggregate.ts';
+import { observationsOf } from '../../reports/figures/aggregate.ts';
+import type { ObservationKind, ObservationsOfKind } from '../../reports/figures/aggregate.ts';
 import type { OkEntry } from '../../contract/result.ts';
 
 /** The entry's observations, asserted to be of scenario kind `kind`. */

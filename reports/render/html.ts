@@ -1,16 +1,16 @@
-import type { RunResult } from '../contract/result.ts';
-import type { ChartSection, LabelledRun } from './chart-spec.ts';
+import type { RunResult } from '../../contract/result.ts';
+import type { ChartSection, LabelledRun } from '../sections/chart-spec.ts';
 import { buildChartSections } from './charts.ts';
-import type { Comparison } from './compare.ts';
-import { comparisonVerdict, comparisonWarnings } from './compare.ts';
+import type { Comparison } from '../verdict/compare.ts';
+import { comparisonVerdict, comparisonWarnings } from '../verdict/compare.ts';
 import { html, inlineScript, jsonForScript, SafeHtml } from './escape.ts';
-import { formatBytes, formatCount, formatLoad } from './format.ts';
+import { formatBytes, formatCount, formatLoad } from '../figures/format.ts';
 import { PAGE_SCRIPT } from './page-script.ts';
-import { recommendStore } from './recommend.ts';
-import type { StoreScore } from './recommend.ts';
-import type { TextTable } from './text-table.ts';
-import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
-import { conditionWarnings } from './conditions.ts';
+import { recommendStore } from '../verdict/recommend.ts';
+import type { StoreScore } from '../verdict/recommend.ts';
+import type { TextTable } from '../figures/text-table.ts';
+import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from '../sections/tables.ts';
+import { conditionWarnings } from '../sections/conditions.ts';
 
 /** What renderHtml needs besides the results. */
 export interface HtmlOptions {

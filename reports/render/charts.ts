@@ -1,18 +1,18 @@
-import type { OkEntry } from '../contract/result.ts';
-import type { StoreOperation } from '../contract/metrics.ts';
-import { groupSpread } from './aggregate.ts';
-import { spreadOf } from './spread.ts';
-import type { ChartSection, ChartSpec, LabelledRun, Series } from './chart-spec.ts';
-import { hasData, seriesOf, tablesPerRun } from './chart-spec.ts';
-import { CURVE_POINTS, latencyCurve } from './histogram.ts';
-import { instancesSection } from './instances.ts';
-import { memoryTable } from './memory.ts';
-import { CORRECTNESS_OBSERVATIONS, correctnessCount, correctnessTotal } from './metrics.ts';
-import { correctnessByProblemTable } from './tables.ts';
-import { outageSection } from './outage.ts';
-import { scaleSection } from './scale.ts';
-import { expirySection } from './expiry.ts';
-import { storeOpsTable, storeWritesTable } from './store-ops.ts';
+import type { OkEntry } from '../../contract/result.ts';
+import type { StoreOperation } from '../../contract/metrics.ts';
+import { groupSpread } from '../figures/aggregate.ts';
+import { spreadOf } from '../figures/spread.ts';
+import type { ChartSection, ChartSpec, LabelledRun, Series } from '../sections/chart-spec.ts';
+import { hasData, seriesOf, tablesPerRun } from '../sections/chart-spec.ts';
+import { CURVE_POINTS, latencyCurve } from '../figures/histogram.ts';
+import { instancesSection } from '../sections/instances.ts';
+import { memoryTable } from '../sections/memory.ts';
+import { CORRECTNESS_OBSERVATIONS, correctnessCount, correctnessTotal } from '../figures/metrics.ts';
+import { correctnessByProblemTable } from '../sections/tables.ts';
+import { outageSection } from '../../scenarios/outage/section.ts';
+import { scaleSection } from '../sections/scale.ts';
+import { expirySection } from '../../scenarios/expiry/section.ts';
+import { storeOpsTable, storeWritesTable } from '../sections/store-ops.ts';
 
 function scenariosOf(series: readonly Series[]): string[] {
   return [...new Set(series.flatMap((one) => one.groups.map((group) => group.scenario)))];

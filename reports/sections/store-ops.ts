@@ -1,9 +1,9 @@
-import type { OkEntry, RunResult } from '../contract/result.ts';
-import type { StoreOperation } from '../contract/metrics.ts';
-import { STORE_OPERATIONS } from '../contract/metrics.ts';
-import { groupEntries, groupSpread } from './aggregate.ts';
-import { formatBytes, formatSpread, formatUs } from './format.ts';
-import type { TextTable } from './text-table.ts';
+import type { OkEntry, RunResult } from '../../contract/result.ts';
+import type { StoreOperation } from '../../contract/metrics.ts';
+import { STORE_OPERATIONS } from '../../contract/metrics.ts';
+import { groupEntries, groupSpread } from '../figures/aggregate.ts';
+import { formatBytes, formatSpread, formatUs } from '../figures/format.ts';
+import type { TextTable } from '../figures/text-table.ts';
 
 const perRequestFormat = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 3 });
 

@@ -1,15 +1,15 @@
-import type { FailedEntry, OkEntry, RunResult, SkippedEntry } from '../contract/result.ts';
-import type { LossCause, AnyStoreId, ServerInfo, StoreCapabilities } from '../contract/vocabulary.ts';
-import { LOSS_CAUSES } from '../contract/vocabulary.ts';
-import { lossCauseSummary } from './mechanisms.ts';
-import { SERVER_KIND_DEFINITIONS } from '../stores/servers/kinds/index.ts';
-import type { EntryGroup } from './aggregate.ts';
-import { groupEntries, groupSpread, observationTotal, observationsOf } from './aggregate.ts';
-import { spreadOf } from './spread.ts';
-import { formatBytes, formatCount, formatRate, formatUs } from './format.ts';
-import { formatMissRate, SESSION_MISS_TOLERANCE, sessionMissRate } from './instances.ts';
-import type { OutageOutcome } from './outage.ts';
-import { formatOutageBrief, outageOutcome } from './outage.ts';
+import type { FailedEntry, OkEntry, RunResult, SkippedEntry } from '../../contract/result.ts';
+import type { LossCause, AnyStoreId, ServerInfo, StoreCapabilities } from '../../contract/vocabulary.ts';
+import { LOSS_CAUSES } from '../../contract/vocabulary.ts';
+import { lossCauseSummary } from '../../scenarios/race/section.ts';
+import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
+import type { EntryGroup } from '../figures/aggregate.ts';
+import { groupEntries, groupSpread, observationTotal, observationsOf } from '../figures/aggregate.ts';
+import { spreadOf } from '../figures/spread.ts';
+import { formatBytes, formatCount, formatRate, formatUs } from '../figures/format.ts';
+import { formatMissRate, SESSION_MISS_TOLERANCE, sessionMissRate } from '../sections/instances.ts';
+import type { OutageOutcome } from '../../scenarios/outage/section.ts';
+import { formatOutageBrief, outageOutcome } from '../../scenarios/outage/section.ts';
 
 /**
  * Whether an entry measures the app under load, the way the throughput and p99 the

@@ -1,9 +1,9 @@
-import type { RunResult } from '../contract/result.ts';
-import { observationsOf } from './aggregate.ts';
-import type { ChartSection, LabelledRun } from './chart-spec.ts';
-import { tablesPerRun } from './chart-spec.ts';
-import { formatBytes, formatCount, formatUs } from './format.ts';
-import type { TextTable } from './text-table.ts';
+import type { RunResult } from '../../contract/result.ts';
+import { observationsOf } from '../../reports/figures/aggregate.ts';
+import type { ChartSection, LabelledRun } from '../../reports/sections/chart-spec.ts';
+import { tablesPerRun } from '../../reports/sections/chart-spec.ts';
+import { formatBytes, formatCount, formatUs } from '../../reports/figures/format.ts';
+import type { TextTable } from '../../reports/figures/text-table.ts';
 
 /** What each kind of cleanup is called in the table. */
 const CLEANUP_LABELS = { call: 'prune called by the app', server: "server's own expiry (watched)", none: 'nothing removes them' } as const;

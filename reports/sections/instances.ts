@@ -1,10 +1,10 @@
-import type { OkEntry, RunResult } from '../contract/result.ts';
-import { groupEntries, groupSpread, observationsOf } from './aggregate.ts';
-import type { EntryGroup } from './aggregate.ts';
+import type { OkEntry, RunResult } from '../../contract/result.ts';
+import { groupEntries, groupSpread, observationsOf } from '../figures/aggregate.ts';
+import type { EntryGroup } from '../figures/aggregate.ts';
 import type { ChartSection, LabelledRun } from './chart-spec.ts';
 import { seriesOf, tablesPerRun } from './chart-spec.ts';
-import { formatCount, formatRate, formatSpread } from './format.ts';
-import type { TextTable } from './text-table.ts';
+import { formatCount, formatRate, formatSpread } from '../figures/format.ts';
+import type { TextTable } from '../figures/text-table.ts';
 
 /**
  * Share of requests answered 401 for want of a session above which a store is said

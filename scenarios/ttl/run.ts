@@ -1,13 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { TtlObservations } from '../../scenarios/ttl/observations.ts';
-import type { AppChild } from '../app/child.ts';
-import { loggedInClient } from '../client/http-client.ts';
-import type { SessionClient } from '../client/http-client.ts';
-import { RequestRecorder } from '../client/request-recorder.ts';
-import type { ScenarioRunner } from './context.ts';
-import { storedSession } from '../probes/session-state.ts';
-import { skippedEntry } from './skipped-entry.ts';
-import type { TtlScenario } from '../../scenarios/types.ts';
+import type { TtlObservations } from './observations.ts';
+import type { AppChild } from '../../harness/app/child.ts';
+import { loggedInClient } from '../../harness/client/http-client.ts';
+import type { SessionClient } from '../../harness/client/http-client.ts';
+import { RequestRecorder } from '../../harness/client/request-recorder.ts';
+import type { ScenarioRunner } from '../../harness/run/context.ts';
+import { storedSession } from '../../harness/probes/session-state.ts';
+import { skippedEntry } from '../../harness/run/skipped-entry.ts';
+import type { TtlScenario } from '../types.ts';
 
 /** Sessions the store holds by its own raw figures (server stats first, else its count); undefined when it cannot tell. */
 async function sessionsHeld(app: AppChild): Promise<number | undefined> {

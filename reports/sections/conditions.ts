@@ -1,4 +1,4 @@
-import type { RunResult } from '../contract/result.ts';
+import type { RunResult } from '../../contract/result.ts';
 
 /** A 1-minute load average at the start of at least this share of the cores means other work was running. */
 export const BUSY_LOAD_PER_CORE = 0.5;

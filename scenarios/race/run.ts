@@ -1,19 +1,19 @@
-import type { AppChild } from '../app/child.ts';
-import { DEFAULT_RACE_ROUTES, runRaceOracle } from '../probes/race-oracle.ts';
-import { probeMechanisms } from '../probes/mechanisms.ts';
-import { lossCausesOf, lossCauseText } from '../../reports/mechanisms.ts';
+import type { AppChild } from '../../harness/app/child.ts';
+import { DEFAULT_RACE_ROUTES, runRaceOracle } from '../../harness/probes/race-oracle.ts';
+import { probeMechanisms } from '../../harness/probes/mechanisms.ts';
+import { lossCausesOf, lossCauseText } from './section.ts';
 import type { LossCause, ServerInfo } from '../../contract/vocabulary.ts';
-import type { RaceMechanisms } from '../../scenarios/race/observations.ts';
+import type { RaceMechanisms } from './observations.ts';
 import { createStoreAdapter } from '../../stores/index.ts';
 import type { StoreAdapter, SessionSettings } from '../../stores/types.ts';
-import type { RaceOutcome } from '../probes/race-oracle.ts';
-import { RequestRecorder } from '../client/request-recorder.ts';
-import { probeResurrection, RESURRECTION_PROBE } from '../probes/resurrection.ts';
-import type { ResurrectionOutcome } from '../probes/resurrection.ts';
+import type { RaceOutcome } from '../../harness/probes/race-oracle.ts';
+import { RequestRecorder } from '../../harness/client/request-recorder.ts';
+import { probeResurrection, RESURRECTION_PROBE } from '../../harness/probes/resurrection.ts';
+import type { ResurrectionOutcome } from '../../harness/probes/resurrection.ts';
 import type { OkEntry } from '../../contract/result.ts';
-import type { ScenarioContext, ScenarioRunner } from './context.ts';
-import { skippedEntry } from './skipped-entry.ts';
-import type { RaceScenario } from '../../scenarios/types.ts';
+import type { ScenarioContext, ScenarioRunner } from '../../harness/run/context.ts';
+import { skippedEntry } from '../../harness/run/skipped-entry.ts';
+import type { RaceScenario } from '../types.ts';
 
 /** The express-session settings a race runs under, one fresh app (and one entry) each. */
 export const RACE_VARIANTS: ReadonlyArray<{ variant: string; settings: Partial<SessionSettings> }> = [

@@ -1,10 +1,10 @@
-import type { EntryGroup } from './aggregate.ts';
-import type { LoadModel } from '../contract/metrics.ts';
-import type { OkEntry, RunResult } from '../contract/result.ts';
-import { groupEntries, groupSpread, observationsOf } from './aggregate.ts';
-import { formatServer } from './format.ts';
-import { CORRECTNESS_OBSERVATIONS, METRICS } from './metrics.ts';
-import type { CorrectnessObservation } from './metrics.ts';
+import type { EntryGroup } from '../figures/aggregate.ts';
+import type { LoadModel } from '../../contract/metrics.ts';
+import type { OkEntry, RunResult } from '../../contract/result.ts';
+import { groupEntries, groupSpread, observationsOf } from '../figures/aggregate.ts';
+import { formatServer } from '../figures/format.ts';
+import { CORRECTNESS_OBSERVATIONS, METRICS } from '../figures/metrics.ts';
+import type { CorrectnessObservation } from '../figures/metrics.ts';
 
 /** One data point in github-action-benchmark's custom format. */
 export interface BenchmarkPoint {

@@ -1,8 +1,8 @@
-import type { RunResult } from '../contract/result.ts';
-import type { AnyStoreId, StoreId } from '../contract/vocabulary.ts';
-import type { EntryGroup } from './aggregate.ts';
-import { groupEntries } from './aggregate.ts';
-import type { TextTable } from './text-table.ts';
+import type { RunResult } from '../../contract/result.ts';
+import type { AnyStoreId, StoreId } from '../../contract/vocabulary.ts';
+import type { EntryGroup } from '../figures/aggregate.ts';
+import { groupEntries } from '../figures/aggregate.ts';
+import type { TextTable } from '../figures/text-table.ts';
 
 /** A run with the label that tells it apart from other runs in one report. */
 export interface LabelledRun {

@@ -1,10 +1,10 @@
-import type { OkEntry, RunResult } from '../contract/result.ts';
-import type { OutageObservations, OutageRecoveryRule } from '../scenarios/outage/observations.ts';
-import { observationsOf } from './aggregate.ts';
-import type { ChartSection, ChartSpec, LabelledRun } from './chart-spec.ts';
-import { seriesOf, tablesPerRun } from './chart-spec.ts';
-import { formatCount, formatLoad, formatRate, formatServer } from './format.ts';
-import type { TextTable } from './text-table.ts';
+import type { OkEntry, RunResult } from '../../contract/result.ts';
+import type { OutageObservations, OutageRecoveryRule } from './observations.ts';
+import { observationsOf } from '../../reports/figures/aggregate.ts';
+import type { ChartSection, ChartSpec, LabelledRun } from '../../reports/sections/chart-spec.ts';
+import { seriesOf, tablesPerRun } from '../../reports/sections/chart-spec.ts';
+import { formatCount, formatLoad, formatRate, formatServer } from '../../reports/figures/format.ts';
+import type { TextTable } from '../../reports/figures/text-table.ts';
 
 /** What one outage run showed: the pause window and how the app fared. */
 export type OutageOutcome = OutageObservations;

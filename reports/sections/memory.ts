@@ -1,7 +1,7 @@
-import type { OkEntry, RunResult } from '../contract/result.ts';
-import { groupEntries, groupSpread } from './aggregate.ts';
-import { formatBytes, formatCount, formatSpread } from './format.ts';
-import type { TextTable } from './text-table.ts';
+import type { OkEntry, RunResult } from '../../contract/result.ts';
+import { groupEntries, groupSpread } from '../figures/aggregate.ts';
+import { formatBytes, formatCount, formatSpread } from '../figures/format.ts';
+import type { TextTable } from '../figures/text-table.ts';
 
 function sessionsAdded(entry: OkEntry): number | undefined {
   const { sessionsBefore, sessionsAfter } = entry.memory ?? {};

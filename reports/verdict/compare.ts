@@ -1,13 +1,13 @@
-import type { LoadModel } from '../contract/metrics.ts';
-import type { OkEntry, RunResult } from '../contract/result.ts';
-import type { Spread } from './spread.ts';
-import { groupEntries, groupSpread } from './aggregate.ts';
-import type { EntryGroup } from './aggregate.ts';
-import { quantileSamples } from './histogram.ts';
-import { mannWhitneyGreater, smallestPValue } from './stats.ts';
-import { formatLoad } from './format.ts';
-import type { MetricDefinition } from './metrics.ts';
-import { METRICS } from './metrics.ts';
+import type { LoadModel } from '../../contract/metrics.ts';
+import type { OkEntry, RunResult } from '../../contract/result.ts';
+import type { Spread } from '../figures/spread.ts';
+import { groupEntries, groupSpread } from '../figures/aggregate.ts';
+import type { EntryGroup } from '../figures/aggregate.ts';
+import { quantileSamples } from '../figures/histogram.ts';
+import { mannWhitneyGreater, smallestPValue } from '../figures/stats.ts';
+import { formatLoad } from '../figures/format.ts';
+import type { MetricDefinition } from '../figures/metrics.ts';
+import { METRICS } from '../figures/metrics.ts';
 
 /** Latency changes smaller than this are below loopback timer jitter, whatever the percentage. */
 export const LATENCY_NOISE_FLOOR_US = 20;

@@ -1,10 +1,10 @@
-import type { RunResult } from '../contract/result.ts';
-import type { TextTable } from './text-table.ts';
-import type { Comparison } from './compare.ts';
-import { comparisonVerdict, comparisonWarnings } from './compare.ts';
-import { comparisonTable, correctnessTable, notMeasuredTable, resultsTable } from './tables.ts';
-import { outageTable } from './outage.ts';
-import { conditionWarnings } from './conditions.ts';
+import type { RunResult } from '../../contract/result.ts';
+import type { TextTable } from '../figures/text-table.ts';
+import type { Comparison } from '../verdict/compare.ts';
+import { comparisonVerdict, comparisonWarnings } from '../verdict/compare.ts';
+import { comparisonTable, correctnessTable, notMeasuredTable, resultsTable } from '../sections/tables.ts';
+import { outageTable } from '../../scenarios/outage/section.ts';
+import { conditionWarnings } from '../sections/conditions.ts';
 
 /**
  * Characters that act on a terminal instead of showing: C0 controls but tab and newline (ESC, BEL,

@@ -1,6 +1,6 @@
-import type { AnyStoreId, ServerInfo, StoreId } from '../contract/vocabulary.ts';
-import { isCustomStoreId } from '../contract/vocabulary.ts';
-import type { LoadModel } from '../contract/metrics.ts';
+import type { AnyStoreId, ServerInfo, StoreId } from '../../contract/vocabulary.ts';
+import { isCustomStoreId } from '../../contract/vocabulary.ts';
+import type { LoadModel } from '../../contract/metrics.ts';
 import type { Spread } from './spread.ts';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });

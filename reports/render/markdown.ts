@@ -1,16 +1,16 @@
-import type { RunResult } from '../contract/result.ts';
-import type { Comparison } from './compare.ts';
-import { comparisonVerdict, comparisonWarnings } from './compare.ts';
+import type { RunResult } from '../../contract/result.ts';
+import type { Comparison } from '../verdict/compare.ts';
+import { comparisonVerdict, comparisonWarnings } from '../verdict/compare.ts';
 import { escapeMarkdown } from './escape.ts';
-import { instancesTable } from './instances.ts';
-import { outageTable } from './outage.ts';
-import { scaleTable } from './scale.ts';
-import { expiryTable } from './expiry.ts';
-import { recommendStore } from './recommend.ts';
-import type { TextTable } from './text-table.ts';
-import { comparisonTable, correctnessTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
-import { conditionWarnings } from './conditions.ts';
-import { storeOpsTable, storeWritesTable } from './store-ops.ts';
+import { instancesTable } from '../sections/instances.ts';
+import { outageTable } from '../../scenarios/outage/section.ts';
+import { scaleTable } from '../sections/scale.ts';
+import { expiryTable } from '../../scenarios/expiry/section.ts';
+import { recommendStore } from '../verdict/recommend.ts';
+import type { TextTable } from '../figures/text-table.ts';
+import { comparisonTable, correctnessTable, notMeasuredTable, resultsTable, scoreboardTable } from '../sections/tables.ts';
+import { conditionWarnings } from '../sections/conditions.ts';
+import { storeOpsTable, storeWritesTable } from '../sections/store-ops.ts';
 
 function markdownTable(table: TextTable): string {
   const row = (cells: readonly string[]) => `| ${cells.map(escapeMarkdown).join(' | ')} |`;

@@ -1,8 +1,8 @@
-import type { VirtualUser } from '../load/autocannon.ts';
-import { measureLoad } from '../load/closed-model.ts';
-import { measureOpenLoad } from '../load/open-model.ts';
-import type { PhaseTicker, ScenarioRunner } from './context.ts';
-import type { LoadScenario } from '../../scenarios/types.ts';
+import type { VirtualUser } from '../../harness/load/autocannon.ts';
+import { measureLoad } from '../../harness/load/closed-model.ts';
+import { measureOpenLoad } from '../../harness/load/open-model.ts';
+import type { PhaseTicker, ScenarioRunner } from '../../harness/run/context.ts';
+import type { LoadScenario } from '../types.ts';
 
 /**
  * Load on one app: warm-up, then the context's measured repetitions (the runner

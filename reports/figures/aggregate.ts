@@ -1,6 +1,6 @@
-import type { EntryBase, FailedEntry, OkEntry, ResultEntry, SkippedEntry } from '../contract/result.ts';
-import type { LoadModel } from '../contract/metrics.ts';
-import type { Observations } from '../contract/kinds.ts';
+import type { EntryBase, FailedEntry, OkEntry, ResultEntry, SkippedEntry } from '../../contract/result.ts';
+import type { LoadModel } from '../../contract/metrics.ts';
+import type { Observations } from '../../contract/kinds.ts';
 
 /** A scenario kind that carries observations. */
 export type ObservationKind = Observations['kind'];
@@ -10,7 +10,7 @@ export type ObservationsOfKind<K extends ObservationKind> = Extract<Observations
 export type NumericObservation<K extends ObservationKind> = {
   [F in keyof ObservationsOfKind<K>]-?: ObservationsOfKind<K>[F] extends number | undefined ? F : never;
 }[keyof ObservationsOfKind<K>];
-import type { AnyStoreId, ServerInfo, StoreCapabilities } from '../contract/vocabulary.ts';
+import type { AnyStoreId, ServerInfo, StoreCapabilities } from '../../contract/vocabulary.ts';
 import { formatBytes, formatCount } from './format.ts';
 import { spreadOf } from './spread.ts';
 import type { Spread } from './spread.ts';

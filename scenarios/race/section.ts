@@ -1,5 +1,5 @@
-import type { LossCause, ServerInfo } from '../contract/vocabulary.ts';
-import type { RaceMechanisms } from '../scenarios/race/observations.ts';
+import type { LossCause, ServerInfo } from '../../contract/vocabulary.ts';
+import type { RaceMechanisms } from './observations.ts';
 
 /** What the race scenario asked of the store: the facts that decide which mechanisms can lose its writes. */
 export interface RaceShape {

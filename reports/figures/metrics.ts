@@ -1,4 +1,4 @@
-import type { OkEntry } from '../contract/result.ts';
+import type { OkEntry } from '../../contract/result.ts';
 import { observationTotal } from './aggregate.ts';
 import type { NumericObservation } from './aggregate.ts';
 

@@ -1,11 +1,11 @@
-import type { OkEntry, ResultEntry, RunResult } from '../contract/result.ts';
-import { spreadOf } from './spread.ts';
-import type { Spread } from './spread.ts';
+import type { OkEntry, ResultEntry, RunResult } from '../../contract/result.ts';
+import { spreadOf } from '../figures/spread.ts';
+import type { Spread } from '../figures/spread.ts';
 import type { ChartSection, ChartSpec, LabelledRun, Series } from './chart-spec.ts';
 import { seriesOf, tablesPerRun } from './chart-spec.ts';
-import { formatBytes, formatCount, formatRate, formatUs } from './format.ts';
-import type { TextTable } from './text-table.ts';
-import type { AnyStoreId } from '../contract/vocabulary.ts';
+import { formatBytes, formatCount, formatRate, formatUs } from '../figures/format.ts';
+import type { TextTable } from '../figures/text-table.ts';
+import type { AnyStoreId } from '../../contract/vocabulary.ts';
 
 /** A throughput this much below the smallest count's, or a p99 / bytes per session this much above it, counts as growing cost. */
 export const SCALE_GROWTH = { throughputDrop: 0.2, p99Rise: 0.5, bytesRise: 0.5 } as const;

@@ -1,17 +1,17 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { runClosedPhase } from '../load/autocannon.ts';
-import type { VirtualUser } from '../load/autocannon.ts';
-import { runOpenPhase } from '../load/k6.ts';
-import { analyzeOutage } from '../probes/outage-analysis.ts';
+import { runClosedPhase } from '../../harness/load/autocannon.ts';
+import type { VirtualUser } from '../../harness/load/autocannon.ts';
+import { runOpenPhase } from '../../harness/load/k6.ts';
+import { analyzeOutage } from '../../harness/probes/outage-analysis.ts';
 import { signalTree } from '../../stores/servers/process-tree.ts';
-import type { PhaseTicker, ScenarioContext, ScenarioRunner } from './context.ts';
-import { skippedEntry } from './skipped-entry.ts';
-import { Timeline } from '../load/timeline.ts';
-import type { AppChild } from '../app/child.ts';
-import { formatFirstError, formatLateFailures, formatRecovery, formatRecoveryRule } from '../../reports/outage.ts';
+import type { PhaseTicker, ScenarioContext, ScenarioRunner } from '../../harness/run/context.ts';
+import { skippedEntry } from '../../harness/run/skipped-entry.ts';
+import { Timeline } from '../../harness/load/timeline.ts';
+import type { AppChild } from '../../harness/app/child.ts';
+import { formatFirstError, formatLateFailures, formatRecovery, formatRecoveryRule } from './section.ts';
 import type { LoadModel, PhaseMetrics } from '../../contract/metrics.ts';
-import type { OutageObservations } from '../../scenarios/outage/observations.ts';
-import type { LoadScenario, OutageScenario } from '../../scenarios/types.ts';
+import type { OutageObservations } from './observations.ts';
+import type { LoadScenario, OutageScenario } from '../types.ts';
 
 /** What the load driver brought back from an outage run. */
 interface DrivenOutage {

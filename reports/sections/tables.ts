@@ -1,12 +1,12 @@
-import type { OkEntry, RunResult } from '../contract/result.ts';
-import type { TextTable } from './text-table.ts';
-import { groupEntries, groupSpread, scenarioLabeller } from './aggregate.ts';
-import type { ChangeTest, Comparison } from './compare.ts';
+import type { OkEntry, RunResult } from '../../contract/result.ts';
+import type { TextTable } from '../figures/text-table.ts';
+import { groupEntries, groupSpread, scenarioLabeller } from '../figures/aggregate.ts';
+import type { ChangeTest, Comparison } from '../verdict/compare.ts';
 import { formatMissRate } from './instances.ts';
-import { CORRECTNESS_OBSERVATIONS, correctnessCount, formatCorrectness } from './metrics.ts';
-import { formatOutageBrief } from './outage.ts';
-import type { Recommendation } from './recommend.ts';
-import { formatBytes, formatCount, formatCpu, formatPercent, formatRate, formatServer, formatSpread, formatUnit, formatUs } from './format.ts';
+import { CORRECTNESS_OBSERVATIONS, correctnessCount, formatCorrectness } from '../figures/metrics.ts';
+import { formatOutageBrief } from '../../scenarios/outage/section.ts';
+import type { Recommendation } from '../verdict/recommend.ts';
+import { formatBytes, formatCount, formatCpu, formatPercent, formatRate, formatServer, formatSpread, formatUnit, formatUs } from '../figures/format.ts';
 
 
 function columns(...specs: [string, boolean][]): TextTable['columns'] {

@@ -1,15 +1,15 @@
-import { prefills } from '../plan/plan.ts';
+import { prefills } from '../../harness/plan/plan.ts';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { AppChild } from '../app/child.ts';
-import { runClosedPhase } from '../load/autocannon.ts';
-import type { VirtualUser } from '../load/autocannon.ts';
-import { Timeline } from '../load/timeline.ts';
-import type { ScenarioContext, ScenarioRunner } from './context.ts';
-import { prefillStore, removePrefilled } from './prefill.ts';
-import { skippedEntry } from './skipped-entry.ts';
-import type { ExpiryObservations } from '../../scenarios/expiry/observations.ts';
+import type { AppChild } from '../../harness/app/child.ts';
+import { runClosedPhase } from '../../harness/load/autocannon.ts';
+import type { VirtualUser } from '../../harness/load/autocannon.ts';
+import { Timeline } from '../../harness/load/timeline.ts';
+import type { ScenarioContext, ScenarioRunner } from '../../harness/run/context.ts';
+import { prefillStore, removePrefilled } from '../../harness/run/prefill.ts';
+import { skippedEntry } from '../../harness/run/skipped-entry.ts';
+import type { ExpiryObservations } from './observations.ts';
 import type { TimelineSecond } from '../../contract/metrics.ts';
-import type { ExpiryScenario, LoadScenario } from '../../scenarios/types.ts';
+import type { ExpiryScenario, LoadScenario } from '../types.ts';
 
 /** The server's own figures, or nothing when it cannot answer in time (FerretDB counting a million documents). */
 async function serverFigures(app: AppChild): Promise<{ bytes: number; source: string; sessions?: number } | undefined> {
