@@ -8,7 +8,7 @@ import { Timeline } from '../harness/load/timeline.ts';
 import { analyzeOutage } from '../harness/probes/outage-analysis.ts';
 import type { OkEntry } from '../contract/result.ts';
 import type { PhaseMetrics, TimelineSecond } from '../contract/metrics.ts';
-import type { LoadScenario } from '../scenarios/types.ts';
+import type { LoadScenario } from '../scenarios/load/scenario.ts';
 import { findK6, K6_INSTALL_HINT } from '../harness/plan/k6-binary.ts';
 import { findBinary } from '../stores/servers/binaries.ts';
 import { entryOf, runScenario } from './helpers/scenario-run.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { OkEntry, ResultEntry } from '../contract/result.ts';
-import { defineScenario, ScenarioError } from '../scenarios/types.ts';
+import { defineScenario, ScenarioError } from '../scenarios/index.ts';
 import { STORES } from '../stores/index.ts';
 import { observed } from './helpers/observations.ts';
 import { entryOf, runScenario } from './helpers/scenario-run.ts';

@@ -16,7 +16,7 @@ import type { VirtualUser } from '../load/autocannon.ts';
 import { parseCount, parseDuration, sessionSettings } from '../plan/plan.ts';
 import { spreadOf } from '../../reports/figures/spread.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
-import type { LoadScenario } from '../../scenarios/types.ts';
+import type { LoadScenario } from '../../scenarios/load/scenario.ts';
 
 const WRK_REPORT = `done = function(summary, latency, requests)
   local e = summary.errors

@@ -4,7 +4,7 @@ import type { CookieJar } from '../client/cookies.ts';
 import { createLatencyHistogram, encodeHistogram, recordMs, summarize } from './histogram.ts';
 import type { PhaseMetrics } from '../../contract/metrics.ts';
 import type { Timeline } from './timeline.ts';
-import type { LoadScenario } from '../../scenarios/types.ts';
+import type { LoadScenario } from '../../scenarios/load/scenario.ts';
 import { expandMix } from './mix.ts';
 
 /** One simulated user: its cookies, and whether it has logged in (a lost cookie then shows as 401s, not a silent re-login). */

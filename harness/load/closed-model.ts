@@ -6,7 +6,7 @@ import { STEADY_STATE, fullWindows, isSteady, warmupCapSeconds } from './steady-
 import { Timeline } from './timeline.ts';
 import type { OkEntry } from '../../contract/result.ts';
 import type { PhaseMetrics, WarmupControl } from '../../contract/metrics.ts';
-import type { LoadScenario } from '../../scenarios/types.ts';
+import type { LoadScenario } from '../../scenarios/load/scenario.ts';
 
 /** Settings of one closed-model measurement. */
 export interface LoadMeasurement {

@@ -1,7 +1,8 @@
 import { expandMix } from './mix.ts';
 import { DEFAULT_RACE_ROUTES } from '../probes/race-oracle.ts';
 import { VERSION } from '../plan/version.ts';
-import type { LoadScenario, RaceScenario } from '../../scenarios/types.ts';
+import type { LoadScenario } from '../../scenarios/load/scenario.ts';
+import type { RaceScenario } from '../../scenarios/race/scenario.ts';
 
 /** The scenario kinds a k6 script can run: load (a mix) and race (bursts on one session). */
 export type K6Scenario = LoadScenario | RaceScenario;

@@ -14,7 +14,8 @@ import { readK6Phase } from './k6-summary.ts';
 import type { K6PhaseSummary } from './k6-summary.ts';
 import { Timeline } from './timeline.ts';
 import type { RequestOutcome } from './timeline.ts';
-import type { LoadScenario, RaceScenario } from '../../scenarios/types.ts';
+import type { LoadScenario } from '../../scenarios/load/scenario.ts';
+import type { RaceScenario } from '../../scenarios/race/scenario.ts';
 import { guard } from '../../stores/servers/watchdog.ts';
 
 /** One k6 process: a script, bounded in time. */

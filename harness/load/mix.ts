@@ -1,4 +1,4 @@
-import type { LoadRoute } from '../../scenarios/types.ts';
+import type { LoadRoute } from '../../scenarios/common.ts';
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import ms from 'ms';
 import { SCENARIOS } from '../../scenarios/index.ts';
-import type { Scenario } from '../../scenarios/types.ts';
+import type { RunLoad } from '../../scenarios/common.ts';
+import type { Scenario } from '../../scenarios/index.ts';
 import { STORES, isStoreId, storeDefinition } from '../../stores/index.ts';
 import { CustomStoreError, customStoreIdOf, loadCustomStore, looksLikeStorePath } from '../../stores/custom.ts';
 import { optionNames } from '../../stores/options.ts';
@@ -12,7 +13,6 @@ import type { AnyStoreId, CustomStoreId, LoadDriver, ServerKind, StoreId } from 
 import type { SessionSettings } from '../../stores/types.ts';
 import { UsageError } from '../errors.ts';
 import { requireK6 } from './k6-binary.ts';
-import type { LoadModel } from '../../contract/metrics.ts';
 import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import { parseServerUrl } from '../../stores/servers/url.ts';
 import { warmupCapSeconds } from '../load/steady-state.ts';
@@ -293,28 +293,9 @@ function parseDriver(raw: RawBenchOptions, env: NodeJS.ProcessEnv): Pick<RunPlan
   return { driver: 'k6', k6: { binary: requireK6(env), ratePerSecond } };
 }
 
-/** Which load model a plan's load scenarios run under (k6 entries add their dropped iterations). */
-export function loadModelOf(plan: RunPlan): LoadModel {
-  return plan.k6
-    ? { driver: 'k6', model: 'open', ratePerSecond: plan.k6.ratePerSecond }
-    : { driver: 'autocannon', model: 'closed', connections: plan.connections };
-}
-
-/** The load model that really produces a scenario's numbers: load and outage run under the plan's driver; race and ttl send their own scripted requests. */
-export function loadModelFor(plan: RunPlan, scenario: Scenario): LoadModel {
-  switch (scenario.kind) {
-    case 'load':
-      return loadModelOf(plan);
-    case 'outage':
-      return loadModelOf(plan);
-    case 'expiry':
-      // Cleanup is read second by second on autocannon's timeline, whatever driver the plan names.
-      return { driver: 'autocannon', model: 'closed', connections: plan.connections };
-    case 'race':
-      return { driver: 'harness', model: 'scripted', description: `${scenario.sessions} sessions × ${scenario.fanout} parallel requests × ${scenario.rounds} rounds` };
-    case 'ttl':
-      return { driver: 'harness', model: 'scripted', description: `${scenario.sessions} logins replayed ${scenario.waitMs} ms later` };
-  }
+/** The load generator settings scenario kinds read to name their load model (scenarios/<kind>/scenario.ts). */
+export function runLoadOf(plan: Pick<RunPlan, 'connections' | 'k6'>): RunLoad {
+  return { connections: plan.connections, ...(plan.k6 ? { ratePerSecond: plan.k6.ratePerSecond } : {}) };
 }
 
 /** express-session settings, the same for every store; only what a caller overrides differs from the defaults. */

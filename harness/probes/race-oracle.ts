@@ -4,7 +4,8 @@ import type { SessionClient } from '../client/http-client.ts';
 import type { RequestRecorder } from '../client/request-recorder.ts';
 import { readSessionState } from './session-state.ts';
 import type { SessionState } from './session-state.ts';
-import type { RaceRoute, RaceScenario } from '../../scenarios/types.ts';
+import type { RaceRoute } from '../../scenarios/common.ts';
+import type { RaceScenario } from '../../scenarios/race/scenario.ts';
 
 /** Routes a burst cycles through when the scenario names none. */
 export const DEFAULT_RACE_ROUTES: readonly RaceRoute[] = ['POST /counter', 'POST /items', 'GET /session'];

@@ -2,7 +2,7 @@ import type { AppChild } from '../app/child.ts';
 import type { RunPlan } from '../plan/plan.ts';
 import type { EntryBase, ResultEntry } from '../../contract/result.ts';
 import type { LoadModel } from '../../contract/metrics.ts';
-import type { Scenario } from '../../scenarios/types.ts';
+import type { Scenario } from '../../scenarios/index.ts';
 import type { AnyStoreId } from '../../contract/vocabulary.ts';
 import type { ServerHandle, SessionSettings } from '../../stores/types.ts';
 

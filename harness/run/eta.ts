@@ -1,6 +1,3 @@
-import type { RunPlan } from '../plan/plan.ts';
-import type { Scenario } from '../../scenarios/types.ts';
-
 /** One store × scenario × payload (× prefill count) of a run, for the estimate of the time left. */
 export interface EtaUnit {
   /** Units with the same key are expected to take alike (the scenario, and the prefill count when there is one). */
@@ -16,24 +13,6 @@ export interface EtaUnit {
   rounds?: { done: number; left: number; spent: number };
   /** Skipped (no server): takes no time and teaches nothing. */
   skipped?: boolean;
-}
-
-/** Seconds of timed phases a scenario is planned to take on one store; undefined for scripted races. */
-export function plannedSeconds(plan: Pick<RunPlan, 'warmupSeconds' | 'durationSeconds' | 'repeat'>, scenario: Scenario, prefill = 0): number | undefined {
-  switch (scenario.kind) {
-    case 'load':
-      // Each repetition runs on a fresh app with its own warm-up (round-robin across stores);
-      // after a prefill they run back to back on one app, warmed up once. The prefill itself is not planned.
-      return prefill > 0 ? plan.warmupSeconds + plan.repeat * plan.durationSeconds : plan.repeat * (plan.warmupSeconds + plan.durationSeconds);
-    case 'expiry':
-      return Math.max(1, plan.warmupSeconds) + scenario.beforeSeconds + scenario.cleanupSeconds;
-    case 'outage':
-      return Math.max(1, plan.warmupSeconds) + scenario.beforeSeconds + scenario.outageSeconds + scenario.afterSeconds;
-    case 'ttl':
-      return scenario.waitMs / 1000;
-    case 'race':
-      return undefined;
-  }
 }
 
 const mean = (values: number[]): number | undefined => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : undefined);

@@ -5,7 +5,7 @@ import type { AppChild } from '../app/child.ts';
 import { describeEnvironment } from '../plan/environment.ts';
 import { describeError, oneSentence, RunError } from '../errors.ts';
 import { watchMachineLoad } from '../plan/machine-load.ts';
-import { loadModelFor, loadPlanStores, prefills, serverKindsOf } from '../plan/plan.ts';
+import { loadPlanStores, prefills, runLoadOf, serverKindsOf } from '../plan/plan.ts';
 import type { RunPlan } from '../plan/plan.ts';
 import type { EntryBase, ResultEntry, RunResult } from '../../contract/result.ts';
 import type { LoadModel, StoreOpLatency } from '../../contract/metrics.ts';
@@ -14,17 +14,14 @@ import { formatCount } from '../../reports/figures/format.ts';
 import { VerificationError, verifyStore } from '../probes/verify.ts';
 import { checkPayloadLimit } from '../probes/payload-limit.ts';
 import { EntryFailure, failureCauseOf } from './failure.ts';
-import { runLoadScenario } from '../../scenarios/load/run.ts';
-import { runOutageScenario } from '../../scenarios/outage/run.ts';
-import { runRaceScenario } from '../../scenarios/race/run.ts';
-import { runTtlScenario } from '../../scenarios/ttl/run.ts';
-import { runExpiryScenario } from '../../scenarios/expiry/run.ts';
 import { PrefillUnsupported, prefillStore, removePrefilled } from './prefill.ts';
 import type { PrefillDone } from './prefill.ts';
-import type { RunObserver, ScenarioContext, ScenarioRunner } from './context.ts';
-import { estimateRemaining, plannedSeconds } from './eta.ts';
+import type { RunObserver, ScenarioContext } from './context.ts';
+import { estimateRemaining } from './eta.ts';
+import { runnerOf } from './kinds.ts';
 import type { EtaUnit } from './eta.ts';
-import type { Scenario } from '../../scenarios/types.ts';
+import { loadModelFor, plannedSeconds } from '../../scenarios/index.ts';
+import type { Scenario } from '../../scenarios/index.ts';
 import { storeDefinition, storeLabel } from '../../stores/index.ts';
 import { provisionServer } from '../../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
@@ -162,7 +159,7 @@ async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSign
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
             for (const prefill of plan.prefill) {
-              record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(plan, scenario), prefill), status: 'skipped', cause: 'no-server', reason });
+              record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(runLoadOf(plan), scenario), prefill), status: 'skipped', cause: 'no-server', reason });
             }
           }
         }
@@ -238,13 +235,6 @@ interface StoreRun {
   signal: AbortSignal;
 }
 
-const RUNNERS: { [K in Scenario['kind']]: ScenarioRunner<Extract<Scenario, { kind: K }>> } = {
-  load: runLoadScenario,
-  race: runRaceScenario,
-  ttl: runTtlScenario,
-  outage: runOutageScenario,
-  expiry: runExpiryScenario,
-};
 
 /** How long a failed scenario waits for an app exit already under way, so a crash is named as the cause. */
 const CRASH_SETTLE_MS = 500;
@@ -252,7 +242,7 @@ const CRASH_SETTLE_MS = 500;
 /** Runs `repetitions` (0-based) of one scenario on one store; false when it recorded a failure. */
 async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadBytes, prefill }: { payloadBytes: number; prefill: number }, repetitions: readonly number[], record: (entry: ResultEntry) => void): Promise<boolean> {
   const { plan, storeId, packages, observer, signal } = run;
-  const load = loadModelFor(plan, scenario);
+  const load = loadModelFor(runLoadOf(plan), scenario);
   const server = run.server?.handle;
   const apps: AppChild[] = [];
   const prefilled: Array<PrefillDone & { app: AppChild }> = [];
@@ -313,7 +303,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
     },
   };
   try {
-    const runner = RUNNERS[scenario.kind] as ScenarioRunner;
+    const runner = runnerOf(scenario);
     await runner(context);
     return true;
   } catch (error) {

@@ -9,7 +9,8 @@ import { prefillStore, removePrefilled } from '../../harness/run/prefill.ts';
 import { skippedEntry } from '../../harness/run/skipped-entry.ts';
 import type { ExpiryObservations } from './observations.ts';
 import type { TimelineSecond } from '../../contract/metrics.ts';
-import type { ExpiryScenario, LoadScenario } from '../types.ts';
+import type { ExpiryScenario } from './scenario.ts';
+import type { LoadScenario } from '../load/scenario.ts';
 
 /** The server's own figures, or nothing when it cannot answer in time (FerretDB counting a million documents). */
 async function serverFigures(app: AppChild): Promise<{ bytes: number; source: string; sessions?: number } | undefined> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, micros } from '../../contract/metrics.ts';
+import { count } from '../../contract/metrics.ts';
 
 /** What a load scenario (closed or open model) observed besides latency and throughput. */
 export const loadObservationsSchema = z.object({

@@ -2,7 +2,7 @@ import type { VirtualUser } from '../../harness/load/autocannon.ts';
 import { measureLoad } from '../../harness/load/closed-model.ts';
 import { measureOpenLoad } from '../../harness/load/open-model.ts';
 import type { PhaseTicker, ScenarioRunner } from '../../harness/run/context.ts';
-import type { LoadScenario } from '../types.ts';
+import type { LoadScenario } from './scenario.ts';
 
 /**
  * Load on one app: warm-up, then the context's measured repetitions (the runner

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, micros } from '../../contract/metrics.ts';
+import { count } from '../../contract/metrics.ts';
 
 /**
  * The rule an outage run was read by, stated as data so that a report can say it.

@@ -11,7 +11,8 @@ import type { AppChild } from '../../harness/app/child.ts';
 import { formatFirstError, formatLateFailures, formatRecovery, formatRecoveryRule } from './section.ts';
 import type { LoadModel, PhaseMetrics } from '../../contract/metrics.ts';
 import type { OutageObservations } from './observations.ts';
-import type { LoadScenario, OutageScenario } from '../types.ts';
+import type { LoadScenario } from '../load/scenario.ts';
+import type { OutageScenario } from './scenario.ts';
 
 /** What the load driver brought back from an outage run. */
 interface DrivenOutage {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, micros } from '../../contract/metrics.ts';
+import { count } from '../../contract/metrics.ts';
 import { LOSS_CAUSES } from '../../contract/vocabulary.ts';
 
 /** Rounds of a probe and how many of them lost the write under test. */

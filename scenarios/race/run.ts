@@ -13,7 +13,7 @@ import type { ResurrectionOutcome } from '../../harness/probes/resurrection.ts';
 import type { OkEntry } from '../../contract/result.ts';
 import type { ScenarioContext, ScenarioRunner } from '../../harness/run/context.ts';
 import { skippedEntry } from '../../harness/run/skipped-entry.ts';
-import type { RaceScenario } from '../types.ts';
+import type { RaceScenario } from './scenario.ts';
 
 /** The express-session settings a race runs under, one fresh app (and one entry) each. */
 export const RACE_VARIANTS: ReadonlyArray<{ variant: string; settings: Partial<SessionSettings> }> = [

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, micros } from '../../contract/metrics.ts';
+import { count } from '../../contract/metrics.ts';
 
 /** What the ttl scenario found when it replayed sessions after their lifetime. */
 export const ttlObservationsSchema = z.object({

@@ -7,7 +7,7 @@ import { RequestRecorder } from '../../harness/client/request-recorder.ts';
 import type { ScenarioRunner } from '../../harness/run/context.ts';
 import { storedSession } from '../../harness/probes/session-state.ts';
 import { skippedEntry } from '../../harness/run/skipped-entry.ts';
-import type { TtlScenario } from '../types.ts';
+import type { TtlScenario } from './scenario.ts';
 
 /** Sessions the store holds by its own raw figures (server stats first, else its count); undefined when it cannot tell. */
 async function sessionsHeld(app: AppChild): Promise<number | undefined> {

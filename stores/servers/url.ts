@@ -1,6 +1,5 @@
 import type { ServerKind } from '../../contract/vocabulary.ts';
 import type { ParsedUrl } from './kind.ts';
-import { parseMongoUrl } from './kinds/mongo.ts';
 import { serverKind } from './kinds/index.ts';
 
 /** The environment variable that names an existing `kind` server, e.g. REDIS_URL. */

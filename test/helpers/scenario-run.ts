@@ -3,7 +3,7 @@ import type { RawBenchOptions } from '../../harness/plan/plan.ts';
 import type { ResultEntry } from '../../contract/result.ts';
 import { SILENT_OBSERVER } from '../../harness/run/context.ts';
 import { runBench } from '../../harness/run/runner.ts';
-import { defineScenario } from '../../scenarios/types.ts';
+import { defineScenario } from '../../scenarios/index.ts';
 import type { StoreId } from '../../contract/vocabulary.ts';
 
 /**
