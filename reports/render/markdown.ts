@@ -2,15 +2,11 @@ import type { RunResult } from '../../contract/result.ts';
 import type { Comparison } from '../verdict/compare.ts';
 import { comparisonVerdict, comparisonWarnings } from '../verdict/compare.ts';
 import { escapeMarkdown } from './escape.ts';
-import { instancesTable } from '../sections/instances.ts';
-import { outageTable } from '../../scenarios/outage/section.ts';
-import { scaleTable } from '../sections/scale.ts';
-import { expiryTable } from '../../scenarios/expiry/section.ts';
 import { recommendStore } from '../verdict/recommend.ts';
 import type { TextTable } from '../figures/text-table.ts';
-import { comparisonTable, correctnessTable, notMeasuredTable, resultsTable, scoreboardTable } from '../sections/tables.ts';
+import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from '../sections/tables.ts';
+import { REPORT_SECTIONS } from '../sections/index.ts';
 import { conditionWarnings } from '../sections/conditions.ts';
-import { storeOpsTable, storeWritesTable } from '../sections/store-ops.ts';
 
 function markdownTable(table: TextTable): string {
   const row = (cells: readonly string[]) => `| ${cells.map(escapeMarkdown).join(' | ')} |`;
@@ -43,13 +39,6 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
   const { env } = result;
   const notMeasured = notMeasuredTable(result);
   const measured = resultsTable(result);
-  const correctness = correctnessTable(result);
-  const instances = instancesTable(result);
-  const outage = outageTable(result);
-  const scale = scaleTable(result);
-  const expiry = expiryTable(result);
-  const storeOps = storeOpsTable(result);
-  const storeWrites = storeWritesTable(result);
   const warnings = conditionWarnings(result);
   return [
     '## sessionbench results',
@@ -62,13 +51,10 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
     ...(recommendation.caveats.length > 0 ? [recommendation.caveats.map((caveat) => `- ${escapeMarkdown(caveat)}`).join('\n')] : []),
     '### Results',
     measured.rows.length > 0 ? markdownTable(measured) : 'Nothing was measured.',
-    ...(correctness.rows.length > 0 ? ['### Correctness: race and ttl', markdownTable(correctness)] : []),
-    ...(storeOps.rows.length > 0 ? ['### Store operations: alone vs under load', markdownTable(storeOps)] : []),
-    ...(storeWrites.rows.length > 0 ? ['### Store writes per request', markdownTable(storeWrites)] : []),
-    ...(instances.rows.length > 0 ? ['### Several app instances', markdownTable(instances)] : []),
-    ...(scale.rows.length > 0 ? ['### Cost as stored sessions grow', markdownTable(scale)] : []),
-    ...(expiry.rows.length > 0 ? ['### Expiry at scale', markdownTable(expiry)] : []),
-    ...(outage.rows.length > 0 ? ['### Outage: what happens when the store goes down', markdownTable(outage)] : []),
+    ...REPORT_SECTIONS.flatMap((section) => {
+      const table = section.table?.(result);
+      return table && table.rows.length > 0 ? [`### ${section.title}`, markdownTable(table)] : [];
+    }),
     ...(notMeasured.rows.length > 0 ? ['### Not measured', markdownTable(notMeasured)] : []),
   ].join('\n\n') + '\n';
 }

@@ -3,7 +3,7 @@ import type { TextTable } from '../figures/text-table.ts';
 import type { Comparison } from '../verdict/compare.ts';
 import { comparisonVerdict, comparisonWarnings } from '../verdict/compare.ts';
 import { comparisonTable, correctnessTable, notMeasuredTable, resultsTable } from '../sections/tables.ts';
-import { outageTable } from '../../scenarios/outage/section.ts';
+import { REPORT_SECTIONS } from '../sections/index.ts';
 import { conditionWarnings } from '../sections/conditions.ts';
 
 /**
@@ -177,9 +177,10 @@ export function renderTerminalTable(result: RunResult, options: TerminalOptions 
   const parts = [wrapParagraph(terminalLine(`sessionbench · started ${result.startedAt}${result.env.gitSha ? ` · ${result.env.gitSha.slice(0, 7)}` : ''}${result.partial ? ' · PARTIAL (interrupted)' : ''}`), width)];
   if (measured.rows.length === 0) parts.push(correctness.rows.length > 0 ? 'Nothing was measured under load.' : 'Nothing was measured.');
   for (const [model, table] of splitByColumn(measured, 'Model')) parts.push(`Under load, ${model} model\n${layout(table, width)}`);
-  if (correctness.rows.length > 0) parts.push(`Correctness: race and ttl (scripted requests; their speed means little)\n${layout(correctness, width)}`);
-  const outage = outageTable(result);
-  if (outage.rows.length > 0) parts.push(`Outage: what happens when the store goes down\n${layout(outage, width)}`);
+  for (const section of REPORT_SECTIONS.filter((one) => one.terminal)) {
+    const table = section.table?.(result);
+    if (table && table.rows.length > 0) parts.push(`${section.title}\n${layout(table, width)}`);
+  }
   if (notMeasured.rows.length > 0) parts.push(`Not measured:\n${layout(notMeasured, width)}`);
   const warnings = conditionWarnings(result);
   if (warnings.length > 0) parts.push(warnings.map((warning) => wrapParagraph(terminalText(`warning: ${warning}`), width, '  ')).join('\n'));

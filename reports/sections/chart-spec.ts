@@ -62,6 +62,9 @@ export interface ChartSection {
   tables?: { title?: string; table: TextTable }[];
 }
 
+/** A section's charts and tables without its id and title, which the section registry (sections/index.ts) gives. */
+export type SectionCharts = Omit<ChartSection, 'id' | 'title'>;
+
 /** Whether a chart has at least one point to draw. */
 export function hasData(chart: ChartSpec): boolean {
   return chart.datasets.some((dataset) => dataset.data.some((value) => value !== null && (typeof value === 'number' ? Number.isFinite(value) : Number.isFinite(value.y))));

@@ -1,7 +1,7 @@
 import type { OkEntry, RunResult } from '../../contract/result.ts';
 import { groupEntries, groupSpread, observationsOf } from '../figures/aggregate.ts';
 import type { EntryGroup } from '../figures/aggregate.ts';
-import type { ChartSection, LabelledRun } from './chart-spec.ts';
+import type { SectionCharts, LabelledRun } from './chart-spec.ts';
 import { seriesOf, tablesPerRun } from './chart-spec.ts';
 import { formatCount, formatRate, formatSpread } from '../figures/format.ts';
 import type { TextTable } from '../figures/text-table.ts';
@@ -56,13 +56,11 @@ export function instancesTable(result: RunResult): TextTable {
  * round-robin balancer spread them over N app instances, per store. Undefined when
  * no run used more than one instance.
  */
-export function instancesSection(runs: readonly LabelledRun[]): ChartSection | undefined {
+export function instancesCharts(runs: readonly LabelledRun[]): SectionCharts | undefined {
   const series = seriesOf(runs, multiInstance);
   if (series.length === 0) return undefined;
   const scenarios = [...new Set(series.flatMap((one) => one.groups.filter(multiInstance).map((group) => group.scenario)))];
   return {
-    id: 'instances',
-    title: 'Several app instances',
     intro: 'The app ran as several instances behind a round-robin balancer, as in most production deployments. A request that reaches an instance which does not know its session is answered 401: a store that keeps sessions in the app process misses about (N−1)/N of them.',
     charts: [
       {

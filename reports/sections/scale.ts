@@ -1,7 +1,7 @@
 import type { OkEntry, ResultEntry, RunResult } from '../../contract/result.ts';
 import { spreadOf } from '../figures/spread.ts';
 import type { Spread } from '../figures/spread.ts';
-import type { ChartSection, ChartSpec, LabelledRun, Series } from './chart-spec.ts';
+import type { SectionCharts, ChartSpec, LabelledRun, Series } from './chart-spec.ts';
 import { seriesOf, tablesPerRun } from './chart-spec.ts';
 import { formatBytes, formatCount, formatRate, formatUs } from '../figures/format.ts';
 import type { TextTable } from '../figures/text-table.ts';
@@ -218,13 +218,11 @@ function scaleChart(id: string, title: string, caption: string, series: readonly
 }
 
 /** Cost against stored sessions, per store: throughput, p99, store-operation latency and bytes per session, with the table and where cost grows. */
-export function scaleSection(runs: readonly LabelledRun[]): ChartSection | undefined {
+export function scaleCharts(runs: readonly LabelledRun[]): SectionCharts | undefined {
   if (!runs.some((run) => sweepsStoredSessions(run.result))) return undefined;
   const series = seriesOf(runs, (group) => group.ok.some((entry) => entry.prefilledSessions !== undefined));
   const pointsOf = (one: Series) => scalePointsOf(one.groups.flatMap((group) => group.ok));
   return {
-    id: 'scale',
-    title: 'Cost as stored sessions grow',
     intro: 'Each count of --prefill is its own entry: the store is loaded with that many live sessions of the run\'s payload (through its own client, read back through the app) before the measured phase, and emptied of them afterwards.',
     charts: [
       scaleChart('scale-throughput', 'Throughput against stored sessions', 'Median throughput over repetitions.', series, 'rps', 'req/s', (p) => p.throughput, pointsOf),

@@ -1,6 +1,6 @@
 import type { RunResult } from '../../contract/result.ts';
 import { observationsOf } from '../../reports/figures/aggregate.ts';
-import type { ChartSection, LabelledRun } from '../../reports/sections/chart-spec.ts';
+import type { SectionCharts, LabelledRun } from '../../reports/sections/chart-spec.ts';
 import { tablesPerRun } from '../../reports/sections/chart-spec.ts';
 import { formatBytes, formatCount, formatUs } from '../../reports/figures/format.ts';
 import type { TextTable } from '../../reports/figures/text-table.ts';
@@ -47,12 +47,10 @@ export function expiryTable(result: RunResult): TextTable {
 }
 
 /** Expiry at scale: the table of cleanups, when the run measured any. */
-export function expirySection(runs: readonly LabelledRun[]): ChartSection | undefined {
+export function expiryCharts(runs: readonly LabelledRun[]): SectionCharts | undefined {
   const tables = tablesPerRun(runs, expiryTable);
   if (tables.length === 0) return undefined;
   return {
-    id: 'expiry',
-    title: 'Expiry at scale',
     intro: "The store is prefilled with sessions already expired, then read-heavy load runs; a few seconds in, the store's cleanup starts: connect-pg-simple's prune is called by the app and timed, a server's own expiry is watched, and a store that never sweeps keeps them. Sizes and counts are the server's own figures, the app heap (after GC) for in-process stores.",
     charts: [],
     tables,

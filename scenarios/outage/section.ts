@@ -1,7 +1,7 @@
 import type { OkEntry, RunResult } from '../../contract/result.ts';
 import type { OutageObservations, OutageRecoveryRule } from './observations.ts';
 import { observationsOf } from '../../reports/figures/aggregate.ts';
-import type { ChartSection, ChartSpec, LabelledRun } from '../../reports/sections/chart-spec.ts';
+import type { SectionCharts, ChartSpec, LabelledRun } from '../../reports/sections/chart-spec.ts';
 import { seriesOf, tablesPerRun } from '../../reports/sections/chart-spec.ts';
 import { formatCount, formatLoad, formatRate, formatServer } from '../../reports/figures/format.ts';
 import type { TextTable } from '../../reports/figures/text-table.ts';
@@ -148,7 +148,7 @@ function timelineChart(id: string, label: string, color: string, entry: OkEntry,
  * "What happens when the store goes down": per store, throughput and failures per
  * second with the pause shaded, and the outage table. Undefined when no entry ran the outage scenario.
  */
-export function outageSection(runs: readonly LabelledRun[]): ChartSection | undefined {
+export function outageCharts(runs: readonly LabelledRun[]): SectionCharts | undefined {
   const series = seriesOf(runs, (group) => group.ok.some((entry) => outageOutcome(entry) && entry.timeline));
   const tables = tablesPerRun(runs, outageTable);
   if (series.length === 0 && tables.length === 0) return undefined;
@@ -158,8 +158,6 @@ export function outageSection(runs: readonly LabelledRun[]): ChartSection | unde
     return entry && outcome ? [timelineChart(`outage-${i}-${one.store}`, one.label, one.color, entry, outcome)] : [];
   });
   return {
-    id: 'outage',
-    title: 'Outage: what happens when the store goes down',
     intro: 'Under read-heavy load the store server is paused (SIGSTOP), so it stops answering without closing connections, then resumed. A good store fails fast while it is down and recovers on its own once it is back. The table under the charts states the rule its recovery and late failures were read by.',
     charts,
     tables,
