@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { buildPlan } from '../harness/plan/plan.ts';
+import { benchOptions } from '../harness/plan/options.ts';
 import { parseProcStat, watchMachineLoad } from '../harness/plan/machine-load.ts';
 import { isSteady, warmupCapSeconds } from '../harness/load/steady-state.ts';
 import { SILENT_OBSERVER } from '../harness/run/context.ts';
@@ -39,10 +40,7 @@ describe('machine load', () => {
 
 describe('a run on memory and redis (real servers)', () => {
   test('repetitions run round-robin, each warmed up to steady state or the cap, with the store probed alone and the loop watched', async () => {
-    const plan = buildPlan({
-      store: 'memory,redis', scenario: 'read-heavy', duration: '1', warmup: '1', connections: '4', instances: '1',
-      repeat: '2', payload: '512', maxAge: '3600', out: 'unused', addedLatency: '0', probeOps: '40',
-    }, {});
+    const plan = buildPlan(benchOptions({ store: 'memory,redis', duration: '1', warmup: '1', connections: '4', repeat: '2', payload: '512', out: 'unused', probeOps: '40' }), {});
     const result = await runBench(plan, SILENT_OBSERVER, AbortSignal.timeout(240_000));
     assert.equal(result.partial, false);
     runResultSchema.parse(result);

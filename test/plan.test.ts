@@ -2,13 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UsageError } from '../harness/errors.ts';
 import { buildPlan, parseDuration, parseSize } from '../harness/plan/plan.ts';
-import type { RawBenchOptions } from '../harness/plan/plan.ts';
+import { defaultBenchOptions } from '../harness/plan/options.ts';
+import type { RawBenchOptions } from '../harness/plan/options.ts';
 import { STORE_IDS } from '../contract/vocabulary.ts';
 
-const defaults: RawBenchOptions = {
-  store: 'all', scenario: 'read-heavy', duration: '5s', warmup: '1s', connections: '10', instances: '1', repeat: '1',
-  payload: '1kb', maxAge: '1h', out: 'results', addedLatency: '0',
-};
+const defaults: RawBenchOptions = defaultBenchOptions();
 
 test('durations accept units and plain seconds', () => {
   assert.equal(parseDuration('--duration', '10s', { min: 1, max: 60 }), 10);

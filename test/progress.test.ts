@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createProgress, positionLine } from '../harness/cli/progress.ts';
 import { buildPlan } from '../harness/plan/plan.ts';
+import { benchOptions } from '../harness/plan/options.ts';
 import type { PhaseStep, RunObserver, RunPosition } from '../harness/run/context.ts';
 import { estimateRemaining } from '../harness/run/eta.ts';
 import { runBench } from '../harness/run/runner.ts';
@@ -115,7 +116,7 @@ describe('ETA', () => {
 describe('a real run reports where it stands and ends every phase', () => {
   test('memory and cookie × read-heavy and race-serial', async () => {
     const plan = buildPlan(
-      { store: 'memory,cookie', scenario: 'read-heavy,race-serial', duration: '1', warmup: '1', connections: '2', instances: '1', repeat: '1', payload: '512', maxAge: '3600', out: 'unused', addedLatency: '0' },
+      benchOptions({ store: 'memory,cookie', scenario: 'read-heavy,race-serial', duration: '1', warmup: '1', connections: '2', payload: '512', out: 'unused' }),
       {},
     );
     const events: string[] = [];

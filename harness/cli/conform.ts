@@ -1,6 +1,6 @@
 import { EXIT, RunError, UsageError } from '../errors.ts';
 import { parseServerUrls, sessionSettings } from '../plan/plan.ts';
-import type { RawServerUrlOptions } from '../plan/plan.ts';
+import type { RawServerUrlOptions } from '../plan/options.ts';
 import { CONFORMANCE_CHECKS, SHORT_MAX_AGE_MS, checkTitle, runConformance } from '../probes/conformance.ts';
 import type { ConformanceVerdict } from '../probes/conformance.ts';
 import type { CliIo } from './io.ts';

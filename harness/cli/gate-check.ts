@@ -17,7 +17,8 @@ import { Command } from 'commander';
 import { killAllAppChildren } from '../app/child.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { buildPlan, parseCount, parseFailOn } from '../plan/plan.ts';
-import type { RawBenchOptions } from '../plan/plan.ts';
+import { benchOptions } from '../plan/options.ts';
+import type { RawBenchOptions } from '../plan/options.ts';
 import { runBench } from '../run/runner.ts';
 import { compareRuns } from '../../reports/verdict/compare.ts';
 import type { Comparison } from '../../reports/verdict/compare.ts';
@@ -60,10 +61,8 @@ const program = new Command('gate-check')
   .action(async (flags: GateCheckFlags) => {
     const runs = parseCount('--runs', flags.runs, { min: 1, max: 100 });
     const failOnPercent = parseFailOn(flags.failOn);
-    const raw = (addedLatency: string): RawBenchOptions => ({
-      store: 'memory', scenario: 'read-heavy', duration: flags.duration, warmup: flags.warmup, connections: flags.connections, instances: '1',
-      repeat: flags.repeat, payload: '1kb', maxAge: '1h', out: 'unused', addedLatency,
-    });
+    const raw = (addedLatency: string): RawBenchOptions =>
+      benchOptions({ store: 'memory', scenario: 'read-heavy', duration: flags.duration, warmup: flags.warmup, connections: flags.connections, repeat: flags.repeat, out: 'unused', addedLatency });
     const unchangedPlan = buildPlan(raw('0'), {});
     const slowedPlan = buildPlan(raw(flags.addedLatency), {});
     const controller = new AbortController();

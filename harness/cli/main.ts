@@ -3,7 +3,8 @@ import { killAllAppChildren } from '../app/child.ts';
 import { EXIT, RunError, SHUTDOWN_BOUND_MS, UsageError } from '../errors.ts';
 import { checkOutputPath, runDirectory } from './output-dir.ts';
 import { buildPlan, loadPlanStores, parseFailOn } from '../plan/plan.ts';
-import type { RawBenchOptions } from '../plan/plan.ts';
+import { BENCH_OPTIONS, serverUrlOptions } from '../plan/options.ts';
+import type { OptionDeclaration, RawBenchOptions } from '../plan/options.ts';
 import { conformCommand } from './conform.ts';
 import type { RawConformOptions } from './conform.ts';
 import { exportK6Command } from './export-k6.ts';
@@ -22,8 +23,6 @@ import { VERSION } from '../plan/version.ts';
 import { compareRuns } from '../../reports/verdict/compare.ts';
 import { ReportInputError } from '../../contract/read.ts';
 import { renderTerminalComparison, renderTerminalTable, terminalLine } from '../../reports/render/terminal.ts';
-import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.ts';
-import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import { stopAllServers } from '../../stores/servers/provision.ts';
 import { STORE_IDS } from '../../contract/vocabulary.ts';
 
@@ -33,12 +32,7 @@ import { STORE_IDS } from '../../contract/vocabulary.ts';
  */
 const GRACEFUL_STOP_MS = SHUTDOWN_BOUND_MS - 2000;
 
-interface BenchFlags extends RawBenchOptions {
-  json?: boolean;
-  quiet?: boolean;
-  baseline?: string;
-  failOn: string;
-}
+type BenchFlags = RawBenchOptions;
 
 /** One line for stderr: passwords in URLs hidden, control characters and line breaks made visible. */
 function errorLine(text: string): string {
@@ -134,8 +128,17 @@ function collect(value: string, previous: string[]): string[] {
 
 /** `--<kind>-url` for every server kind, from its definition. */
 function withServerUrlOptions(command: Command): Command {
-  for (const [kind, definition] of Object.entries(SERVER_KIND_DEFINITIONS)) {
-    command.option(`--${kind}-url <url>`, `use this ${definition.noun} (or ${definition.url.envVar}) instead of starting one`);
+  for (const { flags, help } of serverUrlOptions()) command.option(flags, help);
+  return command;
+}
+
+/** Adds declared options to a command: flags, help and default from one declaration each (harness/plan/options.ts). */
+function withOptions(command: Command, declarations: readonly OptionDeclaration[]): Command {
+  for (const declaration of declarations) {
+    const option = new Option(declaration.flags, declaration.help);
+    if (declaration.repeatable) option.argParser(collect).default([]);
+    else if (declaration.default !== undefined) option.default(declaration.default);
+    command.addOption(declaration.hidden ? option.hideHelp() : option);
   }
   return command;
 }
@@ -149,33 +152,11 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => {} });
 
-  const benchCommand = program
-    .command('bench', { isDefault: true })
-    .description('run the benchmark (the default command)')
-    .option('--store <ids>', `stores to run, comma-separated, or "all" (${STORE_IDS.join(', ')}); a path (./my-store.mjs) loads your own`, 'all')
-    .option('--scenario <ids>', `scenarios, comma-separated (${Object.keys(SCENARIOS).join(', ')})`, DEFAULT_SCENARIOS.join(','))
-    .option('--duration <time>', 'measured time per repetition, whole seconds or ms: e.g. 10s, 2m, 1500ms', '5s')
-    .option('--warmup <time>', 'shortest warm-up before measuring (kept apart); it goes on until throughput settles, up to 10× this or 30 s', '1s')
-    .option('--probe-ops <n>', 'serial calls of each store operation when measuring the store alone after verification (0: skip)', '1000')
-    .option('--connections <n>', 'concurrent connections, one user (session) each', '10')
-    .option('--driver <name>', 'load generator: autocannon (closed model, --connections) or k6 (open model, --rate)', 'autocannon')
-    .option('--rate <req/s>', 'with --driver k6: requests per second to start, whatever the latency')
-    .option('--instances <n>', 'app instances behind a request-level round-robin balancer', '1')
-    .option('--repeat <n>', 'measured repetitions per store and scenario', '1')
-    .option('--payload <size>', 'session payload stored at login, e.g. 1kb, 10kb', '1kb')
-    .option('--max-age <time>', 'session cookie and store TTL', '1h')
-    .option('--prefill <counts>', 'load this many sessions into the store before measuring, a list to sweep, e.g. 0,100k,1m')
-    .option('--resave', 'express-session resave: true (default false)')
-    .option('--rolling', 'express-session rolling: true (default false)')
-    .option('--store-option <key=value>', 'an option a store declares, e.g. memorystore.max=10000 or disableTouch=true (repeatable)', collect, []);
-  withServerUrlOptions(benchCommand)
-    .option('--out <dir>', 'directory for results/<timestamp>/', 'results')
-    .option('--json', 'print the RunResult JSON to stdout instead of the table')
-    .option('--quiet', 'no progress output')
-    .option('--baseline <results.json>', 'compare with an earlier complete run; exit 1 on a regression beyond --fail-on')
-    .option('--fail-on <percent>', 'regression threshold in percent (outside the repetitions\' noise)', '10')
-    .addOption(new Option('--added-latency <ms>', 'add this many ms to every request (to check regression detection)').default('0').hideHelp())
-    .action(async (flags: BenchFlags) => done(await bench(flags, io)));
+  const { out, json, quiet, baseline, failOn, addedLatency, ...runOptions } = BENCH_OPTIONS;
+  const benchCommand = withOptions(
+    withServerUrlOptions(withOptions(program.command('bench', { isDefault: true }).description('run the benchmark (the default command)'), Object.values(runOptions))),
+    [out, json, quiet, baseline, failOn, addedLatency],
+  ).action(async (flags: BenchFlags) => done(await bench(flags, io)));
 
   // bench is the default command: `sessionbench --help` (and `npm run bench -- --help`) shows its options too.
   program
@@ -195,17 +176,14 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--k6-warmup <time>', 'with --k6-summary: its warm-up (export k6 --warmup); without it the warm-up is left out')
     .action(async (files: string[], flags: { out?: string; k6Summary?: string[] } & RawK6ImportFlags) => done(await report(files, flags, io)));
 
-  program
+  const serve = program
     .command('serve')
     .description('run the reference app for one store as a standalone server (for k6 or any load tool)')
     .option('--store <id>', `the store (${STORE_IDS.join(', ')})`)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <n>', 'port (0: a free one)', '0')
-    .option('--payload <size>', 'session payload stored at login', '1kb')
-    .option('--max-age <time>', 'session cookie and store TTL', '1h')
-    .option('--server-url <url>', "the store's server (or REDIS_URL, …); otherwise provisioned like bench")
-    .option('--store-option <key=value>', 'an option the store declares, e.g. max=10000 (repeatable)', collect, [])
-    .action(async (flags: RawServeOptions) => done(await serveCommand(flags, io)));
+    .option('--server-url <url>', "the store's server (or REDIS_URL, …); otherwise provisioned like bench");
+  withOptions(serve, [BENCH_OPTIONS.payload, BENCH_OPTIONS.maxAge, BENCH_OPTIONS.storeOption]).action(async (flags: RawServeOptions) => done(await serveCommand(flags, io)));
 
   withServerUrlOptions(
     program

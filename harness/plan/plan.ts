@@ -12,13 +12,12 @@ import { BROWSER_COOKIE_LIMIT_BYTES } from '../../stores/limits.ts';
 import type { AnyStoreId, CustomStoreId, LoadDriver, ServerKind, StoreId } from '../../contract/vocabulary.ts';
 import type { SessionSettings } from '../../stores/types.ts';
 import { UsageError } from '../errors.ts';
+import { boundsOf, flagOf } from './options.ts';
+import type { BenchOptionName, RawBenchOptions, RawServerUrlOptions } from './options.ts';
 import { requireK6 } from './k6-binary.ts';
 import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import { parseServerUrl } from '../../stores/servers/url.ts';
 import { warmupCapSeconds } from '../load/steady-state.ts';
-
-/** Calls of each store operation in the intrinsic probe unless --probe-ops says otherwise. */
-export const DEFAULT_PROBE_OPERATIONS = 1000;
 
 /** A validated run: what to run, how long, and where to write. Built only from checked input. */
 export interface RunPlan {
@@ -62,34 +61,6 @@ export interface OpenModelSettings {
   /** Target requests per second. */
   ratePerSecond: number;
 }
-
-/** Raw option values as the CLI parser hands them over (strings until validated here). */
-export interface RawBenchOptions extends RawServerUrlOptions {
-  store: string;
-  scenario: string;
-  duration: string;
-  warmup: string;
-  connections: string;
-  instances: string;
-  repeat: string;
-  payload: string;
-  /** `--prefill 0,100k,1m`: stored sessions to sweep. */
-  prefill?: string;
-  maxAge: string;
-  resave?: boolean;
-  rolling?: boolean;
-  out: string;
-  addedLatency: string;
-  driver?: string;
-  rate?: string;
-  /** `--store-option key=value` (or `store.key=value`), repeatable. */
-  storeOption?: string[];
-  /** Calls of each store operation in the intrinsic probe (default 1000). */
-  probeOps?: string;
-}
-
-/** `--<kind>-url` for every server kind, as commander names them (redisUrl, postgresUrl, …). */
-export type RawServerUrlOptions = Partial<Record<`${ServerKind}Url`, string>>;
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
 
@@ -282,14 +253,14 @@ export function parseServerUrls(raw: RawServerUrlOptions, env: NodeJS.ProcessEnv
 }
 
 function parseDriver(raw: RawBenchOptions, env: NodeJS.ProcessEnv): Pick<RunPlan, 'driver' | 'k6'> {
-  const driver = raw.driver ?? 'autocannon';
+  const driver = raw.driver;
   if (!(LOAD_DRIVERS as readonly string[]).includes(driver)) throw new UsageError(`--driver: unknown "${driver}"; valid: ${LOAD_DRIVERS.join(', ')}`);
   if (driver === 'autocannon') {
     if (raw.rate !== undefined) throw new UsageError('--rate: applies to --driver k6 (open model); autocannon runs a closed model, sized by --connections');
     return { driver };
   }
   if (raw.rate === undefined) throw new UsageError('--driver k6: give the target rate with --rate <req/s>, e.g. --rate 500');
-  const ratePerSecond = parseCount('--rate', raw.rate, { min: 1, max: 1_000_000 });
+  const ratePerSecond = countOption('rate', raw.rate);
   return { driver: 'k6', k6: { binary: requireK6(env), ratePerSecond } };
 }
 
@@ -303,33 +274,44 @@ export function sessionSettings(overrides: Partial<SessionSettings> = {}): Sessi
   return { secret: 'sessionbench-secret', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 3_600_000, ...overrides };
 }
 
+/** A count option, within its declared bounds. */
+function countOption(name: BenchOptionName, value: string): number {
+  return parseCount(flagOf(name), value, boundsOf(name));
+}
+
+/** A duration option in seconds, within its declared bounds. */
+function durationOption(name: BenchOptionName, value: string): number {
+  return parseDuration(flagOf(name), value, boundsOf(name));
+}
+
 /** Checks every option and builds the plan; throws UsageError naming the first problem. */
 export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process.env): RunPlan {
   const { stores, named, customStores } = parseStores(raw.store);
   const serverUrls = parseServerUrls(raw, env);
+  const warmupSeconds = durationOption('warmup', raw.warmup);
   return {
     stores,
     customStores,
     storesNamed: named,
     scenarios: parseScenarios(raw.scenario),
-    repeat: parseCount('--repeat', raw.repeat, { min: 1, max: 100 }),
-    warmupSeconds: parseDuration('--warmup', raw.warmup, { min: 0, max: 600, wholeSeconds: true }),
-    warmupCapSeconds: warmupCapSeconds(parseDuration('--warmup', raw.warmup, { min: 0, max: 600, wholeSeconds: true })),
-    probeOperations: parseCount('--probe-ops', raw.probeOps ?? String(DEFAULT_PROBE_OPERATIONS), { min: 0, max: 100_000 }),
-    durationSeconds: parseDuration('--duration', raw.duration, { min: 1, max: 3600, wholeSeconds: true }),
-    connections: parseCount('--connections', raw.connections, { min: 1, max: 10_000 }),
-    instances: parseCount('--instances', raw.instances, { min: 1, max: 16 }),
+    repeat: countOption('repeat', raw.repeat),
+    warmupSeconds,
+    warmupCapSeconds: warmupCapSeconds(warmupSeconds),
+    probeOperations: countOption('probeOps', raw.probeOps),
+    durationSeconds: durationOption('duration', raw.duration),
+    connections: countOption('connections', raw.connections),
+    instances: countOption('instances', raw.instances),
     payloads: parsePayloads(raw.payload, named && stores.includes('cookie')),
     prefill: parsePrefill(raw.prefill),
     settings: sessionSettings({
       resave: raw.resave ?? false,
       rolling: raw.rolling ?? false,
-      maxAgeMs: parseDuration('--max-age', raw.maxAge, { min: 1, max: 365 * 24 * 3600 }) * 1000,
+      maxAgeMs: durationOption('maxAge', raw.maxAge) * 1000,
     }),
     storeOptions: parseStoreOptions(raw.storeOption, stores),
     serverUrls,
     outDir: raw.out,
-    addedLatencyMs: parseCount('--added-latency', raw.addedLatency, { min: 0, max: 10_000 }),
+    addedLatencyMs: countOption('addedLatency', raw.addedLatency),
     ...parseDriver(raw, env),
   };
 }

@@ -1,5 +1,6 @@
 import { buildPlan } from '../../harness/plan/plan.ts';
-import type { RawBenchOptions } from '../../harness/plan/plan.ts';
+import { benchOptions } from '../../harness/plan/options.ts';
+import type { RawBenchOptions } from '../../harness/plan/options.ts';
 import type { ResultEntry } from '../../contract/result.ts';
 import { SILENT_OBSERVER } from '../../harness/run/context.ts';
 import { runBench } from '../../harness/run/runner.ts';
@@ -11,10 +12,7 @@ import type { StoreId } from '../../contract/vocabulary.ts';
  * provisioning, app children, verification, teardown — with a hard time bound.
  */
 export async function runScenario(stores: StoreId[], data: unknown, timeoutMs = 90_000, options: Partial<RawBenchOptions> = {}): Promise<ResultEntry[]> {
-  const raw: RawBenchOptions = {
-    store: stores.join(','), scenario: 'read-heavy', duration: '1', warmup: '0', connections: '1', instances: '1',
-    repeat: '1', payload: '512', maxAge: '3600', out: 'unused', addedLatency: '0', probeOps: '50', ...options,
-  };
+  const raw = benchOptions({ store: stores.join(','), duration: '1', warmup: '0', connections: '1', payload: '512', out: 'unused', probeOps: '50', ...options });
   const plan = buildPlan(raw, {});
   plan.scenarios = [defineScenario(data)];
   const signal = AbortSignal.timeout(timeoutMs);

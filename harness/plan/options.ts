@@ -1,0 +1,98 @@
+import { STORE_IDS } from '../../contract/vocabulary.ts';
+import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.ts';
+import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
+import type { ServerKind } from '../../contract/vocabulary.ts';
+
+/**
+ * One bench option, declared once: commander's flag and help are built from it, the plan reads
+ * its default and bounds from it, and tests and gate-check start from its default.
+ */
+export interface OptionDeclaration {
+  /** Commander's flag syntax, e.g. "--duration <time>"; a flag without `<…>` is a switch. */
+  flags: string;
+  /** One line for `--help`. */
+  help: string;
+  /** The default, as a user would type it; absent when the option has none (it is then optional). */
+  default?: string;
+  /** Lower and upper bound of a count (whole number) or duration (seconds) option. */
+  bounds?: { min: number; max: number; wholeSeconds?: boolean };
+  /** The option may be given several times (values collected in a list). */
+  repeatable?: boolean;
+  /** Kept out of `--help` (a testing aid). */
+  hidden?: boolean;
+}
+
+/** Every option of `bench`, in `--help` order (the server URL flags follow, from the server kinds). */
+export const BENCH_OPTIONS = {
+  store: { flags: '--store <ids>', help: `stores to run, comma-separated, or "all" (${STORE_IDS.join(', ')}); a path (./my-store.mjs) loads your own`, default: 'all' },
+  scenario: { flags: '--scenario <ids>', help: `scenarios, comma-separated (${Object.keys(SCENARIOS).join(', ')})`, default: DEFAULT_SCENARIOS.join(',') },
+  duration: { flags: '--duration <time>', help: 'measured time per repetition, whole seconds or ms: e.g. 10s, 2m, 1500ms', default: '5s', bounds: { min: 1, max: 3600, wholeSeconds: true } },
+  warmup: { flags: '--warmup <time>', help: 'shortest warm-up before measuring (kept apart); it goes on until throughput settles, up to 10× this or 30 s', default: '1s', bounds: { min: 0, max: 600, wholeSeconds: true } },
+  probeOps: { flags: '--probe-ops <n>', help: 'serial calls of each store operation when measuring the store alone after verification (0: skip)', default: '1000', bounds: { min: 0, max: 100_000 } },
+  connections: { flags: '--connections <n>', help: 'concurrent connections, one user (session) each', default: '10', bounds: { min: 1, max: 10_000 } },
+  driver: { flags: '--driver <name>', help: 'load generator: autocannon (closed model, --connections) or k6 (open model, --rate)', default: 'autocannon' },
+  rate: { flags: '--rate <req/s>', help: 'with --driver k6: requests per second to start, whatever the latency', bounds: { min: 1, max: 1_000_000 } },
+  instances: { flags: '--instances <n>', help: 'app instances behind a request-level round-robin balancer', default: '1', bounds: { min: 1, max: 16 } },
+  repeat: { flags: '--repeat <n>', help: 'measured repetitions per store and scenario', default: '1', bounds: { min: 1, max: 100 } },
+  payload: { flags: '--payload <size>', help: 'session payload stored at login, e.g. 1kb, 10kb', default: '1kb' },
+  maxAge: { flags: '--max-age <time>', help: 'session cookie and store TTL', default: '1h', bounds: { min: 1, max: 365 * 24 * 3600 } },
+  prefill: { flags: '--prefill <counts>', help: 'load this many sessions into the store before measuring, a list to sweep, e.g. 0,100k,1m' },
+  resave: { flags: '--resave', help: 'express-session resave: true (default false)' },
+  rolling: { flags: '--rolling', help: 'express-session rolling: true (default false)' },
+  storeOption: { flags: '--store-option <key=value>', help: 'an option a store declares, e.g. memorystore.max=10000 or disableTouch=true (repeatable)', repeatable: true },
+  out: { flags: '--out <dir>', help: 'directory for results/<timestamp>/', default: 'results' },
+  json: { flags: '--json', help: 'print the RunResult JSON to stdout instead of the table' },
+  quiet: { flags: '--quiet', help: 'no progress output' },
+  baseline: { flags: '--baseline <results.json>', help: 'compare with an earlier complete run; exit 1 on a regression beyond --fail-on' },
+  failOn: { flags: '--fail-on <percent>', help: "regression threshold in percent (outside the repetitions' noise)", default: '10' },
+  addedLatency: { flags: '--added-latency <ms>', help: 'add this many ms to every request (to check regression detection)', default: '0', bounds: { min: 0, max: 10_000 }, hidden: true },
+} as const satisfies Record<string, OptionDeclaration>;
+
+export type BenchOptionName = keyof typeof BENCH_OPTIONS;
+
+/** `--<kind>-url` for every server kind, as commander names them (redisUrl, postgresUrl, …). */
+export type RawServerUrlOptions = Partial<Record<`${ServerKind}Url`, string>>;
+
+/** The help line of `--<kind>-url`, from the server kind's definition. */
+export function serverUrlOptions(): Array<{ flags: string; help: string }> {
+  return Object.entries(SERVER_KIND_DEFINITIONS).map(([kind, definition]) => ({
+    flags: `--${kind}-url <url>`,
+    help: `use this ${definition.noun} (or ${definition.url.envVar}) instead of starting one`,
+  }));
+}
+
+type Declared = typeof BENCH_OPTIONS;
+type ValueOf<D extends OptionDeclaration> = D extends { repeatable: true } ? string[] : D['flags'] extends `${string}<${string}` ? string : boolean;
+type Raw = { -readonly [K in keyof Declared as Declared[K] extends { default: string } ? K : never]: ValueOf<Declared[K]> } & {
+  -readonly [K in keyof Declared as Declared[K] extends { default: string } ? never : K]?: ValueOf<Declared[K]>;
+};
+
+/** Raw option values as the CLI parser hands them over (strings until validated by the plan). */
+export type RawBenchOptions = Raw & RawServerUrlOptions;
+
+/** Every option at its declared default: what `sessionbench` alone runs with. */
+export function defaultBenchOptions(): RawBenchOptions {
+  const defaults: Record<string, string | string[]> = {};
+  for (const [name, option] of Object.entries(BENCH_OPTIONS) as Array<[string, OptionDeclaration]>) {
+    if (option.default !== undefined) defaults[name] = option.default;
+    else if (option.repeatable) defaults[name] = [];
+  }
+  return defaults as unknown as RawBenchOptions;
+}
+
+/** The declared defaults with some options changed, as a test, gate-check or a script would pass them. */
+export function benchOptions(overrides: Partial<RawBenchOptions> = {}): RawBenchOptions {
+  return { ...defaultBenchOptions(), ...overrides };
+}
+
+/** The declared bounds of a count or duration option. */
+export function boundsOf(name: BenchOptionName): { min: number; max: number; wholeSeconds?: boolean } {
+  const bounds = (BENCH_OPTIONS[name] as OptionDeclaration).bounds;
+  if (!bounds) throw new Error(`${name} declares no bounds`);
+  return bounds;
+}
+
+/** The flag as a user types it, e.g. "--probe-ops". */
+export function flagOf(name: BenchOptionName): string {
+  return BENCH_OPTIONS[name].flags.split(' ')[0]!;
+}
