@@ -1,9 +1,10 @@
 import session from 'express-session';
 import type { RequestHandler } from 'express';
-import type { SessionData, Store } from 'express-session';
+import type { Store } from 'express-session';
 import { packageVersions, packageVersionsFrom } from './packages.ts';
 import type { AnyStoreId, StoreCapabilities } from '../contract/vocabulary.ts';
 import type { BulkWriter, FieldUpdates, SessionSettings, StoreAdapter, StoreInspector } from './types.ts';
+import { destroyStoredSession, getStoredSession, setStoredSession, storeCall } from './store-calls.ts';
 
 /** The cookie name every express-session store uses in sessionbench. */
 export const SESSION_COOKIE = 'sid';
@@ -26,30 +27,13 @@ export function expressSessionMiddleware(store: Store, settings: SessionSettings
   }) as RequestHandler;
 }
 
-function call<T>(fn: (cb: (err: unknown, value?: T) => void) => void): Promise<T | undefined> {
-  return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
-}
-
-/**
- * `store.get`, with an ENOENT error read as "no such session" the way express-session reads it
- * (session-file-store answers a missing session that way).
- */
-export async function getStoredSession(store: Store, sessionId: string): Promise<SessionData | undefined> {
-  try {
-    return (await call<SessionData | null>((cb) => store.get(sessionId, cb as (err: unknown, s?: SessionData | null) => void))) ?? undefined;
-  } catch (error) {
-    if ((error as { code?: unknown } | null)?.code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
 /** Inspection through the Store's own get/length; no server figures (adapters with a server add them). */
 function storeInspector(store: Store, countsSessions: boolean): StoreInspector {
   return {
     count: async () => {
       if (!countsSessions || !store.length) return undefined;
       const length = store.length.bind(store);
-      return call<number>((cb) => length(cb as (err: unknown, length?: number) => void));
+      return storeCall<number>('length()', (cb) => length(cb as (err: unknown, length?: number) => void));
     },
     get: async (sessionId) => {
       const data = await getStoredSession(store, sessionId);
@@ -90,14 +74,13 @@ export interface ExpressSessionParts {
  * `set`, called in the app process, is the only client there is, and already as fast as a bulk path.
  */
 export function inProcessBulkWriter(store: Store): BulkWriter {
-  const run = (fn: (cb: (err?: unknown) => void) => void) => call<void>(fn as (cb: (err: unknown) => void) => void);
   return {
     method: "the store's own set, called in the app process that holds it",
     write: async (sessions) => {
-      await Promise.all(sessions.map(({ id, session }) => run((cb) => store.set(id, session, cb))));
+      await Promise.all(sessions.map(({ id, session }) => setStoredSession(store, id, session)));
     },
     remove: async (ids) => {
-      await Promise.all(ids.map((id) => run((cb) => store.destroy(id, cb))));
+      await Promise.all(ids.map((id) => destroyStoredSession(store, id)));
     },
   };
 }

@@ -32,7 +32,7 @@ describe('sessionbench conform', () => {
   test('a touch that re-saves the loaded session: the violation named, exit 1', async () => {
     const run = await runMain(['conform', '--store', `${FIXTURES}/resaving-touch-store.ts`]);
     assert.equal(run.code, 1, run.stdout + run.stderr);
-    assert.match(line(run.stdout, 'touch-vs-set'), /^FAIL .*touch-rewrites-session: a touch carrying the session loaded before a write put n back from 2 to 1/);
+    assert.match(line(run.stdout, 'touch-vs-set'), /^FAIL .*touch-rewrites-session: a touch carrying the session loaded before a write put its counter back from 1 to 0/);
     assert.match(line(run.stdout, 'set-get'), /^pass /, 'only the broken part fails');
   });
 

@@ -43,14 +43,14 @@ const EXPECTED_FAILURES: Partial<Record<StoreId, Partial<Record<ConformanceCheck
     'touch-vs-set': { cause: 'touch-rewrites-session', why: "connect-memcached's touch re-sets the whole loaded session" },
   },
   file: {
-    'touch-vs-set': { cause: 'non-atomic-update', why: "session-file-store's touch reads the file and writes the whole session back" },
+    'touch-vs-set': { cause: 'non-atomic-server-update', why: "session-file-store's touch reads the file and writes the whole session back" },
     'destroy-vs-save': { cause: 'resurrected', why: 'a save renames its temp file into place after the destroy unlinked the session file' },
   },
   postgres: { 'destroy-vs-save': POOL_REORDERS },
   'knex-postgres': { 'destroy-vs-save': POOL_REORDERS },
   mysql: { 'destroy-vs-save': POOL_REORDERS },
   mongo: {
-    'touch-vs-set': { cause: 'non-atomic-update', onlyOn: 'FerretDB', why: "FerretDB 1.x updates a document by reading it and writing it all back: a touch's $set of expires can put the old session back" },
+    'touch-vs-set': { cause: 'non-atomic-server-update', onlyOn: 'FerretDB', why: "FerretDB 1.x updates a document by reading it and writing it all back: a touch's $set of expires can put the old session back" },
     'destroy-vs-save': POOL_REORDERS,
   },
 };

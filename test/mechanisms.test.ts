@@ -9,7 +9,7 @@ import type { SessionSettings } from '../stores/types.ts';
 import type { StoreId } from '../contract/vocabulary.ts';
 
 const SETTINGS: SessionSettings = { secret: 'test', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
-const PROBE = { atomicityRounds: 40, racingUpdates: 4, touchRounds: 20 } as const;
+const PROBE = { atomicityRounds: 40, racingUpdates: 4, touchRounds: 20, touchesPerRound: 9 } as const;
 
 after(() => stopAllServers());
 

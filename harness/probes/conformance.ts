@@ -1,7 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Cookie } from 'express-session';
 import type { CookieOptions, SessionData, Store } from 'express-session';
-import { getStoredSession } from '../../stores/express-session.ts';
+import { destroyStoredSession, getStoredSession, setStoredSession, storeCall, touchStoredSession } from '../../stores/store-calls.ts';
+import { MECHANISM_PROBE, probeTouchRacingSet, probeTouchRewrites } from './mechanisms.ts';
 import type { StoreCapabilities } from '../../contract/vocabulary.ts';
 
 /**
@@ -42,7 +43,7 @@ export const CONFORMANCE_CAUSES = [
   /** A touch wrote the whole (stale) session it was given, reverting a write made after it was loaded. */
   'touch-rewrites-session',
   /** A touch racing a write reverted it although a touch after the write did not: the server's update is not atomic. */
-  'non-atomic-update',
+  'non-atomic-server-update',
   /** A destroy issued while a save was in flight did not stick: the save brought the session back. */
   'resurrected',
   /** A Store call failed or never called back. */
@@ -74,9 +75,6 @@ export const SHORT_MAX_AGE_MS = 1000;
 /** Past a short session's expiry, with slack for stores that count TTL in whole seconds. */
 const EXPIRY_WAIT_MS = 2600;
 const CONCURRENT_SESSIONS = 50;
-const RACE_ROUNDS = 30;
-/** Touches fired with each racing write: one write against many read-modify-writes exposes a non-atomic update. */
-const TOUCHES_PER_ROUND = 9;
 const RESURRECTION_ROUNDS = 20;
 /** The in-flight save carries this much, so it is slow to write. */
 const SLOW_SAVE_BYTES = 256 * 1024;
@@ -97,20 +95,9 @@ function fail(cause: ConformanceCause, observed: string): never {
   throw new Violation(cause, observed);
 }
 
-function call<T>(what: string, fn: (cb: (err?: unknown, value?: T) => void) => void): Promise<T | undefined> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Violation('error', `${what} did not call back within ${CALL_TIMEOUT_MS / 1000} s`)), CALL_TIMEOUT_MS);
-    try {
-      fn((err, value) => {
-        clearTimeout(timer);
-        if (err) reject(new Violation('error', `${what} failed: ${err instanceof Error ? err.message : String(err)}`));
-        else resolve(value);
-      });
-    } catch (error) {
-      clearTimeout(timer);
-      reject(new Violation('error', `${what} threw: ${(error as Error).message}`));
-    }
-  });
+/** A Store call within CALL_TIMEOUT_MS; a failure, a throw or a missing callback is a conformance error. */
+function bounded<T>(call: Promise<T>): Promise<T> {
+  return call.catch((error: unknown) => fail('error', (error as Error).message));
 }
 
 /** express-session's own Cookie (its types omit the constructor's options): stores read its live `maxAge`. */
@@ -121,15 +108,12 @@ export function sessionData(maxAgeMs: number, fields: Record<string, unknown>): 
   return { cookie: new SessionCookie({ maxAge: maxAgeMs, httpOnly: true, path: '/' }), ...fields } as unknown as SessionData;
 }
 
-const set = (store: Store, sid: string, data: SessionData) => call(`set(${sid})`, (cb) => store.set(sid, data, cb));
-const destroy = (store: Store, sid: string) => call(`destroy(${sid})`, (cb) => store.destroy(sid, cb));
-const touch = (store: Store, sid: string, data: SessionData) => call(`touch(${sid})`, (cb) => store.touch!(sid, data, cb));
-
-async function get(store: Store, sid: string): Promise<Record<string, unknown> | undefined> {
-  const read = getStoredSession(store, sid).catch((error: unknown) => fail('error', `get(${sid}) failed: ${(error as Error).message}`));
-  const timeout = delay(CALL_TIMEOUT_MS, undefined, { ref: false }).then(() => fail('error', `get(${sid}) did not call back within ${CALL_TIMEOUT_MS / 1000} s`));
-  return (await Promise.race([read, timeout])) as Record<string, unknown> | undefined;
-}
+const limit = { timeoutMs: CALL_TIMEOUT_MS };
+const set = (store: Store, sid: string, data: SessionData) => bounded(setStoredSession(store, sid, data, limit));
+const destroy = (store: Store, sid: string) => bounded(destroyStoredSession(store, sid, limit));
+const touch = (store: Store, sid: string, data: SessionData) => bounded(touchStoredSession(store, sid, data, limit));
+const call = <T>(what: string, fn: (cb: (err?: unknown, value?: T) => void) => void) => bounded(storeCall<T>(what, fn, limit));
+const get = async (store: Store, sid: string) => (await bounded(getStoredSession(store, sid, limit))) as Record<string, unknown> | undefined;
 
 let sequence = 0;
 const freshId = (label: string): string => `conform-${label}-${process.pid}-${Date.now().toString(36)}-${++sequence}`;
@@ -307,32 +291,14 @@ const CHECKS: Record<ConformanceCheck, { title: string; run: CheckBody }> = {
     run: async (subject) => {
       const store = requireStore(subject);
       requireTouch(store);
-      // A request loads n = 1; another writes n = 2; the first one's touch (carrying n = 1) arrives last.
-      // Every touch carries a fresh expiry, as express-session's req.session.touch() sets one on each request.
-      const sid = freshId('touch-after');
-      await set(store, sid, sessionData(60_000, { n: 1 }));
-      await set(store, sid, sessionData(60_000, { n: 2 }));
-      await touch(store, sid, sessionData(60_000, { n: 1 }));
-      const after = (await get(store, sid))?.['n'];
-      await destroy(store, sid);
-      if (after !== 2) fail('touch-rewrites-session', `a touch carrying the session loaded before a write put n back from 2 to ${show(after)}: touch wrote the whole session, not just its expiry`);
-      let reverted = 0;
-      for (let round = 0; round < RACE_ROUNDS; round += 1) {
-        const racing = freshId('touch-race');
-        await set(store, racing, sessionData(60_000, { n: 0 }));
-        await delay(2);
-        // Touches on both sides of the write, so some read the session before it and write after it.
-        const touches = (count: number) => Array.from({ length: count }, () => touch(store, racing, sessionData(60_000, { n: 0 })));
-        const before = touches(Math.floor(TOUCHES_PER_ROUND / 2));
-        const write = set(store, racing, sessionData(60_000, { n: 1 }));
-        await Promise.all([...before, write, ...touches(TOUCHES_PER_ROUND - before.length)]);
-        if ((await get(store, racing))?.['n'] !== 1) reverted += 1;
-        await destroy(store, racing);
-      }
+      // The same probes the race scenario names its loss causes from (harness/probes/mechanisms.ts).
+      if (await bounded(probeTouchRewrites(store))) fail('touch-rewrites-session', 'a touch carrying the session loaded before a write put its counter back from 1 to 0: touch wrote the whole session, not just its expiry');
+      const { touchRounds, touchesPerRound } = MECHANISM_PROBE;
+      const { reverted } = await bounded(probeTouchRacingSet(store, touchRounds, touchesPerRound));
       if (reverted > 0) {
-        fail('non-atomic-update', `the write was reverted in ${reverted} of ${RACE_ROUNDS} rounds of one set racing ${TOUCHES_PER_ROUND} touches, though a touch after the write did not revert it: the update is not atomic`);
+        fail('non-atomic-server-update', `the write was reverted in ${reverted} of ${touchRounds} rounds of one set racing ${touchesPerRound} touches, though a touch after the write did not revert it: the update is not atomic`);
       }
-      return `0 of ${RACE_ROUNDS} writes reverted by ${TOUCHES_PER_ROUND} racing touches`;
+      return `0 of ${touchRounds} writes reverted by ${touchesPerRound} racing touches`;
     },
   },
   'destroy-vs-save': {

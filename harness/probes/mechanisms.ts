@@ -8,19 +8,23 @@
  * The Store calls go through express-session's Store API, as express-session makes them.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import session from 'express-session';
 import type { SessionData, Store } from 'express-session';
 import type { ProbeCount, RaceMechanisms } from '../../scenarios/race/observations.ts';
 import type { FieldUpdates, StoreAdapter } from '../../stores/types.ts';
+import { destroyStoredSession, getStoredSession, setStoredSession, touchStoredSession } from '../../stores/store-calls.ts';
 
 /** Rounds and racing writers of each probe; enough to see a race that happens in a few percent of rounds. */
-export const MECHANISM_PROBE: MechanismProbeOptions = { atomicityRounds: 100, racingUpdates: 4, touchRounds: 50 };
+export const MECHANISM_PROBE: MechanismProbeOptions = { atomicityRounds: 100, racingUpdates: 4, touchRounds: 50, touchesPerRound: 9 };
 
 /** How many rounds each probe runs, and how many updates race the one under test. */
 export interface MechanismProbeOptions {
   atomicityRounds: number;
   racingUpdates: number;
   touchRounds: number;
+  /** Touches fired with each racing write: one write against many read-modify-writes exposes a non-atomic update. */
+  touchesPerRound: number;
 }
 
 type ProbeSession = SessionData & { counter: number; items?: string[] };
@@ -31,17 +35,13 @@ function sessionWith(counter: number, items?: string[]): ProbeSession {
   return { cookie, counter, ...(items ? { items } : {}) } as ProbeSession;
 }
 
-function call(fn: (cb: (err?: unknown) => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
-}
-
 function read(store: Store, sid: string): Promise<ProbeSession | undefined> {
-  return new Promise((resolve, reject) => store.get(sid, (err, value) => (err ? reject(err) : resolve((value ?? undefined) as ProbeSession | undefined))));
+  return getStoredSession(store, sid) as Promise<ProbeSession | undefined>;
 }
 
-const set = (store: Store, sid: string, data: ProbeSession) => call((cb) => store.set(sid, data, cb));
-const touch = (store: Store, sid: string, data: ProbeSession) => call((cb) => (store.touch ? store.touch(sid, data, cb) : cb()));
-const destroy = (store: Store, sid: string) => call((cb) => store.destroy(sid, cb));
+const set = (store: Store, sid: string, data: ProbeSession) => setStoredSession(store, sid, data);
+const touch = (store: Store, sid: string, data: ProbeSession) => touchStoredSession(store, sid, data);
+const destroy = (store: Store, sid: string) => destroyStoredSession(store, sid);
 
 /** Server atomicity: per round, field `a` set once while field `b` is set `racingUpdates` times at the same moment; a lost `a` is a reverted update. */
 export async function probeServerAtomicity(updates: FieldUpdates, rounds: number, racingUpdates: number): Promise<ProbeCount> {
@@ -63,7 +63,7 @@ export async function probeServerAtomicity(updates: FieldUpdates, rounds: number
 }
 
 /** After `set` of a newer session, `touch` with the older one: does the older data come back? */
-async function probeTouchRewrites(store: Store): Promise<boolean> {
+export async function probeTouchRewrites(store: Store): Promise<boolean> {
   const sid = `probe-${randomUUID()}`;
   try {
     await set(store, sid, sessionWith(0));
@@ -79,16 +79,18 @@ async function probeTouchRewrites(store: Store): Promise<boolean> {
  * The `set` of a newer session sent amid `touches` touches with the older one (as parallel reads
  * touch while one request saves), `rounds` times: rounds where the newer data was lost.
  */
-async function probeTouchRacingSet(store: Store, rounds: number, touches: number): Promise<ProbeCount> {
+export async function probeTouchRacingSet(store: Store, rounds: number, touches: number): Promise<ProbeCount> {
   let reverted = 0;
   for (let round = 0; round < rounds; round++) {
     const sid = `probe-${randomUUID()}`;
-    const stale = sessionWith(0);
-    await set(store, sid, stale);
-    const before = Array.from({ length: Math.floor(touches / 2) }, () => touch(store, sid, stale));
+    await set(store, sid, sessionWith(0));
+    await delay(2);
+    // Each touch carries a fresh expiry, as express-session's req.session.touch() sets one on every request
+    // (a touch repeating the stored expiry can be a no-op write on the server and hide the race).
+    const touchesOfStale = (count: number) => Array.from({ length: count }, () => touch(store, sid, sessionWith(0)));
+    const before = touchesOfStale(Math.floor(touches / 2));
     const saved = set(store, sid, sessionWith(1));
-    const after = Array.from({ length: Math.ceil(touches / 2) }, () => touch(store, sid, stale));
-    await Promise.all([...before, saved, ...after]);
+    await Promise.all([...before, saved, ...touchesOfStale(Math.ceil(touches / 2))]);
     if ((await read(store, sid))?.counter !== 1) reverted++;
     await destroy(store, sid);
   }
@@ -117,7 +119,7 @@ export async function probeMechanisms(adapter: StoreAdapter, options: MechanismP
     serverUpdatesAtomic: server ? server.reverted === 0 : 'not-applicable',
     ...(server && adapter.fieldUpdates ? { serverUpdateProbe: { ...server, description: `${adapter.fieldUpdates.description}: one update racing ${options.racingUpdates} of another field` } } : {}),
     touchRewritesSession: await probeTouchRewrites(store),
-    touchRacingSet: await probeTouchRacingSet(store, options.touchRounds, options.racingUpdates),
+    touchRacingSet: await probeTouchRacingSet(store, options.touchRounds, options.touchesPerRound),
     staleFullSave: await probeStaleFullSave(store),
   };
 }
