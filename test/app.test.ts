@@ -1,3 +1,4 @@
+import { sessionSettings } from '../harness/plan/plan.ts';
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { SessionClient } from '../harness/client/http-client.ts';
@@ -5,7 +6,7 @@ import { createStoreAdapter } from '../stores/index.ts';
 import type { StoreId } from '../contract/vocabulary.ts';
 import { serveApp } from './helpers/serve-app.ts';
 
-const settings = { secret: 'test', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
+const settings = sessionSettings({ secret: 'test', maxAgeMs: 60_000 });
 
 async function listen(store: StoreId): Promise<{ url: string; close: () => Promise<void> }> {
   const adapter = await createStoreAdapter(store, { settings });

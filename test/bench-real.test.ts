@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { waitUntil } from './helpers/wait.ts';
+import { tcpReachable } from '../stores/servers/tcp.ts';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -156,7 +158,7 @@ describe('a server given by URL', () => {
     const dir = mkdtempSync(path.join(root, 'redis-'));
     const redis = spawn(redisServer!, ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
     try {
-      await delay(300);
+      await waitUntil('the redis-server started by the test accepts connections', () => tcpReachable(`127.0.0.1:${port}`, 200).then(() => true, () => false));
       const out = path.join(root, 'url');
       const run = await runCli(['--store', 'redis', '--duration', '1s', '--warmup', '0s', '--out', out], { env: { REDIS_URL: `redis://:${password}@127.0.0.1:${port}` }, timeoutMs: 60_000 });
       assert.equal(run.code, 0, run.stderr);

@@ -1,3 +1,4 @@
+import { sessionSettings } from '../harness/plan/plan.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
@@ -18,7 +19,7 @@ import { cookieExpiry, serveApp } from './helpers/serve-app.ts';
 /** Every store that keeps sessions; `none` keeps none, so it has nothing to conform to. */
 const STORES_UNDER_TEST: StoreId[] = STORE_IDS.filter((id) => id !== 'none');
 
-const SETTINGS: SessionSettings = { secret: 'conformance', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
+const SETTINGS: SessionSettings = sessionSettings({ secret: 'conformance', maxAgeMs: 60_000 });
 /** Past a short session's expiry, with slack for stores that count TTL in whole seconds. */
 const EXPIRY_WAIT_MS = 2600;
 const LARGE_PAYLOAD_BYTES = 100_000;

@@ -1,3 +1,4 @@
+import { sessionSettings } from '../harness/plan/plan.ts';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ import { runCli } from './helpers/cli.ts';
 const K6 = findK6();
 const skip = K6 ? false : 'k6 binary not found (K6_BIN, PATH, ~/.cache/sessionbench/bin): build it with .ci/build-k6.sh';
 const readHeavy = SCENARIOS['read-heavy'] as K6Scenario;
-const settings = { secret: 'k6-test', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 3_600_000 };
+const settings = sessionSettings({ secret: 'k6-test', maxAgeMs: 3_600_000 });
 
 describe('k6 script generation', () => {
   test('the mix, one jar per VU, and both phases as constant-arrival-rate scenarios', () => {

@@ -1,3 +1,4 @@
+import { sessionSettings } from '../harness/plan/plan.ts';
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { probeMechanisms } from '../harness/probes/mechanisms.ts';
@@ -8,7 +9,7 @@ import { provisionServer, stopAllServers } from '../stores/servers/provision.ts'
 import type { SessionSettings } from '../stores/types.ts';
 import type { StoreId } from '../contract/vocabulary.ts';
 
-const SETTINGS: SessionSettings = { secret: 'test', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
+const SETTINGS: SessionSettings = sessionSettings({ secret: 'test', maxAgeMs: 60_000 });
 const PROBE = { atomicityRounds: 40, racingUpdates: 4, touchRounds: 20, touchesPerRound: 9 } as const;
 
 after(() => stopAllServers());

@@ -1,3 +1,4 @@
+import { sessionSettings } from '../harness/plan/plan.ts';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { describe, test } from 'node:test';
@@ -6,7 +7,7 @@ import type { AppChild } from '../harness/app/child.ts';
 import { checkPayloadLimit, payloadLimitProblem, probeLoginCookie } from '../harness/probes/payload-limit.ts';
 import type { StoreId } from '../contract/vocabulary.ts';
 
-const settings = { secret: 'test', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
+const settings = sessionSettings({ secret: 'test', maxAgeMs: 60_000 });
 
 async function withApp<T>(store: StoreId, payloadBytes: number, use: (app: AppChild) => Promise<T>): Promise<T> {
   const app = await startAppChild({ store, settings, app: { payloadBytes } });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { waitUntil } from './helpers/wait.ts';
 import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createProgress, positionLine } from '../harness/cli/progress.ts';
@@ -18,11 +19,7 @@ const INTERVAL = 20;
 
 /** Waits until `lines()` has `count` lines matching `pattern` (ticks come late on a busy machine), at most 10 s. */
 async function waitForLines(lines: () => string[], pattern: RegExp, count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (lines().filter((line) => pattern.test(line)).length < count) {
-    assert.ok(Date.now() < deadline, `waited 10 s for ${count} lines matching ${pattern}:\n${lines().join('\n')}`);
-    await delay(INTERVAL);
-  }
+  await waitUntil(`${count} lines match ${pattern}`, () => lines().filter((line) => pattern.test(line)).length >= count, { everyMs: INTERVAL });
 }
 
 describe('plain progress (not a TTY)', () => {

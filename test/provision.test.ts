@@ -1,3 +1,4 @@
+import { sessionSettings } from '../harness/plan/plan.ts';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
@@ -14,7 +15,7 @@ import type { AdapterContext } from '../stores/types.ts';
 import type { ServerKind } from '../contract/vocabulary.ts';
 import { SERVER_KINDS } from '../contract/vocabulary.ts';
 
-const SETTINGS = { secret: 'provision', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
+const SETTINGS = sessionSettings({ secret: 'provision', maxAgeMs: 60_000 });
 
 /** True while `pid` is a live process (an exited, unreaped zombie counts as gone). */
 function alive(pid: number): boolean {

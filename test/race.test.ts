@@ -1,3 +1,4 @@
+import { sessionSettings } from '../harness/plan/plan.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startAppChild } from '../harness/app/child.ts';
@@ -13,7 +14,7 @@ import type { SessionSettings } from '../stores/types.ts';
 import { observed } from './helpers/observations.ts';
 import { entryOf, runScenario } from './helpers/scenario-run.ts';
 
-const settings: SessionSettings = { secret: 'test', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
+const settings: SessionSettings = sessionSettings({ secret: 'test', maxAgeMs: 60_000 });
 
 function race(fanout: number, rounds: number): RaceScenario {
   return defineScenario({ kind: 'race', id: `race-${fanout}`, description: 'test', sessions: 4, fanout, rounds }) as RaceScenario;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { waitUntil } from './helpers/wait.ts';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,7 +52,8 @@ for (const [i, { moment, signal }] of cases.entries()) {
     });
     const stoppedWithin = Date.now() - interruptedAt;
     t.diagnostic(`exit ${run.code ?? run.signal} ${stoppedWithin} ms after ${signal}; stderr: ${run.stderr.trim().split('\n').slice(-4).join(' / ')}`);
-    await delay(200);
+    // The harness may still be reaping its last child when it exits: wait (bounded) until none is left, then assert.
+    await waitUntil('no process of the run is left', () => processesMarked(mark).length === 0, { timeoutMs: 3000 }).catch(() => {});
     const left = describeProcesses(processesMarked(mark));
     assert.deepEqual(left, [], 'no process started by the harness remains');
     const tempLeft = readdirSync(tmp).filter((name) => name.startsWith('sessionbench-'));

@@ -1,3 +1,4 @@
+import { sessionSettings } from '../harness/plan/plan.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startAppChild } from '../harness/app/child.ts';
@@ -7,7 +8,7 @@ import { provisionServer } from '../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../stores/servers/types.ts';
 import type { SessionSettings } from '../stores/types.ts';
 
-const SETTINGS: SessionSettings = { secret: 'numbers', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
+const SETTINGS: SessionSettings = sessionSettings({ secret: 'numbers', maxAgeMs: 60_000 });
 const PAYLOAD_BYTES = 512;
 const PROBE_OPERATIONS = 50;
 

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { sessionSettings } from '../harness/plan/plan.ts';
 import { test } from 'node:test';
 import { Cookie } from 'express-session';
 import type { CookieOptions, SessionData } from 'express-session';
 import { createStoreAdapter } from '../stores/index.ts';
 import { entryOf, runScenario } from './helpers/scenario-run.ts';
 
-const SETTINGS = { secret: 'options', resave: false, saveUninitialized: false, rolling: false, maxAgeMs: 60_000 };
+const SETTINGS = sessionSettings({ secret: 'options', maxAgeMs: 60_000 });
 const SessionCookie = Cookie as unknown as new (options: CookieOptions) => Cookie;
 
 test('a --store-option reaches the adapter and its label: memorystore max=2 keeps 2 sessions', async () => {
