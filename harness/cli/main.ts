@@ -225,6 +225,7 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--duration <time>', 'measured phase', '30s')
     .option('--warmup <time>', 'warm-up phase, reported apart (k6 scenario "warmup")', '5s')
     .option('--out <file>', 'write the script here instead of stdout')
+    .option('--parallelism <n>', 'runners sharing the rate: also writes a k6-operator TestRun beside --out, and each runner writes a results file report merges')
     .action(async (flags: RawExportK6Options) => {
       await exportK6Command(flags, io);
       done(EXIT.ok);
