@@ -72,7 +72,7 @@ export async function exportK6Command(raw: RawExportK6Options, io: Pick<CliIo, '
     io.stderr(
       [
         `k6 script: ${raw.out} (test ${test.id}); k6-operator TestRun: ${manifest}`,
-        `without the operator, run the ${segments.length} runner${segments.length === 1 ? '' : 's'} at once (one per machine), with one SB_RUN_ID per run:`,
+        `without the operator, run the ${segments.length} runner${segments.length === 1 ? '' : 's'} at once (one per machine), with one SB_RUN_ID per run (results go to SB_RESULTS_DIR, an existing directory, default .):`,
         ...segments.map((segment) => `  SB_RUN_ID=run-1 k6 run --execution-segment "${segment}" --execution-segment-sequence "${sequence}" ${raw.out}`),
         'then merge their sessionbench-*.json files: sessionbench report --k6-summary sessionbench-*.json --k6-store <store>',
         '',
