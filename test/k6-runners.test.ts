@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { decodeHistogram } from '../harness/load/histogram.ts';
-import { BUCKET_RELATIVE_ERROR, bucketOf, bucketScript, bucketValueUs, LATENCY_BUCKETS } from '../harness/load/k6-latency-buckets.ts';
+import { BUCKET_COUNT, bucketMetric, BUCKET_RELATIVE_ERROR, bucketOf, bucketScript, bucketValueUs, LATENCY_BUCKETS } from '../harness/load/k6-latency-buckets.ts';
 import { groupRunners, mergeRunners } from '../harness/load/k6-merge.ts';
 import type { LabelledRunnerFile } from '../harness/load/k6-merge.ts';
 import { RUNNER_FILE_FORMAT } from '../harness/load/k6-runner-file.ts';
@@ -67,16 +67,18 @@ describe('k6 runner files: segments, buckets, runs', () => {
     class Counter {
       constructor(readonly name: string) {}
     }
-    const latencyBucket = new Function('Counter', `${bucketScript()}\nreturn latencyBucket;`)(Counter) as (ms: number) => Counter;
+    const options = { thresholds: {} as Record<string, string[]> };
+    const latencyBucket = new Function('Counter', 'options', `${bucketScript()}\nreturn latencyBucket;`)(Counter, options) as (ms: number) => number;
+    assert.deepEqual(Object.keys(options.thresholds), Array.from({ length: BUCKET_COUNT }, (_, i) => bucketMetric(i)), 'one sub-metric per bucket');
     let worst = 0;
     for (let ms = 0.001; ms < 60_000; ms *= 1.0037) {
       const index = bucketOf(ms);
-      assert.equal(latencyBucket(ms).name, `sb_lat_${index}`, `${ms} ms`);
+      assert.equal(latencyBucket(ms), index, `${ms} ms`);
       if (ms >= 0.2) worst = Math.max(worst, Math.abs(bucketValueUs(index) - ms * 1000) / (ms * 1000)); // below 200 µs whole-µs rounding adds more
     }
     assert.ok(worst <= BUCKET_RELATIVE_ERROR + 0.003, `worst relative error ${worst}`);
     assert.ok(BUCKET_RELATIVE_ERROR < 0.005);
-    assert.equal(latencyBucket(120_000).name, `sb_lat_${bucketOf(60_000)}`, 'beyond 60 s: the last bucket');
+    assert.equal(latencyBucket(120_000), BUCKET_COUNT - 1, 'beyond 60 s: the last bucket');
   });
 
   test('runners of one run merge into one entry: counts add, runners and segments recorded', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BUCKET_METRIC_PREFIX, LATENCY_BUCKETS } from './k6-latency-buckets.ts';
+import { BUCKET_METRIC_PREFIX, BUCKET_TAG, LATENCY_BUCKETS } from './k6-latency-buckets.ts';
 import { WHOLE_SEGMENT } from './k6-segments.ts';
 
 /** `format` of the file each k6 runner of an exported script writes at its end (handleSummary). */
@@ -73,7 +73,7 @@ export function runnerOutputScript(): string {
   const scheme = { unit: LATENCY_BUCKETS.unit, growth: LATENCY_BUCKETS.growth, lowestUs: LATENCY_BUCKETS.lowestUs, highestUs: LATENCY_BUCKETS.highestUs };
   return `
 function observeLatency(res, kind) {
-  if (kind === WORK && exec.scenario.name === 'measured') latencyBucket(res.timings.duration).add(1);
+  if (kind === WORK && exec.scenario.name === 'measured') countLatency(res.timings.duration);
 }
 
 export function handleSummary(data) {
@@ -84,7 +84,10 @@ export function handleSummary(data) {
   const metrics = {};
   for (const name of Object.keys(data.metrics)) {
     const values = data.metrics[name].values;
-    if (name.indexOf('${BUCKET_METRIC_PREFIX}') === 0) measured[name.slice(${BUCKET_METRIC_PREFIX.length})] = values.count;
+    const bucket = /^${BUCKET_METRIC_PREFIX}\\d+\\{${BUCKET_TAG}:(\\d+)\\}$/.exec(name);
+    if (bucket) {
+      if (values.count > 0) measured[bucket[1]] = values.count; // thresholds make k6 list every bucket, empty ones too
+    } else if (name.indexOf('${BUCKET_METRIC_PREFIX}') === 0) continue;
     else if (name.indexOf('{scenario:') > 0) metrics[name] = values;
   }
   const doc = {
