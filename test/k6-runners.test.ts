@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -118,6 +118,29 @@ describe('k6 runner files: segments, buckets, runs', () => {
     const cut = runnerFile('0:1', 'r', 5);
     cut.file.latencyBuckets.measured = { [bucketOf(1)]: 4 };
     assert.throws(() => mergeRunners(groupRunners([cut])[0]!, memory), /buckets hold 4 requests but k6 counted 5/);
+  });
+
+  test('report refuses, in one line with exit 2: runner files mixed with a k6 summary, a flag that contradicts them, a missing runner', async () => {
+    const dir = path.join(work, 'refused');
+    await mkdir(dir, { recursive: true });
+    const write = async (name: string, document: unknown) => {
+      await writeFile(path.join(dir, name), JSON.stringify(document));
+      return path.join(dir, name);
+    };
+    const half = await write('half.json', runnerFile('0:1/2', 'r', 5).file);
+    const other = await write('other-half.json', runnerFile('1/2:1', 'r', 5).file);
+    const summary = await write('summary.json', { metrics: { http_reqs: { count: 1 } } });
+    for (const [args, expected] of [
+      [[half, summary], /half\.json is a sessionbench k6 runner file and summary\.json a k6 summary: give one kind at a time/],
+      [[half, other, '--k6-rate', '200'], /--k6-rate 200 contradicts half\.json, which ran 100/],
+      [[half], /run "r" of test abcdef123456 \(segments 0:1\/2\): nothing covers 1\/2:1/],
+    ] as const) {
+      const run = await runCli(['report', '--k6-summary', ...args, '--k6-store', 'memory', '--out', path.join(dir, 'out')], { timeoutMs: 60_000 });
+      assert.equal(run.code, 2, run.stderr);
+      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      assert.match(run.stderr, expected);
+    }
+    await assert.rejects(stat(path.join(dir, 'out')), 'nothing written');
   });
 
   test('export k6 --parallelism writes the script and a TestRun beside it; without --out it exits 2 with one line', async () => {
