@@ -87,6 +87,7 @@ async function readSummary(path: string): Promise<{ summary: unknown; finishedAt
  * mix of both is refused.
  */
 export async function importK6Files(paths: readonly string[], flags: RawK6ImportFlags): Promise<RunResult> {
+  const store = parseK6Store(flags);
   const read = await Promise.all(paths.map(readSummary));
   const runnerFiles = read.map(({ summary }) => isRunnerFile(summary));
   if (!runnerFiles.some(Boolean)) return importK6Summaries(paths, parseK6ImportFlags(flags), read);
@@ -95,7 +96,6 @@ export async function importK6Files(paths: readonly string[], flags: RawK6Import
     const runnerAt = runnerFiles.indexOf(true);
     throw new ReportInputError(`${basename(paths[runnerAt]!)} is a sessionbench k6 runner file and ${basename(paths[summaryAt]!)} a k6 summary: give one kind at a time`);
   }
-  const store = parseK6Store(flags);
   const files = read.map(({ summary }, i) => {
     try {
       return { label: basename(paths[i]!), file: parseRunnerFile(summary) };
