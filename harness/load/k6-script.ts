@@ -153,8 +153,7 @@ let sent = 0;
 
 // Errors, timeouts and non-2xx responses are counted with the request's kind, so that logins stay apart.
 function record(res, kind) {
-  observeLatency(res, kind);
-  if (res.status === 0) (res.error_code === 1050 ? timeouts : errors).add(1, kind);
+  /*OBSERVE*/if (res.status === 0) (res.error_code === 1050 ? timeouts : errors).add(1, kind);
   else if (res.status < 200 || res.status >= 300) non2xx.add(1, kind);
   return res;
 }
@@ -230,7 +229,8 @@ export function generateK6Script(spec: K6ScriptSpec): string {
     `const CONFIG = ${JSON.stringify(config)};`,
     '',
     `export const options = ${JSON.stringify(k6Options(spec), null, 2)};`,
-    BODY,
-    runners ? `${bucketScript()}\n${runnerOutputScript()}` : 'function observeLatency() {}\n',
+    // Only a runners' script counts latency into buckets: the harness's own script stays as it was.
+    BODY.replace('/*OBSERVE*/', runners ? 'observeLatency(res, kind);\n  ' : ''),
+    ...(runners ? [bucketScript(), runnerOutputScript()] : []),
   ].join('\n');
 }
