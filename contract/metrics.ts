@@ -57,7 +57,16 @@ export type PhaseMetrics = z.infer<typeof phaseMetricsSchema>;
 /** Which load model produced a result: closed- and open-model latency are never compared as the same thing. */
 export const loadModelSchema = z.discriminatedUnion('driver', [
   z.object({ driver: z.literal('autocannon'), model: z.literal('closed'), connections: count }),
-  z.object({ driver: z.literal('k6'), model: z.literal('open'), ratePerSecond: z.number().positive(), droppedIterations: count.optional() }),
+  z.object({
+    driver: z.literal('k6'),
+    model: z.literal('open'),
+    ratePerSecond: z.number().positive(),
+    droppedIterations: count.optional(),
+    /** k6 runners (processes, machines) that together ran this one test at `ratePerSecond`; absent for one. */
+    runners: count.optional(),
+    /** Each runner's k6 execution segment (e.g. "0:1/2"), in segment order; absent for one whole run. */
+    segments: z.array(z.string()).optional(),
+  }),
   /** Requests a correctness scenario sends itself (race bursts, ttl replays): latency, not a throughput to compare. */
   z.object({ driver: z.literal('harness'), model: z.literal('scripted'), description: z.string() }),
 ]);

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,54 +9,32 @@ import { after, before, describe, test } from 'node:test';
 import { findK6 } from '../harness/plan/k6-binary.ts';
 import { parseRunResult } from '../contract/read.ts';
 import { observed } from './helpers/observations.ts';
-import { CLI, runCli } from './helpers/cli.ts';
+import { runCli } from './helpers/cli.ts';
+import { serveCli } from './helpers/serve-cli.ts';
+import type { ServedCli } from './helpers/serve-cli.ts';
 
 const K6 = findK6();
 const noK6 = K6 ? false : 'k6 binary not found (K6_BIN, PATH, ~/.cache/sessionbench/bin): build it with .ci/build-k6.sh';
 const work = mkdtempSync(path.join(tmpdir(), 'sessionbench-k6-import-'));
 const summaryFile = path.join(work, 'summary.json');
-let server: ChildProcess | undefined;
-
-/** Starts `serve --store memory` and resolves with the URL it prints, within 30 s. */
-function serveMemory(): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--store', 'memory'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
-  server = child;
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve printed no URL within 30 s\n${stderr}`)), 30_000);
-    child.stdout!.once('data', (chunk: Buffer) => {
-      clearTimeout(timer);
-      resolve(chunk.toString().trim().split('\n')[0]!);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}\n${stderr}`)));
-  });
-}
-
-async function stopServer(): Promise<void> {
-  if (!server || server.exitCode !== null) return;
-  const exited = once(server, 'exit');
-  const timer = setTimeout(() => server?.kill('SIGKILL'), 10_000);
-  server.kill('SIGINT');
-  await exited;
-  clearTimeout(timer);
-}
+let server: ServedCli | undefined;
 
 before(async () => {
   if (noK6) return;
-  const url = await serveMemory();
+  server = await serveCli('memory');
+  const { url } = server;
   try {
     const script = path.join(work, 'read-heavy.js');
     const exported = await runCli(['export', 'k6', '--scenario', 'read-heavy', '--target', url, '--rate', '50', '--duration', '3s', '--warmup', '1s', '--out', script]);
     assert.equal(exported.code, 0, exported.stderr);
     await promisify(execFile)(K6!, ['run', '--quiet', '--no-usage-report', '--summary-export', summaryFile, script], { timeout: 60_000, killSignal: 'SIGKILL' });
   } finally {
-    await stopServer();
+    await server.stop();
   }
 });
 
 after(async () => {
-  await stopServer();
+  await server?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 

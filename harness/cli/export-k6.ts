@@ -1,5 +1,7 @@
 import { UsageError } from '../errors.ts';
-import { generateK6Script } from '../load/k6-script.ts';
+import { generateK6Script, runnerTest } from '../load/k6-script.ts';
+import { equalSegments } from '../load/k6-segments.ts';
+import { testRunManifest } from '../load/k6-testrun.ts';
 import type { K6ScriptSpec } from '../load/k6-script.ts';
 import type { CliIo } from './io.ts';
 import { checkOutputPath, writeFileAtomic } from './output-dir.ts';
@@ -14,6 +16,8 @@ export interface RawExportK6Options {
   duration: string;
   warmup: string;
   out?: string;
+  /** Runners sharing the rate (k6 operator parallelism, or k6 processes with --execution-segment). */
+  parallelism?: string;
 }
 
 function parseTarget(value: string | undefined): string {
@@ -37,18 +41,45 @@ export function parseExportK6Options(raw: RawExportK6Options): K6ScriptSpec {
   const exportable = Object.values(SCENARIOS).filter((s) => s.kind === 'load' || s.kind === 'race').map((s) => s.id);
   if (!scenario) throw new UsageError(`--scenario: give one of ${exportable.join(', ')}`);
   if (raw.rate === undefined) throw new UsageError('--rate: give the target rate in requests per second, e.g. --rate 500');
+  if (raw.parallelism !== undefined && !raw.out) throw new UsageError('--parallelism: give --out <script.js>; the TestRun manifest is written beside it');
   return {
     scenario,
     target: parseTarget(raw.target),
     ratePerSecond: parseCount('--rate', raw.rate, { min: 1, max: 1_000_000 }),
     warmupSeconds: parseDuration('--warmup', raw.warmup, { min: 0, max: 3600 }),
     durationSeconds: parseDuration('--duration', raw.duration, { min: 1, max: 24 * 3600 }),
+    ...(raw.parallelism === undefined ? {} : { runners: { parallelism: parseCount('--parallelism', raw.parallelism, { min: 1, max: 1000 }) } }),
   };
+}
+
+/** The manifest's path: beside the script, `read-heavy.js` → `read-heavy.testrun.yaml`. */
+export function manifestPath(scriptPath: string): string {
+  return `${scriptPath.replace(/\.[cm]?js$/, '')}.testrun.yaml`;
 }
 
 /** `sessionbench export k6`: writes the script to `--out`, or to stdout. */
 export async function exportK6Command(raw: RawExportK6Options, io: Pick<CliIo, 'stdout' | 'stderr'>): Promise<void> {
-  const script = generateK6Script(parseExportK6Options(raw));
+  const spec = parseExportK6Options(raw);
+  const script = generateK6Script(spec);
+  if (spec.runners && raw.out) {
+    const manifest = manifestPath(raw.out);
+    await checkOutputPath('--out', raw.out, 'file');
+    await checkOutputPath('--out', manifest, 'file');
+    const test = runnerTest({ ...spec, runners: spec.runners });
+    await writeFileAtomic(raw.out, script);
+    await writeFileAtomic(manifest, testRunManifest({ test, scriptPath: raw.out, target: spec.target }));
+    const { segments, sequence } = equalSegments(spec.runners.parallelism);
+    io.stderr(
+      [
+        `k6 script: ${raw.out} (test ${test.id}); k6-operator TestRun: ${manifest}`,
+        `without the operator, run the ${segments.length} runner${segments.length === 1 ? '' : 's'} at once (one per machine), with one SB_RUN_ID per run (results go to SB_RESULTS_DIR, an existing directory, default .):`,
+        ...segments.map((segment) => `  SB_RUN_ID=run-1 k6 run --execution-segment "${segment}" --execution-segment-sequence "${sequence}" ${raw.out}`),
+        'then merge their sessionbench-*.json files: sessionbench report --k6-summary sessionbench-*.json --k6-store <store>',
+        '',
+      ].join('\n'),
+    );
+    return;
+  }
   if (raw.out) {
     await checkOutputPath('--out', raw.out, 'file');
     await writeFileAtomic(raw.out, script);

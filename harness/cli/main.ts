@@ -168,7 +168,7 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .description('re-render report.html and summary.md from results files, without running anything')
     .argument('[results.json...]', 'results files (several are merged into one report)')
     .option('--out <dir>', 'where to write (default: beside the first file)')
-    .option('--k6-summary <file...>', 'k6 summary JSON files (k6 run --summary-export) of one script from sessionbench export k6, as repetitions')
+    .option('--k6-summary <file...>', 'k6 summary JSON files (k6 run --summary-export) of one script from sessionbench export k6, as repetitions; or the runner files of export k6 --parallelism, merged per run')
     .option('--k6-store <id>', 'with --k6-summary: the store the app served')
     .option('--k6-scenario <id>', 'with --k6-summary: the scenario the script was exported from')
     .option('--k6-rate <r>', 'with --k6-summary: the rate it ran at, req/s (export k6 --rate)')
@@ -203,6 +203,7 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--duration <time>', 'measured phase', '30s')
     .option('--warmup <time>', 'warm-up phase, reported apart (k6 scenario "warmup")', '5s')
     .option('--out <file>', 'write the script here instead of stdout')
+    .option('--parallelism <n>', 'runners sharing the rate: also writes a k6-operator TestRun beside --out, and each runner writes a results file report merges')
     .action(async (flags: RawExportK6Options) => {
       await exportK6Command(flags, io);
       done(EXIT.ok);

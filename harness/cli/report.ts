@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { importK6Summaries, parseK6ImportFlags } from '../load/k6-import.ts';
+import { importK6Files } from '../load/k6-import.ts';
 import type { RawK6ImportFlags } from '../load/k6-import.ts';
 import { checkOutputPath, writeFileAtomic } from './output-dir.ts';
 import { writeCiJson } from './write-outputs.ts';
@@ -43,11 +43,10 @@ export async function runReportCommand(args: {
 }): Promise<{ htmlPath: string; markdownPath: string } & CiOutputs> {
   const summaries = args.k6Summaries ?? [];
   if (args.files.length === 0 && summaries.length === 0) throw new ReportInputError('report needs at least one results file or --k6-summary');
-  const meta = summaries.length > 0 ? parseK6ImportFlags(args.k6 ?? {}) : undefined;
   const outDir = args.outDir ?? dirname(args.files[0] ?? summaries[0]!);
   await checkOutputPath('--out', outDir, 'directory');
   const results = await Promise.all(args.files.map((file) => loadRunResultFile(file)));
-  if (meta) results.push(await importK6Summaries(summaries, meta));
+  if (summaries.length > 0) results.push(await importK6Files(summaries, args.k6 ?? {}));
   await mkdir(outDir, { recursive: true });
   const htmlPath = join(outDir, 'report.html');
   const markdownPath = join(outDir, 'summary.md');

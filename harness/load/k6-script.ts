@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
 import { expandMix } from './mix.ts';
+import { bucketScript } from './k6-latency-buckets.ts';
+import { runnerOutputScript } from './k6-runner-file.ts';
+import type { RunnerTest } from './k6-runner-file.ts';
 import { DEFAULT_RACE_ROUTES } from '../probes/race-oracle.ts';
 import { VERSION } from '../plan/version.ts';
 import type { LoadScenario } from '../../scenarios/load/scenario.ts';
@@ -45,6 +49,11 @@ export interface K6ScriptSpec {
   vus?: VuPool;
   /** Per-request timeout. */
   timeoutSeconds?: number;
+  /**
+   * Set for a script several k6 runners share (`export k6 --parallelism`): each
+   * runner then writes a mergeable results file at its end (see k6-runner-file.ts).
+   */
+  runners?: { parallelism: number };
 }
 
 const ASSUMED_LATENCY_SECONDS = 0.25;
@@ -104,6 +113,20 @@ export function k6Options(spec: K6ScriptSpec): Record<string, unknown> {
   return { scenarios, thresholds, noCookiesReset: true, discardResponseBodies: true, summaryTrendStats: K6_TREND_STATS };
 }
 
+/** What every runner's file repeats about the test; its id is a hash of the script's settings. */
+export function runnerTest(spec: K6ScriptSpec & { runners: { parallelism: number } }): RunnerTest {
+  const settings = JSON.stringify([scriptConfig(spec), k6Options(spec), spec.runners.parallelism, VERSION]);
+  return {
+    id: createHash('sha256').update(settings).digest('hex').slice(0, 12),
+    scenario: spec.scenario.id,
+    ratePerSecond: spec.ratePerSecond,
+    warmupSeconds: spec.warmupSeconds,
+    durationSeconds: spec.durationSeconds,
+    parallelism: spec.runners.parallelism,
+    sessionbench: VERSION,
+  };
+}
+
 function scriptConfig(spec: K6ScriptSpec): Record<string, unknown> {
   const { scenario } = spec;
   return {
@@ -131,7 +154,7 @@ let sent = 0;
 
 // Errors, timeouts and non-2xx responses are counted with the request's kind, so that logins stay apart.
 function record(res, kind) {
-  if (res.status === 0) (res.error_code === 1050 ? timeouts : errors).add(1, kind);
+  /*OBSERVE*/if (res.status === 0) (res.error_code === 1050 ? timeouts : errors).add(1, kind);
   else if (res.status < 200 || res.status >= 300) non2xx.add(1, kind);
   return res;
 }
@@ -184,20 +207,31 @@ function header(spec: K6ScriptSpec): string {
     `// Logins are tagged ${K6_KIND.tag}:${K6_KIND.login} and the scenario's requests ${K6_KIND.tag}:${K6_KIND.work}; measured figures are those of ${K6_KIND.tag}:${K6_KIND.work}.`,
     '// The thresholds never fail: they make k6 report each phase (and its work requests apart from logins) in its summary.',
     `// Run: k6 run --summary-export summary.json script.js   (BASE_URL=http://host:port overrides ${commentText(JSON.stringify(spec.target))})`,
+    ...(spec.runners
+      ? [
+          `// Runners: ${spec.runners.parallelism} k6 processes share the rate by --execution-segment (the k6 operator's parallelism does this); at its end each writes`,
+          '// sessionbench-<test>-<SB_RUN_ID>-<segment>.json into SB_RESULTS_DIR: counts and a latency histogram that sessionbench report merges exactly.',
+          '// Give every run (repetition) its own SB_RUN_ID; runners of one run share it.',
+        ]
+      : []),
   ].join('\n');
 }
 
 /** Generates a standalone k6 script (k6 run, the k6 operator, k6 cloud) for one scenario in the open model. */
 export function generateK6Script(spec: K6ScriptSpec): string {
+  const runners = spec.runners;
+  const config = runners ? { ...scriptConfig(spec), runner: runnerTest({ ...spec, runners }) } : scriptConfig(spec);
   return [
     header(spec),
     "import http from 'k6/http';",
     "import exec from 'k6/execution';",
     "import { Counter } from 'k6/metrics';",
     '',
-    `const CONFIG = ${JSON.stringify(scriptConfig(spec))};`,
+    `const CONFIG = ${JSON.stringify(config)};`,
     '',
     `export const options = ${JSON.stringify(k6Options(spec), null, 2)};`,
-    BODY,
+    // Only a runners' script counts latency into buckets: the harness's own script stays as it was.
+    BODY.replace('/*OBSERVE*/', runners ? 'observeLatency(res, kind);\n  ' : ''),
+    ...(runners ? [bucketScript(), runnerOutputScript()] : []),
   ].join('\n');
 }

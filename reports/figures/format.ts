@@ -60,7 +60,7 @@ export function formatLoad(load: LoadModel): string {
     case 'autocannon':
       return `closed model · autocannon · ${load.connections} connections`;
     case 'k6':
-      return `open model · k6 · ${formatCount(load.ratePerSecond)} req/s arrival rate`;
+      return `open model · k6 · ${formatCount(load.ratePerSecond)} req/s arrival rate${load.runners && load.runners > 1 ? ` · ${load.runners} runners merged` : ''}`;
     case 'harness':
       return `scripted requests · ${load.description}`;
   }
