@@ -506,7 +506,12 @@ describe('reading results files', () => {
     assert.deepEqual(kinds(migrated), kinds(fixture), 'kinds, observation shapes and causes as the current harness writes them');
     const outage = migrated.entries.find((entry) => entry.status === 'ok' && entry.kind === 'outage' && entry.store === 'redis') as OkEntry;
     assert.equal(observed(outage, 'outage').recovered, true);
-    assert.deepEqual(recommendStore(migrated).scores.map((score) => score.objections.map((objection) => objection.code)), recommendStore(fixture).scores.map((score) => score.objections.map((objection) => objection.code)));
+    // Version 1 recorded no loss mechanisms, so the objections that rest on them cannot come back from it.
+    const fromV1 = (codes: string[]) => codes.filter((code) => code !== 'touch-rewrites-session' && code !== 'non-atomic-server-update');
+    assert.deepEqual(
+      recommendStore(migrated).scores.map((score) => score.objections.map((objection) => objection.code)),
+      recommendStore(fixture).scores.map((score) => fromV1(score.objections.map((objection) => objection.code))),
+    );
   });
 
   const prefix = 'baseline main.json is not a sessionbench results file (schemaVersion 2 expected): ';

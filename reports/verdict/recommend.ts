@@ -1,6 +1,8 @@
 import type { FailedEntry, OkEntry, RunResult, SkippedEntry } from '../../contract/result.ts';
 import type { LossCause, AnyStoreId, ServerInfo, StoreCapabilities } from '../../contract/vocabulary.ts';
 import { LOSS_CAUSES } from '../../contract/vocabulary.ts';
+import { noiseRule, resolvablyDifferent } from './noise.ts';
+import type { NoiseRule } from './noise.ts';
 import { lossCauseSummary } from '../../scenarios/race/section.ts';
 import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import type { EntryGroup } from '../figures/aggregate.ts';
@@ -34,6 +36,12 @@ export const OBJECTION_CODES = [
   'revocation-failed',
   /** Sessions were saved back to the store after logout. */
   'resurrected',
+  /** The store itself lost concurrent updates: its touch re-sets the session it loaded (measured in the race scenarios). */
+  'touch-rewrites-session',
+  /** The store's server lost concurrent updates: its updates to one record are not atomic (probed through its own client). */
+  'non-atomic-server-update',
+  /** Sessions past their lifetime were still accepted (ttl scenario). */
+  'expired-accepted',
   /** Requests kept failing after the store's server came back. */
   'outage-not-recovered',
   /** Some of its runs failed. */
@@ -49,6 +57,8 @@ export interface Objection {
   code: ObjectionCode;
   /** One sentence for people. */
   text: string;
+  /** What was counted, when the objection rests on a count: `found` of `outOf` tries. */
+  count?: { found: number; outOf: number };
 }
 
 /** What one store showed across the run, and what speaks against choosing it. */
@@ -61,8 +71,8 @@ export interface StoreScore {
   server?: ServerInfo;
   /** Geometric mean over load scenarios (closed model, not outage; see isLoadEntry) of (its median throughput / the fastest store's), 1 = fastest everywhere. */
   relativeThroughput?: number;
-  /** Its median throughput in the first load scenario it was measured in (see isLoadEntry), for quoting. */
-  headlineThroughput?: { scenario: string; value: number; p99Us: number };
+  /** Its median throughput in the first load scenario it was measured in (see isLoadEntry), for quoting, with every repetition's figures (what ties are judged on). */
+  headlineThroughput?: { scenario: string; scenarioKey: string; value: number; p99Us: number; throughputs: number[]; p99s: number[] };
   /**
    * Highest p99 of any repetition of a load scenario under the closed model (see isLoadEntry):
    * outage runs (p99 made of timeouts) and scripted race/ttl requests are left out.
@@ -80,6 +90,10 @@ export interface StoreScore {
   revokedCookieStillValid?: number;
   /** Expired sessions still held by the store (observation `stalePresent`). */
   staleSessions?: number;
+  /** Expired sessions the app still accepted (observation `acceptedAfterExpiry`), of those replayed. */
+  expiredAccepted?: { found: number; outOf: number };
+  /** Capabilities this run measured rather than took from the adapter's declaration. */
+  measured: { revocable: boolean };
   /** Worst session-miss rate behind several app instances, and how many instances. */
   sessionMisses?: { rate: number; instances: number };
   /** Worst outage run: one that did not recover, else the slowest recovery. */
@@ -94,10 +108,24 @@ export interface StoreScore {
   notes: { text: string; scenarios: string[] }[];
 }
 
+/** How the leading candidates were told apart, as data (recorded in results.json as `verdict`). */
+export interface Decision {
+  /** The noise rule throughput was judged by; absent when no store had two repetitions. */
+  throughputRule?: NoiseRule;
+  /** The noise rule p99 was judged by, when throughput tied. */
+  p99Rule?: NoiseRule;
+  /** Candidates the run could not tell apart from the leader on throughput, the leader first. */
+  tiedOnThroughput: AnyStoreId[];
+  /** What chose the recommended store: clearly fastest, lower p99 among the tied, or nothing (a tie on both; the first is shown). */
+  decidedBy: 'throughput' | 'p99' | 'tie' | 'one-candidate' | 'too-few-repetitions' | 'none';
+}
+
 /** The answer to "which store should we use?", with its evidence. */
 export interface Recommendation {
   /** The best candidate, when any store qualifies. */
   choice?: StoreScore;
+  /** How the choice was made among the fastest candidates. */
+  decision: Decision;
   /** One or two sentences a reader can act on. */
   headline: string;
   /** Candidates first (fastest first), then the others. */
@@ -130,7 +158,10 @@ function capabilityWarnings(capabilities: StoreCapabilities | undefined): string
 }
 
 /** What was measured about a store that can rule it out. */
-type Evidence = Pick<StoreScore, 'resurrected' | 'revokedCookieStillValid' | 'sessionMisses' | 'outage'>;
+type Evidence = Pick<StoreScore, 'resurrected' | 'revokedCookieStillValid' | 'sessionMisses' | 'outage' | 'expiredAccepted'> & {
+  /** Updates lost where the store's own mechanism was measured as a cause, per cause. */
+  storeLosses?: Partial<Record<Exclude<LossCause, 'stale-full-save'>, { found: number; outOf: number; scenarios: string[] }>>;
+};
 
 /** A run that failed because the store cannot carry the payload of a payload sweep: a limit to know, not a broken store. */
 function isPayloadFailure(entry: FailedEntry | SkippedEntry): boolean {
@@ -160,6 +191,14 @@ function objectionsFor(capabilities: StoreCapabilities | undefined, groups: Entr
   if (capabilities?.revocable === false) objections.push({ code: 'not-revocable', text: `Cannot revoke a session at logout: a copied cookie stays valid${stillValid}.` });
   else if (stillValid) objections.push({ code: 'revocation-failed', text: `Logout did not always revoke${stillValid}.` });
   if (evidence.resurrected) objections.push({ code: 'resurrected', text: `${formatCount(evidence.resurrected)} sessions were saved back to the store after logout.` });
+  for (const [cause, lost] of Object.entries(evidence.storeLosses ?? {}) as Array<[Exclude<LossCause, 'stale-full-save'>, { found: number; outOf: number; scenarios: string[] }]>) {
+    if (lost.found === 0) continue;
+    objections.push({ code: cause, count: { found: lost.found, outOf: lost.outOf }, text: `Lost ${formatCount(lost.found)} of ${formatCount(lost.outOf)} concurrent updates (${lost.scenarios.join(', ')}) through ${LOSS_CAUSE_WORDS[cause]}: the store's own doing, not express-session's.` });
+  }
+  if (evidence.expiredAccepted && evidence.expiredAccepted.found > 0) {
+    const { found, outOf } = evidence.expiredAccepted;
+    objections.push({ code: 'expired-accepted', count: { found, outOf }, text: `Accepted ${formatCount(found)} of ${formatCount(outOf)} sessions after their lifetime ended.` });
+  }
   if (evidence.outage && !evidence.outage.recovered) {
     objections.push({ code: 'outage-not-recovered', text: 'Did not recover after its server came back from an outage: its throughput never got back to the share of the pre-outage rate the outage table states, before the run ended.' });
   }
@@ -190,6 +229,28 @@ function worstSessionMisses(ok: OkEntry[]): StoreScore['sessionMisses'] {
 
 function geometricMean(values: number[]): number | undefined {
   return values.length === 0 ? undefined : Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
+}
+
+/**
+ * Updates lost in race entries whose measured causes include the store's own mechanism (a touch
+ * that re-sets the session, non-atomic server updates), per cause: lost of acknowledged, and where.
+ */
+function storeCausedLosses(groups: readonly EntryGroup[]): Evidence['storeLosses'] {
+  const losses: NonNullable<Evidence['storeLosses']> = {};
+  for (const group of groups) {
+    for (const entry of group.ok) {
+      const race = observationsOf(entry, 'race');
+      for (const cause of race?.lossCauses ?? []) {
+        if (cause === 'stale-full-save') continue;
+        const sum = (losses[cause] ??= { found: 0, outOf: 0, scenarios: [] });
+        sum.found += race!.lostUpdates;
+        sum.outOf += race!.expectedCount;
+        const label = entry.variant ? `${entry.scenario} ${entry.variant}` : entry.scenario;
+        if (!sum.scenarios.includes(label)) sum.scenarios.push(label);
+      }
+    }
+  }
+  return Object.keys(losses).length > 0 ? losses : undefined;
 }
 
 /** The loss causes race entries recorded, in LOSS_CAUSES order. */
@@ -236,6 +297,10 @@ function scoreStores(result: RunResult): StoreScore[] {
     if (sessionMisses) evidence.sessionMisses = sessionMisses;
     const outage = worstOutage(ok);
     if (outage) evidence.outage = outage;
+    const storeLosses = storeCausedLosses(own);
+    if (storeLosses) evidence.storeLosses = storeLosses;
+    const accepted = observationTotal(ok, 'ttl', 'acceptedAfterExpiry');
+    if (accepted !== undefined) evidence.expiredAccepted = { found: accepted, outOf: accepted + (observationTotal(ok, 'ttl', 'rejectedAfterExpiry') ?? 0) };
     const server = own.find((group) => group.server)?.server;
     const capabilities = own.find((group) => group.capabilities)?.capabilities;
     const warnings = [
@@ -251,14 +316,16 @@ function scoreStores(result: RunResult): StoreScore[] {
     if (failedRequests > 0) warnings.push(`${formatCount(failedRequests)} requests failed during measurement: part of its speed is failures.`);
     const saturated = ok.filter((entry) => entry.cpu?.generatorSaturated).length;
     if (saturated > 0) warnings.push(`The load generator's core was full in ${saturated} of ${ok.length} runs: its throughput there is the generator's limit, not the store's.`);
+    const { storeLosses: _losses, ...shown } = evidence;
     const score: StoreScore = {
       store,
       storeLabel: own[0]!.storeLabel,
+      measured: { revocable: revokedCookieStillValid !== undefined },
       failedRequests,
       objections: objectionsFor(capabilities, own, ok, evidence),
       warnings,
       notes: notesOf(own),
-      ...evidence,
+      ...shown,
     };
     if (server) score.server = server;
     const relative = geometricMean(ratios);
@@ -266,8 +333,11 @@ function scoreStores(result: RunResult): StoreScore[] {
     if (first) {
       score.headlineThroughput = {
         scenario: first.scenario,
+        scenarioKey: first.scenarioKey,
         value: groupSpread(first, (entry) => entry.measured.throughput)!.median,
         p99Us: groupSpread(first, (entry) => entry.measured.latencyUs.p99)!.median,
+        throughputs: first.ok.map((entry) => entry.measured.throughput),
+        p99s: first.ok.map((entry) => entry.measured.latencyUs.p99),
       };
     }
     const loaded = ok.filter(isLoadEntry);
@@ -307,7 +377,6 @@ function rank(a: StoreScore, b: StoreScore): number {
 function runCaveats(result: RunResult, scores: StoreScore[]): string[] {
   const caveats: string[] = [];
   if (result.partial) caveats.push('This run was interrupted: it holds only what was measured before it stopped.');
-  if (result.plan.repeat < 2) caveats.push('One repetition per scenario: there is no spread to judge noise by; treat differences under 5% as noise.');
   if (resurrectionIsUniversal(scores)) {
     caveats.push('Every server-side store saved sessions back after logout when a slow request was still in flight (expressjs/session#632): express-session writes the session it loaded at the end of that request. Guard logout in the app (e.g. a server-side revocation list); no store prevents it.');
   }
@@ -340,7 +409,7 @@ function joinWords(words: readonly string[]): string {
 function checksPassed(choice: StoreScore): string[] {
   return [
     choice.sessionMisses ? `shared across ${choice.sessionMisses.instances} app instances` : 'shared',
-    choice.revokedCookieStillValid !== undefined ? 'revocable at logout (probed)' : 'revocable',
+    choice.measured.revocable ? 'revocable at logout (probed)' : 'revocable (declared, not probed)',
     'verified',
     ...(choice.outage?.recovered ? ['recovered from a store outage'] : []),
   ];
@@ -369,7 +438,41 @@ function materialProblems(choice: StoreScore, scores: readonly StoreScore[]): st
   return problems;
 }
 
-function headlineFor(choice: StoreScore | undefined, scores: StoreScore[]): string {
+/** A figure as a share off another: "12 % slower". */
+function percentApart(value: number, reference: number): string {
+  return `${Math.round(Math.abs(1 - value / reference) * 100)} %`;
+}
+
+/** "the run resolves differences above 9 % (95 % confidence, 3 repetitions per store)". */
+function resolution(rule: NoiseRule): string {
+  return `the run resolves throughput differences above ${Math.max(1, Math.round(rule.smallestResolvable * 100))} % (${Math.round(rule.confidence * 100)} % confidence, ${formatCount(rule.repetitions)} repetitions)`;
+}
+
+/**
+ * Orders the candidates (stores with no objection) and decides among the fastest by the run's own
+ * noise: candidates whose throughput the run cannot tell from the leader's are tied, and the tie is
+ * decided by p99 (lower is better) when that can be told apart, else it stays a tie.
+ */
+function decide(candidates: StoreScore[]): { ordered: StoreScore[]; decision: Decision } {
+  const byThroughput = [...candidates].sort((a, b) => (b.relativeThroughput ?? -1) - (a.relativeThroughput ?? -1) || (a.worstP99Us ?? Infinity) - (b.worstP99Us ?? Infinity));
+  const leader = byThroughput[0];
+  if (!leader?.headlineThroughput) return { ordered: byThroughput, decision: { tiedOnThroughput: [], decidedBy: 'none' } };
+  const comparable = byThroughput.filter((score) => score.headlineThroughput?.scenarioKey === leader.headlineThroughput!.scenarioKey);
+  const sample = (score: StoreScore, pick: 'throughputs' | 'p99s') => ({ key: score.store, values: score.headlineThroughput![pick] });
+  const throughputRule = noiseRule('throughput', comparable.map((score) => sample(score, 'throughputs')));
+  if (comparable.length === 1) return { ordered: byThroughput, decision: { ...(throughputRule ? { throughputRule } : {}), tiedOnThroughput: [leader.store], decidedBy: 'one-candidate' } };
+  if (!throughputRule) return { ordered: byThroughput, decision: { tiedOnThroughput: [], decidedBy: 'too-few-repetitions' } };
+  const tied = comparable.filter((score) => !resolvablyDifferent(throughputRule, score.headlineThroughput!.throughputs, leader.headlineThroughput!.throughputs));
+  if (tied.length === 1) return { ordered: byThroughput, decision: { throughputRule, tiedOnThroughput: [leader.store], decidedBy: 'throughput' } };
+  const p99Rule = noiseRule('p99', tied.map((score) => sample(score, 'p99s')));
+  const byP99 = [...tied].sort((a, b) => a.headlineThroughput!.p99Us - b.headlineThroughput!.p99Us);
+  const best = byP99[0]!;
+  const clearlyLower = p99Rule !== undefined && byP99.slice(1).every((score) => resolvablyDifferent(p99Rule, score.headlineThroughput!.p99s, best.headlineThroughput!.p99s));
+  const ordered = [...byP99, ...byThroughput.filter((score) => !tied.includes(score))];
+  return { ordered, decision: { throughputRule, ...(p99Rule ? { p99Rule } : {}), tiedOnThroughput: byP99.map((score) => score.store), decidedBy: clearlyLower ? 'p99' : 'tie' } };
+}
+
+function headlineFor(choice: StoreScore | undefined, scores: StoreScore[], decision: Decision): string {
   if (!choice) {
     const measured = scores.filter((score) => score.relativeThroughput !== undefined);
     return measured.length === 0
@@ -386,17 +489,37 @@ function headlineFor(choice: StoreScore | undefined, scores: StoreScore[]): stri
   ].filter((part): part is string => typeof part === 'string');
   const problems = materialProblems(choice, scores);
   const but = problems.length === 0 ? '' : ` It ${joinWords(problems)}: see below.`;
-  const runnerUp = scores.find((score) => score !== choice && score.objections.length === 0);
-  const versus =
-    runnerUp && runnerUp.relativeThroughput !== undefined && choice.relativeThroughput
-      ? ` Next best: ${runnerUp.storeLabel} at ${Math.round((runnerUp.relativeThroughput / choice.relativeThroughput) * 100)}% of its throughput.`
-      : '';
-  return `Use ${choice.storeLabel}${where}: the fastest store that is ${joinWords(checksPassed(choice))} (${evidence.join('; ')}).${but}${versus}`;
+  const labels = (ids: readonly AnyStoreId[]) => joinWords(ids.map((id) => scores.find((score) => score.store === id)!.storeLabel));
+  const checks = joinWords(checksPassed(choice));
+  switch (decision.decidedBy) {
+    case 'too-few-repetitions': {
+      const runnerUp = scores.find((score) => score !== choice && score.objections.length === 0);
+      const apart = runnerUp?.headlineThroughput && choice.headlineThroughput ? ` (next: ${runnerUp.storeLabel}, ${percentApart(runnerUp.headlineThroughput.value, choice.headlineThroughput.value)} apart)` : '';
+      return `No verdict on speed: with one repetition per store this run cannot tell noise from a difference. ${choice.storeLabel}${where} came out fastest of the stores that are ${checks}${apart}; run with --repeat 3 or more (the default run does) to decide.${but}`;
+    }
+    case 'tie':
+      return `${labels(decision.tiedOnThroughput)} are tied on throughput and on p99 (within noise: ${resolution(decision.throughputRule!)}), and each is ${checks}: choose among them on other grounds (what you already operate, persistence, cost). ${choice.storeLabel}${where}: ${evidence.join('; ')}.${but}`;
+    case 'p99': {
+      const others = decision.tiedOnThroughput.filter((id) => id !== choice.store);
+      return `Use ${choice.storeLabel}${where}: tied on throughput with ${labels(others)} (within noise: ${resolution(decision.throughputRule!)}), it has the lower p99, and it is ${checks} (${evidence.join('; ')}).${but}`;
+    }
+    default: {
+      const runnerUp = scores.find((score) => score !== choice && score.objections.length === 0);
+      const versus =
+        runnerUp?.headlineThroughput && choice.headlineThroughput
+          ? ` Next best: ${runnerUp.storeLabel}, ${percentApart(runnerUp.headlineThroughput.value, choice.headlineThroughput.value)} slower${decision.throughputRule ? ` (${resolution(decision.throughputRule)})` : ''}.`
+          : '';
+      return `Use ${choice.storeLabel}${where}: the fastest store that is ${checks} (${evidence.join('; ')}).${but}${versus}`;
+    }
+  }
 }
 
 /** Ranks the stores of one run and states which to use, why, and what to watch out for. */
 export function recommendStore(result: RunResult): Recommendation {
-  const scores = relaxUniversalResurrection(scoreStores(result)).sort(rank);
-  const choice = scores.find((score) => score.objections.length === 0);
-  return { ...(choice ? { choice } : {}), headline: headlineFor(choice, scores), scores, caveats: runCaveats(result, scores) };
+  const scores = relaxUniversalResurrection(scoreStores(result));
+  const { ordered, decision } = decide(scores.filter((score) => score.objections.length === 0 && score.relativeThroughput !== undefined));
+  const rest = scores.filter((score) => !ordered.includes(score)).sort(rank);
+  const all = [...ordered, ...rest];
+  const choice = ordered[0] ?? all.find((score) => score.objections.length === 0);
+  return { ...(choice ? { choice } : {}), decision, headline: headlineFor(choice, all, decision), scores: all, caveats: runCaveats(result, all) };
 }

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { OkEntry, ResultEntry, RunResult } from '../contract/result.ts';
+import type { StoreId } from '../contract/vocabulary.ts';
+import { noiseRule, resolvablyDifferent } from '../reports/verdict/noise.ts';
+import { recommendStore } from '../reports/verdict/recommend.ts';
+import { buildRunResultFixture } from './fixtures/run-result.ts';
+
+const BASE = buildRunResultFixture();
+const REDIS = BASE.entries.find((entry): entry is OkEntry => entry.status === 'ok' && entry.store === 'redis' && entry.scenario === 'read-heavy')!;
+
+/** Read-heavy entries of server stores with these throughputs (and p99s), one entry per repetition. */
+function runWith(throughputs: Partial<Record<StoreId, number[]>>, p99s: Partial<Record<StoreId, number[]>> = {}): RunResult {
+  const entries: ResultEntry[] = Object.entries(throughputs).flatMap(([store, values]) =>
+    values!.map((throughput, index): OkEntry => ({
+      ...REDIS,
+      store: store as StoreId,
+      storeLabel: `${store} store`,
+      repetition: index + 1,
+      measured: { ...REDIS.measured, throughput, latencyUs: { ...REDIS.measured.latencyUs, p99: p99s[store as StoreId]?.[index] ?? 5000 } },
+    })),
+  );
+  return { ...BASE, plan: { ...BASE.plan, repeat: Math.max(...Object.values(throughputs).map((values) => values!.length)) }, entries };
+}
+
+describe('the verdict knows noise', () => {
+  test('the same store twice (A/A) is a tie, and the headline says so with the difference the run could resolve', () => {
+    const recommendation = recommendStore(runWith({ redis: [4510, 4380, 4620, 4470, 4550], memcached: [4490, 4600, 4420, 4530, 4380] }));
+    assert.equal(recommendation.decision.decidedBy, 'tie');
+    assert.deepEqual([...recommendation.decision.tiedOnThroughput].sort(), ['memcached', 'redis']);
+    assert.match(recommendation.headline, /^(redis store and memcached store|memcached store and redis store) are tied on throughput and on p99 \(within noise: the run resolves throughput differences above \d+ % \(95 % confidence, 10 repetitions\)\)/);
+  });
+
+  test('a store 12 % slower with 3 % noise comes out behind, not tied', () => {
+    const recommendation = recommendStore(runWith({ redis: [4510, 4380, 4620, 4470, 4550], memcached: [3990, 3880, 4060, 3950, 4010] }));
+    assert.equal(recommendation.decision.decidedBy, 'throughput');
+    assert.equal(recommendation.choice?.store, 'redis');
+    assert.match(recommendation.headline, /Next best: memcached store, 12 % slower \(the run resolves throughput differences above [1-9] %/);
+  });
+
+  test('tied on throughput, told apart by p99', () => {
+    const recommendation = recommendStore(runWith({ redis: [4510, 4380, 4620], memcached: [4490, 4600, 4420] }, { redis: [9000, 9400, 8800], memcached: [5000, 5100, 4950] }));
+    assert.equal(recommendation.decision.decidedBy, 'p99');
+    assert.equal(recommendation.choice?.store, 'memcached');
+    assert.match(recommendation.headline, /^Use memcached store on .*: tied on throughput with redis store \(within noise: .*\), it has the lower p99/);
+  });
+
+  test('one repetition per store: no verdict on speed, and the headline says what it needs', () => {
+    const recommendation = recommendStore(runWith({ redis: [4510], memcached: [3000] }));
+    assert.equal(recommendation.decision.decidedBy, 'too-few-repetitions');
+    assert.match(recommendation.headline, /^No verdict on speed: with one repetition per store .* run with --repeat 3 or more/);
+  });
+
+  test('the noise rule: pooled log spread, and the smallest difference it resolves', () => {
+    const rule = noiseRule('throughput', [{ key: 'a', values: [100, 110] }, { key: 'b', values: [200, 220] }])!;
+    assert.equal(rule.degreesOfFreedom, 2);
+    assert.ok(Math.abs(rule.pooledLogSd - Math.log(1.1) / Math.SQRT2) < 1e-12);
+    // t(2) = 4.303; √(2/2) = 1.
+    assert.ok(Math.abs(rule.smallestResolvable - Math.expm1(4.303 * rule.pooledLogSd)) < 1e-12);
+    assert.equal(resolvablyDifferent(rule, [100, 110], [104, 114]), false);
+    assert.equal(resolvablyDifferent(rule, [100, 110], [300, 330]), true);
+    assert.equal(noiseRule('throughput', [{ key: 'a', values: [100] }]), undefined);
+  });
+});
+
+describe('correctness is evidence, store by store', () => {
+  test("a store's own loss mechanism is an objection with its count; express-session's shared one is not", () => {
+    const result = buildRunResultFixture();
+    const recommendation = recommendStore(result);
+    const mongo = recommendation.scores.find((score) => score.store === 'mongo')!;
+    const objection = mongo.objections.find((one) => one.code === 'non-atomic-server-update');
+    assert.ok(objection, JSON.stringify(mongo.objections));
+    assert.ok(objection.count && objection.count.found > 0 && objection.count.outOf >= objection.count.found);
+    const redis = recommendation.scores.find((score) => score.store === 'redis')!;
+    assert.ok(!redis.objections.some((one) => one.code === 'non-atomic-server-update' || one.code === 'touch-rewrites-session'));
+  });
+});
