@@ -150,6 +150,38 @@ export const planSummarySchema = z.object({
 });
 export type PlanSummary = z.infer<typeof planSummarySchema>;
 
+/** How a verdict told two stores' figures apart by the run's own noise (reports/verdict/noise.ts). */
+export const noiseRuleSchema = z.object({
+  /** What is compared: each store's repetitions of one measurement. */
+  metric: z.enum(['throughput', 'p99']),
+  /** Two-sided confidence at which a difference counts as real. */
+  confidence: z.number().positive().max(1),
+  /** Repetitions pooled into the noise estimate (all stores), and their degrees of freedom. */
+  repetitions: count,
+  degreesOfFreedom: count,
+  /** Pooled standard deviation of the log figure between repetitions of one store (≈ the coefficient of variation). */
+  pooledLogSd: z.number().nonnegative(),
+  /** The smallest relative difference the run could resolve between two stores, e.g. 0.08 = 8 %. */
+  smallestResolvable: z.number().nonnegative(),
+});
+
+/** The recommendation as the run's reports state it, with the rule and the figures it used. */
+export const verdictSchema = z.object({
+  headline: z.string(),
+  /** The recommended store, when one qualified. */
+  choice: anyStoreIdSchema.optional(),
+  /** What chose it among the fastest candidates. */
+  decidedBy: z.enum(['throughput', 'p99', 'tie', 'one-candidate', 'too-few-repetitions', 'none']),
+  /** Candidates the run could not tell apart from the leader on throughput, the leader first. */
+  tiedOnThroughput: z.array(anyStoreIdSchema),
+  throughputRule: noiseRuleSchema.optional(),
+  p99Rule: noiseRuleSchema.optional(),
+  /** Each store's objections, as codes with their counts. */
+  objections: z.record(z.string(), z.array(z.object({ code: z.string(), found: count.optional(), outOf: count.optional() }))),
+});
+export type Verdict = z.infer<typeof verdictSchema>;
+export type NoiseRule = z.infer<typeof noiseRuleSchema>;
+
 /** One whole run: the single document every reporter reads. */
 export const runResultSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
@@ -160,5 +192,7 @@ export const runResultSchema = z.object({
   env: environmentSchema,
   plan: planSummarySchema,
   entries: z.array(resultEntrySchema),
+  /** The verdict the reports state, recorded so that CI and scripts read it as data; absent in older files. */
+  verdict: verdictSchema.optional(),
 });
 export type RunResult = z.infer<typeof runResultSchema>;

@@ -21,6 +21,7 @@ import { serveCommand } from './serve.ts';
 import type { RawServeOptions } from './serve.ts';
 import { VERSION } from '../plan/version.ts';
 import { compareRuns } from '../../reports/verdict/compare.ts';
+import { recommendStore, verdictOf } from '../../reports/verdict/recommend.ts';
 import { ReportInputError } from '../../contract/read.ts';
 import { renderTerminalComparison, renderTerminalTable, terminalLine } from '../../reports/render/terminal.ts';
 import { stopAllServers } from '../../stores/servers/provision.ts';
@@ -97,7 +98,8 @@ async function bench(flags: BenchFlags, io: CliIo): Promise<number> {
     stopListening();
     clearTimeout(killTimer);
   }
-  const safe = redactUrls(result);
+  const redacted = redactUrls(result);
+  const safe: RunResult = { ...redacted, verdict: verdictOf(recommendStore(redacted)) };
   const comparison = baseline && !safe.partial ? compareRuns(baseline, safe, { failOnPercent }) : undefined;
   const outputs = await writeRunOutputs(safe, runDirectory(plan.outDir, safe.startedAt), comparison);
   if (flags.json) io.stdout(`${JSON.stringify(safe)}\n`);

@@ -4,6 +4,10 @@ import type { Comparison } from '../verdict/compare.ts';
 import { comparisonVerdict, comparisonWarnings } from '../verdict/compare.ts';
 import { comparisonTable, correctnessTable, notMeasuredTable, resultsTable } from '../sections/tables.ts';
 import { REPORT_SECTIONS } from '../sections/index.ts';
+import { recommendStore } from '../verdict/recommend.ts';
+import type { ObjectionCode, Recommendation } from '../verdict/recommend.ts';
+import type { NoiseRule } from '../../contract/result.ts';
+import { formatBytes, formatRate, formatUs } from '../figures/format.ts';
 import { conditionWarnings } from '../sections/conditions.ts';
 
 /**
@@ -154,6 +158,69 @@ function splitByColumn(table: TextTable, title: string): [string, TextTable][] {
   return [...parts].map(([value, rows], i) => [value, { columns, rows, ...(i === parts.size - 1 && table.notes ? { notes: table.notes } : {}) }]);
 }
 
+/** Objection codes as a few words for the terminal's one line of stores not advised. */
+const OBJECTION_WORDS: Record<ObjectionCode, string> = {
+  baseline: 'no sessions',
+  'session-misses': 'misses behind several apps',
+  'per-process': 'per-process',
+  'not-revocable': 'not revocable',
+  'revocation-failed': 'logout did not revoke',
+  resurrected: 'resurrected sessions',
+  'touch-rewrites-session': 'its touch reverts writes',
+  'non-atomic-server-update': 'non-atomic updates',
+  'expired-accepted': 'accepts expired sessions',
+  'outage-not-recovered': 'no recovery after outage',
+  'failed-runs': 'failed runs',
+  'not-measured': 'not measured',
+};
+
+/** "8 %": the smallest throughput difference the run resolved. */
+function resolvable(rule: NoiseRule | undefined): string {
+  return rule ? `differences above ${Math.max(1, Math.round(rule.smallestResolvable * 100))} % resolvable` : 'noise unknown';
+}
+
+/**
+ * The verdict in at most six lines: what to do, the leading candidates with their figures, and the
+ * stores not advised with why (the HTML and Markdown give the whole headline and the evidence).
+ */
+export function terminalVerdict(recommendation: Recommendation, width: number): string {
+  const { choice, decision, scores } = recommendation;
+  const label = (id: string) => scores.find((score) => score.store === id)?.storeLabel ?? id;
+  let first: string;
+  if (!choice) first = recommendation.headline;
+  else if (decision.decidedBy === 'tie') first = `${joinLabels(decision.tiedOnThroughput.map(label))} are tied on throughput and p99 (${resolvable(decision.throughputRule)}): choose on other grounds.`;
+  else if (decision.decidedBy === 'p99') first = `Use ${choice.storeLabel}: tied on throughput with ${joinLabels(decision.tiedOnThroughput.filter((id) => id !== choice.store).map(label))} (${resolvable(decision.throughputRule)}), lower p99.`;
+  else if (decision.decidedBy === 'too-few-repetitions') first = `No verdict on speed from one repetition per store (run with --repeat 3); fastest here: ${choice.storeLabel}.`;
+  else if (decision.decidedBy === 'one-candidate') first = `Use ${choice.storeLabel}: the only store measured that has no objection.`;
+  else first = `Use ${choice.storeLabel}: the fastest candidate (${resolvable(decision.throughputRule)}).`;
+  const lines = [wrapParagraph(terminalText(`Verdict: ${first}`), width, '  ')];
+  const candidates = scores.filter((score) => score.objections.length === 0 && score.headlineThroughput).slice(0, 3);
+  for (const score of candidates) {
+    const figures = `${formatRate(score.headlineThroughput!.value)} · p99 ${formatUs(score.headlineThroughput!.p99Us)}${score.bytesPerSession === undefined ? '' : ` · ${formatBytes(score.bytesPerSession)}/session`}`;
+    lines.push(indented(`${score.storeLabel}: ${figures}`, width));
+  }
+  const advisedAgainst = scores.filter((score) => score.objections.length > 0 && !score.objections.some((one) => one.code === 'baseline'));
+  if (advisedAgainst.length > 0) {
+    const why = advisedAgainst.map((score) => `${score.storeLabel} (${[...new Set(score.objections.map((one) => OBJECTION_WORDS[one.code]))].join(', ')})`);
+    lines.push(indented(`Not advised: ${why.join('; ')}`, width));
+  }
+  // At most six lines: a long list of stores not advised is cut, the report has them all.
+  const all = lines.join('\n').split('\n');
+  return all.length <= 6 ? all.join('\n') : [...all.slice(0, 5), '  … (all stores and why: the report)'].join('\n');
+}
+
+/** A line of the verdict, two spaces in, its continuation four. */
+function indented(text: string, width: number): string {
+  return wrapParagraph(terminalText(text), width - 2, '  ')
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
+
+function joinLabels(labels: readonly string[]): string {
+  return labels.length <= 1 ? labels.join('') : `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}`;
+}
+
 /** How wide terminal output may be. */
 export interface TerminalOptions {
   /** Characters per line (the terminal's COLUMNS); no limit when absent. */
@@ -175,6 +242,7 @@ export function renderTerminalTable(result: RunResult, options: TerminalOptions 
   const correctness = correctnessTable(result);
   const notMeasured = notMeasuredTable(result);
   const parts = [wrapParagraph(terminalLine(`sessionbench · started ${result.startedAt}${result.env.gitSha ? ` · ${result.env.gitSha.slice(0, 7)}` : ''}${result.partial ? ' · PARTIAL (interrupted)' : ''}`), width)];
+  if (measured.rows.length > 0 || correctness.rows.length > 0) parts.push(terminalVerdict(recommendStore(result), width));
   if (measured.rows.length === 0) parts.push(correctness.rows.length > 0 ? 'Nothing was measured under load.' : 'Nothing was measured.');
   for (const [model, table] of splitByColumn(measured, 'Model')) parts.push(`Under load, ${model} model\n${layout(table, width)}`);
   for (const section of REPORT_SECTIONS.filter((one) => one.terminal)) {

@@ -141,35 +141,61 @@ function correctness(score: Recommendation['scores'][number]): string {
     [score.resurrected, 'resurrected after logout'],
     [score.staleSessions, 'outlived their TTL'],
   ];
-  if (counts.every(([value]) => value === undefined)) return 'not measured';
+  if (counts.every(([value]) => value === undefined)) return NOT_MEASURED;
   const found = counts.filter(([value]) => value).map(([value, label]) => `${formatCount(value!)} ${label}`);
   return found.length === 0 ? 'none found' : found.join(', ');
 }
 
+const NOT_MEASURED = 'not measured';
+
 /** Title of the scoreboard's p99 column: load scenarios only (see isLoadEntry in recommend.ts). */
 export const WORST_P99_COLUMN = 'Worst p99 (closed-model load; no outage, race or ttl)';
 
-/** The evidence behind the recommendation: one row per store, best candidate first. */
+/** The flag (or scenario) that measures each optional column of the decision table. */
+const HOW_TO_MEASURE: Record<string, string> = {
+  'Throughput (closed model) · % of fastest': 'a load scenario, e.g. --scenario read-heavy',
+  [WORST_P99_COLUMN]: 'a load scenario, e.g. --scenario read-heavy',
+  'Memory / session': '--scenario churn (or --prefill N)',
+  'Correctness problems': '--scenario race-resave,ttl (the default run has the race)',
+  'Several instances': '--instances 3',
+  'When the store goes down': '--scenario outage',
+};
+
+/**
+ * The evidence behind the recommendation: one row per store, best candidate first. A column no
+ * store was measured for is left out, and a note names what would measure it.
+ */
 export function scoreboardTable(recommendation: Recommendation): TextTable {
+  const tied = new Set(recommendation.decision.tiedOnThroughput);
   const rows = recommendation.scores.map((score) => {
-    const verdict = score === recommendation.choice ? 'recommended' : score.objections.length === 0 ? 'candidate' : 'not advised';
+    const verdict =
+      score === recommendation.choice
+        ? recommendation.decision.decidedBy === 'tie' ? 'tied (shown first)' : 'recommended'
+        : score.objections.length > 0 ? 'not advised' : tied.has(score.store) ? 'tied on throughput' : 'candidate';
     const throughput = score.headlineThroughput
       ? `${formatRate(score.headlineThroughput.value)} (${score.headlineThroughput.scenario})${score.relativeThroughput === undefined ? '' : ` · ${Math.round(score.relativeThroughput * 100)}%`}`
-      : 'not measured';
+      : NOT_MEASURED;
     return [
       score.storeLabel,
       formatServer(score.store, score.server),
       verdict,
       throughput,
-      score.worstP99Us === undefined ? 'not measured' : formatUs(score.worstP99Us),
-      score.bytesPerSession === undefined ? 'not measured' : formatBytes(score.bytesPerSession),
+      score.worstP99Us === undefined ? NOT_MEASURED : formatUs(score.worstP99Us),
+      score.bytesPerSession === undefined ? NOT_MEASURED : formatBytes(score.bytesPerSession),
       correctness(score),
-      score.sessionMisses ? `${formatMissRate(score.sessionMisses.rate)} missed · ${score.sessionMisses.instances} apps` : 'not measured',
-      score.outage ? formatOutageBrief(score.outage) : 'not measured',
+      score.sessionMisses ? `${formatMissRate(score.sessionMisses.rate)} missed · ${score.sessionMisses.instances} apps` : NOT_MEASURED,
+      score.outage ? formatOutageBrief(score.outage) : NOT_MEASURED,
     ];
   });
+  const all = columns(['Store', false], ['Server', false], ['Verdict', false], ['Throughput (closed model) · % of fastest', true], [WORST_P99_COLUMN, true], ['Memory / session', true], ['Correctness problems', false], ['Several instances', true], ['When the store goes down', false]);
+  const unmeasured = all.map((column, index) => HOW_TO_MEASURE[column.title] !== undefined && rows.length > 0 && rows.every((row) => row[index] === NOT_MEASURED));
+  const rule = recommendation.decision.throughputRule;
   return {
-    columns: columns(['Store', false], ['Server', false], ['Verdict', false], ['Throughput (closed model) · % of fastest', true], [WORST_P99_COLUMN, true], ['Memory / session', true], ['Correctness problems', false], ['Several instances', true], ['When the store goes down', false]),
-    rows,
+    columns: all.filter((_, index) => !unmeasured[index]),
+    rows: rows.map((row) => row.filter((_, index) => !unmeasured[index])),
+    notes: [
+      ...(rule ? [`Throughput differences above ${Math.max(1, Math.round(rule.smallestResolvable * 100))} % were resolvable in this run (${Math.round(rule.confidence * 100)} % confidence, pooled spread of ${formatCount(rule.repetitions)} repetitions); smaller ones are ties.`] : []),
+      ...all.filter((_, index) => unmeasured[index]).map((column) => `Not measured in this run: ${column.title.toLowerCase()} — ${HOW_TO_MEASURE[column.title]}.`),
+    ],
   };
 }

@@ -5,21 +5,7 @@
  * Two stores whose difference is smaller than that noise can resolve at the stated confidence
  * are tied: the verdict then decides by its next criterion, never by noise.
  */
-
-/** How the verdict tells two stores' figures apart, recorded with the figures it used. */
-export interface NoiseRule {
-  /** What is compared: each store's repetitions of one measurement (store × scenario × payload × load model). */
-  metric: 'throughput' | 'p99';
-  /** Two-sided confidence at which a difference counts as real. */
-  confidence: number;
-  /** Repetitions pooled into the noise estimate (all stores), and their degrees of freedom. */
-  repetitions: number;
-  degreesOfFreedom: number;
-  /** Pooled standard deviation of the log figure between repetitions of one store (≈ the coefficient of variation). */
-  pooledLogSd: number;
-  /** The smallest relative difference the run could have resolved between two stores with its median repetition count, e.g. 0.08 = 8 %. */
-  smallestResolvable: number;
-}
+import type { NoiseRule } from '../../contract/result.ts';
 
 /** One store's repetitions of the compared figure. */
 export interface Sample {

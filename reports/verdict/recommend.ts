@@ -2,7 +2,7 @@ import type { FailedEntry, OkEntry, RunResult, SkippedEntry } from '../../contra
 import type { LossCause, AnyStoreId, ServerInfo, StoreCapabilities } from '../../contract/vocabulary.ts';
 import { LOSS_CAUSES } from '../../contract/vocabulary.ts';
 import { noiseRule, resolvablyDifferent } from './noise.ts';
-import type { NoiseRule } from './noise.ts';
+import type { NoiseRule, Verdict } from '../../contract/result.ts';
 import { lossCauseSummary } from '../../scenarios/race/section.ts';
 import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import type { EntryGroup } from '../figures/aggregate.ts';
@@ -522,4 +522,18 @@ export function recommendStore(result: RunResult): Recommendation {
   const all = [...ordered, ...rest];
   const choice = ordered[0] ?? all.find((score) => score.objections.length === 0);
   return { ...(choice ? { choice } : {}), decision, headline: headlineFor(choice, all, decision), scores: all, caveats: runCaveats(result, all) };
+}
+
+/** The recommendation as data for results.json: the headline, the rule and figures it used, each store's objections as codes and counts. */
+export function verdictOf(recommendation: Recommendation): Verdict {
+  const { decision } = recommendation;
+  return {
+    headline: recommendation.headline,
+    ...(recommendation.choice ? { choice: recommendation.choice.store } : {}),
+    decidedBy: decision.decidedBy,
+    tiedOnThroughput: decision.tiedOnThroughput,
+    ...(decision.throughputRule ? { throughputRule: decision.throughputRule } : {}),
+    ...(decision.p99Rule ? { p99Rule: decision.p99Rule } : {}),
+    objections: Object.fromEntries(recommendation.scores.map((score) => [score.store, score.objections.map(({ code, count }) => ({ code, ...(count ? { found: count.found, outOf: count.outOf } : {}) }))])),
+  };
 }
