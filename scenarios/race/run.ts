@@ -13,10 +13,11 @@ import type { ResurrectionOutcome } from '../../harness/probes/resurrection.ts';
 import type { OkEntry } from '../../contract/result.ts';
 import type { ScenarioContext, ScenarioRunner } from '../../harness/run/context.ts';
 import { skippedEntry } from '../../harness/run/skipped-entry.ts';
+import { RACE_VARIANT_IDS } from './scenario.ts';
 import type { RaceScenario } from './scenario.ts';
 
 /** The express-session settings a race runs under, one fresh app (and one entry) each. */
-export const RACE_VARIANTS: ReadonlyArray<{ variant: string; settings: Partial<SessionSettings> }> = [
+export const RACE_VARIANTS: ReadonlyArray<{ variant: (typeof RACE_VARIANT_IDS)[number]; settings: Partial<SessionSettings> }> = [
   { variant: 'resave=false', settings: { resave: false, rolling: false } },
   { variant: 'resave=true', settings: { resave: true, rolling: false } },
   { variant: 'rolling=true', settings: { resave: false, rolling: true } },
@@ -119,7 +120,8 @@ async function raceOnce(context: ScenarioContext<RaceScenario>, run: RaceRun): P
 export const runRaceScenario: ScenarioRunner<RaceScenario> = async (context) => {
   if (context.store === 'none') return context.emit(skippedEntry(context, 'no sessions to race: the baseline keeps no session state'));
   const mechanisms = await measureMechanisms(context);
-  for (const { variant, settings } of RACE_VARIANTS) {
+  const chosen = context.scenario.variants ?? RACE_VARIANT_IDS;
+  for (const { variant, settings } of RACE_VARIANTS.filter((one) => chosen.includes(one.variant))) {
     if (context.signal.aborted) break;
     const app = await context.startApp(settings);
     const settingsApply = app.capabilities.serverSide;

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { RACE_ROUTES, identity } from '../common.ts';
 import type { ScenarioKindDefinition } from '../common.ts';
 
+/** The express-session settings a race can run under, each on a fresh app: the settings that change what a request writes. */
+export const RACE_VARIANT_IDS = ['resave=false', 'resave=true', 'rolling=true'] as const;
+
 /** Parallel requests on one cookie, the way a browser fires parallel XHRs; checked by oracles. */
 export const raceScenarioSchema = z.object({
   kind: z.literal('race'),
@@ -17,6 +20,8 @@ export const raceScenarioSchema = z.object({
    * Reads matter: with resave=true they write back a stale copy of the session.
    */
   routes: z.array(z.enum(RACE_ROUTES)).min(1, 'at least one route').optional(),
+  /** The express-session settings raced, each on a fresh app (default: all of RACE_VARIANT_IDS). */
+  variants: z.array(z.enum(RACE_VARIANT_IDS)).min(1, 'at least one variant').optional(),
 });
 
 /** Parallel requests on one session, checked by oracles. */
@@ -50,6 +55,16 @@ export const RACE_KIND: ScenarioKindDefinition<RaceScenario> = {
       fanout: 20,
       rounds: 5,
       routes: ['POST /counter', ...Array<string>(19).fill('GET /session')],
+    },
+    {
+      kind: 'race',
+      id: 'race-one-write',
+      description: "the default run's correctness check: race-resave under resave=false only (what apps run), then the logout probe; what a store itself loses, since express-session alone loses nothing here",
+      sessions: 10,
+      fanout: 20,
+      rounds: 5,
+      routes: ['POST /counter', ...Array<string>(19).fill('GET /session')],
+      variants: ['resave=false'],
     },
   ],
   plannedSeconds: () => undefined,
