@@ -15,6 +15,7 @@ import { Command, CommanderError } from 'commander';
 import { killAllAppChildren, startAppChild } from '../app/child.ts';
 import { startPlainApp } from '../app/plain-child.ts';
 import { EXIT, UsageError, describeError } from '../errors.ts';
+import { cpuSecondsOf } from '../load/cpu.ts';
 import { observePhase } from '../load/observe-phase.ts';
 import { expandMix } from '../load/mix.ts';
 import { runWrk, wrkThroughput } from '../load/wrk.ts';
@@ -32,12 +33,24 @@ import type { SessionSettings } from '../../stores/types.ts';
 /** The ratio bench / plain the instrumentation must keep (issue 20: within 3 %). */
 export const INSTRUMENTATION_GOAL = 0.97;
 
-/** One side's measured run. */
-interface Side {
-  throughput: number;
-  wrk: WrkReport;
-  /** Bench side only: what its store timing counted in the phase (a sanity check that it measured). */
+/** One side's measured slices, summed. */
+interface SideTotals {
+  requests: number;
+  durationUs: number;
+  /** CPU seconds the app process used while wrk ran (/proc, 10 ms ticks). */
+  cpuSeconds: number;
+  /** Bench side only: what its store timing counted (a check that it measured). */
   writes?: StoreWrites;
+}
+
+/** An app under the comparison, started and logged in, that runs wrk slices against itself. */
+interface Contender {
+  name: 'bench' | 'plain';
+  /** One wrk run of `seconds` against this app, without observing it (warm-up). */
+  warm(seconds: number): Promise<void>;
+  /** One measured wrk run of `seconds`, added to `totals`. */
+  measure(seconds: number, totals: SideTotals): Promise<void>;
+  stop(): Promise<void>;
 }
 
 interface Options {
@@ -50,6 +63,7 @@ interface Options {
 }
 
 const SCENARIO = SCENARIOS['read-heavy'] as LoadScenario;
+const SLICE_SECONDS = 1;
 
 /** Logs in one session per connection and builds the read-heavy request sequence over them. */
 async function sessionRequests(url: string, sessions: number, signal: AbortSignal): Promise<WrkRequest[]> {
@@ -74,72 +88,141 @@ function checked(report: WrkReport, what: string): WrkReport {
   return report;
 }
 
-async function measureBench(options: Options, signal: AbortSignal): Promise<Side> {
+/** wrk against `url`, with the CPU `pid` used meanwhile. */
+async function timedWrk(pid: number, url: string, requests: WrkRequest[], options: Options, seconds: number, signal: AbortSignal, what: string) {
+  const before = cpuSecondsOf(pid);
+  const report = checked(await runWrk({ url, connections: options.connections, seconds, requests, signal }), what);
+  const after = cpuSecondsOf(pid);
+  if (before === undefined || after === undefined) throw new Error(`${what}: cannot read its CPU time from /proc`);
+  return { report, cpuSeconds: after - before };
+}
+
+function addTo(totals: SideTotals, report: WrkReport, cpuSeconds: number): void {
+  totals.requests += report.requests;
+  totals.durationUs += report.durationUs;
+  totals.cpuSeconds += cpuSeconds;
+}
+
+function addWrites(sum: StoreWrites | undefined, more: StoreWrites): StoreWrites {
+  if (!sum) return { ...more };
+  const sampled = sum.bytesSampled && more.bytesSampled ? { bytesSampled: { set: sum.bytesSampled.set + more.bytesSampled.set, touch: sum.bytesSampled.touch + more.bytesSampled.touch } } : {};
+  return {
+    requests: sum.requests + more.requests,
+    set: sum.set + more.set,
+    touch: sum.touch + more.touch,
+    destroy: sum.destroy + more.destroy,
+    setBytes: sum.setBytes + more.setBytes,
+    touchBytes: sum.touchBytes + more.touchBytes,
+    ...sampled,
+  };
+}
+
+/** The bench app as a bench run measures it: each measured slice inside observePhase (store timing, sampling, IPC). */
+async function startBench(options: Options, signal: AbortSignal): Promise<Contender> {
   const app = await startAppChild({ store: 'memory', settings: options.settings, app: { payloadBytes: options.payloadBytes } });
   try {
     const requests = await sessionRequests(app.url, options.connections, signal);
-    const run = (seconds: number) => runWrk({ url: app.url, connections: options.connections, seconds, requests, signal });
-    if (options.warmupSeconds > 0) checked(await run(options.warmupSeconds), 'bench app warm-up');
-    const { result, observed } = await observePhase(app, { generatorInProcess: false, requestsOf: (r: WrkReport) => r.requests }, () => run(options.seconds));
-    const wrk = checked(result, 'bench app');
-    return { throughput: wrkThroughput(wrk), wrk, ...(observed.storeWrites ? { writes: observed.storeWrites } : {}) };
-  } finally {
+    const pid = app.pids[0]!;
+    return {
+      name: 'bench',
+      warm: async (seconds) => void (await timedWrk(pid, app.url, requests, options, seconds, signal, 'bench app warm-up')),
+      measure: async (seconds, totals) => {
+        const { result, observed } = await observePhase(app, { generatorInProcess: false, requestsOf: (r: { report: WrkReport }) => r.report.requests }, () =>
+          timedWrk(pid, app.url, requests, options, seconds, signal, 'bench app'),
+        );
+        addTo(totals, result.report, result.cpuSeconds);
+        if (!observed.storeWrites) throw new Error('bench app: its store timing counted nothing');
+        totals.writes = addWrites(totals.writes, observed.storeWrites);
+      },
+      stop: () => app.stop(),
+    };
+  } catch (error) {
     await app.stop();
+    throw error;
   }
 }
 
-async function measurePlain(options: Options, signal: AbortSignal): Promise<Side> {
+async function startPlain(options: Options, signal: AbortSignal): Promise<Contender> {
   const app = await startPlainApp({ payloadBytes: options.payloadBytes, settings: options.settings });
   try {
     const requests = await sessionRequests(app.url, options.connections, signal);
-    const run = (seconds: number) => runWrk({ url: app.url, connections: options.connections, seconds, requests, signal });
-    if (options.warmupSeconds > 0) checked(await run(options.warmupSeconds), 'plain app warm-up');
-    const wrk = checked(await run(options.seconds), 'plain app');
-    return { throughput: wrkThroughput(wrk), wrk };
-  } finally {
+    return {
+      name: 'plain',
+      warm: async (seconds) => void (await timedWrk(app.pid, app.url, requests, options, seconds, signal, 'plain app warm-up')),
+      measure: async (seconds, totals) => {
+        const { report, cpuSeconds } = await timedWrk(app.pid, app.url, requests, options, seconds, signal, 'plain app');
+        addTo(totals, report, cpuSeconds);
+      },
+      stop: () => app.stop(),
+    };
+  } catch (error) {
     await app.stop();
+    throw error;
   }
 }
 
 const perSecond = (value: number) => `${Math.round(value).toLocaleString('en-US')} req/s`;
 const percent = (ratio: number) => `${(ratio * 100).toFixed(1)} %`;
 const load = () => loadavg().map((value) => value.toFixed(2)).join(' ');
+const throughputOf = (totals: SideTotals) => totals.requests / (totals.durationUs / 1e6);
+const cpuUsPerRequest = (totals: SideTotals) => (totals.cpuSeconds * 1e6) / totals.requests;
 
 function writesLine(writes: StoreWrites | undefined): string {
   if (!writes || writes.requests === 0) return '';
   const per = (n: number) => (n / writes.requests).toFixed(2);
-  const sampled = writes.bytesSampled ? `, bytes from ${writes.bytesSampled.set + writes.bytesSampled.touch} of ${writes.set + writes.touch} calls` : '';
-  return ` · bench counted ${per(writes.set)} set + ${per(writes.touch)} touch / request, ${formatBytes((writes.setBytes + writes.touchBytes) / writes.requests)} / request${sampled}`;
+  const sampled = writes.bytesSampled ? ` (serialised ${writes.bytesSampled.set + writes.bytesSampled.touch} of ${writes.set + writes.touch} calls)` : '';
+  return `; bench counted ${per(writes.set)} set + ${per(writes.touch)} touch, ${formatBytes((writes.setBytes + writes.touchBytes) / writes.requests)}${sampled} / request`;
+}
+
+/** One pair: both apps fresh, warmed and measured in alternating 1 s slices, so drift of the machine hits both alike. */
+async function measurePair(pair: number, options: Options, signal: AbortSignal) {
+  const benchFirst = pair % 2 === 1;
+  const contenders: Contender[] = [];
+  const totals = { bench: { requests: 0, durationUs: 0, cpuSeconds: 0 } as SideTotals, plain: { requests: 0, durationUs: 0, cpuSeconds: 0 } as SideTotals };
+  try {
+    for (const start of benchFirst ? [startBench, startPlain] : [startPlain, startBench]) contenders.push(await start(options, signal));
+    for (let s = 0; s < options.warmupSeconds; s += SLICE_SECONDS) for (const app of contenders) await app.warm(SLICE_SECONDS);
+    for (let s = 0; s < options.seconds; s += SLICE_SECONDS) for (const app of contenders) await app.measure(SLICE_SECONDS, totals[app.name]);
+  } finally {
+    await Promise.all(contenders.map((app) => app.stop()));
+  }
+  return { benchFirst, ...totals };
 }
 
 async function run(options: Options, io: CliIo, signal: AbortSignal): Promise<number> {
   const say = (line: string) => io.stdout(`${line}\n`);
   const setting = `${formatBytes(options.payloadBytes)} payload${options.settings.rolling ? ', --rolling' : ''}${options.settings.resave ? ', --resave' : ''}`;
   say(`instrumentation: bench-mode app (memory store) vs plain Express + express-session (MemoryStore), ${setting}`);
-  say(`read-heavy mix under wrk -t1 -c${options.connections}, one session per connection, ${options.warmupSeconds}s warm-up + ${options.seconds}s measured, each side a fresh process, ${options.pairs} alternating pairs`);
-  const loadStart = load();
-  say(`load average at start: ${loadStart} (${cpus().length} cores)`);
+  say(`read-heavy mix under wrk -t1 -c${options.connections}, one session per connection; per pair both apps fresh, ${options.warmupSeconds}s warm-up + ${options.seconds}s measured each, in alternating ${SLICE_SECONDS}s slices; ${options.pairs} pairs, the first side alternating`);
+  const loadStart = loadavg();
+  say(`load average at start: ${load()} (${cpus().length} cores)`);
   const ratios: number[] = [];
+  const cpuRatios: number[] = [];
   const bench: number[] = [];
   const plain: number[] = [];
   for (let pair = 1; pair <= options.pairs; pair++) {
-    const benchFirst = pair % 2 === 1;
-    const sides: Record<'bench' | 'plain', Side | undefined> = { bench: undefined, plain: undefined };
-    for (const side of benchFirst ? (['bench', 'plain'] as const) : (['plain', 'bench'] as const)) {
-      signal.throwIfAborted();
-      sides[side] = side === 'bench' ? await measureBench(options, signal) : await measurePlain(options, signal);
-    }
-    const ratio = sides.bench!.throughput / sides.plain!.throughput;
+    signal.throwIfAborted();
+    const result = await measurePair(pair, options, signal);
+    const ratio = throughputOf(result.bench) / throughputOf(result.plain);
+    const cpuRatio = cpuUsPerRequest(result.plain) / cpuUsPerRequest(result.bench);
     ratios.push(ratio);
-    bench.push(sides.bench!.throughput);
-    plain.push(sides.plain!.throughput);
-    say(`pair ${pair} (${benchFirst ? 'bench first' : 'plain first'}): bench ${perSecond(sides.bench!.throughput)} (p99 ${sides.bench!.wrk.p99} µs) · plain ${perSecond(sides.plain!.throughput)} (p99 ${sides.plain!.wrk.p99} µs) · ratio ${ratio.toFixed(3)}${writesLine(sides.bench!.writes)} · load ${load()}`);
+    cpuRatios.push(cpuRatio);
+    bench.push(throughputOf(result.bench));
+    plain.push(throughputOf(result.plain));
+    say(
+      `pair ${pair} (${result.benchFirst ? 'bench first' : 'plain first'}): bench ${perSecond(throughputOf(result.bench))}, ${Math.round(cpuUsPerRequest(result.bench))} µs CPU/request · ` +
+        `plain ${perSecond(throughputOf(result.plain))}, ${Math.round(cpuUsPerRequest(result.plain))} µs CPU/request · ratio ${ratio.toFixed(3)} (CPU ${cpuRatio.toFixed(3)})${writesLine(result.bench.writes)} · load ${load()}`,
+    );
   }
   const r = spreadOf(ratios)!;
-  say(`median: bench ${perSecond(spreadOf(bench)!.median)}, plain ${perSecond(spreadOf(plain)!.median)}`);
-  say(`ratio bench / plain: median ${r.median.toFixed(3)} (${percent(r.median)} of the plain app), range ${r.min.toFixed(3)}–${r.max.toFixed(3)} over ${r.n} pairs; load average ${loadStart} at start, ${load()} at end`);
+  const c = spreadOf(cpuRatios)!;
+  say(`median throughput: bench ${perSecond(spreadOf(bench)!.median)}, plain ${perSecond(spreadOf(plain)!.median)}`);
+  say(`ratio bench / plain (throughput): median ${r.median.toFixed(3)} (${percent(r.median)} of the plain app), range ${r.min.toFixed(3)}–${r.max.toFixed(3)} over ${r.n} pairs`);
+  say(`ratio plain / bench (app CPU per request): median ${c.median.toFixed(3)}, range ${c.min.toFixed(3)}–${c.max.toFixed(3)}`);
+  say(`load average ${loadStart.map((v) => v.toFixed(2)).join(' ')} at start, ${load()} at end, ${cpus().length} cores`);
+  if (loadStart[0]! >= cpus().length / 2) say(`the machine was busy (1-min load ${loadStart[0]!.toFixed(2)} on ${cpus().length} cores): throughputs spread widely; the CPU-per-request ratio is the steadier figure`);
   const within = r.median >= INSTRUMENTATION_GOAL;
-  say(`${within ? 'within' : 'NOT within'} the goal of ${percent(INSTRUMENTATION_GOAL)}${within ? '' : ` — or the machine was too busy to tell (range above)`}`);
+  say(`throughput ratio ${within ? 'within' : 'NOT within'} the goal of ${percent(INSTRUMENTATION_GOAL)}`);
   return within ? EXIT.ok : EXIT.regression;
 }
 
