@@ -33,24 +33,14 @@ import type { SessionSettings } from '../../stores/types.ts';
 /** The ratio bench / plain the instrumentation must keep (issue 20: within 3 %). */
 export const INSTRUMENTATION_GOAL = 0.97;
 
-/** One side's measured slices, summed. */
-interface SideTotals {
+/** One side's measured phase. */
+interface SideResult {
   requests: number;
   durationUs: number;
-  /** CPU seconds the app process used while wrk ran (/proc, 10 ms ticks). */
+  /** CPU seconds the app process used while wrk measured (/proc, 10 ms ticks). */
   cpuSeconds: number;
   /** Bench side only: what its store timing counted (a check that it measured). */
   writes?: StoreWrites;
-}
-
-/** An app under the comparison, started and logged in, that runs wrk slices against itself. */
-interface Contender {
-  name: 'bench' | 'plain';
-  /** One wrk run of `seconds` against this app, without observing it (warm-up). */
-  warm(seconds: number): Promise<void>;
-  /** One measured wrk run of `seconds`, added to `totals`. */
-  measure(seconds: number, totals: SideTotals): Promise<void>;
-  stop(): Promise<void>;
 }
 
 interface Options {
@@ -63,7 +53,6 @@ interface Options {
 }
 
 const SCENARIO = SCENARIOS['read-heavy'] as LoadScenario;
-const SLICE_SECONDS = 1;
 
 /** Logs in one session per connection and builds the read-heavy request sequence over them. */
 async function sessionRequests(url: string, sessions: number, signal: AbortSignal): Promise<WrkRequest[]> {
@@ -88,84 +77,80 @@ function checked(report: WrkReport, what: string): WrkReport {
   return report;
 }
 
-/** wrk against `url`, with the CPU `pid` used meanwhile. */
-async function timedWrk(pid: number, url: string, requests: WrkRequest[], options: Options, seconds: number, signal: AbortSignal, what: string) {
-  const before = cpuSecondsOf(pid);
-  const report = checked(await runWrk({ url, connections: options.connections, seconds, requests, signal }), what);
-  const after = cpuSecondsOf(pid);
-  if (before === undefined || after === undefined) throw new Error(`${what}: cannot read its CPU time from /proc`);
-  return { report, cpuSeconds: after - before };
-}
-
-function addTo(totals: SideTotals, report: WrkReport, cpuSeconds: number): void {
-  totals.requests += report.requests;
-  totals.durationUs += report.durationUs;
-  totals.cpuSeconds += cpuSeconds;
-}
-
-function addWrites(sum: StoreWrites | undefined, more: StoreWrites): StoreWrites {
-  if (!sum) return { ...more };
-  const sampled = sum.bytesSampled && more.bytesSampled ? { bytesSampled: { set: sum.bytesSampled.set + more.bytesSampled.set, touch: sum.bytesSampled.touch + more.bytesSampled.touch } } : {};
-  return {
-    requests: sum.requests + more.requests,
-    set: sum.set + more.set,
-    touch: sum.touch + more.touch,
-    destroy: sum.destroy + more.destroy,
-    setBytes: sum.setBytes + more.setBytes,
-    touchBytes: sum.touchBytes + more.touchBytes,
-    ...sampled,
+/**
+ * Logs in, warms the fresh app up, then measures it with wrk, reading the app's CPU time around
+ * the measured run; `observe` wraps the measured run (the bench app's observePhase).
+ */
+async function measureApp(
+  app: { url: string; pid: number },
+  what: string,
+  options: Options,
+  signal: AbortSignal,
+  observe: (load: () => Promise<WrkReport>) => Promise<WrkReport> = (load) => load(),
+): Promise<SideResult> {
+  const requests = await sessionRequests(app.url, options.connections, signal);
+  let sent = 0;
+  // Each run carries on in the sequence where the last stopped, so short runs reach the writes too.
+  const wrk = async (seconds: number) => {
+    const report = checked(await runWrk({ url: app.url, connections: options.connections, seconds, requests, firstRequest: sent % requests.length, signal }), what);
+    sent += report.requests;
+    return report;
   };
+  if (options.warmupSeconds > 0) await wrk(options.warmupSeconds);
+  let cpuSeconds = 0;
+  const report = await observe(async () => {
+    const before = cpuSecondsOf(app.pid);
+    const measured = await wrk(options.seconds);
+    const after = cpuSecondsOf(app.pid);
+    if (before === undefined || after === undefined) throw new Error(`${what}: cannot read its CPU time from /proc`);
+    cpuSeconds = after - before;
+    return measured;
+  });
+  return { requests: report.requests, durationUs: report.durationUs, cpuSeconds };
 }
 
-/** The bench app as a bench run measures it: each measured slice inside observePhase (store timing, sampling, IPC). */
-async function startBench(options: Options, signal: AbortSignal): Promise<Contender> {
+/** The bench app as a bench run measures it: the measured run inside observePhase (store timing, sampling, IPC). */
+async function measureBench(options: Options, signal: AbortSignal): Promise<SideResult> {
   const app = await startAppChild({ store: 'memory', settings: options.settings, app: { payloadBytes: options.payloadBytes } });
   try {
-    const requests = await sessionRequests(app.url, options.connections, signal);
-    const pid = app.pids[0]!;
-    return {
-      name: 'bench',
-      warm: async (seconds) => void (await timedWrk(pid, app.url, requests, options, seconds, signal, 'bench app warm-up')),
-      measure: async (seconds, totals) => {
-        const { result, observed } = await observePhase(app, { generatorInProcess: false, requestsOf: (r: { report: WrkReport }) => r.report.requests }, () =>
-          timedWrk(pid, app.url, requests, options, seconds, signal, 'bench app'),
-        );
-        addTo(totals, result.report, result.cpuSeconds);
-        if (!observed.storeWrites) throw new Error('bench app: its store timing counted nothing');
-        totals.writes = addWrites(totals.writes, observed.storeWrites);
-      },
-      stop: () => app.stop(),
-    };
-  } catch (error) {
+    let writes: StoreWrites | undefined;
+    const result = await measureApp({ url: app.url, pid: app.pids[0]! }, 'bench app', options, signal, async (load) => {
+      const { result: report, observed } = await observePhase(app, { generatorInProcess: false, requestsOf: (r: WrkReport) => r.requests }, load);
+      writes = observed.storeWrites;
+      return report;
+    });
+    if (!writes) throw new Error('bench app: its store timing counted nothing');
+    return { ...result, writes };
+  } finally {
     await app.stop();
-    throw error;
   }
 }
 
-async function startPlain(options: Options, signal: AbortSignal): Promise<Contender> {
+async function measurePlain(options: Options, signal: AbortSignal): Promise<SideResult> {
   const app = await startPlainApp({ payloadBytes: options.payloadBytes, settings: options.settings });
   try {
-    const requests = await sessionRequests(app.url, options.connections, signal);
-    return {
-      name: 'plain',
-      warm: async (seconds) => void (await timedWrk(app.pid, app.url, requests, options, seconds, signal, 'plain app warm-up')),
-      measure: async (seconds, totals) => {
-        const { report, cpuSeconds } = await timedWrk(app.pid, app.url, requests, options, seconds, signal, 'plain app');
-        addTo(totals, report, cpuSeconds);
-      },
-      stop: () => app.stop(),
-    };
-  } catch (error) {
+    return await measureApp(app, 'plain app', options, signal);
+  } finally {
     await app.stop();
-    throw error;
   }
+}
+
+/** One pair: each app fresh, warmed and measured in turn; odd pairs run the bench app first, even pairs the plain app. */
+async function measurePair(pair: number, options: Options, signal: AbortSignal) {
+  const benchFirst = pair % 2 === 1;
+  if (benchFirst) {
+    const bench = await measureBench(options, signal);
+    return { benchFirst, bench, plain: await measurePlain(options, signal) };
+  }
+  const plain = await measurePlain(options, signal);
+  return { benchFirst, plain, bench: await measureBench(options, signal) };
 }
 
 const perSecond = (value: number) => `${Math.round(value).toLocaleString('en-US')} req/s`;
 const percent = (ratio: number) => `${(ratio * 100).toFixed(1)} %`;
 const load = () => loadavg().map((value) => value.toFixed(2)).join(' ');
-const throughputOf = (totals: SideTotals) => totals.requests / (totals.durationUs / 1e6);
-const cpuUsPerRequest = (totals: SideTotals) => (totals.cpuSeconds * 1e6) / totals.requests;
+const throughputOf = (totals: SideResult) => totals.requests / (totals.durationUs / 1e6);
+const cpuUsPerRequest = (totals: SideResult) => (totals.cpuSeconds * 1e6) / totals.requests;
 
 function writesLine(writes: StoreWrites | undefined): string {
   if (!writes || writes.requests === 0) return '';
@@ -174,26 +159,11 @@ function writesLine(writes: StoreWrites | undefined): string {
   return `; bench counted ${per(writes.set)} set + ${per(writes.touch)} touch, ${formatBytes((writes.setBytes + writes.touchBytes) / writes.requests)}${sampled} / request`;
 }
 
-/** One pair: both apps fresh, warmed and measured in alternating 1 s slices, so drift of the machine hits both alike. */
-async function measurePair(pair: number, options: Options, signal: AbortSignal) {
-  const benchFirst = pair % 2 === 1;
-  const contenders: Contender[] = [];
-  const totals = { bench: { requests: 0, durationUs: 0, cpuSeconds: 0 } as SideTotals, plain: { requests: 0, durationUs: 0, cpuSeconds: 0 } as SideTotals };
-  try {
-    for (const start of benchFirst ? [startBench, startPlain] : [startPlain, startBench]) contenders.push(await start(options, signal));
-    for (let s = 0; s < options.warmupSeconds; s += SLICE_SECONDS) for (const app of contenders) await app.warm(SLICE_SECONDS);
-    for (let s = 0; s < options.seconds; s += SLICE_SECONDS) for (const app of contenders) await app.measure(SLICE_SECONDS, totals[app.name]);
-  } finally {
-    await Promise.all(contenders.map((app) => app.stop()));
-  }
-  return { benchFirst, ...totals };
-}
-
 async function run(options: Options, io: CliIo, signal: AbortSignal): Promise<number> {
   const say = (line: string) => io.stdout(`${line}\n`);
   const setting = `${formatBytes(options.payloadBytes)} payload${options.settings.rolling ? ', --rolling' : ''}${options.settings.resave ? ', --resave' : ''}`;
   say(`instrumentation: bench-mode app (memory store) vs plain Express + express-session (MemoryStore), ${setting}`);
-  say(`read-heavy mix under wrk -t1 -c${options.connections}, one session per connection; per pair both apps fresh, ${options.warmupSeconds}s warm-up + ${options.seconds}s measured each, in alternating ${SLICE_SECONDS}s slices; ${options.pairs} pairs, the first side alternating`);
+  say(`read-heavy mix under wrk -t1 -c${options.connections}, one session per connection; each app a fresh process, ${options.warmupSeconds}s warm-up + ${options.seconds}s measured (the bench app's inside the bench's phase observation); ${options.pairs} pairs, the first side alternating`);
   const loadStart = loadavg();
   say(`load average at start: ${load()} (${cpus().length} cores)`);
   const ratios: number[] = [];

@@ -35,6 +35,8 @@ export interface WrkRun {
   seconds: number;
   /** Sent in turn, round-robin over all connections; without it, GET of `url` every time. */
   requests?: readonly WrkRequest[];
+  /** Index in `requests` of the first request sent (to carry on where an earlier run stopped); 0 by default. */
+  firstRequest?: number;
   signal?: AbortSignal;
 }
 
@@ -47,10 +49,10 @@ end
 
 const luaString = (text: string): string => JSON.stringify(text);
 
-function requestsScript(requests: readonly WrkRequest[]): string {
+function requestsScript(requests: readonly WrkRequest[], first: number): string {
   const rows = requests.map((r) => `  { ${luaString(r.method)}, ${luaString(r.path)}, ${r.cookie === undefined ? 'nil' : luaString(r.cookie)} },`);
   return `local list = {\n${rows.join('\n')}\n}
-local i = 0
+local i = ${first}
 request = function()
   local r = list[(i % #list) + 1]
   i = i + 1
@@ -66,7 +68,7 @@ export async function runWrk(run: WrkRun): Promise<WrkReport> {
   const dir = await mkdtemp(path.join(tmpdir(), 'sessionbench-wrk-'));
   try {
     const script = path.join(dir, 'report.lua');
-    await writeFile(script, (run.requests ? requestsScript(run.requests) : '') + DONE);
+    await writeFile(script, (run.requests ? requestsScript(run.requests, run.firstRequest ?? 0) : '') + DONE);
     const args = ['-t1', `-c${run.connections}`, `-d${run.seconds}s`, '-s', script, run.url];
     const { stdout } = await promisify(execFile)('wrk', args, { timeout: (run.seconds + 10) * 1000, signal: run.signal });
     const line = stdout.split('\n').find((l) => l.startsWith('{'));
