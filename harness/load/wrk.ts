@@ -69,8 +69,9 @@ export async function runWrk(run: WrkRun): Promise<WrkReport> {
   try {
     const script = path.join(dir, 'report.lua');
     await writeFile(script, (run.requests ? requestsScript(run.requests, run.firstRequest ?? 0) : '') + DONE);
-    const args = ['-t1', `-c${run.connections}`, `-d${run.seconds}s`, '-s', script, run.url];
-    const { stdout } = await promisify(execFile)('wrk', args, { timeout: (run.seconds + 10) * 1000, signal: run.signal });
+    // A 10 s request timeout (wrk's default is 2 s): a slow answer on a busy machine is slow, not a socket error.
+    const args = ['-t1', `-c${run.connections}`, `-d${run.seconds}s`, '--timeout', '10s', '-s', script, run.url];
+    const { stdout } = await promisify(execFile)('wrk', args, { timeout: (run.seconds + 20) * 1000, signal: run.signal });
     const line = stdout.split('\n').find((l) => l.startsWith('{'));
     if (!line) throw new Error('wrk printed no report line');
     return JSON.parse(line) as WrkReport;
