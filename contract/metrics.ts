@@ -99,6 +99,12 @@ export const storeWritesSchema = z.object({
   setBytes: count,
   /** JSON bytes of the sessions handed to `touch`. */
   touchBytes: count,
+  /**
+   * Calls whose session was serialised to count its bytes, per operation: one in every few
+   * (store-timing.ts), off the rest of the measured path. `setBytes` and `touchBytes` are then
+   * estimates: the bytes of those calls × calls / sampled calls. Absent: every call was counted.
+   */
+  bytesSampled: z.object({ set: count, touch: count }).optional(),
 });
 export type StoreWrites = z.infer<typeof storeWritesSchema>;
 

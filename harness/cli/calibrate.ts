@@ -4,48 +4,15 @@
  * with our driver and with wrk (a native C load generator) on the same route,
  * connections and duration, and prints both throughputs and their ratio.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { startAppChild } from '../app/child.ts';
 import { runClosedPhase } from '../load/autocannon.ts';
 import type { VirtualUser } from '../load/autocannon.ts';
+import { runWrk, wrkThroughput } from '../load/wrk.ts';
 import { parseCount, parseDuration, sessionSettings } from '../plan/plan.ts';
 import { spreadOf } from '../../reports/figures/spread.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import type { LoadScenario } from '../../scenarios/load/scenario.ts';
-
-const WRK_REPORT = `done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('{"requests":%d,"durationUs":%d,"errors":%d,"p50":%d,"p99":%d}\\n',
-    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
-end
-`;
-
-interface WrkReport {
-  requests: number;
-  durationUs: number;
-  errors: number;
-  p50: number;
-  p99: number;
-}
-
-async function runWrk(url: string, connections: number, seconds: number): Promise<WrkReport> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'sessionbench-wrk-'));
-  try {
-    const script = path.join(dir, 'report.lua');
-    await writeFile(script, WRK_REPORT);
-    const { stdout } = await promisify(execFile)('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, url], { timeout: (seconds + 10) * 1000 });
-    const line = stdout.split('\n').find((l) => l.startsWith('{'));
-    if (!line) throw new Error('wrk printed no report line');
-    return JSON.parse(line) as WrkReport;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 const program = new Command('calibrate')
   .description('compare this harness\'s load generator with wrk on the no-session app')
@@ -70,11 +37,11 @@ const program = new Command('calibrate')
       const theirs: number[] = [];
       for (let round = 1; round <= rounds; round++) {
         const phase = await runClosedPhase({ url: app.url, scenario: onlyReads, connections, durationSeconds: seconds, users });
-        const wrk = await runWrk(`${app.url}/session`, connections, seconds);
+        const wrk = await runWrk({ url: `${app.url}/session`, connections, seconds });
         const failures = phase.errors + phase.timeouts + phase.non2xx;
-        if (failures > 0 || wrk.errors > 0) throw new Error(`round ${round} had failed requests (autocannon ${failures}, wrk ${wrk.errors}): no comparison`);
+        if (failures > 0 || wrk.errors + wrk.badStatus > 0) throw new Error(`round ${round} had failed requests (autocannon ${failures}, wrk ${wrk.errors + wrk.badStatus}): no comparison`);
         ours.push(phase.throughput);
-        theirs.push(wrk.requests / (wrk.durationUs / 1e6));
+        theirs.push(wrkThroughput(wrk));
         console.log(`round ${round}: autocannon ${Math.round(phase.throughput)} req/s (p50 ${phase.latencyUs.p50} µs), wrk ${Math.round(theirs.at(-1)!)} req/s (p50 ${wrk.p50} µs)`);
       }
       const ratio = spreadOf(ours)!.median / spreadOf(theirs)!.median;

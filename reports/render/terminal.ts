@@ -1,4 +1,4 @@
-import type { RunResult } from '../../contract/result.ts';
+import type { RunResult, NoiseRule } from '../../contract/result.ts';
 import type { TextTable } from '../figures/text-table.ts';
 import type { Comparison } from '../verdict/compare.ts';
 import { comparisonVerdict, comparisonWarnings } from '../verdict/compare.ts';
@@ -6,7 +6,6 @@ import { comparisonTable, correctnessTable, notMeasuredTable, resultsTable } fro
 import { REPORT_SECTIONS } from '../sections/index.ts';
 import { recommendStore } from '../verdict/recommend.ts';
 import type { ObjectionCode, Recommendation } from '../verdict/recommend.ts';
-import type { NoiseRule } from '../../contract/result.ts';
 import { formatBytes, formatRate, formatUs } from '../figures/format.ts';
 import { conditionWarnings } from '../sections/conditions.ts';
 

@@ -57,6 +57,12 @@ export function storeOpsTable(result: RunResult): TextTable {
   };
 }
 
+/** True when an entry's write bytes come from a sample of its calls rather than from every call. */
+function bytesEstimated(entry: RunResult['entries'][number]): boolean {
+  const writes = entry.status === 'ok' ? entry.storeWrites : undefined;
+  return !!writes?.bytesSampled && (writes.bytesSampled.set < writes.set || writes.bytesSampled.touch < writes.touch);
+}
+
 /**
  * One row per store × scenario that counted its writes: set, touch and destroy calls per
  * request of the measured phase, and the session bytes handed to set and touch per request
@@ -73,6 +79,9 @@ export function storeWritesTable(result: RunResult): TextTable {
   return {
     columns: [column('Store', false), column('Scenario', false), column('set / request', true), column('touch / request', true), column('destroy / request', true), column('Bytes to set / request', true), column('Bytes to touch / request', true)],
     rows,
-    notes: ['Bytes are the session’s JSON as handed to the store. A touch hands over the whole session; whether the store writes it all (connect-memcached) or only an expiry (connect-redis) is the store’s doing.'],
+    notes: [
+      'Bytes are the session’s JSON as handed to the store. A touch hands over the whole session; whether the store writes it all (connect-memcached) or only an expiry (connect-redis) is the store’s doing.',
+      ...(result.entries.some(bytesEstimated) ? ['Bytes are estimated: the app serialises one set or touch call in every few and counts the others at their mean (storeWrites.bytesSampled); the call counts are exact.'] : []),
+    ],
   };
 }

@@ -1,8 +1,7 @@
-import type { FailedEntry, OkEntry, RunResult, SkippedEntry } from '../../contract/result.ts';
+import type { FailedEntry, OkEntry, RunResult, SkippedEntry, NoiseRule, Verdict } from '../../contract/result.ts';
 import type { LossCause, AnyStoreId, ServerInfo, StoreCapabilities } from '../../contract/vocabulary.ts';
 import { LOSS_CAUSES } from '../../contract/vocabulary.ts';
 import { noiseRule, resolvablyDifferent } from './noise.ts';
-import type { NoiseRule, Verdict } from '../../contract/result.ts';
 import { lossCauseSummary } from '../../scenarios/race/section.ts';
 import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import type { EntryGroup } from '../figures/aggregate.ts';
