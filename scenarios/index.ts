@@ -53,8 +53,11 @@ export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
     }),
 );
 
-/** The scenario run when none is named. */
-export const DEFAULT_SCENARIOS = ['read-heavy'];
+/**
+ * The scenarios run when none is named: load to rank speed, and the correctness check that tells
+ * stores apart (a write among parallel reads under resave=false, then the logout probe).
+ */
+export const DEFAULT_SCENARIOS = ['read-heavy', 'race-one-write'];
 
 /** Seconds of timed phases a scenario is planned to take on one store; undefined for scripted races. */
 export function plannedSeconds(timing: RunTiming, scenario: Scenario, prefill = 0): number | undefined {

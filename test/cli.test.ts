@@ -65,7 +65,7 @@ describe('a real short run on the embedded stores', () => {
   const dir = path.join(out, 'real');
 
   test('none, memory and cookie run ok and write results.json', async () => {
-    const run = await runCli(['--store', 'none,memory,cookie', '--duration', '2s', '--warmup', '1s', '--connections', '20', '--json', '--out', dir], { timeoutMs: 60_000 });
+    const run = await runCli(['--store', 'none,memory,cookie', '--scenario', 'read-heavy', '--repeat', '1', '--duration', '2s', '--warmup', '1s', '--connections', '20', '--json', '--out', dir], { timeoutMs: 60_000 });
     assert.equal(run.code, 0, run.stderr);
     result = JSON.parse(run.stdout) as RunResult;
     const [stamp] = readdirSync(dir);

@@ -22,13 +22,21 @@ test('sizes accept b, kb and mb', () => {
   assert.throws(() => parseSize('--payload', 'huge'), UsageError);
 });
 
-test('the default plan runs every store on the read-heavy scenario', () => {
+test('the default plan runs every store on read-heavy and the correctness race, three repetitions each', () => {
   const plan = buildPlan(defaults, {});
   assert.deepEqual(plan.stores, [...STORE_IDS]);
   assert.ok(plan.stores.includes('knex-sqlite'), 'SQLite needs no server: it is in the default run');
   assert.equal(plan.storesNamed, false);
-  assert.deepEqual(plan.scenarios.map((s) => s.id), ['read-heavy']);
+  assert.deepEqual(plan.scenarios.map((s) => s.id), ['read-heavy', 'race-one-write']);
+  assert.equal(plan.repeat, 3);
   assert.deepEqual(plan.serverUrls, {});
+});
+
+test('--quick is the short run of earlier versions: read-heavy, one 5 s repetition', () => {
+  const plan = buildPlan({ ...defaults, quick: true }, {});
+  assert.deepEqual(plan.scenarios.map((s) => s.id), ['read-heavy']);
+  assert.equal(plan.repeat, 1);
+  assert.equal(plan.durationSeconds, 5);
 });
 
 test('server URLs come from flags first, then the environment', () => {

@@ -35,7 +35,7 @@ for (const [i, { moment, signal }] of cases.entries()) {
     chmodSync(tmp, 0o755);
     const out = path.join(root, `run-${i}`);
     let interruptedAt = 0;
-    const run = await runCli(['--store', 'memory,redis,postgres', '--duration', '4s', '--warmup', '1s', '--out', out], {
+    const run = await runCli(['--store', 'memory,redis,postgres', '--scenario', 'read-heavy', '--repeat', '1', '--duration', '4s', '--warmup', '1s', '--out', out], {
       env: { SESSIONBENCH_TEST_MARK: mark, TMPDIR: tmp },
       timeoutMs: 60_000,
       ownProcessGroup: true,

@@ -138,6 +138,7 @@ function withServerUrlOptions(command: Command): Command {
 function withOptions(command: Command, declarations: readonly OptionDeclaration[]): Command {
   for (const declaration of declarations) {
     const option = new Option(declaration.flags, declaration.help);
+    if (declaration.conflicts) option.conflicts([...declaration.conflicts]);
     if (declaration.repeatable) option.argParser(collect).default([]);
     else if (declaration.default !== undefined) option.default(declaration.default);
     command.addOption(declaration.hidden ? option.hideHelp() : option);

@@ -20,20 +20,23 @@ export interface OptionDeclaration {
   repeatable?: boolean;
   /** Kept out of `--help` (a testing aid). */
   hidden?: boolean;
+  /** Options it cannot be given with (commander refuses the pair in one line). */
+  conflicts?: readonly string[];
 }
 
 /** Every option of `bench`, in `--help` order (the server URL flags follow, from the server kinds). */
 export const BENCH_OPTIONS = {
   store: { flags: '--store <ids>', help: `stores to run, comma-separated, or "all" (${STORE_IDS.join(', ')}); a path (./my-store.mjs) loads your own`, default: 'all' },
   scenario: { flags: '--scenario <ids>', help: `scenarios, comma-separated (${Object.keys(SCENARIOS).join(', ')})`, default: DEFAULT_SCENARIOS.join(',') },
-  duration: { flags: '--duration <time>', help: 'measured time per repetition, whole seconds or ms: e.g. 10s, 2m, 1500ms', default: '5s', bounds: { min: 1, max: 3600, wholeSeconds: true } },
+  duration: { flags: '--duration <time>', help: 'measured time per repetition, whole seconds or ms: e.g. 10s, 2m, 1500ms', default: '2s', bounds: { min: 1, max: 3600, wholeSeconds: true } },
   warmup: { flags: '--warmup <time>', help: 'shortest warm-up before measuring (kept apart); it goes on until throughput settles, up to 10× this or 30 s', default: '1s', bounds: { min: 0, max: 600, wholeSeconds: true } },
   probeOps: { flags: '--probe-ops <n>', help: 'serial calls of each store operation when measuring the store alone after verification (0: skip)', default: '1000', bounds: { min: 0, max: 100_000 } },
   connections: { flags: '--connections <n>', help: 'concurrent connections, one user (session) each', default: '10', bounds: { min: 1, max: 10_000 } },
   driver: { flags: '--driver <name>', help: 'load generator: autocannon (closed model, --connections) or k6 (open model, --rate)', default: 'autocannon' },
   rate: { flags: '--rate <req/s>', help: 'with --driver k6: requests per second to start, whatever the latency', bounds: { min: 1, max: 1_000_000 } },
   instances: { flags: '--instances <n>', help: 'app instances behind a request-level round-robin balancer', default: '1', bounds: { min: 1, max: 16 } },
-  repeat: { flags: '--repeat <n>', help: 'measured repetitions per store and scenario', default: '1', bounds: { min: 1, max: 100 } },
+  repeat: { flags: '--repeat <n>', help: 'measured repetitions per store and scenario, each on a fresh app, interleaved across stores (3: enough to know the noise)', default: '3', bounds: { min: 1, max: 100 } },
+  quick: { flags: '--quick', help: 'the short run: read-heavy only, one 5 s repetition per store (no verdict on speed: nothing says how noisy it was)', conflicts: ['scenario', 'repeat', 'duration'] },
   payload: { flags: '--payload <size>', help: 'session payload stored at login, e.g. 1kb, 10kb', default: '1kb' },
   maxAge: { flags: '--max-age <time>', help: 'session cookie and store TTL', default: '1h', bounds: { min: 1, max: 365 * 24 * 3600 } },
   prefill: { flags: '--prefill <counts>', help: 'load this many sessions into the store before measuring, a list to sweep, e.g. 0,100k,1m' },
@@ -69,6 +72,9 @@ type Raw = { -readonly [K in keyof Declared as Declared[K] extends { default: st
 
 /** Raw option values as the CLI parser hands them over (strings until validated by the plan). */
 export type RawBenchOptions = Raw & RawServerUrlOptions;
+
+/** What `--quick` stands for: the short run of earlier versions. */
+export const QUICK_RUN = { scenario: 'read-heavy', repeat: '1', duration: '5s' } as const;
 
 /** Every option at its declared default: what `sessionbench` alone runs with. */
 export function defaultBenchOptions(): RawBenchOptions {

@@ -12,7 +12,7 @@ import { BROWSER_COOKIE_LIMIT_BYTES } from '../../stores/limits.ts';
 import type { AnyStoreId, CustomStoreId, LoadDriver, ServerKind, StoreId } from '../../contract/vocabulary.ts';
 import type { SessionSettings } from '../../stores/types.ts';
 import { UsageError } from '../errors.ts';
-import { boundsOf, flagOf } from './options.ts';
+import { QUICK_RUN, boundsOf, flagOf } from './options.ts';
 import type { BenchOptionName, RawBenchOptions, RawServerUrlOptions } from './options.ts';
 import { requireK6 } from './k6-binary.ts';
 import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
@@ -285,7 +285,8 @@ function durationOption(name: BenchOptionName, value: string): number {
 }
 
 /** Checks every option and builds the plan; throws UsageError naming the first problem. */
-export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process.env): RunPlan {
+export function buildPlan(given: RawBenchOptions, env: NodeJS.ProcessEnv = process.env): RunPlan {
+  const raw = given.quick ? { ...given, ...QUICK_RUN } : given;
   const { stores, named, customStores } = parseStores(raw.store);
   const serverUrls = parseServerUrls(raw, env);
   const warmupSeconds = durationOption('warmup', raw.warmup);
