@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { findK6 } from '../harness/plan/k6-binary.ts';
-import { k6SummaryToEntry } from '../harness/load/k6-summary.ts';
+import { k6SummaryToEntry } from '../harness/k6/k6-summary.ts';
 import type { StoreId } from '../contract/vocabulary.ts';
 import { observed } from './helpers/observations.ts';
 import { CLI, runCli } from './helpers/cli.ts';

@@ -1,8 +1,8 @@
 import { UsageError } from '../errors.ts';
-import { generateK6Script, runnerTest } from '../load/k6-script.ts';
-import { equalSegments } from '../load/k6-segments.ts';
-import { testRunManifest } from '../load/k6-testrun.ts';
-import type { K6ScriptSpec } from '../load/k6-script.ts';
+import { generateK6Script, runnerTest } from '../k6/k6-script.ts';
+import { equalSegments } from '../k6/k6-segments.ts';
+import { testRunManifest } from '../k6/k6-testrun.ts';
+import type { K6ScriptSpec } from '../k6/k6-script.ts';
 import type { CliIo } from './io.ts';
 import { checkOutputPath, writeFileAtomic } from './output-dir.ts';
 import { parseCount, parseDuration } from '../plan/plan.ts';

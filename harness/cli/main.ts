@@ -12,7 +12,7 @@ import type { RawExportK6Options } from './export-k6.ts';
 import type { CliIo } from './io.ts';
 import { createProgress } from './progress.ts';
 import { redactText, redactUrls } from './redact.ts';
-import type { RawK6ImportFlags } from '../load/k6-import.ts';
+import type { RawK6ImportFlags } from '../k6/k6-import.ts';
 import { loadRunResultFile, runReportCommand } from './report.ts';
 import { writeRunOutputs } from './write-outputs.ts';
 import { startBench } from '../run/runner.ts';

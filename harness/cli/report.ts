@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { importK6Files } from '../load/k6-import.ts';
-import type { RawK6ImportFlags } from '../load/k6-import.ts';
+import { importK6Files } from '../k6/k6-import.ts';
+import type { RawK6ImportFlags } from '../k6/k6-import.ts';
 import { checkOutputPath, writeFileAtomic } from './output-dir.ts';
 import { writeCiJson } from './write-outputs.ts';
 import type { CiOutputs } from './write-outputs.ts';

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import type { AppChild } from '../app/child.ts';
-import { runOpenPhase } from './k6.ts';
-import type { K6Scenario, VuPool } from './k6-script.ts';
-import { openModelFindings } from './k6-summary.ts';
+import { runOpenPhase } from '../k6/k6.ts';
+import type { K6Scenario, VuPool } from '../k6/k6-script.ts';
+import { openModelFindings } from '../k6/k6-summary.ts';
 import { observePhase } from './observe-phase.ts';
 import type { OkEntry } from '../../contract/result.ts';
 

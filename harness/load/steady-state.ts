@@ -11,11 +11,6 @@ export interface SteadyStateRule {
 /** Three consecutive seconds within 10% of each other. */
 export const STEADY_STATE: SteadyStateRule = { tolerance: 0.1, windows: 3 };
 
-/** The warm-up cap: ten times --warmup, at most 30 s, never below --warmup itself. */
-export function warmupCapSeconds(warmupSeconds: number): number {
-  return warmupSeconds === 0 ? 0 : Math.max(warmupSeconds, Math.min(10 * warmupSeconds, 30));
-}
-
 /** Whether the last `rule.windows` throughput windows agree within `rule.tolerance` (and carried traffic at all). */
 export function isSteady(windows: readonly number[], rule: SteadyStateRule = STEADY_STATE): boolean {
   if (windows.length < rule.windows) return false;

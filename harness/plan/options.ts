@@ -73,6 +73,11 @@ type Raw = { -readonly [K in keyof Declared as Declared[K] extends { default: st
 /** Raw option values as the CLI parser hands them over (strings until validated by the plan). */
 export type RawBenchOptions = Raw & RawServerUrlOptions;
 
+/** The warm-up cap, as --warmup's help says: ten times --warmup, at most 30 s, never below --warmup itself. */
+export function warmupCapSeconds(warmupSeconds: number): number {
+  return warmupSeconds === 0 ? 0 : Math.max(warmupSeconds, Math.min(10 * warmupSeconds, 30));
+}
+
 /** What `--quick` stands for: the short run of earlier versions. */
 export const QUICK_RUN = { scenario: 'read-heavy', repeat: '1', duration: '5s' } as const;
 

@@ -12,12 +12,11 @@ import { BROWSER_COOKIE_LIMIT_BYTES } from '../../stores/limits.ts';
 import type { AnyStoreId, CustomStoreId, LoadDriver, ServerKind, StoreId } from '../../contract/vocabulary.ts';
 import type { SessionSettings } from '../../stores/types.ts';
 import { UsageError } from '../errors.ts';
-import { QUICK_RUN, boundsOf, flagOf } from './options.ts';
+import { QUICK_RUN, boundsOf, flagOf, warmupCapSeconds } from './options.ts';
 import type { BenchOptionName, RawBenchOptions, RawServerUrlOptions } from './options.ts';
 import { requireK6 } from './k6-binary.ts';
 import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import { parseServerUrl } from '../../stores/servers/url.ts';
-import { warmupCapSeconds } from '../load/steady-state.ts';
 
 /** A validated run: what to run, how long, and where to write. Built only from checked input. */
 export interface RunPlan {

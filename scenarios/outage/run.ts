@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { runClosedPhase } from '../../harness/load/autocannon.ts';
 import type { VirtualUser } from '../../harness/load/autocannon.ts';
-import { runOpenPhase } from '../../harness/load/k6.ts';
+import { runOpenPhase } from '../../harness/k6/k6.ts';
 import { analyzeOutage } from '../../harness/probes/outage-analysis.ts';
 import { signalTree } from '../../stores/servers/process-tree.ts';
 import type { PhaseTicker, ScenarioContext, ScenarioRunner } from '../../harness/run/context.ts';

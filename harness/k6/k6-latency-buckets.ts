@@ -1,5 +1,5 @@
 import type { Histogram } from 'hdr-histogram-js';
-import { createLatencyHistogram } from './histogram.ts';
+import { createLatencyHistogram } from '../load/histogram.ts';
 
 /**
  * Log-spaced latency buckets that a k6 script fills itself, so that a runner's

@@ -4,7 +4,7 @@ import { coverage, parseSegment, WHOLE_SEGMENT } from './k6-segments.ts';
 import type { Segment } from './k6-segments.ts';
 import { openModelFindings, readK6Phase } from './k6-summary.ts';
 import type { K6PhaseSummary } from './k6-summary.ts';
-import { encodeHistogram, summarize } from './histogram.ts';
+import { encodeHistogram, summarize } from '../load/histogram.ts';
 import type { OkEntry } from '../../contract/result.ts';
 import type { StoreId } from '../../contract/vocabulary.ts';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { expandMix } from './mix.ts';
+import { expandMix } from '../load/mix.ts';
 import { bucketScript } from './k6-latency-buckets.ts';
 import { runnerOutputScript } from './k6-runner-file.ts';
 import type { RunnerTest } from './k6-runner-file.ts';
