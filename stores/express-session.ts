@@ -1,7 +1,7 @@
-import session from 'express-session';
+import { HOST_PACKAGES, session } from './host-packages.ts';
 import type { RequestHandler } from 'express';
 import type { SessionData, Store } from 'express-session';
-import { packageVersions, packageVersionsFrom } from './packages.ts';
+import { packageVersionsFrom } from './packages.ts';
 import type { AnyStoreId, BulkWriter, FieldUpdates, SessionSettings, StoreAdapter, StoreCapabilities, StoreInspector } from './types.ts';
 
 /** The cookie name every express-session store uses in sessionbench. */
@@ -119,7 +119,7 @@ export function expressSessionAdapter(parts: ExpressSessionParts): StoreAdapter 
       prefill: parts.bulk ? { method: parts.bulk.method, ...(parts.bulk.batchSize ? { batchSize: parts.bulk.batchSize } : {}) } : { reason: NO_BULK_WRITER },
     },
     store,
-    packages: { ...packageVersionsFrom(parts.packagesFrom, parts.packages), ...packageVersions('express-session') },
+    packages: { ...packageVersionsFrom(parts.packagesFrom, parts.packages), 'express-session': HOST_PACKAGES['express-session'].version },
     ...(parts.bookkeepingFields ? { bookkeepingFields: parts.bookkeepingFields } : {}),
     middleware: () => expressSessionMiddleware(store, settings),
     inspect: { ...storeInspector(store, capabilities.countsSessions), ...parts.inspect },

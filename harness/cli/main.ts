@@ -3,6 +3,7 @@ import { killAllAppChildren } from '../app/child.ts';
 import { EXIT, RunError, SHUTDOWN_BOUND_MS, UsageError } from '../errors.ts';
 import { checkOutputPath, runDirectory } from './output-dir.ts';
 import { buildPlan, loadPlanStores, parseFailOn } from '../plan/plan.ts';
+import { requireStorePackages } from '../plan/store-packages.ts';
 import type { RawBenchOptions } from '../plan/plan.ts';
 import { conformCommand } from './conform.ts';
 import type { RawConformOptions } from './conform.ts';
@@ -73,6 +74,7 @@ function outputWidth(io: CliIo): number {
 async function bench(flags: BenchFlags, io: CliIo): Promise<number> {
   const plan = buildPlan(flags, io.env);
   await loadPlanStores(plan);
+  if (plan.storesNamed) for (const store of plan.stores) requireStorePackages(store, plan.customStores[store as keyof typeof plan.customStores]);
   const failOnPercent = parseFailOn(flags.failOn);
   await checkOutputPath('--out', plan.outDir, 'directory');
   const baseline = flags.baseline ? await loadBaseline(flags.baseline) : undefined;

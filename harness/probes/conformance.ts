@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { Cookie } from 'express-session';
-import type { CookieOptions, SessionData, Store } from 'express-session';
+import { session } from '../../stores/host-packages.ts';
+import type { Cookie, CookieOptions, SessionData, Store } from 'express-session';
 import { getStoredSession } from '../../stores/express-session.ts';
 import type { StoreCapabilities } from '../../stores/types.ts';
 
@@ -114,7 +114,7 @@ function call<T>(what: string, fn: (cb: (err?: unknown, value?: T) => void) => v
 }
 
 /** express-session's own Cookie (its types omit the constructor's options): stores read its live `maxAge`. */
-const SessionCookie = Cookie as unknown as new (options: CookieOptions) => Cookie;
+const SessionCookie = session.Cookie as unknown as new (options: CookieOptions) => Cookie;
 
 /** A session as express-session hands it to a store, with a `maxAgeMs` cookie. */
 export function sessionData(maxAgeMs: number, fields: Record<string, unknown>): SessionData {

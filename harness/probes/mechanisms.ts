@@ -8,7 +8,7 @@
  * The Store calls go through express-session's Store API, as express-session makes them.
  */
 import { randomUUID } from 'node:crypto';
-import session from 'express-session';
+import { session } from '../../stores/host-packages.ts';
 import type { SessionData, Store } from 'express-session';
 import type { ProbeCount, RaceMechanisms } from '../../reports/result.ts';
 import type { FieldUpdates, StoreAdapter } from '../../stores/types.ts';
