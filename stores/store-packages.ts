@@ -1,7 +1,9 @@
 /**
  * The npm packages each built-in store and server kind loads. They are optional peer dependencies
- * of sessionbench: a project installs only the clients of the stores it runs (its own versions), and
- * a store whose client is missing is named with the one command that installs it.
+ * of sessionbench at any version (`*`): a project installs only the clients of the stores it runs and
+ * keeps its own versions (a pinned connect-redis 7 must not stop the install of a tool that benchmarks
+ * it through a custom store). A store whose client is missing is named with the one command that
+ * installs it, at the range the clone tests the adapters with (its devDependencies).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -40,7 +42,7 @@ export interface MissingPackages {
 }
 
 const ownRequire = createRequire(import.meta.url);
-const peerRanges = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { peerDependencies?: Record<string, string> }).peerDependencies ?? {};
+const testedRanges = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { devDependencies?: Record<string, string> }).devDependencies ?? {};
 
 /** True when `name` resolves from sessionbench's own files, as the adapters' imports resolve it. */
 export function isInstalled(name: string): boolean {
@@ -58,7 +60,7 @@ export function missingPackages(store: AnyStoreId, server: ServerKind | undefine
   const needed = [...(store in STORE_PACKAGES ? STORE_PACKAGES[store as StoreId] : []), ...(server ? SERVER_PACKAGES[server] : [])];
   const names = [...new Set(needed)].filter((name) => !isInstalled(name));
   if (names.length === 0) return undefined;
-  const specs = names.map((name) => (peerRanges[name] ? `${name}@${peerRanges[name]}` : name));
+  const specs = names.map((name) => (testedRanges[name] ? `${name}@${testedRanges[name]}` : name));
   return { names, install: `npm install -D ${specs.join(' ')}` };
 }
 
