@@ -1,5 +1,7 @@
 /**
- * The npm packages each built-in store and server kind loads. They are optional peer dependencies
+ * The npm packages each built-in store's adapter loads beyond sessionbench's own dependencies (which
+ * include the server clients it starts and identifies servers with: redis, pg, mongodb, mysql2, so a
+ * project's older client never breaks provisioning). They are optional peer dependencies
  * of sessionbench at any version (`*`): a project installs only the clients of the stores it runs and
  * keeps its own versions (a pinned connect-redis 7 must not stop the install of a tool that benchmarks
  * it through a custom store). A store whose client is missing is named with the one command that
@@ -7,31 +9,22 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { AnyStoreId, ServerKind, StoreId } from './types.ts';
+import type { AnyStoreId, StoreId } from './types.ts';
 
 /** What each built-in store's adapter imports, besides express-session. */
 export const STORE_PACKAGES: Record<StoreId, readonly string[]> = {
   none: [],
   memory: [],
   cookie: ['cookie-session'],
-  redis: ['connect-redis', 'redis'],
+  redis: ['connect-redis'],
   memcached: ['connect-memcached', 'memcached'],
-  postgres: ['connect-pg-simple', 'pg', 'pg-copy-streams'],
-  mongo: ['connect-mongo', 'mongodb'],
+  postgres: ['connect-pg-simple', 'pg-copy-streams'],
+  mongo: ['connect-mongo'],
   memorystore: ['memorystore'],
   'knex-sqlite': ['connect-session-knex', 'knex', 'sqlite3'],
-  'knex-postgres': ['connect-session-knex', 'knex', 'pg'],
-  mysql: ['express-mysql-session', 'mysql2'],
+  'knex-postgres': ['connect-session-knex', 'knex'],
+  mysql: ['express-mysql-session'],
   file: ['session-file-store'],
-};
-
-/** The client sessionbench itself uses to start, identify and prepare each kind of server. */
-export const SERVER_PACKAGES: Record<ServerKind, readonly string[]> = {
-  redis: ['redis'],
-  memcached: [],
-  postgres: ['pg'],
-  mongo: ['mongodb'],
-  mysql: ['mysql2'],
 };
 
 /** A store that cannot run here because packages it loads are not installed. */
@@ -55,10 +48,10 @@ export function isInstalled(name: string): boolean {
   }
 }
 
-/** The packages `store` (and the server it needs) loads that are not installed; undefined when all are. */
-export function missingPackages(store: AnyStoreId, server: ServerKind | undefined): MissingPackages | undefined {
-  const needed = [...(store in STORE_PACKAGES ? STORE_PACKAGES[store as StoreId] : []), ...(server ? SERVER_PACKAGES[server] : [])];
-  const names = [...new Set(needed)].filter((name) => !isInstalled(name));
+/** The packages a built-in `store` loads that are not installed; undefined when all are (and for a custom store: its module imports its own). */
+export function missingPackages(store: AnyStoreId): MissingPackages | undefined {
+  const needed = store in STORE_PACKAGES ? STORE_PACKAGES[store as StoreId] : [];
+  const names = needed.filter((name) => !isInstalled(name));
   if (names.length === 0) return undefined;
   const specs = names.map((name) => (testedRanges[name] ? `${name}@${testedRanges[name]}` : name));
   return { names, install: `npm install -D ${specs.join(' ')}` };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { SERVER_PACKAGES, STORE_PACKAGES, missingPackages, notInstalled } from '../stores/store-packages.ts';
+import { STORE_PACKAGES, missingPackages, notInstalled } from '../stores/store-packages.ts';
 import { STORE_IDS } from '../stores/types.ts';
 
 const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -10,7 +10,7 @@ const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.
   peerDependencies: Record<string, string>;
   peerDependenciesMeta: Record<string, { optional?: boolean }>;
 };
-const clients = [...new Set([...Object.values(STORE_PACKAGES).flat(), ...Object.values(SERVER_PACKAGES).flat()])].sort();
+const clients = [...new Set(Object.values(STORE_PACKAGES).flat())].sort();
 
 test('every store client is an optional peer dependency at any version, and a dev dependency of the clone at the range its adapter is tested with', () => {
   assert.deepEqual(Object.keys(manifest.peerDependencies).sort(), clients);
@@ -23,7 +23,7 @@ test('every store client is an optional peer dependency at any version, and a de
 });
 
 test('in the clone every built-in store has its packages', () => {
-  for (const id of STORE_IDS) assert.equal(missingPackages(id, undefined), undefined, id);
+  for (const id of STORE_IDS) assert.equal(missingPackages(id), undefined, id);
 });
 
 test('the line names one package or several (the install command itself is checked in pack.test.ts, where clients are missing)', () => {

@@ -132,7 +132,7 @@ function roundsOf(plan: RunPlan, scenario: Scenario, prefill: number): number[][
  */
 function withoutMissingPackages(plan: RunPlan, observer: RunObserver, record: (entry: ResultEntry) => void): RunPlan {
   const runnable = plan.stores.filter((storeId) => {
-    const missing = missingPackages(storeId, storeDefinition(storeId).server);
+    const missing = missingPackages(storeId);
     if (!missing) return true;
     observer.log(`${storeId}: skipped, ${notInstalled(missing)} (the command that installs them: "Not measured" in the results)`);
     for (const scenario of plan.scenarios) {
