@@ -122,5 +122,5 @@ export const FAILURE_CAUSES = [
 export type FailureCause = (typeof FAILURE_CAUSES)[number];
 
 /** Why an entry was not attempted. */
-export const SKIP_CAUSES = ['no-server', 'not-applicable'] as const;
+export const SKIP_CAUSES = ['no-server', 'no-package', 'not-applicable'] as const;
 export type SkipCause = (typeof SKIP_CAUSES)[number];

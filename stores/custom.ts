@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import session from 'express-session';
+import { session } from './host-packages.ts';
 import type { Store } from 'express-session';
 import { z } from 'zod';
 import type { CustomStoreModule } from './custom-store.ts';

@@ -1,7 +1,7 @@
-import session from 'express-session';
+import { HOST_PACKAGES, session } from './host-packages.ts';
 import type { RequestHandler } from 'express';
 import type { Store } from 'express-session';
-import { packageVersions, packageVersionsFrom } from './packages.ts';
+import { packageVersionsFrom } from './packages.ts';
 import type { AnyStoreId, StoreCapabilities } from '../contract/vocabulary.ts';
 import type { BulkWriter, FieldUpdates, SessionSettings, StoreAdapter, StoreInspector } from './types.ts';
 import { destroyStoredSession, getStoredSession, setStoredSession, storeCall } from './store-calls.ts';
@@ -103,7 +103,7 @@ export function expressSessionAdapter(parts: ExpressSessionParts): StoreAdapter 
       prefill: parts.bulk ? { method: parts.bulk.method, ...(parts.bulk.batchSize ? { batchSize: parts.bulk.batchSize } : {}) } : { reason: NO_BULK_WRITER },
     },
     store,
-    packages: { ...packageVersionsFrom(parts.packagesFrom, parts.packages), ...packageVersions('express-session') },
+    packages: { ...packageVersionsFrom(parts.packagesFrom, parts.packages), 'express-session': HOST_PACKAGES['express-session'].version },
     ...(parts.bookkeepingFields ? { bookkeepingFields: parts.bookkeepingFields } : {}),
     middleware: () => expressSessionMiddleware(store, settings),
     inspect: { ...storeInspector(store, capabilities.countsSessions), ...parts.inspect },

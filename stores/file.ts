@@ -1,4 +1,4 @@
-import session from 'express-session';
+import { session } from './host-packages.ts';
 import createFileStore from 'session-file-store';
 import { embeddedDataDir } from './data-dir.ts';
 import { expressSessionAdapter } from './express-session.ts';

@@ -1,5 +1,5 @@
 import connectMemcached from 'connect-memcached';
-import session from 'express-session';
+import { session } from './host-packages.ts';
 import Memcached from 'memcached';
 import { expressSessionAdapter } from './express-session.ts';
 import { probeReconnectsOverTcp } from './memcached-reconnect.ts';

@@ -1,10 +1,10 @@
-import { MemoryStore } from 'express-session';
+import { session } from './host-packages.ts';
 import { expressSessionAdapter, inProcessBulkWriter } from './express-session.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
 /** express-session's built-in MemoryStore: per-process, never shared between app instances. */
 export async function createMemoryAdapter({ label, settings }: AdapterContext): Promise<StoreAdapter> {
-  const store = new MemoryStore();
+  const store = new session.MemoryStore();
   return expressSessionAdapter({
     label,
     id: 'memory',

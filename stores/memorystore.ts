@@ -1,5 +1,5 @@
 import createMemoryStore from 'memorystore';
-import session from 'express-session';
+import { session } from './host-packages.ts';
 import { expressSessionAdapter, inProcessBulkWriter } from './express-session.ts';
 import { MEMORYSTORE_OPTIONS } from './options.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';

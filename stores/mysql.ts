@@ -1,4 +1,4 @@
-import session from 'express-session';
+import { session } from './host-packages.ts';
 import createMySQLStore from 'express-mysql-session';
 import { createPool } from 'mysql2/promise';
 import { CONNECT_TIMEOUT_MS, withDeadline } from './servers/deadline.ts';

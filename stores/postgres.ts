@@ -1,5 +1,5 @@
 import connectPgSimple from 'connect-pg-simple';
-import session from 'express-session';
+import { session } from './host-packages.ts';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';

@@ -1,8 +1,8 @@
-import express from 'express';
-import type { Request, Response } from 'express';
+import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import { setTimeout as delay } from 'node:timers/promises';
 import { makePayload } from '../../scenarios/payload.ts';
 import type { StoreAdapter } from '../../stores/types.ts';
+import { express } from '../../stores/host-packages.ts';
 
 /** Options of the app under test; identical for every store in a run. */
 export interface AppOptions {
@@ -61,10 +61,18 @@ function requireUser(req: SessionRequest, res: Response): BenchSession | undefin
 }
 
 /**
+ * An async route whose rejection reaches the error handler: Express 5 does that itself, Express 4
+ * (a team's own) would leave it unhandled and the app process would die.
+ */
+function route(handler: (req: SessionRequest, res: Response) => Promise<void>): RequestHandler {
+  return (req, res, next) => void handler(req, res).catch(next);
+}
+
+/**
  * The one app every store is measured with: the same routes by construction.
  * Without session middleware (`none`), session routes answer from request data only.
  */
-export function createApp(adapter: StoreAdapter, options: AppOptions): express.Express {
+export function createApp(adapter: StoreAdapter, options: AppOptions): Express {
   const app = express();
   app.disable('etag');
   app.disable('x-powered-by');
@@ -80,13 +88,13 @@ export function createApp(adapter: StoreAdapter, options: AppOptions): express.E
   const middleware = adapter.middleware();
   if (middleware) app.use(middleware);
 
-  app.post('/login', async (req: SessionRequest, res) => {
+  app.post('/login', route(async (req, res) => {
     const login = ++loginSequence;
     if (baseline) return void res.json({ user: `u${login}` });
     await startFresh(req);
     Object.assign(req.session!, loginFields(`u${process.pid}-${login}`, payload));
     res.json({ user: req.session!.user!.id, sessionId: req.sessionID });
-  });
+  }));
 
   app.get('/session', (req: SessionRequest, res) => {
     if (baseline) return void res.json({ user: 'baseline', counter: 0 });
@@ -121,7 +129,7 @@ export function createApp(adapter: StoreAdapter, options: AppOptions): express.E
     res.json({ items: session.items.length });
   });
 
-  app.post('/slow', async (req: SessionRequest, res) => {
+  app.post('/slow', route(async (req, res) => {
     const ms = Math.min(Number(req.query.ms) || 0, 10_000);
     if (baseline) return void res.json({ ok: true });
     const session = requireUser(req, res);
@@ -129,14 +137,14 @@ export function createApp(adapter: StoreAdapter, options: AppOptions): express.E
     await delay(ms);
     session.lastSeen = Date.now();
     res.json({ ok: true });
-  });
+  }));
 
-  app.post('/logout', async (req: SessionRequest, res) => {
+  app.post('/logout', route(async (req, res) => {
     if (!baseline) await endSession(req);
     res.json({ ok: true });
-  });
+  }));
 
-  app.use((err: Error, _req: Request, res: Response, _next: express.NextFunction) => {
+  app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
     if (!res.headersSent) res.status(500).json({ error: err.message });
     else res.end();
   });

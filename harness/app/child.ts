@@ -13,6 +13,8 @@ import { DATA_DIR_ENV } from '../../stores/data-dir.ts';
 import type { StoreCapabilities } from '../../contract/vocabulary.ts';
 
 const ENTRY = fileURLToPath(new URL('./process-main.ts', import.meta.url));
+/** sessionbench's own tsx, not whatever `tsx` the working directory's project resolves to. */
+const TSX = import.meta.resolve('tsx');
 
 type RequestOf<K extends keyof ChildAnswers> = Omit<Extract<ChildRequest, { type: K }>, 'id' | 'type'>;
 
@@ -84,7 +86,7 @@ export function killAllAppChildren(): void {
 /** Spawns the app for one store and resolves once it listens; rejects with the child's own reason otherwise. */
 export async function startAppChild(config: AppChildConfig, options: { readyTimeoutMs?: number } = {}): Promise<AppChild> {
   const child = fork(ENTRY, [], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    execArgv: ['--import', TSX, '--expose-gc'],
     env: { ...process.env, SESSIONBENCH_APP_CONFIG: JSON.stringify(config), [DATA_DIR_ENV]: appDataDir() },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced',

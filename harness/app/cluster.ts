@@ -8,6 +8,7 @@ import type { AppChild } from './child.ts';
 import type { AppChildConfig, ChildAnswers } from './ipc.ts';
 
 const BALANCER = fileURLToPath(new URL('./balancer-main.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
 const READY_TIMEOUT_MS = 20_000;
 
 /** N app instances behind one request-level round-robin balancer, usable wherever one app is. */
@@ -18,7 +19,7 @@ export interface AppCluster extends AppChild {
 
 async function startBalancer(targets: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = fork(BALANCER, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', TSX],
     env: { ...process.env, SESSIONBENCH_BALANCER_TARGETS: JSON.stringify(targets) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });

@@ -1,5 +1,5 @@
-import { Cookie } from 'express-session';
-import type { CookieOptions, SessionData } from 'express-session';
+import { session } from '../../stores/host-packages.ts';
+import type { Cookie, CookieOptions, SessionData } from 'express-session';
 import { loginFields } from './app.ts';
 import { sessionCookieOptions } from '../../stores/express-session.ts';
 import type { PrefillSession, SessionSettings } from '../../stores/types.ts';
@@ -12,7 +12,7 @@ export interface PrefillRange {
 }
 
 /** express-session's Cookie (its types omit the constructor's options). */
-const SessionCookie = Cookie as unknown as new (options: CookieOptions) => Cookie;
+const SessionCookie = session.Cookie as unknown as new (options: CookieOptions) => Cookie;
 
 /** The ids of a range, in order. */
 export function prefillIds({ idPrefix, from, count }: PrefillRange): string[] {

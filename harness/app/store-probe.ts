@@ -1,5 +1,5 @@
-import { Cookie } from 'express-session';
-import type { CookieOptions, SessionData, Store } from 'express-session';
+import { session } from '../../stores/host-packages.ts';
+import type { Cookie, CookieOptions, SessionData, Store } from 'express-session';
 import { createLatencyHistogram, recordMs, summarize } from '../load/histogram.ts';
 import type { StoreOperation, StoreOpLatency } from '../../contract/metrics.ts';
 import { makePayload } from '../../scenarios/payload.ts';
@@ -16,7 +16,7 @@ export interface ProbeOptions {
 }
 
 /** express-session's own Cookie (its types omit the constructor's options): stores read its live `maxAge`. */
-const SessionCookie = Cookie as unknown as new (options: CookieOptions) => Cookie;
+const SessionCookie = session.Cookie as unknown as new (options: CookieOptions) => Cookie;
 
 function callOnce(store: Store, op: StoreOperation, sid: string, data: SessionData): Promise<unknown> {
   return new Promise((resolve) => {

@@ -7,6 +7,7 @@ import type { CliIo } from './io.ts';
 import { terminalLine } from '../../reports/render/terminal.ts';
 import { CustomStoreError, loadCustomStore, looksLikeStorePath } from '../../stores/custom.ts';
 import { STORES, createStoreAdapter, isStoreId } from '../../stores/index.ts';
+import { requireStorePackages } from '../plan/store-packages.ts';
 import { provisionServer } from '../../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
 import { STORE_IDS } from '../../contract/vocabulary.ts';
@@ -44,6 +45,7 @@ async function resolveStore(given: string | undefined): Promise<StoreDefinition>
  */
 export async function conformCommand(flags: RawConformOptions, io: CliIo): Promise<number> {
   const definition = await resolveStore(flags.store);
+  requireStorePackages(definition.id, flags.store);
   const urls = parseServerUrls(flags, io.env);
   const log = (line: string) => io.stderr(`${terminalLine(line)}\n`);
   let server: ProvisionedServer | undefined;

@@ -5,6 +5,7 @@ import { checkOutputPath, runDirectory } from './output-dir.ts';
 import { buildPlan, loadPlanStores, parseFailOn } from '../plan/plan.ts';
 import { BENCH_OPTIONS, serverUrlOptions } from '../plan/options.ts';
 import type { OptionDeclaration, RawBenchOptions } from '../plan/options.ts';
+import { requireStorePackages } from '../plan/store-packages.ts';
 import { conformCommand } from './conform.ts';
 import type { RawConformOptions } from './conform.ts';
 import { exportK6Command } from './export-k6.ts';
@@ -68,6 +69,7 @@ function outputWidth(io: CliIo): number {
 async function bench(flags: BenchFlags, io: CliIo): Promise<number> {
   const plan = buildPlan(flags, io.env);
   await loadPlanStores(plan);
+  if (plan.storesNamed) for (const store of plan.stores) requireStorePackages(store, plan.customStores[store as keyof typeof plan.customStores]);
   const failOnPercent = parseFailOn(flags.failOn);
   await checkOutputPath('--out', plan.outDir, 'directory');
   const baseline = flags.baseline ? await loadBaseline(flags.baseline) : undefined;

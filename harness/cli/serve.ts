@@ -7,6 +7,7 @@ import { EXIT, SHUTDOWN_BOUND_MS, RunError, UsageError } from '../errors.ts';
 import { parseCount, parseDuration, parseSize, parseStoreOptions, sessionSettings } from '../plan/plan.ts';
 import type { RawStoreOptions } from '../../stores/options.ts';
 import { STORES, createStoreAdapter, isStoreId } from '../../stores/index.ts';
+import { requireStorePackages } from '../plan/store-packages.ts';
 import { provisionServer, stopAllServers } from '../../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
 import { STORE_IDS } from '../../contract/vocabulary.ts';
@@ -51,6 +52,7 @@ export interface RawServeOptions {
 /** Validates `serve` flags; UsageError names the first problem. */
 export function parseServeOptions(raw: RawServeOptions): ServeOptions {
   if (!raw.store || !isStoreId(raw.store)) throw new UsageError(`--store: give one of ${STORE_IDS.join(', ')}`);
+  requireStorePackages(raw.store);
   return {
     store: raw.store,
     host: raw.host,

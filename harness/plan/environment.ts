@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { installedVersion } from '../../stores/packages.ts';
+import { hostPackageVersions } from '../../stores/host-packages.ts';
 import type { EnvironmentInfo } from '../../contract/result.ts';
 import { VERSION } from './version.ts';
 
-const CORE_PACKAGES = ['express', 'express-session', 'autocannon', 'hdr-histogram-js'];
+/** sessionbench's own load generator; express and express-session are the app's (the project's copies when it has them). */
+const CORE_PACKAGES = ['autocannon', 'hdr-histogram-js'];
 
 function gitSha(): string | undefined {
   try {
@@ -24,6 +26,6 @@ export function describeEnvironment(packages: Record<string, string> = {}): Envi
     totalMemoryBytes: os.totalmem(),
     gitSha: gitSha(),
     sessionbench: VERSION,
-    packages: { ...Object.fromEntries(CORE_PACKAGES.map((name) => [name, installedVersion(name)])), ...packages },
+    packages: { ...hostPackageVersions(), ...Object.fromEntries(CORE_PACKAGES.map((name) => [name, installedVersion(name)])), ...packages },
   };
 }

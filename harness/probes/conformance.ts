@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { Cookie } from 'express-session';
-import type { CookieOptions, SessionData, Store } from 'express-session';
+import { session } from '../../stores/host-packages.ts';
+import type { Cookie, CookieOptions, SessionData, Store } from 'express-session';
 import { destroyStoredSession, getStoredSession, setStoredSession, storeCall, touchStoredSession } from '../../stores/store-calls.ts';
 import { MECHANISM_PROBE, probeTouchRacingSet, probeTouchRewrites } from './mechanisms.ts';
 import type { StoreCapabilities } from '../../contract/vocabulary.ts';
@@ -101,7 +101,7 @@ function bounded<T>(call: Promise<T>): Promise<T> {
 }
 
 /** express-session's own Cookie (its types omit the constructor's options): stores read its live `maxAge`. */
-const SessionCookie = Cookie as unknown as new (options: CookieOptions) => Cookie;
+const SessionCookie = session.Cookie as unknown as new (options: CookieOptions) => Cookie;
 
 /** A session as express-session hands it to a store, with a `maxAgeMs` cookie. */
 export function sessionData(maxAgeMs: number, fields: Record<string, unknown>): SessionData {

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import session from 'express-session';
+import { session } from '../../stores/host-packages.ts';
 import type { SessionData, Store } from 'express-session';
 import type { ProbeCount, RaceMechanisms } from '../../scenarios/race/observations.ts';
 import type { FieldUpdates, StoreAdapter } from '../../stores/types.ts';

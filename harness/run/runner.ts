@@ -23,6 +23,7 @@ import type { EtaUnit } from './eta.ts';
 import { loadModelFor, plannedSeconds } from '../../scenarios/index.ts';
 import type { Scenario } from '../../scenarios/index.ts';
 import { storeDefinition, storeLabel } from '../../stores/index.ts';
+import { missingPackages, notInstalled } from '../../stores/store-packages.ts';
 import { provisionServer } from '../../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
 import type { AnyStoreId, CustomStoreId, ServerKind } from '../../contract/vocabulary.ts';
@@ -122,8 +123,31 @@ function roundsOf(plan: RunPlan, scenario: Scenario, prefill: number): number[][
   return scenario.kind === 'load' && prefill === 0 ? all.map((repetition) => [repetition]) : [all];
 }
 
-async function runStores(plan: RunPlan, observer: RunObserver, signal: AbortSignal, record: (entry: ResultEntry) => void, packages: Record<string, string>): Promise<void> {
-  await loadPlanStores(plan);
+/**
+ * Stores whose client packages are not installed (optional peer dependencies) are skipped, with the
+ * command that installs them, before any server is provisioned for them; the plan without them runs.
+ * A named store never gets here: the CLI refuses it as bad input first.
+ */
+function withoutMissingPackages(plan: RunPlan, observer: RunObserver, record: (entry: ResultEntry) => void): RunPlan {
+  const runnable = plan.stores.filter((storeId) => {
+    const missing = missingPackages(storeId);
+    if (!missing) return true;
+    observer.log(`${storeId}: skipped, ${notInstalled(missing)} (the command that installs them: "Not measured" in the results)`);
+    for (const scenario of plan.scenarios) {
+      for (const payloadBytes of plan.payloads) {
+        for (const prefill of plan.prefill) {
+          record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(plan, scenario), prefill), status: 'skipped', cause: 'no-package', reason: `${notInstalled(missing)} — to run it: ${missing.install}` });
+        }
+      }
+    }
+    return false;
+  });
+  return { ...plan, stores: runnable };
+}
+
+async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortSignal, record: (entry: ResultEntry) => void, packages: Record<string, string>): Promise<void> {
+  await loadPlanStores(planned);
+  const plan = withoutMissingPackages(planned, observer, record);
   const servers = await provisionAll(plan, observer);
   try {
     for (const slot of servers.values()) if ('unreachable' in slot) throw new RunError(slot.unreachable);
