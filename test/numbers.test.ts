@@ -40,7 +40,7 @@ describe('machine load', () => {
 
 describe('a run on memory and redis (real servers)', () => {
   test('repetitions run round-robin, each warmed up to steady state or the cap, with the store probed alone and the loop watched', async () => {
-    const plan = buildPlan(benchOptions({ store: 'memory,redis', duration: '1', warmup: '1', connections: '4', repeat: '2', payload: '512', out: 'unused', probeOps: '40' }), {});
+    const plan = buildPlan(benchOptions({ store: 'memory,redis', scenario: 'read-heavy', duration: '1', warmup: '1', connections: '4', repeat: '2', payload: '512', out: 'unused', probeOps: '40' }), {});
     const result = await runBench(plan, SILENT_OBSERVER, AbortSignal.timeout(240_000));
     assert.equal(result.partial, false);
     runResultSchema.parse(result);
