@@ -30,7 +30,9 @@ export type StoreFault =
   | 'threw'
   /** No callback within the bound. */
   | 'no-callback'
-  /** The store's process ended: a throw outside any call, `process.exit`, or an empty event loop with a promise pending. */
+  /** The store threw outside any call (an async throw, an unhandled rejection), which ended its process. */
+  | 'uncaught'
+  /** The store's process ended otherwise: `process.exit`, a signal, or an empty event loop with a promise pending. */
   | 'process-ended'
   /** A load, `createStore` or close that did not finish within its bound. */
   | 'timeout';
@@ -63,6 +65,7 @@ class Box {
   private readonly stdoutTail: ReturnType<typeof outputTail>;
   private readonly stderrTail: ReturnType<typeof outputTail>;
   private ended: string | undefined;
+  private endedBy: StoreFault = 'process-ended';
   private thrown: string | undefined;
   private nextId = 1;
   /** Bytes the store wrote to stdout (kept off the harness's stdout). */
@@ -82,7 +85,7 @@ class Box {
     this.exited = once(this.child, 'exit').then(([code, signal]) => {
       open.delete(this.child);
       this.ended = this.thrown ?? `the store's process ended (${signal ?? `exit code ${code}`})${this.lastWords()}`;
-      const failure = new StoreBoxError('process-ended', this.ended);
+      const failure = new StoreBoxError(this.endedBy, this.ended);
       for (const waiter of this.replies.values()) waiter.reject(failure);
       this.replies.clear();
       for (const [id, pending] of this.callbacks) if (!pending.done) this.settle(id, failure);
@@ -108,6 +111,7 @@ class Box {
     if (event.type === 'ready') return this.replies.get(0)?.resolve(null);
     if (event.type === 'uncaught') {
       this.thrown = `the store threw outside any call, which ends its process: ${event.error.message}`;
+      this.endedBy = 'uncaught';
       return;
     }
     if (event.type === 'reply') {
@@ -141,7 +145,7 @@ class Box {
   }
 
   private wait(id: number, what: string, boundMs: number): Promise<unknown> {
-    if (this.ended) return Promise.reject(new StoreBoxError('process-ended', this.ended));
+    if (this.ended) return Promise.reject(new StoreBoxError(this.endedBy, this.ended));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.replies.delete(id);
@@ -168,7 +172,7 @@ class Box {
     const id = this.nextId++;
     const timer = setTimeout(() => this.settle(id, new StoreBoxError('no-callback', `${method}() did not call back within ${boundMs / 1000} s`)), boundMs);
     this.callbacks.set(id, { method, callback, timer, done: false, timedOut: false });
-    if (this.ended) return this.settle(id, new StoreBoxError('process-ended', this.ended));
+    if (this.ended) return this.settle(id, new StoreBoxError(this.endedBy, this.ended));
     // Structured clone: a session crosses as a plain object (Dates, BigInts and cycles kept; the child gives its cookie its class back).
     this.child.send({ type: 'call', id, method, args } satisfies BoxRequest);
   }

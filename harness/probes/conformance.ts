@@ -119,18 +119,29 @@ function fail(cause: ConformanceCause, observed: string): never {
   throw new Violation(cause, observed);
 }
 
+/**
+ * What a failed call says about the store when it ran in a store box (harness/app/store-box.ts):
+ * the box tags a throw, a missing callback or the end of the store's process with a `fault`.
+ */
+function causeOf(error: unknown): ConformanceCause {
+  const fault = (error as { fault?: unknown } | null | undefined)?.fault;
+  if (fault === 'threw' || fault === 'uncaught') return 'thrown-error';
+  if (fault === 'no-callback') return 'no-callback';
+  return 'error';
+}
+
 function call<T>(what: string, fn: (cb: (err?: unknown, value?: T) => void) => void): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Violation('error', `${what} did not call back within ${CALL_TIMEOUT_MS / 1000} s`)), CALL_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new Violation('no-callback', `${what} did not call back within ${CALL_TIMEOUT_MS / 1000} s`)), CALL_TIMEOUT_MS);
     try {
       fn((err, value) => {
         clearTimeout(timer);
-        if (err) reject(new Violation('error', `${what} failed: ${err instanceof Error ? err.message : String(err)}`));
+        if (err) reject(new Violation(causeOf(err), `${what} failed: ${err instanceof Error ? err.message : String(err)}`));
         else resolve(value);
       });
     } catch (error) {
       clearTimeout(timer);
-      reject(new Violation('error', `${what} threw: ${(error as Error).message}`));
+      reject(new Violation('thrown-error', `${what} threw: ${(error as Error).message}`));
     }
   });
 }
@@ -141,8 +152,8 @@ interface CallOutcome {
   error?: unknown;
   /** Thrown by the method (or, in a box, thrown there and reported). */
   threw?: unknown;
-  /** The store's process ended during the call. */
-  ended?: string;
+  /** The store's process ended during the call; `thrown` when by a throw outside the call. */
+  ended?: { message: string; thrown: boolean };
 }
 
 /** Makes one call and watches how it answers: every callback within the bound and a short wait after the first. */
@@ -158,7 +169,7 @@ function observeCall(fn: (cb: (err?: unknown, value?: unknown) => void) => void)
       fn((err) => {
         const fault = (err as { fault?: unknown } | null | undefined)?.fault;
         if (fault === 'threw') return void ((outcome.threw = err), finish());
-        if (fault === 'process-ended') return void ((outcome.ended = (err as Error).message), finish());
+        if (fault === 'process-ended' || fault === 'uncaught') return void ((outcome.ended = { message: (err as Error).message, thrown: fault === 'uncaught' }), finish());
         if (fault === 'no-callback') return;
         outcome.callbacks += 1;
         if (outcome.callbacks === 1) {
@@ -197,6 +208,12 @@ async function everyCall(store: Store): Promise<Array<{ call: string; outcome: C
   return outcomes;
 }
 
+/** A call during which the store's process ended fails the check with that reason. */
+function failIfEnded(outcomes: Array<{ call: string; outcome: CallOutcome }>): void {
+  const ended = outcomes.find(({ outcome }) => outcome.ended);
+  if (ended?.outcome.ended) fail(ended.outcome.ended.thrown ? 'thrown-error' : 'error', `during ${ended.call}: ${ended.outcome.ended.message}`);
+}
+
 /** express-session's own Cookie (its types omit the constructor's options): stores read its live `maxAge`. */
 const SessionCookie = Cookie as unknown as new (options: CookieOptions) => Cookie;
 
@@ -210,8 +227,8 @@ const destroy = (store: Store, sid: string) => call(`destroy(${sid})`, (cb) => s
 const touch = (store: Store, sid: string, data: SessionData) => call(`touch(${sid})`, (cb) => store.touch!(sid, data, cb));
 
 async function get(store: Store, sid: string): Promise<Record<string, unknown> | undefined> {
-  const read = getStoredSession(store, sid).catch((error: unknown) => fail('error', `get(${sid}) failed: ${(error as Error).message}`));
-  const timeout = delay(CALL_TIMEOUT_MS, undefined, { ref: false }).then(() => fail('error', `get(${sid}) did not call back within ${CALL_TIMEOUT_MS / 1000} s`));
+  const read = getStoredSession(store, sid).catch((error: unknown) => fail(causeOf(error), `get(${sid}) failed: ${(error as Error).message}`));
+  const timeout = delay(CALL_TIMEOUT_MS, undefined, { ref: false }).then(() => fail('no-callback', `get(${sid}) did not call back within ${CALL_TIMEOUT_MS / 1000} s`));
   return (await Promise.race([read, timeout])) as Record<string, unknown> | undefined;
 }
 
@@ -458,8 +475,7 @@ const CHECKS: Record<ConformanceCheck, { title: string; run: CheckBody }> = {
     title: `every Store call calls back within ${CALL_TIMEOUT_MS / 1000} s (a missing session too)`,
     run: async (subject) => {
       const outcomes = await everyCall(requireStore(subject));
-      const ended = outcomes.find(({ outcome }) => outcome.ended);
-      if (ended) fail('error', `during ${ended.call}: ${ended.outcome.ended}`);
+      failIfEnded(outcomes);
       const silent = outcomes.filter(({ outcome }) => outcome.callbacks === 0 && outcome.threw === undefined).map(({ call }) => call);
       if (silent.length > 0) fail('no-callback', `no callback within ${CALL_TIMEOUT_MS / 1000} s from ${silent.join(', ')}: express-session would never answer that request`);
       return `${outcomes.length} calls`;
@@ -469,6 +485,7 @@ const CHECKS: Record<ConformanceCheck, { title: string; run: CheckBody }> = {
     title: 'every Store call calls back exactly once',
     run: async (subject) => {
       const outcomes = await everyCall(requireStore(subject));
+      failIfEnded(outcomes);
       const twice = outcomes.filter(({ outcome }) => outcome.callbacks > 1).map(({ call, outcome }) => `${call} (${outcome.callbacks} times)`);
       if (twice.length > 0) fail('double-callback', `called back more than once: ${twice.join(', ')}; express-session would answer or save twice`);
       return `${outcomes.length} calls`;
@@ -481,8 +498,11 @@ const CHECKS: Record<ConformanceCheck, { title: string; run: CheckBody }> = {
       if (!subject.contained) throw new NotApplicable('runs only with the store in its own process (sessionbench conform runs it so): a throw outside the call would end this one');
       const sid = freshId('bigint');
       const outcome = await observeCall((cb) => store.set(sid, sessionData(60_000, { n: 10n }), cb));
-      if (outcome.ended) fail('thrown-error', `set() of a session holding a BigInt: ${outcome.ended}`);
-      if (outcome.threw !== undefined) fail('thrown-error', `set() of a session holding a BigInt threw instead of calling back: ${(outcome.threw as Error).message}`);
+      if (outcome.ended) fail(outcome.ended.thrown ? 'thrown-error' : 'error', `set() of a session holding a BigInt: ${outcome.ended.message}`);
+      if (outcome.threw !== undefined) {
+        const message = (outcome.threw as Error).message;
+        fail('thrown-error', causeOf(outcome.threw) === 'thrown-error' ? `a session holding a BigInt: ${message}` : `set() of a session holding a BigInt threw instead of calling back: ${message}`);
+      }
       if (outcome.callbacks === 0) fail('no-callback', `set() of a session holding a BigInt did not call back within ${CALL_TIMEOUT_MS / 1000} s`);
       if (outcome.error === undefined) {
         await destroy(store, sid);
