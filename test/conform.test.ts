@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +61,8 @@ describe('sessionbench conform', () => {
     assert.equal(run.code, 130, run.stdout + run.stderr);
     assert.match(run.stderr, /interrupted \(SIGTERM\): stopping/);
     assert.ok(performance.now() - started < 3000, 'the ttl checks (over 6 s) were not waited for');
+    const boxes = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'args='], { encoding: 'utf8' }).split('\n').filter((args) => args.includes('store-box-main'));
+    assert.deepEqual(boxes, [], 'no store box outlives the command');
   });
 
   for (const [what, args, message] of [

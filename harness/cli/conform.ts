@@ -67,6 +67,9 @@ export async function conformCommand(flags: RawConformOptions, io: CliIo): Promi
       resolve(EXIT.interrupted);
     });
   });
+  let finished = false;
+  /** The box being built, awaited on the way out so none outlives the command. */
+  let building: Promise<unknown> = Promise.resolve();
   const closeAll = async () => {
     stdoutBefore += adapters.reduce((sum, adapter) => sum + adapter.stdout().bytes, 0);
     lastLineBefore = adapters.map((adapter) => adapter.stdout().lastLine).filter(Boolean).at(-1) ?? lastLineBefore;
@@ -74,14 +77,22 @@ export async function conformCommand(flags: RawConformOptions, io: CliIo): Promi
     adapters = [];
   };
   const build = async (): Promise<ConformanceSubject> => {
-    const create = async (maxAgeMs: number) => {
-      try {
-        const adapter = await createBoxedAdapter(definition.id, modulePath(definition), { settings: sessionSettings({ maxAgeMs }), server: server?.handle });
+    const create = (maxAgeMs: number): Promise<BoxedAdapter> => {
+      const creating = (async () => {
+        if (finished) throw new RunError('interrupted');
+        const adapter = await createBoxedAdapter(definition.id, modulePath(definition), { settings: sessionSettings({ maxAgeMs }), server: server?.handle }).catch((error: unknown) => {
+          throw error instanceof StoreBoxError ? new RunError(error.message) : error;
+        });
+        // Built after an interrupt was handled: nobody else will close it.
+        if (finished) {
+          await adapter.close();
+          throw new RunError('interrupted');
+        }
         adapters.push(adapter);
         return adapter;
-      } catch (error) {
-        throw error instanceof StoreBoxError ? new RunError(`${error.message}`) : error;
-      }
+      })();
+      building = creating.catch(() => {});
+      return creating;
     };
     const adapter = await create(60_000);
     const shortLived = await create(SHORT_MAX_AGE_MS);
@@ -129,6 +140,8 @@ export async function conformCommand(flags: RawConformOptions, io: CliIo): Promi
     return await Promise.race([running, interrupted]);
   } finally {
     stopListening();
+    finished = true;
+    await building;
     await closeAll();
     await server?.stop();
   }
