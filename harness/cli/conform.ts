@@ -104,6 +104,7 @@ export async function conformCommand(flags: RawConformOptions, io: CliIo): Promi
       mayClear: server === undefined || server.handle.info.managed,
       contained: {
         stdoutBytes: () => stdoutBefore + adapters.reduce((sum, box) => sum + box.stdout().bytes, 0),
+        ended: () => adapters.map((box) => box.fault()).find(Boolean),
         lastStdoutLine: () => adapters.map((box) => box.stdout().lastLine).filter(Boolean).at(-1) ?? lastLineBefore,
       },
     };

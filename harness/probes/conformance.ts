@@ -86,7 +86,7 @@ export interface ConformanceSubject {
    * The store runs in its own process (a store box): a throw outside a call ends that process, not
    * this one, so the checks that provoke one run; `stdoutBytes` is what it wrote to stdout so far.
    */
-  contained?: { stdoutBytes(): number; lastStdoutLine(): string };
+  contained?: { stdoutBytes(): number; lastStdoutLine(): string; ended(): string | undefined };
 }
 
 /** The lifetime of the short-lived store's sessions. */
@@ -102,6 +102,8 @@ const RESURRECTION_ROUNDS = 20;
 const SLOW_SAVE_BYTES = 256 * 1024;
 /** A Store call that does not call back within this is a failure. */
 const CALL_TIMEOUT_MS = 5_000;
+/** After a call that fails, how long the store's process is watched for a throw that escaped it. */
+const AFTERMATH_WAIT_MS = 500;
 /** After a first callback, how long a second one is waited for. */
 const SECOND_CALLBACK_WAIT_MS = 300;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -503,6 +505,10 @@ const CHECKS: Record<ConformanceCheck, { title: string; run: CheckBody }> = {
         const message = (outcome.threw as Error).message;
         fail('thrown-error', causeOf(outcome.threw) === 'thrown-error' ? `a session holding a BigInt: ${message}` : `set() of a session holding a BigInt threw instead of calling back: ${message}`);
       }
+      // A store may call back with the error and still let it escape (a rejected promise nobody awaits).
+      await delay(AFTERMATH_WAIT_MS);
+      const ended = subject.contained.ended();
+      if (ended) fail('thrown-error', `set() of a session holding a BigInt called back${outcome.error ? ' with the error' : ''}, then: ${ended}`);
       if (outcome.callbacks === 0) fail('no-callback', `set() of a session holding a BigInt did not call back within ${CALL_TIMEOUT_MS / 1000} s`);
       if (outcome.error === undefined) {
         await destroy(store, sid);
