@@ -82,6 +82,8 @@ class Box {
     this.child.stdout?.on('data', (chunk: Buffer) => (this.stdoutBytes += chunk.length));
     this.stderrTail = outputTail(this.child.stderr);
     this.child.on('message', (event: BoxEvent) => this.receive(event));
+    // A send racing the child's exit fails: the exit event then says why (an unhandled 'error' would end the harness).
+    this.child.on('error', () => {});
     this.exited = once(this.child, 'exit').then(([code, signal]) => {
       open.delete(this.child);
       this.ended = this.thrown ?? `the store's process ended (${signal ?? `exit code ${code}`})${this.lastWords()}`;
@@ -163,7 +165,7 @@ class Box {
   async ask<K extends Exclude<BoxRequest['type'], 'call'>>(type: K, request: Omit<Extract<BoxRequest, { type: K }>, 'id' | 'type'>, what: string, boundMs: number): Promise<BoxAnswers[K]> {
     const id = this.nextId++;
     const answer = this.wait(id, what, boundMs);
-    this.child.send({ ...request, type, id });
+    this.child.send({ ...request, type, id }, (error) => error && this.replies.get(id)?.reject(new StoreBoxError(this.endedBy, this.ended ?? `the store's process is gone: ${error.message}`)));
     return (await answer) as BoxAnswers[K];
   }
 
@@ -174,7 +176,12 @@ class Box {
     this.callbacks.set(id, { method, callback, timer, done: false, timedOut: false });
     if (this.ended) return this.settle(id, new StoreBoxError(this.endedBy, this.ended));
     // Structured clone: a session crosses as a plain object (Dates, BigInts and cycles kept; the child gives its cookie its class back).
-    this.child.send({ type: 'call', id, method, args } satisfies BoxRequest);
+    try {
+      this.child.send({ type: 'call', id, method, args } satisfies BoxRequest, (error) => error && this.settle(id, new StoreBoxError(this.endedBy, this.ended ?? `the store's process is gone: ${error.message}`)));
+    } catch (error) {
+      // An argument structured clone cannot copy (a function in the session): the call's own error.
+      this.settle(id, new Error(`${method}() could not be sent to the store's process: ${(error as Error).message}`));
+    }
   }
 
   /** Asks the store to release what it holds (bounded), then ends the child. */
