@@ -10,7 +10,7 @@ import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
 import { SERVER_KINDS, storeCapabilitiesSchema } from '../contract/vocabulary.ts';
 import type { AdapterContext, StoreAdapter, StoreDefinition } from './types.ts';
-import type { CustomStoreId } from '../contract/vocabulary.ts';
+import type { CustomStoreId, ServerKind } from '../contract/vocabulary.ts';
 
 /** A custom store module that cannot be used: one line for the user (the CLI exits 2). */
 export class CustomStoreError extends Error {
@@ -101,18 +101,60 @@ function adapterFactory(id: CustomStoreId, absolute: string, definition: z.infer
   };
 }
 
-/**
- * Loads the store module at `path` (relative to `cwd`; `.ts` through tsx, the runtime), checks its
- * default export against the contract and returns its definition, id `custom:<file name>`.
- * Loading the same file again returns the same definition. Throws CustomStoreError with one line.
- */
-export async function loadCustomStore(path: string, cwd = process.cwd()): Promise<StoreDefinition> {
+function moduleOf(imported: { default?: unknown }): unknown {
+  const exported = imported.default as { __esModule?: unknown; default?: unknown } | undefined;
+  // A module compiled to CommonJS (`exports.default = …`) arrives wrapped once more.
+  return exported && typeof exported === 'object' && 'default' in exported && !('createStore' in exported) ? exported.default : exported;
+}
+
+/** The absolute path and id of a store module path; refuses a path that is no file (no code runs). */
+function locate(path: string, cwd: string): { absolute: string; id: CustomStoreId; previous?: StoreDefinition } {
   const absolute = resolve(cwd, path);
   const id = customStoreIdOf(path);
   const previous = loaded.get(id);
-  if (previous?.absolute === absolute) return previous.definition;
+  if (previous?.absolute === absolute) return { absolute, id, previous: previous.definition };
   if (previous) throw new CustomStoreError(`--store ${path}: another custom store is already named "${id}" (${previous.absolute}); rename one of the files`);
   if (!existsSync(absolute) || !statSync(absolute).isFile()) throw new CustomStoreError(`--store ${path}: no such file; give the path of a store module, e.g. --store ./my-store.mjs`);
+  return { absolute, id };
+}
+
+/** What the harness learns about a store module from loading it (in a child process): the parts a plan needs. */
+export interface CustomStoreFacts {
+  label: string;
+  server: ServerKind | undefined;
+}
+
+/**
+ * Registers a custom store whose module was checked elsewhere (in a child process, see
+ * harness/app/store-box.ts): `load` builds its adapters. Returns the definition already registered
+ * for the same file. Throws CustomStoreError with one line.
+ */
+export async function defineCustomStore(
+  path: string,
+  describe: (absolute: string) => Promise<CustomStoreFacts>,
+  load: (id: CustomStoreId, absolute: string) => (context: AdapterContext) => Promise<StoreAdapter>,
+  cwd = process.cwd(),
+): Promise<StoreDefinition> {
+  const { absolute, id, previous } = locate(path, cwd);
+  if (previous) return previous;
+  const facts = await describe(absolute);
+  const definition: StoreDefinition = {
+    id,
+    label: facts.label,
+    server: facts.server,
+    source: { path, sha256: createHash('sha256').update(readFileSync(absolute)).digest('hex') },
+    load: async () => load(id, absolute),
+  };
+  loaded.set(id, { absolute, definition });
+  return definition;
+}
+
+/**
+ * Imports the store module at `path` (relative to `cwd`) in THIS process and checks its default
+ * export against the contract. It runs the module's code: call it only in a child process (the app
+ * child, the store box). Throws CustomStoreError with one line.
+ */
+async function importCustomModule(path: string, absolute: string): Promise<z.infer<typeof moduleSchema>> {
   let imported: { default?: unknown };
   try {
     imported = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
@@ -120,16 +162,28 @@ export async function loadCustomStore(path: string, cwd = process.cwd()): Promis
     const reason = ((error as Error).message ?? String(error)).split('\n')[0];
     throw new CustomStoreError(`--store ${path}: the module does not load: ${reason}`);
   }
-  if (imported.default === undefined) throw new CustomStoreError(`--store ${path}: no default export; ${CONTRACT_HINT}`);
-  const checked = moduleSchema.safeParse(imported.default);
+  const exported = moduleOf(imported);
+  if (exported === undefined) throw new CustomStoreError(`--store ${path}: no default export; ${CONTRACT_HINT}`);
+  const checked = moduleSchema.safeParse(exported);
   if (!checked.success) throw new CustomStoreError(`--store ${path}: ${describeIssue(checked.error)}; ${CONTRACT_HINT}`);
-  const definition: StoreDefinition = {
-    id,
-    label: checked.data.label,
-    server: checked.data.server,
-    source: { path, sha256: createHash('sha256').update(readFileSync(absolute)).digest('hex') },
-    load: async () => adapterFactory(id, absolute, checked.data),
-  };
-  loaded.set(id, { absolute, definition });
-  return definition;
+  return checked.data;
+}
+
+/**
+ * Loads the store module at `path` (relative to `cwd`) in this process — its code runs here, so
+ * only child processes call this (the app child, the store box) — and returns its definition,
+ * id `custom:<file name>`. Loading the same file again returns the same definition.
+ * Throws CustomStoreError with one line.
+ */
+export async function loadCustomStore(path: string, cwd = process.cwd()): Promise<StoreDefinition> {
+  let module: z.infer<typeof moduleSchema> | undefined;
+  return defineCustomStore(
+    path,
+    async (absolute) => {
+      module = await importCustomModule(path, absolute);
+      return { label: module.label, server: module.server };
+    },
+    (id, absolute) => adapterFactory(id, absolute, module!),
+    cwd,
+  );
 }

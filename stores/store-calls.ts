@@ -3,6 +3,14 @@ import type { SessionData, Store } from 'express-session';
 /** A Store call that failed, threw or did not call back in time; `message` says which call and how, in one line. */
 export class StoreCallError extends Error {
   override readonly name = 'StoreCallError';
+  constructor(
+    /** How the call went wrong: an error through its callback, a synchronous throw, or no callback in time. */
+    readonly how: 'failed' | 'threw' | 'no-callback',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 /** Unbounded unless a caller gives a time limit. */
@@ -18,16 +26,16 @@ export interface StoreCallOptions {
  */
 export function storeCall<T>(what: string, fn: (cb: (err?: unknown, value?: T) => void) => void, options: StoreCallOptions = {}): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
-    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => reject(new StoreCallError(`${what} did not call back within ${options.timeoutMs! / 1000} s`)), options.timeoutMs);
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => reject(new StoreCallError('no-callback', `${what} did not call back within ${options.timeoutMs! / 1000} s`)), options.timeoutMs);
     try {
       fn((err, value) => {
         clearTimeout(timer);
-        if (err) reject(new StoreCallError(`${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+        if (err) reject(new StoreCallError('failed', `${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
         else resolve(value);
       });
     } catch (error) {
       clearTimeout(timer);
-      reject(new StoreCallError(`${what} threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      reject(new StoreCallError('threw', `${what} threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
     }
   });
 }

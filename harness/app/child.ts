@@ -94,11 +94,12 @@ export async function startAppChild(config: AppChildConfig, options: { readyTime
   running.add(child);
   const stderr = outputTail(child.stderr);
   let exitReason: string | undefined;
+  let listening = false;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const exited = once(child, 'exit').then(([code, signal]) => {
     running.delete(child);
     const lastLine = stderr.reason();
-    exitReason = `app process exited (${signal ?? `code ${code}`})${lastLine ? `: ${lastLine}` : ''}`;
+    exitReason = `app process exited (${signal ?? `code ${code}`})${listening ? '' : ' before it was ready'}${lastLine ? `: ${lastLine}` : ''}`;
     for (const { reject } of pending.values()) reject(new Error(exitReason));
     pending.clear();
   });
@@ -107,6 +108,7 @@ export async function startAppChild(config: AppChildConfig, options: { readyTime
     const timer = setTimeout(() => reject(new Error(`app did not report ready within ${options.readyTimeoutMs ?? 20_000} ms`)), options.readyTimeoutMs ?? 20_000);
     child.on('message', (event: ChildEvent) => {
       if (event.type === 'ready') {
+        listening = true;
         clearTimeout(timer);
         resolve(event);
       } else if (event.type === 'startFailed') {

@@ -131,7 +131,15 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => {});
 }
 
-main().catch((error: unknown) => {
+// A store whose createStore never settles, with nothing else pending, empties the event loop: say so.
+let started = false;
+process.once('beforeExit', () => {
+  if (started) return;
+  send({ type: 'startFailed', message: "the store never finished starting: createStore's promise never settled, and nothing else was pending" });
+  setTimeout(() => process.exit(1), 100);
+});
+
+main().then(() => (started = true)).catch((error: unknown) => {
   send({ type: 'startFailed', message: error instanceof Error ? error.message : String(error) });
   setTimeout(() => process.exit(1), 100);
 });

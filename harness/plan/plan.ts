@@ -4,7 +4,8 @@ import { SCENARIOS } from '../../scenarios/index.ts';
 import type { RunLoad } from '../../scenarios/common.ts';
 import type { Scenario } from '../../scenarios/index.ts';
 import { STORES, isStoreId, storeDefinition } from '../../stores/index.ts';
-import { CustomStoreError, customStoreIdOf, loadCustomStore, looksLikeStorePath } from '../../stores/custom.ts';
+import { CustomStoreError, customStoreIdOf, looksLikeStorePath } from '../../stores/custom.ts';
+import { loadBoxedCustomStore } from '../app/store-box.ts';
 import { optionNames } from '../../stores/options.ts';
 import type { RawStoreOptions } from '../../stores/options.ts';
 import { LOAD_DRIVERS, STORE_IDS, SERVER_KINDS } from '../../contract/vocabulary.ts';
@@ -179,13 +180,14 @@ export function parseStores(value: string): { stores: AnyStoreId[]; named: boole
 }
 
 /**
- * Loads and checks every custom store module of the plan (in this process; a child loads it again).
+ * Loads and checks every custom store module of the plan, each in a child process (a store box):
+ * its code never runs in the harness. The app child loads it again.
  * Call before running anything: a module that does not load or export a valid definition is bad input.
  */
 export async function loadPlanStores(plan: Pick<RunPlan, 'customStores'>): Promise<void> {
   for (const path of Object.values(plan.customStores)) {
     try {
-      await loadCustomStore(path!);
+      await loadBoxedCustomStore(path!);
     } catch (error) {
       if (error instanceof CustomStoreError) throw new UsageError(error.message);
       throw error;

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { session } from '../../stores/host-packages.ts';
 import type { Cookie, CookieOptions, SessionData, Store } from 'express-session';
-import { destroyStoredSession, getStoredSession, setStoredSession, storeCall, touchStoredSession } from '../../stores/store-calls.ts';
+import { StoreCallError, destroyStoredSession, getStoredSession, setStoredSession, storeCall, touchStoredSession } from '../../stores/store-calls.ts';
 import { MECHANISM_PROBE, probeTouchRacingSet, probeTouchRewrites } from './mechanisms.ts';
 import type { StoreCapabilities } from '../../contract/vocabulary.ts';
 
@@ -11,7 +11,7 @@ import type { StoreCapabilities } from '../../contract/vocabulary.ts';
  * (no app, no HTTP) and returns a verdict as data.
  */
 
-/** The checks, in the order they run (`clear` last: it empties the store). */
+/** The checks, in the order they run (`clear` last but for `quiet-stdout`, which reads what the others made the store print). */
 export const CONFORMANCE_CHECKS = [
   'set-get',
   'touch',
@@ -24,7 +24,12 @@ export const CONFORMANCE_CHECKS = [
   'concurrent-sessions',
   'touch-vs-set',
   'destroy-vs-save',
+  'isolation',
+  'calls-back',
+  'calls-back-once',
+  'errors-via-callback',
   'clear',
+  'quiet-stdout',
 ] as const;
 export type ConformanceCheck = (typeof CONFORMANCE_CHECKS)[number];
 
@@ -46,6 +51,16 @@ export const CONFORMANCE_CAUSES = [
   'non-atomic-server-update',
   /** A destroy issued while a save was in flight did not stick: the save brought the session back. */
   'resurrected',
+  /** A read returned another session's data. */
+  'leaked-session',
+  /** A Store call never called back (express-session then never answers the request). */
+  'no-callback',
+  /** A Store call called back twice (express-session then answers or saves twice). */
+  'double-callback',
+  /** A Store call threw instead of passing its error to the callback (outside the call, that ends the app's process). */
+  'thrown-error',
+  /** The store wrote to stdout. */
+  'wrote-stdout',
   /** A Store call failed or never called back. */
   'error',
 ] as const;
@@ -68,6 +83,11 @@ export interface ConformanceSubject {
   bookkeepingFields?: readonly string[];
   /** `clear()` empties the whole store: only true for an embedded store or a server sessionbench started. */
   mayClear: boolean;
+  /**
+   * The store runs in its own process (a store box): a throw outside a call ends that process, not
+   * this one, so the checks that provoke one run; `stdoutBytes` is what it wrote to stdout so far.
+   */
+  contained?: { stdoutBytes(): number; lastStdoutLine(): string; ended(): string | undefined };
 }
 
 /** The lifetime of the short-lived store's sessions. */
@@ -79,7 +99,11 @@ const RESURRECTION_ROUNDS = 20;
 /** The in-flight save carries this much, so it is slow to write. */
 const SLOW_SAVE_BYTES = 256 * 1024;
 /** A Store call that does not call back within this is a failure. */
-const CALL_TIMEOUT_MS = 15_000;
+const CALL_TIMEOUT_MS = 5_000;
+/** After a call that fails, how long the store's process is watched for a throw that escaped it. */
+const AFTERMATH_WAIT_MS = 500;
+/** After a first callback, how long a second one is waited for. */
+const SECOND_CALLBACK_WAIT_MS = 300;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** A check failed: what it observed and why. */
@@ -95,9 +119,91 @@ function fail(cause: ConformanceCause, observed: string): never {
   throw new Violation(cause, observed);
 }
 
-/** A Store call within CALL_TIMEOUT_MS; a failure, a throw or a missing callback is a conformance error. */
+/**
+ * What a failed call says about the store when it ran in a store box (harness/app/store-box.ts):
+ * the box tags a throw, a missing callback or the end of the store's process with a `fault`.
+ */
+function causeOf(error: unknown): ConformanceCause {
+  const fault = (error as { fault?: unknown } | null | undefined)?.fault;
+  if (fault === 'threw' || fault === 'uncaught') return 'thrown-error';
+  if (fault === 'no-callback') return 'no-callback';
+  return 'error';
+}
+
+/** A Store call within CALL_TIMEOUT_MS; a failure, a throw or a missing callback is a conformance violation named by its cause. */
 function bounded<T>(call: Promise<T>): Promise<T> {
-  return call.catch((error: unknown) => fail('error', (error as Error).message));
+  return call.catch((error: unknown) => {
+    const how = error instanceof StoreCallError ? error.how : undefined;
+    fail(how === 'no-callback' ? 'no-callback' : how === 'threw' ? 'thrown-error' : causeOf((error as Error).cause ?? error), (error as Error).message);
+  });
+}
+
+/** How one Store call answered: callbacks counted for a while after the first, a throw, or nothing in time. */
+interface CallOutcome {
+  callbacks: number;
+  error?: unknown;
+  /** Thrown by the method (or, in a box, thrown there and reported). */
+  threw?: unknown;
+  /** The store's process ended during the call; `thrown` when by a throw outside the call. */
+  ended?: { message: string; thrown: boolean };
+}
+
+/** Makes one call and watches how it answers: every callback within the bound and a short wait after the first. */
+function observeCall(fn: (cb: (err?: unknown, value?: unknown) => void) => void): Promise<CallOutcome> {
+  return new Promise((resolve) => {
+    const outcome: CallOutcome = { callbacks: 0 };
+    const finish = () => {
+      clearTimeout(bound);
+      resolve(outcome);
+    };
+    const bound = setTimeout(finish, CALL_TIMEOUT_MS);
+    try {
+      fn((err) => {
+        const fault = (err as { fault?: unknown } | null | undefined)?.fault;
+        if (fault === 'threw') return void ((outcome.threw = err), finish());
+        if (fault === 'process-ended' || fault === 'uncaught') return void ((outcome.ended = { message: (err as Error).message, thrown: fault === 'uncaught' }), finish());
+        if (fault === 'no-callback') return;
+        outcome.callbacks += 1;
+        if (outcome.callbacks === 1) {
+          outcome.error = err ?? undefined;
+          clearTimeout(bound);
+          setTimeout(finish, SECOND_CALLBACK_WAIT_MS);
+        }
+      });
+    } catch (error) {
+      outcome.threw = error;
+      finish();
+    }
+  });
+}
+
+/** The calls express-session makes, each on its own session, a missing session too; a store's optional methods when it has them. */
+async function everyCall(store: Store): Promise<Array<{ call: string; outcome: CallOutcome }>> {
+  const sid = freshId('calls');
+  const missing = freshId('missing');
+  const calls: Array<[string, (cb: (err?: unknown, value?: unknown) => void) => void]> = [
+    [`set`, (cb) => store.set(sid, sessionData(60_000, { n: 1 }), cb)],
+    [`get`, (cb) => store.get(sid, cb as Parameters<Store['get']>[1])],
+    [`get of a missing session`, (cb) => store.get(missing, cb as Parameters<Store['get']>[1])],
+    ...(typeof store.touch === 'function' ? [[`touch`, (cb: (err?: unknown) => void) => store.touch!(sid, sessionData(60_000, { n: 1 }), cb)] as [string, (cb: (err?: unknown) => void) => void]] : []),
+    ...(typeof store.length === 'function' ? [[`length`, (cb: (err?: unknown) => void) => store.length!(cb as Parameters<NonNullable<Store['length']>>[0])] as [string, (cb: (err?: unknown) => void) => void]] : []),
+    ...(typeof store.all === 'function' ? [[`all`, (cb: (err?: unknown) => void) => store.all!(cb as Parameters<NonNullable<Store['all']>>[0])] as [string, (cb: (err?: unknown) => void) => void]] : []),
+    [`destroy`, (cb) => store.destroy(sid, cb)],
+    [`destroy of a missing session`, (cb) => store.destroy(missing, cb)],
+  ];
+  const outcomes: Array<{ call: string; outcome: CallOutcome }> = [];
+  for (const [call, fn] of calls) {
+    const outcome = await observeCall(fn);
+    outcomes.push({ call, outcome });
+    if (outcome.ended) break;
+  }
+  return outcomes;
+}
+
+/** A call during which the store's process ended fails the check with that reason. */
+function failIfEnded(outcomes: Array<{ call: string; outcome: CallOutcome }>): void {
+  const ended = outcomes.find(({ outcome }) => outcome.ended);
+  if (ended?.outcome.ended) fail(ended.outcome.ended.thrown ? 'thrown-error' : 'error', `during ${ended.call}: ${ended.outcome.ended.message}`);
 }
 
 /** express-session's own Cookie (its types omit the constructor's options): stores read its live `maxAge`. */
@@ -321,6 +427,65 @@ const CHECKS: Record<ConformanceCheck, { title: string; run: CheckBody }> = {
       return `0 of ${RESURRECTION_ROUNDS} sessions came back`;
     },
   },
+  isolation: {
+    title: "a read returns its own session's data, and nothing for an id never stored",
+    run: async (subject) => {
+      const store = requireStore(subject);
+      const [first, second, never] = [freshId('alice'), freshId('bob'), freshId('never')];
+      await set(store, first, sessionData(60_000, { owner: first }));
+      await set(store, second, sessionData(60_000, { owner: second }));
+      const [a, b, none] = [await get(store, first), await get(store, second), await get(store, never)];
+      await Promise.all([destroy(store, first), destroy(store, second)]);
+      const whose = (read: Record<string, unknown> | undefined) => (read?.['owner'] === first ? 'the first' : read?.['owner'] === second ? 'the second' : 'another');
+      if (a?.['owner'] !== first) fail(a ? 'leaked-session' : 'lost-session', `get of the first session returned ${a ? `${whose(a)} session's data` : 'nothing'}`);
+      if (b?.['owner'] !== second) fail(b ? 'leaked-session' : 'lost-session', `get of the second session returned ${b ? `${whose(b)} session's data` : 'nothing'}`);
+      if (none !== undefined) fail('leaked-session', `get of an id never stored returned ${none['owner'] === first || none['owner'] === second ? "another session's data" : show(none)}`);
+    },
+  },
+  'calls-back': {
+    title: `every Store call calls back within ${CALL_TIMEOUT_MS / 1000} s (a missing session too)`,
+    run: async (subject) => {
+      const outcomes = await everyCall(requireStore(subject));
+      failIfEnded(outcomes);
+      const silent = outcomes.filter(({ outcome }) => outcome.callbacks === 0 && outcome.threw === undefined).map(({ call }) => call);
+      if (silent.length > 0) fail('no-callback', `no callback within ${CALL_TIMEOUT_MS / 1000} s from ${silent.join(', ')}: express-session would never answer that request`);
+      return `${outcomes.length} calls`;
+    },
+  },
+  'calls-back-once': {
+    title: 'every Store call calls back exactly once',
+    run: async (subject) => {
+      const outcomes = await everyCall(requireStore(subject));
+      failIfEnded(outcomes);
+      const twice = outcomes.filter(({ outcome }) => outcome.callbacks > 1).map(({ call, outcome }) => `${call} (${outcome.callbacks} times)`);
+      if (twice.length > 0) fail('double-callback', `called back more than once: ${twice.join(', ')}; express-session would answer or save twice`);
+      return `${outcomes.length} calls`;
+    },
+  },
+  'errors-via-callback': {
+    title: 'a store error reaches the callback, not thrown (a session JSON cannot hold: a BigInt)',
+    run: async (subject) => {
+      const store = requireStore(subject);
+      if (!subject.contained) throw new NotApplicable('runs only with the store in its own process (sessionbench conform runs it so): a throw outside the call would end this one');
+      const sid = freshId('bigint');
+      const outcome = await observeCall((cb) => store.set(sid, sessionData(60_000, { n: 10n }), cb));
+      if (outcome.ended) fail(outcome.ended.thrown ? 'thrown-error' : 'error', `set() of a session holding a BigInt: ${outcome.ended.message}`);
+      if (outcome.threw !== undefined) {
+        const message = (outcome.threw as Error).message;
+        fail('thrown-error', causeOf(outcome.threw) === 'thrown-error' ? `a session holding a BigInt: ${message}` : `set() of a session holding a BigInt threw instead of calling back: ${message}`);
+      }
+      // A store may call back with the error and still let it escape (a rejected promise nobody awaits).
+      await delay(AFTERMATH_WAIT_MS);
+      const ended = subject.contained.ended();
+      if (ended) fail('thrown-error', `set() of a session holding a BigInt called back${outcome.error ? ' with the error' : ''}, then: ${ended}`);
+      if (outcome.callbacks === 0) fail('no-callback', `set() of a session holding a BigInt did not call back within ${CALL_TIMEOUT_MS / 1000} s`);
+      if (outcome.error === undefined) {
+        await destroy(store, sid);
+        return 'the store accepted the session';
+      }
+      return `set() called back with: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`;
+    },
+  },
   clear: {
     title: 'clear() removes every session',
     run: async (subject) => {
@@ -332,6 +497,14 @@ const CHECKS: Record<ConformanceCheck, { title: string; run: CheckBody }> = {
       await call('clear()', (cb) => clear(cb as (err?: unknown) => void));
       const left = (await Promise.all(ids.map((sid) => get(store, sid)))).filter((session) => session !== undefined).length;
       if (left > 0) fail('not-removed', `${left} of ${ids.length} sessions were still there after clear()`);
+    },
+  },
+  'quiet-stdout': {
+    title: 'the store writes nothing to stdout (it belongs to the app: a --json pipe, a protocol)',
+    run: async (subject) => {
+      if (!subject.contained) throw new NotApplicable('runs only with the store in its own process (sessionbench conform runs it so): here its output cannot be told apart');
+      const bytes = subject.contained.stdoutBytes();
+      if (bytes > 0) fail('wrote-stdout', `${bytes} bytes on stdout, the last line: ${show(subject.contained.lastStdoutLine())}`);
     },
   },
 };
