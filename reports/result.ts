@@ -223,6 +223,23 @@ export type RaceMechanisms = z.infer<typeof raceMechanismsSchema>;
 export const LOSS_CAUSES = ['stale-full-save', 'touch-rewrites-session', 'non-atomic-server-update'] as const;
 export type LossCause = (typeof LOSS_CAUSES)[number];
 
+/**
+ * Remedies against lost updates and resurrected sessions (`--mitigation`, harness/app/mitigations):
+ * none; an in-process per-session mutex; a lock in the store's server; a save only while the
+ * session still exists; a compare-and-set on a version field.
+ */
+export const MITIGATION_IDS = ['none', 'mutex', 'store-lock', 'if-exists', 'versioned'] as const;
+export type MitigationId = (typeof MITIGATION_IDS)[number];
+
+/** What a remedy counted in the app (summed over instances): saves it refused, and saves it merged and tried again. */
+export const mitigationCountsSchema = z.object({
+  /** Saves not written: the session was gone, the lock was lost, or a compare-and-set kept failing. */
+  rejectedSaves: count,
+  /** Saves tried again after a failed compare-and-set. */
+  retries: count,
+});
+export type MitigationCounts = z.infer<typeof mitigationCountsSchema>;
+
 /** What the race scenario's counter/item oracles and the logout resurrection probe found. */
 export const raceObservationsSchema = z.object({
   kind: z.literal('race'),
@@ -252,6 +269,13 @@ export const raceObservationsSchema = z.object({
   mechanisms: raceMechanismsSchema.optional(),
   /** Which measured mechanisms explain the losses under this scenario and settings; empty when nothing was lost. */
   lossCauses: z.array(z.enum(LOSS_CAUSES)).optional(),
+  /**
+   * Milliseconds from the start of one session's burst until all of its `fanout` parallel requests
+   * had answered (every session bursts at once), over all bursts: a page waiting for its XHRs.
+   */
+  burstCompletionMs: z.object({ p50: z.number().nonnegative(), p99: z.number().nonnegative(), max: z.number().nonnegative() }).optional(),
+  /** What the remedy (`mitigation`) counted during the bursts, and during the logout probe; absent without one. */
+  mitigationCounts: z.object({ bursts: mitigationCountsSchema, logoutProbe: mitigationCountsSchema }).optional(),
 });
 
 /** What the ttl scenario found when it replayed sessions after their lifetime. */
@@ -445,6 +469,8 @@ export const entryBaseSchema = z.object({
   instances: z.number().int().positive().optional(),
   /** Settings variant within a scenario, e.g. "resave=true rolling=false"; absent when there is one. */
   variant: z.string().optional(),
+  /** The remedy against lost updates the app ran with (`--mitigation`); absent when the run asked for none. */
+  mitigation: z.enum(MITIGATION_IDS).optional(),
   /** 1-based repetition number. */
   repetition: z.number().int().positive(),
   /**

@@ -2,7 +2,7 @@ import session from 'express-session';
 import type { RequestHandler } from 'express';
 import type { SessionData, Store } from 'express-session';
 import { packageVersions, packageVersionsFrom } from './packages.ts';
-import type { AnyStoreId, BulkWriter, FieldUpdates, SessionSettings, StoreAdapter, StoreCapabilities, StoreInspector } from './types.ts';
+import type { AnyStoreId, BulkWriter, FieldUpdates, SessionSettings, StoreAdapter, StoreCapabilities, StoreConnection, StoreInspector } from './types.ts';
 
 /** The cookie name every express-session store uses in sessionbench. */
 export const SESSION_COOKIE = 'sid';
@@ -80,6 +80,8 @@ export interface ExpressSessionParts {
   pruneExpired?: () => Promise<void>;
   /** Partial updates through the store's own client, for the server-atomicity probe. */
   fieldUpdates?: FieldUpdates;
+  /** The store's own connection, for remedies against lost updates (harness/app/mitigations). */
+  connection?: StoreConnection;
   /** Releases the store's client; nothing by default. */
   close?: () => Promise<void>;
 }
@@ -126,6 +128,7 @@ export function expressSessionAdapter(parts: ExpressSessionParts): StoreAdapter 
     ...(parts.bulk ? { bulk: parts.bulk } : {}),
     ...(parts.pruneExpired ? { pruneExpired: parts.pruneExpired } : {}),
     ...(parts.fieldUpdates ? { fieldUpdates: parts.fieldUpdates } : {}),
+    ...(parts.connection ? { connection: parts.connection } : {}),
     close: parts.close ?? (async () => {}),
   };
 }

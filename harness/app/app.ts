@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { setTimeout as delay } from 'node:timers/promises';
 import { makePayload } from '../../scenarios/payload.ts';
 import type { StoreAdapter } from '../../stores/types.ts';
+import type { Mitigation } from './mitigations/types.ts';
 
 /** Options of the app under test; identical for every store in a run. */
 export interface AppOptions {
@@ -64,7 +65,7 @@ function requireUser(req: SessionRequest, res: Response): BenchSession | undefin
  * The one app every store is measured with: the same routes by construction.
  * Without session middleware (`none`), session routes answer from request data only.
  */
-export function createApp(adapter: StoreAdapter, options: AppOptions): express.Express {
+export function createApp(adapter: StoreAdapter, options: AppOptions, mitigation?: Pick<Mitigation, 'before'>): express.Express {
   const app = express();
   app.disable('etag');
   app.disable('x-powered-by');
@@ -78,6 +79,8 @@ export function createApp(adapter: StoreAdapter, options: AppOptions): express.E
   app.get('/health', (_req, res) => void res.json({ ok: true, store: adapter.id }));
 
   const middleware = adapter.middleware();
+  // A remedy that serialises requests (a lock) must run before the session is loaded.
+  if (middleware && mitigation?.before) app.use(mitigation.before);
   if (middleware) app.use(middleware);
 
   app.post('/login', async (req: SessionRequest, res) => {

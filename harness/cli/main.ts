@@ -1,3 +1,4 @@
+import { MITIGATION_IDS } from '../../reports/result.ts';
 import { Command, CommanderError, Option } from 'commander';
 import { killAllAppChildren } from '../app/child.ts';
 import { EXIT, RunError, SHUTDOWN_BOUND_MS, UsageError } from '../errors.ts';
@@ -161,6 +162,7 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--driver <name>', 'load generator: autocannon (closed model, --connections) or k6 (open model, --rate)', 'autocannon')
     .option('--rate <req/s>', 'with --driver k6: requests per second to start, whatever the latency')
     .option('--instances <n>', 'app instances behind a request-level round-robin balancer', '1')
+    .option('--mitigation <ids>', `remedies against lost updates to measure, comma-separated (${MITIGATION_IDS.join(', ')})`, 'none')
     .option('--repeat <n>', 'measured repetitions per store and scenario', '1')
     .option('--payload <size>', 'session payload stored at login, e.g. 1kb, 10kb', '1kb')
     .option('--max-age <time>', 'session cookie and store TTL', '1h')

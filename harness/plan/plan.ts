@@ -11,7 +11,8 @@ import { BROWSER_COOKIE_LIMIT_BYTES } from '../../stores/limits.ts';
 import type { AnyStoreId, CustomStoreId, ServerKind, SessionSettings, StoreId } from '../../stores/types.ts';
 import { UsageError } from '../errors.ts';
 import { requireK6 } from './k6-binary.ts';
-import type { LoadModel } from '../../reports/result.ts';
+import type { LoadModel, MitigationId } from '../../reports/result.ts';
+import { MITIGATION_IDS } from '../../reports/result.ts';
 import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import { parseServerUrl } from '../../stores/servers/url.ts';
 import { SERVER_KINDS } from '../../stores/types.ts';
@@ -38,6 +39,8 @@ export interface RunPlan {
   connections: number;
   /** App instances behind a request-level round-robin balancer (1: no balancer). */
   instances: number;
+  /** Remedies against lost updates to measure, each on its own apps (`--mitigation`, default `none`). */
+  mitigations: MitigationId[];
   /** Session payload sizes to sweep, in bytes (one entry per size). */
   payloads: number[];
   /** Sessions to load into the store before measuring, one entry per count (`--prefill`); `[0]` when not asked for. */
@@ -75,6 +78,8 @@ export interface RawBenchOptions extends RawServerUrlOptions {
   warmup: string;
   connections: string;
   instances: string;
+  /** `--mitigation none,mutex,…` */
+  mitigation?: string;
   repeat: string;
   payload: string;
   /** `--prefill 0,100k,1m`: stored sessions to sweep. */
@@ -342,6 +347,7 @@ export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process
     durationSeconds: parseDuration('--duration', raw.duration, { min: 1, max: 3600, wholeSeconds: true }),
     connections: parseCount('--connections', raw.connections, { min: 1, max: 10_000 }),
     instances: parseCount('--instances', raw.instances, { min: 1, max: 16 }),
+    mitigations: parseList('--mitigation', raw.mitigation ?? 'none', MITIGATION_IDS, (v): v is MitigationId => (MITIGATION_IDS as readonly string[]).includes(v)),
     payloads: parsePayloads(raw.payload, named && stores.includes('cookie')),
     prefill: parsePrefill(raw.prefill),
     settings: sessionSettings({

@@ -2,7 +2,7 @@ import type { AppChild } from '../app/child.ts';
 import { DEFAULT_RACE_ROUTES, runRaceOracle } from '../probes/race-oracle.ts';
 import { probeMechanisms } from '../probes/mechanisms.ts';
 import { lossCausesOf, lossCauseText } from '../../reports/mechanisms.ts';
-import type { LossCause, RaceMechanisms } from '../../reports/result.ts';
+import type { LossCause, MitigationCounts, RaceMechanisms } from '../../reports/result.ts';
 import { createStoreAdapter } from '../../stores/index.ts';
 import type { ServerInfo, StoreAdapter } from '../../stores/types.ts';
 import type { RaceOutcome } from '../probes/race-oracle.ts';
@@ -69,6 +69,18 @@ function raceNotes(app: AppChild, race: RaceOutcome, probe: ResurrectionOutcome,
   return notes;
 }
 
+function countsBetween(before: MitigationCounts, after: MitigationCounts): MitigationCounts {
+  return { rejectedSaves: after.rejectedSaves - before.rejectedSaves, retries: after.retries - before.retries };
+}
+
+/** Median, 99th percentile (nearest rank) and maximum of the bursts' completion times, in ms to 0.1. */
+function completionOf(burstMs: readonly number[]): { p50: number; p99: number; max: number } {
+  const sorted = [...burstMs].sort((a, b) => a - b);
+  const rank = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  return { p50: round(rank(0.5)), p99: round(rank(0.99)), max: round(sorted.at(-1)!) };
+}
+
 interface RaceRun {
   app: AppChild;
   repetition: number;
@@ -82,13 +94,19 @@ async function raceOnce(context: ScenarioContext<RaceScenario>, run: RaceRun): P
   const recorder = new RequestRecorder();
   const { store, scenario, observer } = context;
   const ticker = observer.phase({ store, scenario: scenario.id, repetition: run.repetition, phase: 'bursts', ...(run.variant ? { detail: run.variant } : {}), steps: scenario.rounds });
-  const { race, probe } = await (async () => {
+  const counted = context.plan.mitigations.some((id) => id !== 'none');
+  const { race, probe, counts } = await (async () => {
+    const before = counted ? await app.ask('mitigationCounts') : undefined;
     const race = await runRaceOracle(app, scenario, recorder, context.signal, (done) => ticker.advance(done));
-    return { race, probe: await probeResurrection(app, RESURRECTION_PROBE) };
+    const afterBursts = counted ? await app.ask('mitigationCounts') : undefined;
+    const probe = await probeResurrection(app, RESURRECTION_PROBE);
+    const afterProbe = counted ? await app.ask('mitigationCounts') : undefined;
+    const counts = before && afterBursts && afterProbe ? { bursts: countsBetween(before, afterBursts), logoutProbe: countsBetween(afterBursts, afterProbe) } : undefined;
+    return { race, probe, counts };
   })().finally(() => ticker.end());
   const crashed = app.crashed();
   if (crashed) throw new Error(crashed);
-  const { source: _source, clients: _clients, ...raceNumbers } = race;
+  const { source: _source, clients: _clients, burstMs, ...raceNumbers } = race;
   const base = context.entryBase(app, run.repetition, run.variant);
   const shape = { fanout: context.scenario.fanout, writesPerBurst: writesPerBurst(context.scenario), resave: run.resave };
   const causes = mechanisms.mechanisms ? lossCausesOf(mechanisms.mechanisms, shape, race.lostUpdates + race.itemsMissing) : [];
@@ -104,6 +122,8 @@ async function raceOnce(context: ScenarioContext<RaceScenario>, run: RaceRun): P
       rounds: context.scenario.rounds,
       ...raceNumbers,
       ...probe,
+      ...(burstMs.length > 0 ? { burstCompletionMs: completionOf(burstMs) } : {}),
+      ...(counts ? { mitigationCounts: counts } : {}),
       ...(mechanisms.mechanisms ? { mechanisms: mechanisms.mechanisms, lossCauses: causes } : {}),
     },
     notes: raceNotes(app, race, probe, causes, mechanisms, base.server),
