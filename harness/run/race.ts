@@ -126,8 +126,17 @@ async function raceOnce(context: ScenarioContext<RaceScenario>, run: RaceRun): P
       ...(counts ? { mitigationCounts: counts } : {}),
       ...(mechanisms.mechanisms ? { mechanisms: mechanisms.mechanisms, lossCauses: causes } : {}),
     },
-    notes: raceNotes(app, race, probe, causes, mechanisms, base.server),
+    notes: [...raceNotes(app, race, probe, causes, mechanisms, base.server), ...(counts ? mitigationNotes(counts) : [])],
   };
+}
+
+/** What the remedy did, in words; the counts themselves are in `observations.mitigationCounts`. */
+function mitigationNotes({ bursts, logoutProbe }: { bursts: MitigationCounts; logoutProbe: MitigationCounts }): string[] {
+  const notes: string[] = [];
+  if (bursts.retries > 0) notes.push(`${bursts.retries} stale saves during the bursts were merged into the stored session and written again`);
+  if (bursts.rejectedSaves > 0) notes.push(`${bursts.rejectedSaves} saves during the bursts were refused: their changes are lost unless the app retries them`);
+  if (logoutProbe.rejectedSaves > 0) notes.push(`${logoutProbe.rejectedSaves} saves of sessions already logged out were refused (no resurrection)`);
+  return notes;
 }
 
 /**

@@ -45,11 +45,9 @@ export const MITIGATIONS: Record<MitigationId, MitigationDefinition> = {
     load: async () => (await import('./if-exists.ts')).createIfExists,
   },
   versioned: {
-    summary: 'compare-and-set on a version field',
-    modules: [],
-    applies: () => 'not implemented yet in sessionbench',
-    load: async () => {
-      throw new Error('versioned: not implemented');
-    },
+    summary: 'every save is a compare-and-set on a version field; a stale save is merged (counters add, item lists append) and retried',
+    modules: ['harness/app/mitigations/versioned.ts'],
+    applies: only({ redis: true, postgres: true, memory: true }, 'sessionbench implements the compare-and-set for Redis, PostgreSQL and MemoryStore only'),
+    load: async () => (await import('./versioned.ts')).createVersioned,
   },
 };

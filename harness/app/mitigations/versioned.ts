@@ -1,0 +1,122 @@
+import type { SessionData } from 'express-session';
+import type { StoreConnection } from '../../../stores/types.ts';
+import { guardSet } from './saved-sessions.ts';
+import type { Mitigation, MitigationFactory } from './types.ts';
+
+type Fields = Record<string, unknown>;
+/** A compare-and-set: written, the session is gone, or another save came first (with what it wrote). */
+type CasResult = { status: 'written' } | { status: 'gone' } | { status: 'stale'; current: Fields };
+type Cas = (sessionId: string, expected: number, next: Fields & { cookie: SessionData['cookie'] }) => Promise<CasResult>;
+
+/** The session field holding its version; every save that changes the session adds 1. */
+export const VERSION_FIELD = '__v';
+/**
+ * How two saves that both changed a field are merged. The app's own routes decide this: a counter
+ * adds both increments, an item list keeps both appends. Any other field: the later save wins.
+ */
+export const MERGE_RULES: Record<string, 'add' | 'append'> = { counter: 'add', views: 'add', items: 'append' };
+const ATTEMPTS = 10;
+
+const versionOf = (fields: Fields) => (typeof fields[VERSION_FIELD] === 'number' ? (fields[VERSION_FIELD] as number) : 0);
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Three-way merge of this save (`mine`) into the stored session (`theirs`), both changed from `base`. */
+export function merge(base: Fields, mine: Fields, theirs: Fields): Fields {
+  const merged: Fields = { ...theirs };
+  for (const key of new Set([...Object.keys(mine), ...Object.keys(base)])) {
+    if (key === VERSION_FIELD || key === 'cookie' || same(mine[key], base[key])) continue; // unchanged here: keep theirs
+    const [b, m, t] = [base[key], mine[key], theirs[key]];
+    if (same(t, b)) merged[key] = m;
+    else if (MERGE_RULES[key] === 'add' && typeof m === 'number' && typeof t === 'number') merged[key] = t + (m - (typeof b === 'number' ? b : 0));
+    else if (MERGE_RULES[key] === 'append' && Array.isArray(m) && Array.isArray(t)) merged[key] = [...t, ...m.slice(Array.isArray(b) ? b.length : 0)];
+    else merged[key] = m;
+  }
+  return merged;
+}
+
+function casFor(connection: StoreConnection): Cas {
+  switch (connection.kind) {
+    case 'redis': {
+      const script = `local cur = redis.call('GET', KEYS[1]) if not cur then return {-1} end
+        local v = cjson.decode(cur)['${VERSION_FIELD}'] or 0 if v ~= tonumber(ARGV[1]) then return {0, cur} end
+        redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) return {1}`;
+      return async (sessionId, expected, next) => {
+        const { value, ttlSeconds } = connection.encode(next as unknown as SessionData);
+        const [code, current] = (await connection.client.eval(script, { keys: [connection.key(sessionId)], arguments: [String(expected), value, String(ttlSeconds)] })) as [number, string?];
+        return code === 1 ? { status: 'written' } : code === -1 ? { status: 'gone' } : { status: 'stale', current: JSON.parse(current!) as Fields };
+      };
+    }
+    case 'postgres':
+      return async (sessionId, expected, next) => {
+        const { pool, table } = connection;
+        const updated = await pool.query(`UPDATE ${table} SET sess = $1, expire = to_timestamp($2) WHERE sid = $3 AND COALESCE((sess->>'${VERSION_FIELD}')::int, 0) = $4`, [
+          JSON.stringify(next),
+          connection.expireSeconds(next as unknown as SessionData),
+          sessionId,
+          expected,
+        ]);
+        if (updated.rowCount === 1) return { status: 'written' };
+        const { rows } = await pool.query<{ sess: Fields }>(`SELECT sess FROM ${table} WHERE sid = $1`, [sessionId]);
+        return rows[0] ? { status: 'stale', current: rows[0].sess } : { status: 'gone' };
+      };
+    case 'memory':
+      // One process, one thread: reading, comparing and writing MemoryStore's map cannot interleave.
+      return async (sessionId, expected, next) => {
+        const stored = connection.sessions[sessionId];
+        if (stored === undefined) return { status: 'gone' };
+        const current = JSON.parse(stored) as Fields;
+        if (versionOf(current) !== expected) return { status: 'stale', current };
+        connection.sessions[sessionId] = JSON.stringify(next);
+        return { status: 'written' };
+      };
+  }
+}
+
+/**
+ * `versioned`: every save is a compare-and-set on the session's version. A stale save (another
+ * save came first) is **merged**, not lost: the stored session is read, this request's changes are
+ * applied to it by MERGE_RULES, and the compare-and-set is retried (counted). A session gone from
+ * the store (logged out) is not written back (counted as a refused save). Requests still run in
+ * parallel; only the saves are serialised, by the server.
+ */
+export const createVersioned: MitigationFactory = (adapter): Mitigation => {
+  const { store, connection } = adapter;
+  if (!store || !connection) throw new Error(`versioned: ${adapter.label} exposes no connection for a compare-and-set`);
+  const cas = casFor(connection);
+  const loadedAs = new WeakMap<object, Fields>();
+  const createSession = store.createSession.bind(store);
+  store.createSession = (req, data) => {
+    const session = createSession(req, data);
+    loadedAs.set(session, JSON.parse(JSON.stringify(data)) as Fields);
+    return session;
+  };
+  let rejectedSaves = 0;
+  let retries = 0;
+  guardSet(
+    store,
+    async (sessionId, session, original) => {
+      const loaded = loadedAs.get(session);
+      if (!loaded) {
+        (session as unknown as Fields)[VERSION_FIELD] = 1; // a new session: nobody else knows its id
+        return original().then(() => true);
+      }
+      let base = loaded;
+      let mine = JSON.parse(JSON.stringify(session)) as Fields;
+      for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+        const outcome = await cas(sessionId, versionOf(base), { ...mine, [VERSION_FIELD]: versionOf(base) + 1, cookie: session.cookie });
+        if (outcome.status === 'written') return true;
+        if (outcome.status === 'gone') return false;
+        retries += 1;
+        mine = merge(base, mine, outcome.current);
+        base = outcome.current;
+      }
+      rejectedSaves += 1;
+      throw new Error(`session not saved: ${ATTEMPTS} compare-and-set attempts in a row found a newer version`);
+    },
+    () => {
+      rejectedSaves += 1;
+      return undefined;
+    },
+  );
+  return { counts: () => ({ rejectedSaves, retries }), close: async () => {} };
+};
