@@ -7,6 +7,7 @@ import type { AppChild } from '../harness/app/child.ts';
 import type { AppChildConfig } from '../harness/app/ipc.ts';
 import type { MitigationConfig } from '../harness/app/mitigations/types.ts';
 import { MITIGATIONS } from '../harness/app/mitigations/index.ts';
+import { merge } from '../harness/app/mitigations/versioned.ts';
 import { loggedInClient, SessionClient } from '../harness/client/http-client.ts';
 import { RequestRecorder } from '../harness/client/request-recorder.ts';
 import { runRaceOracle } from '../harness/probes/race-oracle.ts';
@@ -69,6 +70,14 @@ describe('remedies on real stores', () => {
       assert.deepEqual(counts, { rejectedSaves: 0, retries: 0 });
     });
 
+    test(`${store}: versioned merges stale saves (retries counted) so nothing is lost, and writes no logged-out session back`, async () => {
+      const { race, logout, counts } = await raced(store, 'versioned');
+      assert.deepEqual({ lost: race.lostUpdates, missing: race.itemsMissing }, { lost: 0, missing: 0 });
+      assert.ok(counts.retries > 0, `20 parallel saves of one session must collide: ${JSON.stringify(counts)}`);
+      assert.equal(logout.resurrected, 0);
+      assert.equal(counts.rejectedSaves, LOGOUT_PROBE.sessions, 'only the saves of logged-out sessions were refused');
+    });
+
     test(`${store}: if-exists refuses every save of a logged-out session, and only those`, async () => {
       const { logout, counts } = await raced(store, 'if-exists');
       assert.equal(logout.logoutsAcknowledged, LOGOUT_PROBE.sessions);
@@ -86,6 +95,14 @@ describe('remedies on real stores', () => {
     });
   }
 
+  test('merge: counters add both increments, item lists keep both appends, other fields take the later save', () => {
+    const base = { counter: 1, items: ['a'], lastSeen: 1, user: { id: 'u' } };
+    const mine = { counter: 2, items: ['a', 'b'], lastSeen: 3, user: { id: 'u' } };
+    const theirs = { counter: 4, items: ['a', 'c'], lastSeen: 2, user: { id: 'u' }, views: 7 };
+    assert.deepEqual(merge(base, mine, theirs), { counter: 5, items: ['a', 'c', 'b'], lastSeen: 3, user: { id: 'u' }, views: 7 });
+    assert.deepEqual(merge(base, base, theirs), theirs, 'a save that changed nothing keeps the stored session');
+  });
+
   test('store-lock does not apply to MemoryStore, and says why', () => {
     assert.match(String(MITIGATIONS['store-lock'].applies('memory')), /Redis and PostgreSQL only/);
     assert.equal(MITIGATIONS['if-exists'].applies('redis'), true);
@@ -97,7 +114,7 @@ describe('remedies on real stores', () => {
  * (SIGSTOP) past the lock's expiry; B takes the lock and increments; A resumes and saves the copy it
  * loaded before B's increment. Returns the counter left in Redis and A's refused saves.
  */
-async function pausedHolder(mitigation: MitigationId): Promise<{ counter: number; refused: number; bStatus: number }> {
+async function pausedHolder(mitigation: MitigationId): Promise<{ counter: number; refused: number; bStatus: number; aStatus: number | undefined }> {
   const config = await configFor('redis', { id: mitigation, lockTtlMs: 500 });
   const [a, b] = await Promise.all([startAppChild(config), startAppChild(config)]);
   const pid = a.pids[0]!;
@@ -115,9 +132,9 @@ async function pausedHolder(mitigation: MitigationId): Promise<{ counter: number
     } finally {
       process.kill(pid, 'SIGCONT');
     }
-    await slow.catch(() => undefined);
+    const aStatus = (await slow.catch(() => undefined))?.status;
     const stored = await storedSession(b, viaB);
-    return { counter: Number(stored?.counter), refused: (await a.ask('mitigationCounts')).rejectedSaves, bStatus };
+    return { counter: Number(stored?.counter), refused: (await a.ask('mitigationCounts')).rejectedSaves, bStatus, aStatus };
   } finally {
     process.kill(pid, 'SIGCONT');
     await Promise.all([a.stop(), b.stop()]);
@@ -125,15 +142,17 @@ async function pausedHolder(mitigation: MitigationId): Promise<{ counter: number
 }
 
 describe('a lock holder paused past the lock expiry (real Redis, SIGSTOP)', () => {
-  test('store-lock: the stale holder is fenced off; the increment made meanwhile survives', async () => {
+  test('store-lock: the stale holder is fenced off; the increment made meanwhile survives', async (t) => {
     const outcome = await pausedHolder('store-lock');
+    t.diagnostic(`paused holder: ${JSON.stringify(outcome)}`);
     assert.equal(outcome.bStatus, 200, 'B took the expired lock');
     assert.equal(outcome.counter, 1, "B's increment is still in Redis");
     assert.equal(outcome.refused, 1, "A's save was refused by the fencing check");
   });
 
-  test('the control: with a per-process mutex only, the stale save overwrites that increment', async () => {
+  test('the control: with a per-process mutex only, the stale save overwrites that increment', async (t) => {
     const outcome = await pausedHolder('mutex');
+    t.diagnostic(`paused holder: ${JSON.stringify(outcome)}`);
     assert.equal(outcome.bStatus, 200);
     assert.equal(outcome.counter, 0, "A's stale copy (counter 0) replaced B's increment");
     assert.equal(outcome.refused, 0);

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { SessionData } from 'express-session';
 import type { StoreConnection } from '../../../stores/types.ts';
 import { guardSet } from './saved-sessions.ts';
@@ -15,7 +16,8 @@ export const VERSION_FIELD = '__v';
  * adds both increments, an item list keeps both appends. Any other field: the later save wins.
  */
 export const MERGE_RULES: Record<string, 'add' | 'append'> = { counter: 'add', views: 'add', items: 'append' };
-const ATTEMPTS = 10;
+/** A save among 20 parallel ones may lose the compare-and-set to each of the others once. */
+const ATTEMPTS = 50;
 
 const versionOf = (fields: Fields) => (typeof fields[VERSION_FIELD] === 'number' ? (fields[VERSION_FIELD] as number) : 0);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -109,6 +111,7 @@ export const createVersioned: MitigationFactory = (adapter): Mitigation => {
         retries += 1;
         mine = merge(base, mine, outcome.current);
         base = outcome.current;
+        await delay(Math.random() * 2 * attempt); // spread the colliding saves out
       }
       rejectedSaves += 1;
       throw new Error(`session not saved: ${ATTEMPTS} compare-and-set attempts in a row found a newer version`);
