@@ -46,7 +46,7 @@ export const MITIGATIONS: Record<MitigationId, MitigationDefinition> = {
   },
   versioned: {
     summary: 'every save is a compare-and-set on a version field; a stale save is merged (counters add, item lists append) and retried',
-    modules: ['harness/app/mitigations/versioned.ts'],
+    modules: ['harness/app/mitigations/versioned.ts', 'harness/app/mitigations/versioned-cas.ts'],
     applies: only({ redis: true, postgres: true, memory: true }, 'sessionbench implements the compare-and-set for Redis, PostgreSQL and MemoryStore only'),
     load: async () => (await import('./versioned.ts')).createVersioned,
   },
