@@ -1,4 +1,6 @@
-import type { FailedEntry, LossCause, OkEntry, RunResult, SkippedEntry } from './result.ts';
+import type { FailedEntry, LossCause, MitigationId, OkEntry, RunResult, SkippedEntry } from './result.ts';
+import { cheapestFix, remedyFindings } from './remedies.ts';
+import type { RemedyFinding } from './remedies.ts';
 import { LOSS_CAUSES } from './result.ts';
 import { lossCauseSummary } from './mechanisms.ts';
 import type { AnyStoreId, ServerInfo, StoreCapabilities } from '../stores/types.ts';
@@ -98,6 +100,8 @@ export interface StoreScore {
 export interface Recommendation {
   /** The best candidate, when any store qualifies. */
   choice?: StoreScore;
+  /** The cheapest remedy that brought the chosen store's lost updates and resurrections to zero, when the run measured one. */
+  remedy?: { mitigation: MitigationId; findings: RemedyFinding[] };
   /** One or two sentences a reader can act on. */
   headline: string;
   /** Candidates first (fastest first), then the others. */
@@ -211,7 +215,8 @@ function notesOf(groups: readonly EntryGroup[]): StoreScore['notes'] {
 }
 
 function scoreStores(result: RunResult): StoreScore[] {
-  const groups = groupEntries(result.entries);
+  // A store is judged as it is: entries run with a remedy (`--mitigation`) are the remedy's evidence, stated apart (remedySentence).
+  const groups = groupEntries(result.entries.filter((entry) => (entry.mitigation ?? 'none') === 'none'));
   // Throughput is compared within one measurement (scenarioKey), over load scenarios only.
   const closed = groups.filter((group) => group.ok.length > 0 && group.ok.every(isLoadEntry));
   const fastest = new Map<string, number>();
@@ -391,12 +396,37 @@ function headlineFor(choice: StoreScore | undefined, scores: StoreScore[]): stri
     runnerUp && runnerUp.relativeThroughput !== undefined && choice.relativeThroughput
       ? ` Next best: ${runnerUp.storeLabel} at ${Math.round((runnerUp.relativeThroughput / choice.relativeThroughput) * 100)}% of its throughput.`
       : '';
-  return `Use ${choice.storeLabel}${where}: the fastest store that is ${joinWords(checksPassed(choice))} (${evidence.join('; ')}).${but}${versus}`;
+  return `Use ${choice.storeLabel}${where}: the fastest store that is ${joinWords(checksPassed(choice))}${evidence.length > 0 ? ` (${evidence.join('; ')})` : ''}.${but}${versus}`;
 }
 
 /** Ranks the stores of one run and states which to use, why, and what to watch out for. */
 export function recommendStore(result: RunResult): Recommendation {
   const scores = relaxUniversalResurrection(scoreStores(result)).sort(rank);
   const choice = scores.find((score) => score.objections.length === 0);
-  return { ...(choice ? { choice } : {}), headline: headlineFor(choice, scores), scores, caveats: runCaveats(result, scores) };
+  const findings = remedyFindings(result.entries);
+  const remedy = choice ? cheapestFix(findings, choice.store) : undefined;
+  const tried = choice ? [...new Set(findings.filter((f) => f.store === choice.store && f.mitigation !== 'none' && f.race).map((f) => f.mitigation))] : [];
+  const headline = [headlineFor(choice, scores), choice ? remedySentence(choice, remedy, tried) : undefined].filter(Boolean).join(' ');
+  return { ...(choice ? { choice } : {}), ...(remedy ? { remedy } : {}), headline, scores, caveats: runCaveats(result, scores) };
+}
+
+/**
+ * The shared problem said once, with the cheapest measured remedy on the chosen store and its cost
+ * (read-heavy throughput and p99 against no remedy, the 20 parallel requests' completion), or that none fixed it.
+ */
+function remedySentence(choice: StoreScore, remedy: ReturnType<typeof cheapestFix>, tried: readonly MitigationId[]): string | undefined {
+  if (tried.length === 0) return undefined;
+  if (!remedy) return `None of the remedies measured on it (${tried.join(', ')}) brought its lost updates and resurrected logouts to zero at every instance count raced.`;
+  const sum = (pick: (f: RemedyFinding) => number) => remedy.findings.reduce((n, f) => n + pick(f), 0);
+  const instances = remedy.findings.map((f) => f.instances).sort((a, b) => a - b);
+  const cost = remedy.findings
+    .filter((f) => f.readHeavy?.throughputVsNone !== undefined)
+    .map((f) => `${Math.round(f.readHeavy!.throughputVsNone! * 100)}% of its read-heavy throughput with p99 ${formatUs(f.readHeavy!.p99Us)} at ${f.instances} instance${f.instances > 1 ? 's' : ''}`);
+  const completion = remedy.findings.filter((f) => f.race?.burstP50Ms !== undefined).map((f) => `${Math.round(f.race!.burstP50Ms!)} ms`);
+  return (
+    `Lost updates and logouts undone are express-session's whole-session save, not the store's: with the ${remedy.mitigation} remedy (--mitigation ${remedy.mitigation}) it lost ${formatCount(sum((f) => f.race!.lostUpdates))} of ${formatCount(sum((f) => f.race!.increments))} increments ` +
+    `and brought back ${formatCount(sum((f) => f.race!.resurrected))} of ${formatCount(sum((f) => f.race!.logouts))} logged-out sessions at ${joinWords(instances.map(String))} instance${instances.length > 1 || instances[0]! > 1 ? 's' : ''} ` +
+    `(${formatCount(sum((f) => f.race!.rejectedInBursts + f.race!.rejectedAfterLogout))} saves refused, ${formatCount(sum((f) => f.race!.retries))} retried)` +
+    `${cost.length > 0 ? `, at ${joinWords(cost)}` : ''}${completion.length > 0 ? `; 20 parallel requests of one session took ${joinWords(completion)} (median)` : ''}.`
+  );
 }

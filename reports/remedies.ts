@@ -1,0 +1,125 @@
+import type { MitigationId, OkEntry, ResultEntry } from './result.ts';
+import type { AnyStoreId } from '../stores/types.ts';
+import { spreadOf } from './spread.ts';
+import { formatCount, formatUs } from './format.ts';
+
+/** What one remedy did on one store at one instance count, summed over its race entries (every settings variant). */
+export interface RemedyFinding {
+  /** Store id. */
+  store: AnyStoreId;
+  /** Store label, for display. */
+  storeLabel: string;
+  /** The remedy (`none`: express-session as it is). */
+  mitigation: MitigationId;
+  /** App instances behind the balancer. */
+  instances: number;
+  /** Race totals; absent when no race ran. */
+  race?: {
+    lostUpdates: number;
+    increments: number;
+    itemsMissing: number;
+    items: number;
+    resurrected: number;
+    logouts: number;
+    cookiesValidAfterLogout: number;
+    /** Saves refused during the bursts (lost work unless retried) and during the logout probe (resurrections prevented). */
+    rejectedInBursts: number;
+    rejectedAfterLogout: number;
+    retries: number;
+    /** Median over race entries of each one's median and worst burst completion (20 parallel requests of one session). */
+    burstP50Ms?: number;
+    burstMaxMs?: number;
+  };
+  /** Read-heavy (closed model): medians over repetitions, and the same against `none` on this store and instance count. */
+  readHeavy?: { throughput: number; p99Us: number; throughputVsNone?: number; p99VsNone?: number };
+}
+
+const mitigationOf = (entry: ResultEntry): MitigationId => entry.mitigation ?? 'none';
+const keyOf = (entry: ResultEntry) => JSON.stringify([entry.store, mitigationOf(entry), entry.instances ?? 1]);
+const median = (values: number[]) => spreadOf(values)?.median;
+
+/** One finding per store × mitigation × instances the run measured with a race or read-heavy entry, in the order seen. */
+export function remedyFindings(entries: readonly ResultEntry[]): RemedyFinding[] {
+  const ok = entries.filter((entry): entry is OkEntry => entry.status === 'ok');
+  const keys = [...new Set(ok.filter((entry) => entry.observations?.kind === 'race' || entry.scenario === 'read-heavy').map(keyOf))];
+  const readHeavy = (key: string) => {
+    const runs = ok.filter((entry) => keyOf(entry) === key && entry.scenario === 'read-heavy' && entry.load.model === 'closed');
+    const throughput = median(runs.map((entry) => entry.measured.throughput));
+    const p99Us = median(runs.map((entry) => entry.measured.latencyUs.p99));
+    return throughput === undefined || p99Us === undefined ? undefined : { throughput, p99Us };
+  };
+  return keys.map((key) => {
+    const [store, mitigation, instances] = JSON.parse(key) as [AnyStoreId, MitigationId, number];
+    const own = ok.filter((entry) => keyOf(entry) === key);
+    const finding: RemedyFinding = { store, storeLabel: own[0]!.storeLabel, mitigation, instances };
+    const races = own.flatMap((entry) => (entry.observations?.kind === 'race' && entry.scenario === 'race' ? [entry.observations] : []));
+    if (races.length > 0) {
+      const sum = (pick: (o: (typeof races)[number]) => number | undefined) => races.reduce((n, o) => n + (pick(o) ?? 0), 0);
+      finding.race = {
+        lostUpdates: sum((o) => o.lostUpdates),
+        increments: sum((o) => o.expectedCount),
+        itemsMissing: sum((o) => o.itemsMissing),
+        items: sum((o) => o.itemsExpected),
+        resurrected: sum((o) => o.resurrected),
+        logouts: sum((o) => o.resurrectionProbes),
+        cookiesValidAfterLogout: sum((o) => o.revokedCookieStillValid),
+        rejectedInBursts: sum((o) => o.mitigationCounts?.bursts.rejectedSaves),
+        rejectedAfterLogout: sum((o) => o.mitigationCounts?.logoutProbe.rejectedSaves),
+        retries: sum((o) => (o.mitigationCounts ? o.mitigationCounts.bursts.retries + o.mitigationCounts.logoutProbe.retries : 0)),
+      };
+      const p50 = median(races.flatMap((o) => (o.burstCompletionMs ? [o.burstCompletionMs.p50] : [])));
+      const max = median(races.flatMap((o) => (o.burstCompletionMs ? [o.burstCompletionMs.max] : [])));
+      if (p50 !== undefined) finding.race.burstP50Ms = p50;
+      if (max !== undefined) finding.race.burstMaxMs = max;
+    }
+    const measured = readHeavy(key);
+    if (measured) {
+      const none = readHeavy(JSON.stringify([store, 'none', instances]));
+      finding.readHeavy = { ...measured, ...(none ? { throughputVsNone: measured.throughput / none.throughput, p99VsNone: measured.p99Us / none.p99Us } : {}) };
+    }
+    return finding;
+  });
+}
+
+/** True when the remedy's race lost nothing and brought no session back, and no save was refused during the bursts. */
+export function fixesRace(finding: RemedyFinding): boolean {
+  const race = finding.race;
+  return race !== undefined && race.lostUpdates === 0 && race.itemsMissing === 0 && race.resurrected === 0 && race.cookiesValidAfterLogout === 0 && race.rejectedInBursts === 0;
+}
+
+/**
+ * The cheapest remedy that fixed the race on `store` at every instance count it was raced at:
+ * the highest read-heavy throughput against `none` (worst over instance counts); undefined when none did.
+ */
+export function cheapestFix(findings: readonly RemedyFinding[], store: AnyStoreId): { mitigation: MitigationId; findings: RemedyFinding[] } | undefined {
+  const own = findings.filter((finding) => finding.store === store && finding.mitigation !== 'none' && finding.race);
+  const candidates = [...new Set(own.map((finding) => finding.mitigation))]
+    .map((mitigation) => own.filter((finding) => finding.mitigation === mitigation))
+    .filter((group) => group.every(fixesRace));
+  const cost = (group: RemedyFinding[]) => Math.min(...group.map((finding) => finding.readHeavy?.throughputVsNone ?? 0));
+  const best = candidates.sort((a, b) => cost(b) - cost(a))[0];
+  return best ? { mitigation: best[0]!.mitigation, findings: best } : undefined;
+}
+
+const percent = (ratio: number | undefined) => (ratio === undefined ? '–' : `${Math.round(ratio * 100)}%`);
+const ms = (value: number | undefined) => (value === undefined ? '–' : `${Math.round(value)} ms`);
+
+/** The Markdown table of every finding: the README's and the closing note's table. */
+export function remedyTable(findings: readonly RemedyFinding[]): string {
+  const rows = findings.map((f) => {
+    const r = f.race;
+    return [
+      f.storeLabel,
+      f.mitigation,
+      String(f.instances),
+      r ? `${formatCount(r.lostUpdates)} of ${formatCount(r.increments)}` : '–',
+      r ? `${formatCount(r.itemsMissing)} of ${formatCount(r.items)}` : '–',
+      r ? `${formatCount(r.resurrected)} of ${formatCount(r.logouts)}` : '–',
+      r ? `${formatCount(r.rejectedInBursts)} / ${formatCount(r.rejectedAfterLogout)} / ${formatCount(r.retries)}` : '–',
+      r ? `${ms(r.burstP50Ms)} (max ${ms(r.burstMaxMs)})` : '–',
+      f.readHeavy ? `${percent(f.readHeavy.throughputVsNone)} · p99 ${formatUs(f.readHeavy.p99Us)} (${percent(f.readHeavy.p99VsNone)})` : '–',
+    ];
+  });
+  const header = ['store', 'mitigation', 'instances', 'lost updates', 'lost appends', 'resurrected', 'refused in bursts / after logout / retries', '20 parallel requests done (p50)', 'read-heavy throughput vs none · p99 (vs none)'];
+  return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n');
+}
