@@ -7,6 +7,7 @@ import { outageTable } from './outage.ts';
 import { scaleTable } from './scale.ts';
 import { expiryTable } from './expiry.ts';
 import { recommendStore } from './recommend.ts';
+import { remediesTable } from './remedies.ts';
 import type { TextTable } from './text-table.ts';
 import { comparisonTable, correctnessTable, notMeasuredTable, resultsTable, scoreboardTable } from './tables.ts';
 import { conditionWarnings } from './conditions.ts';
@@ -44,6 +45,7 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
   const notMeasured = notMeasuredTable(result);
   const measured = resultsTable(result);
   const correctness = correctnessTable(result);
+  const remedies = remediesTable(result);
   const instances = instancesTable(result);
   const outage = outageTable(result);
   const scale = scaleTable(result);
@@ -63,6 +65,7 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
     '### Results',
     measured.rows.length > 0 ? markdownTable(measured) : 'Nothing was measured.',
     ...(correctness.rows.length > 0 ? ['### Correctness: race and ttl', markdownTable(correctness)] : []),
+    ...(remedies.rows.length > 0 ? ['### Remedies against lost updates and resurrected logouts', markdownTable(remedies)] : []),
     ...(storeOps.rows.length > 0 ? ['### Store operations: alone vs under load', markdownTable(storeOps)] : []),
     ...(storeWrites.rows.length > 0 ? ['### Store writes per request', markdownTable(storeWrites)] : []),
     ...(instances.rows.length > 0 ? ['### Several app instances', markdownTable(instances)] : []),

@@ -1,4 +1,5 @@
-import type { MitigationId, OkEntry, ResultEntry } from './result.ts';
+import type { MitigationId, OkEntry, ResultEntry, RunResult } from './result.ts';
+import type { TextTable } from './text-table.ts';
 import type { AnyStoreId } from '../stores/types.ts';
 import { spreadOf } from './spread.ts';
 import { formatCount, formatUs } from './format.ts';
@@ -104,8 +105,14 @@ export function cheapestFix(findings: readonly RemedyFinding[], store: AnyStoreI
 const percent = (ratio: number | undefined) => (ratio === undefined ? '–' : `${Math.round(ratio * 100)}%`);
 const ms = (value: number | undefined) => (value === undefined ? '–' : `${Math.round(value)} ms`);
 
-/** The Markdown table of every finding: the README's and the closing note's table. */
-export function remedyTable(findings: readonly RemedyFinding[]): string {
+/**
+ * Every store × mitigation × instances of a run that measured a remedy (empty otherwise): the
+ * race's counts of N and what was refused or retried, the 20 parallel requests' completion,
+ * and read-heavy throughput and p99 against no remedy.
+ */
+export function remediesTable(result: Pick<RunResult, 'entries'>): TextTable {
+  const measured = result.entries.some((entry) => entry.mitigation !== undefined && entry.mitigation !== 'none');
+  const findings = measured ? remedyFindings(result.entries) : [];
   const rows = findings.map((f) => {
     const r = f.race;
     return [
@@ -120,6 +127,10 @@ export function remedyTable(findings: readonly RemedyFinding[]): string {
       f.readHeavy ? `${percent(f.readHeavy.throughputVsNone)} · p99 ${formatUs(f.readHeavy.p99Us)} (${percent(f.readHeavy.p99VsNone)})` : '–',
     ];
   });
-  const header = ['store', 'mitigation', 'instances', 'lost updates', 'lost appends', 'resurrected', 'refused in bursts / after logout / retries', '20 parallel requests done (p50)', 'read-heavy throughput vs none · p99 (vs none)'];
-  return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n');
+  const titles = ['Store', 'Mitigation', 'Instances', 'Lost updates', 'Lost appends', 'Resurrected', 'Refused in bursts / after logout / retries', '20 parallel requests done: median (worst)', 'Read-heavy throughput vs none · p99 (vs none)'];
+  return {
+    columns: titles.map((title) => ({ title, numeric: false })),
+    rows,
+    notes: rows.length === 0 ? [] : ['Race counts are summed over the resave=false, resave=true and rolling=true runs; an update counts as lost unless it is in the final session. Completion: the median over those runs of each run\'s median and worst burst (10 sessions burst at once).'],
+  };
 }
