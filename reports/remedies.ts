@@ -121,13 +121,13 @@ export function remediesTable(result: Pick<RunResult, 'entries'>): TextTable {
       String(f.instances),
       r ? `${formatCount(r.lostUpdates)} of ${formatCount(r.increments)}` : '–',
       r ? `${formatCount(r.itemsMissing)} of ${formatCount(r.items)}` : '–',
-      r ? `${formatCount(r.resurrected)} of ${formatCount(r.logouts)}` : '–',
+      r ? `${formatCount(r.resurrected)} of ${formatCount(r.logouts)} · ${formatCount(r.cookiesValidAfterLogout)}` : '–',
       r ? `${formatCount(r.rejectedInBursts)} / ${formatCount(r.rejectedAfterLogout)} / ${formatCount(r.retries)}` : '–',
       r ? `${ms(r.burstP50Ms)} (max ${ms(r.burstMaxMs)})` : '–',
       f.readHeavy ? `${percent(f.readHeavy.throughputVsNone)} · p99 ${formatUs(f.readHeavy.p99Us)} (${percent(f.readHeavy.p99VsNone)})` : '–',
     ];
   });
-  const titles = ['Store', 'Mitigation', 'Instances', 'Lost updates', 'Lost appends', 'Resurrected', 'Refused in bursts / after logout / retries', '20 parallel requests done: median (worst)', 'Read-heavy throughput vs none · p99 (vs none)'];
+  const titles = ['Store', 'Mitigation', 'Instances', 'Lost updates', 'Lost appends', 'Resurrected · old cookie still valid', 'Refused in bursts / after logout / retries', '20 parallel requests done: median (worst)', 'Read-heavy throughput vs none · p99 (vs none)'];
   return {
     columns: titles.map((title) => ({ title, numeric: false })),
     rows,
