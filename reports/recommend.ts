@@ -101,7 +101,7 @@ export interface Recommendation {
   /** The best candidate, when any store qualifies. */
   choice?: StoreScore;
   /** The cheapest remedy that brought the chosen store's lost updates and resurrections to zero, when the run measured one. */
-  remedy?: { mitigation: MitigationId; findings: RemedyFinding[] };
+  remedy?: { mitigation: MitigationId; findings: RemedyFinding[]; tiedWith: MitigationId[] };
   /** One or two sentences a reader can act on. */
   headline: string;
   /** Candidates first (fastest first), then the others. */
@@ -427,6 +427,7 @@ function remedySentence(choice: StoreScore, remedy: ReturnType<typeof cheapestFi
     `Lost updates and logouts undone are express-session's whole-session save, not the store's: with the ${remedy.mitigation} remedy (--mitigation ${remedy.mitigation}) it lost ${formatCount(sum((f) => f.race!.lostUpdates))} of ${formatCount(sum((f) => f.race!.increments))} increments ` +
     `and brought back ${formatCount(sum((f) => f.race!.resurrected))} of ${formatCount(sum((f) => f.race!.logouts))} logged-out sessions at ${joinWords(instances.map(String))} instance${instances.length > 1 || instances[0]! > 1 ? 's' : ''} ` +
     `(${formatCount(sum((f) => f.race!.rejectedInBursts + f.race!.rejectedAfterLogout))} saves refused, ${formatCount(sum((f) => f.race!.retries))} retried)` +
-    `${cost.length > 0 ? `, at ${joinWords(cost)}` : ''}${completion.length > 0 ? `; 20 parallel requests of one session took ${joinWords(completion)} (median)` : ''}.`
+    `${cost.length > 0 ? `, at ${joinWords(cost)}` : ''}${completion.length > 0 ? `; 20 parallel requests of one session took ${joinWords(completion)} (median)` : ''}.` +
+    (remedy.tiedWith.length > 0 ? ` ${joinWords(remedy.tiedWith)} also brought both to zero, at a read-heavy throughput this run cannot tell apart; ${remedy.mitigation} has the fewest moving parts.` : '')
   );
 }

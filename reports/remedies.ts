@@ -1,4 +1,5 @@
 import type { MitigationId, OkEntry, ResultEntry, RunResult } from './result.ts';
+import { MITIGATION_IDS } from './result.ts';
 import type { TextTable } from './text-table.ts';
 import type { AnyStoreId } from '../stores/types.ts';
 import { spreadOf } from './spread.ts';
@@ -31,8 +32,8 @@ export interface RemedyFinding {
     burstP50Ms?: number;
     burstMaxMs?: number;
   };
-  /** Read-heavy (closed model): medians over repetitions, and the same against `none` on this store and instance count. */
-  readHeavy?: { throughput: number; p99Us: number; throughputVsNone?: number; p99VsNone?: number };
+  /** Read-heavy (closed model): medians over repetitions (throughput with its min–max), and the medians against `none` on this store and instance count. */
+  readHeavy?: { throughput: number; throughputRange: [number, number]; p99Us: number; throughputVsNone?: number; p99VsNone?: number };
 }
 
 const mitigationOf = (entry: ResultEntry): MitigationId => entry.mitigation ?? 'none';
@@ -45,9 +46,9 @@ export function remedyFindings(entries: readonly ResultEntry[]): RemedyFinding[]
   const keys = [...new Set(ok.filter((entry) => entry.observations?.kind === 'race' || entry.scenario === 'read-heavy').map(keyOf))];
   const readHeavy = (key: string) => {
     const runs = ok.filter((entry) => keyOf(entry) === key && entry.scenario === 'read-heavy' && entry.load.model === 'closed');
-    const throughput = median(runs.map((entry) => entry.measured.throughput));
+    const throughput = spreadOf(runs.map((entry) => entry.measured.throughput));
     const p99Us = median(runs.map((entry) => entry.measured.latencyUs.p99));
-    return throughput === undefined || p99Us === undefined ? undefined : { throughput, p99Us };
+    return throughput === undefined || p99Us === undefined ? undefined : { throughput: throughput.median, throughputRange: [throughput.min, throughput.max] as [number, number], p99Us };
   };
   return keys.map((key) => {
     const [store, mitigation, instances] = JSON.parse(key) as [AnyStoreId, MitigationId, number];
@@ -88,18 +89,25 @@ export function fixesRace(finding: RemedyFinding): boolean {
   return race !== undefined && race.lostUpdates === 0 && race.itemsMissing === 0 && race.resurrected === 0 && race.cookiesValidAfterLogout === 0 && race.rejectedInBursts === 0;
 }
 
+/** True when `a`'s read-heavy throughput is above `b`'s beyond the repetitions' spread at every instance count both measured. */
+function fasterBeyondSpread(a: readonly RemedyFinding[], b: readonly RemedyFinding[]): boolean {
+  const pairs = a.flatMap((fa) => b.filter((fb) => fb.instances === fa.instances && fa.readHeavy && fb.readHeavy).map((fb) => [fa.readHeavy!, fb.readHeavy!] as const));
+  return pairs.length > 0 && pairs.every(([ra, rb]) => ra.throughputRange[0] > rb.throughputRange[1]);
+}
+
 /**
- * The cheapest remedy that fixed the race on `store` at every instance count it was raced at:
- * the highest read-heavy throughput against `none` (worst over instance counts); undefined when none did.
+ * The cheapest remedy that fixed the race on `store` at every instance count it was raced at, and
+ * whether its read-heavy throughput was told apart from the others that did. Remedies are taken in
+ * MITIGATION_IDS order (fewest moving parts first); a later one wins only when its throughput is above
+ * the earlier's beyond the repetitions' min–max at every instance count: otherwise they are tied.
  */
-export function cheapestFix(findings: readonly RemedyFinding[], store: AnyStoreId): { mitigation: MitigationId; findings: RemedyFinding[] } | undefined {
+export function cheapestFix(findings: readonly RemedyFinding[], store: AnyStoreId): { mitigation: MitigationId; findings: RemedyFinding[]; tiedWith: MitigationId[] } | undefined {
   const own = findings.filter((finding) => finding.store === store && finding.mitigation !== 'none' && finding.race);
-  const candidates = [...new Set(own.map((finding) => finding.mitigation))]
-    .map((mitigation) => own.filter((finding) => finding.mitigation === mitigation))
-    .filter((group) => group.every(fixesRace));
-  const cost = (group: RemedyFinding[]) => Math.min(...group.map((finding) => finding.readHeavy?.throughputVsNone ?? 0));
-  const best = candidates.sort((a, b) => cost(b) - cost(a))[0];
-  return best ? { mitigation: best[0]!.mitigation, findings: best } : undefined;
+  const candidates = MITIGATION_IDS.map((mitigation) => own.filter((finding) => finding.mitigation === mitigation)).filter((group) => group.length > 0 && group.every(fixesRace));
+  const best = candidates.reduce<RemedyFinding[] | undefined>((chosen, group) => (!chosen || fasterBeyondSpread(group, chosen) ? group : chosen), undefined);
+  if (!best) return undefined;
+  const tiedWith = candidates.filter((group) => group !== best && !fasterBeyondSpread(best, group)).map((group) => group[0]!.mitigation);
+  return { mitigation: best[0]!.mitigation, findings: best, tiedWith };
 }
 
 const percent = (ratio: number | undefined) => (ratio === undefined ? '–' : `${Math.round(ratio * 100)}%`);
