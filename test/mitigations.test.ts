@@ -8,6 +8,8 @@ import type { AppChildConfig } from '../harness/app/ipc.ts';
 import type { MitigationConfig } from '../harness/app/mitigations/types.ts';
 import { MITIGATIONS } from '../harness/app/mitigations/index.ts';
 import { merge } from '../harness/app/mitigations/versioned.ts';
+import { cheapestFix } from '../reports/remedies.ts';
+import type { RemedyFinding } from '../reports/remedies.ts';
 import { loggedInClient, SessionClient } from '../harness/client/http-client.ts';
 import { RequestRecorder } from '../harness/client/request-recorder.ts';
 import { runRaceOracle } from '../harness/probes/race-oracle.ts';
@@ -156,5 +158,24 @@ describe('a lock holder paused past the lock expiry (real Redis, SIGSTOP)', () =
     assert.equal(outcome.bStatus, 200);
     assert.equal(outcome.counter, 0, "A's stale copy (counter 0) replaced B's increment");
     assert.equal(outcome.refused, 0);
+  });
+});
+
+describe('choosing the cheapest remedy (reports/remedies.ts)', () => {
+  const race = (lost: number): RemedyFinding['race'] => ({ lostUpdates: lost, increments: 340, itemsMissing: lost, items: 330, resurrected: 0, logouts: 10, cookiesValidAfterLogout: 0, rejectedInBursts: 0, rejectedAfterLogout: 0, retries: 0 });
+  const finding = (mitigation: MitigationId, instances: number, lost: number, range: [number, number]): RemedyFinding => ({
+    store: 'redis', storeLabel: 'Redis', mitigation, instances, race: race(lost), readHeavy: { throughput: (range[0] + range[1]) / 2, throughputRange: range, p99Us: 1000 },
+  });
+  const base = [finding('mutex', 1, 0, [900, 1100]), finding('mutex', 3, 120, [900, 1100]), finding('store-lock', 1, 0, [800, 1000]), finding('store-lock', 3, 0, [800, 1000])];
+
+  test('a remedy that loses updates at any instance count is out; overlapping throughputs are tied, and the simpler one is named', () => {
+    const chosen = cheapestFix([...base, finding('versioned', 1, 0, [950, 1200]), finding('versioned', 3, 0, [950, 1200])], 'redis');
+    assert.deepEqual({ mitigation: chosen?.mitigation, tied: chosen?.tiedWith }, { mitigation: 'store-lock', tied: ['versioned'] });
+  });
+
+  test('a later remedy wins only when it is faster beyond the spread at every instance count', () => {
+    const chosen = cheapestFix([...base, finding('versioned', 1, 0, [1100, 1200]), finding('versioned', 3, 0, [1050, 1200])], 'redis');
+    assert.deepEqual({ mitigation: chosen?.mitigation, tied: chosen?.tiedWith }, { mitigation: 'versioned', tied: [] });
+    assert.equal(cheapestFix(base.filter((f) => f.mitigation === 'mutex'), 'redis'), undefined, 'nothing fixed it');
   });
 });
