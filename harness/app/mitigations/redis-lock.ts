@@ -37,9 +37,10 @@ export function createRedisLock(connection: RedisConnection, store: import('expr
   const held = new WeakMap<Request, Held>();
   let rejectedSaves = 0;
 
-  async function acquire(key: string, token: string): Promise<boolean> {
+  /** Polls for the lock until `waitMs` passes or the client has gone (`gone`). */
+  async function acquire(key: string, token: string, gone: () => boolean): Promise<boolean> {
     const deadline = Date.now() + waitMs;
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !gone()) {
       if ((await client.set(key, token, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } })) === 'OK') return true;
       await delay(2 + Math.random() * 8);
     }
@@ -67,9 +68,9 @@ export function createRedisLock(connection: RedisConnection, store: import('expr
       const sessionId = sessionIdOf(req, secret);
       if (sessionId === undefined) return next();
       const lock: Held = { sessionId, key: `sessionbench:lock:${sessionId}`, token: randomUUID() };
-      acquire(lock.key, lock.token).then(
+      acquire(lock.key, lock.token, () => res.destroyed).then(
         (acquired) => {
-          if (!acquired) return void res.status(503).json({ error: `session busy: no lock within ${waitMs} ms` });
+          if (!acquired) return void (res.destroyed ? undefined : res.status(503).json({ error: `session busy: no lock within ${waitMs} ms` }));
           held.set(req, lock);
           onResponseDone(res, () => void client.eval(RELEASE, { keys: [lock.key], arguments: [lock.token] }).catch(() => {}));
           next();
