@@ -124,3 +124,11 @@ export type FailureCause = (typeof FAILURE_CAUSES)[number];
 /** Why an entry was not attempted. */
 export const SKIP_CAUSES = ['no-server', 'no-package', 'not-applicable'] as const;
 export type SkipCause = (typeof SKIP_CAUSES)[number];
+
+/**
+ * Remedies against lost updates and resurrected sessions (`--mitigation`, harness/app/mitigations):
+ * none; an in-process per-session mutex; a lock in the store's server; a save only while the
+ * session still exists; a compare-and-set on a version field.
+ */
+export const MITIGATION_IDS = ['none', 'mutex', 'store-lock', 'if-exists', 'versioned'] as const;
+export type MitigationId = (typeof MITIGATION_IDS)[number];

@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import type { Store } from 'express-session';
 import { packageVersionsFrom } from './packages.ts';
 import type { AnyStoreId, StoreCapabilities } from '../contract/vocabulary.ts';
-import type { BulkWriter, FieldUpdates, SessionSettings, StoreAdapter, StoreInspector } from './types.ts';
+import type { BulkWriter, FieldUpdates, SessionSettings, StoreAdapter, StoreConnection, StoreInspector } from './types.ts';
 import { destroyStoredSession, getStoredSession, setStoredSession, storeCall } from './store-calls.ts';
 
 /** The cookie name every express-session store uses in sessionbench. */
@@ -65,6 +65,8 @@ export interface ExpressSessionParts {
   pruneExpired?: () => Promise<void>;
   /** Partial updates through the store's own client, for the server-atomicity probe. */
   fieldUpdates?: FieldUpdates;
+  /** The store's own connection, for remedies against lost updates (harness/app/mitigations). */
+  connection?: StoreConnection;
   /** Releases the store's client; nothing by default. */
   close?: () => Promise<void>;
 }
@@ -110,6 +112,7 @@ export function expressSessionAdapter(parts: ExpressSessionParts): StoreAdapter 
     ...(parts.bulk ? { bulk: parts.bulk } : {}),
     ...(parts.pruneExpired ? { pruneExpired: parts.pruneExpired } : {}),
     ...(parts.fieldUpdates ? { fieldUpdates: parts.fieldUpdates } : {}),
+    ...(parts.connection ? { connection: parts.connection } : {}),
     close: parts.close ?? (async () => {}),
   };
 }

@@ -17,6 +17,7 @@ export async function createMemoryAdapter({ label, settings }: AdapterContext): 
       removesExpired: { reason: 'MemoryStore drops an expired session only when it is read or listed; nothing sweeps it' },
     },
     packages: [],
+    connection: { kind: 'memory', sessions: (store as unknown as { sessions: Record<string, string> }).sessions },
     // MemoryStore's length() parses every session (and drops the expired ones it meets): count what it holds instead.
     inspect: { count: async () => Object.keys((store as unknown as { sessions: Record<string, string> }).sessions).length },
   });

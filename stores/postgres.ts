@@ -109,6 +109,7 @@ export async function createPostgresAdapter({ label, settings, server, options }
         return { bytes: Number(rows[0]?.bytes), source, sessions: await rowCount(pool, '') };
       },
     },
+    connection: { kind: 'postgres', pool, connectUrl, table: own.quotedTable(), expireSeconds: (session) => expireSecondsOf(session, own.ttl ?? 86_400) },
     fieldUpdates: {
       description: 'UPDATE … SET of one column of a row (pg)',
       create: async (key) => {

@@ -80,6 +80,7 @@ export async function createRedisAdapter({ label, settings, server, options }: A
         sessions: await countSessions(),
       }),
     },
+    connection: { kind: 'redis', client, key: (id) => store.prefix + id, encode: (session) => ({ value: store.serializer.stringify(session), ttlSeconds: ttlOf(session) }) },
     fieldUpdates: {
       description: 'HSET of one field of a hash (node-redis)',
       create: async (key) => {

@@ -1,6 +1,7 @@
 import type { AnyStoreId, ServerInfo, ServerKind, StoreCapabilities, StoreSource } from '../contract/vocabulary.ts';
 import type { RequestHandler } from 'express';
 import type { SessionData, Store } from 'express-session';
+import type pg from 'pg';
 import type { RawStoreOptions, StoreOptionsSchema } from './options.ts';
 /** A server handed to an adapter: the info plus the real (unredacted) URL to connect to. */
 export interface ServerHandle {
@@ -83,6 +84,39 @@ export interface FieldUpdates {
 }
 
 /**
+ * The store's own connection and its encoding rules, for remedies that need the server's atomic
+ * operations (harness/app/mitigations): a conditional SET, an UPDATE … WHERE, an advisory lock.
+ */
+export type StoreConnection =
+  | {
+      kind: 'redis';
+      /** The store's node-redis client: the two commands remedies use. */
+      client: {
+        set(key: string, value: string, options: { condition: 'NX' | 'XX'; expiration: { type: 'EX' | 'PX'; value: number } }): Promise<unknown>;
+        eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+      };
+      /** The session's key (connect-redis's prefix + id). */
+      key(sessionId: string): string;
+      /** The value and TTL in seconds connect-redis would write for this session. */
+      encode(session: SessionData): { value: string; ttlSeconds: number };
+    }
+  | {
+      kind: 'postgres';
+      pool: pg.Pool;
+      /** To open connections of one's own (a lock held for a whole request must not starve the store's pool). */
+      connectUrl: string;
+      /** The quoted session table. */
+      table: string;
+      /** connect-pg-simple's expiry rule, in epoch seconds. */
+      expireSeconds(session: SessionData): number;
+    }
+  | {
+      kind: 'memory';
+      /** MemoryStore's own map of id → JSON (one process: reading and writing it is atomic). */
+      sessions: Record<string, string>;
+    };
+
+/**
  * One session backend, small like YCSB's DB binding: it builds the session
  * middleware and answers inspection questions. It never times anything;
  * the harness wraps `store` for per-operation latency.
@@ -110,6 +144,8 @@ export interface StoreAdapter {
   readonly pruneExpired?: () => Promise<void>;
   /** Partial record updates through the store's own client; absent when the store has none (whole values only, or no server). */
   readonly fieldUpdates?: FieldUpdates;
+  /** The store's own connection, for remedies against lost updates; absent where sessionbench implements none. */
+  readonly connection?: StoreConnection;
   /** Releases clients, timers and sockets; never stops the server. */
   close(): Promise<void>;
 }

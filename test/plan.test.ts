@@ -39,6 +39,11 @@ test('--quick is the short run of earlier versions: read-heavy, one 5 s repetiti
   assert.equal(plan.durationSeconds, 5);
 });
 
+test('--mitigation is a list like --store, none by default', () => {
+  assert.deepEqual(buildPlan(defaults, {}).mitigations, ['none']);
+  assert.deepEqual(buildPlan({ ...defaults, mitigation: 'none, mutex,store-lock,mutex' }, {}).mitigations, ['none', 'mutex', 'store-lock']);
+});
+
 test('server URLs come from flags first, then the environment', () => {
   const plan = buildPlan({ ...defaults, redisUrl: 'redis://127.0.0.1:1' }, { REDIS_URL: 'redis://127.0.0.1:2', POSTGRES_URL: 'postgres://u:p@127.0.0.1:3/db' });
   assert.equal(plan.serverUrls.redis, 'redis://127.0.0.1:1');
@@ -60,6 +65,7 @@ test('each bad value names its flag and the fix', () => {
     [{ repeat: 'x' }, /--repeat/],
     [{ redisUrl: 'not a url' }, /--redis-url: not a valid URL: not a url .*; use e\.g\. redis:\/\/127\.0\.0\.1:6379/],
     [{ mongoUrl: 'http://127.0.0.1:1' }, /--mongo-url: not a valid URL: .*expected connection string to start with "mongodb:\/\/"/],
+    [{ mitigation: 'lock' }, /--mitigation: unknown "lock"; valid: none, mutex, store-lock, if-exists, versioned/],
   ];
   for (const [override, expected] of cases) {
     assert.throws(() => buildPlan({ ...defaults, ...override }, {}), (error: unknown) => {

@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { makePayload } from '../../scenarios/payload.ts';
 import type { StoreAdapter } from '../../stores/types.ts';
 import { express } from '../../stores/host-packages.ts';
+import type { Mitigation } from './mitigations/types.ts';
 
 /** Options of the app under test; identical for every store in a run. */
 export interface AppOptions {
@@ -72,7 +73,7 @@ function route(handler: (req: SessionRequest, res: Response) => Promise<void>): 
  * The one app every store is measured with: the same routes by construction.
  * Without session middleware (`none`), session routes answer from request data only.
  */
-export function createApp(adapter: StoreAdapter, options: AppOptions): Express {
+export function createApp(adapter: StoreAdapter, options: AppOptions, mitigation?: Pick<Mitigation, 'before'>): Express {
   const app = express();
   app.disable('etag');
   app.disable('x-powered-by');
@@ -86,6 +87,8 @@ export function createApp(adapter: StoreAdapter, options: AppOptions): Express {
   app.get('/health', (_req, res) => void res.json({ ok: true, store: adapter.id }));
 
   const middleware = adapter.middleware();
+  // A remedy that serialises requests (a lock) must run before the session is loaded.
+  if (middleware && mitigation?.before) app.use(mitigation.before);
   if (middleware) app.use(middleware);
 
   app.post('/login', route(async (req, res) => {

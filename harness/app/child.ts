@@ -52,6 +52,7 @@ const ASKED: Record<keyof ChildAnswers, string> = {
   prefill: 'a batch of prefilled sessions written',
   unprefill: 'prefilled sessions removed',
   pruneExpired: "the store's removal of expired sessions",
+  mitigationCounts: 'the saves its remedy refused or retried',
 };
 
 const running = new Set<ChildProcess>();

@@ -62,6 +62,10 @@ export async function startAppCluster(config: AppChildConfig, count: number): Pr
       const known = counts.filter((n): n is number => n !== null);
       return (known.length > 0 ? known.reduce((a, b) => a + b, 0) : null) as ChildAnswers[typeof type];
     }
+    if (type === 'mitigationCounts') {
+      const counts = await Promise.all(instances.map((app) => app.ask('mitigationCounts')));
+      return { rejectedSaves: counts.reduce((n, c) => n + c.rejectedSaves, 0), retries: counts.reduce((n, c) => n + c.retries, 0) } as ChildAnswers[typeof type];
+    }
     if (type === 'get') {
       for (const app of instances) {
         const found = await app.ask('get', args as unknown as { sessionId: string });

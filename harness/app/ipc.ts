@@ -5,6 +5,8 @@ import type { ServerHandle, ServerStats, SessionSettings } from '../../stores/ty
 import type { RawStoreOptions } from '../../stores/options.ts';
 import type { AppOptions } from './app.ts';
 import type { PrefillRange } from './prefill-sessions.ts';
+import type { MitigationConfig } from './mitigations/types.ts';
+import type { MitigationCounts } from '../../scenarios/race/observations.ts';
 
 /** What the parent tells the app child to build, passed as JSON in SESSIONBENCH_APP_CONFIG. */
 export interface AppChildConfig {
@@ -16,6 +18,8 @@ export interface AppChildConfig {
   /** The store's `--store-option` values (checked by the plan). */
   storeOptions?: RawStoreOptions;
   app: AppOptions;
+  /** The remedy against lost updates to install (`--mitigation`); none when absent. */
+  mitigation?: MitigationConfig;
 }
 
 /** Questions the parent asks the app child; every one gets exactly one reply with the same `id`. */
@@ -32,7 +36,9 @@ export type ChildRequest =
   | ({ id: number; type: 'unprefill' } & PrefillRange)
   /** Runs the store's own one-shot removal of expired sessions, when it has one (`dryRun`: only says whether it has). */
   | { id: number; type: 'pruneExpired'; dryRun?: boolean }
-  | { id: number; type: 'probeStore'; operations: number };
+  | { id: number; type: 'probeStore'; operations: number }
+  /** Saves the remedy refused or retried since the app started. */
+  | { id: number; type: 'mitigationCounts' };
 
 /** The app's heap after a step, against its limit: an in-process store must stop before the heap is full. */
 export interface HeapReading {
@@ -56,6 +62,7 @@ export interface ChildAnswers {
   unprefill: null;
   /** Milliseconds the removal took (0 for a dry run), or null when the store has no removal to call. */
   pruneExpired: number | null;
+  mitigationCounts: MitigationCounts;
 }
 
 /** Messages the child sends on its own. */

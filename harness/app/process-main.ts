@@ -19,6 +19,8 @@ import type { MemorySample } from '../../contract/metrics.ts';
 import { createStoreAdapter } from '../../stores/index.ts';
 import { loadCustomStore } from '../../stores/custom.ts';
 import type { StoreAdapter } from '../../stores/types.ts';
+import { MITIGATIONS } from './mitigations/index.ts';
+import type { Mitigation } from './mitigations/types.ts';
 
 function send(event: ChildEvent): void {
   process.send?.(event);
@@ -41,7 +43,7 @@ function bulkOf(adapter: StoreAdapter) {
   return adapter.bulk;
 }
 
-function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined, config: AppChildConfig) {
+function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined, config: AppChildConfig, mitigation: Mitigation) {
   const payload = makePayload(config.app.payloadBytes);
   let samples: MemorySample[] = [];
   let sampler: NodeJS.Timeout | undefined;
@@ -69,6 +71,7 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined,
       return { samples: taken, eventLoop };
     },
     storeOps: async ({ reset }) => timing?.snapshot(reset) ?? { latency: {}, writes: { set: 0, touch: 0, destroy: 0, setBytes: 0, touchBytes: 0 } },
+    mitigationCounts: async () => mitigation.counts(),
     probeStore: async ({ operations }) => {
       if (!adapter.store) return {};
       const intrinsic = await probeStore(adapter.store, { operations, payloadBytes: config.app.payloadBytes, maxAgeMs: config.settings.maxAgeMs });
@@ -102,15 +105,18 @@ async function main(): Promise<void> {
   const config = JSON.parse(process.env.SESSIONBENCH_APP_CONFIG ?? '{}') as AppChildConfig;
   if (config.storeModule) await loadCustomStore(config.storeModule);
   const adapter = await createStoreAdapter(config.store, { settings: config.settings, server: config.server, options: config.storeOptions });
+  // The remedy wraps the store first, so store timings include what it adds to a save.
+  const { id: mitigationId = 'none', ...mitigationOptions } = config.mitigation ?? {};
+  const mitigation = (await MITIGATIONS[mitigationId].load())(adapter, config.settings, mitigationOptions);
   const timing = adapter.store ? instrumentStore(adapter.store) : undefined;
-  const app = createApp(adapter, config.app);
+  const app = createApp(adapter, config.app, mitigation);
   const server = app.listen(0, '127.0.0.1', (error?: Error) => {
     if (error) throw error;
     const { port } = server.address() as AddressInfo;
     send({ type: 'ready', port, label: adapter.label, capabilities: adapter.capabilities, packages: adapter.packages });
   });
   server.keepAliveTimeout = 60_000;
-  const respond = createResponder(adapter, timing, config);
+  const respond = createResponder(adapter, timing, config, mitigation);
   process.on('message', (request: ChildRequest) => {
     respond(request).then(
       (value) => send({ type: 'reply', id: request.id, ok: true, value }),
@@ -121,7 +127,7 @@ async function main(): Promise<void> {
   const shutdown = () => {
     server.closeAllConnections();
     server.close();
-    adapter.close().finally(() => process.exit(0));
+    mitigation.close().catch(() => {}).finally(() => adapter.close()).finally(() => process.exit(0));
     setTimeout(() => process.exit(0), 2000).unref();
   };
   process.on('disconnect', shutdown);

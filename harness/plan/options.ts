@@ -1,4 +1,4 @@
-import { STORE_IDS } from '../../contract/vocabulary.ts';
+import { MITIGATION_IDS, STORE_IDS } from '../../contract/vocabulary.ts';
 import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.ts';
 import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import type { ServerKind } from '../../contract/vocabulary.ts';
@@ -35,6 +35,7 @@ export const BENCH_OPTIONS = {
   driver: { flags: '--driver <name>', help: 'load generator: autocannon (closed model, --connections) or k6 (open model, --rate)', default: 'autocannon' },
   rate: { flags: '--rate <req/s>', help: 'with --driver k6: requests per second to start, whatever the latency', bounds: { min: 1, max: 1_000_000 } },
   instances: { flags: '--instances <n>', help: 'app instances behind a request-level round-robin balancer', default: '1', bounds: { min: 1, max: 16 } },
+  mitigation: { flags: '--mitigation <ids>', help: `remedies against lost updates to measure, comma-separated (${MITIGATION_IDS.join(', ')})`, default: 'none' },
   repeat: { flags: '--repeat <n>', help: 'measured repetitions per store and scenario, each on a fresh app, interleaved across stores (3: enough to know the noise)', default: '3', bounds: { min: 1, max: 100 } },
   quick: { flags: '--quick', help: 'the short run: read-heavy only, one 5 s repetition per store (no verdict on speed: nothing says how noisy it was)', conflicts: ['scenario', 'repeat', 'duration'] },
   payload: { flags: '--payload <size>', help: 'session payload stored at login, e.g. 1kb, 10kb', default: '1kb' },

@@ -8,9 +8,9 @@ import { CustomStoreError, customStoreIdOf, looksLikeStorePath } from '../../sto
 import { loadBoxedCustomStore } from '../app/store-box.ts';
 import { optionNames } from '../../stores/options.ts';
 import type { RawStoreOptions } from '../../stores/options.ts';
-import { LOAD_DRIVERS, STORE_IDS, SERVER_KINDS } from '../../contract/vocabulary.ts';
+import { LOAD_DRIVERS, STORE_IDS, SERVER_KINDS, MITIGATION_IDS } from '../../contract/vocabulary.ts';
 import { BROWSER_COOKIE_LIMIT_BYTES } from '../../stores/limits.ts';
-import type { AnyStoreId, CustomStoreId, LoadDriver, ServerKind, StoreId } from '../../contract/vocabulary.ts';
+import type { AnyStoreId, CustomStoreId, LoadDriver, ServerKind, StoreId, MitigationId } from '../../contract/vocabulary.ts';
 import type { SessionSettings } from '../../stores/types.ts';
 import { UsageError } from '../errors.ts';
 import { QUICK_RUN, boundsOf, flagOf, warmupCapSeconds } from './options.ts';
@@ -37,6 +37,8 @@ export interface RunPlan {
   connections: number;
   /** App instances behind a request-level round-robin balancer (1: no balancer). */
   instances: number;
+  /** Remedies against lost updates to measure, each on its own apps (`--mitigation`, default `none`). */
+  mitigations: MitigationId[];
   /** Session payload sizes to sweep, in bytes (one entry per size). */
   payloads: number[];
   /** Sessions to load into the store before measuring, one entry per count (`--prefill`); `[0]` when not asked for. */
@@ -303,6 +305,7 @@ export function buildPlan(given: RawBenchOptions, env: NodeJS.ProcessEnv = proce
     durationSeconds: durationOption('duration', raw.duration),
     connections: countOption('connections', raw.connections),
     instances: countOption('instances', raw.instances),
+    mitigations: parseList(flagOf('mitigation'), raw.mitigation, MITIGATION_IDS, (v): v is MitigationId => (MITIGATION_IDS as readonly string[]).includes(v)),
     payloads: parsePayloads(raw.payload, named && stores.includes('cookie')),
     prefill: parsePrefill(raw.prefill),
     settings: sessionSettings({

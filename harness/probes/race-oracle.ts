@@ -26,6 +26,8 @@ export interface RaceOutcome {
   source: SessionState['source'];
   /** The raced clients, cookies included, so a caller can re-read their sessions. */
   clients: SessionClient[];
+  /** Per session and round: milliseconds until all of the burst's parallel requests had answered. */
+  burstMs: number[];
 }
 
 interface RacedSession {
@@ -34,7 +36,9 @@ interface RacedSession {
   items: string[];
 }
 
-async function burst(session: RacedSession, index: number, routes: readonly RaceRoute[], fanout: number, round: number, recorder: RequestRecorder): Promise<void> {
+/** Fires one session's burst; resolves with the milliseconds until its last request answered. */
+async function burst(session: RacedSession, index: number, routes: readonly RaceRoute[], fanout: number, round: number, recorder: RequestRecorder): Promise<number> {
+  const started = performance.now();
   await Promise.all(
     Array.from({ length: fanout }, async (_, slot) => {
       const position = round * fanout + slot;
@@ -47,6 +51,7 @@ async function burst(session: RacedSession, index: number, routes: readonly Race
       if (route === 'POST /items') session.items.push(itemId);
     }),
   );
+  return performance.now() - started;
 }
 
 function missingItems(acknowledged: string[], observed: string[] | number): number {
@@ -71,8 +76,9 @@ export async function runRaceOracle(
   const sessions: RacedSession[] = await Promise.all(
     Array.from({ length: scenario.sessions }, async () => ({ client: await loggedInClient(app.url, 'race'), counted: 0, items: [] })),
   );
+  const burstMs: number[] = [];
   for (let round = 0; round < scenario.rounds && !signal.aborted; round++) {
-    await Promise.all(sessions.map((session, index) => burst(session, index, routes, scenario.fanout, round, recorder)));
+    burstMs.push(...(await Promise.all(sessions.map((session, index) => burst(session, index, routes, scenario.fanout, round, recorder)))));
     onRound?.(round + 1);
   }
   const outcome: RaceOutcome = {
@@ -84,6 +90,7 @@ export async function runRaceOracle(
     sessionsMissing: 0,
     source: app.capabilities.serverSide ? 'store' : 'cookie',
     clients: sessions.map((session) => session.client),
+    burstMs,
   };
   for (const session of sessions) {
     const state = await readSessionState(app, session.client);

@@ -26,7 +26,8 @@ import { storeDefinition, storeLabel } from '../../stores/index.ts';
 import { missingPackages, notInstalled } from '../../stores/store-packages.ts';
 import { provisionServer } from '../../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
-import type { AnyStoreId, CustomStoreId, ServerKind } from '../../contract/vocabulary.ts';
+import type { AnyStoreId, CustomStoreId, ServerKind, MitigationId } from '../../contract/vocabulary.ts';
+import { MITIGATIONS } from '../app/mitigations/index.ts';
 
 
 type ServerSlot = { server: ProvisionedServer } | { skipped: string; fix?: string } | { unreachable: string };
@@ -159,21 +160,21 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
       }
     }
     const units = new Map<string, EtaUnit & { rounds: NonNullable<EtaUnit['rounds']> }>();
-    const unitKey = (storeId: AnyStoreId, scenario: Scenario, payloadBytes: number, prefill: number) => `${storeId}/${scenario.id}/${payloadBytes}/${prefill}`;
-    for (const storeId of plan.stores) {
+    const unitKey = (storeId: AnyStoreId, scenario: Scenario, payloadBytes: number, prefill: number, mitigation: MitigationId) => `${storeId}/${scenario.id}/${payloadBytes}/${prefill}/${mitigation}`;
+    for (const [storeId, mitigation] of storeMitigations(plan)) {
       const kind = storeDefinition(storeId).server;
-      const skipped = Boolean(kind && 'skipped' in (servers.get(kind) ?? {}));
+      const skipped = Boolean(kind && 'skipped' in (servers.get(kind) ?? {})) || MITIGATIONS[mitigation].applies(storeId) !== true;
       for (const scenario of plan.scenarios) {
         for (const payloadBytes of plan.payloads) {
           for (const prefill of plan.prefill) {
             const rounds = roundsOf(plan, scenario, prefill).length;
-            units.set(unitKey(storeId, scenario, payloadBytes, prefill), { scenario: prefill > 0 ? `${scenario.id} with ${prefill} prefilled` : scenario.id, planned: plannedSeconds(plan, scenario, prefill), skipped, rounds: { done: 0, left: rounds, spent: 0 } });
+            units.set(unitKey(storeId, scenario, payloadBytes, prefill, mitigation), { scenario: prefill > 0 ? `${scenario.id} with ${prefill} prefilled` : scenario.id, planned: plannedSeconds(plan, scenario, prefill), skipped, rounds: { done: 0, left: rounds, spent: 0 } });
           }
         }
       }
     }
     const runs: StoreRun[] = [];
-    for (const storeId of plan.stores) {
+    for (const [storeId, mitigation] of storeMitigations(plan)) {
       const kind = storeDefinition(storeId).server;
       const slot = kind ? servers.get(kind) : undefined;
       if (slot && 'skipped' in slot) {
@@ -183,24 +184,35 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
             for (const prefill of plan.prefill) {
-              record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(runLoadOf(plan), scenario), prefill), status: 'skipped', cause: 'no-server', reason });
+              record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(runLoadOf(plan), scenario), prefill, mitigation), status: 'skipped', cause: 'no-server', reason });
             }
           }
         }
         continue;
       }
-      runs.push({ plan, storeId, server: slot && 'server' in slot ? slot.server : undefined, packages, observer, signal });
+      const applies = MITIGATIONS[mitigation].applies(storeId);
+      if (applies !== true) {
+        for (const scenario of plan.scenarios) {
+          for (const payloadBytes of plan.payloads) {
+            for (const prefill of plan.prefill) {
+              record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(plan, scenario), prefill, mitigation), status: 'skipped', cause: 'not-applicable', reason: `mitigation ${mitigation}: ${applies}` });
+            }
+          }
+        }
+        continue;
+      }
+      runs.push({ plan, storeId, mitigation, server: slot && 'server' in slot ? slot.server : undefined, packages, observer, signal });
     }
     for (const scenario of plan.scenarios) {
       for (const payloadBytes of plan.payloads) {
         for (const prefill of plan.prefill) {
-          const failed = new Set<AnyStoreId>();
+          const failed = new Set<StoreRun>();
           for (const repetitions of roundsOf(plan, scenario, prefill)) {
             for (const run of runs) {
               if (signal.aborted) return;
-              if (failed.has(run.storeId)) continue;
-              const unit = units.get(unitKey(run.storeId, scenario, payloadBytes, prefill))!;
-              const label = [scenario.id, ...(plan.payloads.length > 1 ? [`${payloadBytes} B`] : []), ...(prefill > 0 ? [`${formatCount(prefill)} prefilled`] : [])].join(' · ');
+              if (failed.has(run)) continue;
+              const unit = units.get(unitKey(run.storeId, scenario, payloadBytes, prefill, run.mitigation))!;
+              const label = [scenario.id, ...(plan.payloads.length > 1 ? [`${payloadBytes} B`] : []), ...(prefill > 0 ? [`${formatCount(prefill)} prefilled`] : []), ...(recordsMitigation(plan) ? [`mitigation ${run.mitigation}`] : [])].join(' · ');
               observer.position({ store: run.storeId, index: plan.stores.indexOf(run.storeId) + 1, count: plan.stores.length, scenario: label, eta: estimateRemaining([...units.values()]) });
               const started = performance.now();
               let measured = false;
@@ -214,7 +226,7 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
               // Only a measured unit says how long the next one takes; an instant skip or failure would not.
               if (!measured || !ok) {
                 unit.skipped = true;
-                failed.add(run.storeId);
+                failed.add(run);
               } else if (unit.rounds.left === 0) unit.elapsed = unit.rounds.spent;
             }
           }
@@ -226,7 +238,22 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
   }
 }
 
-function base(plan: RunPlan, store: AnyStoreId, scenario: Scenario, payloadBytes: number, repetitionIndex: number, load: LoadModel, prefilledSessions: number): EntryBase {
+/** True when the run names a remedy: then every entry records its mitigation (`none` too) and shows it in its variant. */
+function recordsMitigation(plan: RunPlan): boolean {
+  return plan.mitigations.some((id) => id !== 'none');
+}
+
+/** Store × mitigation, in plan order: every mitigation of a store runs on its own apps. */
+function storeMitigations(plan: RunPlan): Array<[AnyStoreId, MitigationId]> {
+  return plan.stores.flatMap((storeId) => plan.mitigations.map((mitigation): [AnyStoreId, MitigationId] => [storeId, mitigation]));
+}
+
+/** The entry's variant with its mitigation, when the run records mitigations. */
+function variantWith(plan: RunPlan, variant: string | undefined, mitigation: MitigationId): string | undefined {
+  return recordsMitigation(plan) ? [variant, `mitigation=${mitigation}`].filter(Boolean).join(' · ') : variant;
+}
+
+function base(plan: RunPlan, store: AnyStoreId, scenario: Scenario, payloadBytes: number, repetitionIndex: number, load: LoadModel, prefilledSessions: number, mitigation: MitigationId = 'none'): EntryBase {
   const storeOptions = plan.storeOptions[store];
   const { source } = storeDefinition(store);
   return {
@@ -238,6 +265,7 @@ function base(plan: RunPlan, store: AnyStoreId, scenario: Scenario, payloadBytes
     payloadBytes,
     ...(prefills(plan) ? { prefilledSessions } : {}),
     repetition: repetitionIndex + 1,
+    ...(recordsMitigation(plan) ? { mitigation, variant: variantWith(plan, undefined, mitigation) } : {}),
     ...(storeOptions && Object.keys(storeOptions).length > 0 ? { storeOptions } : {}),
     load,
   };
@@ -253,6 +281,8 @@ function customModule(plan: RunPlan, storeId: AnyStoreId): string | undefined {
 interface StoreRun {
   plan: RunPlan;
   storeId: AnyStoreId;
+  /** The remedy this run's apps install. */
+  mitigation: MitigationId;
   server: ProvisionedServer | undefined;
   packages: Record<string, string>;
   observer: RunObserver;
@@ -285,7 +315,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
     signal,
     repetitions,
     async startApp(settings) {
-      const config = { store: storeId, storeModule: customModule(plan, storeId), settings: { ...plan.settings, ...settings }, server, storeOptions: plan.storeOptions[storeId], app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs } };
+      const config = { store: storeId, storeModule: customModule(plan, storeId), settings: { ...plan.settings, ...settings }, server, storeOptions: plan.storeOptions[storeId], app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs }, ...(run.mitigation !== 'none' ? { mitigation: { id: run.mitigation } } : {}) };
       const cluster = plan.instances > 1 ? await startAppCluster(config, plan.instances) : undefined;
       const app = cluster ?? (await startAppChild(config));
       apps.push(app);
@@ -312,10 +342,10 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
       return app;
     },
     entryBase: (app, repetitionIndex, variant) => ({
-      ...base(plan, storeId, scenario, payloadBytes, repetitionIndex, load, prefill),
+      ...base(plan, storeId, scenario, payloadBytes, repetitionIndex, load, prefill, run.mitigation),
       ...(prefilled.at(-1) ? { prefill: prefilled.at(-1)!.record } : {}),
       storeLabel: app.label,
-      ...(variant ? { variant } : {}),
+      ...(variantWith(plan, variant, run.mitigation) ? { variant: variantWith(plan, variant, run.mitigation) } : {}),
       ...(plan.instances > 1 ? { instances: plan.instances } : {}),
       server: server?.info,
       capabilities: app.capabilities,
@@ -334,14 +364,14 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
     if (signal.aborted) return true;
     if (error instanceof PrefillUnsupported) {
       observer.log(`${storeId}/${scenario.id}: skipped — ${error.message}`);
-      record({ ...base(plan, storeId, scenario, payloadBytes, repetitions[0] ?? 0, load, prefill), server: server?.info, status: 'skipped', cause: 'not-applicable', reason: error.message });
+      record({ ...base(plan, storeId, scenario, payloadBytes, repetitions[0] ?? 0, load, prefill, run.mitigation), server: server?.info, status: 'skipped', cause: 'not-applicable', reason: error.message });
       return false;
     }
     const crash = (await Promise.all(apps.map((app) => app.crashedWithin(CRASH_SETTLE_MS)))).find(Boolean);
     const reason = oneSentence(crash ?? describeError(error));
     observer.log(`${storeId}/${scenario.id}: failed — ${reason}`);
     const repetition = repetitions[Math.min(emitted, repetitions.length - 1)] ?? 0;
-    record({ ...base(plan, storeId, scenario, payloadBytes, repetition, load, prefill), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
+    record({ ...base(plan, storeId, scenario, payloadBytes, repetition, load, prefill, run.mitigation), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
     return false;
   } finally {
     // Leave the store as it was: the next count of the sweep starts from its own prefill (a managed server is stopped anyway).

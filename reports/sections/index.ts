@@ -7,6 +7,7 @@ import { instancesCharts, instancesTable } from './instances.ts';
 import { scaleCharts, scaleTable } from './scale.ts';
 import { storeOpsTable, storeWritesTable } from './store-ops.ts';
 import { correctnessTable } from './tables.ts';
+import { remediesTable } from '../verdict/remedies.ts';
 import { correctnessCharts, memoryCharts, storeOpsCharts } from './topic-charts.ts';
 
 /**
@@ -29,6 +30,7 @@ export interface ReportSection {
 /** Every section, in the order every renderer shows them. A scenario kind's section lives in scenarios/<kind>/section.ts and is listed here. */
 export const REPORT_SECTIONS: readonly ReportSection[] = [
   { id: 'correctness', title: 'Correctness: race and ttl', table: correctnessTable, terminal: true, charts: correctnessCharts },
+  { id: 'remedies', title: 'Remedies against lost updates and resurrected logouts', table: remediesTable, terminal: true },
   { id: 'store-ops', title: 'Store operations: alone vs under load', table: storeOpsTable, charts: storeOpsCharts },
   { id: 'store-writes', title: 'Store writes per request', table: storeWritesTable },
   { id: 'memory', title: 'Memory', charts: memoryCharts },

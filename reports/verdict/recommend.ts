@@ -1,5 +1,5 @@
 import type { FailedEntry, OkEntry, RunResult, SkippedEntry, NoiseRule, Verdict } from '../../contract/result.ts';
-import type { LossCause, AnyStoreId, ServerInfo, StoreCapabilities } from '../../contract/vocabulary.ts';
+import type { LossCause, AnyStoreId, MitigationId, ServerInfo, StoreCapabilities } from '../../contract/vocabulary.ts';
 import { LOSS_CAUSES } from '../../contract/vocabulary.ts';
 import { noiseRule, resolvablyDifferent } from './noise.ts';
 import { lossCauseSummary } from '../../scenarios/race/section.ts';
@@ -11,6 +11,8 @@ import { formatBytes, formatCount, formatRate, formatUs } from '../figures/forma
 import { formatMissRate, SESSION_MISS_TOLERANCE, sessionMissRate } from '../sections/instances.ts';
 import type { OutageOutcome } from '../../scenarios/outage/section.ts';
 import { formatOutageBrief, outageOutcome } from '../../scenarios/outage/section.ts';
+import { cheapestFix, remedyFindings } from './remedies.ts';
+import type { RemedyFinding } from './remedies.ts';
 
 /**
  * Whether an entry measures the app under load, the way the throughput and p99 the
@@ -125,6 +127,8 @@ export interface Recommendation {
   choice?: StoreScore;
   /** How the choice was made among the fastest candidates. */
   decision: Decision;
+  /** The cheapest remedy that brought the chosen store's lost updates and resurrections to zero, when the run measured one. */
+  remedy?: { mitigation: MitigationId; findings: RemedyFinding[]; tiedWith: MitigationId[] };
   /** One or two sentences a reader can act on. */
   headline: string;
   /** Candidates first (fastest first), then the others. */
@@ -271,7 +275,8 @@ function notesOf(groups: readonly EntryGroup[]): StoreScore['notes'] {
 }
 
 function scoreStores(result: RunResult): StoreScore[] {
-  const groups = groupEntries(result.entries);
+  // A store is judged as it is: entries run with a remedy (`--mitigation`) are the remedy's evidence, stated apart (remedySentence).
+  const groups = groupEntries(result.entries.filter((entry) => (entry.mitigation ?? 'none') === 'none'));
   // Throughput is compared within one measurement (scenarioKey), over load scenarios only.
   const closed = groups.filter((group) => group.ok.length > 0 && group.ok.every(isLoadEntry));
   const fastest = new Map<string, number>();
@@ -520,7 +525,32 @@ export function recommendStore(result: RunResult): Recommendation {
   const rest = scores.filter((score) => !ordered.includes(score)).sort(rank);
   const all = [...ordered, ...rest];
   const choice = ordered[0] ?? all.find((score) => score.objections.length === 0);
-  return { ...(choice ? { choice } : {}), decision, headline: headlineFor(choice, all, decision), scores: all, caveats: runCaveats(result, all) };
+  const findings = remedyFindings(result.entries);
+  const remedy = choice ? cheapestFix(findings, choice.store) : undefined;
+  const tried = choice ? [...new Set(findings.filter((f) => f.store === choice.store && f.mitigation !== 'none' && f.race).map((f) => f.mitigation))] : [];
+  const headline = [headlineFor(choice, all, decision), choice ? remedySentence(choice, remedy, tried) : undefined].filter(Boolean).join(' ');
+  return { ...(choice ? { choice } : {}), ...(remedy ? { remedy } : {}), decision, headline, scores: all, caveats: runCaveats(result, all) };
+}
+/**
+ * The shared problem said once, with the cheapest measured remedy on the chosen store and its cost
+ * (read-heavy throughput and p99 against no remedy, the 20 parallel requests' completion), or that none fixed it.
+ */
+function remedySentence(choice: StoreScore, remedy: ReturnType<typeof cheapestFix>, tried: readonly MitigationId[]): string | undefined {
+  if (tried.length === 0) return undefined;
+  if (!remedy) return `None of the remedies measured on it (${tried.join(', ')}) brought its lost updates and resurrected logouts to zero at every instance count raced.`;
+  const sum = (pick: (f: RemedyFinding) => number) => remedy.findings.reduce((n, f) => n + pick(f), 0);
+  const instances = remedy.findings.map((f) => f.instances).sort((a, b) => a - b);
+  const cost = remedy.findings
+    .filter((f) => f.readHeavy?.throughputVsNone !== undefined)
+    .map((f) => `${Math.round(f.readHeavy!.throughputVsNone! * 100)}% of its read-heavy throughput with p99 ${formatUs(f.readHeavy!.p99Us)} at ${f.instances} instance${f.instances > 1 ? 's' : ''}`);
+  const completion = remedy.findings.filter((f) => f.race?.burstP50Ms !== undefined).map((f) => `${Math.round(f.race!.burstP50Ms!)} ms`);
+  return (
+    `Lost updates and logouts undone are express-session's whole-session save, not the store's: with the ${remedy.mitigation} remedy (--mitigation ${remedy.mitigation}) it lost ${formatCount(sum((f) => f.race!.lostUpdates))} of ${formatCount(sum((f) => f.race!.increments))} increments ` +
+    `and brought back ${formatCount(sum((f) => f.race!.resurrected))} of ${formatCount(sum((f) => f.race!.logouts))} logged-out sessions at ${joinWords(instances.map(String))} instance${instances.length > 1 || instances[0]! > 1 ? 's' : ''} ` +
+    `(${formatCount(sum((f) => f.race!.rejectedInBursts + f.race!.rejectedAfterLogout))} saves refused, ${formatCount(sum((f) => f.race!.retries))} retried)` +
+    `${cost.length > 0 ? `, at ${joinWords(cost)}` : ''}${completion.length > 0 ? `; 20 parallel requests of one session took ${joinWords(completion)} (median)` : ''}.` +
+    (remedy.tiedWith.length > 0 ? ` ${joinWords(remedy.tiedWith)} also brought both to zero, at a read-heavy throughput this run cannot tell apart; ${remedy.mitigation} has the fewest moving parts.` : '')
+  );
 }
 
 /** The recommendation as data for results.json: the headline, the rule and figures it used, each store's objections as codes and counts. */

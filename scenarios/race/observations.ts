@@ -28,6 +28,15 @@ export const raceMechanismsSchema = z.object({
 });
 export type RaceMechanisms = z.infer<typeof raceMechanismsSchema>;
 
+/** What a remedy counted in the app (summed over instances): saves it refused, and saves it merged and tried again. */
+export const mitigationCountsSchema = z.object({
+  /** Saves not written: the session was gone, the lock was lost, or a compare-and-set kept failing. */
+  rejectedSaves: count,
+  /** Saves tried again after a failed compare-and-set. */
+  retries: count,
+});
+export type MitigationCounts = z.infer<typeof mitigationCountsSchema>;
+
 /** What the race scenario's counter/item oracles and the logout resurrection probe found. */
 export const raceObservationsSchema = z.object({
   kind: z.literal('race'),
@@ -57,5 +66,12 @@ export const raceObservationsSchema = z.object({
   mechanisms: raceMechanismsSchema.optional(),
   /** Which measured mechanisms explain the losses under this scenario and settings; empty when nothing was lost. */
   lossCauses: z.array(z.enum(LOSS_CAUSES)).optional(),
+  /**
+   * Milliseconds from the start of one session's burst until all of its `fanout` parallel requests
+   * had answered (every session bursts at once), over all bursts: a page waiting for its XHRs.
+   */
+  burstCompletionMs: z.object({ p50: z.number().nonnegative(), p99: z.number().nonnegative(), max: z.number().nonnegative() }).optional(),
+  /** What the remedy (`mitigation`) counted during the bursts, and during the logout probe; absent without one. */
+  mitigationCounts: z.object({ bursts: mitigationCountsSchema, logoutProbe: mitigationCountsSchema }).optional(),
 });
 export type RaceObservations = z.infer<typeof raceObservationsSchema>;

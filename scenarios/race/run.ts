@@ -3,7 +3,7 @@ import { DEFAULT_RACE_ROUTES, runRaceOracle } from '../../harness/probes/race-or
 import { probeMechanisms } from '../../harness/probes/mechanisms.ts';
 import { lossCausesOf, lossCauseText } from './section.ts';
 import type { LossCause, ServerInfo } from '../../contract/vocabulary.ts';
-import type { RaceMechanisms } from './observations.ts';
+import type { MitigationCounts, RaceMechanisms } from './observations.ts';
 import { createStoreAdapter } from '../../stores/index.ts';
 import type { StoreAdapter, SessionSettings } from '../../stores/types.ts';
 import type { RaceOutcome } from '../../harness/probes/race-oracle.ts';
@@ -70,6 +70,18 @@ function raceNotes(app: AppChild, race: RaceOutcome, probe: ResurrectionOutcome,
   return notes;
 }
 
+function countsBetween(before: MitigationCounts, after: MitigationCounts): MitigationCounts {
+  return { rejectedSaves: after.rejectedSaves - before.rejectedSaves, retries: after.retries - before.retries };
+}
+
+/** Median, 99th percentile (nearest rank) and maximum of the bursts' completion times, in ms to 0.1. */
+function completionOf(burstMs: readonly number[]): { p50: number; p99: number; max: number } {
+  const sorted = [...burstMs].sort((a, b) => a - b);
+  const rank = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  return { p50: round(rank(0.5)), p99: round(rank(0.99)), max: round(sorted.at(-1)!) };
+}
+
 interface RaceRun {
   app: AppChild;
   repetition: number;
@@ -83,13 +95,19 @@ async function raceOnce(context: ScenarioContext<RaceScenario>, run: RaceRun): P
   const recorder = new RequestRecorder();
   const { store, scenario, observer } = context;
   const ticker = observer.phase({ store, scenario: scenario.id, repetition: run.repetition, phase: 'bursts', ...(run.variant ? { detail: run.variant } : {}), steps: scenario.rounds });
-  const { race, probe } = await (async () => {
+  const counted = context.plan.mitigations.some((id) => id !== 'none');
+  const { race, probe, counts } = await (async () => {
+    const before = counted ? await app.ask('mitigationCounts') : undefined;
     const race = await runRaceOracle(app, scenario, recorder, context.signal, (done) => ticker.advance(done));
-    return { race, probe: await probeResurrection(app, RESURRECTION_PROBE) };
+    const afterBursts = counted ? await app.ask('mitigationCounts') : undefined;
+    const probe = await probeResurrection(app, RESURRECTION_PROBE);
+    const afterProbe = counted ? await app.ask('mitigationCounts') : undefined;
+    const counts = before && afterBursts && afterProbe ? { bursts: countsBetween(before, afterBursts), logoutProbe: countsBetween(afterBursts, afterProbe) } : undefined;
+    return { race, probe, counts };
   })().finally(() => ticker.end());
   const crashed = app.crashed();
   if (crashed) throw new Error(crashed);
-  const { source: _source, clients: _clients, ...raceNumbers } = race;
+  const { source: _source, clients: _clients, burstMs, ...raceNumbers } = race;
   const base = context.entryBase(app, run.repetition, run.variant);
   const shape = { fanout: context.scenario.fanout, writesPerBurst: writesPerBurst(context.scenario), resave: run.resave };
   const causes = mechanisms.mechanisms ? lossCausesOf(mechanisms.mechanisms, shape, race.lostUpdates + race.itemsMissing) : [];
@@ -105,10 +123,21 @@ async function raceOnce(context: ScenarioContext<RaceScenario>, run: RaceRun): P
       rounds: context.scenario.rounds,
       ...raceNumbers,
       ...probe,
+      ...(burstMs.length > 0 ? { burstCompletionMs: completionOf(burstMs) } : {}),
+      ...(counts ? { mitigationCounts: counts } : {}),
       ...(mechanisms.mechanisms ? { mechanisms: mechanisms.mechanisms, lossCauses: causes } : {}),
     },
-    notes: raceNotes(app, race, probe, causes, mechanisms, base.server),
+    notes: [...raceNotes(app, race, probe, causes, mechanisms, base.server), ...(counts ? mitigationNotes(counts) : [])],
   };
+}
+
+/** What the remedy did, in words; the counts themselves are in `observations.mitigationCounts`. */
+function mitigationNotes({ bursts, logoutProbe }: { bursts: MitigationCounts; logoutProbe: MitigationCounts }): string[] {
+  const notes: string[] = [];
+  if (bursts.retries > 0) notes.push(`${bursts.retries} stale saves during the bursts were merged into the stored session and written again`);
+  if (bursts.rejectedSaves > 0) notes.push(`${bursts.rejectedSaves} saves during the bursts were refused: their changes are lost unless the app retries them`);
+  if (logoutProbe.rejectedSaves > 0) notes.push(`${logoutProbe.rejectedSaves} saves of sessions already logged out were refused (no resurrection)`);
+  return notes;
 }
 
 /**
