@@ -71,7 +71,7 @@ describe('every store on real servers', () => {
 describe('the store server goes down', () => {
   test('outage on redis: an error window, a recovery time, and a report that shows both', async () => {
     const out = path.join(root, 'outage');
-    const run = await runCli(['--store', 'redis', '--scenario', 'outage', '--json', '--quiet', '--out', out], { timeoutMs: 90_000 });
+    const run = await runCli(['--store', 'redis', '--scenario', 'outage', '--repeat', '1', '--json', '--quiet', '--out', out], { timeoutMs: 90_000 });
     assert.equal(run.code, 0, run.stderr);
     const outage = okEntry(JSON.parse(run.stdout) as RunResult, 'redis');
     const seen = observed(outage, 'outage');

@@ -84,7 +84,7 @@ describe('sessionbench conform', () => {
 describe('bench --store <path>', () => {
   test('a custom store benchmarked end to end: recorded as custom:<name> with its source, reported like any store', async () => {
     const out = path.join(root, 'bench');
-    const run = await runMain(['--store', `${FIXTURES}/my-redis-store.mjs,memory`, '--scenario', 'read-heavy,race', '--duration', '2s', '--warmup', '1s', '--json', '--quiet', '--out', out], {});
+    const run = await runMain(['--store', `${FIXTURES}/my-redis-store.mjs,memory`, '--scenario', 'read-heavy,race', '--repeat', '1', '--duration', '2s', '--warmup', '1s', '--json', '--quiet', '--out', out], {});
     assert.equal(run.code, 0, run.stderr);
     const result = runResultSchema.parse(JSON.parse(run.stdout)) as RunResult;
     assert.deepEqual(result.plan.stores, ['custom:my-redis-store', 'memory']);

@@ -85,7 +85,7 @@ describe('a PostgreSQL role without rights on an existing session table', () => 
       const restricted = new URL(server.handle.connectUrl);
       restricted.username = 'bench_without_rights';
       const out = path.join(root, 'no-rights');
-      const run = await runCli(['--store', 'postgres', '--scenario', 'read-heavy', '--duration', '2s', '--warmup', '0s', '--out', out], {
+      const run = await runCli(['--store', 'postgres', '--scenario', 'read-heavy', '--repeat', '1', '--duration', '2s', '--warmup', '0s', '--out', out], {
         env: { POSTGRES_URL: restricted.href },
         timeoutMs: 60_000,
       });
@@ -110,7 +110,7 @@ describe('a store server killed (SIGKILL) mid-measurement', () => {
       try {
         const out = path.join(root, `killed-${kind}`);
         let killedAt = 0;
-        const run = await runCli(['--store', kind, '--scenario', 'read-heavy', '--duration', '4s', '--warmup', '1s', '--out', out], {
+        const run = await runCli(['--store', kind, '--scenario', 'read-heavy', '--repeat', '1', '--duration', '4s', '--warmup', '1s', '--out', out], {
           env: { [`${kind.toUpperCase()}_URL`]: server.handle.connectUrl },
           timeoutMs: 80_000,
           onStderr: (stderr) => {

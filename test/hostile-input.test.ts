@@ -130,7 +130,7 @@ const CASES: Case[] = [
     ] as const
   ).map(([kind, variable, scheme, db]): Case => ({
     what: `${variable} at a server that accepts and never answers`,
-    args: ['--store', kind, '--scenario', 'read-heavy', '--duration', '1', '--warmup', '0'],
+    args: ['--store', kind, '--repeat', '1', '--scenario', 'read-heavy', '--duration', '1', '--warmup', '0'],
     env: { [variable]: silentUrl(scheme, db) },
     code: 3,
     line: new RegExp(`^sessionbench: ${kind}: cannot reach ${scheme}://bench:\\*\\*\\*@127\\.0\\.0\\.1:${silent.port}/${db} ?: (no answer within 2500 ms|Server selection timed out after 2500 ms)$`),

@@ -41,7 +41,7 @@ test("passwords 'e' and 'postgres' leave store and scenario ids intact, and repo
   // The local server trusts every password, so the official image's default one works.
   const postgresUrl = outcome.server.handle.connectUrl.replace('postgres://postgres@', 'postgres://postgres:postgres@');
   const out = path.join(root, 'run');
-  const run = await runCli(['--store', 'memory,postgres', '--scenario', 'read-heavy', '--duration', '1s', '--warmup', '0', '--connections', '2', '--quiet', '--out', out], {
+  const run = await runCli(['--store', 'memory,postgres', '--scenario', 'read-heavy', '--repeat', '1', '--duration', '1s', '--warmup', '0', '--connections', '2', '--quiet', '--out', out], {
     env: { POSTGRES_URL: postgresUrl, REDIS_URL: 'redis://:e@127.0.0.1:6390' },
     timeoutMs: 90_000,
   });

@@ -49,7 +49,7 @@ function parsed(run: MainRun): RunResult {
 describe('a store module that misbehaves is contained', () => {
   test('D8: process.exit at the top level — bad input, one line with the reason, exit 2, nothing written', async (t) => {
     const out = path.join(root, 'top-level');
-    const run = await timed(t, ['--store', `${FIXTURES}/exit-top-level.mjs`, '--scenario', 'read-heavy', '--duration', '1s', '--json', '--out', out]);
+    const run = await timed(t, ['--store', `${FIXTURES}/exit-top-level.mjs`, '--repeat', '1', '--scenario', 'read-heavy', '--duration', '1s', '--json', '--out', out]);
     assert.equal(run.code, 2, run.stderr);
     assert.equal(run.stdout, '');
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
@@ -59,7 +59,7 @@ describe('a store module that misbehaves is contained', () => {
 
   test("D8 and D11: race with a createStore that exits and a get that throws asynchronously — both entries failed with their reason, the other store's results kept, exit 3, --json parses", async (t) => {
     const stores = [`${FIXTURES}/exit-in-create.mjs`, `${FIXTURES}/async-throw-in-get.mjs`, 'memory'].join(',');
-    const run = await timed(t, ['--store', stores, '--scenario', 'race', '--quiet', '--json', '--out', path.join(root, 'race')]);
+    const run = await timed(t, ['--store', stores, '--repeat', '1', '--scenario', 'race', '--quiet', '--json', '--out', path.join(root, 'race')]);
     assert.equal(run.code, 3, run.stderr);
     const result = parsed(run);
     const reasons = Object.fromEntries(result.entries.filter((entry) => entry.status === 'failed').map((entry) => [entry.store, entry.status === 'failed' ? entry.reason : '']));
@@ -75,7 +75,7 @@ describe('a store module that misbehaves is contained', () => {
   });
 
   test('D9: a store that prints to stdout — --json stays JSON; conform names it (quiet-stdout)', async (t) => {
-    const bench = await timed(t, ['--store', `${FIXTURES}/stdout-noise.mjs`, '--scenario', 'read-heavy', '--duration', '1s', '--warmup', '1s', '--quiet', '--json', '--out', path.join(root, 'noise')]);
+    const bench = await timed(t, ['--store', `${FIXTURES}/stdout-noise.mjs`, '--repeat', '1', '--scenario', 'read-heavy', '--duration', '1s', '--warmup', '1s', '--quiet', '--json', '--out', path.join(root, 'noise')]);
     assert.equal(bench.code, 0, bench.stderr);
     assert.doesNotMatch(bench.stdout, /stdout-noise:/);
     assert.equal(parsed(bench).entries[0]?.status, 'ok');
@@ -92,7 +92,7 @@ describe('a store module that misbehaves is contained', () => {
     assert.equal(conform.code, 3, conform.stdout + conform.stderr);
     assert.match(conform.stderr, /custom:never-resolves: createStore did not finish within 10 s/);
     assert.ok(performance.now() - started < 30_000, 'bounded');
-    const bench = await timed(t, ['--store', `${FIXTURES}/never-resolves.mjs`, '--scenario', 'read-heavy', '--duration', '1s', '--quiet', '--json', '--out', path.join(root, 'never')]);
+    const bench = await timed(t, ['--store', `${FIXTURES}/never-resolves.mjs`, '--repeat', '1', '--scenario', 'read-heavy', '--duration', '1s', '--quiet', '--json', '--out', path.join(root, 'never')]);
     assert.equal(bench.code, 3, bench.stderr);
     const entry = parsed(bench).entries[0];
     assert.equal(entry?.status, 'failed');

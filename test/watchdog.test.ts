@@ -94,7 +94,7 @@ async function killHarnessWhen(args: string[], ready: (stderr: string, mark: str
 describe('the harness SIGKILLed while the outage scenario holds the server stopped', () => {
   for (const kind of ['redis', 'postgres'] as const) {
     test(`${kind}: the watchdog resumes and ends the server, the apps go, no temp dir remains`, { timeout: 120_000 }, async (t) => {
-      const outcome = await killHarnessWhen(['--store', kind, '--scenario', 'outage', '--warmup', '1s'], (stderr) => /paused \(SIGSTOP\)/.test(stderr), `outage-${kind}`);
+      const outcome = await killHarnessWhen(['--store', kind, '--repeat', '1', '--scenario', 'outage', '--warmup', '1s'], (stderr) => /paused \(SIGSTOP\)/.test(stderr), `outage-${kind}`);
       const stopped = outcome.atKill.filter((p) => p.state === 'T');
       t.diagnostic(`at the kill: ${stopped.length} stopped process(es): ${stopped.map((p) => `${p.pid} ${p.command.slice(0, 40)}`).join('; ')}`);
       t.diagnostic(`everything gone ${outcome.cleanupMs ?? 'never (10 s)'} ms after the kill`);
@@ -110,7 +110,7 @@ describe('the harness SIGKILLed while the outage scenario holds the server stopp
 describe('the harness SIGKILLed during provisioning', () => {
   test("PostgreSQL's initdb ends and its temp dir goes", { timeout: 120_000 }, async (t) => {
     const initdb = (p: SeenProcess) => /\/initdb -D /.test(p.command);
-    const outcome = await killHarnessWhen(['--store', 'postgres', '--scenario', 'read-heavy'], (_stderr, mark) => processesMarked(mark).some(initdb), 'initdb');
+    const outcome = await killHarnessWhen(['--store', 'postgres', '--repeat', '1', '--scenario', 'read-heavy'], (_stderr, mark) => processesMarked(mark).some(initdb), 'initdb');
     t.diagnostic(`at the kill: ${describeProcesses(outcome.atKill.filter(initdb)).join("; ")}; everything gone ${outcome.cleanupMs ?? 'never (10 s)'} ms after`);
     assert.ok(outcome.atKill.some(initdb), 'initdb was running when the harness was killed');
     assert.deepEqual(outcome.left, [], 'no process of the run remains');
@@ -124,7 +124,7 @@ describe('the harness SIGKILLed while k6 runs', () => {
     assert.ok(findK6(), 'k6 binary not found (K6_BIN, PATH, ~/.cache/sessionbench/bin): build it with .ci/build-k6.sh');
     const k6Running = (mark: string) => processesMarked(mark).some((p) => /\bk6\b.* run /.test(p.command));
     const outcome = await killHarnessWhen(
-      ['--store', 'memory', '--scenario', 'read-heavy', '--driver', 'k6', '--rate', '50', '--duration', '30s', '--warmup', '1s'],
+      ['--store', 'memory', '--repeat', '1', '--scenario', 'read-heavy', '--driver', 'k6', '--rate', '50', '--duration', '30s', '--warmup', '1s'],
       (stderr, mark) => /measured/.test(stderr) && k6Running(mark),
       'k6',
     );

@@ -12,7 +12,7 @@ import type { StoreId } from '../../contract/vocabulary.ts';
  * provisioning, app children, verification, teardown — with a hard time bound.
  */
 export async function runScenario(stores: StoreId[], data: unknown, timeoutMs = 90_000, options: Partial<RawBenchOptions> = {}): Promise<ResultEntry[]> {
-  const raw = benchOptions({ store: stores.join(','), duration: '1', warmup: '0', connections: '1', payload: '512', out: 'unused', probeOps: '50', ...options });
+  const raw = benchOptions({ store: stores.join(','), repeat: '1', duration: '1', warmup: '0', connections: '1', payload: '512', out: 'unused', probeOps: '50', ...options });
   const plan = buildPlan(raw, {});
   plan.scenarios = [defineScenario(data)];
   const signal = AbortSignal.timeout(timeoutMs);
