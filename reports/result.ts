@@ -2,6 +2,7 @@ import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { z } from 'zod';
 import { SCENARIO_KINDS } from '../scenarios/types.ts';
 import { anyStoreIdSchema, serverInfoSchema, storeCapabilitiesSchema, storeSourceSchema } from '../stores/types.ts';
+import { storeNamespaceSchema } from '../stores/namespace.ts';
 
 /**
  * The results contract: the one document the harness writes and every reporter reads.
@@ -457,6 +458,8 @@ export const entryBaseSchema = z.object({
   capabilities: storeCapabilitiesSchema.optional(),
   /** The `--store-option` values the store ran with (key → value as given), absent when none. */
   storeOptions: z.record(z.string(), z.string()).optional(),
+  /** Where the store kept its sessions on its server (sessionbench's own key prefix, table or collection unless `--namespace library`); absent for stores without a server. */
+  namespace: storeNamespaceSchema.optional(),
   load: loadModelSchema,
   /**
    * The store's intrinsic latency: serial get/set/touch/destroy through the app's Store right

@@ -4,6 +4,7 @@ import type { RawServerUrlOptions } from '../plan/plan.ts';
 import { CONFORMANCE_CHECKS, SHORT_MAX_AGE_MS, checkTitle, runConformance } from '../probes/conformance.ts';
 import type { ConformanceVerdict } from '../probes/conformance.ts';
 import type { CliIo } from './io.ts';
+import { admitServer, cleanServer } from '../run/shared-server.ts';
 import { terminalLine } from '../../reports/terminal.ts';
 import { CustomStoreError, loadCustomStore, looksLikeStorePath } from '../../stores/custom.ts';
 import { STORES, createStoreAdapter, isStoreId } from '../../stores/index.ts';
@@ -15,6 +16,7 @@ import type { StoreAdapter, StoreDefinition } from '../../stores/types.ts';
 /** Raw `conform` flags as the CLI hands them over. */
 export interface RawConformOptions extends RawServerUrlOptions {
   store?: string;
+  sharedServer?: boolean;
 }
 
 const STATUS_WORD: Record<ConformanceVerdict['status'], string> = { pass: 'pass', fail: 'FAIL', 'not-applicable': 'n/a ' };
@@ -60,6 +62,7 @@ export async function conformCommand(flags: RawConformOptions, io: CliIo): Promi
       const outcome = await provisionServer({ kind: definition.server, url: urls[definition.server], log });
       if (outcome.status !== 'ready') throw new RunError(`${definition.id}: no ${definition.server} server (${outcome.reason}); pass --${definition.server}-url or install the server`);
       server = outcome.server;
+      await admitServer(server.handle, { shared: flags.sharedServer ?? false, prefill: 0, payloadBytes: 0, settings: sessionSettings() }, log);
     }
     const create = async (maxAgeMs: number) => {
       const adapter = await createStoreAdapter(definition.id, { settings: sessionSettings({ maxAgeMs }), server: server?.handle });
@@ -92,6 +95,7 @@ export async function conformCommand(flags: RawConformOptions, io: CliIo): Promi
   } finally {
     stopListening();
     await Promise.all(adapters.map((adapter) => adapter.close().catch(() => {})));
+    await cleanServer(server?.handle).catch((error: unknown) => log(`could not remove sessionbench's data: ${(error as Error).message} — run sessionbench clean`));
     await server?.stop();
   }
 }

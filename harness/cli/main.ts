@@ -5,6 +5,8 @@ import { checkOutputPath, runDirectory } from './output-dir.ts';
 import { buildPlan, loadPlanStores, parseFailOn } from '../plan/plan.ts';
 import type { RawBenchOptions } from '../plan/plan.ts';
 import { conformCommand } from './conform.ts';
+import { cleanCommand } from './clean.ts';
+import type { RawServerUrlOptions } from '../plan/plan.ts';
 import type { RawConformOptions } from './conform.ts';
 import { exportK6Command } from './export-k6.ts';
 import type { RawExportK6Options } from './export-k6.ts';
@@ -91,7 +93,7 @@ async function bench(flags: BenchFlags, io: CliIo): Promise<number> {
       killTimer = setTimeout(() => {
         log(`shutdown took over ${GRACEFUL_STOP_MS / 1000}s: killing what is left`);
         killAllAppChildren();
-        stopAllServers().then(() => resolve(run.snapshot()), reject);
+        Promise.all([stopAllServers(), run.cleanUp()]).then(() => resolve(run.snapshot()), reject);
       }, GRACEFUL_STOP_MS);
     });
   });
@@ -169,6 +171,8 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--rolling', 'express-session rolling: true (default false)')
     .option('--store-option <key=value>', 'an option a store declares, e.g. memorystore.max=10000 or disableTouch=true (repeatable)', collect, []);
   withServerUrlOptions(benchCommand)
+    .option('--shared-server', 'use a server given by URL even though it holds data that is not sessionbench\'s (the load competes with it)')
+    .option('--namespace <own|library>', "own: sessionbench:* keys and sessionbench_* tables/collections (default); library: the store libraries' default names, as an app uses them")
     .option('--out <dir>', 'directory for results/<timestamp>/', 'results')
     .option('--json', 'print the RunResult JSON to stdout instead of the table')
     .option('--quiet', 'no progress output')
@@ -212,7 +216,15 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
       .command('conform')
       .description("check a store against express-session's Store API: get/set/touch/destroy, TTL, races (exit 1 on a failure)")
       .option('--store <id|path>', `a built-in store (${STORE_IDS.join(', ')}) or a path to your store module (./my-store.mjs)`),
-  ).action(async (flags: RawConformOptions) => done(await conformCommand(flags, io)));
+  )
+    .option('--shared-server', "use a server given by URL even though it holds data that is not sessionbench's")
+    .action(async (flags: RawConformOptions) => done(await conformCommand(flags, io)));
+
+  withServerUrlOptions(
+    program
+      .command('clean')
+      .description("remove everything sessionbench wrote (keys sessionbench:*, tables and collections sessionbench_*) from servers given by URL, e.g. after a killed run"),
+  ).action(async (flags: RawServerUrlOptions) => done(await cleanCommand(flags, io)));
 
   program
     .command('export')

@@ -5,6 +5,8 @@ import type { Scenario } from '../../scenarios/types.ts';
 import { STORES, isStoreId, storeDefinition } from '../../stores/index.ts';
 import { CustomStoreError, customStoreIdOf, loadCustomStore, looksLikeStorePath } from '../../stores/custom.ts';
 import { optionNames } from '../../stores/options.ts';
+import { NAMESPACE_CHOICES } from '../../stores/namespace.ts';
+import type { NamespaceChoice } from '../../stores/namespace.ts';
 import type { RawStoreOptions } from '../../stores/options.ts';
 import { STORE_IDS } from '../../stores/types.ts';
 import { BROWSER_COOKIE_LIMIT_BYTES } from '../../stores/limits.ts';
@@ -47,6 +49,10 @@ export interface RunPlan {
   storeOptions: Partial<Record<AnyStoreId, RawStoreOptions>>;
   /** Explicit server URLs by kind (flags or environment). */
   serverUrls: Partial<Record<ServerKind, string>>;
+  /** `--shared-server`: a server given by URL may hold data that is not sessionbench's. */
+  sharedServer: boolean;
+  /** `--namespace`: sessionbench's own key prefix/tables/collections (default) or the store libraries' defaults. */
+  namespace: NamespaceChoice;
   outDir: string;
   addedLatencyMs: number;
   /** Load generator: autocannon (closed model, `connections`) or k6 (open model, `k6`). */
@@ -90,6 +96,8 @@ export interface RawBenchOptions extends RawServerUrlOptions {
   storeOption?: string[];
   /** Calls of each store operation in the intrinsic probe (default 1000). */
   probeOps?: string;
+  sharedServer?: boolean;
+  namespace?: string;
 }
 
 /** `--<kind>-url` for every server kind, as commander names them (redisUrl, postgresUrl, …). */
@@ -351,10 +359,21 @@ export function buildPlan(raw: RawBenchOptions, env: NodeJS.ProcessEnv = process
     }),
     storeOptions: parseStoreOptions(raw.storeOption, stores),
     serverUrls,
+    sharedServer: raw.sharedServer ?? false,
+    namespace: parseNamespace(raw.namespace),
     outDir: raw.out,
     addedLatencyMs: parseCount('--added-latency', raw.addedLatency, { min: 0, max: 10_000 }),
     ...parseDriver(raw, env),
   };
+}
+
+/** `--namespace own|library` (own when absent). */
+export function parseNamespace(value: string | undefined): NamespaceChoice {
+  if (value === undefined) return 'own';
+  if (!(NAMESPACE_CHOICES as readonly string[]).includes(value)) {
+    throw new UsageError(`--namespace: "${value}" is not one of ${NAMESPACE_CHOICES.join(', ')}; "own" keeps sessionbench's sessions apart from an app's (the default)`);
+  }
+  return value as NamespaceChoice;
 }
 
 /** The server kinds the plan's stores need (custom stores loaded by `loadPlanStores`). */

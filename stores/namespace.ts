@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { AnyStoreId, ServerHandle } from './types.ts';
+
+/**
+ * Everything sessionbench creates on a server carries this mark: keys start with `sessionbench:`,
+ * tables and collections with `sessionbench_`. What does not carry it is never written, pruned,
+ * counted or dropped (unless the user asks for the libraries' own names, see `NamespaceChoice`).
+ */
+export const OWN_MARK = 'sessionbench';
+/** The key prefix of every Redis or memcached key sessionbench writes. */
+export const OWN_KEY_PREFIX = `${OWN_MARK}:`;
+/** The prefix of every table or collection sessionbench creates. */
+export const OWN_TABLE_PREFIX = `${OWN_MARK}_`;
+
+/** Which names the stores use: sessionbench's own (the default) or the store libraries' defaults, as a real app would. */
+export const NAMESPACE_CHOICES = ['own', 'library'] as const satisfies ReadonlyArray<NonNullable<ServerHandle['namespace']>>;
+export type NamespaceChoice = NonNullable<ServerHandle['namespace']>;
+
+/** Where a store's sessions live on its server, recorded on every entry. */
+export const storeNamespaceSchema = z.object({
+  /** A key prefix (Redis, memcached), a table (SQL) or a collection (MongoDB). */
+  kind: z.enum(['key-prefix', 'table', 'collection']),
+  name: z.string(),
+  /** True when these are sessionbench's own names (the default); false for the store library's defaults. */
+  own: z.boolean(),
+});
+export type StoreNamespace = z.infer<typeof storeNamespaceSchema>;
+
+/** Own name, library default name, per built-in server store. */
+const NAMES: Partial<Record<AnyStoreId, { kind: StoreNamespace['kind']; own: string; library: string }>> = {
+  redis: { kind: 'key-prefix', own: OWN_KEY_PREFIX, library: 'sess:' },
+  memcached: { kind: 'key-prefix', own: OWN_KEY_PREFIX, library: 'sess:' },
+  postgres: { kind: 'table', own: `${OWN_TABLE_PREFIX}session`, library: 'session' },
+  'knex-postgres': { kind: 'table', own: `${OWN_TABLE_PREFIX}knex_sessions`, library: 'sessions' },
+  mysql: { kind: 'table', own: `${OWN_TABLE_PREFIX}sessions`, library: 'sessions' },
+  mongo: { kind: 'collection', own: `${OWN_TABLE_PREFIX}sessions`, library: 'sessions' },
+};
+
+/** The choice a server handle carries (own names unless the user asked for the libraries'). */
+export function namespaceChoice(server: Pick<ServerHandle, 'namespace'> | undefined): NamespaceChoice {
+  return server?.namespace ?? 'own';
+}
+
+/** Where `store` keeps its sessions under `choice`; undefined for a store without a server of ours to name (embedded, custom). */
+export function storeNamespace(store: AnyStoreId, choice: NamespaceChoice): StoreNamespace | undefined {
+  const names = NAMES[store];
+  return names ? { kind: names.kind, name: choice === 'own' ? names.own : names.library, own: choice === 'own' } : undefined;
+}
+
+/** The name `store` uses on `server` (key prefix, table or collection); throws for a store without one. */
+export function storeName(store: AnyStoreId, server: Pick<ServerHandle, 'namespace'> | undefined): string {
+  const namespace = storeNamespace(store, namespaceChoice(server));
+  if (!namespace) throw new Error(`${store}: has no namespace on a server`);
+  return namespace.name;
+}
+
+/** A table or collection name of sessionbench's own, unique to this process, for a probe that creates and then drops it. */
+export function uniqueOwnName(what: string): string {
+  return `${OWN_TABLE_PREFIX}${what}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+}
