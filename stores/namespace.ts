@@ -55,6 +55,17 @@ export function storeName(store: AnyStoreId, server: Pick<ServerHandle, 'namespa
 }
 
 /** A table or collection name of sessionbench's own, unique to this process, for a probe that creates and then drops it. */
-export function uniqueOwnName(what: string): string {
-  return `${OWN_TABLE_PREFIX}${what}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+export function uniqueOwnName(what: 'probe'): string {
+  return `${OWN_TABLE_PREFIX}${what}_${process.pid}_${Math.random().toString(36).slice(2, 8).padEnd(6, '0')}`;
+}
+
+const OWN_TABLES = new Set(Object.values(NAMES).flatMap((names) => (names!.kind === 'key-prefix' ? [] : [names!.own])));
+const OWN_PROBE = new RegExp(`^${OWN_TABLE_PREFIX}probe_\\d+_[a-z0-9]{6}$`);
+
+/**
+ * True for a table or collection sessionbench creates: a store's own session table or a probe's
+ * unique table. Only these are counted as its own, and dropped by a clean (a user's `sessionbench_x` is not).
+ */
+export function isOwnTableName(name: string): boolean {
+  return OWN_TABLES.has(name) || OWN_PROBE.test(name);
 }

@@ -3,7 +3,9 @@ import { UsageError } from '../errors.ts';
 import { EntryFailure } from './failure.ts';
 import { formatCount } from '../../reports/format.ts';
 import { makePayload } from '../../scenarios/payload.ts';
-import { namespaceChoice, OWN_KEY_PREFIX, OWN_TABLE_PREFIX } from '../../stores/namespace.ts';
+import { namespaceChoice, OWN_KEY_PREFIX, OWN_TABLE_PREFIX, storeNamespace } from '../../stores/namespace.ts';
+import { storeDefinition } from '../../stores/index.ts';
+import { STORE_IDS } from '../../stores/types.ts';
 import { OWN_DATA } from '../../stores/servers/own/index.ts';
 import type { ServerHandle, SessionSettings } from '../../stores/types.ts';
 
@@ -32,7 +34,8 @@ export function describeNamespace(handle: ServerHandle): string {
   if (namespaceChoice(handle) === 'library') return "the store libraries' default names (--namespace library)";
   const { kind } = handle.info;
   if (kind === 'redis' || kind === 'memcached') return `keys ${OWN_KEY_PREFIX}*`;
-  return `${kind === 'mongo' ? 'collections' : 'tables'} ${OWN_TABLE_PREFIX}*`;
+  const sessions = STORE_IDS.filter((id) => storeDefinition(id).server === kind).flatMap((id) => storeNamespace(id, 'own')?.name ?? []);
+  return `${kind === 'mongo' ? 'collections' : 'tables'} ${[...new Set(sessions), `${OWN_TABLE_PREFIX}probe_<pid>_<id>`].join(', ')}`;
 }
 
 /** "1.3 MB" for bytes. */

@@ -27,7 +27,7 @@ function request(connectUrl: string, command: string): Promise<string[]> {
     socket.on('data', (chunk: Buffer) => {
       text += chunk.toString('latin1');
       if (/^(ERROR|CLIENT_ERROR|SERVER_ERROR|BUSY)\b.*\r\n$/m.test(text)) return finish(new Error(`memcached answered "${command}" with: ${text.trim().split('\r\n').at(-1)}`));
-      if (text === 'END\r\n' || text.endsWith('\r\nEND\r\n')) finish(undefined, text.split('\r\n').slice(0, -2));
+      if (/(^|\n)END\r\n$/.test(text)) finish(undefined, text.split(/\r?\n/).slice(0, -2));
     });
   });
 }

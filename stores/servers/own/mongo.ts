@@ -1,6 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { CONNECT_TIMEOUT_MS, COMMAND_TIMEOUT_MS } from '../deadline.ts';
-import { OWN_TABLE_PREFIX } from '../../namespace.ts';
+import { isOwnTableName } from '../../namespace.ts';
 import type { OwnData } from './types.ts';
 
 async function withDb<T>(connectUrl: string, use: (db: ReturnType<MongoClient['db']>) => Promise<T>): Promise<T> {
@@ -17,9 +17,9 @@ async function collections(db: ReturnType<MongoClient['db']>): Promise<string[]>
   return (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((name) => !name.startsWith('system.'));
 }
 
-const isOwn = (name: string) => name.startsWith(OWN_TABLE_PREFIX);
+const isOwn = isOwnTableName;
 
-/** MongoDB protocol: sessionbench's collections are `sessionbench_*` in the URL's database. */
+/** MongoDB protocol: sessionbench's collections are its session and probe collections (`isOwnTableName`) in the URL's database. */
 export const mongoOwnData: OwnData = {
   census: (url) =>
     withDb(url, async (db) => {

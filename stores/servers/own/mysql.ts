@@ -1,7 +1,7 @@
 import { createConnection } from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
 import { CONNECT_TIMEOUT_MS } from '../deadline.ts';
-import { OWN_TABLE_PREFIX } from '../../namespace.ts';
+import { isOwnTableName } from '../../namespace.ts';
 import type { OwnData } from './types.ts';
 
 async function withConnection<T>(connectUrl: string, use: (connection: Connection) => Promise<T>): Promise<T> {
@@ -18,9 +18,9 @@ async function tables(connection: Connection): Promise<string[]> {
   return (rows as Array<{ name: string }>).map((row) => row.name);
 }
 
-const isOwn = (name: string) => name.startsWith(OWN_TABLE_PREFIX);
+const isOwn = isOwnTableName;
 
-/** MySQL/MariaDB: sessionbench's tables are `sessionbench_*` in the URL's database. */
+/** MySQL/MariaDB: sessionbench's tables are its session tables and probe tables (`isOwnTableName`) in the URL's database. */
 export const mysqlOwnData: OwnData = {
   census: (url) =>
     withConnection(url, async (connection) => {

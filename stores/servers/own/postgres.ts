@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { CONNECT_TIMEOUT_MS, COMMAND_TIMEOUT_MS } from '../deadline.ts';
-import { OWN_TABLE_PREFIX } from '../../namespace.ts';
+import { isOwnTableName } from '../../namespace.ts';
 import type { OwnData } from './types.ts';
 
 /** User tables of the URL's database (no catalogs, no other sessions' temporary tables), with their schema. */
@@ -18,9 +18,9 @@ async function withClient<T>(connectUrl: string, use: (client: pg.Client) => Pro
   }
 }
 
-const isOwn = (name: string) => name.startsWith(OWN_TABLE_PREFIX);
+const isOwn = isOwnTableName;
 
-/** PostgreSQL: sessionbench's tables are `sessionbench_*` in the URL's database. */
+/** PostgreSQL: sessionbench's tables are its session tables and probe tables (`isOwnTableName`) in the URL's database. */
 export const postgresOwnData: OwnData = {
   census: (url) =>
     withClient(url, async (client) => {
