@@ -74,7 +74,7 @@ export const memcachedOwnData: OwnData = {
     return {
       limitBytes: figures['limit_maxbytes'],
       usedBytes: figures['bytes'] ?? 0,
-      policy: figures['evictions'] !== undefined ? 'evicts least recently used items (-M not set)' : 'unknown',
+      policy: 'least recently used items first',
       source: 'stats limit_maxbytes, bytes',
     };
   },
