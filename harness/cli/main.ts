@@ -209,6 +209,7 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--max-age <time>', 'session cookie and store TTL', '1h')
     .option('--server-url <url>', "the store's server (or REDIS_URL, …); otherwise provisioned like bench")
     .option('--store-option <key=value>', 'an option the store declares, e.g. max=10000 (repeatable)', collect, [])
+    .option('--shared-server', "use a server given by URL even though it holds data that is not sessionbench's")
     .action(async (flags: RawServeOptions) => done(await serveCommand(flags, io)));
 
   withServerUrlOptions(
