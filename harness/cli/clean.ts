@@ -1,4 +1,4 @@
-import { EXIT, UsageError } from '../errors.ts';
+import { EXIT, RunError, UsageError } from '../errors.ts';
 import { parseServerUrls } from '../plan/plan.ts';
 import type { RawServerUrlOptions } from '../plan/plan.ts';
 import { describeNamespace } from '../run/shared-server.ts';
@@ -7,13 +7,12 @@ import { formatCount } from '../../reports/format.ts';
 import { terminalLine } from '../../reports/terminal.ts';
 import { provisionServer } from '../../stores/servers/provision.ts';
 import { OWN_DATA } from '../../stores/servers/own/index.ts';
-import { RunError } from '../errors.ts';
 import type { ServerKind } from '../../stores/types.ts';
 
 /**
  * `sessionbench clean --<kind>-url …`: removes everything under sessionbench's own names (keys
- * `sessionbench:*`, tables and collections `sessionbench_*`) from each server given, e.g. what a
- * killed run (SIGKILL) left; nothing else is touched. One line per server.
+ * `sessionbench:*`; the session and probe tables or collections `isOwnTableName` recognises) from each
+ * server given, e.g. what a killed run (SIGKILL) left; nothing else is touched. One line per server.
  */
 export async function cleanCommand(flags: RawServerUrlOptions, io: CliIo): Promise<number> {
   // Only flags: a URL in the environment (REDIS_URL) is not a request to clean that server.

@@ -224,7 +224,7 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
   withServerUrlOptions(
     program
       .command('clean')
-      .description("remove everything sessionbench wrote (keys sessionbench:*, tables and collections sessionbench_*) from servers given by URL, e.g. after a killed run"),
+      .description("remove what sessionbench wrote (keys sessionbench:*, its tables/collections sessionbench_session, …, sessionbench_probe_<pid>_<id>) from servers given by URL, e.g. after a killed run"),
   ).action(async (flags: RawServerUrlOptions) => done(await cleanCommand(flags, io)));
 
   program
