@@ -312,7 +312,8 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
       // A scenario of its own kind (expiry) prefills what it needs itself; any other starts on a store holding `prefill` live sessions.
       if (prefill > 0 && scenario.kind !== 'expiry') {
         for (const earlier of prefilled.splice(0)) await removePrefilled(earlier.app, earlier.range, signal);
-        const done = await prefillStore(app, { sessions: prefill, ttlMs: plan.settings.maxAgeMs, secret: plan.settings.secret, signal, log: observer.log, label: storeId });
+        const removeOnAbort = server !== undefined && !server.info.managed && server.namespace === 'library';
+        const done = await prefillStore(app, { sessions: prefill, ttlMs: plan.settings.maxAgeMs, secret: plan.settings.secret, signal, log: observer.log, label: storeId, removeOnAbort });
         prefilled.push({ ...done, app });
       }
       // After the prefill: the store's latency alone, at the size it is measured at. Expiry prefills

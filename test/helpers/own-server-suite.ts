@@ -133,6 +133,18 @@ export function ownServerSuite({ kind, stores, foreign, prefills }: OwnServerCas
       });
     }
 
+    if (prefills) {
+      test("Ctrl-C in the middle of a prefill under the libraries' names (--namespace library): the prefilled sessions removed all the same", { timeout: 300_000 }, async (t) => {
+        const out = path.join(root, `${kind}-interrupted-library`);
+        const run = await cli(kind, url, ['--store', stores[0]!, '--scenario', 'read-heavy', '--duration', '1s', '--warmup', '0s', '--prefill', '300000', '--namespace', 'library', '--shared-server', '--out', out], {
+          onStderr: signalWhen(/prefilled [\d,]+\/300,000/, 'SIGINT'),
+        });
+        assert.equal(run.code, 130, run.stderr);
+        // Its sessions sat among the foreign ones under the same names: the checksum of everything not sessionbench's is unchanged only if each was removed.
+        await assertUntouched(t, 'Ctrl-C mid-prefill, library names');
+      });
+    }
+
     test('SIGTERM in the middle of the churn load: exit 130, its sessions removed', { timeout: 300_000 }, async (t) => {
       const out = path.join(root, `${kind}-interrupted-load`);
       let timer: NodeJS.Timeout | undefined;
