@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SCENARIO_KINDS, observationsSchema } from './kinds.ts';
 import type { ScenarioKind } from './kinds.ts';
 import { cpuMetricsSchema, eventLoopSchema, loadModelSchema, memoryMetricsSchema, phaseMetricsSchema, prefillSchema, storeOpsSchema, storeWritesSchema, timelineSecondSchema, warmupControlSchema, count } from './metrics.ts';
-import { FAILURE_CAUSES, LOAD_DRIVERS, MITIGATION_IDS, SKIP_CAUSES, anyStoreIdSchema, serverInfoSchema, storeCapabilitiesSchema, storeSourceSchema } from './vocabulary.ts';
+import { FAILURE_CAUSES, LOAD_DRIVERS, MITIGATION_IDS, SKIP_CAUSES, storeNamespaceSchema, anyStoreIdSchema, serverInfoSchema, storeCapabilitiesSchema, storeSourceSchema } from './vocabulary.ts';
 
 /**
  * The results contract: the one document the harness writes and every reporter reads.
@@ -30,6 +30,8 @@ export const entryBaseSchema = z.object({
   prefill: prefillSchema.optional(),
   /** App instances behind a round-robin balancer, when more than one. */
   instances: z.number().int().positive().optional(),
+  /** Where the store kept its sessions on its server (sessionbench's own key prefix, table or collection unless `--namespace library`); absent for stores without a server. */
+  namespace: storeNamespaceSchema.optional(),
   /** The remedy against lost updates the app ran with (`--mitigation`); absent when the run asked for none. */
   mitigation: z.enum(MITIGATION_IDS).optional(),
   /** Settings variant within a scenario, e.g. "resave=true rolling=false"; absent when there is one. */

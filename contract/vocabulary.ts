@@ -132,3 +132,13 @@ export type SkipCause = (typeof SKIP_CAUSES)[number];
  */
 export const MITIGATION_IDS = ['none', 'mutex', 'store-lock', 'if-exists', 'versioned'] as const;
 export type MitigationId = (typeof MITIGATION_IDS)[number];
+
+/** Where a store's sessions live on its server, recorded on every entry. */
+export const storeNamespaceSchema = z.object({
+  /** A key prefix (Redis, memcached), a table (SQL) or a collection (MongoDB). */
+  kind: z.enum(['key-prefix', 'table', 'collection']),
+  name: z.string(),
+  /** True when these are sessionbench's own names (the default); false for the store library's defaults. */
+  own: z.boolean(),
+});
+export type StoreNamespace = z.infer<typeof storeNamespaceSchema>;

@@ -1,6 +1,7 @@
 import knexFactory from 'knex';
 import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, withDeadline } from './servers/deadline.ts';
-import { KNEX_SESSION_TABLE, knexSessionAdapter } from './knex.ts';
+import { knexSessionAdapter } from './knex.ts';
+import { storeName } from './namespace.ts';
 import { requireServer } from './server-handle.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
@@ -19,20 +20,22 @@ export async function createKnexPostgresAdapter({ label, settings, server }: Ada
     await knex.destroy();
     throw new Error(`knex-postgres: cannot connect to ${info.url}: ${(error as Error).message}`);
   }
-  const rowCount = async (): Promise<number> => Number((await knex(KNEX_SESSION_TABLE).count({ n: '*' }))[0]?.['n']);
+  const sessionTable = storeName('knex-postgres', server);
+  const rowCount = async (): Promise<number> => Number((await knex(sessionTable).count({ n: '*' }))[0]?.['n']);
   return knexSessionAdapter({
     id: 'knex-postgres',
     label,
     settings,
     knex,
+    tableName: sessionTable,
     capabilities: {
       payloadLimit: { bytes: 256 * 1024 * 1024, reason: "a json value is limited by PostgreSQL's 1 GB field size; pg and the server slow down long before" },
     },
     packages: ['pg'],
     inspect: {
       serverStats: async () => {
-        const { rows } = await knex.raw<{ rows: Array<{ bytes: string }> }>('SELECT pg_total_relation_size(?::regclass) AS bytes', [KNEX_SESSION_TABLE]);
-        return { bytes: Number(rows[0]?.bytes), source: `pg_total_relation_size('${KNEX_SESSION_TABLE}')`, sessions: await rowCount() };
+        const { rows } = await knex.raw<{ rows: Array<{ bytes: string }> }>('SELECT pg_total_relation_size(?::regclass) AS bytes', [`"${sessionTable}"`]);
+        return { bytes: Number(rows[0]?.bytes), source: `pg_total_relation_size('${sessionTable}')`, sessions: await rowCount() };
       },
     },
   });

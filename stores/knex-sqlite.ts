@@ -25,6 +25,7 @@ export async function createKnexSqliteAdapter({ label, settings }: AdapterContex
     label: `${label}, SQLite ${version}`,
     settings,
     knex,
+    tableName: 'sessions',
     packages: ['sqlite3'],
     afterClose: remove,
   });

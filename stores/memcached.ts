@@ -9,6 +9,7 @@ import { memcachedHosts } from './servers/kinds/memcached.ts';
 import { COMMAND_TIMEOUT_MS } from './servers/deadline.ts';
 import { MEMCACHED_JSON_FLAG, MemcachedPipeline } from './memcached-pipeline.ts';
 import type { AdapterContext, BulkWriter, StoreAdapter } from './types.ts';
+import { storeName } from './namespace.ts';
 import type { SessionData } from 'express-session';
 
 /**
@@ -34,7 +35,7 @@ function stats(client: Memcached): Promise<Memcached.StatusData> {
 /** connect-memcached's fallback lifetime when a session's cookie has no maxAge. */
 const ONE_DAY_SECONDS = 86_400;
 
-/** memcached through connect-memcached (wrapping the `memcached` client); keys are `sess:<id>`. */
+/** memcached through connect-memcached (wrapping the `memcached` client); keys are `sessionbench:<id>` (`sess:<id>` with library names). */
 export async function createMemcachedAdapter({ label, settings, server }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('memcached', server);
   try {
@@ -45,7 +46,7 @@ export async function createMemcachedAdapter({ label, settings, server }: Adapte
   probeReconnectsOverTcp();
   const client = new Memcached(memcachedHosts(connectUrl), CLIENT_OPTIONS);
   const MemcachedStore = connectMemcached(session);
-  const store = new MemcachedStore({ client, prefix: 'sess:' });
+  const store = new MemcachedStore({ client, prefix: storeName('memcached', server) });
 
   const own = store as unknown as { ttl?: number; getKey(sid: string): string };
   const ttlOverride = own.ttl;
@@ -88,8 +89,10 @@ export async function createMemcachedAdapter({ label, settings, server }: Adapte
     },
     packages: ['connect-memcached', 'memcached'],
     inspect: {
+      // curr_items counts every item on the server: sessions only on a server sessionbench started (nothing else is there).
       serverStats: async () => {
         const figures = await stats(client);
+        if (!info.managed) return { bytes: Number(figures['bytes']), source: 'stats bytes (of the whole server: it holds data not sessionbench\'s)' };
         return { bytes: Number(figures['bytes']), source: 'stats bytes (curr_items as sessions)', sessions: Number(figures['curr_items']) };
       },
     },

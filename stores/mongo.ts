@@ -5,6 +5,7 @@ import { requireServer } from './server-handle.ts';
 import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, withDeadline } from './servers/deadline.ts';
 import { mongoIdentity } from './servers/kinds/mongo.ts';
 import { MONGO_OPTIONS } from './options.ts';
+import { storeName, uniqueOwnName } from './namespace.ts';
 import type { AdapterContext, BulkWriter, StoreAdapter } from './types.ts';
 import type { StoreCapabilities } from '../contract/vocabulary.ts';
 
@@ -16,10 +17,6 @@ interface SessionDocument {
   lastModified?: Date;
 }
 
-/** The collection connect-mongo writes sessions to. */
-export const SESSION_COLLECTION = 'sessions';
-/** Where the server-atomicity probe writes its records; dropped after the probe. */
-const PROBE_COLLECTION = 'sessionbench_probe';
 
 /**
  * MongoDB-protocol servers through connect-mongo on a MongoClient connected first (a dead server is an Error,
@@ -38,19 +35,23 @@ export async function createMongoAdapter({ label, settings, server, options }: A
     throw new Error(`mongo: cannot connect to ${info.url}: ${(error as Error).message}`);
   }
   const db = client.db();
+  // Sessions in `sessionbench_sessions` (`sessions` with library names); the probe's collection is unique to this app and dropped only once it made it.
+  const sessionCollection = storeName('mongo', server);
+  const probeCollection = uniqueOwnName('probe');
+  let probeCreated = false;
   const store = MongoStore.create({
     client,
     dbName: db.databaseName,
-    collectionName: SESSION_COLLECTION,
+    collectionName: sessionCollection,
     autoRemove: ferretdb ? 'disabled' : 'native',
     ...(touchAfter !== undefined ? { touchAfter } : {}),
   });
-  const probes = db.collection<{ _id: string; a?: number; b?: number }>(PROBE_COLLECTION);
+  const probes = db.collection<{ _id: string; a?: number; b?: number }>(probeCollection);
   const removesExpired: StoreCapabilities['removesExpired'] = ferretdb
     ? { reason: 'FerretDB 1.x has no TTL indexes: expired sessions stay in the collection' }
     : true;
 
-  const sessions = db.collection<SessionDocument>(SESSION_COLLECTION);
+  const sessions = db.collection<SessionDocument>(sessionCollection);
   const bulk: BulkWriter = {
     method: "insertMany (unordered) of connect-mongo's documents: _id, session as its JSON string, expires from the cookie",
     // FerretDB takes several seconds for 5,000 documents on a busy machine: stay well inside the command timeout.
@@ -86,26 +87,29 @@ export async function createMongoAdapter({ label, settings, server, options }: A
     },
     packages: ['connect-mongo', 'mongodb'],
     inspect: {
-      count: () => db.collection(SESSION_COLLECTION).estimatedDocumentCount(),
+      count: () => db.collection(sessionCollection).estimatedDocumentCount(),
       serverStats: async () => {
         const figures = await db.command({ dbStats: 1 });
         return {
           bytes: Number(figures['dataSize']),
           source: 'dbStats dataSize',
           // The collection's own count (no filter, no scan): countDocuments makes FerretDB read every document.
-          sessions: await db.collection(SESSION_COLLECTION).estimatedDocumentCount(),
+          sessions: await db.collection(sessionCollection).estimatedDocumentCount(),
         };
       },
     },
     fieldUpdates: {
       description: 'updateOne {$set} of one field (mongodb driver)',
-      create: async (key) => void (await probes.replaceOne({ _id: key }, { a: 0, b: 0 }, { upsert: true })),
+      create: async (key) => {
+        probeCreated = true;
+        await probes.replaceOne({ _id: key }, { a: 0, b: 0 }, { upsert: true });
+      },
       setField: async (key, field, value) => void (await probes.updateOne({ _id: key }, { $set: { [field]: value } })),
       read: async (key) => {
         const found = await probes.findOne({ _id: key });
         return { a: found?.a, b: found?.b };
       },
-      cleanup: async () => void (await probes.drop().catch(() => false)),
+      cleanup: async () => void (probeCreated && (await probes.drop().catch(() => false))),
     },
     close: () => store.close(),
   });

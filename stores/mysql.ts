@@ -5,16 +5,15 @@ import { CONNECT_TIMEOUT_MS, withDeadline } from './servers/deadline.ts';
 import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
 import { MYSQL_OPTIONS } from './options.ts';
+import { storeName } from './namespace.ts';
 import type { AdapterContext, StoreAdapter } from './types.ts';
 
-/** The table express-mysql-session creates. */
-export const MYSQL_SESSION_TABLE = 'sessions';
 /** Milliseconds between deletes of expired rows (the default is 15 minutes). */
 const CLEAR_EXPIRED_INTERVAL_MS = 60_000;
 
 /**
  * express-mysql-session on a mysql2 promise pool: one row per session, `expires` in whole
- * seconds. The store is closed only after it is ready (an early close leaves its timer running).
+ * seconds, in table `sessionbench_sessions` (`sessions` with library names): its clearExpired deletes from that table only. The store is closed only after it is ready (an early close leaves its timer running).
  */
 export async function createMysqlAdapter({ label, settings, server, options }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('mysql', server);
@@ -26,10 +25,11 @@ export async function createMysqlAdapter({ label, settings, server, options }: A
     await pool.end().catch(() => {});
     throw new Error(`mysql: cannot connect to ${info.url}: ${(error as Error).message}`);
   }
+  const sessionTable = storeName('mysql', server);
   const MySQLStore = createMySQLStore(session);
   // The types want a callback Pool of their own mysql2 copy; the store also takes the promise pool.
   const store = new MySQLStore(
-    { clearExpired: true, checkExpirationInterval: CLEAR_EXPIRED_INTERVAL_MS, createDatabaseTable: true, endConnectionOnClose: false, disableTouch },
+    { clearExpired: true, checkExpirationInterval: CLEAR_EXPIRED_INTERVAL_MS, createDatabaseTable: true, endConnectionOnClose: false, disableTouch, schema: { tableName: sessionTable } },
     pool as unknown as ConstructorParameters<typeof MySQLStore>[1],
   );
   try {
@@ -39,7 +39,7 @@ export async function createMysqlAdapter({ label, settings, server, options }: A
     throw new Error(`mysql: cannot create the session table on ${info.url}: ${(error as Error).message}`);
   }
   const rowCount = async (): Promise<number> => {
-    const [rows] = await pool.query(`SELECT COUNT(*) AS n FROM \`${MYSQL_SESSION_TABLE}\``);
+    const [rows] = await pool.query(`SELECT COUNT(*) AS n FROM \`${sessionTable}\``);
     return Number((rows as Array<{ n: number }>)[0]?.n);
   };
 
@@ -57,10 +57,10 @@ export async function createMysqlAdapter({ label, settings, server, options }: A
     inspect: {
       serverStats: async () => {
         // InnoDB's table statistics lag behind writes until the table is analysed.
-        await pool.query(`ANALYZE TABLE \`${MYSQL_SESSION_TABLE}\``);
+        await pool.query(`ANALYZE TABLE \`${sessionTable}\``);
         const [rows] = await pool.query(
           'SELECT data_length + index_length AS bytes FROM information_schema.TABLES WHERE table_schema = DATABASE() AND table_name = ?',
-          [MYSQL_SESSION_TABLE],
+          [sessionTable],
         );
         const bytes = Number((rows as Array<{ bytes: number }>)[0]?.bytes);
         return { bytes, source: 'information_schema.TABLES data_length + index_length, after ANALYZE TABLE', sessions: await rowCount() };

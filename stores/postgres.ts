@@ -8,24 +8,23 @@ import { expressSessionAdapter } from './express-session.ts';
 import { requireServer } from './server-handle.ts';
 import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, withDeadline } from './servers/deadline.ts';
 import { POSTGRES_OPTIONS } from './options.ts';
+import { storeName, uniqueOwnName } from './namespace.ts';
 import type { AdapterContext, BulkWriter, StoreAdapter } from './types.ts';
 import type { SessionData } from 'express-session';
 
-/** The table connect-pg-simple creates and sessionbench measures. */
-export const SESSION_TABLE = 'session';
-/** Where the server-atomicity probe writes its rows; dropped after the probe. */
-const PROBE_TABLE = 'sessionbench_probe';
+/** connect-pg-simple's own table name. */
+const SESSION_TABLE_DEFAULT = 'session';
 /** Seconds between deletes of expired rows; connect-pg-simple unrefs this timer. */
 const PRUNE_INTERVAL_SECONDS = 60;
 
 /** The session table, once connect-pg-simple has created it (it does so on first use). */
-async function tableName(pool: pg.Pool): Promise<string | undefined> {
-  const { rows } = await pool.query<{ name: string | null }>('SELECT to_regclass($1)::text AS name', [SESSION_TABLE]);
+async function tableName(pool: pg.Pool, table: string): Promise<string | undefined> {
+  const { rows } = await pool.query<{ name: string | null }>('SELECT to_regclass($1)::text AS name', [`"${table}"`]);
   return rows[0]?.name ?? undefined;
 }
 
-async function rowCount(pool: pg.Pool, where: string): Promise<number> {
-  const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM "${SESSION_TABLE}" ${where}`);
+async function rowCount(pool: pg.Pool, table: string, where: string): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM "${table}" ${where}`);
   return Number(rows[0]?.n);
 }
 
@@ -44,7 +43,10 @@ function expireSecondsOf(session: SessionData, fallbackTtlSeconds: number): numb
   return expires ? Math.ceil(new Date(expires).valueOf() / 1000) : Math.ceil(Date.now() / 1000 + fallbackTtlSeconds);
 }
 
-/** PostgreSQL through connect-pg-simple on a `pg` Pool; one row per session with a json column. */
+/**
+ * PostgreSQL through connect-pg-simple on a `pg` Pool; one row per session with a json column, in table
+ * `sessionbench_session` (`session` with library names): its prune deletes expired rows of that table only.
+ */
 export async function createPostgresAdapter({ label, settings, server, options }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('postgres', server);
   const { pruneSessionInterval = PRUNE_INTERVAL_SECONDS } = POSTGRES_OPTIONS.parse(options ?? {});
@@ -56,8 +58,23 @@ export async function createPostgresAdapter({ label, settings, server, options }
     void pool.end().catch(() => {});
     throw new Error(`postgres: cannot connect to ${info.url}: ${(error as Error).message}`);
   }
+  const sessionTable = storeName('postgres', server);
+  // The server-atomicity probe's table: unique to this app, created by it, and only then dropped.
+  const probeTable = uniqueOwnName('probe');
+  let probeCreated = false;
+  // connect-pg-simple names its primary key and index after `session` whatever the table: beside an app's own
+  // `session` table they would clash, so sessionbench's table is created here, with names of its own.
+  try {
+    if (sessionTable !== SESSION_TABLE_DEFAULT && !(await tableName(pool, sessionTable))) {
+      await pool.query(`CREATE TABLE IF NOT EXISTS "${sessionTable}" ("sid" varchar NOT NULL COLLATE "default" PRIMARY KEY, "sess" json NOT NULL, "expire" timestamp(6) NOT NULL)`);
+      await pool.query(`CREATE INDEX IF NOT EXISTS "IDX_${sessionTable}_expire" ON "${sessionTable}" ("expire")`);
+    }
+  } catch (error) {
+    void pool.end().catch(() => {});
+    throw new Error(`postgres: cannot create table ${sessionTable} on ${info.url}: ${(error as Error).message}`);
+  }
   const PgStore = connectPgSimple(session);
-  const store = new PgStore({ pool, tableName: SESSION_TABLE, createTableIfMissing: true, pruneSessionInterval });
+  const store = new PgStore({ pool, tableName: sessionTable, createTableIfMissing: true, pruneSessionInterval });
 
   const own = store as unknown as { ttl?: number; quotedTable(): string; _ensureSessionStoreTable(): Promise<void> }; // runtime-public, undeclared
   const bulk: BulkWriter = {
@@ -83,7 +100,7 @@ export async function createPostgresAdapter({ label, settings, server, options }
       }
     },
     remove: async (ids) => {
-      if (await tableName(pool)) await pool.query(`DELETE FROM ${own.quotedTable()} WHERE sid = ANY($1::varchar[])`, [ids]);
+      if (await tableName(pool, sessionTable)) await pool.query(`DELETE FROM ${own.quotedTable()} WHERE sid = ANY($1::varchar[])`, [ids]);
     },
   };
 
@@ -101,27 +118,34 @@ export async function createPostgresAdapter({ label, settings, server, options }
     },
     packages: ['connect-pg-simple', 'pg'],
     inspect: {
-      count: async () => (await tableName(pool) ? rowCount(pool, 'WHERE expire >= now()') : 0),
+      count: async () => (await tableName(pool, sessionTable) ? rowCount(pool, sessionTable, 'WHERE expire >= now()') : 0),
       serverStats: async () => {
-        const source = `pg_total_relation_size('${SESSION_TABLE}')`;
-        if (!(await tableName(pool))) return { bytes: 0, source, sessions: 0 };
-        const { rows } = await pool.query<{ bytes: string }>('SELECT pg_total_relation_size($1::regclass) AS bytes', [SESSION_TABLE]);
-        return { bytes: Number(rows[0]?.bytes), source, sessions: await rowCount(pool, '') };
+        const source = `pg_total_relation_size('${sessionTable}')`;
+        if (!(await tableName(pool, sessionTable))) return { bytes: 0, source, sessions: 0 };
+        const { rows } = await pool.query<{ bytes: string }>('SELECT pg_total_relation_size($1::regclass) AS bytes', [`"${sessionTable}"`]);
+        return { bytes: Number(rows[0]?.bytes), source, sessions: await rowCount(pool, sessionTable, '') };
       },
     },
     connection: { kind: 'postgres', pool, connectUrl, table: own.quotedTable(), expireSeconds: (session) => expireSecondsOf(session, own.ttl ?? 86_400) },
     fieldUpdates: {
       description: 'UPDATE … SET of one column of a row (pg)',
       create: async (key) => {
-        await pool.query(`CREATE TABLE IF NOT EXISTS "${PROBE_TABLE}" (key text PRIMARY KEY, a integer, b integer)`);
-        await pool.query(`INSERT INTO "${PROBE_TABLE}" (key, a, b) VALUES ($1, 0, 0) ON CONFLICT (key) DO UPDATE SET a = 0, b = 0`, [key]);
+        if (!probeCreated) {
+          await pool.query(`CREATE TABLE "${probeTable}" (key text PRIMARY KEY, a integer, b integer)`);
+          probeCreated = true;
+        }
+        await pool.query(`INSERT INTO "${probeTable}" (key, a, b) VALUES ($1, 0, 0) ON CONFLICT (key) DO UPDATE SET a = 0, b = 0`, [key]);
       },
-      setField: async (key, field, value) => void (await pool.query(`UPDATE "${PROBE_TABLE}" SET ${field === 'a' ? 'a' : 'b'} = $2 WHERE key = $1`, [key, value])),
+      setField: async (key, field, value) => void (await pool.query(`UPDATE "${probeTable}" SET ${field === 'a' ? 'a' : 'b'} = $2 WHERE key = $1`, [key, value])),
       read: async (key) => {
-        const { rows } = await pool.query<{ a: number; b: number }>(`SELECT a, b FROM "${PROBE_TABLE}" WHERE key = $1`, [key]);
+        const { rows } = await pool.query<{ a: number; b: number }>(`SELECT a, b FROM "${probeTable}" WHERE key = $1`, [key]);
         return { a: rows[0]?.a, b: rows[0]?.b };
       },
-      cleanup: async () => void (await pool.query(`DROP TABLE IF EXISTS "${PROBE_TABLE}"`)),
+      cleanup: async () => {
+        if (!probeCreated) return;
+        await pool.query(`DROP TABLE "${probeTable}"`);
+        probeCreated = false;
+      },
     },
     close: async () => {
       await store.close();

@@ -5,6 +5,7 @@ import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, withDeadline } from './servers/
 import { redisInfoField } from './servers/kinds/redis.ts';
 import { requireServer } from './server-handle.ts';
 import { REDIS_OPTIONS } from './options.ts';
+import { OWN_KEY_PREFIX, storeName } from './namespace.ts';
 import type { AdapterContext, BulkWriter, PrefillSession, StoreAdapter } from './types.ts';
 import type { SessionData } from 'express-session';
 
@@ -12,7 +13,7 @@ import type { SessionData } from 'express-session';
 const RETRIES_BEFORE_CONNECTED = 3;
 const RETRIES_WHEN_CONNECTED = 20;
 
-/** Redis through connect-redis and node-redis; keys are `sess:<id>` with a TTL from the cookie's maxAge. */
+/** Redis through connect-redis and node-redis; keys are `sessionbench:<id>` (`sess:<id>` with library names) with a TTL from the cookie's maxAge. */
 export async function createRedisAdapter({ label, settings, server, options }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('redis', server);
   const { disableTouch } = REDIS_OPTIONS.parse(options ?? {});
@@ -34,7 +35,8 @@ export async function createRedisAdapter({ label, settings, server, options }: A
     throw new Error(`redis: cannot connect to ${info.url}: ${(error as Error).message}`);
   }
   connected = true;
-  const store = new RedisStore({ client, prefix: 'sess:', ...(disableTouch !== undefined ? { disableTouch } : {}) });
+  const probeKey = (key: string) => `${OWN_KEY_PREFIX}probe:${key}`;
+  const store = new RedisStore({ client, prefix: storeName('redis', server), ...(disableTouch !== undefined ? { disableTouch } : {}) });
 
   // connect-redis's length() SCANs 100 keys per round trip: minutes at a million sessions. Same count, 10,000 per round trip.
   const countSessions = async (): Promise<number> => {
@@ -81,18 +83,19 @@ export async function createRedisAdapter({ label, settings, server, options }: A
       }),
     },
     connection: { kind: 'redis', client, key: (id) => store.prefix + id, encode: (session) => ({ value: store.serializer.stringify(session), ttlSeconds: ttlOf(session) }) },
+    // The probe's keys are sessionbench's own whatever the session names: a unique id under `sessionbench:probe:`.
     fieldUpdates: {
       description: 'HSET of one field of a hash (node-redis)',
       create: async (key) => {
-        await client.del(key);
-        await client.hSet(key, { a: 0, b: 0 });
+        await client.del(probeKey(key));
+        await client.hSet(probeKey(key), { a: 0, b: 0 });
       },
-      setField: async (key, field, value) => void (await client.hSet(key, field, value)),
+      setField: async (key, field, value) => void (await client.hSet(probeKey(key), field, value)),
       read: async (key) => {
-        const fields = await client.hGetAll(key);
+        const fields = await client.hGetAll(probeKey(key));
         return { a: fields['a'] === undefined ? undefined : Number(fields['a']), b: fields['b'] === undefined ? undefined : Number(fields['b']) };
       },
-      cleanup: async (keys) => void (keys.length > 0 && (await client.del([...keys]))),
+      cleanup: async (keys) => void (keys.length > 0 && (await client.del(keys.map(probeKey)))),
     },
     close: async () => {
       if (client.isOpen) await client.close();

@@ -7,6 +7,12 @@ import type { RawStoreOptions, StoreOptionsSchema } from './options.ts';
 export interface ServerHandle {
   info: ServerInfo;
   connectUrl: string;
+  /**
+   * Whose names the stores use on this server: sessionbench's own (`sessionbench:` keys,
+   * `sessionbench_*` tables and collections; the default) or the store libraries' defaults
+   * (`--namespace library`). See stores/namespace.ts.
+   */
+  namespace?: 'own' | 'library';
 }
 
 /** express-session options that change store behaviour; identical for every store in a run. */

@@ -85,7 +85,8 @@ describe('a PostgreSQL role without rights on an existing session table', () => 
       const restricted = new URL(server.handle.connectUrl);
       restricted.username = 'bench_without_rights';
       const out = path.join(root, 'no-rights');
-      const run = await runCli(['--store', 'postgres', '--scenario', 'read-heavy', '--repeat', '1', '--duration', '2s', '--warmup', '0s', '--out', out], {
+      // The app's own `session` table, so the library's names (--namespace library) on a server holding it (--shared-server).
+      const run = await runCli(['--store', 'postgres', '--scenario', 'read-heavy', '--repeat', '1', '--duration', '2s', '--warmup', '0s', '--namespace', 'library', '--shared-server', '--out', out], {
         env: { POSTGRES_URL: restricted.href },
         timeoutMs: 60_000,
       });

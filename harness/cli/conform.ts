@@ -7,6 +7,7 @@ import type { ConformanceSubject, ConformanceVerdict } from '../probes/conforman
 import { StoreBoxError, createBoxedAdapter, loadBoxedCustomStore } from '../app/store-box.ts';
 import type { BoxedAdapter } from '../app/store-box.ts';
 import type { CliIo } from './io.ts';
+import { admitServer, cleanServer } from '../run/shared-server.ts';
 import { terminalLine } from '../../reports/render/terminal.ts';
 import { CustomStoreError, looksLikeStorePath } from '../../stores/custom.ts';
 import { STORES, isStoreId } from '../../stores/index.ts';
@@ -19,6 +20,7 @@ import type { StoreDefinition } from '../../stores/types.ts';
 /** Raw `conform` flags as the CLI hands them over. */
 export interface RawConformOptions extends RawServerUrlOptions {
   store?: string;
+  sharedServer?: boolean;
 }
 
 const STATUS_WORD: Record<ConformanceVerdict['status'], string> = { pass: 'pass', fail: 'FAIL', 'not-applicable': 'n/a ' };
@@ -116,6 +118,7 @@ export async function conformCommand(flags: RawConformOptions, io: CliIo): Promi
       const outcome = await provisionServer({ kind: definition.server, url: urls[definition.server], log });
       if (outcome.status !== 'ready') throw new RunError(`${definition.id}: no ${definition.server} server (${outcome.reason}); pass --${definition.server}-url or install the server`);
       server = outcome.server;
+      await admitServer(server.handle, { shared: flags.sharedServer ?? false, prefill: 0, payloadBytes: 0, settings: sessionSettings() }, log);
     }
     let subject = await build();
     io.stdout(`${terminalLine(`${adapters[0]!.label}${server ? ` on ${server.handle.info.label}` : ''}`)}\n`);
@@ -146,6 +149,7 @@ export async function conformCommand(flags: RawConformOptions, io: CliIo): Promi
     finished = true;
     await building;
     await closeAll();
+    await cleanServer(server?.handle).catch((error: unknown) => log(`could not remove sessionbench's data: ${(error as Error).message} — run sessionbench clean`));
     await server?.stop();
   }
 }

@@ -4,9 +4,10 @@ import { EXIT, RunError, SHUTDOWN_BOUND_MS, UsageError } from '../errors.ts';
 import { checkOutputPath, runDirectory } from './output-dir.ts';
 import { buildPlan, loadPlanStores, parseFailOn } from '../plan/plan.ts';
 import { BENCH_OPTIONS, serverUrlOptions } from '../plan/options.ts';
-import type { OptionDeclaration, RawBenchOptions } from '../plan/options.ts';
+import type { OptionDeclaration, RawBenchOptions, RawServerUrlOptions } from '../plan/options.ts';
 import { requireStorePackages } from '../plan/store-packages.ts';
 import { conformCommand } from './conform.ts';
+import { cleanCommand } from './clean.ts';
 import type { RawConformOptions } from './conform.ts';
 import { exportK6Command } from './export-k6.ts';
 import type { RawExportK6Options } from './export-k6.ts';
@@ -88,7 +89,7 @@ async function bench(flags: BenchFlags, io: CliIo): Promise<number> {
       killTimer = setTimeout(() => {
         log(`shutdown took over ${GRACEFUL_STOP_MS / 1000}s: killing what is left`);
         killAllAppChildren();
-        stopAllServers().then(() => resolve(run.snapshot()), reject);
+        Promise.all([stopAllServers(), run.cleanUp()]).then(() => resolve(run.snapshot()), reject);
       }, GRACEFUL_STOP_MS);
     });
   });
@@ -157,10 +158,10 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => {} });
 
-  const { out, json, quiet, baseline, failOn, addedLatency, ...runOptions } = BENCH_OPTIONS;
+  const { out, json, quiet, baseline, failOn, addedLatency, sharedServer, namespace, ...runOptions } = BENCH_OPTIONS;
   const benchCommand = withOptions(
     withServerUrlOptions(withOptions(program.command('bench', { isDefault: true }).description('run the benchmark (the default command)'), Object.values(runOptions))),
-    [out, json, quiet, baseline, failOn, addedLatency],
+    [sharedServer, namespace, out, json, quiet, baseline, failOn, addedLatency],
   ).action(async (flags: BenchFlags) => done(await bench(flags, io)));
 
   // bench is the default command: `sessionbench --help` (and `npm run bench -- --help`) shows its options too.
@@ -187,7 +188,8 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--store <id>', `the store (${STORE_IDS.join(', ')})`)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <n>', 'port (0: a free one)', '0')
-    .option('--server-url <url>', "the store's server (or REDIS_URL, …); otherwise provisioned like bench");
+    .option('--server-url <url>', "the store's server (or REDIS_URL, …); otherwise provisioned like bench")
+    .option('--shared-server', "use a server given by URL even though it holds data that is not sessionbench's");
   withOptions(serve, [BENCH_OPTIONS.payload, BENCH_OPTIONS.maxAge, BENCH_OPTIONS.storeOption]).action(async (flags: RawServeOptions) => done(await serveCommand(flags, io)));
 
   withServerUrlOptions(
@@ -195,7 +197,15 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
       .command('conform')
       .description("check a store against express-session's Store API: get/set/touch/destroy, TTL, races (exit 1 on a failure)")
       .option('--store <id|path>', `a built-in store (${STORE_IDS.join(', ')}) or a path to your store module (./my-store.mjs)`),
-  ).action(async (flags: RawConformOptions) => done(await conformCommand(flags, io)));
+  )
+    .option('--shared-server', "use a server given by URL even though it holds data that is not sessionbench's")
+    .action(async (flags: RawConformOptions) => done(await conformCommand(flags, io)));
+
+  withServerUrlOptions(
+    program
+      .command('clean')
+      .description("remove what sessionbench wrote (keys sessionbench:*, its tables/collections sessionbench_session, …, sessionbench_probe_<pid>_<id>) from servers given by URL, e.g. after a killed run"),
+  ).action(async (flags: RawServerUrlOptions) => done(await cleanCommand(flags, io)));
 
   program
     .command('export')

@@ -10,6 +10,7 @@ import { STORES, createStoreAdapter, isStoreId } from '../../stores/index.ts';
 import { requireStorePackages } from '../plan/store-packages.ts';
 import { provisionServer, stopAllServers } from '../../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
+import { admitServer, cleanServer } from '../run/shared-server.ts';
 import { STORE_IDS } from '../../contract/vocabulary.ts';
 import type { SessionSettings, StoreAdapter } from '../../stores/types.ts';
 import type { StoreId } from '../../contract/vocabulary.ts';
@@ -26,6 +27,8 @@ export interface ServeOptions {
   serverUrl?: string;
   /** `--store-option` values, checked against the store's declared options. */
   storeOptions?: RawStoreOptions;
+  /** `--shared-server`: a server given by URL may hold data that is not sessionbench's. */
+  sharedServer?: boolean;
   log?: (line: string) => void;
 }
 
@@ -47,6 +50,7 @@ export interface RawServeOptions {
   maxAge: string;
   serverUrl?: string;
   storeOption?: string[];
+  sharedServer?: boolean;
 }
 
 /** Validates `serve` flags; UsageError names the first problem. */
@@ -61,6 +65,7 @@ export function parseServeOptions(raw: RawServeOptions): ServeOptions {
     settings: sessionSettings({ maxAgeMs: parseDuration('--max-age', raw.maxAge, { min: 1, max: 365 * 24 * 3600 }) * 1000 }),
     serverUrl: raw.serverUrl,
     storeOptions: parseStoreOptions(raw.storeOption, [raw.store])[raw.store],
+    sharedServer: raw.sharedServer ?? false,
   };
 }
 
@@ -68,7 +73,11 @@ async function provision(options: ServeOptions): Promise<ProvisionedServer | und
   const kind = STORES[options.store].server;
   if (!kind) return undefined;
   const outcome = await provisionServer({ kind, url: options.serverUrl, log: options.log });
-  if (outcome.status === 'ready') return outcome.server;
+  if (outcome.status === 'ready') {
+    // A user's server: consent when it holds other data, before anything is written (sessions are removed on stop).
+    await admitServer(outcome.server.handle, { shared: options.sharedServer ?? false, prefill: 0, payloadBytes: 0, settings: options.settings }, options.log ?? (() => {}));
+    return outcome.server;
+  }
   throw new RunError(`${options.store}: no ${kind} server available (${outcome.reason}); pass --server-url or install the server`);
 }
 
@@ -99,6 +108,7 @@ export async function startServe(options: ServeOptions): Promise<RunningApp> {
           server.closeAllConnections();
           await new Promise<void>((resolve) => server.close(() => resolve()));
           await opened.close();
+          await cleanServer(provisioned?.handle).catch((error: unknown) => options.log?.(`could not remove sessionbench's data: ${(error as Error).message} — run sessionbench clean`));
           await provisioned?.stop();
         })()),
     };

@@ -7,6 +7,8 @@ import { STORES, isStoreId, storeDefinition } from '../../stores/index.ts';
 import { CustomStoreError, customStoreIdOf, looksLikeStorePath } from '../../stores/custom.ts';
 import { loadBoxedCustomStore } from '../app/store-box.ts';
 import { optionNames } from '../../stores/options.ts';
+import { NAMESPACE_CHOICES } from '../../stores/namespace.ts';
+import type { NamespaceChoice } from '../../stores/namespace.ts';
 import type { RawStoreOptions } from '../../stores/options.ts';
 import { LOAD_DRIVERS, STORE_IDS, SERVER_KINDS, MITIGATION_IDS } from '../../contract/vocabulary.ts';
 import { BROWSER_COOKIE_LIMIT_BYTES } from '../../stores/limits.ts';
@@ -48,6 +50,10 @@ export interface RunPlan {
   storeOptions: Partial<Record<AnyStoreId, RawStoreOptions>>;
   /** Explicit server URLs by kind (flags or environment). */
   serverUrls: Partial<Record<ServerKind, string>>;
+  /** `--shared-server`: a server given by URL may hold data that is not sessionbench's. */
+  sharedServer: boolean;
+  /** `--namespace`: sessionbench's own key prefix/tables/collections (default) or the store libraries' defaults. */
+  namespace: NamespaceChoice;
   outDir: string;
   addedLatencyMs: number;
   /** Load generator: autocannon (closed model, `connections`) or k6 (open model, `k6`). */
@@ -315,10 +321,21 @@ export function buildPlan(given: RawBenchOptions, env: NodeJS.ProcessEnv = proce
     }),
     storeOptions: parseStoreOptions(raw.storeOption, stores),
     serverUrls,
+    sharedServer: raw.sharedServer ?? false,
+    namespace: parseNamespace(raw.namespace),
     outDir: raw.out,
     addedLatencyMs: countOption('addedLatency', raw.addedLatency),
     ...parseDriver(raw, env),
   };
+}
+
+/** `--namespace own|library` (own when absent). */
+export function parseNamespace(value: string | undefined): NamespaceChoice {
+  if (value === undefined) return 'own';
+  if (!(NAMESPACE_CHOICES as readonly string[]).includes(value)) {
+    throw new UsageError(`--namespace: "${value}" is not one of ${NAMESPACE_CHOICES.join(', ')}; "own" keeps sessionbench's sessions apart from an app's (the default)`);
+  }
+  return value as NamespaceChoice;
 }
 
 /** The server kinds the plan's stores need (custom stores loaded by `loadPlanStores`). */

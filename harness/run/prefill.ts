@@ -40,6 +40,11 @@ export interface PrefillRequest {
   log(line: string): void;
   /** Names the store in progress lines. */
   label: string;
+  /**
+   * Remove what was written also after Ctrl-C: on a user's server under the libraries' names, where
+   * nothing else can tell sessionbench's sessions apart (with its own names the runner removes them by name).
+   */
+  removeOnAbort?: boolean;
 }
 
 /** A prefill that ran: its record for the result, and the range to remove afterwards. */
@@ -149,8 +154,9 @@ export async function prefillStore(app: AppChild, request: PrefillRequest): Prom
     }
     verified = await readBack(app, range, request.ttlMs, request.secret);
   } catch (error) {
-    // Leave no half prefill behind in a server the user pointed at (after Ctrl-C there is no time: a managed server goes anyway).
-    if (!request.signal.aborted && !app.crashed()) await removePrefilled(app, { ...range, count: Math.min(request.sessions, next * batchSize) }, request.signal).catch(() => {});
+    // Leave no half prefill behind (after Ctrl-C a managed server goes anyway, and a user's is cleaned by name unless removeOnAbort).
+    const until = request.removeOnAbort ? new AbortController().signal : request.signal;
+    if (!until.aborted && !app.crashed()) await removePrefilled(app, { ...range, count: Math.min(request.sessions, next * batchSize) }, until).catch(() => {});
     throw error;
   }
   const server = serverBefore && serverAfter ? { before: serverBefore.bytes, after: serverAfter.bytes, source: serverAfter.source } : undefined;

@@ -28,6 +28,9 @@ import { provisionServer } from '../../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
 import type { AnyStoreId, CustomStoreId, ServerKind, MitigationId } from '../../contract/vocabulary.ts';
 import { MITIGATIONS } from '../app/mitigations/index.ts';
+import type { ServerHandle } from '../../stores/types.ts';
+import { storeNamespace } from '../../stores/namespace.ts';
+import { admitServer, cleanServer, watchEvictions } from './shared-server.ts';
 
 
 type ServerSlot = { server: ProvisionedServer } | { skipped: string; fix?: string } | { unreachable: string };
@@ -61,7 +64,7 @@ async function provisionAll(plan: RunPlan, observer: RunObserver): Promise<Map<S
   const outcomes = await Promise.all(
     kinds.map(async (kind) => {
       try {
-        const outcome = await provisionServer({ kind, url: plan.serverUrls[kind], log: observer.log });
+        const outcome = await provisionServer({ kind, url: plan.serverUrls[kind], namespace: plan.namespace, log: observer.log });
         return [kind, outcome.status === 'ready' ? { server: outcome.server } : { skipped: outcome.reason, fix: outcome.fix }] as const;
       } catch (error) {
         // A server the user pointed at that does not answer is a failed run, never a quiet skip.
@@ -77,6 +80,8 @@ export interface BenchRun {
   done: Promise<RunResult>;
   /** The entries gathered so far as a result marked partial (for a shutdown that cannot wait). */
   snapshot(): RunResult;
+  /** Removes sessionbench's namespace from every server given by URL (for a shutdown that cannot wait for the run's own cleanup). */
+  cleanUp(): Promise<void>;
 }
 
 /**
@@ -101,11 +106,13 @@ export function startBench(plan: RunPlan, observer: RunObserver, signal: AbortSi
     entries: [...entries],
   });
   const record = (entry: ResultEntry) => void entries.push({ ...entry, sequence: entries.length + 1 });
+  const users: ServerHandle[] = [];
+  const cleanUp = () => cleanUsersServers(users, observer);
   const done = (async () => {
-    await runStores(plan, observer, signal, record, packages);
+    await runStores(plan, observer, signal, record, packages, users);
     return assemble(signal.aborted);
   })();
-  return { done, snapshot: () => assemble(true) };
+  return { done, snapshot: () => assemble(true), cleanUp };
 }
 
 /** Runs the plan to the end and returns its result. */
@@ -124,6 +131,17 @@ function roundsOf(plan: RunPlan, scenario: Scenario, prefill: number): number[][
   return scenario.kind === 'load' && prefill === 0 ? all.map((repetition) => [repetition]) : [all];
 }
 
+/** Removes sessionbench's namespace from servers given by URL; says what it could not remove. */
+async function cleanUsersServers(handles: readonly ServerHandle[], observer: RunObserver): Promise<void> {
+  await Promise.all(
+    handles.map((handle) =>
+      cleanServer(handle).catch((error: unknown) =>
+        observer.log(`${handle.info.kind}: could not remove sessionbench's data at ${handle.info.url}: ${message(error)} — run sessionbench clean --${handle.info.kind}-url <url>`),
+      ),
+    ),
+  );
+}
+
 /**
  * Stores whose client packages are not installed (optional peer dependencies) are skipped, with the
  * command that installs them, before any server is provisioned for them; the plan without them runs.
@@ -137,7 +155,7 @@ function withoutMissingPackages(plan: RunPlan, observer: RunObserver, record: (e
     for (const scenario of plan.scenarios) {
       for (const payloadBytes of plan.payloads) {
         for (const prefill of plan.prefill) {
-          record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(plan, scenario), prefill), status: 'skipped', cause: 'no-package', reason: `${notInstalled(missing)} — to run it: ${missing.install}` });
+          record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(runLoadOf(plan), scenario), prefill), status: 'skipped', cause: 'no-package', reason: `${notInstalled(missing)} — to run it: ${missing.install}` });
         }
       }
     }
@@ -146,12 +164,19 @@ function withoutMissingPackages(plan: RunPlan, observer: RunObserver, record: (e
   return { ...plan, stores: runnable };
 }
 
-async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortSignal, record: (entry: ResultEntry) => void, packages: Record<string, string>): Promise<void> {
+async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortSignal, record: (entry: ResultEntry) => void, packages: Record<string, string>, users: ServerHandle[]): Promise<void> {
   await loadPlanStores(planned);
   const plan = withoutMissingPackages(planned, observer, record);
   const servers = await provisionAll(plan, observer);
   try {
     for (const slot of servers.values()) if ('unreachable' in slot) throw new RunError(slot.unreachable);
+    // A server given by URL: consent when it holds other data, room for the prefill, earlier leftovers removed — before anything is written.
+    const policy = { shared: plan.sharedServer, prefill: Math.max(...plan.prefill), payloadBytes: Math.max(...plan.payloads), settings: plan.settings };
+    for (const slot of servers.values()) {
+      if (!('server' in slot) || slot.server.handle.info.managed) continue;
+      await admitServer(slot.server.handle, policy, observer.log);
+      users.push(slot.server.handle);
+    }
     for (const storeId of plan.stores) {
       const kind = storeDefinition(storeId).server;
       const slot = kind ? servers.get(kind) : undefined;
@@ -234,6 +259,7 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
       }
     }
   } finally {
+    await cleanUsersServers(users, observer);
     await Promise.all([...servers.values()].map((slot) => ('server' in slot ? slot.server.stop() : undefined)));
   }
 }
@@ -256,6 +282,7 @@ function variantWith(plan: RunPlan, variant: string | undefined, mitigation: Mit
 function base(plan: RunPlan, store: AnyStoreId, scenario: Scenario, payloadBytes: number, repetitionIndex: number, load: LoadModel, prefilledSessions: number, mitigation: MitigationId = 'none'): EntryBase {
   const storeOptions = plan.storeOptions[store];
   const { source } = storeDefinition(store);
+  const namespace = storeNamespace(store, plan.namespace);
   return {
     store,
     storeLabel: storeLabel(store, storeOptions),
@@ -267,6 +294,7 @@ function base(plan: RunPlan, store: AnyStoreId, scenario: Scenario, payloadBytes
     repetition: repetitionIndex + 1,
     ...(recordsMitigation(plan) ? { mitigation, variant: variantWith(plan, undefined, mitigation) } : {}),
     ...(storeOptions && Object.keys(storeOptions).length > 0 ? { storeOptions } : {}),
+    ...(namespace ? { namespace } : {}),
     load,
   };
 }
@@ -330,7 +358,8 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
       // A scenario of its own kind (expiry) prefills what it needs itself; any other starts on a store holding `prefill` live sessions.
       if (prefill > 0 && scenario.kind !== 'expiry') {
         for (const earlier of prefilled.splice(0)) await removePrefilled(earlier.app, earlier.range, signal);
-        const done = await prefillStore(app, { sessions: prefill, ttlMs: plan.settings.maxAgeMs, secret: plan.settings.secret, signal, log: observer.log, label: storeId });
+        const removeOnAbort = server !== undefined && !server.info.managed && server.namespace === 'library';
+        const done = await prefillStore(app, { sessions: prefill, ttlMs: plan.settings.maxAgeMs, secret: plan.settings.secret, signal, log: observer.log, label: storeId, removeOnAbort });
         prefilled.push({ ...done, app });
       }
       // After the prefill: the store's latency alone, at the size it is measured at. Expiry prefills
@@ -357,8 +386,10 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
     },
   };
   try {
+    const evictions = await watchEvictions(server);
     const runner = runnerOf(scenario);
     await runner(context);
+    await evictions();
     return true;
   } catch (error) {
     if (signal.aborted) return true;
@@ -375,9 +406,16 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
     return false;
   } finally {
     // Leave the store as it was: the next count of the sweep starts from its own prefill (a managed server is stopped anyway).
-    for (const { app, range } of prefilled) {
-      if (!app.crashed()) await removePrefilled(app, range, signal).catch((error: unknown) => observer.log(`${storeId}: could not remove prefilled sessions: ${message(error)}`));
+    // On a user's server everything under sessionbench's names goes after the apps stop (churn and prefill alike);
+    // with the libraries' names only the prefill can be told apart, and it is removed even after Ctrl-C.
+    const cleansByName = server !== undefined && !server.info.managed && server.namespace !== 'library';
+    for (const { app, range } of cleansByName ? [] : prefilled) {
+      const until = server && !server.info.managed ? new AbortController().signal : signal;
+      if (!app.crashed()) await removePrefilled(app, range, until).catch((error: unknown) => observer.log(`${storeId}: could not remove prefilled sessions: ${message(error)}`));
     }
     await Promise.all(apps.map((app) => app.stop()));
+    if (cleansByName) {
+      await cleanServer(server).catch((error: unknown) => observer.log(`${storeId}: could not remove sessionbench's data at ${server.info.url}: ${message(error)}`));
+    }
   }
 }

@@ -87,6 +87,7 @@ export async function provisionServer(request: ProvisionRequest): Promise<Provis
       continue;
     }
     const { info } = attempt.server.handle;
+    if (request.namespace) attempt.server.handle.namespace = request.namespace;
     log(`${kind}: ${info.label} from ${attempt.how} at ${info.url}, ready in ${Math.round(performance.now() - started)} ms`);
     return { status: 'ready', server: attempt.server };
   }

@@ -27,6 +27,8 @@ export interface ProvisionRequest {
   url?: string;
   /** Sources to try, in order; defaults to url → docker → local. */
   sources?: ServerSource[];
+  /** Whose names stores use on the server (stores/namespace.ts); sessionbench's own by default. */
+  namespace?: 'own' | 'library';
   /** Progress lines such as "redis: local redis-server 7.0.15 on 127.0.0.1:41234". */
   log?: (line: string) => void;
 }
