@@ -55,7 +55,7 @@ describe('the packed tarball in an empty project with Express 4', { timeout: 900
 
   test('npx sessionbench --store memory runs on the project\'s Express 4 and express-session and records their versions', async () => {
     const out = path.join(work, 'results');
-    const bench = await sh('npx', ['sessionbench', '--store', 'memory', '--duration', '1s', '--warmup', '0s', '--out', out], project, 120_000);
+    const bench = await sh('npx', ['sessionbench', '--store', 'memory', '--scenario', 'read-heavy', '--repeat', '1', '--duration', '1s', '--warmup', '0s', '--out', out], project, 120_000);
     assert.equal(bench.code, 0, bench.stderr);
     const [stamp] = readdirSync(out);
     const result = parseRunResult(readFileSync(path.join(out, stamp!, 'results.json'), 'utf8'), 'results.json');
@@ -74,7 +74,7 @@ describe('the packed tarball in an empty project with Express 4', { timeout: 900
 
   test('the default run skips each store whose client is not installed, naming the install command, and runs the rest', async () => {
     const out = path.join(work, 'all');
-    const bench = await sh('npx', ['sessionbench', '--duration', '1s', '--warmup', '0s', '--out', out], project, 180_000);
+    const bench = await sh('npx', ['sessionbench', '--scenario', 'read-heavy', '--repeat', '1', '--duration', '1s', '--warmup', '0s', '--out', out], project, 180_000);
     assert.equal(bench.code, 0, bench.stderr);
     const [stamp] = readdirSync(out);
     const result = parseRunResult(readFileSync(path.join(out, stamp!, 'results.json'), 'utf8'), 'results.json');
