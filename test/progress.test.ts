@@ -113,7 +113,7 @@ describe('ETA', () => {
 describe('a real run reports where it stands and ends every phase', () => {
   test('memory and cookie × read-heavy and race-serial', async () => {
     const plan = buildPlan(
-      benchOptions({ store: 'memory,cookie', scenario: 'read-heavy,race-serial', duration: '1', warmup: '1', connections: '2', payload: '512', out: 'unused' }),
+      benchOptions({ store: 'memory,cookie', scenario: 'read-heavy,race-serial', repeat: '1', duration: '1', warmup: '1', connections: '2', payload: '512', out: 'unused' }),
       {},
     );
     const events: string[] = [];
