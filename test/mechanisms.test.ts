@@ -90,6 +90,8 @@ describe('lossCausesOf', () => {
     assert.deepEqual(lossCausesOf(mechanisms({}), shape, 5), []);
     assert.deepEqual(lossCausesOf(mechanisms({ touchRewritesSession: true }), shape, 5), ['touch-rewrites-session']);
     assert.deepEqual(lossCausesOf(mechanisms({ serverUpdatesAtomic: false }), shape, 5), ['non-atomic-server-update']);
+    // A store with no partial update (session-file-store rewrites the file it read): the save-amid-touches probe is the evidence.
+    assert.deepEqual(lossCausesOf(mechanisms({ serverUpdatesAtomic: 'not-applicable', touchRacingSet: { rounds: 50, reverted: 31 } }), shape, 5), ['non-atomic-server-update']);
   });
 
   test('resave=true makes every read a full save of its stale copy, and no request touches', () => {

@@ -25,7 +25,10 @@ export function lossCausesOf(mechanisms: RaceMechanisms, shape: RaceShape, lost:
   const touches = !shape.resave && shape.writesPerBurst < shape.fanout;
   if (mechanisms.staleFullSave && concurrentSaves) causes.push('stale-full-save');
   if (mechanisms.touchRewritesSession && touches) causes.push('touch-rewrites-session');
-  if (mechanisms.serverUpdatesAtomic === false && touches) causes.push('non-atomic-server-update');
+  // Not atomic: probed through the store's own client, or (a store with no partial update, e.g. a file rewritten
+  // whole) a save sent amid touches was lost although a touch after the save did not revert it.
+  const touchRaceLost = mechanisms.touchRacingSet.reverted > 0 && !mechanisms.touchRewritesSession;
+  if ((mechanisms.serverUpdatesAtomic === false || touchRaceLost) && touches) causes.push('non-atomic-server-update');
   return causes;
 }
 
@@ -43,7 +46,8 @@ export function lossCauseText(cause: LossCause, mechanisms: RaceMechanisms, stor
       return `${storeLabel}: its touch re-sets the whole session it was given (probed: a touch with an older copy after a newer save brought the older data back${mechanisms.touchRacingSet.reverted > 0 ? `; a save amid touches was lost in ${mechanisms.touchRacingSet.reverted} of ${mechanisms.touchRacingSet.rounds} rounds` : ''}), so a parallel read's touch reverts an acknowledged write; a store effect, not express-session's`;
     case 'non-atomic-server-update': {
       const probe = mechanisms.serverUpdateProbe;
-      const measured = probe ? ` (probed with ${probe.description}: lost in ${probe.reverted} of ${probe.rounds} rounds)` : '';
+      const race = mechanisms.touchRacingSet;
+      const measured = probe && probe.reverted > 0 ? ` (probed with ${probe.description}: lost in ${probe.reverted} of ${probe.rounds} rounds)` : race.reverted > 0 ? ` (probed: a save amid touches was lost in ${race.reverted} of ${race.rounds} rounds)` : '';
       const mongoProtocol = server?.kind === 'mongo' && server.product !== 'MongoDB' ? '; not expected on MongoDB, which guarantees document-level atomicity' : '';
       return `${where(storeLabel, server)}: updates to one record are not atomic${measured}, so the touch's update of the expiry, racing a save, writes back the session it read before the save${mongoProtocol}; not an express-session effect`;
     }
