@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run by `npm test` (pretest) and so by .ci/run: makes sure what the test suite needs is on this machine.
 # Missing Debian packages are installed through .ci/install-packages.sh when root or passwordless sudo can;
-# FerretDB and k6 are built into ~/.cache/sessionbench/bin by .ci/build-*.sh when Go 1.25+ is there.
+# FerretDB, k6 and toxiproxy-server (--store-rtt) are built into ~/.cache/sessionbench/bin by .ci/build-*.sh when Go 1.25+ is there.
 # Whatever it cannot get, it names, one line each with how to get it, and exits 1 before installing or testing anything.
 # Prints nothing when everything is present. --dry-run: say what it would install or build, change nothing.
 set -euo pipefail
@@ -63,6 +63,7 @@ build() { # name, variable, script
 }
 build ferretdb FERRETDB_BIN .ci/build-ferretdb.sh
 build k6 K6_BIN .ci/build-k6.sh
+build toxiproxy-server TOXIPROXY_BIN .ci/build-toxiproxy.sh
 
 for note in ${notes[@]+"${notes[@]}"}; do say "$note"; done
 if [ ${#problems[@]} -gt 0 ]; then

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SCENARIO_KINDS, observationsSchema } from './kinds.ts';
 import type { ScenarioKind } from './kinds.ts';
 import { cpuMetricsSchema, eventLoopSchema, loadModelSchema, memoryMetricsSchema, phaseMetricsSchema, prefillSchema, storeOpsSchema, storeWritesSchema, timelineSecondSchema, warmupControlSchema, count } from './metrics.ts';
+import { rateChoiceSchema, storeNetworkSchema } from './conditions.ts';
 import { FAILURE_CAUSES, LOAD_DRIVERS, MITIGATION_IDS, SKIP_CAUSES, storeNamespaceSchema, anyStoreIdSchema, serverInfoSchema, storeCapabilitiesSchema, storeSourceSchema } from './vocabulary.ts';
 
 /**
@@ -54,6 +55,10 @@ export const entryBaseSchema = z.object({
    * after verification, one call at a time with no load (e.g. 1,000 of each). Compare stores on this.
    */
   storeOpsIntrinsic: storeOpsSchema.optional(),
+  /** The network between the app and its store server (`--store-rtt`); absent when they talked directly. */
+  storeNetwork: storeNetworkSchema.optional(),
+  /** An entry measured at a stated request rate (`--latency-at`, open model): how that rate was chosen. */
+  atRate: rateChoiceSchema.optional(),
 });
 export type EntryBase = z.infer<typeof entryBaseSchema>;
 

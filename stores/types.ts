@@ -1,4 +1,5 @@
 import type { AnyStoreId, ServerInfo, ServerKind, StoreCapabilities, StoreSource } from '../contract/vocabulary.ts';
+import type { StoreNetwork } from '../contract/conditions.ts';
 import type { RequestHandler } from 'express';
 import type { SessionData, Store } from 'express-session';
 import type pg from 'pg';
@@ -13,6 +14,8 @@ export interface ServerHandle {
    * (`--namespace library`). See stores/namespace.ts.
    */
   namespace?: 'own' | 'library';
+  /** The network `connectUrl` goes through (`--store-rtt`: a Toxiproxy proxy in front of the server); absent: direct. */
+  network?: StoreNetwork;
 }
 
 /** express-session options that change store behaviour; identical for every store in a run. */

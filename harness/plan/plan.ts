@@ -18,6 +18,9 @@ import { UsageError } from '../errors.ts';
 import { QUICK_RUN, boundsOf, flagOf, warmupCapSeconds } from './options.ts';
 import type { BenchOptionName, RawBenchOptions, RawServerUrlOptions } from './options.ts';
 import { requireK6 } from './k6-binary.ts';
+import { parseLatencyAt, parseStoreNetwork } from './conditions.ts';
+import type { LatencyAtSettings } from './conditions.ts';
+import type { StoreNetworkSettings } from '../../stores/servers/network.ts';
 import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import { parseServerUrl } from '../../stores/servers/url.ts';
 
@@ -60,6 +63,10 @@ export interface RunPlan {
   driver: LoadDriver;
   /** Present exactly when the driver is k6. */
   k6?: OpenModelSettings;
+  /** `--store-rtt`/`--store-jitter`: a Toxiproxy network between the app and each store server; absent: direct. */
+  storeNetwork?: StoreNetworkSettings;
+  /** `--latency-at`: each load scenario also measured once per store at a stated rate (open model, k6). */
+  latencyAt?: LatencyAtSettings;
 }
 
 /** The open model's settings. */
@@ -326,7 +333,13 @@ export function buildPlan(given: RawBenchOptions, env: NodeJS.ProcessEnv = proce
     outDir: raw.out,
     addedLatencyMs: countOption('addedLatency', raw.addedLatency),
     ...parseDriver(raw, env),
+    ...optional('storeNetwork', parseStoreNetwork(raw, env)),
+    ...optional('latencyAt', parseLatencyAt(raw, env)),
   };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
 /** `--namespace own|library` (own when absent). */

@@ -25,6 +25,8 @@ import type { Scenario } from '../../scenarios/index.ts';
 import { storeDefinition, storeLabel } from '../../stores/index.ts';
 import { missingPackages, notInstalled } from '../../stores/store-packages.ts';
 import { provisionServer } from '../../stores/servers/provision.ts';
+import { startStoreNetwork } from '../../stores/servers/network.ts';
+import type { RunningStoreNetwork } from '../../stores/servers/network.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
 import type { AnyStoreId, CustomStoreId, ServerKind, MitigationId } from '../../contract/vocabulary.ts';
 import { MITIGATIONS } from '../app/mitigations/index.ts';
@@ -73,6 +75,29 @@ async function provisionAll(plan: RunPlan, observer: RunObserver): Promise<Map<S
     }),
   ).finally(() => ticker?.end());
   return new Map<ServerKind, ServerSlot>(outcomes);
+}
+
+/**
+ * With `--store-rtt`: starts Toxiproxy and routes every provisioned server through a proxy of its own,
+ * so the apps (and every probe) reach it across the network. Returns the network to stop after the servers.
+ */
+async function routeThroughNetwork(plan: RunPlan, servers: Map<ServerKind, ServerSlot>, observer: RunObserver): Promise<RunningStoreNetwork | undefined> {
+  const ready = [...servers.values()].flatMap((slot) => ('server' in slot ? [slot.server] : []));
+  if (!plan.storeNetwork || ready.length === 0) return undefined;
+  const network = await startStoreNetwork(plan.storeNetwork);
+  try {
+    for (const server of ready) {
+      const { handle } = server;
+      handle.connectUrl = await network.route(handle.info.kind, handle.connectUrl);
+      handle.network = network.record;
+    }
+  } catch (error) {
+    await network.stop();
+    throw error;
+  }
+  const { rttMs, upstreamMs, downstreamMs, jitterMs, proxy } = network.record;
+  observer.log(`store network: ${proxy} (pid ${network.pid}) adds ${rttMs} ms round trip (${upstreamMs} ms to the server, ${downstreamMs} ms back${jitterMs ? `, ± ${jitterMs} ms jitter each way` : ''}) in front of ${ready.map((s) => s.handle.info.kind).join(', ')}`);
+  return network;
 }
 
 /** A run under way: its eventual result, and what it has gathered so far. */
@@ -168,8 +193,10 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
   await loadPlanStores(planned);
   const plan = withoutMissingPackages(planned, observer, record);
   const servers = await provisionAll(plan, observer);
+  let network: RunningStoreNetwork | undefined;
   try {
     for (const slot of servers.values()) if ('unreachable' in slot) throw new RunError(slot.unreachable);
+    network = await routeThroughNetwork(plan, servers, observer);
     // A server given by URL: consent when it holds other data, room for the prefill, earlier leftovers removed — before anything is written.
     const policy = { shared: plan.sharedServer, prefill: Math.max(...plan.prefill), payloadBytes: Math.max(...plan.payloads), settings: plan.settings };
     for (const slot of servers.values()) {
@@ -261,6 +288,7 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
   } finally {
     await cleanUsersServers(users, observer);
     await Promise.all([...servers.values()].map((slot) => ('server' in slot ? slot.server.stop() : undefined)));
+    await network?.stop();
   }
 }
 
@@ -377,6 +405,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
       ...(variantWith(plan, variant, run.mitigation) ? { variant: variantWith(plan, variant, run.mitigation) } : {}),
       ...(plan.instances > 1 ? { instances: plan.instances } : {}),
       server: server?.info,
+      ...(server?.network ? { storeNetwork: server.network } : {}),
       capabilities: app.capabilities,
       ...(intrinsic.has(app) ? { storeOpsIntrinsic: intrinsic.get(app) } : {}),
     }),
@@ -402,7 +431,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
     const reason = oneSentence(crash ?? describeError(error));
     observer.log(`${storeId}/${scenario.id}: failed — ${reason}`);
     const repetition = repetitions[Math.min(emitted, repetitions.length - 1)] ?? 0;
-    record({ ...base(plan, storeId, scenario, payloadBytes, repetition, load, prefill, run.mitigation), server: server?.info, status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
+    record({ ...base(plan, storeId, scenario, payloadBytes, repetition, load, prefill, run.mitigation), server: server?.info, ...(server?.network ? { storeNetwork: server.network } : {}), status: 'failed', cause: failureCauseOf(error, Boolean(crash)), reason });
     return false;
   } finally {
     // Leave the store as it was: the next count of the sweep starts from its own prefill (a managed server is stopped anyway).
