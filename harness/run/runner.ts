@@ -33,6 +33,7 @@ import { MITIGATIONS } from '../app/mitigations/index.ts';
 import type { ServerHandle } from '../../stores/types.ts';
 import { storeNamespace } from '../../stores/namespace.ts';
 import { admitServer, cleanServer, watchEvictions } from './shared-server.ts';
+import { atRatePlan, chooseRate } from './at-rate.ts';
 
 
 type ServerSlot = { server: ProvisionedServer } | { skipped: string; fix?: string } | { unreachable: string };
@@ -259,6 +260,7 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
       for (const payloadBytes of plan.payloads) {
         for (const prefill of plan.prefill) {
           const failed = new Set<StoreRun>();
+          const saturated = new Map<AnyStoreId, number[]>();
           for (const repetitions of roundsOf(plan, scenario, prefill)) {
             for (const run of runs) {
               if (signal.aborted) return;
@@ -270,6 +272,7 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
               let measured = false;
               const ok = await runStoreScenario(run, scenario, { payloadBytes, prefill }, repetitions, (entry) => {
                 measured ||= entry.status === 'ok';
+                if (entry.status === 'ok' && entry.load.model === 'closed') saturated.set(run.storeId, [...(saturated.get(run.storeId) ?? []), entry.measured.throughput]);
                 record(entry);
               });
               unit.rounds.spent += (performance.now() - started) / 1000;
@@ -280,6 +283,21 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
                 unit.skipped = true;
                 failed.add(run);
               } else if (unit.rounds.left === 0) unit.elapsed = unit.rounds.spent;
+            }
+          }
+          if (plan.latencyAt && scenario.kind === 'load') {
+            const rate = chooseRate(plan.latencyAt, saturated);
+            if (!rate) continue;
+            observer.log(`${scenario.id}: latency at ${formatCount(rate.ratePerSecond)} req/s (${rate.basis === 'stated' ? 'stated' : `${Math.round(rate.share * 100)}% of ${rate.slowestStore}'s ${formatCount(Math.round(rate.slowestThroughput))} req/s, the slowest`}), open model, every store`);
+            // Round-robin like the saturated repetitions, each on a fresh app, only for stores measured at saturation.
+            for (let repetition = 0; repetition < plan.repeat; repetition += 1) {
+              for (const run of runs) {
+                if (signal.aborted) return;
+                if (failed.has(run) || !saturated.has(run.storeId)) continue;
+                observer.position({ store: run.storeId, index: plan.stores.indexOf(run.storeId) + 1, count: plan.stores.length, scenario: `${scenario.id} at ${formatCount(rate.ratePerSecond)} req/s`, eta: estimateRemaining([...units.values()]) });
+                const ok = await runStoreScenario({ ...run, plan: atRatePlan(run.plan, plan.latencyAt, rate) }, scenario, { payloadBytes, prefill }, [repetition], (entry) => record({ ...entry, atRate: rate }));
+                if (!ok) failed.add(run);
+              }
             }
           }
         }
