@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { anyStoreIdSchema } from './vocabulary.ts';
 
 /** Production conditions a run can put around the store: a network between app and store server, a stated request rate. */
 
@@ -33,8 +34,25 @@ export const rateChoiceSchema = z.discriminatedUnion('basis', [
     /** The share, e.g. 0.5 for `--latency-at 50%`. */
     share: z.number().positive().max(1),
     /** The store with the lowest median saturated throughput, and that throughput in req/s. */
-    slowestStore: z.string(),
+    slowestStore: anyStoreIdSchema,
     slowestThroughput: z.number().positive(),
   }),
 ]);
 export type RateChoice = z.infer<typeof rateChoiceSchema>;
+
+/**
+ * What the verdict says about latency at a stated rate (`--latency-at`): it ranks on saturated throughput,
+ * and quotes each store's p50/p99 at the rate beside it, with whether ordering by that p99 gives the same order.
+ */
+export const atRateVerdictSchema = z.object({
+  /** The figure the recommendation ranks stores on. */
+  rankedOn: z.literal('saturated-throughput'),
+  /** The load scenario the figures are from. */
+  scenario: z.string(),
+  rate: rateChoiceSchema,
+  /** Each store's median p50 and p99 over its at-rate repetitions, in µs, lowest p99 first, and the iterations k6 dropped (0: it sustained the rate). */
+  stores: z.array(z.object({ store: anyStoreIdSchema, p50Us: z.number().nonnegative(), p99Us: z.number().nonnegative(), droppedIterations: z.number().int().nonnegative() })),
+  /** Whether the candidates ordered by p99 at the rate come in the order the verdict ranked them (differences within noise count as the same). */
+  sameOrder: z.boolean(),
+});
+export type AtRateVerdict = z.infer<typeof atRateVerdictSchema>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SCENARIO_KINDS, observationsSchema } from './kinds.ts';
 import type { ScenarioKind } from './kinds.ts';
 import { cpuMetricsSchema, eventLoopSchema, loadModelSchema, memoryMetricsSchema, phaseMetricsSchema, prefillSchema, storeOpsSchema, storeWritesSchema, timelineSecondSchema, warmupControlSchema, count } from './metrics.ts';
-import { rateChoiceSchema, storeNetworkSchema } from './conditions.ts';
+import { atRateVerdictSchema, rateChoiceSchema, storeNetworkSchema } from './conditions.ts';
 import { FAILURE_CAUSES, LOAD_DRIVERS, MITIGATION_IDS, SKIP_CAUSES, storeNamespaceSchema, anyStoreIdSchema, serverInfoSchema, storeCapabilitiesSchema, storeSourceSchema } from './vocabulary.ts';
 
 /**
@@ -187,6 +187,8 @@ export const verdictSchema = z.object({
   p99Rule: noiseRuleSchema.optional(),
   /** Each store's objections, as codes with their counts. */
   objections: z.record(z.string(), z.array(z.object({ code: z.string(), found: count.optional(), outOf: count.optional() }))),
+  /** Latency at a stated rate beside the saturated ranking (`--latency-at`); absent when the run measured none. */
+  atRate: atRateVerdictSchema.optional(),
 });
 export type Verdict = z.infer<typeof verdictSchema>;
 export type NoiseRule = z.infer<typeof noiseRuleSchema>;

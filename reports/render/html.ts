@@ -10,7 +10,7 @@ import { recommendStore } from '../verdict/recommend.ts';
 import type { StoreScore } from '../verdict/recommend.ts';
 import type { TextTable } from '../figures/text-table.ts';
 import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from '../sections/tables.ts';
-import { conditionWarnings } from '../sections/conditions.ts';
+import { conditionWarnings, runConditions } from '../sections/conditions.ts';
 
 /** What renderHtml needs besides the results. */
 export interface HtmlOptions {
@@ -110,6 +110,7 @@ function summarySection(latest: LabelledRun, runCount: number): SafeHtml {
 ${runCount > 1 && html`<p class="muted">Based on the latest run, ${latest.label}; the charts show all ${runCount} runs.</p>`}
 ${latest.result.partial && html`<p class="partial">This run was interrupted: it holds only what was measured before it stopped.</p>`}
 ${conditionWarnings(latest.result).map((warning) => html`<p class="partial">${warning}</p>`)}
+${runConditions(latest.result).map((line) => html`<p class="muted">${line}</p>`)}
 <p class="verdict${recommendation.choice ? '' : ' none'}">${recommendation.headline}</p>
 ${tableHtml(scoreboardTable(recommendation), 'No stores in this run.', 'decision')}
 <h3>What to know about each store</h3>

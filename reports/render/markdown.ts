@@ -6,7 +6,7 @@ import { recommendStore } from '../verdict/recommend.ts';
 import type { TextTable } from '../figures/text-table.ts';
 import { comparisonTable, notMeasuredTable, resultsTable, scoreboardTable } from '../sections/tables.ts';
 import { REPORT_SECTIONS } from '../sections/index.ts';
-import { conditionWarnings } from '../sections/conditions.ts';
+import { conditionWarnings, runConditions } from '../sections/conditions.ts';
 
 function markdownTable(table: TextTable): string {
   const row = (cells: readonly string[]) => `| ${cells.map(escapeMarkdown).join(' | ')} |`;
@@ -45,6 +45,7 @@ export function renderMarkdown(result: RunResult, comparison?: Comparison): stri
     escapeMarkdown(`Started ${result.startedAt}${env.gitSha ? ` at ${env.gitSha.slice(0, 7)}` : ''} · Node ${env.node} · ${env.cpu.model} × ${env.cpu.count} · ${env.os.platform} ${env.os.release}`),
     ...(result.partial ? ['> **Partial run:** interrupted; it holds only what was measured before it stopped.'] : []),
     ...warnings.map((warning) => `> **Warning:** ${escapeMarkdown(warning)}`),
+    ...runConditions(result).map((line) => `> **Conditions:** ${escapeMarkdown(line)}`),
     ...(comparison ? [comparisonMarkdown(comparison)] : []),
     `**${escapeMarkdown(recommendation.headline)}**`,
     markdownTable(scoreboardTable(recommendation)),

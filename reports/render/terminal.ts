@@ -7,7 +7,7 @@ import { REPORT_SECTIONS } from '../sections/index.ts';
 import { recommendStore } from '../verdict/recommend.ts';
 import type { ObjectionCode, Recommendation } from '../verdict/recommend.ts';
 import { formatBytes, formatRate, formatUs } from '../figures/format.ts';
-import { conditionWarnings } from '../sections/conditions.ts';
+import { conditionWarnings, runConditions } from '../sections/conditions.ts';
 
 /**
  * Characters that act on a terminal instead of showing: C0 controls but tab and newline (ESC, BEL,
@@ -249,6 +249,8 @@ export function renderTerminalTable(result: RunResult, options: TerminalOptions 
     if (table && table.rows.length > 0) parts.push(`${section.title}\n${layout(table, width)}`);
   }
   if (notMeasured.rows.length > 0) parts.push(`Not measured:\n${layout(notMeasured, width)}`);
+  const conditions = runConditions(result);
+  if (conditions.length > 0) parts.push(conditions.map((line) => wrapParagraph(terminalText(`conditions: ${line}`), width, '  ')).join('\n'));
   const warnings = conditionWarnings(result);
   if (warnings.length > 0) parts.push(warnings.map((warning) => wrapParagraph(terminalText(`warning: ${warning}`), width, '  ')).join('\n'));
   return parts.join('\n\n');

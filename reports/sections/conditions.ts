@@ -32,3 +32,23 @@ export function conditionWarnings(result: RunResult): string[] {
   }
   return warnings;
 }
+
+/**
+ * The production conditions the run put around its stores, one sentence each, from the entries' data:
+ * the network between app and store server (`storeNetwork`) and the stated rates latency was measured at (`atRate`).
+ * Empty when the run asked for neither.
+ */
+export function runConditions(result: RunResult): string[] {
+  const ok = result.entries.filter((entry) => entry.status === 'ok');
+  const networks = new Map(ok.flatMap((entry) => (entry.storeNetwork ? [[JSON.stringify(entry.storeNetwork), entry.storeNetwork] as const] : [])));
+  const lines = [...networks.values()].map(
+    (n) =>
+      `Store network: ${n.proxy} between the app and its store server added ${n.rttMs} ms to every round trip (${n.upstreamMs} ms to the server, ${n.downstreamMs} ms back${n.jitterMs > 0 ? `, each ± ${n.jitterMs} ms` : ''}; --store-rtt ${n.rttMs}ms).`,
+  );
+  const rates = new Map(ok.flatMap((entry) => (entry.atRate ? [[`${entry.scenario}/${entry.atRate.ratePerSecond}`, { scenario: entry.scenario, rate: entry.atRate }] as const] : [])));
+  for (const { scenario, rate } of rates.values()) {
+    const how = rate.basis === 'stated' ? 'as stated' : `${Math.round(rate.share * 100)}% of the slowest store's median saturated throughput (${rate.slowestStore}, ${Math.round(rate.slowestThroughput)} req/s)`;
+    lines.push(`Latency at a stated rate: ${scenario} at ${rate.ratePerSecond} req/s, ${how}, open model (k6), every store on a fresh app (--latency-at).`);
+  }
+  return lines;
+}

@@ -12,6 +12,8 @@ import { formatMissRate, SESSION_MISS_TOLERANCE, sessionMissRate } from '../sect
 import type { OutageOutcome } from '../../scenarios/outage/section.ts';
 import { formatOutageBrief, outageOutcome } from '../../scenarios/outage/section.ts';
 import { cheapestFix, remedyFindings } from './remedies.ts';
+import { atRateSentence, latencyAtRate } from './at-rate.ts';
+import type { AtRateVerdict } from '../../contract/conditions.ts';
 import type { RemedyFinding } from './remedies.ts';
 
 /**
@@ -135,6 +137,8 @@ export interface Recommendation {
   scores: StoreScore[];
   /** Run-wide caveats. */
   caveats: string[];
+  /** p50/p99 at a stated rate beside the ranking (`--latency-at`), when the run measured it. */
+  atRate?: AtRateVerdict;
 }
 
 /** Loss causes as a reader names them in a sentence. */
@@ -528,8 +532,10 @@ export function recommendStore(result: RunResult): Recommendation {
   const findings = remedyFindings(result.entries);
   const remedy = choice ? cheapestFix(findings, choice.store) : undefined;
   const tried = choice ? [...new Set(findings.filter((f) => f.store === choice.store && f.mitigation !== 'none' && f.race).map((f) => f.mitigation))] : [];
-  const headline = [headlineFor(choice, all, decision), choice ? remedySentence(choice, remedy, tried) : undefined].filter(Boolean).join(' ');
-  return { ...(choice ? { choice } : {}), ...(remedy ? { remedy } : {}), decision, headline, scores: all, caveats: runCaveats(result, all) };
+  const atRate = latencyAtRate(result, ordered.map((score) => score.store), choice?.headlineThroughput?.scenario);
+  const labelOf = (id: AnyStoreId) => all.find((score) => score.store === id)?.storeLabel ?? id;
+  const headline = [headlineFor(choice, all, decision), choice ? remedySentence(choice, remedy, tried) : undefined, atRate ? atRateSentence(atRate, labelOf) : undefined].filter(Boolean).join(' ');
+  return { ...(choice ? { choice } : {}), ...(remedy ? { remedy } : {}), decision, headline, scores: all, caveats: runCaveats(result, all), ...(atRate ? { atRate } : {}) };
 }
 /**
  * The shared problem said once, with the cheapest measured remedy on the chosen store and its cost
@@ -564,5 +570,6 @@ export function verdictOf(recommendation: Recommendation): Verdict {
     ...(decision.throughputRule ? { throughputRule: decision.throughputRule } : {}),
     ...(decision.p99Rule ? { p99Rule: decision.p99Rule } : {}),
     objections: Object.fromEntries(recommendation.scores.map((score) => [score.store, score.objections.map(({ code, count }) => ({ code, ...(count ? { found: count.found, outOf: count.outOf } : {}) }))])),
+    ...(recommendation.atRate ? { atRate: recommendation.atRate } : {}),
   };
 }
