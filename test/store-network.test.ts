@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { parseRunResult } from '../contract/read.ts';
+import type { OkEntry, RunResult } from '../contract/result.ts';
+import { chooseRate } from '../harness/run/at-rate.ts';
+import { buildPlan } from '../harness/plan/plan.ts';
+import { benchOptions } from '../harness/plan/options.ts';
+import { findK6 } from '../harness/plan/k6-binary.ts';
+import { findToxiproxy, splitRtt } from '../stores/servers/network.ts';
+import { findBinary } from '../stores/servers/binaries.ts';
+import { runCli } from './helpers/cli.ts';
+import { describeProcesses, processesMarked } from './helpers/processes.ts';
+import { waitUntil } from './helpers/wait.ts';
+
+/** Issue 24: --store-rtt puts Toxiproxy between the app and its store server; --latency-at measures p50/p99 at a stated rate. */
+
+const root = mkdtempSync(path.join(tmpdir(), 'sessionbench-network-'));
+chmodSync(root, 0o755);
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** The round trip the proxied run adds: 2 ms each way, large against loopback Redis (well under 1 ms a call). */
+const RTT_MS = 4;
+
+describe('plan: --store-rtt, --store-jitter, --latency-at', () => {
+  test('a missing toxiproxy-server is bad input: one line naming the build command', () => {
+    const env = { PATH: '/nonexistent', HOME: '/nonexistent', TOXIPROXY_BIN: '' };
+    assert.throws(() => buildPlan(benchOptions({ store: 'redis', storeRtt: '2ms' }), env), (error: Error) => {
+      assert.equal(error.name, 'UsageError');
+      assert.match(error.message, /^--store-rtt: toxiproxy-server not found .*\.ci\/build-toxiproxy\.sh.*go install github\.com\/Shopify\/toxiproxy\/v2\/cmd\/server@v2\.5\.0/);
+      assert.doesNotMatch(error.message, /\n/);
+      return true;
+    });
+  });
+
+  test('the CLI says so in one line and exits 2, nothing run', async () => {
+    const run = await runCli(['--store', 'redis', '--store-rtt', '2ms', '--out', path.join(root, 'missing')], { env: { TOXIPROXY_BIN: '/nonexistent/toxiproxy-server' } });
+    assert.equal(run.code, 2, run.stderr);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.match(run.stderr, /TOXIPROXY_BIN=\/nonexistent\/toxiproxy-server is not an executable file; build it with \.ci\/build-toxiproxy\.sh/);
+    assert.doesNotMatch(run.stderr, /\bat .*\.ts:\d+/, 'no stack trace');
+  });
+
+  test('whole milliseconds only (Toxiproxy delays by whole ms), jitter within each direction, rate forms', () => {
+    const bin = { TOXIPROXY_BIN: process.execPath, K6_BIN: process.execPath };
+    assert.throws(() => buildPlan(benchOptions({ store: 'redis', storeRtt: '0.5ms' }), bin), /--store-rtt: 0\.5ms is not a whole number of milliseconds.*use 0, 1ms, 2ms/);
+    assert.throws(() => buildPlan(benchOptions({ store: 'redis', storeRtt: '2ms', storeJitter: '2ms' }), bin), /--store-jitter: 2 ms is more than each direction's delay \(1 ms/);
+    assert.throws(() => buildPlan(benchOptions({ store: 'redis', storeJitter: '1ms' }), bin), /--store-jitter: applies with --store-rtt/);
+    assert.deepEqual(buildPlan(benchOptions({ store: 'redis', storeRtt: '3ms', storeJitter: '1' }), bin).storeNetwork, { rttMs: 3, jitterMs: 1, binary: process.execPath });
+    assert.equal(buildPlan(benchOptions({ store: 'redis' }), bin).storeNetwork, undefined, 'no flag: the app talks to the store directly');
+    assert.deepEqual(splitRtt(3), { upstreamMs: 2, downstreamMs: 1 });
+    assert.deepEqual(buildPlan(benchOptions({ store: 'redis', latencyAt: '40%' }), bin).latencyAt, { basis: 'share-of-slowest', share: 0.4, binary: process.execPath });
+    assert.deepEqual(buildPlan(benchOptions({ store: 'redis', latencyAt: '250' }), bin).latencyAt, { basis: 'stated', ratePerSecond: 250, binary: process.execPath });
+    assert.throws(() => buildPlan(benchOptions({ store: 'redis', latencyAt: '150%' }), bin), /--latency-at: 150% must be above 0% and at most 100%/);
+    assert.throws(() => buildPlan(benchOptions({ store: 'redis', latencyAt: 'fast' }), bin), /--latency-at: "fast" is neither a rate/);
+    assert.throws(() => buildPlan(benchOptions({ store: 'redis', latencyAt: '50%', driver: 'k6', rate: '100' }), bin), /--latency-at: applies with the closed model/);
+  });
+
+  test('the rate is the share of the slowest store\'s median saturated throughput', () => {
+    const rate = chooseRate({ basis: 'share-of-slowest', share: 0.5, binary: 'k6' }, new Map([['redis', [4000, 4200, 3000]], ['postgres', [2000, 2600, 1000]], ['memory', []]]));
+    assert.deepEqual(rate, { basis: 'share-of-slowest', ratePerSecond: 1000, share: 0.5, slowestStore: 'postgres', slowestThroughput: 2000 });
+    assert.equal(chooseRate({ basis: 'share-of-slowest', share: 0.5, binary: 'k6' }, new Map()), undefined);
+    assert.deepEqual(chooseRate({ basis: 'stated', ratePerSecond: 300, binary: 'k6' }, new Map()), { basis: 'stated', ratePerSecond: 300 });
+  });
+});
+
+describe('real Redis through Toxiproxy', () => {
+  const needs = [
+    !findToxiproxy() && 'toxiproxy-server not found: build it with .ci/build-toxiproxy.sh',
+    !findK6() && 'k6 not found: build it with .ci/build-k6.sh',
+    !findBinary('redis-server') && 'redis-server not on PATH: apt-get install -y redis-server',
+  ].filter(Boolean);
+
+  /** Runs the bench on memory and Redis (`extra` flags added), marked so every process it started can be found. */
+  async function bench(name: string, extra: string[]): Promise<{ result: RunResult; stderr: string; mark: string }> {
+    assert.deepEqual(needs, [], 'what this test needs is missing');
+    const mark = `${process.pid}-${name}-${Date.now()}`;
+    const tmp = path.join(root, `tmp-${name}`);
+    mkdirSync(tmp, { mode: 0o755 });
+    const run = await runCli(['--store', 'memory,redis', '--scenario', 'read-heavy', '--repeat', '2', '--duration', '1s', '--warmup', '1s', '--probe-ops', '300', '--json', '--out', path.join(root, name), ...extra], {
+      env: { SESSIONBENCH_TEST_MARK: mark, TMPDIR: tmp },
+      timeoutMs: 300_000,
+    });
+    assert.equal(run.code, 0, run.stderr);
+    return { result: parseRunResult(run.stdout, `${name} run`), stderr: run.stderr, mark };
+  }
+
+  const getP50 = (result: RunResult) => {
+    const redis = result.entries.filter((entry): entry is OkEntry => entry.status === 'ok' && entry.store === 'redis' && entry.load.model === 'closed');
+    assert.ok(redis.length > 0, 'Redis was measured');
+    const p50s = redis.map((entry) => entry.storeOpsIntrinsic?.get?.p50).filter((p50): p50 is number => p50 !== undefined);
+    assert.ok(p50s.length > 0, 'the serial probe timed get');
+    return p50s.sort((a, b) => a - b)[Math.floor(p50s.length / 2)]!;
+  };
+
+  test(`--store-rtt ${RTT_MS}ms: each store call takes about ${RTT_MS} ms longer; recorded on every Redis entry; the proxy is gone afterwards; p50/p99 at a stated rate in results.json`, async (t) => {
+    const direct = await bench('direct', []);
+    const proxied = await bench('proxied', ['--store-rtt', `${RTT_MS}ms`, '--latency-at', '50%']);
+    const added = (getP50(proxied.result) - getP50(direct.result)) / 1000;
+    t.diagnostic(`serial get p50: direct ${getP50(direct.result)} µs, through ${RTT_MS} ms of network ${getP50(proxied.result)} µs: +${added.toFixed(2)} ms`);
+    // At least the round trip (Toxiproxy sleeps at least its latency each way); at most 3 ms more (proxy copies, timer slack, a busy machine).
+    assert.ok(added >= RTT_MS * 0.95 && added <= RTT_MS + 3, `a store call grew by ${added.toFixed(2)} ms, not about ${RTT_MS} ms`);
+
+    for (const entry of proxied.result.entries) {
+      if (entry.store === 'redis') assert.deepEqual(entry.storeNetwork, { proxy: 'Toxiproxy 2.5.0', rttMs: RTT_MS, upstreamMs: RTT_MS / 2, downstreamMs: RTT_MS / 2, jitterMs: 0 });
+      else assert.equal(entry.storeNetwork, undefined, `${entry.store} has no server: no network`);
+    }
+    assert.ok(direct.result.entries.every((entry) => entry.storeNetwork === undefined), 'without --store-rtt nothing is recorded');
+
+    const pid = Number(/Toxiproxy 2\.5\.0 \(pid (\d+)\)/.exec(proxied.stderr)?.[1]);
+    assert.ok(pid > 0, `the log names the proxy's pid: ${proxied.stderr}`);
+    const alive = (): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await waitUntil('the proxy has exited', () => !alive(), { timeoutMs: 3000 }).catch(() => {});
+    assert.equal(alive(), false, `toxiproxy-server (pid ${pid}) still runs after the bench ended`);
+    await waitUntil('no process of the run is left', () => processesMarked(proxied.mark).length === 0, { timeoutMs: 3000 }).catch(() => {});
+    assert.deepEqual(describeProcesses(processesMarked(proxied.mark)), [], 'nothing the run started remains');
+
+    const atRate = proxied.result.entries.filter((entry): entry is OkEntry => entry.status === 'ok' && entry.atRate !== undefined);
+    assert.deepEqual([...new Set(atRate.map((entry) => entry.store))].sort(), ['memory', 'redis'], 'every store measured at the rate');
+    assert.equal(atRate.length, 4, 'two repetitions each, like the saturated ones');
+    const rate = atRate[0]!.atRate!;
+    assert.equal(rate.basis, 'share-of-slowest');
+    const saturated = proxied.result.entries.filter((entry): entry is OkEntry => entry.status === 'ok' && entry.load.model === 'closed' && entry.store === 'redis').map((entry) => entry.measured.throughput);
+    assert.ok(rate.basis === 'share-of-slowest' && rate.slowestStore === 'redis' && rate.ratePerSecond <= Math.max(...saturated) / 2, `half of Redis' (the slower store's) saturated throughput: ${JSON.stringify(rate)} vs ${saturated}`);
+    for (const entry of atRate) {
+      assert.deepEqual(entry.load, { ...entry.load, driver: 'k6', model: 'open', ratePerSecond: rate.ratePerSecond });
+      assert.ok(entry.measured.latencyUs.p99 >= entry.measured.latencyUs.p50 && entry.measured.latencyUs.p50 > 0);
+    }
+    const verdict = proxied.result.verdict?.atRate;
+    assert.ok(verdict, 'the verdict quotes latency at the rate');
+    assert.equal(verdict.rankedOn, 'saturated-throughput');
+    assert.deepEqual(verdict.stores.map((s) => s.store).sort(), ['memory', 'redis']);
+    assert.match(proxied.result.verdict!.headline, /Ranked on saturated throughput \(closed model\)\. At [\d,]+ req\/s on read-heavy, 50% of the slowest store's saturated throughput/);
+  });
+});
