@@ -16,6 +16,8 @@ import type { SessionData } from 'express-session';
 const SESSION_TABLE_DEFAULT = 'session';
 /** Seconds between deletes of expired rows; connect-pg-simple unrefs this timer. */
 const PRUNE_INTERVAL_SECONDS = 60;
+/** Connections in the app's pg Pool unless `--store-option pool=` says otherwise (pg's own default). */
+const POOL_SIZE = 10;
 
 /** The session table, once connect-pg-simple has created it (it does so on first use). */
 async function tableName(pool: pg.Pool, table: string): Promise<string | undefined> {
@@ -49,8 +51,8 @@ function expireSecondsOf(session: SessionData, fallbackTtlSeconds: number): numb
  */
 export async function createPostgresAdapter({ label, settings, server, options }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('postgres', server);
-  const { pruneSessionInterval = PRUNE_INTERVAL_SECONDS } = POSTGRES_OPTIONS.parse(options ?? {});
-  const pool = new pg.Pool({ connectionString: connectUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: COMMAND_TIMEOUT_MS, max: 10 });
+  const { pruneSessionInterval = PRUNE_INTERVAL_SECONDS, pool: poolSize = POOL_SIZE } = POSTGRES_OPTIONS.parse(options ?? {});
+  const pool = new pg.Pool({ connectionString: connectUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: COMMAND_TIMEOUT_MS, max: poolSize });
   pool.on('error', () => {});
   try {
     await withDeadline(pool.query('SELECT 1'), CONNECT_TIMEOUT_MS);
