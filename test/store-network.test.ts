@@ -12,6 +12,10 @@ import { findK6 } from '../harness/plan/k6-binary.ts';
 import { findToxiproxy, splitRtt } from '../stores/servers/network.ts';
 import { findBinary } from '../stores/servers/binaries.ts';
 import { runCli } from './helpers/cli.ts';
+import { buildRunResultFixture } from './fixtures/run-result.ts';
+import { recommendStore, verdictOf } from '../reports/verdict/recommend.ts';
+import { runConditions } from '../reports/sections/conditions.ts';
+import type { ResultEntry } from '../contract/result.ts';
 import { describeProcesses, processesMarked } from './helpers/processes.ts';
 import { waitUntil } from './helpers/wait.ts';
 
@@ -63,6 +67,40 @@ describe('plan: --store-rtt, --store-jitter, --latency-at', () => {
     assert.deepEqual(rate, { basis: 'share-of-slowest', ratePerSecond: 1000, share: 0.5, slowestStore: 'postgres', slowestThroughput: 2000 });
     assert.equal(chooseRate({ basis: 'share-of-slowest', share: 0.5, binary: 'k6' }, new Map()), undefined);
     assert.deepEqual(chooseRate({ basis: 'stated', ratePerSecond: 300, binary: 'k6' }, new Map()), { basis: 'stated', ratePerSecond: 300 });
+  });
+});
+
+describe('the verdict: which figure it ranks on, and p50/p99 at the rate', () => {
+  const base = buildRunResultFixture();
+  const redis = base.entries.find((entry): entry is OkEntry => entry.status === 'ok' && entry.store === 'redis' && entry.scenario === 'read-heavy')!;
+  const rate = { basis: 'share-of-slowest', ratePerSecond: 1000, share: 0.5, slowestStore: 'postgres', slowestThroughput: 2000 } as const;
+  /** Saturated read-heavy repetitions and at-rate ones, per store: [throughputs], [p99s at the rate in µs]. */
+  function run(stores: Record<'redis' | 'postgres', [number[], number[]]>): RunResult {
+    const entries: ResultEntry[] = Object.entries(stores).flatMap(([store, [throughputs, p99s]]) => [
+      ...throughputs.map((throughput, i): OkEntry => ({ ...redis, store: store as 'redis', storeLabel: store, repetition: i + 1, measured: { ...redis.measured, throughput } })),
+      ...p99s.map((p99, i): OkEntry => ({ ...redis, store: store as 'redis', storeLabel: store, repetition: i + 1, load: { driver: 'k6', model: 'open', ratePerSecond: 1000, droppedIterations: 0 }, atRate: rate, measured: { ...redis.measured, throughput: 1000, latencyUs: { ...redis.measured.latencyUs, p50: p99 / 4, p99 } } })),
+    ]);
+    return { ...base, plan: { ...base.plan, repeat: 3 }, entries };
+  }
+
+  test('the same order at the rate, and an order the rate reverses beyond noise', () => {
+    const same = recommendStore(run({ redis: [[4000, 4100, 4050], [900, 950, 920]], postgres: [[2000, 2050, 2020], [3000, 3100, 3050]] }));
+    assert.equal(same.choice?.store, 'redis');
+    assert.deepEqual(verdictOf(same).atRate, {
+      rankedOn: 'saturated-throughput',
+      scenario: 'read-heavy',
+      rate,
+      stores: [{ store: 'redis', p50Us: 230, p99Us: 920, droppedIterations: 0 }, { store: 'postgres', p50Us: 762.5, p99Us: 3050, droppedIterations: 0 }],
+      sameOrder: true,
+    });
+    assert.match(same.headline, /Ranked on saturated throughput \(closed model\)\. At 1,000 req\/s on read-heavy, 50% of the slowest store's saturated throughput \(postgres, 2,000 req\/s\).*redis 230 µs \/ 920 µs; postgres 763 µs \/ 3\.05 ms — by p99 at that rate the candidates come in the same order\./);
+    const reversed = recommendStore(run({ redis: [[4000, 4100, 4050], [5000, 5100, 5050]], postgres: [[2000, 2050, 2020], [900, 950, 920]] }));
+    assert.equal(reversed.atRate?.sameOrder, false);
+    assert.match(reversed.headline, /a different order\.$/);
+    assert.equal(recommendStore(run({ redis: [[4000, 4100, 4050], []], postgres: [[2000, 2050, 2020], []] })).atRate, undefined, 'no rate measured: nothing said');
+    assert.deepEqual(runConditions(run({ redis: [[4000], [900]], postgres: [[2000], [3000]] })), [
+      "Latency at a stated rate: read-heavy at 1000 req/s, 50% of the slowest store's median saturated throughput (postgres, 2000 req/s), open model (k6), every store on a fresh app (--latency-at).",
+    ]);
   });
 });
 
