@@ -37,6 +37,8 @@ export type ChildRequest =
   /** Runs the store's own one-shot removal of expired sessions, when it has one (`dryRun`: only says whether it has). */
   | { id: number; type: 'pruneExpired'; dryRun?: boolean }
   | { id: number; type: 'probeStore'; operations: number }
+  /** The app's heap after a forced garbage collection: what it retains. */
+  | { id: number; type: 'heap' }
   /** Saves the remedy refused or retried since the app started. */
   | { id: number; type: 'mitigationCounts' };
 
@@ -59,6 +61,7 @@ export interface ChildAnswers {
   /** The store's intrinsic latency (see probeStore); empty without an express-session Store. */
   probeStore: StoreOpLatency;
   prefill: HeapReading;
+  heap: HeapReading;
   unprefill: null;
   /** Milliseconds the removal took (0 for a dry run), or null when the store has no removal to call. */
   pruneExpired: number | null;

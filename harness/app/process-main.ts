@@ -81,8 +81,11 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined,
     prefill: async ({ idPrefix, from, count, ttlMs }) => {
       const bulk = bulkOf(adapter);
       if (count > 0) await bulk.write(prefillSessions({ idPrefix, from, count }, ttlMs, payload, config.settings));
-      // An empty range is a reading: collect garbage first, so the heap holds what the store retains.
-      else globalThis.gc?.();
+      return heapReading();
+    },
+    heap: async () => {
+      // Collect garbage first, so the heap holds what the store retains.
+      globalThis.gc?.();
       return heapReading();
     },
     unprefill: async (range) => {

@@ -9,6 +9,7 @@ import { groupEntries, groupSpread, observationTotal, observationsOf } from '../
 import { spreadOf } from '../figures/spread.ts';
 import { formatBytes, formatCount, formatRate, formatUs } from '../figures/format.ts';
 import { formatMissRate, SESSION_MISS_TOLERANCE, sessionMissRate } from '../sections/instances.ts';
+import { bytesPerSessionOf } from '../sections/memory.ts';
 import type { OutageOutcome } from '../../scenarios/outage/section.ts';
 import { formatOutageBrief, outageOutcome } from '../../scenarios/outage/section.ts';
 import { cheapestFix, remedyFindings } from './remedies.ts';
@@ -346,7 +347,10 @@ function scoreStores(result: RunResult): StoreScore[] {
     }
     const loaded = ok.filter(isLoadEntry);
     if (loaded.length > 0) score.worstP99Us = Math.max(...loaded.map((entry) => entry.measured.latencyUs.p99));
-    const bytes = spreadOf(ok.flatMap((entry) => (entry.memory?.bytesPerSession === undefined ? [] : [entry.memory.bytesPerSession])));
+    const bytes = spreadOf(ok.flatMap((entry) => {
+      const perSession = bytesPerSessionOf(entry);
+      return perSession === undefined ? [] : [perSession];
+    }));
     if (bytes) score.bytesPerSession = bytes.median;
     const lostUpdates = observationTotal(ok, 'race', 'lostUpdates');
     if (lostUpdates !== undefined) score.lostUpdates = lostUpdates;
