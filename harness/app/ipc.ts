@@ -27,7 +27,8 @@ export type ChildRequest =
   | { id: number; type: 'count' }
   | { id: number; type: 'get'; sessionId: string }
   | { id: number; type: 'serverStats' }
-  | { id: number; type: 'startSampling'; intervalMs: number }
+  /** `settle`: collect garbage before the first reading (costly to the phase that follows: V8 regrows its young generation). */
+  | { id: number; type: 'startSampling'; intervalMs: number; settle: boolean }
   | { id: number; type: 'stopSampling' }
   | { id: number; type: 'storeOps'; reset: boolean }
   /** Builds the sessions of a range (the run's payload, expiring `ttlMs` from now) and writes them through the store's bulk writer. */

@@ -53,10 +53,10 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined,
     count: async () => (await adapter.inspect.count()) ?? null,
     get: async ({ sessionId }) => (await adapter.inspect.get(sessionId)) ?? null,
     serverStats: async () => (await adapter.inspect.serverStats()) ?? null,
-    startSampling: async ({ intervalMs }) => {
+    startSampling: async ({ intervalMs, settle }) => {
       clearInterval(sampler);
       since = performance.now();
-      samples = [memorySample(since, true)];
+      samples = [memorySample(since, settle)];
       sampler = setInterval(() => samples.push(memorySample(since)), intervalMs);
       loop?.stop();
       loop = watchEventLoop();
