@@ -563,6 +563,14 @@ describe('runReportCommand', () => {
     assert.deepEqual((await readdir(dir)).sort(), ['ci-bigger-is-better.json', 'ci-smaller-is-better.json', 'report.html', 'run.json', 'summary.md']);
   });
 
+  test("a run's directory stands for the results.json in it", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'results.json'), fixtureText);
+    const { htmlPath } = await runReportCommand({ files: [dir] });
+    assert.equal(htmlPath, join(dir, 'report.html'));
+    assert.match(await readFile(htmlPath, 'utf8'), /Chart\.register|new Chart/);
+  });
+
   test('writes nothing when an input is bad, or when k6 summaries come without the flags that say what ran', async () => {
     const dir = await tempDir();
     const good = join(dir, 'good.json');
