@@ -511,6 +511,8 @@ function headlineFor(choice: StoreScore | undefined, scores: StoreScore[], decis
       const others = decision.tiedOnThroughput.filter((id) => id !== choice.store);
       return `Use ${choice.storeLabel}${where}: tied on throughput with ${labels(others)} (within noise: ${resolution(decision.throughputRule!)}), it has the lower p99, and it is ${checks} (${evidence.join('; ')}).${but}`;
     }
+    case 'one-candidate':
+      return `Use ${choice.storeLabel}${where}: the only store measured that is ${checks} (${evidence.join('; ')}).${but}`;
     default: {
       const runnerUp = scores.find((score) => score !== choice && score.objections.length === 0);
       const versus =
