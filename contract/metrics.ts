@@ -158,6 +158,26 @@ export const memoryMetricsSchema = z.object({
 });
 export type MemoryMetrics = z.infer<typeof memoryMetricsSchema>;
 
+/**
+ * Memory per session measured on its own, before a load scenario's first repetition: `sessions`
+ * logins through the app, the memory that holds sessions read (after garbage collection) before
+ * and after, then every one of them logged out again. It is how the default run knows memory per
+ * session without a churn scenario.
+ */
+export const sessionMemorySchema = z.object({
+  /** Logins made (each one a new session). */
+  logins: count,
+  /** Sessions the store held more afterwards, when it can count; otherwise the logins. */
+  sessionsAdded: count,
+  /** Where the figure was read: the server's own figure (e.g. "INFO memory used_memory"), or "app heap after GC". */
+  source: z.string(),
+  before: z.number(),
+  after: z.number(),
+  /** (after − before) / sessionsAdded, never below 0. */
+  bytesPerSession: z.number().nonnegative(),
+});
+export type SessionMemory = z.infer<typeof sessionMemorySchema>;
+
 /** One second of a phase: request outcomes and the p99 of the requests that completed in it. */
 export const timelineSecondSchema = z.object({
   /** Seconds since the phase started. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SCENARIO_KINDS, observationsSchema } from './kinds.ts';
 import type { ScenarioKind } from './kinds.ts';
-import { cpuMetricsSchema, eventLoopSchema, loadModelSchema, memoryMetricsSchema, phaseMetricsSchema, prefillSchema, storeOpsSchema, storeWritesSchema, timelineSecondSchema, warmupControlSchema, count } from './metrics.ts';
+import { cpuMetricsSchema, eventLoopSchema, loadModelSchema, memoryMetricsSchema, phaseMetricsSchema, prefillSchema, sessionMemorySchema, storeOpsSchema, storeWritesSchema, timelineSecondSchema, warmupControlSchema, count } from './metrics.ts';
 import { atRateVerdictSchema, rateChoiceSchema, storeNetworkSchema } from './conditions.ts';
 import { FAILURE_CAUSES, LOAD_DRIVERS, MITIGATION_IDS, SKIP_CAUSES, storeNamespaceSchema, anyStoreIdSchema, serverInfoSchema, storeCapabilitiesSchema, storeSourceSchema } from './vocabulary.ts';
 
@@ -80,6 +80,8 @@ export const okEntrySchema = entryBaseSchema.extend({
   /** The app's event-loop delay and utilisation during the measured phase (the first instance behind a balancer). */
   eventLoop: eventLoopSchema.optional(),
   memory: memoryMetricsSchema.optional(),
+  /** Memory per session measured by logins before the first repetition (load scenarios of the default run). */
+  sessionMemory: sessionMemorySchema.optional(),
   /** CPU during the measured phase, in % of one core. */
   cpu: cpuMetricsSchema.optional(),
   /** Sessions the store holds after the run, read through the adapter's inspection. */
@@ -156,6 +158,8 @@ export const planSummarySchema = z.object({
   warmupCapSeconds: z.number().nonnegative().optional(),
   /** Serial calls of each store operation in the intrinsic probe (0: no probe); a slow store gets fewer (4 s per operation), as its counts show. */
   probeOperations: count.optional(),
+  /** Logins made to measure memory per session before each load scenario's first repetition (0: none). */
+  memorySessions: count.optional(),
 });
 export type PlanSummary = z.infer<typeof planSummarySchema>;
 

@@ -40,7 +40,7 @@ describe('machine load', () => {
 
 describe('a run on memory and redis (real servers)', () => {
   test('repetitions run round-robin, each warmed up to steady state or the cap, with the store probed alone and the loop watched', async () => {
-    const plan = buildPlan(benchOptions({ store: 'memory,redis', scenario: 'read-heavy', duration: '1', warmup: '1', connections: '4', repeat: '2', payload: '512', out: 'unused', probeOps: '40' }), {});
+    const plan = buildPlan(benchOptions({ store: 'memory,redis', scenario: 'read-heavy', duration: '1', warmup: '1', connections: '4', repeat: '2', payload: '512', out: 'unused', probeOps: '40', memorySessions: '200' }), {});
     const result = await runBench(plan, SILENT_OBSERVER, AbortSignal.timeout(240_000));
     assert.equal(result.partial, false);
     runResultSchema.parse(result);
@@ -60,9 +60,21 @@ describe('a run on memory and redis (real servers)', () => {
       assert.ok(warm.seconds >= 1 && warm.seconds <= warm.capSeconds + 1, `${label}: warm-up ${warm.seconds} s within [1, cap ${warm.capSeconds} + 1 s to stop]`);
       if (!warm.settled) assert.ok(warm.seconds >= warm.capSeconds - 0.5, `${label}: an unsettled warm-up ran to the cap (${warm.seconds} s)`);
       assert.ok(warm.windows.length >= 1 && warm.windows.some((n) => n > 0), `${label}: throughput windows`);
-      for (const op of ['get', 'set', 'touch', 'destroy'] as const) assert.equal(entry.storeOpsIntrinsic?.[op]?.count, 40, `${label}: ${op} probed alone`);
+      for (const op of ['get', 'set', 'touch', 'destroy'] as const) {
+        // The store alone is probed once per store and scenario, on the first repetition's app.
+        assert.equal(entry.storeOpsIntrinsic?.[op]?.count, entry.repetition === 1 ? 40 : undefined, `${label}: ${op} probed alone on repetition 1 only`);
+      }
       assert.ok(entry.storeOps?.get && entry.storeOps.get.count > 0, `${label}: get timed under load`);
       assert.ok(entry.eventLoop && entry.eventLoop.utilization > 0 && entry.eventLoop.delayUs.count > 0, `${label}: loop watched`);
+      if (entry.repetition === 1) {
+        // Memory per session, on its own: 200 logins read against the memory that holds sessions, then logged out.
+        const memory = entry.sessionMemory;
+        assert.ok(memory, `${label}: memory per session measured before the first repetition`);
+        assert.equal(memory.logins, 200);
+        assert.equal(memory.source, entry.store === 'redis' ? 'INFO memory used_memory' : 'app heap after GC');
+        assert.ok(memory.bytesPerSession > 512, `${label}: ${memory.bytesPerSession} B per session holds at least the 512 B payload`);
+        assert.ok((entry.sessionsStored ?? 0) < 200, `${label}: the 200 logins were logged out again (${entry.sessionsStored} stored after the phase)`);
+      } else assert.equal(entry.sessionMemory, undefined, `${label}: measured once per store`);
       const writes = entry.storeWrites;
       assert.equal(writes?.requests, entry.measured.requests, `${label}: writes per request of the measured phase`);
       assert.ok(writes.touch > 0 && writes.touchBytes > writes.touch * 512, `${label}: unchanged reads touch the whole session`);

@@ -563,6 +563,14 @@ describe('runReportCommand', () => {
     assert.deepEqual((await readdir(dir)).sort(), ['ci-bigger-is-better.json', 'ci-smaller-is-better.json', 'report.html', 'run.json', 'summary.md']);
   });
 
+  test("a run's directory stands for the results.json in it", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'results.json'), fixtureText);
+    const { htmlPath } = await runReportCommand({ files: [dir] });
+    assert.equal(htmlPath, join(dir, 'report.html'));
+    assert.match(await readFile(htmlPath, 'utf8'), /Chart\.register|new Chart/);
+  });
+
   test('writes nothing when an input is bad, or when k6 summaries come without the flags that say what ran', async () => {
     const dir = await tempDir();
     const good = join(dir, 'good.json');
@@ -619,7 +627,7 @@ describe('the headline says what the choice passed, and what it did not', () => 
   test('names the checks instead of "every check", and the lost updates every store showed', () => {
     const { headline } = recommendStore(fixture);
     assert.doesNotMatch(headline, /every check/);
-    assert.match(headline, /the fastest store that is shared across 3 app instances, revocable at logout \(probed\), verified and recovered from a store outage \(/);
+    assert.match(headline, /the only store measured that is shared across 3 app instances, revocable at logout \(probed\), verified and recovered from a store outage \(/);
     assert.match(headline, /It lost 44 concurrent updates to one session \(as every store did\): see below\./);
   });
 

@@ -61,7 +61,7 @@ for (const store of ['memory', 'redis'] as const) {
     });
 
     test('the event loop is watched from startSampling to stopSampling', async () => {
-      await app.ask('startSampling', { intervalMs: 50 });
+      await app.ask('startSampling', { intervalMs: 50, settle: true });
       const client = new SessionClient(app.url);
       await client.send('POST', '/login');
       const until = Date.now() + 400;

@@ -50,6 +50,7 @@ const ASKED: Record<keyof ChildAnswers, string> = {
   storeOps: 'store-operation timings',
   probeStore: 'the store measured alone',
   prefill: 'a batch of prefilled sessions written',
+  heap: 'its heap after garbage collection',
   unprefill: 'prefilled sessions removed',
   pruneExpired: "the store's removal of expired sessions",
   mitigationCounts: 'the saves its remedy refused or retried',

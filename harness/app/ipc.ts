@@ -27,7 +27,8 @@ export type ChildRequest =
   | { id: number; type: 'count' }
   | { id: number; type: 'get'; sessionId: string }
   | { id: number; type: 'serverStats' }
-  | { id: number; type: 'startSampling'; intervalMs: number }
+  /** `settle`: collect garbage before the first reading (costly to the phase that follows: V8 regrows its young generation). */
+  | { id: number; type: 'startSampling'; intervalMs: number; settle: boolean }
   | { id: number; type: 'stopSampling' }
   | { id: number; type: 'storeOps'; reset: boolean }
   /** Builds the sessions of a range (the run's payload, expiring `ttlMs` from now) and writes them through the store's bulk writer. */
@@ -37,6 +38,8 @@ export type ChildRequest =
   /** Runs the store's own one-shot removal of expired sessions, when it has one (`dryRun`: only says whether it has). */
   | { id: number; type: 'pruneExpired'; dryRun?: boolean }
   | { id: number; type: 'probeStore'; operations: number }
+  /** The app's heap after a forced garbage collection: what it retains. */
+  | { id: number; type: 'heap' }
   /** Saves the remedy refused or retried since the app started. */
   | { id: number; type: 'mitigationCounts' };
 
@@ -59,6 +62,7 @@ export interface ChildAnswers {
   /** The store's intrinsic latency (see probeStore); empty without an express-session Store. */
   probeStore: StoreOpLatency;
   prefill: HeapReading;
+  heap: HeapReading;
   unprefill: null;
   /** Milliseconds the removal took (0 for a dry run), or null when the store has no removal to call. */
   pruneExpired: number | null;

@@ -53,10 +53,10 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined,
     count: async () => (await adapter.inspect.count()) ?? null,
     get: async ({ sessionId }) => (await adapter.inspect.get(sessionId)) ?? null,
     serverStats: async () => (await adapter.inspect.serverStats()) ?? null,
-    startSampling: async ({ intervalMs }) => {
+    startSampling: async ({ intervalMs, settle }) => {
       clearInterval(sampler);
       since = performance.now();
-      samples = [memorySample(since, true)];
+      samples = [memorySample(since, settle)];
       sampler = setInterval(() => samples.push(memorySample(since)), intervalMs);
       loop?.stop();
       loop = watchEventLoop();
@@ -81,8 +81,11 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined,
     prefill: async ({ idPrefix, from, count, ttlMs }) => {
       const bulk = bulkOf(adapter);
       if (count > 0) await bulk.write(prefillSessions({ idPrefix, from, count }, ttlMs, payload, config.settings));
-      // An empty range is a reading: collect garbage first, so the heap holds what the store retains.
-      else globalThis.gc?.();
+      return heapReading();
+    },
+    heap: async () => {
+      // Collect garbage first, so the heap holds what the store retains.
+      globalThis.gc?.();
       return heapReading();
     },
     unprefill: async (range) => {

@@ -117,7 +117,7 @@ async function measureBench(options: Options, signal: AbortSignal): Promise<Side
   try {
     let writes: StoreWrites | undefined;
     const result = await measureApp({ url: app.url, pid: app.pids[0]! }, 'bench app', options, signal, async (load) => {
-      const { result: report, observed } = await observePhase(app, { generatorInProcess: false, requestsOf: (r: WrkReport) => r.requests }, load);
+      const { result: report, observed } = await observePhase(app, { generatorInProcess: false, requestsOf: (r: WrkReport) => r.requests, addsSessions: SCENARIO.sessions === 'per-request' }, load);
       writes = observed.storeWrites;
       return report;
     });

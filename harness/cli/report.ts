@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { importK6Files } from '../k6/k6-import.ts';
 import type { RawK6ImportFlags } from '../k6/k6-import.ts';
@@ -27,8 +27,14 @@ export async function loadRunResultFile(path: string, label = basename(path)): P
   return parseRunResult(text, label);
 }
 
+/** A run's directory (`results/<timestamp>/`) stands for the results.json inside it. */
+async function resultsFileOf(path: string): Promise<string> {
+  const isDirectory = await stat(path).then((found) => found.isDirectory(), () => false);
+  return isDirectory ? join(path, 'results.json') : path;
+}
+
 /**
- * `npm run report -- <files>`: validates every results file, then writes
+ * `npm run report -- <files>` (a run's directory stands for its results.json): validates every results file, then writes
  * `report.html` (all runs), `summary.md` (one section per run) and the CI JSON
  * (`ci-bigger-is-better.json`, `ci-smaller-is-better.json`, of the latest run) next to the first
  * file or into `outDir`. k6 summaries (`--k6-summary`, with the `--k6-*` flags that
@@ -42,6 +48,7 @@ export async function runReportCommand(args: {
   k6?: RawK6ImportFlags;
 }): Promise<{ htmlPath: string; markdownPath: string } & CiOutputs> {
   const summaries = args.k6Summaries ?? [];
+  args = { ...args, files: await Promise.all(args.files.map(resultsFileOf)) };
   if (args.files.length === 0 && summaries.length === 0) throw new ReportInputError('report needs at least one results file or --k6-summary');
   const outDir = args.outDir ?? dirname(args.files[0] ?? summaries[0]!);
   await checkOutputPath('--out', outDir, 'directory');

@@ -87,7 +87,7 @@ export async function measureLoad(
   m.onPhase?.('measured', m.durationSeconds);
   counters.unauthorized = 0;
   let timeline = new Timeline();
-  const { result: measured, observed } = await observePhase(app, { serverPid: m.serverPid, generatorInProcess: true, requestsOf: (metrics) => metrics.requests }, () => {
+  const { result: measured, observed } = await observePhase(app, { serverPid: m.serverPid, generatorInProcess: true, requestsOf: (metrics) => metrics.requests, addsSessions: m.scenario.sessions === 'per-request' }, () => {
     timeline = new Timeline();
     return phase(m.durationSeconds, { timeline });
   });

@@ -35,20 +35,32 @@ function memoryMetrics(
 
 /**
  * Runs `load` as the measured phase while recording store-operation latency
- * and writes, the app's event loop, its memory every 250 ms, the server's own
+ * and writes, the app's event loop, its memory every 250 ms (the first reading after garbage
+ * collection only when the phase adds sessions, the last one always), the server's own
  * figures and session counts before and after, the harness's RSS, and CPU of
  * the app, the server and (when `generatorInProcess`) this process.
  * `requestsOf` tells how many requests the phase completed (writes are per request).
  */
 export async function observePhase<T>(
   app: AppChild,
-  options: { serverPid?: number; generatorInProcess: boolean; requestsOf: (result: T) => number },
+  options: {
+    serverPid?: number;
+    generatorInProcess: boolean;
+    requestsOf: (result: T) => number;
+    /**
+     * Whether the phase adds sessions (churn): then the first memory reading collects garbage, so
+     * heap growth per session is retained data. Otherwise it does not: a forced full collection
+     * shrinks V8's young generation, and the measured phase then paid about a quarter more CPU per
+     * request while it regrew (memory per session comes from its own probe, before the warm-up).
+     */
+    addsSessions: boolean;
+  },
   load: () => Promise<T>,
 ): Promise<{ result: T; observed: PhaseObservations }> {
   await app.ask('storeOps', { reset: true });
   const serverBefore = await app.ask('serverStats');
   const sessionsBefore = (await app.ask('count')) ?? serverBefore?.sessions;
-  await app.ask('startSampling', { intervalMs: SAMPLE_INTERVAL_MS });
+  await app.ask('startSampling', { intervalMs: SAMPLE_INTERVAL_MS, settle: options.addsSessions });
   const harnessBefore = process.memoryUsage.rss();
   // The whole tree: PostgreSQL's queries run in the postmaster's child backends.
   const serverPids = options.serverPid === undefined ? undefined : processTree(options.serverPid);

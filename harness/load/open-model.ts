@@ -60,7 +60,7 @@ export async function measureOpenLoad(
   }
   if (m.signal.aborted) throw new Error('interrupted before the measured phase');
   m.onPhase?.('measured', m.durationSeconds);
-  const { result: measured, observed } = await observePhase(app, { serverPid: m.serverPid, generatorInProcess: false, requestsOf: (run) => run.metrics.requests }, () => phase('measured', m.durationSeconds));
+  const { result: measured, observed } = await observePhase(app, { serverPid: m.serverPid, generatorInProcess: false, requestsOf: (run) => run.metrics.requests, addsSessions: m.scenario.sessions === 'per-request' }, () => phase('measured', m.durationSeconds));
   const findings = openModelFindings(measured, m.ratePerSecond);
   const cpu = { ...observed.cpu, ...(measured.generatorCpu === undefined ? {} : { generator: measured.generatorCpu }) };
   const cores = os.availableParallelism();

@@ -31,6 +31,7 @@ export const BENCH_OPTIONS = {
   duration: { flags: '--duration <time>', help: 'measured time per repetition, whole seconds or ms: e.g. 10s, 2m, 1500ms', default: '2s', bounds: { min: 1, max: 3600, wholeSeconds: true } },
   warmup: { flags: '--warmup <time>', help: 'shortest warm-up before measuring (kept apart); it goes on until throughput settles, up to 10× this or 30 s', default: '1s', bounds: { min: 0, max: 600, wholeSeconds: true } },
   probeOps: { flags: '--probe-ops <n>', help: 'serial calls of each store operation when measuring the store alone after verification (0: skip)', default: '1000', bounds: { min: 0, max: 100_000 } },
+  memorySessions: { flags: '--memory-sessions <n>', help: 'logins made (and logged out again) to measure memory per session before a load scenario\'s first repetition (0: skip)', default: '1000', bounds: { min: 0, max: 100_000 } },
   connections: { flags: '--connections <n>', help: 'concurrent connections, one user (session) each', default: '10', bounds: { min: 1, max: 10_000 } },
   driver: { flags: '--driver <name>', help: 'load generator: autocannon (closed model, --connections) or k6 (open model, --rate)', default: 'autocannon' },
   rate: { flags: '--rate <req/s>', help: 'with --driver k6: requests per second to start, whatever the latency', bounds: { min: 1, max: 1_000_000 } },

@@ -38,6 +38,8 @@ export interface RunPlan {
   warmupCapSeconds: number;
   /** Serial calls of each store operation in the intrinsic probe after verification (0: no probe). */
   probeOperations: number;
+  /** Logins measured for memory per session before a load scenario's first repetition (0: none). */
+  memorySessions: number;
   durationSeconds: number;
   connections: number;
   /** App instances behind a request-level round-robin balancer (1: no balancer). */
@@ -315,6 +317,7 @@ export function buildPlan(given: RawBenchOptions, env: NodeJS.ProcessEnv = proce
     warmupSeconds,
     warmupCapSeconds: warmupCapSeconds(warmupSeconds),
     probeOperations: countOption('probeOps', raw.probeOps),
+    memorySessions: countOption('memorySessions', raw.memorySessions),
     durationSeconds: durationOption('duration', raw.duration),
     connections: countOption('connections', raw.connections),
     instances: countOption('instances', raw.instances),

@@ -29,7 +29,10 @@ export function chooseRate(latencyAt: LatencyAtSettings, saturated: ReadonlyMap<
   };
 }
 
-/** The plan one at-rate measurement runs under: the open model (k6) at `rate`. */
+/**
+ * The plan one at-rate measurement runs under: the open model (k6) at `rate`. The store's serial probe and
+ * memory per session were measured with the saturated repetitions: not again.
+ */
 export function atRatePlan(plan: RunPlan, latencyAt: LatencyAtSettings, rate: RateChoice): RunPlan {
-  return { ...plan, driver: 'k6', k6: { binary: latencyAt.binary, ratePerSecond: rate.ratePerSecond } };
+  return { ...plan, driver: 'k6', k6: { binary: latencyAt.binary, ratePerSecond: rate.ratePerSecond }, probeOperations: 0, memorySessions: 0 };
 }

@@ -85,7 +85,7 @@ export async function prefillStore(app: AppChild, request: PrefillRequest): Prom
   if (!ability || 'reason' in ability) throw new PrefillUnsupported(`cannot prefill ${app.label}: ${ability?.reason ?? 'it declares no bulk writer'}`);
   const range: PrefillRange = { idPrefix: `prefill-${randomBytes(4).toString('hex')}-`, from: 0, count: request.sessions };
   const serverBefore = await app.ask('serverStats');
-  const heapBefore = await app.ask('prefill', { ...range, count: 0, ttlMs: request.ttlMs });
+  const heapBefore = await app.ask('heap');
   const boundMs = (PREFILL_BASE_SECONDS + request.sessions / MIN_RATE) * 1000;
   const started = performance.now();
   let written = 0;
@@ -107,7 +107,7 @@ export async function prefillStore(app: AppChild, request: PrefillRequest): Prom
     const count = Math.min(batchSize, request.sessions - from);
     heap = await app.ask('prefill', { ...range, from, count, ttlMs: request.ttlMs });
     written += count;
-    if (inProcess && settle) settled = { used: (await app.ask('prefill', { ...range, count: 0, ttlMs: request.ttlMs })).used, written };
+    if (inProcess && settle) settled = { used: (await app.ask('heap')).used, written };
     const perSession = Math.max(0, settled.used - heapBefore.used) / Math.max(1, settled.written);
     const projected = inProcess ? Math.max(heap.used, settled.used + perSession * (request.sessions - settled.written)) : heap.used;
     if (projected > heap.limit * HEAP_SHARE) {
@@ -145,7 +145,7 @@ export async function prefillStore(app: AppChild, request: PrefillRequest): Prom
       ),
     );
     seconds = (performance.now() - started) / 1000;
-    heap = await app.ask('prefill', { ...range, count: 0, ttlMs: request.ttlMs });
+    heap = await app.ask('heap');
     serverAfter = await app.ask('serverStats');
     // Counting through MemoryStore reads every session and drops the expired ones: never count an expired prefill that way.
     storedAfter = (request.ttlMs > 0 ? await app.ask('count') : null) ?? serverAfter?.sessions;

@@ -58,6 +58,7 @@ function planSummary(plan: RunPlan): RunResult['plan'] {
     ...(plan.k6 ? { ratePerSecond: plan.k6.ratePerSecond } : {}),
     warmupCapSeconds: plan.warmupCapSeconds,
     probeOperations: plan.probeOperations,
+    memorySessions: plan.memorySessions,
   };
 }
 
@@ -408,9 +409,11 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
         const done = await prefillStore(app, { sessions: prefill, ttlMs: plan.settings.maxAgeMs, secret: plan.settings.secret, signal, log: observer.log, label: storeId, removeOnAbort });
         prefilled.push({ ...done, app });
       }
-      // After the prefill: the store's latency alone, at the size it is measured at. Expiry prefills
-      // inside its own runner, after this, so a probe here would measure the empty store: none.
-      if (plan.probeOperations > 0 && scenario.kind !== 'expiry') {
+      // After the prefill: the store's latency alone, at the size it is measured at, once per store and
+      // load scenario (on its first repetition's app): it is a property of the store, not of the app
+      // process, and repeating it on every fresh app cost a default run more than a minute. Other kinds
+      // report no intrinsic latency; expiry prefills inside its own runner, after this.
+      if (plan.probeOperations > 0 && scenario.kind === 'load' && repetitions[0] === 0 && intrinsic.size === 0) {
         const ops = await first.ask('probeStore', { operations: plan.probeOperations });
         if (Object.keys(ops).length > 0) intrinsic.set(app, ops);
       }

@@ -3,13 +3,20 @@ import { groupEntries, groupSpread } from '../figures/aggregate.ts';
 import { formatBytes, formatCount, formatSpread } from '../figures/format.ts';
 import type { TextTable } from '../figures/text-table.ts';
 
+/** Memory per session of an entry: measured on its own by logins (the default run), else the growth over the phase (churn). */
+export function bytesPerSessionOf(entry: OkEntry): number | undefined {
+  return entry.sessionMemory?.bytesPerSession ?? entry.memory?.bytesPerSession;
+}
+
 function sessionsAdded(entry: OkEntry): number | undefined {
+  if (entry.sessionMemory) return entry.sessionMemory.sessionsAdded;
   const { sessionsBefore, sessionsAfter } = entry.memory ?? {};
   return sessionsBefore === undefined || sessionsAfter === undefined ? undefined : sessionsAfter - sessionsBefore;
 }
 
 /** Where `bytesPerSession` was measured: the store server's own figure when it has one, else the app heap. */
 function measuredIn(entry: OkEntry | undefined): string {
+  if (entry?.sessionMemory) return `${entry.sessionMemory.source}, ${formatCount(entry.sessionMemory.logins)} logins then logouts`;
   const server = entry?.memory?.server;
   if (server) return `${entry?.server?.label ?? 'store server'} (${server.source})`;
   return 'app heap';
@@ -23,11 +30,11 @@ function measuredIn(entry: OkEntry | undefined): string {
  */
 export function memoryTable(result: RunResult): TextTable {
   const rows = groupEntries(result.entries).flatMap((group) => {
-    const perSession = groupSpread(group, (entry) => entry.memory?.bytesPerSession);
+    const perSession = groupSpread(group, bytesPerSessionOf);
     const appHeap = groupSpread(group, (entry) => entry.memory?.appHeapBytesPerSession);
     if (!perSession && !appHeap) return [];
     const added = groupSpread(group, sessionsAdded);
-    const where = group.ok.find((entry) => entry.memory?.bytesPerSession !== undefined);
+    const where = group.ok.find((entry) => bytesPerSessionOf(entry) !== undefined);
     return [
       [
         group.storeLabel,

@@ -155,7 +155,7 @@ export const WORST_P99_COLUMN = 'Worst p99 (closed-model load; no outage, race o
 const HOW_TO_MEASURE: Record<string, string> = {
   'Throughput (closed model) · % of fastest': 'a load scenario, e.g. --scenario read-heavy',
   [WORST_P99_COLUMN]: 'a load scenario, e.g. --scenario read-heavy',
-  'Memory / session': '--scenario churn (or --prefill N)',
+  'Memory / session': '--memory-sessions 1000 with a load scenario (or --scenario churn, --prefill N)',
   'Correctness problems': '--scenario race-resave,ttl (the default run has the race)',
   'Several instances': '--instances 3',
   'When the store goes down': '--scenario outage',

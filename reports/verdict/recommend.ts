@@ -9,6 +9,7 @@ import { groupEntries, groupSpread, observationTotal, observationsOf } from '../
 import { spreadOf } from '../figures/spread.ts';
 import { formatBytes, formatCount, formatRate, formatUs } from '../figures/format.ts';
 import { formatMissRate, SESSION_MISS_TOLERANCE, sessionMissRate } from '../sections/instances.ts';
+import { bytesPerSessionOf } from '../sections/memory.ts';
 import type { OutageOutcome } from '../../scenarios/outage/section.ts';
 import { formatOutageBrief, outageOutcome } from '../../scenarios/outage/section.ts';
 import { cheapestFix, remedyFindings } from './remedies.ts';
@@ -350,7 +351,10 @@ function scoreStores(result: RunResult): StoreScore[] {
     }
     const loaded = ok.filter(isLoadEntry);
     if (loaded.length > 0) score.worstP99Us = Math.max(...loaded.map((entry) => entry.measured.latencyUs.p99));
-    const bytes = spreadOf(ok.flatMap((entry) => (entry.memory?.bytesPerSession === undefined ? [] : [entry.memory.bytesPerSession])));
+    const bytes = spreadOf(ok.flatMap((entry) => {
+      const perSession = bytesPerSessionOf(entry);
+      return perSession === undefined ? [] : [perSession];
+    }));
     if (bytes) score.bytesPerSession = bytes.median;
     const lostUpdates = observationTotal(ok, 'race', 'lostUpdates');
     if (lostUpdates !== undefined) score.lostUpdates = lostUpdates;
@@ -511,6 +515,8 @@ function headlineFor(choice: StoreScore | undefined, scores: StoreScore[], decis
       const others = decision.tiedOnThroughput.filter((id) => id !== choice.store);
       return `Use ${choice.storeLabel}${where}: tied on throughput with ${labels(others)} (within noise: ${resolution(decision.throughputRule!)}), it has the lower p99, and it is ${checks} (${evidence.join('; ')}).${but}`;
     }
+    case 'one-candidate':
+      return `Use ${choice.storeLabel}${where}: the only store measured that is ${checks} (${evidence.join('; ')}).${but}`;
     default: {
       const runnerUp = scores.find((score) => score !== choice && score.objections.length === 0);
       const versus =

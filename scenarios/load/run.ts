@@ -1,6 +1,7 @@
 import type { VirtualUser } from '../../harness/load/autocannon.ts';
 import { measureLoad } from '../../harness/load/closed-model.ts';
 import { measureOpenLoad } from '../../harness/load/open-model.ts';
+import { measureSessionMemory } from '../../harness/probes/session-memory.ts';
 import type { PhaseTicker, ScenarioRunner } from '../../harness/run/context.ts';
 import type { LoadScenario } from './scenario.ts';
 
@@ -12,6 +13,12 @@ import type { LoadScenario } from './scenario.ts';
 export const runLoadScenario: ScenarioRunner<LoadScenario> = async (context) => {
   const { plan, scenario, signal } = context;
   const app = await context.startApp();
+  // Memory per session once per store and scenario, before its first repetition's warm-up; a store
+  // with no server-side sessions (cookies, the baseline) has none to measure.
+  const sessionMemory =
+    plan.memorySessions > 0 && context.repetitions[0] === 0 && app.capabilities.serverSide && context.prefillSessions === 0
+      ? await measureSessionMemory(app, plan.memorySessions, signal)
+      : undefined;
   const users: VirtualUser[] = [];
   for (const [index, repetition] of context.repetitions.entries()) {
     if (signal.aborted) break;
@@ -33,6 +40,6 @@ export const runLoadScenario: ScenarioRunner<LoadScenario> = async (context) => 
     ).finally(() => ticker?.end());
     const crashed = app.crashed();
     if (crashed) throw new Error(crashed);
-    context.emit({ ...context.entryBase(app, repetition), status: 'ok', ...measured });
+    context.emit({ ...context.entryBase(app, repetition), status: 'ok', ...measured, ...(index === 0 && sessionMemory ? { sessionMemory } : {}) });
   }
 };
