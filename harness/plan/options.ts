@@ -44,6 +44,7 @@ export const BENCH_OPTIONS = {
   resave: { flags: '--resave', help: 'express-session resave: true (default false)' },
   rolling: { flags: '--rolling', help: 'express-session rolling: true (default false)' },
   storeOption: { flags: '--store-option <key=value>', help: 'an option a store declares, e.g. memorystore.max=10000 or disableTouch=true (repeatable)', repeatable: true },
+  serverOption: { flags: '--server-option <kind.key=value>', help: 'a setting of a server sessionbench starts, e.g. redis.appendonly=yes, redis.appendfsync=always (repeatable)', repeatable: true },
   sharedServer: { flags: '--shared-server', help: "use a server given by URL even though it holds data that is not sessionbench's (the load competes with it)" },
   namespace: { flags: '--namespace <own|library>', help: "own: sessionbench:* keys and sessionbench_* tables/collections; library: the store libraries' default names, as an app uses them", default: 'own' },
   out: { flags: '--out <dir>', help: 'directory for results/<timestamp>/', default: 'results' },

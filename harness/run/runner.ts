@@ -64,7 +64,7 @@ async function provisionAll(plan: RunPlan, observer: RunObserver): Promise<Map<S
   const outcomes = await Promise.all(
     kinds.map(async (kind) => {
       try {
-        const outcome = await provisionServer({ kind, url: plan.serverUrls[kind], namespace: plan.namespace, log: observer.log });
+        const outcome = await provisionServer({ kind, url: plan.serverUrls[kind], namespace: plan.namespace, log: observer.log, options: plan.serverOptions?.[kind] });
         return [kind, outcome.status === 'ready' ? { server: outcome.server } : { skipped: outcome.reason, fix: outcome.fix }] as const;
       } catch (error) {
         // A server the user pointed at that does not answer is a failed run, never a quiet skip.
@@ -336,6 +336,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
     scenario,
     server,
     serverPid: run.server?.pid,
+    ...(run.server?.crashAndRestart ? { crashAndRestartServer: run.server.crashAndRestart } : {}),
     payloadBytes,
     prefillSessions: prefill,
     load,

@@ -1,6 +1,7 @@
 import type { RunResult } from '../../contract/result.ts';
 import { expiryCharts, expiryTable } from '../../scenarios/expiry/section.ts';
 import { outageCharts, outageTable } from '../../scenarios/outage/section.ts';
+import { restartTable } from '../../scenarios/restart/section.ts';
 import type { TextTable } from '../figures/text-table.ts';
 import type { LabelledRun, SectionCharts } from './chart-spec.ts';
 import { instancesCharts, instancesTable } from './instances.ts';
@@ -38,4 +39,5 @@ export const REPORT_SECTIONS: readonly ReportSection[] = [
   { id: 'scale', title: 'Cost as stored sessions grow', table: scaleTable, charts: scaleCharts },
   { id: 'expiry', title: 'Expiry at scale', table: expiryTable, charts: expiryCharts },
   { id: 'outage', title: 'Outage: what happens when the store goes down', table: outageTable, terminal: true, charts: outageCharts },
+  { id: 'restart', title: 'Restart: sessions still valid after the store server is killed and started again', table: restartTable, terminal: true },
 ];
