@@ -36,9 +36,10 @@ export const REDIS_OPTIONS = z.strictObject({ disableTouch: flag('disableTouch')
 /** connect-mongo: `touchAfter` (seconds during which touches are skipped). */
 export const MONGO_OPTIONS = z.strictObject({ touchAfter: wholeNumber('touchAfter (seconds between touches)', 0, { value: 365 * 24 * 3600, why: 'one year; a session lives shorter' }).optional() });
 
-/** connect-pg-simple: `pruneSessionInterval` (seconds between deletes of expired rows). */
+/** connect-pg-simple: `pruneSessionInterval` (seconds between deletes of expired rows) and `disableTouch` (no expiry update on a read). */
 export const POSTGRES_OPTIONS = z.strictObject({
   pruneSessionInterval: wholeNumber('pruneSessionInterval (seconds between prunes)', 1, PRUNE_SECONDS).optional(),
+  disableTouch: flag('disableTouch').optional(),
 });
 
 /** express-mysql-session: `disableTouch`. */

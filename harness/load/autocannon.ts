@@ -96,6 +96,18 @@ function renewOnReconnect(client: AutocannonClient): void {
   };
 }
 
+/** "Set-Cookie: " and the line's CRLF around each value, on the wire. */
+const SET_COOKIE_LINE_BYTES = Buffer.byteLength('Set-Cookie: \r\n');
+
+/** Adds one response's Set-Cookie headers (count and wire bytes) to `counts`. */
+function countSetCookie(counts: { responses: number; headers: number; bytes: number }, rawHeaders: string[]): void {
+  const values = setCookieValues(rawHeaders);
+  if (values.length === 0) return;
+  counts.responses += 1;
+  counts.headers += values.length;
+  for (const value of values) counts.bytes += SET_COOKIE_LINE_BYTES + Buffer.byteLength(value);
+}
+
 function setCookieValues(rawHeaders: string[]): string[] {
   const values: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
@@ -152,6 +164,7 @@ function driveUser(client: AutocannonClient, scenario: LoadScenario, user: Virtu
 /** Runs one closed-model phase with autocannon and returns its metrics, latency in µs from our own HDR histogram. */
 export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> {
   const histogram = createLatencyHistogram();
+  const setCookie = { responses: 0, headers: 0, bytes: 0 };
   let nextConnection = 0;
   const instance = autocannon({
     url: phase.url,
@@ -171,6 +184,7 @@ export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> 
       renewOnReconnect(client);
       driveUser(client, phase.scenario, user, connection, counters);
       const timeline = phase.timeline;
+      client.on('headers', ({ headers }) => countSetCookie(setCookie, headers));
       client.on('response', (status, _bytes, durationMs) => {
         recordMs(histogram, durationMs);
         if (status === 401) counters.unauthorized += 1;
@@ -198,5 +212,6 @@ export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> 
     errors: result.errors - result.timeouts,
     non2xx: result.non2xx,
     timeouts: result.timeouts,
+    setCookie,
   };
 }

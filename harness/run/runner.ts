@@ -28,7 +28,7 @@ import { provisionServer } from '../../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
 import type { AnyStoreId, CustomStoreId, ServerKind, MitigationId } from '../../contract/vocabulary.ts';
 import { MITIGATIONS } from '../app/mitigations/index.ts';
-import type { ServerHandle } from '../../stores/types.ts';
+import type { ServerHandle, SessionSettings } from '../../stores/types.ts';
 import { storeNamespace } from '../../stores/namespace.ts';
 import { admitServer, cleanServer, watchEvictions } from './shared-server.ts';
 
@@ -305,6 +305,11 @@ function customModule(plan: RunPlan, storeId: AnyStoreId): string | undefined {
   return path === undefined ? undefined : resolve(path);
 }
 
+/** The settings an entry records: what changes store traffic, never the secret. */
+function recordedSettings({ resave, rolling, saveUninitialized, maxAgeMs }: SessionSettings): NonNullable<EntryBase['settings']> {
+  return { resave, rolling, saveUninitialized, maxAgeMs };
+}
+
 /** One store's share of a run: what every scenario on it needs. */
 interface StoreRun {
   plan: RunPlan;
@@ -329,6 +334,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
   const apps: AppChild[] = [];
   const prefilled: Array<PrefillDone & { app: AppChild }> = [];
   const intrinsic = new Map<AppChild, StoreOpLatency>();
+  const appSettings = new Map<AppChild, SessionSettings>();
   let emitted = 0;
   const context: ScenarioContext = {
     plan,
@@ -348,6 +354,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
       const cluster = plan.instances > 1 ? await startAppCluster(config, plan.instances) : undefined;
       const app = cluster ?? (await startAppChild(config));
       apps.push(app);
+      appSettings.set(app, config.settings);
       Object.assign(packages, app.packages);
       const first = cluster?.instances[0] ?? app;
       const problem = await checkPayloadLimit(first, payloadBytes);
@@ -378,6 +385,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
       ...(variantWith(plan, variant, run.mitigation) ? { variant: variantWith(plan, variant, run.mitigation) } : {}),
       ...(plan.instances > 1 ? { instances: plan.instances } : {}),
       server: server?.info,
+      ...(appSettings.has(app) ? { settings: recordedSettings(appSettings.get(app)!) } : {}),
       capabilities: app.capabilities,
       ...(intrinsic.has(app) ? { storeOpsIntrinsic: intrinsic.get(app) } : {}),
     }),

@@ -8,6 +8,7 @@ import { instancesCharts, instancesTable } from './instances.ts';
 import { scaleCharts, scaleTable } from './scale.ts';
 import { storeOpsTable, storeWritesTable } from './store-ops.ts';
 import { correctnessTable } from './tables.ts';
+import { costTable } from './cost.ts';
 import { remediesTable } from '../verdict/remedies.ts';
 import { correctnessCharts, memoryCharts, storeOpsCharts } from './topic-charts.ts';
 
@@ -34,6 +35,7 @@ export const REPORT_SECTIONS: readonly ReportSection[] = [
   { id: 'remedies', title: 'Remedies against lost updates and resurrected logouts', table: remediesTable, terminal: true },
   { id: 'store-ops', title: 'Store operations: alone vs under load', table: storeOpsTable, charts: storeOpsCharts },
   { id: 'store-writes', title: 'Store writes per request', table: storeWritesTable },
+  { id: 'cost', title: 'What each request costs: CPU, store calls and bytes, Set-Cookie', table: costTable, terminal: true },
   { id: 'memory', title: 'Memory', charts: memoryCharts },
   { id: 'instances', title: 'Several app instances', table: instancesTable, charts: instancesCharts },
   { id: 'scale', title: 'Cost as stored sessions grow', table: scaleTable, charts: scaleCharts },
