@@ -99,13 +99,11 @@ function renewOnReconnect(client: AutocannonClient): void {
 /** "Set-Cookie: " and the line's CRLF around each value, on the wire. */
 const SET_COOKIE_LINE_BYTES = Buffer.byteLength('Set-Cookie: \r\n');
 
-/** Adds one response's Set-Cookie headers (count and wire bytes) to `counts`. */
-function countSetCookie(counts: { responses: number; headers: number; bytes: number }, rawHeaders: string[]): void {
+/** One response's Set-Cookie headers: how many, and their wire bytes; undefined when it has none. */
+function setCookieOf(rawHeaders: string[]): { headers: number; bytes: number } | undefined {
   const values = setCookieValues(rawHeaders);
-  if (values.length === 0) return;
-  counts.responses += 1;
-  counts.headers += values.length;
-  for (const value of values) counts.bytes += SET_COOKIE_LINE_BYTES + Buffer.byteLength(value);
+  if (values.length === 0) return undefined;
+  return { headers: values.length, bytes: values.reduce((sum, value) => sum + SET_COOKIE_LINE_BYTES + Buffer.byteLength(value), 0) };
 }
 
 function setCookieValues(rawHeaders: string[]): string[] {
@@ -184,7 +182,18 @@ export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> 
       renewOnReconnect(client);
       driveUser(client, phase.scenario, user, connection, counters);
       const timeline = phase.timeline;
-      client.on('headers', ({ headers }) => countSetCookie(setCookie, headers));
+      // Counted when the response completes, like the requests they are divided by: express-session sends the
+      // headers before the store answers, so a phase can end between a response's headers and its end.
+      let pending: { headers: number; bytes: number } | undefined;
+      client.on('headers', ({ headers }) => (pending = setCookieOf(headers)));
+      client.on('response', () => {
+        if (pending) {
+          setCookie.responses += 1;
+          setCookie.headers += pending.headers;
+          setCookie.bytes += pending.bytes;
+        }
+        pending = undefined;
+      });
       client.on('response', (status, _bytes, durationMs) => {
         recordMs(histogram, durationMs);
         if (status === 401) counters.unauthorized += 1;
