@@ -34,7 +34,7 @@ export function restartTable(result: RunResult): TextTable {
   const rows = result.entries.flatMap((entry) => {
     if (entry.kind !== 'restart') return [];
     const server = formatServer(entry.store, entry.server);
-    if (entry.status !== 'ok') return [[entry.storeLabel, server, 'not measured', entry.reason, '', '', '', '']];
+    if (entry.status !== 'ok') return [[entry.storeLabel, server, `${entry.status}: ${entry.reason}`, '—', '—', '—', '—', '—']];
     const outcome = restartOutcome(entry);
     if (!outcome) return [];
     return [[
