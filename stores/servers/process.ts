@@ -167,6 +167,8 @@ export function startProcess(spec: ProcessSpec): ServerProcess {
     const deadline = Date.now() + killAfterMs;
     while (tree.some(isRunning) && Date.now() < deadline) await delay(20);
     old.release();
+    // A stop (Ctrl-C, the run's end) that came meanwhile has removed the data: start nothing it cannot reach.
+    if (stopping) throw new Error(`${spec.command}: stopped while restarting`);
     current = spawnOnce();
     restarting = false;
     const announce = restarted;
