@@ -3,6 +3,8 @@ import { scenarioKeyOf, scenarioLabeller } from '../figures/aggregate.ts';
 import { formatBytes, formatCount, formatRate } from '../figures/format.ts';
 import { spreadOf } from '../figures/spread.ts';
 import type { TextTable } from '../figures/text-table.ts';
+import type { LabelledRun, SectionCharts } from './chart-spec.ts';
+import { tablesPerRun } from './chart-spec.ts';
 
 /**
  * What each request costs, per store, settings variant and store options: the app's CPU, the store
@@ -122,4 +124,11 @@ export function costTable(result: RunResult): TextTable {
         ]
       : [],
   };
+}
+
+/** The HTML report's part: the table per run; undefined when no run measured load. */
+export function costCharts(runs: readonly LabelledRun[]): SectionCharts | undefined {
+  const tables = tablesPerRun(runs, costTable);
+  if (tables.length === 0) return undefined;
+  return { intro: 'What one request costs the app, the store and the wire, per store, scenario and settings variant, beside the throughput it came with.', charts: [], tables };
 }

@@ -2,6 +2,8 @@ import type { OkEntry, RunResult } from '../../contract/result.ts';
 import { observationsOf } from '../../reports/figures/aggregate.ts';
 import { formatCount, formatServer } from '../../reports/figures/format.ts';
 import type { TextTable } from '../../reports/figures/text-table.ts';
+import type { LabelledRun, SectionCharts } from '../../reports/sections/chart-spec.ts';
+import { tablesPerRun } from '../../reports/sections/chart-spec.ts';
 import type { RestartObservations } from './observations.ts';
 
 /** The restart outcome of an entry of the restart scenario; undefined for any other entry. */
@@ -65,4 +67,11 @@ export function restartTable(result: RunResult): TextTable {
       ? ['The store server was killed with SIGKILL (its whole process tree: a crash, not a shutdown) and started again by sessionbench on the same data and port; then every old cookie was replayed through the same app. Valid: the app answered 200 with the session’s user. Servers given by URL are never killed.']
       : [],
   };
+}
+
+/** The HTML report's part: the restart table per run; undefined when no run restarted a server. */
+export function restartCharts(runs: readonly LabelledRun[]): SectionCharts | undefined {
+  const tables = tablesPerRun(runs, restartTable);
+  if (tables.length === 0) return undefined;
+  return { intro: 'Users logged in, the store server killed with SIGKILL and started again on its data: the sessions still valid, by the persistence the server reported.', charts: [], tables };
 }
