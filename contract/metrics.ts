@@ -121,6 +121,12 @@ export const storeWritesSchema = z.object({
    * estimates: the bytes of those calls × calls / sampled calls. Absent: every call was counted.
    */
   bytesSampled: z.object({ set: count, touch: count, get: count.optional() }).optional(),
+  /**
+   * Commands the store's server served during the phase, as the server counts them (e.g. Redis INFO commandstats):
+   * what reached the server, where a Store call may return without asking it (disableTouch). Any other client of the
+   * server is counted too. Absent where the store cannot tell.
+   */
+  serverCalls: z.object({ source: z.string(), calls: z.record(z.string(), count) }).optional(),
 });
 export type StoreWrites = z.infer<typeof storeWritesSchema>;
 

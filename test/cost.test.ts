@@ -24,6 +24,9 @@ async function measured(store: StoreId, options: Partial<RawBenchOptions> = {}):
 /** Calls per request, to two decimals: every request of a reads-only phase makes the same calls, give or take the phase's edges. */
 const near = (actual: number | undefined, expected: number, what: string) => assert.ok(actual !== undefined && Math.abs(actual - expected) < 0.05, `${what}: ${actual} per request, expected ${expected}`);
 
+/** Server and app counts are read a moment apart: a request of each connection (4) may fall between the readings. */
+const within = (server: number | undefined, app: number, what: string) => assert.ok(server !== undefined && Math.abs(server - app) <= 4, `${what} (server ${server}, Store calls ${app})`);
+
 function table(entries: OkEntry[]): ReturnType<typeof costTable> {
   return costTable({ entries } as unknown as RunResult);
 }
@@ -47,7 +50,13 @@ test('a read under resave=false writes no session bytes but touches, and sets no
   const [row] = table([entry]).rows;
   assert.equal(row![2], 'default');
   assert.equal(row![5], `${(cost.get!).toFixed(2)} · 0.00 · ${cost.touch!.toFixed(2)} · 0.00`, `store calls cell: ${row![5]}`);
-  assert.match(row![8]!, /^0% · 0 B/, 'Set-Cookie cell');
+  assert.match(row![9]!, /^0% · 0 B/, 'Set-Cookie cell');
+  const server = writes.serverCalls!;
+  assert.equal(server.source, 'INFO commandstats');
+  within(server.calls.GET, writes.get!, `Redis served one GET per Store get: ${JSON.stringify(server.calls)}`);
+  within(server.calls.EXPIRE, writes.touch, `and one EXPIRE per touch: ${JSON.stringify(server.calls)}`);
+  assert.equal(server.calls.SET, 0);
+  assert.equal(row![6], `GET ${cost.serverCalls!.GET!.toFixed(2)} · SET 0.00 · EXPIRE ${cost.serverCalls!.EXPIRE!.toFixed(2)} · DEL 0.00`, `server commands cell: ${row![6]}`);
 });
 
 test('--rolling adds a Set-Cookie to every response and still saves nothing; disableTouch keeps the touch call off the server only', { timeout: 180_000 }, async () => {
@@ -63,7 +72,11 @@ test('--rolling adds a Set-Cookie to every response and still saves nothing; dis
   assert.equal(settingsLabel(untouched), 'disableTouch=true');
   const rows = table([rolling, untouched]).rows;
   assert.deepEqual(rows.map((row) => row[2]), ['rolling', 'disableTouch=true'], 'one row per settings variant');
-  assert.match(rows[0]![8]!, /^100% · \d+ B · \d+ B each$/, `Set-Cookie on every response: ${rows[0]![8]}`);
+  assert.match(rows[0]![9]!, /^100% · \d+ B · \d+ B each$/, `Set-Cookie on every response: ${rows[0]![9]}`);
+  const noTouch = untouched.storeWrites!;
+  assert.ok(noTouch.touch > 0, 'express-session still calls the Store’s touch');
+  assert.equal(noTouch.serverCalls!.calls.EXPIRE, 0, `but connect-redis sends no EXPIRE to the server: ${JSON.stringify(noTouch.serverCalls)}`);
+  within(noTouch.serverCalls!.calls.GET, noTouch.get!, `one GET per get: ${JSON.stringify(noTouch.serverCalls)}`);
 });
 
 test('PostgreSQL: the same read costs a get and a touch, and its disableTouch option is taken', { timeout: 180_000 }, async () => {

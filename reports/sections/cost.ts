@@ -25,6 +25,8 @@ export interface RequestCost {
   /** Session JSON bytes per request returned by `get` (read) and handed to set and touch (written). */
   bytesRead?: number;
   bytesWritten?: number;
+  /** Commands the store's server served per request, by command, as the server counted them (e.g. Redis GET, EXPIRE). */
+  serverCalls?: Record<string, number>;
   /** Share of responses that carried Set-Cookie, and its wire bytes per response. */
   setCookieShare?: number;
   setCookieBytes?: number;
@@ -41,6 +43,7 @@ export function requestCost(entry: OkEntry): RequestCost {
     ...(writes
       ? { get: per(writes.get), set: per(writes.set), touch: per(writes.touch), destroy: per(writes.destroy), bytesRead: per(writes.getBytes), bytesWritten: per(writes.setBytes + writes.touchBytes) }
       : {}),
+    ...(writes?.serverCalls && writes.requests > 0 ? { serverCalls: Object.fromEntries(Object.entries(writes.serverCalls.calls).map(([command, calls]) => [command, calls / writes.requests])) } : {}),
     ...(measured.setCookie && responses > 0 ? { setCookieShare: measured.setCookie.responses / responses, setCookieBytes: measured.setCookie.bytes / responses } : {}),
   };
 }
@@ -87,6 +90,8 @@ export function costTable(result: RunResult): TextTable {
   const rows = [...groups.values()].map(({ store, scenario, settings, costs }) => {
     const m = (pick: (cost: RequestCost) => number | undefined) => median(costs, pick);
     const storeCalls = (['get', 'set', 'touch', 'destroy'] as const).map((op) => m((cost) => cost[op]));
+    const commands = [...new Set(costs.flatMap((cost) => Object.keys(cost.serverCalls ?? {})))];
+    const server = commands.length === 0 ? 'not counted' : commands.map((command) => `${command} ${calls.format(m((cost) => cost.serverCalls?.[command]) ?? 0)}`).join(' · ');
     const share = m((cost) => cost.setCookieShare);
     const cookieBytes = m((cost) => cost.setCookieBytes);
     const each = share && cookieBytes !== undefined ? ` · ${formatBytes(cookieBytes / share)} each` : '';
@@ -97,6 +102,7 @@ export function costTable(result: RunResult): TextTable {
       formatRate(m((cost) => cost.throughput)!),
       show(m((cost) => cost.appCpuUs), (us) => `${formatCount(us)} µs`),
       storeCalls.every((value) => value === undefined) ? 'not measured' : storeCalls.map((value) => (value === undefined ? '–' : calls.format(value))).join(' · '),
+      server,
       show(m((cost) => cost.bytesRead), formatBytes),
       show(m((cost) => cost.bytesWritten), formatBytes),
       share === undefined || cookieBytes === undefined ? 'not measured' : `${Math.round(share * 100)}% · ${formatBytes(cookieBytes)}${each}`,
@@ -111,6 +117,7 @@ export function costTable(result: RunResult): TextTable {
       column('Throughput', true),
       column('App CPU / request', true),
       column('Store calls / request: get · set · touch · destroy', true),
+      column('Server commands / request', false),
       column('Session bytes read / request', true),
       column('Session bytes written / request', true),
       column('Set-Cookie: share of responses · bytes / response · each', true),
@@ -119,7 +126,7 @@ export function costTable(result: RunResult): TextTable {
     notes: rows.length
       ? [
           'Medians over repetitions. App CPU: the app process’s CPU (/proc) over the measured phase divided by its requests — the one timing here; it moves with the machine’s load, the counts do not.',
-          'Store calls are counted around the Store’s methods inside the app; bytes are the session’s JSON returned by get (read) and handed to set and touch (written; a store’s own touch may write less, e.g. only an expiry), one call in 32 serialised and the rest counted at its mean. A call is a call to the Store: with disableTouch (connect-redis, connect-pg-simple) or within touchAfter (connect-mongo) the store’s touch returns without asking its server.',
+          'Store calls are counted around the Store’s methods inside the app; bytes are the session’s JSON returned by get (read) and handed to set and touch (written; a store’s own touch may write less, e.g. only an expiry), one call in 32 serialised and the rest counted at its mean. A call is a call to the Store: with disableTouch (connect-redis, connect-pg-simple) or within touchAfter (connect-mongo) the store’s touch returns without asking its server. Server commands are what the server itself counted during the phase (Redis: INFO commandstats of GET, SET, EXPIRE, DEL; any other client of a server given by URL included); “not counted” where the store cannot tell.',
           'Set-Cookie: the share of responses that carried one and its bytes on the wire per response, as the load driver received them (closed model only). Settings: express-session’s rolling and resave, and the store options the store ran with.',
         ]
       : [],
