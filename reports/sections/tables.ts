@@ -152,10 +152,9 @@ const NOT_MEASURED = 'not measured';
 /** Title of the scoreboard's p99 column: load scenarios only (see isLoadEntry in recommend.ts). */
 export const WORST_P99_COLUMN = 'Worst p99 (closed-model load; no outage, race or ttl)';
 
-/** Sessions kept across a restart, e.g. "lost 100 of 100 (none: no AOF, no RDB snapshots)" or "kept 100 of 100". */
+/** Sessions kept across a restart per persistence setting, e.g. "lost 100 of 100 (none: no AOF, no RDB snapshots); kept 100 of 100 (AOF, appendfsync everysec)". */
 function formatRestartBrief(restart: NonNullable<Recommendation['scores'][number]['restart']>): string {
-  if (restart.lost === 0) return `kept ${formatCount(restart.outOf)} of ${formatCount(restart.outOf)}`;
-  return `lost ${formatCount(restart.lost)} of ${formatCount(restart.outOf)} (${restart.persistence.join('; ')})`;
+  return restart.byPersistence.map((one) => `${one.lost === 0 ? 'kept' : 'lost'} ${formatCount(one.lost === 0 ? one.outOf : one.lost)} of ${formatCount(one.outOf)} (${one.persistence})`).join('; ');
 }
 
 /** The flag (or scenario) that measures each optional column of the decision table. */

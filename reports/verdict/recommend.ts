@@ -102,8 +102,8 @@ export interface StoreScore {
   sessionMisses?: { rate: number; instances: number };
   /** Worst outage run: one that did not recover, else the slowest recovery. */
   outage?: OutageOutcome;
-  /** Its restart runs (server killed and started again): sessions lost of those valid before, and the persistence settings that lost them. */
-  restart?: { lost: number; outOf: number; persistence: string[] };
+  /** Its restart runs (server killed and started again): sessions lost of those valid before, in all and per persistence setting (as the server reported it). */
+  restart?: { lost: number; outOf: number; byPersistence: Array<{ persistence: string; lost: number; outOf: number }> };
   /** Connection errors, timeouts and non-2xx responses during measured phases (each counted once), outside outages and session misses. */
   failedRequests: number;
   /** Reasons this store is not a candidate; empty for a candidate. */
@@ -225,19 +225,26 @@ function objectionsFor(capabilities: StoreCapabilities | undefined, groups: Entr
 export function restartEvidence(ok: readonly OkEntry[]): StoreScore['restart'] {
   const runs = ok.flatMap((entry) => restartOutcome(entry) ?? []);
   if (runs.length === 0) return undefined;
-  return {
-    lost: runs.reduce((sum, outcome) => sum + sessionsLost(outcome), 0),
-    outOf: runs.reduce((sum, outcome) => sum + outcome.validBefore, 0),
-    persistence: [...new Set(runs.filter((outcome) => sessionsLost(outcome) > 0).map((outcome) => outcome.persistence.summary))],
-  };
+  const byPersistence = new Map<string, { persistence: string; lost: number; outOf: number }>();
+  for (const outcome of runs) {
+    const one = byPersistence.get(outcome.persistence.summary) ?? { persistence: outcome.persistence.summary, lost: 0, outOf: 0 };
+    one.lost += sessionsLost(outcome);
+    one.outOf += outcome.validBefore;
+    byPersistence.set(one.persistence, one);
+  }
+  const all = [...byPersistence.values()];
+  return { lost: all.reduce((sum, one) => sum + one.lost, 0), outOf: all.reduce((sum, one) => sum + one.outOf, 0), byPersistence: all };
 }
 
 /** The objection when sessions were lost to a restart, with the count and the persistence that lost them. */
 export function restartObjections(restart: StoreScore['restart']): Objection[] {
   if (!restart || restart.lost === 0) return [];
-  const { lost: found, outOf } = restart;
+  const losing = restart.byPersistence.filter((one) => one.lost > 0);
+  const found = losing.reduce((sum, one) => sum + one.lost, 0);
+  const outOf = losing.reduce((sum, one) => sum + one.outOf, 0);
   const consequence = found === outOf ? ': every user was logged out' : '';
-  return [{ code: 'sessions-lost-on-restart', count: { found, outOf }, text: `Lost ${formatCount(found)} of ${formatCount(outOf)} sessions when its server was killed and restarted (persistence: ${restart.persistence.join('; ')})${consequence}.` }];
+  const kept = restart.byPersistence.filter((one) => one.lost === 0).map((one) => `; with ${one.persistence} it kept all ${formatCount(one.outOf)}`);
+  return [{ code: 'sessions-lost-on-restart', count: { found, outOf }, text: `Lost ${formatCount(found)} of ${formatCount(outOf)} sessions when its server was killed and restarted with persistence ${losing.map((one) => one.persistence).join(', ')}${consequence}${kept.join('')}.` }];
 }
 
 function payloadWarnings(groups: EntryGroup[]): string[] {
