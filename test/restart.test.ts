@@ -71,6 +71,16 @@ test('PostgreSQL, its whole process tree killed with SIGKILL and restarted: ever
   assert.equal(outcome.storedAfter, SESSIONS);
 });
 
+test('memcached, killed with SIGKILL and restarted: it keeps nothing on disk, and every session is gone', { timeout: 120_000 }, async () => {
+  assert.ok(findBinary('memcached'), 'memcached is not installed (apt-get install -y memcached, or .ci/install-packages.sh)');
+  const entry = await restarted('memcached');
+  const outcome = observed(entry, 'restart');
+  assert.equal(outcome.persistence.keepsOnDisk, false, JSON.stringify(outcome.persistence));
+  assert.equal(outcome.validBefore, SESSIONS);
+  assert.equal(outcome.validAfter, 0, JSON.stringify(outcome));
+  assert.deepEqual(restartObjections(restartEvidence([entry])).map((o) => o.count), [{ found: SESSIONS, outOf: SESSIONS }]);
+});
+
 test('a Redis given by URL is never killed: a skipped entry says why, and the server runs on untouched', { timeout: 120_000 }, async () => {
   assert.ok(findBinary('redis-server'), REDIS_MISSING);
   const outcome = await provisionServer({ kind: 'redis', sources: ['local'] });
