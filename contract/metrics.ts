@@ -36,6 +36,17 @@ const histogram = z.string().refine(
   { message: 'not a compressed base64 HDR histogram' },
 );
 
+/** Set-Cookie headers the load driver received in a phase: what every response costs the wire and the browser. */
+export const setCookieSchema = z.object({
+  /** Responses that carried at least one Set-Cookie header. */
+  responses: count,
+  /** Set-Cookie header lines received. */
+  headers: count,
+  /** Their bytes on the wire: "Set-Cookie: " + value + CRLF, UTF-8. */
+  bytes: count,
+});
+export type SetCookieCounts = z.infer<typeof setCookieSchema>;
+
 /** What one phase (warm-up or measured) of one driver run produced. */
 export const phaseMetricsSchema = z.object({
   durationSeconds: z.number().nonnegative(),
@@ -51,6 +62,8 @@ export const phaseMetricsSchema = z.object({
   /** Responses with a status outside 2xx. */
   non2xx: count,
   timeouts: count,
+  /** Set-Cookie headers received (closed model, autocannon); absent where the driver does not count them. */
+  setCookie: setCookieSchema.optional(),
 });
 export type PhaseMetrics = z.infer<typeof phaseMetricsSchema>;
 
@@ -99,12 +112,21 @@ export const storeWritesSchema = z.object({
   setBytes: count,
   /** JSON bytes of the sessions handed to `touch`. */
   touchBytes: count,
+  /** Reads: `get` calls, and the JSON bytes of the sessions they returned (a miss returns none); absent in older results. */
+  get: count.optional(),
+  getBytes: count.optional(),
   /**
    * Calls whose session was serialised to count its bytes, per operation: one in every few
    * (store-timing.ts), off the rest of the measured path. `setBytes` and `touchBytes` are then
    * estimates: the bytes of those calls × calls / sampled calls. Absent: every call was counted.
    */
-  bytesSampled: z.object({ set: count, touch: count }).optional(),
+  bytesSampled: z.object({ set: count, touch: count, get: count.optional() }).optional(),
+  /**
+   * Commands the store's server served during the phase, as the server counts them (e.g. Redis INFO commandstats):
+   * what reached the server, where a Store call may return without asking it (disableTouch). Any other client of the
+   * server is counted too. Absent where the store cannot tell.
+   */
+  serverCalls: z.object({ source: z.string(), calls: z.record(z.string(), count) }).optional(),
 });
 export type StoreWrites = z.infer<typeof storeWritesSchema>;
 

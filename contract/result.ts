@@ -49,6 +49,8 @@ export const entryBaseSchema = z.object({
   capabilities: storeCapabilitiesSchema.optional(),
   /** The `--store-option` values the store ran with (key → value as given), absent when none. */
   storeOptions: z.record(z.string(), z.string()).optional(),
+  /** The express-session settings the entry's app ran with (`--resave`, `--rolling`, `--max-age`, or a race variant's); absent in older results. */
+  settings: z.object({ resave: z.boolean(), rolling: z.boolean(), saveUninitialized: z.boolean(), maxAgeMs: count }).optional(),
   load: loadModelSchema,
   /**
    * The store's intrinsic latency: serial get/set/touch/destroy through the app's Store right

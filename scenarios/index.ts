@@ -6,10 +6,11 @@ import { EXPIRY_KIND, expiryScenarioSchema } from './expiry/scenario.ts';
 import { LOAD_KIND, loadScenarioSchema } from './load/scenario.ts';
 import { OUTAGE_KIND, outageScenarioSchema } from './outage/scenario.ts';
 import { RACE_KIND, raceScenarioSchema } from './race/scenario.ts';
+import { RESTART_KIND, restartScenarioSchema } from './restart/scenario.ts';
 import { TTL_KIND, ttlScenarioSchema } from './ttl/scenario.ts';
 
 /** Every scenario kind, told apart by `kind`. */
-export const scenarioSchema = z.discriminatedUnion('kind', [loadScenarioSchema, raceScenarioSchema, ttlScenarioSchema, outageScenarioSchema, expiryScenarioSchema]);
+export const scenarioSchema = z.discriminatedUnion('kind', [loadScenarioSchema, raceScenarioSchema, ttlScenarioSchema, outageScenarioSchema, expiryScenarioSchema, restartScenarioSchema]);
 
 /** A workload as plain, validated data: it knows no store. */
 export type Scenario = z.infer<typeof scenarioSchema>;
@@ -23,6 +24,7 @@ const KIND_DEFINITIONS: { [K in ScenarioKind]: ScenarioKindDefinition<ScenarioOf
   ttl: TTL_KIND,
   outage: OUTAGE_KIND,
   expiry: EXPIRY_KIND,
+  restart: RESTART_KIND,
 };
 
 function definitionOf<S extends Scenario>(scenario: S): ScenarioKindDefinition<S> {

@@ -36,11 +36,12 @@ export const REDIS_OPTIONS = z.strictObject({ disableTouch: flag('disableTouch')
 /** connect-mongo: `touchAfter` (seconds during which touches are skipped). */
 export const MONGO_OPTIONS = z.strictObject({ touchAfter: wholeNumber('touchAfter (seconds between touches)', 0, { value: 365 * 24 * 3600, why: 'one year; a session lives shorter' }).optional() });
 
-/** connect-pg-simple: `pruneSessionInterval` (seconds between deletes of expired rows); `pool` (the pg Pool's size). */
+/** connect-pg-simple: `pruneSessionInterval` (seconds between deletes of expired rows), `pool` (the pg Pool's size) and `disableTouch` (no expiry update on a read). */
 export const POSTGRES_OPTIONS = z.strictObject({
   pruneSessionInterval: wholeNumber('pruneSessionInterval (seconds between prunes)', 1, PRUNE_SECONDS).optional(),
   /** The `pg` Pool's `max`: connections the app holds to PostgreSQL (sessionbench's default 10, pg's own default). */
   pool: wholeNumber('pool (connections in the pg Pool)', 1, { value: 1000, why: "beyond PostgreSQL's usual max_connections" }).optional(),
+  disableTouch: flag('disableTouch').optional(),
 });
 
 /** express-mysql-session: `disableTouch`. */

@@ -51,7 +51,7 @@ function expireSecondsOf(session: SessionData, fallbackTtlSeconds: number): numb
  */
 export async function createPostgresAdapter({ label, settings, server, options }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('postgres', server);
-  const { pruneSessionInterval = PRUNE_INTERVAL_SECONDS, pool: poolSize = POOL_SIZE } = POSTGRES_OPTIONS.parse(options ?? {});
+  const { pruneSessionInterval = PRUNE_INTERVAL_SECONDS, pool: poolSize = POOL_SIZE, disableTouch } = POSTGRES_OPTIONS.parse(options ?? {});
   const pool = new pg.Pool({ connectionString: connectUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: COMMAND_TIMEOUT_MS, max: poolSize });
   pool.on('error', () => {});
   try {
@@ -76,7 +76,7 @@ export async function createPostgresAdapter({ label, settings, server, options }
     throw new Error(`postgres: cannot create table ${sessionTable} on ${info.url}: ${(error as Error).message}`);
   }
   const PgStore = connectPgSimple(session);
-  const store = new PgStore({ pool, tableName: sessionTable, createTableIfMissing: true, pruneSessionInterval });
+  const store = new PgStore({ pool, tableName: sessionTable, createTableIfMissing: true, pruneSessionInterval, ...(disableTouch !== undefined ? { disableTouch } : {}) });
 
   const own = store as unknown as { ttl?: number; quotedTable(): string; _ensureSessionStoreTable(): Promise<void> }; // runtime-public, undeclared
   const bulk: BulkWriter = {

@@ -14,6 +14,14 @@ const RETRIES_BEFORE_CONNECTED = 3;
 const RETRIES_WHEN_CONNECTED = 20;
 
 /** Redis through connect-redis and node-redis; keys are `sessionbench:<id>` (`sess:<id>` with library names) with a TTL from the cookie's maxAge. */
+/** The commands connect-redis sends for get, set, touch and destroy. */
+const SESSION_COMMANDS = ['get', 'set', 'expire', 'del'];
+
+/** Calls so far of each of connect-redis's commands, from `INFO commandstats` ("cmdstat_get:calls=12,…"). */
+export function sessionCommandCalls(info: string): Record<string, number> {
+  return Object.fromEntries(SESSION_COMMANDS.map((command) => [command.toUpperCase(), Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0)]));
+}
+
 export async function createRedisAdapter({ label, settings, server, options }: AdapterContext): Promise<StoreAdapter> {
   const { info, connectUrl } = requireServer('redis', server);
   const { disableTouch } = REDIS_OPTIONS.parse(options ?? {});
@@ -80,6 +88,7 @@ export async function createRedisAdapter({ label, settings, server, options }: A
         bytes: Number(redisInfoField(await client.info('memory'), 'used_memory')),
         source: 'INFO memory used_memory',
         sessions: await countSessions(),
+        commands: { source: 'INFO commandstats', calls: sessionCommandCalls(await client.info('commandstats')) },
       }),
     },
     connection: { kind: 'redis', client, key: (id) => store.prefix + id, encode: (session) => ({ value: store.serializer.stringify(session), ttlSeconds: ttlOf(session) }) },

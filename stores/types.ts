@@ -37,6 +37,8 @@ export interface ServerStats {
   source: string;
   /** Sessions the server holds, when it can tell. */
   sessions?: number;
+  /** Calls the server has served so far of the commands the store sends (Redis INFO commandstats), cumulative; absent when it cannot tell. */
+  commands?: { source: string; calls: Record<string, number> };
 }
 
 /** Read-only questions about stored sessions, answered by the store itself, not through the app. */

@@ -47,13 +47,18 @@ function sessionBytes(session: unknown): number {
   }
 }
 
+/** Counts a call; true when it is the one picked in its block (then counted as sampled: its bytes are the caller's to add). */
+function pickCall(sample: ByteSample, every: number): boolean {
+  const index = sample.calls++;
+  if (index !== sample.next) return false;
+  sample.sampled += 1;
+  sample.next = (Math.floor(index / every) + 1) * every + Math.floor(Math.random() * every);
+  return true;
+}
+
 /** Counts a call; serialises it when it is the one picked in its block. */
 function sampleCall(sample: ByteSample, session: unknown, every: number): void {
-  const index = sample.calls++;
-  if (index !== sample.next) return;
-  sample.sampled += 1;
-  sample.bytes += sessionBytes(session);
-  sample.next = (Math.floor(index / every) + 1) * every + Math.floor(Math.random() * every);
+  if (pickCall(sample, every)) sample.bytes += sessionBytes(session);
 }
 
 /** Bytes of all calls: exact when every call was serialised, else the serialised calls' mean × calls. */
@@ -77,16 +82,18 @@ export interface InstrumentOptions {
 export function instrumentStore(store: Store, options: InstrumentOptions = {}): StoreTiming {
   const every = Math.max(1, Math.floor(options.bytesSampleEvery ?? BYTES_SAMPLE_EVERY));
   const histograms = new Map<StoreOperation, { histogram: Histogram; errors: number }>();
-  let counts = { set: 0, touch: 0, destroy: 0 };
-  let samples = { set: emptySample(), touch: emptySample() };
+  let counts = { set: 0, touch: 0, destroy: 0, get: 0 };
+  let samples = { set: emptySample(), touch: emptySample(), get: emptySample() };
   for (const op of OPERATIONS) {
     const original = (store as unknown as Record<string, unknown>)[op];
     if (typeof original !== 'function') continue;
     const slot = { histogram: createLatencyHistogram(), errors: 0 };
     histograms.set(op, slot);
     (store as unknown as Record<string, unknown>)[op] = function timed(this: Store, ...args: unknown[]) {
-      if (op !== 'get') counts[op] += 1;
+      counts[op] += 1;
       if (op === 'set' || op === 'touch') sampleCall(samples[op], args[1], every);
+      // A read's bytes are the session it returns: whether this call is sampled is decided now, its bytes in the callback.
+      const readSampled = op === 'get' && pickCall(samples.get, every);
       const start = performance.now();
       const last = args.length - 1;
       const callback = args[last];
@@ -94,6 +101,7 @@ export function instrumentStore(store: Store, options: InstrumentOptions = {}): 
         args[last] = (err: unknown, ...rest: unknown[]) => {
           recordMs(slot.histogram, performance.now() - start);
           if (err) slot.errors += 1;
+          if (readSampled && rest[0]) samples.get.bytes += sessionBytes(rest[0]);
           return (callback as (...a: unknown[]) => unknown)(err, ...rest);
         };
       }
@@ -114,11 +122,12 @@ export function instrumentStore(store: Store, options: InstrumentOptions = {}): 
         ...counts,
         setBytes: estimatedBytes(samples.set),
         touchBytes: estimatedBytes(samples.touch),
-        bytesSampled: { set: samples.set.sampled, touch: samples.touch.sampled },
+        getBytes: estimatedBytes(samples.get),
+        bytesSampled: { set: samples.set.sampled, touch: samples.touch.sampled, get: samples.get.sampled },
       };
       if (reset) {
-        counts = { set: 0, touch: 0, destroy: 0 };
-        samples = { set: emptySample(), touch: emptySample() };
+        counts = { set: 0, touch: 0, destroy: 0, get: 0 };
+        samples = { set: emptySample(), touch: emptySample(), get: emptySample() };
       }
       return { latency, writes };
     },

@@ -96,6 +96,16 @@ function renewOnReconnect(client: AutocannonClient): void {
   };
 }
 
+/** "Set-Cookie: " and the line's CRLF around each value, on the wire. */
+const SET_COOKIE_LINE_BYTES = Buffer.byteLength('Set-Cookie: \r\n');
+
+/** One response's Set-Cookie headers: how many, and their wire bytes; undefined when it has none. */
+function setCookieOf(rawHeaders: string[]): { headers: number; bytes: number } | undefined {
+  const values = setCookieValues(rawHeaders);
+  if (values.length === 0) return undefined;
+  return { headers: values.length, bytes: values.reduce((sum, value) => sum + SET_COOKIE_LINE_BYTES + Buffer.byteLength(value), 0) };
+}
+
 function setCookieValues(rawHeaders: string[]): string[] {
   const values: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
@@ -152,6 +162,7 @@ function driveUser(client: AutocannonClient, scenario: LoadScenario, user: Virtu
 /** Runs one closed-model phase with autocannon and returns its metrics, latency in µs from our own HDR histogram. */
 export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> {
   const histogram = createLatencyHistogram();
+  const setCookie = { responses: 0, headers: 0, bytes: 0 };
   let nextConnection = 0;
   const instance = autocannon({
     url: phase.url,
@@ -171,6 +182,18 @@ export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> 
       renewOnReconnect(client);
       driveUser(client, phase.scenario, user, connection, counters);
       const timeline = phase.timeline;
+      // Counted when the response completes, like the requests they are divided by: express-session sends the
+      // headers before the store answers, so a phase can end between a response's headers and its end.
+      let pending: { headers: number; bytes: number } | undefined;
+      client.on('headers', ({ headers }) => (pending = setCookieOf(headers)));
+      client.on('response', () => {
+        if (pending) {
+          setCookie.responses += 1;
+          setCookie.headers += pending.headers;
+          setCookie.bytes += pending.bytes;
+        }
+        pending = undefined;
+      });
       client.on('response', (status, _bytes, durationMs) => {
         recordMs(histogram, durationMs);
         if (status === 401) counters.unauthorized += 1;
@@ -198,5 +221,6 @@ export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> 
     errors: result.errors - result.timeouts,
     non2xx: result.non2xx,
     timeouts: result.timeouts,
+    setCookie,
   };
 }

@@ -3,6 +3,7 @@ import { cpuStopwatch } from './cpu.ts';
 import { processTree } from '../../stores/servers/process-tree.ts';
 import type { EventLoopStats, MemoryMetrics, MemorySample } from '../../contract/metrics.ts';
 import type { OkEntry } from '../../contract/result.ts';
+import type { ServerStats } from '../../stores/types.ts';
 
 const SAMPLE_INTERVAL_MS = 250;
 
@@ -31,6 +32,12 @@ function memoryMetrics(
     bytesPerSession: server ? perSession(server.after - server.before) : appHeapBytesPerSession,
     appHeapBytesPerSession,
   };
+}
+
+/** The commands a server served between two readings of its cumulative counts; undefined when either is missing. */
+function serverCallsBetween(before: ServerStats['commands'], after: ServerStats['commands']): { source: string; calls: Record<string, number> } | undefined {
+  if (!before || !after) return undefined;
+  return { source: after.source, calls: Object.fromEntries(Object.entries(after.calls).map(([command, calls]) => [command, Math.max(0, calls - (before.calls[command] ?? 0))])) };
 }
 
 /**
@@ -76,11 +83,12 @@ export async function observePhase<T>(
   const serverAfter = await app.ask('serverStats');
   const sessionsAfter = (await app.ask('count')) ?? serverAfter?.sessions;
   const server = serverBefore && serverAfter ? { before: serverBefore.bytes, after: serverAfter.bytes, source: serverAfter.source } : undefined;
+  const serverCalls = serverCallsBetween(serverBefore?.commands, serverAfter?.commands);
   return {
     result,
     observed: {
       storeOps: Object.keys(storeOps).length > 0 ? storeOps : undefined,
-      storeWrites: Object.keys(storeOps).length > 0 ? { requests: options.requestsOf(result), ...writes } : undefined,
+      storeWrites: Object.keys(storeOps).length > 0 ? { requests: options.requestsOf(result), ...writes, ...(serverCalls ? { serverCalls } : {}) } : undefined,
       eventLoop,
       memory: { ...memoryMetrics(samples, server, sessionsBefore, sessionsAfter), harnessRss },
       cpu,

@@ -48,6 +48,7 @@ export const BENCH_OPTIONS = {
   storeRtt: { flags: '--store-rtt <time>', help: 'put a network between app and store server: Toxiproxy adds this round trip (whole ms, e.g. 2ms; 0: the proxy alone)' },
   storeJitter: { flags: '--store-jitter <time>', help: 'with --store-rtt: each direction varies by up to ± this (whole ms)' },
   latencyAt: { flags: '--latency-at <rate>', help: "also measure each store's p50/p99 at a stated rate with k6 (open model): req/s, or a share of the slowest store's saturated throughput, e.g. 50%" },
+  serverOption: { flags: '--server-option <kind.key=value>', help: 'a setting of a server sessionbench starts, e.g. redis.appendonly=yes, redis.appendfsync=always (repeatable)', repeatable: true },
   sharedServer: { flags: '--shared-server', help: "use a server given by URL even though it holds data that is not sessionbench's (the load competes with it)" },
   namespace: { flags: '--namespace <own|library>', help: "own: sessionbench:* keys and sessionbench_* tables/collections; library: the store libraries' default names, as an app uses them", default: 'own' },
   out: { flags: '--out <dir>', help: 'directory for results/<timestamp>/', default: 'results' },

@@ -55,6 +55,8 @@ export interface RunPlan {
   storeOptions: Partial<Record<AnyStoreId, RawStoreOptions>>;
   /** Explicit server URLs by kind (flags or environment). */
   serverUrls: Partial<Record<ServerKind, string>>;
+  /** `--server-option` values per server kind, checked against what each kind declares (servers sessionbench starts only). */
+  serverOptions?: Partial<Record<ServerKind, Record<string, string>>>;
   /** `--shared-server`: a server given by URL may hold data that is not sessionbench's. */
   sharedServer: boolean;
   /** `--namespace`: sessionbench's own key prefix/tables/collections (default) or the store libraries' defaults. */
@@ -244,6 +246,35 @@ export function parseStoreOptions(values: readonly string[] | undefined, selecte
   return options;
 }
 
+/**
+ * `--server-option kind.key=value`: a setting of a server sessionbench starts (Redis persistence).
+ * A kind that declares no such key, a value it refuses, or a kind given by URL (never configured by
+ * sessionbench) is bad input.
+ */
+export function parseServerOptions(values: readonly string[] | undefined, urls: RunPlan['serverUrls']): NonNullable<RunPlan['serverOptions']> {
+  const options: NonNullable<RunPlan['serverOptions']> = {};
+  const declared = Object.entries(SERVER_KIND_DEFINITIONS)
+    .filter(([, definition]) => definition.options)
+    .map(([kind, definition]) => `${kind}: ${Object.keys(definition.options!.shape).join(', ')}`)
+    .join('; ');
+  for (const value of values ?? []) {
+    const match = /^([a-z]+)\.([A-Za-z][\w-]*)=(.*)$/.exec(value.trim());
+    if (!match) throw new UsageError(`--server-option: "${value}" is not kind.key=value; e.g. --server-option redis.appendonly=yes`);
+    const [, kind, key, raw] = match as unknown as [string, string, string, string];
+    const definition = (SERVER_KIND_DEFINITIONS as Record<string, (typeof SERVER_KIND_DEFINITIONS)[ServerKind] | undefined>)[kind];
+    if (!definition?.options || !(key in definition.options.shape)) throw new UsageError(`--server-option ${value}: no server kind takes "${kind}.${key}"; options: ${declared}`);
+    if (urls[kind as ServerKind] !== undefined) {
+      throw new UsageError(`--server-option ${value}: the ${kind} server is given by URL (--${kind}-url or ${definition.url.envVar}); sessionbench configures only servers it starts — set it on that server, or drop the URL`);
+    }
+    options[kind as ServerKind] = { ...options[kind as ServerKind], [key]: raw };
+  }
+  for (const [kind, raw] of Object.entries(options) as Array<[ServerKind, Record<string, string>]>) {
+    const checked = SERVER_KIND_DEFINITIONS[kind].options!.safeParse(raw);
+    if (!checked.success) throw new UsageError(`--server-option ${kind}.${checked.error.issues[0]!.message}`);
+  }
+  return options;
+}
+
 function parseScenarios(value: string): Scenario[] {
   const ids = Object.keys(SCENARIOS);
   const isScenario = (v: string): v is string => v in SCENARIOS;
@@ -331,6 +362,7 @@ export function buildPlan(given: RawBenchOptions, env: NodeJS.ProcessEnv = proce
     }),
     storeOptions: parseStoreOptions(raw.storeOption, stores),
     serverUrls,
+    ...(raw.serverOption?.length ? { serverOptions: parseServerOptions(raw.serverOption, serverUrls) } : {}),
     sharedServer: raw.sharedServer ?? false,
     namespace: parseNamespace(raw.namespace),
     outDir: raw.out,

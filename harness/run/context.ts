@@ -61,6 +61,11 @@ export interface ScenarioContext<S extends Scenario = Scenario> {
   server?: ServerHandle;
   /** Process id of a local store server (for CPU), when sessionbench started it. */
   serverPid?: number;
+  /**
+   * Present for a local server sessionbench started: SIGKILL to its process tree, then the same server
+   * started again on its data and port; resolves with the processes killed once it answers.
+   */
+  crashAndRestartServer?(): Promise<{ killed: number }>;
   /** Session payload size of this run, in bytes. */
   payloadBytes: number;
   /** Sessions this entry loads into the store before measuring (`--prefill`); 0 for none. */

@@ -4,6 +4,7 @@ import { runExpiryScenario } from '../../scenarios/expiry/run.ts';
 import { runLoadScenario } from '../../scenarios/load/run.ts';
 import { runOutageScenario } from '../../scenarios/outage/run.ts';
 import { runRaceScenario } from '../../scenarios/race/run.ts';
+import { runRestartScenario } from '../../scenarios/restart/run.ts';
 import { runTtlScenario } from '../../scenarios/ttl/run.ts';
 import type { ScenarioRunner } from './context.ts';
 
@@ -14,6 +15,7 @@ const RUNNERS: { [K in ScenarioKind]: ScenarioRunner<ScenarioOf<K>> } = {
   ttl: runTtlScenario,
   outage: runOutageScenario,
   expiry: runExpiryScenario,
+  restart: runRestartScenario,
 };
 
 /** The runner of a scenario's kind. */

@@ -30,7 +30,7 @@ import type { RunningStoreNetwork } from '../../stores/servers/network.ts';
 import type { ProvisionedServer } from '../../stores/servers/types.ts';
 import type { AnyStoreId, CustomStoreId, ServerKind, MitigationId } from '../../contract/vocabulary.ts';
 import { MITIGATIONS } from '../app/mitigations/index.ts';
-import type { ServerHandle } from '../../stores/types.ts';
+import type { ServerHandle, SessionSettings } from '../../stores/types.ts';
 import { storeNamespace } from '../../stores/namespace.ts';
 import { admitServer, cleanServer, watchEvictions } from './shared-server.ts';
 import { atRatePlan, chooseRate } from './at-rate.ts';
@@ -68,7 +68,7 @@ async function provisionAll(plan: RunPlan, observer: RunObserver): Promise<Map<S
   const outcomes = await Promise.all(
     kinds.map(async (kind) => {
       try {
-        const outcome = await provisionServer({ kind, url: plan.serverUrls[kind], namespace: plan.namespace, log: observer.log });
+        const outcome = await provisionServer({ kind, url: plan.serverUrls[kind], namespace: plan.namespace, log: observer.log, options: plan.serverOptions?.[kind] });
         return [kind, outcome.status === 'ready' ? { server: outcome.server } : { skipped: outcome.reason, fix: outcome.fix }] as const;
       } catch (error) {
         // A server the user pointed at that does not answer is a failed run, never a quiet skip.
@@ -352,6 +352,11 @@ function customModule(plan: RunPlan, storeId: AnyStoreId): string | undefined {
   return path === undefined ? undefined : resolve(path);
 }
 
+/** The settings an entry records: what changes store traffic, never the secret. */
+function recordedSettings({ resave, rolling, saveUninitialized, maxAgeMs }: SessionSettings): NonNullable<EntryBase['settings']> {
+  return { resave, rolling, saveUninitialized, maxAgeMs };
+}
+
 /** One store's share of a run: what every scenario on it needs. */
 interface StoreRun {
   plan: RunPlan;
@@ -376,6 +381,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
   const apps: AppChild[] = [];
   const prefilled: Array<PrefillDone & { app: AppChild }> = [];
   const intrinsic = new Map<AppChild, StoreOpLatency>();
+  const appSettings = new Map<AppChild, SessionSettings>();
   let emitted = 0;
   const context: ScenarioContext = {
     plan,
@@ -383,6 +389,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
     scenario,
     server,
     serverPid: run.server?.pid,
+    ...(run.server?.crashAndRestart ? { crashAndRestartServer: run.server.crashAndRestart } : {}),
     payloadBytes,
     prefillSessions: prefill,
     load,
@@ -394,6 +401,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
       const cluster = plan.instances > 1 ? await startAppCluster(config, plan.instances) : undefined;
       const app = cluster ?? (await startAppChild(config));
       apps.push(app);
+      appSettings.set(app, config.settings);
       Object.assign(packages, app.packages);
       const first = cluster?.instances[0] ?? app;
       const problem = await checkPayloadLimit(first, payloadBytes);
@@ -427,6 +435,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
       ...(plan.instances > 1 ? { instances: plan.instances } : {}),
       server: server?.info,
       ...(server?.network ? { storeNetwork: server.network } : {}),
+      ...(appSettings.has(app) ? { settings: recordedSettings(appSettings.get(app)!) } : {}),
       capabilities: app.capabilities,
       ...(intrinsic.has(app) ? { storeOpsIntrinsic: intrinsic.get(app) } : {}),
     }),

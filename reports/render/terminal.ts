@@ -169,6 +169,7 @@ const OBJECTION_WORDS: Record<ObjectionCode, string> = {
   'non-atomic-server-update': 'non-atomic updates',
   'expired-accepted': 'accepts expired sessions',
   'outage-not-recovered': 'no recovery after outage',
+  'sessions-lost-on-restart': 'loses sessions on restart',
   'failed-runs': 'failed runs',
   'not-measured': 'not measured',
 };

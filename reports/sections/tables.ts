@@ -62,7 +62,8 @@ export function resultsTable(result: RunResult): TextTable {
  */
 export function correctnessTable(result: RunResult): TextTable {
   const rows = groupEntries(result.entries)
-    .filter((group) => group.ok.length > 0 && group.load.model === 'scripted')
+    // A restart has its own section (scenarios/restart/section.ts).
+    .filter((group) => group.ok.length > 0 && group.load.model === 'scripted' && !group.ok.some((entry) => entry.kind === 'restart'))
     .map((group) => {
       const findings = CORRECTNESS_OBSERVATIONS.filter((observation) => correctnessCount(group.ok, observation) !== undefined).map(
         (observation) => `${observation.short} ${formatCorrectness(group.ok, observation)}`,
@@ -151,6 +152,11 @@ const NOT_MEASURED = 'not measured';
 /** Title of the scoreboard's p99 column: load scenarios only (see isLoadEntry in recommend.ts). */
 export const WORST_P99_COLUMN = 'Worst p99 (closed-model load; no outage, race or ttl)';
 
+/** Sessions kept across a restart per persistence setting, e.g. "lost 100 of 100 (none: no AOF, no RDB snapshots); kept 100 of 100 (AOF, appendfsync everysec)". */
+function formatRestartBrief(restart: NonNullable<Recommendation['scores'][number]['restart']>): string {
+  return restart.byPersistence.map((one) => `${one.lost === 0 ? 'kept' : 'lost'} ${formatCount(one.lost === 0 ? one.outOf : one.lost)} of ${formatCount(one.outOf)} (${one.persistence})`).join('; ');
+}
+
 /** The flag (or scenario) that measures each optional column of the decision table. */
 const HOW_TO_MEASURE: Record<string, string> = {
   'Throughput (closed model) · % of fastest': 'a load scenario, e.g. --scenario read-heavy',
@@ -159,6 +165,7 @@ const HOW_TO_MEASURE: Record<string, string> = {
   'Correctness problems': '--scenario race-resave,ttl (the default run has the race)',
   'Several instances': '--instances 3',
   'When the store goes down': '--scenario outage',
+  'After a server restart': '--scenario restart',
 };
 
 /**
@@ -185,9 +192,10 @@ export function scoreboardTable(recommendation: Recommendation): TextTable {
       correctness(score),
       score.sessionMisses ? `${formatMissRate(score.sessionMisses.rate)} missed · ${score.sessionMisses.instances} apps` : NOT_MEASURED,
       score.outage ? formatOutageBrief(score.outage) : NOT_MEASURED,
+      score.restart ? formatRestartBrief(score.restart) : NOT_MEASURED,
     ];
   });
-  const all = columns(['Store', false], ['Server', false], ['Verdict', false], ['Throughput (closed model) · % of fastest', true], [WORST_P99_COLUMN, true], ['Memory / session', true], ['Correctness problems', false], ['Several instances', true], ['When the store goes down', false]);
+  const all = columns(['Store', false], ['Server', false], ['Verdict', false], ['Throughput (closed model) · % of fastest', true], [WORST_P99_COLUMN, true], ['Memory / session', true], ['Correctness problems', false], ['Several instances', true], ['When the store goes down', false], ['After a server restart', false]);
   const unmeasured = all.map((column, index) => HOW_TO_MEASURE[column.title] !== undefined && rows.length > 0 && rows.every((row) => row[index] === NOT_MEASURED));
   const rule = recommendation.decision.throughputRule;
   return {

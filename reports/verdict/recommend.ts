@@ -12,6 +12,7 @@ import { formatMissRate, SESSION_MISS_TOLERANCE, sessionMissRate } from '../sect
 import { bytesPerSessionOf } from '../sections/memory.ts';
 import type { OutageOutcome } from '../../scenarios/outage/section.ts';
 import { formatOutageBrief, outageOutcome } from '../../scenarios/outage/section.ts';
+import { restartOutcome, sessionsLost } from '../../scenarios/restart/section.ts';
 import { cheapestFix, remedyFindings } from './remedies.ts';
 import { atRateSentence, latencyAtRate } from './at-rate.ts';
 import type { AtRateVerdict } from '../../contract/conditions.ts';
@@ -48,6 +49,8 @@ export const OBJECTION_CODES = [
   'expired-accepted',
   /** Requests kept failing after the store's server came back. */
   'outage-not-recovered',
+  /** Sessions valid before its server was killed (SIGKILL) and restarted were gone after it (restart scenario). */
+  'sessions-lost-on-restart',
   /** Some of its runs failed. */
   'failed-runs',
   /** Nothing of it was measured. */
@@ -102,6 +105,8 @@ export interface StoreScore {
   sessionMisses?: { rate: number; instances: number };
   /** Worst outage run: one that did not recover, else the slowest recovery. */
   outage?: OutageOutcome;
+  /** Its restart runs (server killed and started again): sessions lost of those valid before, in all and per persistence setting (as the server reported it). */
+  restart?: { lost: number; outOf: number; byPersistence: Array<{ persistence: string; lost: number; outOf: number }> };
   /** Connection errors, timeouts and non-2xx responses during measured phases (each counted once), outside outages and session misses. */
   failedRequests: number;
   /** Reasons this store is not a candidate; empty for a candidate. */
@@ -166,7 +171,7 @@ function capabilityWarnings(capabilities: StoreCapabilities | undefined): string
 }
 
 /** What was measured about a store that can rule it out. */
-type Evidence = Pick<StoreScore, 'resurrected' | 'revokedCookieStillValid' | 'sessionMisses' | 'outage' | 'expiredAccepted'> & {
+type Evidence = Pick<StoreScore, 'resurrected' | 'revokedCookieStillValid' | 'sessionMisses' | 'outage' | 'expiredAccepted' | 'restart'> & {
   /** Updates lost where the store's own mechanism was measured as a cause, per cause. */
   storeLosses?: Partial<Record<Exclude<LossCause, 'stale-full-save'>, { found: number; outOf: number; scenarios: string[] }>>;
 };
@@ -210,11 +215,41 @@ function objectionsFor(capabilities: StoreCapabilities | undefined, groups: Entr
   if (evidence.outage && !evidence.outage.recovered) {
     objections.push({ code: 'outage-not-recovered', text: 'Did not recover after its server came back from an outage: its throughput never got back to the share of the pre-outage rate the outage table states, before the run ended.' });
   }
+  objections.push(...restartObjections(evidence.restart));
   const notMeasured = groups.flatMap((group) => group.notMeasured).filter((entry) => !isPayloadFailure(entry));
   const failed = notMeasured.filter((entry) => entry.status === 'failed');
   if (failed[0]) objections.push({ code: 'failed-runs', text: `Failed ${failed.length} of ${failed.length + ok.length} runs: ${failed[0].reason}.` });
   else if (ok.length === 0 && notMeasured[0]) objections.push({ code: 'not-measured', text: `Not measured: ${notMeasured[0].reason}.` });
   return objections;
+}
+
+/**
+ * What the store's restart runs showed (its server killed with SIGKILL and started again), summed over
+ * them: sessions valid before, lost after, and the persistence settings its server ran with; undefined when none ran.
+ */
+export function restartEvidence(ok: readonly OkEntry[]): StoreScore['restart'] {
+  const runs = ok.flatMap((entry) => restartOutcome(entry) ?? []);
+  if (runs.length === 0) return undefined;
+  const byPersistence = new Map<string, { persistence: string; lost: number; outOf: number }>();
+  for (const outcome of runs) {
+    const one = byPersistence.get(outcome.persistence.summary) ?? { persistence: outcome.persistence.summary, lost: 0, outOf: 0 };
+    one.lost += sessionsLost(outcome);
+    one.outOf += outcome.validBefore;
+    byPersistence.set(one.persistence, one);
+  }
+  const all = [...byPersistence.values()];
+  return { lost: all.reduce((sum, one) => sum + one.lost, 0), outOf: all.reduce((sum, one) => sum + one.outOf, 0), byPersistence: all };
+}
+
+/** The objection when sessions were lost to a restart, with the count and the persistence that lost them. */
+export function restartObjections(restart: StoreScore['restart']): Objection[] {
+  if (!restart || restart.lost === 0) return [];
+  const losing = restart.byPersistence.filter((one) => one.lost > 0);
+  const found = losing.reduce((sum, one) => sum + one.lost, 0);
+  const outOf = losing.reduce((sum, one) => sum + one.outOf, 0);
+  const consequence = found === outOf ? ': every user was logged out' : '';
+  const kept = restart.byPersistence.filter((one) => one.lost === 0).map((one) => `; with ${one.persistence} it kept all ${formatCount(one.outOf)}`);
+  return [{ code: 'sessions-lost-on-restart', count: { found, outOf }, text: `Lost ${formatCount(found)} of ${formatCount(outOf)} sessions when its server was killed and restarted with persistence ${losing.map((one) => one.persistence).join(', ')}${consequence}${kept.join('')}.` }];
 }
 
 function payloadWarnings(groups: EntryGroup[]): string[] {
@@ -306,6 +341,8 @@ function scoreStores(result: RunResult): StoreScore[] {
     if (sessionMisses) evidence.sessionMisses = sessionMisses;
     const outage = worstOutage(ok);
     if (outage) evidence.outage = outage;
+    const restart = restartEvidence(ok);
+    if (restart) evidence.restart = restart;
     const storeLosses = storeCausedLosses(own);
     if (storeLosses) evidence.storeLosses = storeLosses;
     const accepted = observationTotal(ok, 'ttl', 'acceptedAfterExpiry');
@@ -320,7 +357,7 @@ function scoreStores(result: RunResult): StoreScore[] {
     // Failures an outage provokes, and 401s from instances without the session, are reported on their own.
     // `errors` are connection errors only; timeouts are counted apart, so the sum counts each request once.
     const failedRequests = ok
-      .filter((entry) => !outageOutcome(entry))
+      .filter((entry) => !outageOutcome(entry) && !restartOutcome(entry))
       .reduce((sum, entry) => sum + entry.measured.errors + entry.measured.non2xx + entry.measured.timeouts - (sessionMissRate(entry) === undefined ? 0 : observationsOf(entry, 'load')?.sessionMisses ?? 0), 0);
     if (failedRequests > 0) warnings.push(`${formatCount(failedRequests)} requests failed during measurement: part of its speed is failures.`);
     const saturated = ok.filter((entry) => entry.cpu?.generatorSaturated).length;

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { ProcessSpec } from './process.ts';
 
 /** What answered at a URL, as the server itself reports it. */
@@ -72,8 +73,13 @@ export interface ServerKindDefinition {
     hostOptional?: boolean;
   };
   docker: DockerImage;
-  /** A plan to start one from a local binary, or why this machine has none. */
-  local(): Promise<LocalPlan | LocalUnavailable>;
+  /**
+   * Settings of a server sessionbench starts (`--server-option <kind>.<key>=<value>`), validated
+   * before anything runs, e.g. Redis persistence; absent when the kind takes none.
+   */
+  options?: z.ZodObject<Record<string, z.ZodType<unknown, string | undefined>>>;
+  /** A plan to start one from a local binary (with `options`, validated by `options`), or why this machine has none. */
+  local(options?: Record<string, string>): Promise<LocalPlan | LocalUnavailable>;
   /**
    * Connects once and asks the server what it is (also the readiness check); rejects when it does not
    * answer. `expired` aborts when the caller's deadline passes: release the client then.

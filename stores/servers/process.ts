@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { signalTree } from './process-tree.ts';
+import { isRunning, processTree, signalTree } from './process-tree.ts';
 import { track } from './registry.ts';
 import { guard } from './watchdog.ts';
 
@@ -23,6 +23,12 @@ export interface ServerProcess {
   output(): string;
   /** SIGTERM, then SIGKILL after `killAfterMs`; waits for exit and removes `tempDir`. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * A crash and a restart: SIGKILL to the whole process tree (nothing flushed, nothing shut down
+   * cleanly), then the same command again on the same data (`tempDir` kept). Resolves with the
+   * processes killed once the new process is spawned; `pid` is the new one's from then on.
+   */
+  crashAndRestart(): Promise<{ killed: number }>;
 }
 
 /** How to start one server process. */
@@ -83,41 +89,54 @@ export async function freePort(): Promise<number> {
  * without stopping it (even while the outage scenario holds it stopped).
  */
 export function startProcess(spec: ProcessSpec): ServerProcess {
-  // Its own process group (detached), so a terminal's Ctrl-C or hang-up reaches only the harness, which stops it in order.
-  const child = spawn('setpriv', [...setprivUser(spec.user), '--pdeathsig=TERM', '--', spec.command, ...spec.args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
+  const killAfterMs = spec.killAfterMs ?? 5000;
   let output = '';
   const collect = (chunk: Buffer): void => {
     output = (output + chunk.toString()).slice(-OUTPUT_LIMIT);
   };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
+  /** One run of the command: a crash and restart starts another on the same data. */
+  const spawnOnce = () => {
+    // Its own process group (detached), so a terminal's Ctrl-C or hang-up reaches only the harness, which stops it in order.
+    const child = spawn('setpriv', [...setprivUser(spec.user), '--pdeathsig=TERM', '--', spec.command, ...spec.args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    const exited = new Promise<string>((resolve) => {
+      child.once('error', (error) => resolve(`failed to start: ${error.message}`));
+      child.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`));
+    });
+    const run = { child, exited, running: true, release: () => {} };
+    void exited.then(() => (run.running = false));
+    child.unref();
+    (child.stdout as Socket).unref();
+    (child.stderr as Socket).unref();
+    run.release = child.pid === undefined ? () => {} : guard({ pid: child.pid, tempDir: spec.tempDir, killAfterMs });
+    return run;
+  };
+  let current = spawnOnce();
+  // `exited` is the server's end, not a deliberate crash: across a restart it follows the new process.
+  let restarting = false;
+  let restarted: (run: typeof current) => void = () => {};
+  let nextRun = new Promise<typeof current>((resolve) => (restarted = resolve));
   const exited = new Promise<string>((resolve) => {
-    child.once('error', (error) => resolve(`failed to start: ${error.message}`));
-    child.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`));
+    const follow = (run: typeof current): void => void run.exited.then((how) => (run === current && !restarting ? resolve(how) : void nextRun.then(follow)));
+    follow(current);
   });
-  let running = true;
-  void exited.then(() => (running = false));
-  child.unref();
-  (child.stdout as Socket).unref();
-  (child.stderr as Socket).unref();
-
-  const killAfterMs = spec.killAfterMs ?? 5000;
-  const release = child.pid === undefined ? () => {} : guard({ pid: child.pid, tempDir: spec.tempDir, killAfterMs });
   let stopping: Promise<void> | undefined;
   const untrack = track({
     stop: () => stop(),
     killNow: () => {
       // The whole tree: a SIGKILLed postmaster would leave stopped backends behind.
-      if (running && child.pid !== undefined) signalTree(child.pid, 'SIGKILL');
+      if (current.running && current.child.pid !== undefined) signalTree(current.child.pid, 'SIGKILL');
       if (spec.tempDir) rmSync(spec.tempDir, { recursive: true, force: true });
     },
   });
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      if (running) {
+      const { child } = current;
+      if (current.running) {
         // A server still paused (SIGSTOP) would hold the signal until resumed.
         if (child.pid !== undefined) signalTree(child.pid, 'SIGCONT');
         child.kill('SIGTERM');
@@ -126,16 +145,47 @@ export function startProcess(spec: ProcessSpec): ServerProcess {
           () => child.pid !== undefined && signalTree(child.pid, 'SIGKILL'),
           () => false,
         );
-        await exited;
+        await current.exited;
         abort.abort();
         await killer;
       }
       if (spec.tempDir) await rm(spec.tempDir, { recursive: true, force: true });
       untrack();
-      release();
+      current.release();
     })());
+  const crashAndRestart = async (): Promise<{ killed: number }> => {
+    if (stopping) throw new Error(`${spec.command}: stopped, not restarted`);
+    const old = current;
+    const pid = old.child.pid;
+    if (pid === undefined || !old.running) throw new Error(`${spec.command} is not running: ${await old.exited}`);
+    restarting = true;
+    const tree = processTree(pid);
+    signalTree(pid, 'SIGCONT');
+    signalTree(pid, 'SIGKILL');
+    await old.exited;
+    // The rest of the tree (a postmaster's backends) may outlive the root by a moment: wait until none runs.
+    const deadline = Date.now() + killAfterMs;
+    while (tree.some(isRunning) && Date.now() < deadline) await delay(20);
+    old.release();
+    // A stop (Ctrl-C, the run's end) that came meanwhile has removed the data: start nothing it cannot reach.
+    if (stopping) throw new Error(`${spec.command}: stopped while restarting`);
+    current = spawnOnce();
+    restarting = false;
+    const announce = restarted;
+    nextRun = new Promise((resolve) => (restarted = resolve));
+    announce(current);
+    return { killed: tree.length };
+  };
 
-  return { pid: child.pid ?? -1, exited, output: () => output, stop };
+  return {
+    get pid() {
+      return current.child.pid ?? -1;
+    },
+    exited,
+    output: () => output,
+    stop,
+    crashAndRestart,
+  };
 }
 
 /**

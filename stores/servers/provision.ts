@@ -51,15 +51,18 @@ async function fromDocker(kind: ServerKind): Promise<Attempt> {
   }
 }
 
-async function fromLocal(kind: ServerKind): Promise<Attempt> {
-  const outcome = await startLocalServer(kind);
+async function fromLocal(kind: ServerKind, options?: Record<string, string>): Promise<Attempt> {
+  const outcome = await startLocalServer(kind, options);
   if (outcome.status === 'unavailable') return { unavailable: `local: ${outcome.reason}`, fix: outcome.fix };
   const local = outcome.server;
   return {
     server: {
       handle: handle(kind, 'local', local.connectUrl, local.identity, local.backend),
       stop: local.process.stop,
-      pid: local.process.pid,
+      get pid() {
+        return local.process.pid;
+      },
+      crashAndRestart: local.crashAndRestart,
     },
     how: `local ${local.binary} (pid ${local.process.pid})`,
   };
@@ -80,7 +83,15 @@ export async function provisionServer(request: ProvisionRequest): Promise<Provis
   const reasons: string[] = [];
   let fix: string | undefined;
   for (const source of request.sources ?? DEFAULT_SOURCES) {
-    const attempt = source === 'url' ? await fromUrl(kind, url) : source === 'docker' ? await fromDocker(kind) : await fromLocal(kind);
+    const configured = request.options && Object.keys(request.options).length > 0;
+    const attempt =
+      source === 'url'
+        ? await fromUrl(kind, url)
+        : source === 'docker'
+          ? configured
+            ? { unavailable: 'Docker: --server-option applies to servers started from a local binary' }
+            : await fromDocker(kind)
+          : await fromLocal(kind, request.options);
     if ('unavailable' in attempt) {
       reasons.push(attempt.unavailable);
       fix ??= attempt.fix;

@@ -6,8 +6,13 @@ export interface ProvisionedServer {
   handle: ServerHandle;
   /** Stops the server if sessionbench started it; idempotent. */
   stop(): Promise<void>;
-  /** Process id of a local server sessionbench started (for CPU sampling and outage tests). */
-  pid?: number;
+  /** Process id of a local server sessionbench started (for CPU sampling and outage tests); a new one after `crashAndRestart`. */
+  readonly pid?: number;
+  /**
+   * A local server only: SIGKILL to its process tree, then the same server started again on the same
+   * data and port (the restart scenario); resolves with the processes killed once it answers again.
+   */
+  crashAndRestart?(): Promise<{ killed: number }>;
 }
 
 /** The outcome of provisioning one server kind. */
@@ -25,6 +30,8 @@ export interface ProvisionRequest {
   kind: ServerKind;
   /** An explicit URL (flag or environment); used as is and never started or stopped. */
   url?: string;
+  /** Settings for a server sessionbench starts from a local binary (`--server-option`), validated by the kind's `options`. */
+  options?: Record<string, string>;
   /** Sources to try, in order; defaults to url → docker → local. */
   sources?: ServerSource[];
   /** Whose names stores use on the server (stores/namespace.ts); sessionbench's own by default. */

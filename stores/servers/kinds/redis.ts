@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { findBinary } from '../binaries.ts';
 import { installFix } from '../kind.ts';
 import type { ServerKindDefinition } from '../kind.ts';
@@ -8,18 +9,30 @@ export function redisInfoField(info: string, field: string): string | undefined 
   return new RegExp(`^${field}:(.*)$`, 'm').exec(info)?.[1]?.trim();
 }
 
-/** Redis: `redis-server` on PATH, without persistence. */
+/**
+ * What a Redis sessionbench starts may be told about persistence (`--server-option redis.appendonly=yes`):
+ * without any, it keeps nothing on disk (no RDB snapshots, no AOF), so a restart loses every key.
+ */
+export const REDIS_SERVER_OPTIONS = z.strictObject({
+  appendonly: z.enum(['yes', 'no'], { error: 'appendonly: give yes or no' }).optional(),
+  appendfsync: z.enum(['always', 'everysec', 'no'], { error: 'appendfsync: give always, everysec or no' }).optional(),
+});
+
+/** Redis: `redis-server` on PATH, without persistence unless `appendonly=yes` is asked for. */
 export const redis: ServerKindDefinition = {
   product: 'Redis',
   noun: 'Redis server',
   url: { schemes: ['redis:', 'rediss:'], envVar: 'REDIS_URL', example: 'redis://127.0.0.1:6379' },
   docker: { image: 'redis:7', port: 6379, url: (host, port) => `redis://${host}:${port}` },
-  async local() {
+  options: REDIS_SERVER_OPTIONS,
+  async local(options = {}) {
     const binary = findBinary('redis-server');
     if (!binary) return { reason: 'redis-server is not on PATH', fix: installFix('redis', 'redis-server', Boolean(findBinary('apt-get'))) };
     const port = await freePort();
     const dir = await serverTempDir('redis');
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
+    const { appendonly = 'no', appendfsync } = REDIS_SERVER_OPTIONS.parse(options);
+    const aof = [...(appendfsync ? ['--appendfsync', appendfsync] : [])];
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', appendonly, ...aof, '--dir', dir, '--daemonize', 'no'];
     return { binary: 'redis-server', spec: { command: binary, args, tempDir: dir }, connectUrl: `redis://127.0.0.1:${port}` };
   },
   async identify(url, timeoutMs, expired) {
