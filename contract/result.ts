@@ -54,6 +54,11 @@ export const entryBaseSchema = z.object({
    * after verification, one call at a time with no load (e.g. 1,000 of each). Compare stores on this.
    */
   storeOpsIntrinsic: storeOpsSchema.optional(),
+  /**
+   * What the intrinsic `get` read: the sessions the probe had just written (a hot set), or random
+   * sessions of the prefill (a lookup at the store's size); absent in results written before it was recorded.
+   */
+  storeOpsIntrinsicGets: z.enum(['just-written', 'random-prefilled']).optional(),
 });
 export type EntryBase = z.infer<typeof entryBaseSchema>;
 

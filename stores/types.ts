@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import type { SessionData, Store } from 'express-session';
 import type pg from 'pg';
 import type { RawStoreOptions, StoreOptionsSchema } from './options.ts';
+import type { ServerCache } from '../contract/metrics.ts';
 /** A server handed to an adapter: the info plus the real (unredacted) URL to connect to. */
 export interface ServerHandle {
   info: ServerInfo;
@@ -34,6 +35,8 @@ export interface ServerStats {
   source: string;
   /** Sessions the server holds, when it can tell. */
   sessions?: number;
+  /** The server's hit counters as they stand (cumulative; a phase records their deltas), when it keeps them. */
+  cache?: ServerCache;
 }
 
 /** Read-only questions about stored sessions, answered by the store itself, not through the app. */

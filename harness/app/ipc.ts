@@ -36,7 +36,8 @@ export type ChildRequest =
   | ({ id: number; type: 'unprefill' } & PrefillRange)
   /** Runs the store's own one-shot removal of expired sessions, when it has one (`dryRun`: only says whether it has). */
   | { id: number; type: 'pruneExpired'; dryRun?: boolean }
-  | { id: number; type: 'probeStore'; operations: number }
+  /** `stored`: the probe's gets read random sessions of this prefilled range instead of the ones it just wrote. */
+  | { id: number; type: 'probeStore'; operations: number; stored?: PrefillRange }
   /** Saves the remedy refused or retried since the app started. */
   | { id: number; type: 'mitigationCounts' };
 

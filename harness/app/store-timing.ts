@@ -20,6 +20,8 @@ export type StoreWriteCounts = Omit<StoreWrites, 'requests'>;
 export interface StoreTimingSnapshot {
   latency: StoreOpLatency;
   writes: StoreWriteCounts;
+  /** Different session ids whose `get` returned a session since the last reset. */
+  distinctSessions?: number;
 }
 
 /** Per-operation latency and write counts of a store, measured around its callback API inside the app. */
@@ -79,6 +81,8 @@ export function instrumentStore(store: Store, options: InstrumentOptions = {}): 
   const histograms = new Map<StoreOperation, { histogram: Histogram; errors: number }>();
   let counts = { set: 0, touch: 0, destroy: 0 };
   let samples = { set: emptySample(), touch: emptySample() };
+  // Ids whose get found a session: how many different sessions the load really read.
+  let found = new Set<string>();
   for (const op of OPERATIONS) {
     const original = (store as unknown as Record<string, unknown>)[op];
     if (typeof original !== 'function') continue;
@@ -91,8 +95,10 @@ export function instrumentStore(store: Store, options: InstrumentOptions = {}): 
       const last = args.length - 1;
       const callback = args[last];
       if (typeof callback === 'function') {
+        const sid = args[0];
         args[last] = (err: unknown, ...rest: unknown[]) => {
           recordMs(slot.histogram, performance.now() - start);
+          if (op === 'get' && !err && rest[0] && typeof sid === 'string') found.add(sid);
           if (err) slot.errors += 1;
           return (callback as (...a: unknown[]) => unknown)(err, ...rest);
         };
@@ -116,11 +122,13 @@ export function instrumentStore(store: Store, options: InstrumentOptions = {}): 
         touchBytes: estimatedBytes(samples.touch),
         bytesSampled: { set: samples.set.sampled, touch: samples.touch.sampled },
       };
+      const distinctSessions = histograms.has('get') ? found.size : undefined;
       if (reset) {
+        found = new Set();
         counts = { set: 0, touch: 0, destroy: 0 };
         samples = { set: emptySample(), touch: emptySample() };
       }
-      return { latency, writes };
+      return { latency, writes, ...(distinctSessions !== undefined ? { distinctSessions } : {}) };
     },
   };
 }

@@ -10,9 +10,9 @@ import { optionNames } from '../../stores/options.ts';
 import { NAMESPACE_CHOICES } from '../../stores/namespace.ts';
 import type { NamespaceChoice } from '../../stores/namespace.ts';
 import type { RawStoreOptions } from '../../stores/options.ts';
-import { LOAD_DRIVERS, STORE_IDS, SERVER_KINDS, MITIGATION_IDS } from '../../contract/vocabulary.ts';
+import { LOAD_DRIVERS, STORE_IDS, SERVER_KINDS, MITIGATION_IDS, REQUEST_DISTRIBUTIONS } from '../../contract/vocabulary.ts';
 import { BROWSER_COOKIE_LIMIT_BYTES } from '../../stores/limits.ts';
-import type { AnyStoreId, CustomStoreId, LoadDriver, ServerKind, StoreId, MitigationId } from '../../contract/vocabulary.ts';
+import type { AnyStoreId, CustomStoreId, LoadDriver, RequestDistribution, ServerKind, StoreId, MitigationId } from '../../contract/vocabulary.ts';
 import type { SessionSettings } from '../../stores/types.ts';
 import { UsageError } from '../errors.ts';
 import { QUICK_RUN, boundsOf, flagOf, warmupCapSeconds } from './options.ts';
@@ -37,6 +37,8 @@ export interface RunPlan {
   probeOperations: number;
   durationSeconds: number;
   connections: number;
+  /** Logged-in users the load spreads over (`--users`), and how each request picks one; absent: one user per connection. */
+  users?: UserLoad;
   /** App instances behind a request-level round-robin balancer (1: no balancer). */
   instances: number;
   /** Remedies against lost updates to measure, each on its own apps (`--mitigation`, default `none`). */
@@ -60,6 +62,12 @@ export interface RunPlan {
   driver: LoadDriver;
   /** Present exactly when the driver is k6. */
   k6?: OpenModelSettings;
+}
+
+/** `--users` and `--distribution`: the working set of the load. */
+export interface UserLoad {
+  users: number;
+  distribution: RequestDistribution;
 }
 
 /** The open model's settings. */
@@ -274,8 +282,18 @@ function parseDriver(raw: RawBenchOptions, env: NodeJS.ProcessEnv): Pick<RunPlan
 }
 
 /** The load generator settings scenario kinds read to name their load model (scenarios/<kind>/scenario.ts). */
-export function runLoadOf(plan: Pick<RunPlan, 'connections' | 'k6'>): RunLoad {
-  return { connections: plan.connections, ...(plan.k6 ? { ratePerSecond: plan.k6.ratePerSecond } : {}) };
+export function runLoadOf(plan: Pick<RunPlan, 'connections' | 'k6'> & { users?: UserLoad }): RunLoad {
+  return { connections: plan.connections, ...(plan.k6 ? { ratePerSecond: plan.k6.ratePerSecond } : {}), ...(plan.users ? { users: plan.users.users, distribution: plan.users.distribution } : {}) };
+}
+
+/** `--users` and `--distribution`; undefined without `--users`. */
+export function parseUsers(raw: Pick<RawBenchOptions, 'users' | 'distribution'>): UserLoad | undefined {
+  const distribution = raw.distribution ?? 'zipfian';
+  if (!(REQUEST_DISTRIBUTIONS as readonly string[]).includes(distribution)) {
+    throw new UsageError(`--distribution: unknown "${distribution}"; valid: ${REQUEST_DISTRIBUTIONS.join(', ')}`);
+  }
+  if (raw.users === undefined) return undefined;
+  return { users: countOption('users', raw.users), distribution: distribution as RequestDistribution };
 }
 
 /** express-session settings, the same for every store; only what a caller overrides differs from the defaults. */
@@ -310,6 +328,7 @@ export function buildPlan(given: RawBenchOptions, env: NodeJS.ProcessEnv = proce
     probeOperations: countOption('probeOps', raw.probeOps),
     durationSeconds: durationOption('duration', raw.duration),
     connections: countOption('connections', raw.connections),
+    ...(parseUsers(raw) ? { users: parseUsers(raw) } : {}),
     instances: countOption('instances', raw.instances),
     mitigations: parseList(flagOf('mitigation'), raw.mitigation, MITIGATION_IDS, (v): v is MitigationId => (MITIGATION_IDS as readonly string[]).includes(v)),
     payloads: parsePayloads(raw.payload, named && stores.includes('cookie')),

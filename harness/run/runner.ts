@@ -220,7 +220,7 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
             for (const prefill of plan.prefill) {
-              record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(plan, scenario), prefill, mitigation), status: 'skipped', cause: 'not-applicable', reason: `mitigation ${mitigation}: ${applies}` });
+              record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(runLoadOf(plan), scenario), prefill, mitigation), status: 'skipped', cause: 'not-applicable', reason: `mitigation ${mitigation}: ${applies}` });
             }
           }
         }
@@ -329,6 +329,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
   const apps: AppChild[] = [];
   const prefilled: Array<PrefillDone & { app: AppChild }> = [];
   const intrinsic = new Map<AppChild, StoreOpLatency>();
+  const intrinsicReadsStored = new Set<AppChild>();
   let emitted = 0;
   const context: ScenarioContext = {
     plan,
@@ -365,11 +366,14 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
       // After the prefill: the store's latency alone, at the size it is measured at. Expiry prefills
       // inside its own runner, after this, so a probe here would measure the empty store: none.
       if (plan.probeOperations > 0 && scenario.kind !== 'expiry') {
-        const ops = await first.ask('probeStore', { operations: plan.probeOperations });
+        const stored = prefilled.find((done) => done.app === app)?.range;
+        const ops = await first.ask('probeStore', { operations: plan.probeOperations, ...(stored ? { stored } : {}) });
         if (Object.keys(ops).length > 0) intrinsic.set(app, ops);
+        if (stored) intrinsicReadsStored.add(app);
       }
       return app;
     },
+    prefilledRange: (app) => prefilled.find((done) => done.app === app)?.range,
     entryBase: (app, repetitionIndex, variant) => ({
       ...base(plan, storeId, scenario, payloadBytes, repetitionIndex, load, prefill, run.mitigation),
       ...(prefilled.at(-1) ? { prefill: prefilled.at(-1)!.record } : {}),
@@ -378,7 +382,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
       ...(plan.instances > 1 ? { instances: plan.instances } : {}),
       server: server?.info,
       capabilities: app.capabilities,
-      ...(intrinsic.has(app) ? { storeOpsIntrinsic: intrinsic.get(app) } : {}),
+      ...(intrinsic.has(app) ? { storeOpsIntrinsic: intrinsic.get(app), storeOpsIntrinsicGets: intrinsicReadsStored.has(app) ? 'random-prefilled' as const : 'just-written' as const } : {}),
     }),
     emit(entry) {
       emitted += 1;
