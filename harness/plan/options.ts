@@ -32,7 +32,7 @@ export const BENCH_OPTIONS = {
   warmup: { flags: '--warmup <time>', help: 'shortest warm-up before measuring (kept apart); it goes on until throughput settles, up to 10× this or 30 s', default: '1s', bounds: { min: 0, max: 600, wholeSeconds: true } },
   probeOps: { flags: '--probe-ops <n>', help: 'serial calls of each store operation when measuring the store alone after verification (0: skip)', default: '1000', bounds: { min: 0, max: 100_000 } },
   connections: { flags: '--connections <n>', help: 'concurrent connections, one user (session) each', default: '10', bounds: { min: 1, max: 10_000 } },
-  users: { flags: '--users <n>', help: 'logged-in users the load spreads over, each request picking one (connections stay the concurrency); with --prefill the prefilled sessions are the users', bounds: { min: 1, max: 10_000_000 } },
+  users: { flags: '--users <n>', help: 'logged-in users the load spreads over, each request picking one (connections stay the concurrency); with --prefill the prefilled sessions are the users; "prefilled": as many as each --prefill count', bounds: { min: 1, max: 10_000_000 } },
   distribution: { flags: '--distribution <name>', help: `with --users: how each request picks its user (${REQUEST_DISTRIBUTIONS.join(', ')}; zipfian is YCSB's scrambled Zipfian, constant 0.99)`, default: 'zipfian' },
   driver: { flags: '--driver <name>', help: 'load generator: autocannon (closed model, --connections) or k6 (open model, --rate)', default: 'autocannon' },
   rate: { flags: '--rate <req/s>', help: 'with --driver k6: requests per second to start, whatever the latency', bounds: { min: 1, max: 1_000_000 } },

@@ -66,8 +66,16 @@ export interface RunPlan {
 
 /** `--users` and `--distribution`: the working set of the load. */
 export interface UserLoad {
-  users: number;
+  /** A count, or `prefilled`: each count of a `--prefill` sweep, its prefilled sessions being the users. */
+  users: number | 'prefilled';
   distribution: RequestDistribution;
+}
+
+/** The users a load at `prefill` prefilled sessions spreads over; undefined: one per connection (no `--users`, or `prefilled` with none). */
+export function usersAt(load: UserLoad | undefined, prefill: number): { users: number; distribution: RequestDistribution } | undefined {
+  if (!load) return undefined;
+  if (load.users !== 'prefilled') return { users: load.users, distribution: load.distribution };
+  return prefill > 0 ? { users: prefill, distribution: load.distribution } : undefined;
 }
 
 /** The open model's settings. */
@@ -282,17 +290,22 @@ function parseDriver(raw: RawBenchOptions, env: NodeJS.ProcessEnv): Pick<RunPlan
 }
 
 /** The load generator settings scenario kinds read to name their load model (scenarios/<kind>/scenario.ts). */
-export function runLoadOf(plan: Pick<RunPlan, 'connections' | 'k6'> & { users?: UserLoad }): RunLoad {
-  return { connections: plan.connections, ...(plan.k6 ? { ratePerSecond: plan.k6.ratePerSecond } : {}), ...(plan.users ? { users: plan.users.users, distribution: plan.users.distribution } : {}) };
+export function runLoadOf(plan: Pick<RunPlan, 'connections' | 'k6'> & { users?: UserLoad }, prefill = 0): RunLoad {
+  const users = usersAt(plan.users, prefill);
+  return { connections: plan.connections, ...(plan.k6 ? { ratePerSecond: plan.k6.ratePerSecond } : {}), ...(users ?? {}) };
 }
 
 /** `--users` and `--distribution`; undefined without `--users`. */
-export function parseUsers(raw: Pick<RawBenchOptions, 'users' | 'distribution'>): UserLoad | undefined {
+export function parseUsers(raw: Pick<RawBenchOptions, 'users' | 'distribution' | 'prefill'>): UserLoad | undefined {
   const distribution = raw.distribution ?? 'zipfian';
   if (!(REQUEST_DISTRIBUTIONS as readonly string[]).includes(distribution)) {
     throw new UsageError(`--distribution: unknown "${distribution}"; valid: ${REQUEST_DISTRIBUTIONS.join(', ')}`);
   }
   if (raw.users === undefined) return undefined;
+  if (raw.users.trim() === 'prefilled') {
+    if (raw.prefill === undefined) throw new UsageError('--users prefilled: the users are the prefilled sessions; give --prefill too, e.g. --prefill 10k,1m --users prefilled');
+    return { users: 'prefilled', distribution: distribution as RequestDistribution };
+  }
   return { users: countOption('users', raw.users), distribution: distribution as RequestDistribution };
 }
 

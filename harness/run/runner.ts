@@ -155,7 +155,7 @@ function withoutMissingPackages(plan: RunPlan, observer: RunObserver, record: (e
     for (const scenario of plan.scenarios) {
       for (const payloadBytes of plan.payloads) {
         for (const prefill of plan.prefill) {
-          record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(runLoadOf(plan), scenario), prefill), status: 'skipped', cause: 'no-package', reason: `${notInstalled(missing)} — to run it: ${missing.install}` });
+          record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(runLoadOf(plan, prefill), scenario), prefill), status: 'skipped', cause: 'no-package', reason: `${notInstalled(missing)} — to run it: ${missing.install}` });
         }
       }
     }
@@ -209,7 +209,7 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
             for (const prefill of plan.prefill) {
-              record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(runLoadOf(plan), scenario), prefill, mitigation), status: 'skipped', cause: 'no-server', reason });
+              record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(runLoadOf(plan, prefill), scenario), prefill, mitigation), status: 'skipped', cause: 'no-server', reason });
             }
           }
         }
@@ -220,7 +220,7 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
             for (const prefill of plan.prefill) {
-              record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(runLoadOf(plan), scenario), prefill, mitigation), status: 'skipped', cause: 'not-applicable', reason: `mitigation ${mitigation}: ${applies}` });
+              record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(runLoadOf(plan, prefill), scenario), prefill, mitigation), status: 'skipped', cause: 'not-applicable', reason: `mitigation ${mitigation}: ${applies}` });
             }
           }
         }
@@ -324,7 +324,7 @@ const CRASH_SETTLE_MS = 500;
 /** Runs `repetitions` (0-based) of one scenario on one store; false when it recorded a failure. */
 async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadBytes, prefill }: { payloadBytes: number; prefill: number }, repetitions: readonly number[], record: (entry: ResultEntry) => void): Promise<boolean> {
   const { plan, storeId, packages, observer, signal } = run;
-  const load = loadModelFor(runLoadOf(plan), scenario);
+  const load = loadModelFor(runLoadOf(plan, prefill), scenario);
   const server = run.server?.handle;
   const apps: AppChild[] = [];
   const prefilled: Array<PrefillDone & { app: AppChild }> = [];

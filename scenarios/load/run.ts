@@ -1,6 +1,7 @@
 import type { VirtualUser } from '../../harness/load/autocannon.ts';
 import { measureLoad } from '../../harness/load/closed-model.ts';
 import { createUserPool } from '../../harness/load/user-pool.ts';
+import { usersAt } from '../../harness/plan/plan.ts';
 import { measureOpenLoad } from '../../harness/load/open-model.ts';
 import type { PhaseTicker, ScenarioRunner } from '../../harness/run/context.ts';
 import type { LoadScenario } from './scenario.ts';
@@ -13,12 +14,11 @@ import type { LoadScenario } from './scenario.ts';
 export const runLoadScenario: ScenarioRunner<LoadScenario> = async (context) => {
   const { plan, scenario, signal } = context;
   const app = await context.startApp();
-  const users: VirtualUser[] = [];
+  const connectionUsers: VirtualUser[] = [];
   // --users: the load spreads over that many users, the prefilled sessions first (the runner prefilled them for this app).
   const range = context.prefilledRange(app);
-  const pool = plan.users && !plan.k6
-    ? createUserPool({ ...plan.users, ...(range ? { prefilled: { range, secret: plan.settings.secret } } : {}) })
-    : undefined;
+  const users = usersAt(plan.users, context.prefillSessions);
+  const pool = users && !plan.k6 ? createUserPool({ ...users, ...(range ? { prefilled: { range, secret: plan.settings.secret } } : {}) }) : undefined;
   for (const [index, repetition] of context.repetitions.entries()) {
     if (signal.aborted) break;
     let ticker: PhaseTicker | undefined;
@@ -35,7 +35,7 @@ export const runLoadScenario: ScenarioRunner<LoadScenario> = async (context) => 
     };
     const measured = await (plan.k6
       ? measureOpenLoad(app, { ...phases, ...plan.k6 })
-      : measureLoad(app, { ...phases, connections: plan.connections, users, ...(pool ? { pool } : {}) })
+      : measureLoad(app, { ...phases, connections: plan.connections, users: connectionUsers, ...(pool ? { pool } : {}) })
     ).finally(() => ticker?.end());
     const crashed = app.crashed();
     if (crashed) throw new Error(crashed);
