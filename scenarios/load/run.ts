@@ -2,6 +2,7 @@ import type { VirtualUser } from '../../harness/load/autocannon.ts';
 import { measureLoad } from '../../harness/load/closed-model.ts';
 import { createUserPool } from '../../harness/load/user-pool.ts';
 import { usersAt } from '../../harness/plan/plan.ts';
+import { SESSION_COOKIE } from '../../stores/express-session.ts';
 import { measureOpenLoad } from '../../harness/load/open-model.ts';
 import type { PhaseTicker, ScenarioRunner } from '../../harness/run/context.ts';
 import type { LoadScenario } from './scenario.ts';
@@ -34,7 +35,7 @@ export const runLoadScenario: ScenarioRunner<LoadScenario> = async (context) => 
       },
     };
     const measured = await (plan.k6
-      ? measureOpenLoad(app, { ...phases, ...plan.k6 })
+      ? measureOpenLoad(app, { ...phases, ...plan.k6, ...(users ? { users: { ...users, ...(range ? { prefilled: { ...range, secret: plan.settings.secret, cookieName: SESSION_COOKIE } } : {}) } } : {}) })
       : measureLoad(app, { ...phases, connections: plan.connections, users: connectionUsers, ...(pool ? { pool } : {}) })
     ).finally(() => ticker?.end());
     const crashed = app.crashed();
