@@ -87,13 +87,16 @@ export async function createMysqlAdapter({ label, settings, server, options }: A
           [sessionTable],
         );
         const bytes = Number((rows as Array<{ bytes: number }>)[0]?.bytes);
+        return { bytes, source: 'information_schema.TABLES data_length + index_length, after ANALYZE TABLE', sessions: await rowCount() };
+      },
+      // Logical page reads served from the buffer pool (requests − reads) against those that went to disk; server-wide.
+      serverCache: async () => {
         const [status] = await pool.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_buffer_pool_read_requests', 'Innodb_buffer_pool_reads')");
         const value = (name: string) => Number((status as Array<{ Variable_name: string; Value: string }>).find((row) => row.Variable_name === name)?.Value);
         const requests = value('Innodb_buffer_pool_read_requests');
         const reads = value('Innodb_buffer_pool_reads');
-        // Logical page reads served from the buffer pool (requests − reads) against those that went to disk; server-wide.
-        const cache = Number.isFinite(requests) && Number.isFinite(reads) ? { hits: Math.max(0, requests - reads), misses: reads, source: 'SHOW GLOBAL STATUS Innodb_buffer_pool_read_requests − Innodb_buffer_pool_reads / Innodb_buffer_pool_reads (whole server)' } : undefined;
-        return { bytes, source: 'information_schema.TABLES data_length + index_length, after ANALYZE TABLE', sessions: await rowCount(), ...(cache ? { cache } : {}) };
+        if (!Number.isFinite(requests) || !Number.isFinite(reads)) return undefined;
+        return { hits: Math.max(0, requests - reads), misses: reads, source: 'SHOW GLOBAL STATUS Innodb_buffer_pool_read_requests − Innodb_buffer_pool_reads / Innodb_buffer_pool_reads (whole server)' };
       },
     },
     close: async () => {

@@ -76,19 +76,19 @@ export async function createRedisAdapter({ label, settings, server, options }: A
     packages: ['connect-redis', 'redis'],
     inspect: {
       count: countSessions,
-      serverStats: async () => {
+      serverStats: async () => ({
+        bytes: Number(redisInfoField(await client.info('memory'), 'used_memory')),
+        source: 'INFO memory used_memory',
+        sessions: await countSessions(),
+      }),
+      // Server-wide counters: every key lookup on this Redis, not only the sessions'.
+      serverCache: async () => {
         const statsInfo = await client.info('stats');
         return {
-          bytes: Number(redisInfoField(await client.info('memory'), 'used_memory')),
-          source: 'INFO memory used_memory',
-          sessions: await countSessions(),
-          // Server-wide counters: every key lookup on this Redis, not only the sessions'.
-          cache: {
-            hits: Number(redisInfoField(statsInfo, 'keyspace_hits')),
-            misses: Number(redisInfoField(statsInfo, 'keyspace_misses')),
-            evictions: Number(redisInfoField(statsInfo, 'evicted_keys')),
-            source: 'INFO stats keyspace_hits/keyspace_misses/evicted_keys (whole server)',
-          },
+          hits: Number(redisInfoField(statsInfo, 'keyspace_hits')),
+          misses: Number(redisInfoField(statsInfo, 'keyspace_misses')),
+          evictions: Number(redisInfoField(statsInfo, 'evicted_keys')),
+          source: 'INFO stats keyspace_hits/keyspace_misses/evicted_keys (whole server)',
         };
       },
     },

@@ -35,8 +35,6 @@ export interface ServerStats {
   source: string;
   /** Sessions the server holds, when it can tell. */
   sessions?: number;
-  /** The server's hit counters as they stand (cumulative; a phase records their deltas), when it keeps them. */
-  cache?: ServerCache;
 }
 
 /** Read-only questions about stored sessions, answered by the store itself, not through the app. */
@@ -47,6 +45,11 @@ export interface StoreInspector {
   get(sessionId: string): Promise<Record<string, unknown> | undefined>;
   /** The server's own memory/size figures; undefined for stores without a server. */
   serverStats(): Promise<ServerStats | undefined>;
+  /**
+   * The server's hit counters as they stand (cumulative; a measured phase records their deltas),
+   * read with nothing else (no count, no scan) so the delta is the load's; absent when the server keeps none.
+   */
+  serverCache?(): Promise<ServerCache | undefined>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { EventLoopStats, MemorySample, StoreOpLatency } from '../../contract/metrics.ts';
+import type { EventLoopStats, MemorySample, ServerCache, StoreOpLatency } from '../../contract/metrics.ts';
 import type { StoreTimingSnapshot } from './store-timing.ts';
 import type { AnyStoreId, StoreCapabilities } from '../../contract/vocabulary.ts';
 import type { ServerHandle, ServerStats, SessionSettings } from '../../stores/types.ts';
@@ -27,6 +27,8 @@ export type ChildRequest =
   | { id: number; type: 'count' }
   | { id: number; type: 'get'; sessionId: string }
   | { id: number; type: 'serverStats' }
+  /** The server's hit counters alone (no count or scan beside them). */
+  | { id: number; type: 'serverCache' }
   | { id: number; type: 'startSampling'; intervalMs: number }
   | { id: number; type: 'stopSampling' }
   | { id: number; type: 'storeOps'; reset: boolean }
@@ -52,6 +54,7 @@ export interface ChildAnswers {
   count: number | null;
   get: Record<string, unknown> | null;
   serverStats: ServerStats | null;
+  serverCache: ServerCache | null;
   startSampling: null;
   /** Memory samples of the phase, and its event loop (watched from startSampling to stopSampling). */
   stopSampling: { samples: MemorySample[]; eventLoop: EventLoopStats };

@@ -53,6 +53,7 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined,
     count: async () => (await adapter.inspect.count()) ?? null,
     get: async ({ sessionId }) => (await adapter.inspect.get(sessionId)) ?? null,
     serverStats: async () => (await adapter.inspect.serverStats()) ?? null,
+    serverCache: async () => (await adapter.inspect.serverCache?.()) ?? null,
     startSampling: async ({ intervalMs }) => {
       clearInterval(sampler);
       since = performance.now();

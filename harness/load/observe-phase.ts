@@ -65,7 +65,11 @@ export async function observePhase<T>(
   const cpuWatch = cpuStopwatch({ app: app.pids, server: serverPids, generator: options.generatorInProcess ? process.pid : undefined });
   let samples: MemorySample[] = [];
   let eventLoop: EventLoopStats | undefined;
+  // The hit counters right around the load, with no count or scan between them and it.
+  const cacheBefore = await app.ask('serverCache').catch(() => null);
+  let cacheAfter: ServerCache | null = null;
   const result = await load().finally(async () => {
+    cacheAfter = await app.ask('serverCache').catch(() => null);
     ({ samples, eventLoop } = await app.ask('stopSampling'));
   });
   const cpu = cpuWatch.stop();
@@ -74,7 +78,7 @@ export async function observePhase<T>(
   const serverAfter = await app.ask('serverStats');
   const sessionsAfter = (await app.ask('count')) ?? serverAfter?.sessions;
   const server = serverBefore && serverAfter ? { before: serverBefore.bytes, after: serverAfter.bytes, source: serverAfter.source } : undefined;
-  const serverCache = cacheDelta(serverBefore?.cache, serverAfter?.cache);
+  const serverCache = cacheDelta(cacheBefore ?? undefined, cacheAfter ?? undefined);
   return {
     result,
     reads: { ...(distinctSessions !== undefined ? { distinctSessions } : {}), ...(serverCache ? { serverCache } : {}) },
