@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runMain } from './helpers/main.ts';
 import { parseRunResult } from '../contract/read.ts';
+import { cacheDelta } from '../harness/load/observe-phase.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sessionbench-users-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -85,4 +86,14 @@ describe('--users: the load spreads over many users', () => {
       assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
     });
   }
+});
+
+describe('server hit figures over a phase', () => {
+  test('deltas of the counters; none when a reading is missing or the server reset its counters', () => {
+    const source = 'test';
+    assert.deepEqual(cacheDelta({ hits: 100, misses: 5, evictions: 1, source }, { hits: 150, misses: 9, evictions: 1, source }), { hits: 50, misses: 4, evictions: 0, source });
+    assert.deepEqual(cacheDelta({ hits: 100, misses: 5, source }, { hits: 150, misses: 9, source }), { hits: 50, misses: 4, source });
+    assert.equal(cacheDelta(undefined, { hits: 1, misses: 0, source }), undefined);
+    assert.equal(cacheDelta({ hits: 100, misses: 5, source }, { hits: 3, misses: 0, source }), undefined, 'a restarted server');
+  });
 });
