@@ -1,5 +1,6 @@
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { z } from 'zod';
+import { REQUEST_DISTRIBUTIONS } from './vocabulary.ts';
 
 /** Measurements every scenario kind may carry: latency, phases, load model, store operations, memory, CPU, prefill. */
 
@@ -46,6 +47,20 @@ export const setCookieSchema = z.object({
   bytes: count,
 });
 export type SetCookieCounts = z.infer<typeof setCookieSchema>;
+/**
+ * A store server's own hit figures over one phase, as deltas of its counters: PostgreSQL buffer
+ * hits/reads of the session table, Redis keyspace hits/misses, memcached get hits/misses,
+ * MariaDB InnoDB buffer-pool requests served from memory / read from disk.
+ */
+export const serverCacheSchema = z.object({
+  hits: count,
+  misses: count,
+  /** Items the server evicted during the phase, where it counts them. */
+  evictions: count.optional(),
+  /** The counters, e.g. "pg_statio_user_tables heap_blks_hit/heap_blks_read of the session table". */
+  source: z.string(),
+});
+export type ServerCache = z.infer<typeof serverCacheSchema>;
 
 /** What one phase (warm-up or measured) of one driver run produced. */
 export const phaseMetricsSchema = z.object({
@@ -64,16 +79,32 @@ export const phaseMetricsSchema = z.object({
   timeouts: count,
   /** Set-Cookie headers received (closed model, autocannon); absent where the driver does not count them. */
   setCookie: setCookieSchema.optional(),
+  /** Different sessions the store returned to the app during the phase (counted in the app, around Store.get); absent when not counted. */
+  distinctSessions: count.optional(),
+  /** The store server's own hit figures over the phase (deltas); absent when the server gives none. */
+  serverCache: serverCacheSchema.optional(),
 });
 export type PhaseMetrics = z.infer<typeof phaseMetricsSchema>;
 
 /** Which load model produced a result: closed- and open-model latency are never compared as the same thing. */
 export const loadModelSchema = z.discriminatedUnion('driver', [
-  z.object({ driver: z.literal('autocannon'), model: z.literal('closed'), connections: count }),
+  z.object({
+    driver: z.literal('autocannon'),
+    model: z.literal('closed'),
+    connections: count,
+    /** Logged-in users the load spread over (`--users`); absent: one per connection. */
+    users: count.optional(),
+    /** How each request picked its user (`--distribution`); absent without `--users`. */
+    distribution: z.enum(REQUEST_DISTRIBUTIONS).optional(),
+  }),
   z.object({
     driver: z.literal('k6'),
     model: z.literal('open'),
     ratePerSecond: z.number().positive(),
+    /** Logged-in users the load spread over (`--users`); absent: one per VU. */
+    users: count.optional(),
+    /** How each request picked its user (`--distribution`); absent without `--users`. */
+    distribution: z.enum(REQUEST_DISTRIBUTIONS).optional(),
     droppedIterations: count.optional(),
     /** k6 runners (processes, machines) that together ran this one test at `ratePerSecond`; absent for one. */
     runners: count.optional(),

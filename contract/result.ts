@@ -61,6 +61,11 @@ export const entryBaseSchema = z.object({
   storeNetwork: storeNetworkSchema.optional(),
   /** An entry measured at a stated request rate (`--latency-at`, open model): how that rate was chosen. */
   atRate: rateChoiceSchema.optional(),
+  /**
+   * What the intrinsic `get` read: the sessions the probe had just written (a hot set), or random
+   * sessions of the prefill (a lookup at the store's size); absent in results written before it was recorded.
+   */
+  storeOpsIntrinsicGets: z.enum(['just-written', 'random-prefilled']).optional(),
 });
 export type EntryBase = z.infer<typeof entryBaseSchema>;
 

@@ -94,6 +94,10 @@ export type StoreCapabilities = z.infer<typeof storeCapabilitiesSchema>;
 export const LOAD_DRIVERS = ['autocannon', 'k6'] as const;
 export type LoadDriver = (typeof LOAD_DRIVERS)[number];
 
+/** How each request picks the user it speaks for (`--distribution`, YCSB's request distributions). */
+export const REQUEST_DISTRIBUTIONS = ['zipfian', 'uniform', 'latest'] as const;
+export type RequestDistribution = (typeof REQUEST_DISTRIBUTIONS)[number];
+
 /**
  * How a race lost acknowledged writes, by measured mechanism: concurrent saves of whole, stale
  * sessions (express-session); a touch that rewrites the session it loaded (the store);

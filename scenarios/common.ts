@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { LoadModel } from '../contract/metrics.ts';
+import type { RequestDistribution } from '../contract/vocabulary.ts';
 
 /** The app routes a load scenario can send, as "METHOD /path". */
 export const LOAD_ROUTES = ['GET /session', 'POST /session', 'POST /counter', 'POST /items'] as const;
@@ -33,13 +34,17 @@ export interface RunLoad {
   connections: number;
   /** Present when the run uses the open model (k6). */
   ratePerSecond?: number;
+  /** `--users`: logged-in users the load spreads over, and how each request picks one. */
+  users?: number;
+  distribution?: RequestDistribution;
 }
 
 /** The load model of the run's own driver: autocannon's closed model, or k6's open model at a rate. */
 export function driverLoadModel(load: RunLoad): LoadModel {
+  const users = load.users !== undefined ? { users: load.users, distribution: load.distribution ?? 'zipfian' } : {};
   return load.ratePerSecond !== undefined
-    ? { driver: 'k6', model: 'open', ratePerSecond: load.ratePerSecond }
-    : { driver: 'autocannon', model: 'closed', connections: load.connections };
+    ? { driver: 'k6', model: 'open', ratePerSecond: load.ratePerSecond, ...users }
+    : { driver: 'autocannon', model: 'closed', connections: load.connections, ...users };
 }
 
 /**

@@ -95,6 +95,10 @@ export async function createMemcachedAdapter({ label, settings, server }: Adapte
         if (!info.managed) return { bytes: Number(figures['bytes']), source: 'stats bytes (of the whole server: it holds data not sessionbench\'s)' };
         return { bytes: Number(figures['bytes']), source: 'stats bytes (curr_items as sessions)', sessions: Number(figures['curr_items']) };
       },
+      serverCache: async () => {
+        const figures = await stats(client);
+        return { hits: Number(figures['get_hits']), misses: Number(figures['get_misses']), evictions: Number(figures['evictions']), source: 'stats get_hits/get_misses/evictions (whole server)' };
+      },
     },
     close: async () => {
       pipeline.close();

@@ -127,6 +127,17 @@ export async function createPostgresAdapter({ label, settings, server, options }
         const { rows } = await pool.query<{ bytes: string }>('SELECT pg_total_relation_size($1::regclass) AS bytes', [`"${sessionTable}"`]);
         return { bytes: Number(rows[0]?.bytes), source, sessions: await rowCount(pool, sessionTable, '') };
       },
+      // Shared-buffer hits and reads (from the OS page cache or disk) of the session table and its indexes. Backends
+      // report their counters when idle, at most once a second: the last second of a phase may be missing.
+      serverCache: async () => {
+        if (!(await tableName(pool, sessionTable))) return undefined;
+        const io = await pool.query<{ hits: string | null; reads: string | null }>(
+          'SELECT coalesce(heap_blks_hit, 0) + coalesce(idx_blks_hit, 0) AS hits, coalesce(heap_blks_read, 0) + coalesce(idx_blks_read, 0) AS reads FROM pg_statio_user_tables WHERE relid = $1::regclass',
+          [`"${sessionTable}"`],
+        );
+        const row = io.rows[0];
+        return row ? { hits: Number(row.hits), misses: Number(row.reads), source: 'pg_statio_user_tables heap+idx_blks_hit / heap+idx_blks_read of the session table (shared buffers; a read may come from the OS page cache)' } : undefined;
+      },
     },
     connection: { kind: 'postgres', pool, connectUrl, table: own.quotedTable(), expireSeconds: (session) => expireSecondsOf(session, own.ttl ?? 86_400) },
     fieldUpdates: {

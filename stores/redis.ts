@@ -90,6 +90,16 @@ export async function createRedisAdapter({ label, settings, server, options }: A
         sessions: await countSessions(),
         commands: { source: 'INFO commandstats', calls: sessionCommandCalls(await client.info('commandstats')) },
       }),
+      // Server-wide counters: every key lookup on this Redis, not only the sessions'.
+      serverCache: async () => {
+        const statsInfo = await client.info('stats');
+        return {
+          hits: Number(redisInfoField(statsInfo, 'keyspace_hits')),
+          misses: Number(redisInfoField(statsInfo, 'keyspace_misses')),
+          evictions: Number(redisInfoField(statsInfo, 'evicted_keys')),
+          source: 'INFO stats keyspace_hits/keyspace_misses/evicted_keys (whole server)',
+        };
+      },
     },
     connection: { kind: 'redis', client, key: (id) => store.prefix + id, encode: (session) => ({ value: store.serializer.stringify(session), ttlSeconds: ttlOf(session) }) },
     // The probe's keys are sessionbench's own whatever the session names: a unique id under `sessionbench:probe:`.

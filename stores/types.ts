@@ -4,6 +4,7 @@ import type { RequestHandler } from 'express';
 import type { SessionData, Store } from 'express-session';
 import type pg from 'pg';
 import type { RawStoreOptions, StoreOptionsSchema } from './options.ts';
+import type { ServerCache } from '../contract/metrics.ts';
 /** A server handed to an adapter: the info plus the real (unredacted) URL to connect to. */
 export interface ServerHandle {
   info: ServerInfo;
@@ -49,6 +50,11 @@ export interface StoreInspector {
   get(sessionId: string): Promise<Record<string, unknown> | undefined>;
   /** The server's own memory/size figures; undefined for stores without a server. */
   serverStats(): Promise<ServerStats | undefined>;
+  /**
+   * The server's hit counters as they stand (cumulative; a measured phase records their deltas),
+   * read with nothing else (no count, no scan) so the delta is the load's; absent when the server keeps none.
+   */
+  serverCache?(): Promise<ServerCache | undefined>;
 }
 
 /**

@@ -16,7 +16,7 @@ import type { ProvisionedServer } from '../stores/servers/types.ts';
 import type { StoreId } from '../contract/vocabulary.ts';
 
 /** Every store with a bulk writer: each is prefilled on its real server and read back through the app. */
-const PREFILLABLE: StoreId[] = ['redis', 'memcached', 'postgres', 'mongo', 'memory', 'memorystore'];
+const PREFILLABLE: StoreId[] = ['redis', 'memcached', 'postgres', 'mongo', 'mysql', 'memory', 'memorystore'];
 const SESSIONS = 200;
 const PAYLOAD_BYTES = 1024;
 const SETTINGS = sessionSettings({ secret: 'prefill-test' });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderMarkdown } from '../reports/render/markdown.ts';
 import { runResultSchema } from '../contract/result.ts';
-import { scaleFindings, scalePoints, scaleTable } from '../reports/sections/scale.ts';
+import { scaleCharts, scaleFindings, scalePoints, scaleTable } from '../reports/sections/scale.ts';
 import { scaleSweepResult } from './helpers/scale-result.ts';
 
 test('a scale sweep is a valid result with one point per store and stored-session count', async () => {
@@ -32,5 +32,30 @@ test('one repetition per count is never read as growing cost: the note says why'
   result.entries = result.entries.filter((entry) => entry.repetition === 1);
   const points = scalePoints(result);
   assert.deepEqual(scaleFindings(points).map((f) => f.metric), [], 'throughput and p99 need two repetitions; bytes per session did not grow 50 %');
-  assert.match(scaleTable(result).notes?.[1] ?? '', /ran once: a change in their throughput or p99 cannot be told from this machine's noise/);
+  const notes = scaleTable(result).notes ?? [];
+  assert.equal(notes.length, 1);
+  assert.match(notes[0] ?? '', /^Growth in throughput and p99 was not judged: every count ran once/);
+  assert.doesNotMatch(notes.join(' '), /No store's cost grew|did not grow/, 'never "did not grow" from one repetition');
+});
+
+test('--users: the table says how many users read how many sessions and the server hit ratio; charts against users appear', async () => {
+  const result = await scaleSweepResult();
+  for (const entry of result.entries) {
+    if (entry.status !== 'ok' || entry.load.driver !== 'autocannon') continue;
+    const sessions = entry.prefilledSessions ?? 0;
+    entry.load = { ...entry.load, users: Math.max(10, sessions), distribution: 'uniform' };
+    entry.measured = { ...entry.measured, distinctSessions: Math.min(sessions, 5000) + 10, serverCache: { hits: 900, misses: sessions > 0 ? 100 : 0, source: 'test counters' } };
+    entry.storeOpsIntrinsicGets = sessions > 0 ? 'random-prefilled' : 'just-written';
+  }
+  assert.ok(runResultSchema.safeParse(result).success);
+  const table = scaleTable(result);
+  const column = (title: string) => table.columns.findIndex((c) => c.title === title);
+  const row = table.rows.find((r) => r[0]?.includes('Redis') && r[2] === '1,000,000')!;
+  assert.ok(row, 'the redis 1M row');
+  assert.equal(row[column('Users')], '1,000,000 (uniform)');
+  assert.equal(row[column('Distinct sessions read')], '5,010');
+  assert.equal(row[column('Server hit ratio')], '90.0 %');
+  assert.match(row[column('Store get alone p50')] ?? '', /\(random stored sessions\)$/);
+  const charts = scaleCharts([{ label: 'run', result }])!.charts.map((chart) => chart.id);
+  assert.deepEqual(charts.filter((id) => id.startsWith('users-')), ['users-throughput', 'users-p99', 'users-hit-ratio', 'users-distinct']);
 });

@@ -45,6 +45,7 @@ const ASKED: Record<keyof ChildAnswers, string> = {
   count: 'the number of stored sessions',
   get: 'a stored session',
   serverStats: "the store server's memory figures",
+  serverCache: "the store server's hit counters",
   startSampling: 'memory sampling to start',
   stopSampling: 'the memory samples',
   storeOps: 'store-operation timings',

@@ -1,4 +1,4 @@
-import type { EventLoopStats, MemorySample, StoreOpLatency } from '../../contract/metrics.ts';
+import type { EventLoopStats, MemorySample, ServerCache, StoreOpLatency } from '../../contract/metrics.ts';
 import type { StoreTimingSnapshot } from './store-timing.ts';
 import type { AnyStoreId, StoreCapabilities } from '../../contract/vocabulary.ts';
 import type { ServerHandle, ServerStats, SessionSettings } from '../../stores/types.ts';
@@ -27,6 +27,8 @@ export type ChildRequest =
   | { id: number; type: 'count' }
   | { id: number; type: 'get'; sessionId: string }
   | { id: number; type: 'serverStats' }
+  /** The server's hit counters alone (no count or scan beside them). */
+  | { id: number; type: 'serverCache' }
   /** `settle`: collect garbage before the first reading (costly to the phase that follows: V8 regrows its young generation). */
   | { id: number; type: 'startSampling'; intervalMs: number; settle: boolean }
   | { id: number; type: 'stopSampling' }
@@ -37,7 +39,8 @@ export type ChildRequest =
   | ({ id: number; type: 'unprefill' } & PrefillRange)
   /** Runs the store's own one-shot removal of expired sessions, when it has one (`dryRun`: only says whether it has). */
   | { id: number; type: 'pruneExpired'; dryRun?: boolean }
-  | { id: number; type: 'probeStore'; operations: number }
+  /** `stored`: the probe's gets read random sessions of this prefilled range instead of the ones it just wrote. */
+  | { id: number; type: 'probeStore'; operations: number; stored?: PrefillRange }
   /** The app's heap after a forced garbage collection: what it retains. */
   | { id: number; type: 'heap' }
   /** Saves the remedy refused or retried since the app started. */
@@ -54,6 +57,7 @@ export interface ChildAnswers {
   count: number | null;
   get: Record<string, unknown> | null;
   serverStats: ServerStats | null;
+  serverCache: ServerCache | null;
   startSampling: null;
   /** Memory samples of the phase, and its event loop (watched from startSampling to stopSampling). */
   stopSampling: { samples: MemorySample[]; eventLoop: EventLoopStats };

@@ -53,6 +53,7 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined,
     count: async () => (await adapter.inspect.count()) ?? null,
     get: async ({ sessionId }) => (await adapter.inspect.get(sessionId)) ?? null,
     serverStats: async () => (await adapter.inspect.serverStats()) ?? null,
+    serverCache: async () => (await adapter.inspect.serverCache?.()) ?? null,
     startSampling: async ({ intervalMs, settle }) => {
       clearInterval(sampler);
       since = performance.now();
@@ -72,9 +73,9 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined,
     },
     storeOps: async ({ reset }) => timing?.snapshot(reset) ?? { latency: {}, writes: { set: 0, touch: 0, destroy: 0, setBytes: 0, touchBytes: 0 } },
     mitigationCounts: async () => mitigation.counts(),
-    probeStore: async ({ operations }) => {
+    probeStore: async ({ operations, stored }) => {
       if (!adapter.store) return {};
-      const intrinsic = await probeStore(adapter.store, { operations, payloadBytes: config.app.payloadBytes, maxAgeMs: config.settings.maxAgeMs });
+      const intrinsic = await probeStore(adapter.store, { operations, payloadBytes: config.app.payloadBytes, maxAgeMs: config.settings.maxAgeMs, ...(stored ? { storedIds: (i) => `${stored.idPrefix}${stored.from + i}`, storedCount: stored.count } : {}) });
       timing?.snapshot(true);
       return intrinsic;
     },

@@ -13,6 +13,13 @@ export interface ProbeOptions {
   operations: number;
   payloadBytes: number;
   maxAgeMs: number;
+  /**
+   * Sessions already stored (a prefill): when given, the gets read random ones of them (uniformly,
+   * not the sessions the probe just wrote, which a cache would hold), so "get" is a lookup in the
+   * store at its size.
+   */
+  storedIds?: (index: number) => string;
+  storedCount?: number;
 }
 
 /** express-session's own Cookie (its types omit the constructor's options): stores read its live `maxAge`. */
@@ -29,8 +36,9 @@ function callOnce(store: Store, op: StoreOperation, sid: string, data: SessionDa
 }
 
 /**
- * The store's intrinsic latency: `operations` sets, then as many gets, touches and destroys
- * of the same sessions, one call at a time with nothing else running, each timed from the
+ * The store's intrinsic latency: `operations` sets, then as many gets (of random stored
+ * sessions when `storedIds` is given, else of the same sessions), touches and destroys
+ * of the sessions set, one call at a time with nothing else running, each timed from the
  * call to its callback. Set, get and touch stop early after 4 s each; destroy always covers
  * every session set, so the store is left as it was.
  */
@@ -51,7 +59,8 @@ export async function probeStore(store: Store, options: ProbeOptions): Promise<S
     let i = 0;
     for (; i < written && performance.now() < deadline; i++) {
       const start = performance.now();
-      const err = await callOnce(store, op, `${prefix}${i}`, sessions[i]!);
+      const stored = op === 'get' && options.storedIds && options.storedCount ? options.storedIds(Math.floor(Math.random() * options.storedCount)) : undefined;
+      const err = await callOnce(store, op, stored ?? `${prefix}${i}`, sessions[i]!);
       recordMs(histogram, performance.now() - start);
       if (err) errors += 1;
     }

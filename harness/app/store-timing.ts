@@ -20,6 +20,8 @@ export type StoreWriteCounts = Omit<StoreWrites, 'requests'>;
 export interface StoreTimingSnapshot {
   latency: StoreOpLatency;
   writes: StoreWriteCounts;
+  /** Different session ids whose `get` returned a session since the last reset. */
+  distinctSessions?: number;
 }
 
 /** Per-operation latency and write counts of a store, measured around its callback API inside the app. */
@@ -84,6 +86,8 @@ export function instrumentStore(store: Store, options: InstrumentOptions = {}): 
   const histograms = new Map<StoreOperation, { histogram: Histogram; errors: number }>();
   let counts = { set: 0, touch: 0, destroy: 0, get: 0 };
   let samples = { set: emptySample(), touch: emptySample(), get: emptySample() };
+  // Ids whose get found a session: how many different sessions the load really read.
+  let found = new Set<string>();
   for (const op of OPERATIONS) {
     const original = (store as unknown as Record<string, unknown>)[op];
     if (typeof original !== 'function') continue;
@@ -98,8 +102,10 @@ export function instrumentStore(store: Store, options: InstrumentOptions = {}): 
       const last = args.length - 1;
       const callback = args[last];
       if (typeof callback === 'function') {
+        const sid = args[0];
         args[last] = (err: unknown, ...rest: unknown[]) => {
           recordMs(slot.histogram, performance.now() - start);
+          if (op === 'get' && !err && rest[0] && typeof sid === 'string') found.add(sid);
           if (err) slot.errors += 1;
           if (readSampled && rest[0]) samples.get.bytes += sessionBytes(rest[0]);
           return (callback as (...a: unknown[]) => unknown)(err, ...rest);
@@ -125,11 +131,13 @@ export function instrumentStore(store: Store, options: InstrumentOptions = {}): 
         getBytes: estimatedBytes(samples.get),
         bytesSampled: { set: samples.set.sampled, touch: samples.touch.sampled, get: samples.get.sampled },
       };
+      const distinctSessions = histograms.has('get') ? found.size : undefined;
       if (reset) {
+        found = new Set();
         counts = { set: 0, touch: 0, destroy: 0, get: 0 };
         samples = { set: emptySample(), touch: emptySample(), get: emptySample() };
       }
-      return { latency, writes };
+      return { latency, writes, ...(distinctSessions !== undefined ? { distinctSessions } : {}) };
     },
   };
 }

@@ -5,7 +5,7 @@ import { testRunManifest } from '../k6/k6-testrun.ts';
 import type { K6ScriptSpec } from '../k6/k6-script.ts';
 import type { CliIo } from './io.ts';
 import { checkOutputPath, writeFileAtomic } from './output-dir.ts';
-import { parseCount, parseDuration } from '../plan/plan.ts';
+import { parseCount, parseDuration, parseUsers, usersAt } from '../plan/plan.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 
 /** Raw `export k6` flags as the CLI hands them over. */
@@ -18,6 +18,9 @@ export interface RawExportK6Options {
   out?: string;
   /** Runners sharing the rate (k6 operator parallelism, or k6 processes with --execution-segment). */
   parallelism?: string;
+  /** Users the load spreads over (each iteration picks one), and how. */
+  users?: string;
+  distribution?: string;
 }
 
 function parseTarget(value: string | undefined): string {
@@ -41,6 +44,9 @@ export function parseExportK6Options(raw: RawExportK6Options): K6ScriptSpec {
   const exportable = Object.values(SCENARIOS).filter((s) => s.kind === 'load' || s.kind === 'race').map((s) => s.id);
   if (!scenario) throw new UsageError(`--scenario: give one of ${exportable.join(', ')}`);
   if (raw.rate === undefined) throw new UsageError('--rate: give the target rate in requests per second, e.g. --rate 500');
+  if (raw.users?.trim() === 'prefilled') throw new UsageError('--users: give a count; serve prefills nothing, so export k6 users log in when first picked');
+  if (scenario.kind !== 'load' && raw.users !== undefined) throw new UsageError(`--users: applies to load scenarios; ${scenario.id} is a race on one session per VU`);
+  const users = usersAt(parseUsers({ users: raw.users, distribution: raw.distribution ?? 'zipfian', prefill: undefined }), 0);
   if (raw.parallelism !== undefined && !raw.out) throw new UsageError('--parallelism: give --out <script.js>; the TestRun manifest is written beside it');
   return {
     scenario,
@@ -48,6 +54,7 @@ export function parseExportK6Options(raw: RawExportK6Options): K6ScriptSpec {
     ratePerSecond: parseCount('--rate', raw.rate, { min: 1, max: 1_000_000 }),
     warmupSeconds: parseDuration('--warmup', raw.warmup, { min: 0, max: 3600 }),
     durationSeconds: parseDuration('--duration', raw.duration, { min: 1, max: 24 * 3600 }),
+    ...(users ? { users } : {}),
     ...(raw.parallelism === undefined ? {} : { runners: { parallelism: parseCount('--parallelism', raw.parallelism, { min: 1, max: 1000 }) } }),
   };
 }

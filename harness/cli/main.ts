@@ -218,6 +218,8 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--duration <time>', 'measured phase', '30s')
     .option('--warmup <time>', 'warm-up phase, reported apart (k6 scenario "warmup")', '5s')
     .option('--out <file>', 'write the script here instead of stdout')
+    .option(BENCH_OPTIONS.users.flags, 'logged-in users the load spreads over, each iteration picking one (a VU logs a user in the first time it picks it)')
+    .option(BENCH_OPTIONS.distribution.flags, BENCH_OPTIONS.distribution.help, BENCH_OPTIONS.distribution.default)
     .option('--parallelism <n>', 'runners sharing the rate: also writes a k6-operator TestRun beside --out, and each runner writes a results file report merges')
     .action(async (flags: RawExportK6Options) => {
       await exportK6Command(flags, io);

@@ -9,6 +9,7 @@ import { outputTail } from '../child-process.ts';
 import { cpuSecondsOf } from '../load/cpu.ts';
 import { createLatencyHistogram, encodeHistogram, recordMs, summarize } from '../load/histogram.ts';
 import { generateK6Script, K6_KIND } from './k6-script.ts';
+import type { K6Users } from './k6-users.ts';
 import type { K6Phase, VuPool } from './k6-script.ts';
 import { readK6Phase } from './k6-summary.ts';
 import type { K6PhaseSummary } from './k6-summary.ts';
@@ -223,6 +224,8 @@ export interface OpenPhase {
   vus?: VuPool;
   timeoutSeconds?: number;
   signal?: AbortSignal;
+  /** `--users`: every iteration picks its user (see K6Users). */
+  users?: K6Users;
   /** Called at the phase's first work request with its per-second timeline (see K6TimelineRequest). */
   onTimeline?: (timeline: Timeline) => void;
 }
@@ -251,6 +254,7 @@ export async function runOpenPhase(phase: OpenPhase): Promise<OpenPhaseResult> {
     durationSeconds: phase.phase === 'measured' ? phase.seconds : 0,
     vus: phase.vus,
     timeoutSeconds,
+    ...(phase.users ? { users: phase.users } : {}),
   });
   const output = await runK6({
     binary: phase.binary,

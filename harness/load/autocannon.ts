@@ -6,6 +6,7 @@ import type { PhaseMetrics } from '../../contract/metrics.ts';
 import type { Timeline } from './timeline.ts';
 import type { LoadScenario } from '../../scenarios/load/scenario.ts';
 import { expandMix } from './mix.ts';
+import type { UserPool } from './user-pool.ts';
 
 /** One simulated user: its cookies, and whether it has logged in (a lost cookie then shows as 401s, not a silent re-login). */
 export interface VirtualUser {
@@ -31,6 +32,11 @@ export interface ClosedPhase {
    * the request list loops, so the cookie lives in this closure instead.
    */
   users: VirtualUser[];
+  /**
+   * `--users`: every request picks its user from this pool instead (connections stay the
+   * concurrency); `users` is then unused.
+   */
+  pool?: UserPool;
   /** Per-request timeout in seconds. */
   timeoutSeconds?: number;
   /** Per-second outcomes, when the course of the phase matters. */
@@ -159,6 +165,41 @@ function driveUser(client: AutocannonClient, scenario: LoadScenario, user: Virtu
   });
 }
 
+/**
+ * Drives one connection for many users (`--users`): each request picks its user from the
+ * pool as it is sent (autocannon's setupRequest), carries that user's cookie, and the
+ * response's Set-Cookie goes back to that user (one request in flight per connection). A user
+ * not logged in yet sends POST /login instead, counted as a login.
+ */
+function drivePool(client: AutocannonClient, scenario: LoadScenario, pool: UserPool, connection: number, counters: LoadCounters): void {
+  const login = { method: 'POST' as const, path: '/login' };
+  if (scenario.sessions === 'per-request') {
+    client.setRequests([{ ...login, setupRequest: (request) => (counters.logins++, request) }]);
+    return;
+  }
+  const sequence = expandMix(scenario.mix).map((item) => item.split(' ') as ['GET' | 'POST', string]);
+  let itemSequence = 0;
+  let current = -1;
+  const requests: AutocannonRequest[] = sequence.map(([method, path]) => ({
+    method,
+    path,
+    setupRequest: (request) => {
+      current = pool.chooser.next();
+      const cookie = pool.cookie(current);
+      if (cookie === undefined) {
+        counters.logins++;
+        return { ...request, ...login };
+      }
+      return { ...request, path: path === '/items' ? `/items?id=c${connection}-${itemSequence++}` : path, headers: { ...request.headers, cookie } };
+    },
+  }));
+  client.setRequests(requests);
+  client.on('headers', ({ headers }) => {
+    const values = setCookieValues(headers);
+    if (values.length > 0 && current >= 0) pool.applySetCookie(current, values);
+  });
+}
+
 /** Runs one closed-model phase with autocannon and returns its metrics, latency in µs from our own HDR histogram. */
 export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> {
   const histogram = createLatencyHistogram();
@@ -177,10 +218,11 @@ export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> 
     setupClient: (client: AutocannonClient) => {
       const connection = nextConnection++ % phase.connections;
       const user = phase.users[connection] ?? { jar: new Map(), loggedIn: false };
-      phase.users[connection] = user;
+      if (!phase.pool) phase.users[connection] = user;
       const counters = phase.counters ?? { logins: 0, unauthorized: 0 };
       renewOnReconnect(client);
-      driveUser(client, phase.scenario, user, connection, counters);
+      if (phase.pool) drivePool(client, phase.scenario, phase.pool, connection, counters);
+      else driveUser(client, phase.scenario, user, connection, counters);
       const timeline = phase.timeline;
       // Counted when the response completes, like the requests they are divided by: express-session sends the
       // headers before the store answers, so a phase can end between a response's headers and its end.

@@ -1,6 +1,7 @@
 import type { AppChild } from '../app/child.ts';
 import { runClosedPhase } from './autocannon.ts';
 import type { LoadCounters, VirtualUser } from './autocannon.ts';
+import type { UserPool } from './user-pool.ts';
 import { observePhase } from './observe-phase.ts';
 import { STEADY_STATE, fullWindows, isSteady } from './steady-state.ts';
 import { warmupCapSeconds } from '../plan/options.ts';
@@ -18,6 +19,8 @@ export interface LoadMeasurement {
   durationSeconds: number;
   /** One user per connection, shared by warm-up and every repetition of one app. */
   users: VirtualUser[];
+  /** `--users`: the users every request picks from (shared by warm-up and every repetition of one app); `users` is then unused. */
+  pool?: UserPool;
   signal: AbortSignal;
   /** Process id of a local store server, to measure its CPU. */
   serverPid?: number;
@@ -76,7 +79,7 @@ export async function measureLoad(
 ): Promise<Pick<OkEntry, 'warmup' | 'warmupControl' | 'measured' | 'timeline' | 'storeOps' | 'storeWrites' | 'eventLoop' | 'memory' | 'cpu' | 'sessionsStored' | 'observations'>> {
   const counters: LoadCounters = { logins: 0, unauthorized: 0 };
   const phase = (durationSeconds: number, options: { signal?: AbortSignal; timeline?: Timeline } = {}) =>
-    runClosedPhase({ url: app.url, scenario: m.scenario, connections: m.connections, durationSeconds, users: m.users, signal: options.signal ?? m.signal, timeline: options.timeline, counters });
+    runClosedPhase({ url: app.url, scenario: m.scenario, connections: m.connections, durationSeconds, users: m.users, ...(m.pool ? { pool: m.pool } : {}), signal: options.signal ?? m.signal, timeline: options.timeline, counters });
   let warmup: PhaseMetrics | undefined;
   let warmupControl: WarmupControl | undefined;
   if (m.warmupSeconds > 0) {
@@ -87,14 +90,14 @@ export async function measureLoad(
   m.onPhase?.('measured', m.durationSeconds);
   counters.unauthorized = 0;
   let timeline = new Timeline();
-  const { result: measured, observed } = await observePhase(app, { serverPid: m.serverPid, generatorInProcess: true, requestsOf: (metrics) => metrics.requests, addsSessions: m.scenario.sessions === 'per-request' }, () => {
+  const { result: measured, observed, reads } = await observePhase(app, { serverPid: m.serverPid, generatorInProcess: true, requestsOf: (metrics) => metrics.requests, addsSessions: m.scenario.sessions === 'per-request' }, () => {
     timeline = new Timeline();
     return phase(m.durationSeconds, { timeline });
   });
   return {
     warmup,
     warmupControl,
-    measured,
+    measured: { ...measured, ...reads },
     // Only whole seconds: a last partial second would read as a drop in throughput.
     timeline: timeline.rows().slice(0, Math.floor(m.durationSeconds)),
     ...observed,
@@ -104,8 +107,8 @@ export async function measureLoad(
       logins: counters.logins,
       sessionMisses: counters.unauthorized,
       sessionMissRate: measured.requests > 0 ? counters.unauthorized / measured.requests : 0,
-      clientsWithCookie: m.users.filter((user) => user.jar.size > 0).length,
-      distinctClientCookies: new Set(m.users.map((user) => [...user.jar.values()].join(';')).filter(Boolean)).size,
+      clientsWithCookie: m.pool ? m.pool.loggedIn() : m.users.filter((user) => user.jar.size > 0).length,
+      distinctClientCookies: m.pool ? m.pool.loggedIn() : new Set(m.users.map((user) => [...user.jar.values()].join(';')).filter(Boolean)).size,
     },
   };
 }

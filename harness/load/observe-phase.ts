@@ -1,11 +1,21 @@
 import type { AppChild } from '../app/child.ts';
 import { cpuStopwatch } from './cpu.ts';
 import { processTree } from '../../stores/servers/process-tree.ts';
-import type { EventLoopStats, MemoryMetrics, MemorySample } from '../../contract/metrics.ts';
+import type { EventLoopStats, MemoryMetrics, MemorySample, PhaseMetrics, ServerCache } from '../../contract/metrics.ts';
 import type { OkEntry } from '../../contract/result.ts';
 import type { ServerStats } from '../../stores/types.ts';
 
 const SAMPLE_INTERVAL_MS = 250;
+
+/** What the measured phase read: different sessions the store returned, and the server's hit figures over the phase. */
+export type PhaseReads = Pick<PhaseMetrics, 'distinctSessions' | 'serverCache'>;
+
+/** The server's hit counters over a phase: after − before (undefined when either reading is missing or the counters were reset). */
+export function cacheDelta(before: ServerCache | undefined, after: ServerCache | undefined): ServerCache | undefined {
+  if (!before || !after || after.hits < before.hits || after.misses < before.misses) return undefined;
+  const evictions = before.evictions !== undefined && after.evictions !== undefined && after.evictions >= before.evictions ? after.evictions - before.evictions : undefined;
+  return { hits: after.hits - before.hits, misses: after.misses - before.misses, ...(evictions !== undefined ? { evictions } : {}), source: after.source };
+}
 
 /** What every measured phase records around the load, whatever drives it. */
 export type PhaseObservations = Pick<OkEntry, 'storeOps' | 'storeWrites' | 'eventLoop' | 'memory' | 'sessionsStored'> & {
@@ -63,7 +73,7 @@ export async function observePhase<T>(
     addsSessions: boolean;
   },
   load: () => Promise<T>,
-): Promise<{ result: T; observed: PhaseObservations }> {
+): Promise<{ result: T; observed: PhaseObservations; reads: PhaseReads }> {
   await app.ask('storeOps', { reset: true });
   const serverBefore = await app.ask('serverStats');
   const sessionsBefore = (await app.ask('count')) ?? serverBefore?.sessions;
@@ -74,18 +84,24 @@ export async function observePhase<T>(
   const cpuWatch = cpuStopwatch({ app: app.pids, server: serverPids, generator: options.generatorInProcess ? process.pid : undefined });
   let samples: MemorySample[] = [];
   let eventLoop: EventLoopStats | undefined;
+  // The hit counters right around the load, with no count or scan between them and it.
+  const cacheBefore = await app.ask('serverCache').catch(() => null);
+  let cacheAfter: ServerCache | null = null;
   const result = await load().finally(async () => {
+    cacheAfter = await app.ask('serverCache').catch(() => null);
     ({ samples, eventLoop } = await app.ask('stopSampling'));
   });
   const cpu = cpuWatch.stop();
   const harnessRss = { before: harnessBefore, after: process.memoryUsage.rss() };
-  const { latency: storeOps, writes } = await app.ask('storeOps', { reset: true });
+  const { latency: storeOps, writes, distinctSessions } = await app.ask('storeOps', { reset: true });
   const serverAfter = await app.ask('serverStats');
   const sessionsAfter = (await app.ask('count')) ?? serverAfter?.sessions;
   const server = serverBefore && serverAfter ? { before: serverBefore.bytes, after: serverAfter.bytes, source: serverAfter.source } : undefined;
   const serverCalls = serverCallsBetween(serverBefore?.commands, serverAfter?.commands);
+  const serverCache = cacheDelta(cacheBefore ?? undefined, cacheAfter ?? undefined);
   return {
     result,
+    reads: { ...(distinctSessions !== undefined ? { distinctSessions } : {}), ...(serverCache ? { serverCache } : {}) },
     observed: {
       storeOps: Object.keys(storeOps).length > 0 ? storeOps : undefined,
       storeWrites: Object.keys(storeOps).length > 0 ? { requests: options.requestsOf(result), ...writes, ...(serverCalls ? { serverCalls } : {}) } : undefined,

@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { AppChild } from '../app/child.ts';
 import { runOpenPhase } from '../k6/k6.ts';
 import type { K6Scenario, VuPool } from '../k6/k6-script.ts';
+import type { K6Users } from '../k6/k6-users.ts';
 import { openModelFindings } from '../k6/k6-summary.ts';
 import { observePhase } from './observe-phase.ts';
 import type { OkEntry } from '../../contract/result.ts';
@@ -18,6 +19,8 @@ export interface OpenLoadMeasurement {
   /** Process id of a local store server, to measure its CPU. */
   serverPid?: number;
   vus?: VuPool;
+  /** `--users`: every iteration picks its user (see K6Users). */
+  users?: K6Users;
   onPhase?: (phase: 'warm-up' | 'measured', seconds: number) => void;
 }
 
@@ -52,7 +55,7 @@ export async function measureOpenLoad(
   m: OpenLoadMeasurement,
 ): Promise<Pick<OkEntry, 'load' | 'warmup' | 'measured' | 'storeOps' | 'memory' | 'cpu' | 'sessionsStored' | 'observations' | 'notes'>> {
   const phase = (name: 'warmup' | 'measured', seconds: number) =>
-    runOpenPhase({ binary: m.binary, url: app.url, scenario: m.scenario, phase: name, ratePerSecond: m.ratePerSecond, seconds, vus: m.vus, signal: m.signal });
+    runOpenPhase({ binary: m.binary, url: app.url, scenario: m.scenario, phase: name, ratePerSecond: m.ratePerSecond, seconds, vus: m.vus, signal: m.signal, ...(m.users ? { users: m.users } : {}) });
   let warmup: OkEntry['warmup'];
   if (m.warmupSeconds > 0) {
     m.onPhase?.('warm-up', m.warmupSeconds);
@@ -60,7 +63,7 @@ export async function measureOpenLoad(
   }
   if (m.signal.aborted) throw new Error('interrupted before the measured phase');
   m.onPhase?.('measured', m.durationSeconds);
-  const { result: measured, observed } = await observePhase(app, { serverPid: m.serverPid, generatorInProcess: false, requestsOf: (run) => run.metrics.requests, addsSessions: m.scenario.sessions === 'per-request' }, () => phase('measured', m.durationSeconds));
+  const { result: measured, observed, reads } = await observePhase(app, { serverPid: m.serverPid, generatorInProcess: false, requestsOf: (run) => run.metrics.requests, addsSessions: m.scenario.sessions === 'per-request' }, () => phase('measured', m.durationSeconds));
   const findings = openModelFindings(measured, m.ratePerSecond);
   const cpu = { ...observed.cpu, ...(measured.generatorCpu === undefined ? {} : { generator: measured.generatorCpu }) };
   const cores = os.availableParallelism();
@@ -72,9 +75,9 @@ export async function measureOpenLoad(
     notes.push('k6\'s CPU could not be measured: whether it limited the rate is not known');
   }
   return {
-    load: findings.load,
+    load: m.users && findings.load.driver === 'k6' ? { ...findings.load, users: m.users.users, distribution: m.users.distribution } : findings.load,
     warmup,
-    measured: measured.metrics,
+    measured: { ...measured.metrics, ...reads },
     ...observed,
     cpu: { ...cpu, generatorSaturated },
     observations: findings.observations,

@@ -1,4 +1,4 @@
-import { MITIGATION_IDS, STORE_IDS } from '../../contract/vocabulary.ts';
+import { MITIGATION_IDS, REQUEST_DISTRIBUTIONS, STORE_IDS } from '../../contract/vocabulary.ts';
 import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.ts';
 import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import type { ServerKind } from '../../contract/vocabulary.ts';
@@ -33,6 +33,8 @@ export const BENCH_OPTIONS = {
   probeOps: { flags: '--probe-ops <n>', help: 'serial calls of each store operation when measuring the store alone after verification (0: skip)', default: '1000', bounds: { min: 0, max: 100_000 } },
   memorySessions: { flags: '--memory-sessions <n>', help: 'logins made (and logged out again) to measure memory per session before a load scenario\'s first repetition (0: skip)', default: '1000', bounds: { min: 0, max: 100_000 } },
   connections: { flags: '--connections <n>', help: 'concurrent connections, one user (session) each', default: '10', bounds: { min: 1, max: 10_000 } },
+  users: { flags: '--users <n>', help: 'logged-in users the load spreads over, each request picking one (connections stay the concurrency); with --prefill the prefilled sessions are the users; "prefilled": as many as each --prefill count', bounds: { min: 1, max: 10_000_000 } },
+  distribution: { flags: '--distribution <name>', help: `with --users: how each request picks its user (${REQUEST_DISTRIBUTIONS.join(', ')}; zipfian is YCSB's scrambled Zipfian, constant 0.99)`, default: 'zipfian' },
   driver: { flags: '--driver <name>', help: 'load generator: autocannon (closed model, --connections) or k6 (open model, --rate)', default: 'autocannon' },
   rate: { flags: '--rate <req/s>', help: 'with --driver k6: requests per second to start, whatever the latency', bounds: { min: 1, max: 1_000_000 } },
   instances: { flags: '--instances <n>', help: 'app instances behind a request-level round-robin balancer', default: '1', bounds: { min: 1, max: 16 } },

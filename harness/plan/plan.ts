@@ -10,9 +10,9 @@ import { optionNames } from '../../stores/options.ts';
 import { NAMESPACE_CHOICES } from '../../stores/namespace.ts';
 import type { NamespaceChoice } from '../../stores/namespace.ts';
 import type { RawStoreOptions } from '../../stores/options.ts';
-import { LOAD_DRIVERS, STORE_IDS, SERVER_KINDS, MITIGATION_IDS } from '../../contract/vocabulary.ts';
+import { LOAD_DRIVERS, STORE_IDS, SERVER_KINDS, MITIGATION_IDS, REQUEST_DISTRIBUTIONS } from '../../contract/vocabulary.ts';
 import { BROWSER_COOKIE_LIMIT_BYTES } from '../../stores/limits.ts';
-import type { AnyStoreId, CustomStoreId, LoadDriver, ServerKind, StoreId, MitigationId } from '../../contract/vocabulary.ts';
+import type { AnyStoreId, CustomStoreId, LoadDriver, RequestDistribution, ServerKind, StoreId, MitigationId } from '../../contract/vocabulary.ts';
 import type { SessionSettings } from '../../stores/types.ts';
 import { UsageError } from '../errors.ts';
 import { QUICK_RUN, boundsOf, flagOf, warmupCapSeconds } from './options.ts';
@@ -42,6 +42,8 @@ export interface RunPlan {
   memorySessions: number;
   durationSeconds: number;
   connections: number;
+  /** Logged-in users the load spreads over (`--users`), and how each request picks one; absent: one user per connection. */
+  users?: UserLoad;
   /** App instances behind a request-level round-robin balancer (1: no balancer). */
   instances: number;
   /** Remedies against lost updates to measure, each on its own apps (`--mitigation`, default `none`). */
@@ -71,6 +73,20 @@ export interface RunPlan {
   storeNetwork?: StoreNetworkSettings;
   /** `--latency-at`: each load scenario also measured once per store at a stated rate (open model, k6). */
   latencyAt?: LatencyAtSettings;
+}
+
+/** `--users` and `--distribution`: the working set of the load. */
+export interface UserLoad {
+  /** A count, or `prefilled`: each count of a `--prefill` sweep, its prefilled sessions being the users. */
+  users: number | 'prefilled';
+  distribution: RequestDistribution;
+}
+
+/** The users a load at `prefill` prefilled sessions spreads over; undefined: one per connection (no `--users`, or `prefilled` with none). */
+export function usersAt(load: UserLoad | undefined, prefill: number): { users: number; distribution: RequestDistribution } | undefined {
+  if (!load) return undefined;
+  if (load.users !== 'prefilled') return { users: load.users, distribution: load.distribution };
+  return prefill > 0 ? { users: prefill, distribution: load.distribution } : undefined;
 }
 
 /** The open model's settings. */
@@ -314,8 +330,23 @@ function parseDriver(raw: RawBenchOptions, env: NodeJS.ProcessEnv): Pick<RunPlan
 }
 
 /** The load generator settings scenario kinds read to name their load model (scenarios/<kind>/scenario.ts). */
-export function runLoadOf(plan: Pick<RunPlan, 'connections' | 'k6'>): RunLoad {
-  return { connections: plan.connections, ...(plan.k6 ? { ratePerSecond: plan.k6.ratePerSecond } : {}) };
+export function runLoadOf(plan: Pick<RunPlan, 'connections' | 'k6'> & { users?: UserLoad }, prefill = 0): RunLoad {
+  const users = usersAt(plan.users, prefill);
+  return { connections: plan.connections, ...(plan.k6 ? { ratePerSecond: plan.k6.ratePerSecond } : {}), ...(users ?? {}) };
+}
+
+/** `--users` and `--distribution`; undefined without `--users`. */
+export function parseUsers(raw: Pick<RawBenchOptions, 'users' | 'distribution' | 'prefill'>): UserLoad | undefined {
+  const distribution = raw.distribution ?? 'zipfian';
+  if (!(REQUEST_DISTRIBUTIONS as readonly string[]).includes(distribution)) {
+    throw new UsageError(`--distribution: unknown "${distribution}"; valid: ${REQUEST_DISTRIBUTIONS.join(', ')}`);
+  }
+  if (raw.users === undefined) return undefined;
+  if (raw.users.trim() === 'prefilled') {
+    if (raw.prefill === undefined) throw new UsageError('--users prefilled: the users are the prefilled sessions; give --prefill too, e.g. --prefill 10k,1m --users prefilled');
+    return { users: 'prefilled', distribution: distribution as RequestDistribution };
+  }
+  return { users: countOption('users', raw.users), distribution: distribution as RequestDistribution };
 }
 
 /** express-session settings, the same for every store; only what a caller overrides differs from the defaults. */
@@ -351,6 +382,7 @@ export function buildPlan(given: RawBenchOptions, env: NodeJS.ProcessEnv = proce
     memorySessions: countOption('memorySessions', raw.memorySessions),
     durationSeconds: durationOption('duration', raw.duration),
     connections: countOption('connections', raw.connections),
+    ...(parseUsers(raw) ? { users: parseUsers(raw) } : {}),
     instances: countOption('instances', raw.instances),
     mitigations: parseList(flagOf('mitigation'), raw.mitigation, MITIGATION_IDS, (v): v is MitigationId => (MITIGATION_IDS as readonly string[]).includes(v)),
     payloads: parsePayloads(raw.payload, named && stores.includes('cookie')),

@@ -1,3 +1,4 @@
+import type { PrefillRange } from '../app/prefill-sessions.ts';
 import type { AppChild } from '../app/child.ts';
 import type { RunPlan } from '../plan/plan.ts';
 import type { EntryBase, ResultEntry } from '../../contract/result.ts';
@@ -84,6 +85,8 @@ export interface ScenarioContext<S extends Scenario = Scenario> {
    * overridden by `settings`; the runner stops it when the scenario ends.
    */
   startApp(settings?: Partial<SessionSettings>): Promise<AppChild>;
+  /** The sessions prefilled for `app` (`--prefill`), which a `--users` load reads; undefined when none were. */
+  prefilledRange(app: AppChild): PrefillRange | undefined;
   /** The fields every entry of this store × scenario shares, with the intrinsic latency of `app`'s store when it was probed. */
   entryBase(app: AppChild, repetitionIndex: number, variant?: string): EntryBase;
   /** Records an entry as soon as it is measured, so a later failure or Ctrl-C keeps it. */

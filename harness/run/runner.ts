@@ -182,7 +182,7 @@ function withoutMissingPackages(plan: RunPlan, observer: RunObserver, record: (e
     for (const scenario of plan.scenarios) {
       for (const payloadBytes of plan.payloads) {
         for (const prefill of plan.prefill) {
-          record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(runLoadOf(plan), scenario), prefill), status: 'skipped', cause: 'no-package', reason: `${notInstalled(missing)} — to run it: ${missing.install}` });
+          record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(runLoadOf(plan, prefill), scenario), prefill), status: 'skipped', cause: 'no-package', reason: `${notInstalled(missing)} — to run it: ${missing.install}` });
         }
       }
     }
@@ -238,7 +238,7 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
             for (const prefill of plan.prefill) {
-              record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(runLoadOf(plan), scenario), prefill, mitigation), status: 'skipped', cause: 'no-server', reason });
+              record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(runLoadOf(plan, prefill), scenario), prefill, mitigation), status: 'skipped', cause: 'no-server', reason });
             }
           }
         }
@@ -249,7 +249,7 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
         for (const scenario of plan.scenarios) {
           for (const payloadBytes of plan.payloads) {
             for (const prefill of plan.prefill) {
-              record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(plan, scenario), prefill, mitigation), status: 'skipped', cause: 'not-applicable', reason: `mitigation ${mitigation}: ${applies}` });
+              record({ ...base(plan, storeId, scenario, payloadBytes, 0, loadModelFor(runLoadOf(plan, prefill), scenario), prefill, mitigation), status: 'skipped', cause: 'not-applicable', reason: `mitigation ${mitigation}: ${applies}` });
             }
           }
         }
@@ -376,12 +376,13 @@ const CRASH_SETTLE_MS = 500;
 /** Runs `repetitions` (0-based) of one scenario on one store; false when it recorded a failure. */
 async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadBytes, prefill }: { payloadBytes: number; prefill: number }, repetitions: readonly number[], record: (entry: ResultEntry) => void): Promise<boolean> {
   const { plan, storeId, packages, observer, signal } = run;
-  const load = loadModelFor(runLoadOf(plan), scenario);
+  const load = loadModelFor(runLoadOf(plan, prefill), scenario);
   const server = run.server?.handle;
   const apps: AppChild[] = [];
   const prefilled: Array<PrefillDone & { app: AppChild }> = [];
   const intrinsic = new Map<AppChild, StoreOpLatency>();
   const appSettings = new Map<AppChild, SessionSettings>();
+  const intrinsicReadsStored = new Set<AppChild>();
   let emitted = 0;
   const context: ScenarioContext = {
     plan,
@@ -422,11 +423,14 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
       // process, and repeating it on every fresh app cost a default run more than a minute. Other kinds
       // report no intrinsic latency; expiry prefills inside its own runner, after this.
       if (plan.probeOperations > 0 && scenario.kind === 'load' && repetitions[0] === 0 && intrinsic.size === 0) {
-        const ops = await first.ask('probeStore', { operations: plan.probeOperations });
+        const stored = prefilled.find((done) => done.app === app)?.range;
+        const ops = await first.ask('probeStore', { operations: plan.probeOperations, ...(stored ? { stored } : {}) });
         if (Object.keys(ops).length > 0) intrinsic.set(app, ops);
+        if (stored) intrinsicReadsStored.add(app);
       }
       return app;
     },
+    prefilledRange: (app) => prefilled.find((done) => done.app === app)?.range,
     entryBase: (app, repetitionIndex, variant) => ({
       ...base(plan, storeId, scenario, payloadBytes, repetitionIndex, load, prefill, run.mitigation),
       ...(prefilled.at(-1) ? { prefill: prefilled.at(-1)!.record } : {}),
@@ -437,7 +441,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
       ...(server?.network ? { storeNetwork: server.network } : {}),
       ...(appSettings.has(app) ? { settings: recordedSettings(appSettings.get(app)!) } : {}),
       capabilities: app.capabilities,
-      ...(intrinsic.has(app) ? { storeOpsIntrinsic: intrinsic.get(app) } : {}),
+      ...(intrinsic.has(app) ? { storeOpsIntrinsic: intrinsic.get(app), storeOpsIntrinsicGets: intrinsicReadsStored.has(app) ? 'random-prefilled' as const : 'just-written' as const } : {}),
     }),
     emit(entry) {
       emitted += 1;

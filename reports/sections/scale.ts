@@ -36,6 +36,17 @@ export interface ScalePoint {
   bytesPerSession?: number;
   /** Prefill rate, sessions per second. */
   prefillRate?: number;
+  /** Logged-in users the load spread over (`--users`); absent: one per connection. */
+  users?: number;
+  /** How each request picked its user (`--distribution`). */
+  distribution?: string;
+  /** Median count of different sessions the measured phase read. */
+  distinctSessions?: number;
+  /** Median share of the server's lookups it answered from memory over the measured phase (0–1), and the counters it comes from. */
+  hitRatio?: number;
+  hitSource?: string;
+  /** What the intrinsic get read: random prefilled sessions, or the sessions the probe had just written. */
+  storeGetAloneRead?: 'just-written' | 'random-prefilled';
   /** Ok repetitions behind the medians. */
   repetitions: number;
   /** Lowest and highest throughput over the repetitions. */
@@ -77,7 +88,8 @@ export function scalePointsOf(entries: readonly ResultEntry[]): ScalePoint[] {
   const groups = new Map<string, OkEntry[]>();
   for (const entry of entries) {
     if (entry.status !== 'ok' || entry.prefilledSessions === undefined) continue;
-    const key = JSON.stringify([entry.store, entry.scenario, entry.variant ?? null, entry.payloadBytes ?? null, entry.prefilledSessions]);
+    const users = entry.load.driver === 'harness' ? null : [entry.load.users ?? null, entry.load.distribution ?? null];
+    const key = JSON.stringify([entry.store, entry.scenario, entry.variant ?? null, entry.payloadBytes ?? null, entry.prefilledSessions, users]);
     groups.set(key, [...(groups.get(key) ?? []), entry]);
   }
   return [...groups.values()].map((entries) => {
@@ -87,7 +99,20 @@ export function scalePointsOf(entries: readonly ResultEntry[]): ScalePoint[] {
     const throughput = load ? spreadOfEntries(entries, (entry) => entry.measured.throughput) : undefined;
     const p99 = spreadOfEntries(entries, (entry) => entry.measured.latencyUs.p99);
     const range = (spread: Spread | undefined) => (spread ? { min: spread.min, max: spread.max } : undefined);
+    const users = first.load.driver === 'harness' ? undefined : first.load.users;
+    const distribution = first.load.driver === 'harness' ? undefined : first.load.distribution;
+    const hitRatio = spreadOfEntries(entries, (entry) => {
+      const cache = entry.measured.serverCache;
+      return cache && cache.hits + cache.misses > 0 ? cache.hits / (cache.hits + cache.misses) : undefined;
+    })?.median;
+    const hitSource = entries.find((entry) => entry.measured.serverCache)?.measured.serverCache?.source;
+    const read = entries.find((entry) => entry.storeOpsIntrinsicGets)?.storeOpsIntrinsicGets;
     return {
+      ...(users !== undefined ? { users } : {}),
+      ...(distribution !== undefined ? { distribution } : {}),
+      ...(hitRatio !== undefined ? { hitRatio, hitSource } : {}),
+      ...(read ? { storeGetAloneRead: read } : {}),
+      distinctSessions: spreadOfEntries(entries, (entry) => entry.measured.distinctSessions)?.median,
       store: first.store,
       storeLabel: first.storeLabel,
       scenario: first.scenario,
@@ -169,6 +194,9 @@ export function scaleTable(result: RunResult): TextTable {
       { title: 'Store', numeric: false },
       { title: 'Scenario', numeric: false },
       { title: 'Stored sessions', numeric: true },
+      { title: 'Users', numeric: true },
+      { title: 'Distinct sessions read', numeric: true },
+      { title: 'Server hit ratio', numeric: true },
       { title: 'Throughput', numeric: true },
       { title: 'p99', numeric: true },
       { title: 'Store get alone p50', numeric: true },
@@ -181,21 +209,34 @@ export function scaleTable(result: RunResult): TextTable {
       p.storeLabel,
       p.scenario,
       formatCount(p.sessions),
+      p.users === undefined ? 'one per connection' : `${formatCount(p.users)} (${p.distribution ?? 'zipfian'})`,
+      cell(p.distinctSessions, formatCount),
+      cell(p.hitRatio, (ratio) => `${(ratio * 100).toFixed(1)} %`),
       cell(p.throughput, formatRate),
       cell(p.p99Us, formatUs),
-      cell(p.storeGetAloneP50Us, formatUs),
+      cell(p.storeGetAloneP50Us, (us) => `${formatUs(us)}${p.storeGetAloneRead ? ` (${GET_ALONE_READ[p.storeGetAloneRead]})` : ''}`),
       cell(p.storeGetP99Us, formatUs),
       p.storeBytes === undefined ? '—' : `${formatBytes(p.storeBytes)} (${p.storeBytesSource})`,
       cell(p.bytesPerSession, formatBytes),
       cell(p.prefillRate, (rate) => `${formatCount(Math.round(rate))}/s`),
     ]),
-    notes: [
-      findings.length > 0
-        ? `Where the cost grows (throughput down ${SCALE_GROWTH.throughputDrop * 100} % or p99 up ${SCALE_GROWTH.p99Rise * 100} % beyond the spread of ${MIN_REPETITIONS}+ repetitions, bytes per session up ${SCALE_GROWTH.bytesRise * 100} %, against the smallest count): ${findings.join('; ')}.`
-        : `No store's cost grew by the rule (throughput down ${SCALE_GROWTH.throughputDrop * 100} % or p99 up ${SCALE_GROWTH.p99Rise * 100} % beyond the spread of ${MIN_REPETITIONS}+ repetitions, bytes per session up ${SCALE_GROWTH.bytesRise * 100} %).`,
-      ...(single ? [`Some counts ran once: a change in their throughput or p99 cannot be told from this machine's noise, so it is not called growth (use --repeat ${MIN_REPETITIONS} or more).`] : []),
-    ],
+    notes: scaleNotes(findings, single, points.every((p) => p.repetitions < MIN_REPETITIONS)),
   };
+}
+
+/** What the intrinsic get read, as the table says it. */
+const GET_ALONE_READ = { 'just-written': 'sessions just written', 'random-prefilled': 'random stored sessions' } as const;
+
+/**
+ * The notes under the table. Throughput and p99 growth is judged only where counts ran
+ * MIN_REPETITIONS times or more: where every count ran once it "was not judged" — never "did not grow".
+ */
+export function scaleNotes(findings: readonly string[], someSingle: boolean, allSingle: boolean): string[] {
+  const rule = `throughput down ${SCALE_GROWTH.throughputDrop * 100} % or p99 up ${SCALE_GROWTH.p99Rise * 100} % beyond the spread of ${MIN_REPETITIONS}+ repetitions, bytes per session up ${SCALE_GROWTH.bytesRise * 100} %`;
+  const notJudged = `Growth in throughput and p99 was not judged for counts that ran once: one repetition cannot tell a change from this machine's noise (use --repeat ${MIN_REPETITIONS} or more).`;
+  if (findings.length > 0) return [`Where the cost grows (${rule}, against the smallest count): ${findings.join('; ')}.`, ...(someSingle ? [notJudged] : [])];
+  if (allSingle) return [`Growth in throughput and p99 was not judged: every count ran once, and one repetition cannot tell a change from this machine's noise (use --repeat ${MIN_REPETITIONS} or more). No bytes per session grew by ${SCALE_GROWTH.bytesRise * 100} %.`];
+  return [someSingle ? `Where it was judged, no store's cost grew by the rule (${rule}).` : `No store's cost grew by the rule (${rule}).`, ...(someSingle ? [notJudged] : [])];
 }
 
 function scaleChart(id: string, title: string, caption: string, series: readonly Series[], unit: ChartSpec['y']['unit'], yTitle: string, pick: (p: ScalePoint) => number | undefined, points: (series: Series) => ScalePoint[], logarithmic = false): ChartSpec {
@@ -217,6 +258,27 @@ function scaleChart(id: string, title: string, caption: string, series: readonly
   };
 }
 
+/** A chart against the users the load spread over (`--users`), one line per store and distribution; undefined without such points. */
+function usersChart(id: string, title: string, caption: string, series: readonly Series[], unit: ChartSpec['y']['unit'], yTitle: string, pick: (p: ScalePoint) => number | undefined, points: (series: Series) => ScalePoint[], logarithmic = false): ChartSpec {
+  return {
+    id,
+    title,
+    caption: `${caption} Users on a log axis; each point is one --prefill count read by as many users (--users prefilled) or the --users given.`,
+    type: 'line',
+    x: { title: 'users (logged-in sessions the load spread over)', linear: true, logarithmic: true },
+    y: { title: yTitle, unit, ...(logarithmic ? { logarithmic } : {}) },
+    datasets: series.flatMap((one) => {
+      const withUsers = points(one).filter((p) => p.users !== undefined && pick(p) !== undefined);
+      const distributions = [...new Set(withUsers.map((p) => p.distribution ?? 'zipfian'))];
+      return distributions.map((distribution) => ({
+        label: distributions.length > 1 || distribution !== 'zipfian' ? `${one.label} · ${distribution}` : one.label,
+        color: one.color,
+        data: withUsers.filter((p) => (p.distribution ?? 'zipfian') === distribution).sort((a, b) => a.users! - b.users!).map((p) => ({ x: p.users!, y: pick(p)! })),
+      }));
+    }).filter((dataset) => dataset.data.length > 0),
+  };
+}
+
 /** Cost against stored sessions, per store: throughput, p99, store-operation latency and bytes per session, with the table and where cost grows. */
 export function scaleCharts(runs: readonly LabelledRun[]): SectionCharts | undefined {
   if (!runs.some((run) => sweepsStoredSessions(run.result))) return undefined;
@@ -227,7 +289,15 @@ export function scaleCharts(runs: readonly LabelledRun[]): SectionCharts | undef
     charts: [
       scaleChart('scale-throughput', 'Throughput against stored sessions', 'Median throughput over repetitions.', series, 'rps', 'req/s', (p) => p.throughput, pointsOf),
       scaleChart('scale-p99', 'p99 latency against stored sessions', 'Median p99 over repetitions, log scale.', series, 'us', 'p99', (p) => p.p99Us, pointsOf, true),
-      scaleChart('scale-store-get', 'Store get alone against stored sessions', "p50 of the store's get measured alone: serial calls through the Store after the prefill, no load (--probe-ops), log scale.", series, 'us', 'get p50 alone', (p) => p.storeGetAloneP50Us, pointsOf, true),
+      scaleChart('scale-store-get', 'Store get alone against stored sessions', "p50 of the store's get measured alone: serial calls through the Store after the prefill, no load (--probe-ops), each reading a random stored session (results before this was recorded: the sessions the probe had just written; the table says which), log scale.", series, 'us', 'get p50 alone', (p) => p.storeGetAloneP50Us, pointsOf, true),
+      ...(runs.some((run) => scalePoints(run.result).some((p) => p.users !== undefined))
+        ? [
+            usersChart('users-throughput', 'Throughput against users', 'Median throughput over repetitions; connections (the concurrency) stay the same.', series, 'rps', 'req/s', (p) => p.throughput, pointsOf),
+            usersChart('users-p99', 'p99 latency against users', 'Median p99 over repetitions, log scale.', series, 'us', 'p99', (p) => p.p99Us, pointsOf, true),
+            usersChart('users-hit-ratio', "The server's hit ratio against users", "Share of the server's own lookups over the measured phase answered from memory (PostgreSQL: shared-buffer hits of the session table; MariaDB: InnoDB buffer-pool requests not read from disk; Redis and memcached: keys found). In-process stores have none.", series, 'percent', 'hit ratio %', (p) => (p.hitRatio === undefined ? undefined : p.hitRatio * 100), pointsOf),
+            usersChart('users-distinct', 'Distinct sessions read against users', 'Different sessions the store returned to the app during the measured phase (median), log scale.', series, 'count', 'distinct sessions', (p) => p.distinctSessions, pointsOf, true),
+          ]
+        : []),
       scaleChart('scale-bytes', 'Bytes per stored session', "Growth of the server's own memory or table size (app heap for in-process stores) over the prefill, per session.", series, 'bytes', 'bytes / session', (p) => p.bytesPerSession, pointsOf),
     ],
     tables: tablesPerRun(runs, scaleTable),

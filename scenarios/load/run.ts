@@ -1,5 +1,8 @@
 import type { VirtualUser } from '../../harness/load/autocannon.ts';
 import { measureLoad } from '../../harness/load/closed-model.ts';
+import { createUserPool } from '../../harness/load/user-pool.ts';
+import { usersAt } from '../../harness/plan/plan.ts';
+import { SESSION_COOKIE } from '../../stores/express-session.ts';
 import { measureOpenLoad } from '../../harness/load/open-model.ts';
 import { measureSessionMemory } from '../../harness/probes/session-memory.ts';
 import type { PhaseTicker, ScenarioRunner } from '../../harness/run/context.ts';
@@ -19,7 +22,11 @@ export const runLoadScenario: ScenarioRunner<LoadScenario> = async (context) => 
     plan.memorySessions > 0 && context.repetitions[0] === 0 && app.capabilities.serverSide && context.prefillSessions === 0
       ? await measureSessionMemory(app, plan.memorySessions, signal)
       : undefined;
-  const users: VirtualUser[] = [];
+  const connectionUsers: VirtualUser[] = [];
+  // --users: the load spreads over that many users, the prefilled sessions first (the runner prefilled them for this app).
+  const range = context.prefilledRange(app);
+  const users = usersAt(plan.users, context.prefillSessions);
+  const pool = users && !plan.k6 ? createUserPool({ ...users, ...(range ? { prefilled: { range, secret: plan.settings.secret } } : {}) }) : undefined;
   for (const [index, repetition] of context.repetitions.entries()) {
     if (signal.aborted) break;
     let ticker: PhaseTicker | undefined;
@@ -35,8 +42,8 @@ export const runLoadScenario: ScenarioRunner<LoadScenario> = async (context) => 
       },
     };
     const measured = await (plan.k6
-      ? measureOpenLoad(app, { ...phases, ...plan.k6 })
-      : measureLoad(app, { ...phases, connections: plan.connections, users })
+      ? measureOpenLoad(app, { ...phases, ...plan.k6, ...(users ? { users: { ...users, ...(range ? { prefilled: { ...range, secret: plan.settings.secret, cookieName: SESSION_COOKIE } } : {}) } } : {}) })
+      : measureLoad(app, { ...phases, connections: plan.connections, users: connectionUsers, ...(pool ? { pool } : {}) })
     ).finally(() => ticker?.end());
     const crashed = app.crashed();
     if (crashed) throw new Error(crashed);

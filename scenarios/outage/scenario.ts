@@ -39,5 +39,6 @@ export const OUTAGE_KIND: ScenarioKindDefinition<OutageScenario> = {
     },
   ],
   plannedSeconds: (timing, scenario) => Math.max(1, timing.warmupSeconds) + scenario.beforeSeconds + scenario.outageSeconds + scenario.afterSeconds,
-  loadModel: (load) => driverLoadModel(load),
+  // The outage runs one user per connection (it reads recovery per session): --users does not apply.
+  loadModel: (load) => driverLoadModel({ connections: load.connections, ratePerSecond: load.ratePerSecond }),
 };
