@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { unlinkSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Command, CommanderError, Option } from 'commander';
@@ -28,6 +28,7 @@ import { createProgress } from './progress.ts';
 import { redactText, redactUrls } from './redact.ts';
 import { terminalLine } from '../../reports/render/terminal.ts';
 import { withOptions, withServerUrlOptions } from './declared-options.ts';
+import { loadRunResultFile } from './report.ts';
 import type { CliIo } from './io.ts';
 
 const run = promisify(execFile);
@@ -41,7 +42,7 @@ const VARIANT_ONLY = { at: { flags: '--at <git-ref>', help: "this variant's stor
 type Side = 'a' | 'b';
 
 /** Flags of `ab` as commander hands them over. */
-type AbFlags = RawBenchOptions & { a: string; b: string; blocks: string; seed: string; alpha: string; minEffect?: string };
+type AbFlags = RawBenchOptions & { a: string; b: string; blocks: string; seed: string; alpha: string; minEffect?: string; from?: string };
 
 /** One variant ready to run: its plan (one repetition) and the temp files its run removes. */
 interface Variant {
@@ -197,8 +198,8 @@ function checkComparable(a: Variant, b: Variant): void {
 }
 
 /** The minimum detectable effects and the verdict, as lines of text. */
-function renderVerdict(verdict: AbVerdict, a: Variant, b: Variant): string {
-  const describe = (variant: Variant) => `${variant.side.toUpperCase()}: ${variant.given.trim() || '(shared options only)'}`;
+function renderVerdict(verdict: AbVerdict, a: Pick<Variant, 'side' | 'given'>, b: Pick<Variant, 'side' | 'given'>): string {
+  const describe = (variant: Pick<Variant, 'side' | 'given'>) => `${variant.side.toUpperCase()}: ${variant.given.trim() || '(shared options only)'}`;
   const mde = minimumDetectableEffects(verdict).map((effect) => `${effect.store} ${effect.scenario} ${effect.metric} ±${effect.percent.toFixed(1)}%`);
   return [
     describe(a),
@@ -211,6 +212,59 @@ function renderVerdict(verdict: AbVerdict, a: Variant, b: Variant): string {
   ].join('\n');
 }
 
+/** A run of several repetitions as single-repetition runs, repetition n as block n. */
+function splitRepetitions(result: RunResult): RunResult[] {
+  const repetitions = [...new Set(result.entries.map((entry) => entry.repetition))].sort((x, y) => x - y);
+  return repetitions.map((repetition) => ({ ...result, plan: { ...result.plan, repeat: 1 }, entries: result.entries.filter((entry) => entry.repetition === repetition) }));
+}
+
+/** The blocks stored in `dir`: a.results.json + b.results.json, or a-<n>.json + b-<n>.json. */
+async function storedBlocks(dir: string): Promise<AbBlock[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    throw new UsageError(`--from ${dir}: not a readable directory; give the directory of an ab run or of a-<n>.json and b-<n>.json files`);
+  }
+  const pair = (a: RunResult, b: RunResult): AbBlock => ({ first: a.startedAt <= b.startedAt ? 'a' : 'b', a, b: alignStores(b, b.plan.stores, a.plan.stores) });
+  if (names.includes('a.results.json') && names.includes('b.results.json')) {
+    const a = splitRepetitions(await loadRunResultFile(join(dir, 'a.results.json')));
+    const b = splitRepetitions(await loadRunResultFile(join(dir, 'b.results.json')));
+    if (a.length !== b.length) throw new UsageError(`--from ${dir}: a.results.json has ${a.length} repetitions and b.results.json ${b.length}; blocks pair one of each`);
+    return a.map((run, index) => pair(run, b[index]!));
+  }
+  const numbered = (side: Side) => new Map(names.flatMap((name) => { const match = new RegExp(`^${side}-(\\d+)\\.json$`).exec(name); return match ? [[Number(match[1]), name] as const] : []; }));
+  const a = numbered('a');
+  const b = numbered('b');
+  const missing = [...a.keys()].filter((n) => !b.has(n)).map((n) => `b-${n}.json`).concat([...b.keys()].filter((n) => !a.has(n)).map((n) => `a-${n}.json`));
+  if (a.size === 0) throw new UsageError(`--from ${dir}: no a.results.json + b.results.json nor a-<n>.json + b-<n>.json files there`);
+  if (missing.length > 0) throw new UsageError(`--from ${dir}: ${missing.join(', ')} missing; each block needs both variants`);
+  const blocks: AbBlock[] = [];
+  for (const n of [...a.keys()].sort((x, y) => x - y)) {
+    const runA = await loadRunResultFile(join(dir, a.get(n)!));
+    const runB = await loadRunResultFile(join(dir, b.get(n)!));
+    if (runA.partial || runB.partial) throw new UsageError(`--from ${dir}: block ${n} is a partial (interrupted) run; measure it again`);
+    blocks.push(pair(runA, runB));
+  }
+  return blocks;
+}
+
+/** `ab --from`: judges stored blocks; the same refusal, table and exit codes as a measured run. */
+async function judgeStored(dir: string, options: { alpha: number; minEffect: number | undefined; json: boolean }, io: CliIo): Promise<number> {
+  const blocks = await storedBlocks(dir);
+  const verdict = judgeAb(blocks, { alpha: options.alpha, ...(options.minEffect !== undefined ? { minEffectPercent: options.minEffect } : {}) });
+  if (verdict.timing.length > 0 && blocks.length < verdict.minimumPairs) {
+    throw new UsageError(`--from ${dir}: ${blocks.length} blocks; ${verdict.timing.length} timing metrics at alpha ${options.alpha} (Holm, exact signed-rank) need at least ${verdict.minimumPairs} to reach significance; measure ${verdict.minimumPairs - blocks.length} more`);
+  }
+  const record = { variants: { a: { options: `--from ${dir}` }, b: { options: `--from ${dir}` } }, ...verdict, minimumDetectableEffects: minimumDetectableEffects(verdict) };
+  await writeFile(join(dir, 'verdict.json'), `${JSON.stringify(record, null, 2)}\n`);
+  const side = (name: Side) => ({ side: name, given: `measured in ${dir}` });
+  io.stdout(options.json ? `${JSON.stringify(record)}\n` : `${renderVerdict(verdict, side('a'), side('b'))}\n`);
+  const failed = blocks.flatMap((block) => [...block.a.entries, ...block.b.entries]).filter((entry) => entry.status === 'failed' && entry.cause !== 'payload-limit');
+  if (failed.length > 0) return EXIT.runFailed;
+  return verdict.regressions > 0 ? EXIT.regression : EXIT.ok;
+}
+
 async function ab(flags: AbFlags, io: CliIo): Promise<number> {
   const blocks = parseCount('--blocks', flags.blocks, boundsOf('repeat'));
   const seed = parseCount('--seed', flags.seed, { min: 0, max: 2 ** 31 });
@@ -218,6 +272,7 @@ async function ab(flags: AbFlags, io: CliIo): Promise<number> {
   if (!(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha: "${flags.alpha}" must be a probability between 0 and 1, e.g. 0.05`);
   const minEffect = flags.minEffect === undefined ? undefined : Number(flags.minEffect);
   if (minEffect !== undefined && !(minEffect >= 0 && minEffect < 1000)) throw new UsageError(`--min-effect: "${flags.minEffect}" must be a percentage, e.g. 5`);
+  if (flags.from) return judgeStored(flags.from, { alpha, minEffect, json: Boolean(flags.json) }, io);
   try {
     const a = await buildVariant('a', flags, io);
     const b = await buildVariant('b', flags, io);

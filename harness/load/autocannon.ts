@@ -17,6 +17,8 @@ export interface VirtualUser {
 export interface LoadCounters {
   logins: number;
   unauthorized: number;
+  /** Bytes of the Set-Cookie header values received (a countable cost per request). */
+  setCookieBytes?: number;
 }
 
 /** One load phase of the closed model: `connections` users, each on its own session, for a fixed time. */
@@ -134,6 +136,7 @@ function driveUser(client: AutocannonClient, scenario: LoadScenario, user: Virtu
   client.on('headers', ({ headers }) => {
     const values = setCookieValues(headers);
     if (values.length === 0) return;
+    counters.setCookieBytes = (counters.setCookieBytes ?? 0) + values.reduce((sum, value) => sum + Buffer.byteLength(value), 0);
     applySetCookie(user.jar, values);
     cookieChanged = true;
   });

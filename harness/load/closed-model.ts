@@ -74,7 +74,7 @@ export async function measureLoad(
   app: AppChild,
   m: LoadMeasurement,
 ): Promise<Pick<OkEntry, 'warmup' | 'warmupControl' | 'measured' | 'timeline' | 'storeOps' | 'storeWrites' | 'eventLoop' | 'memory' | 'cpu' | 'sessionsStored' | 'observations'>> {
-  const counters: LoadCounters = { logins: 0, unauthorized: 0 };
+  const counters: LoadCounters = { logins: 0, unauthorized: 0, setCookieBytes: 0 };
   const phase = (durationSeconds: number, options: { signal?: AbortSignal; timeline?: Timeline } = {}) =>
     runClosedPhase({ url: app.url, scenario: m.scenario, connections: m.connections, durationSeconds, users: m.users, signal: options.signal ?? m.signal, timeline: options.timeline, counters });
   let warmup: PhaseMetrics | undefined;
@@ -86,6 +86,7 @@ export async function measureLoad(
   if (m.signal.aborted) throw new Error('interrupted before the measured phase');
   m.onPhase?.('measured', m.durationSeconds);
   counters.unauthorized = 0;
+  counters.setCookieBytes = 0;
   let timeline = new Timeline();
   const { result: measured, observed } = await observePhase(app, { serverPid: m.serverPid, generatorInProcess: true, requestsOf: (metrics) => metrics.requests }, () => {
     timeline = new Timeline();
@@ -104,6 +105,7 @@ export async function measureLoad(
       logins: counters.logins,
       sessionMisses: counters.unauthorized,
       sessionMissRate: measured.requests > 0 ? counters.unauthorized / measured.requests : 0,
+      setCookieBytes: counters.setCookieBytes ?? 0,
       clientsWithCookie: m.users.filter((user) => user.jar.size > 0).length,
       distinctClientCookies: new Set(m.users.map((user) => [...user.jar.values()].join(';')).filter(Boolean)).size,
     },

@@ -134,7 +134,7 @@ function countsOf(entry: OkEntry): Array<{ metric: string; value: number; fromZe
   if (entry.kind === 'load') {
     counts.push({ metric: 'store calls per request', value: storeCallsPerRequest(entry), fromZero: false });
     counts.push({ metric: 'store write bytes per request', value: storeBytesPerRequest(entry), fromZero: false });
-    const setCookie = (entry.observations as { setCookieBytes?: number } | undefined)?.setCookieBytes;
+    const setCookie = entry.observations?.kind === 'load' ? entry.observations.setCookieBytes : undefined;
     if (setCookie !== undefined && entry.measured.requests > 0) counts.push({ metric: 'Set-Cookie bytes per request', value: setCookie / entry.measured.requests, fromZero: false });
   }
   for (const observation of CORRECTNESS_OBSERVATIONS) {

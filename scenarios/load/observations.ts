@@ -9,6 +9,8 @@ export const loadObservationsSchema = z.object({
   /** Requests answered 401 (no session found): behind several instances, the store is not shared. */
   sessionMisses: count.optional(),
   sessionMissRate: z.number().nonnegative().optional(),
+  /** Bytes of Set-Cookie header values the clients received in the measured phase (closed model). */
+  setCookieBytes: count.optional(),
   clientsWithCookie: count.optional(),
   distinctClientCookies: count.optional(),
   /** Open model: the rate k6 was asked for and what it achieved. */
