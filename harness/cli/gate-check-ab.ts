@@ -10,6 +10,8 @@
  * timing metric, and the wall time against the CI budget.
  */
 import { readFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { Command } from 'commander';
 import { killAllAppChildren } from '../app/child.ts';
@@ -35,7 +37,20 @@ const ARMS = ['a1', 'a2', 'latency', 'cpu', 'storeCall'] as const;
 type Arm = (typeof ARMS)[number];
 type Change = Exclude<Arm, 'a1' | 'a2'>;
 
+/** What `--out` stores and `--from` reads: the measured blocks and how they were measured. */
+interface StoredBlocks {
+  options: string;
+  cpuUs: number;
+  blocks: Array<Record<Arm, RunResult>>;
+  blockTimes: number[];
+  measuredMs: number;
+  loadStart: string;
+  loadEnd: string;
+}
+
 interface Flags {
+  out?: string;
+  from?: string;
   blocks: string;
   trialBlocks?: string;
   trials: string;
@@ -115,6 +130,8 @@ const program = new Command('gate-check')
   .option('--added-cpu <µs>', 'injected busy-wait per request (default: worth about 10 % throughput, from the first unchanged run)')
   .option('--workflow <file>', 'the workflow whose configuration is measured', '.github/workflows/bench.yml')
   .option('--trial-blocks <n>', "blocks per trial (default: the workflow's GATE_BLOCKS)")
+  .option('--out <dir>', 'store the measured blocks there (gate-check.json)')
+  .option('--from <dir>', 'measure nothing: resample the blocks a gate-check stored with --out')
   .action(async (flags: Flags) => {
     const started = Date.now();
     const shipped = shippedConfiguration(flags.workflow);
@@ -128,7 +145,8 @@ const program = new Command('gate-check')
     process.on('SIGTERM', () => controller.abort());
     const load = () => `load average ${loadavg().map((value) => value.toFixed(1)).join(' ')} on ${cpus().length} cores`;
     console.log(`configuration: ${options} · trials of ${trialBlocks} blocks (GATE_BLOCKS of ${flags.workflow}) drawn from ${measuredBlocks} measured blocks`);
-    console.log(`machine at start: ${load()}`);
+    const loadStart = load();
+    console.log(`machine at start: ${loadStart}`);
     const plans: Partial<Record<Arm, RunPlan>> = {};
     plans.a1 = buildPlan(rawOptions(options, {}), process.env);
     plans.a2 = plans.a1;
@@ -146,25 +164,39 @@ const program = new Command('gate-check')
       console.log(`run failed (${failed.store}: ${failed.reason}); measuring it again`);
       return measure(plan, attempt + 1);
     };
-    const blocks: Array<Record<Arm, RunResult>> = [];
+    let blocks: Array<Record<Arm, RunResult>> = [];
     let cpuUs = flags.addedCpu === undefined ? undefined : parseCount('--added-cpu', flags.addedCpu, { min: 1, max: 1_000_000 });
-    const blockTimes: number[] = [];
-    for (let index = 0; index < measuredBlocks; index++) {
-      const blockStart = Date.now();
-      const order = shuffled(ARMS, random);
-      const block: Partial<Record<Arm, RunResult>> = {};
-      if (cpuUs === undefined) {
-        block.a1 = await measure(plans.a1);
-        cpuUs = cpuForTenPercent(block.a1);
-        console.log(`injected CPU work: ${cpuUs} µs per request (1/0.9 − 1 of the median request time of the first unchanged run)`);
+    let blockTimes: number[] = [];
+    let measuredMs: number;
+    if (flags.from) {
+      // Trials only, on blocks a measured gate-check stored (--out).
+      const stored = JSON.parse(await readFile(join(flags.from, 'gate-check.json'), 'utf8')) as StoredBlocks;
+      ({ blocks, cpuUs, blockTimes, measuredMs } = stored);
+      console.log(`blocks: ${blocks.length} stored in ${flags.from} (measured with ${stored.options}; load average ${stored.loadStart} at start, ${stored.loadEnd} at end)`);
+    } else {
+      for (let index = 0; index < measuredBlocks; index++) {
+        const blockStart = Date.now();
+        const order = shuffled(ARMS, random);
+        const block: Partial<Record<Arm, RunResult>> = {};
+        if (cpuUs === undefined) {
+          block.a1 = await measure(plans.a1);
+          cpuUs = cpuForTenPercent(block.a1);
+          console.log(`injected CPU work: ${cpuUs} µs per request (1/0.9 − 1 of the median request time of the first unchanged run)`);
+        }
+        plans.cpu ??= buildPlan(rawOptions(options, { addedCpu: String(cpuUs) }), process.env);
+        for (const arm of order) if (!block[arm]) block[arm] = await measure(plans[arm]!);
+        blocks.push(block as Record<Arm, RunResult>);
+        blockTimes.push(Date.now() - blockStart);
+        console.log(`block ${index + 1}/${measuredBlocks} (${order.join(' ')}): ${minutes(Date.now() - blockStart)}, ${load()}`);
       }
-      plans.cpu ??= buildPlan(rawOptions(options, { addedCpu: String(cpuUs) }), process.env);
-      for (const arm of order) if (!block[arm]) block[arm] = await measure(plans[arm]!);
-      blocks.push(block as Record<Arm, RunResult>);
-      blockTimes.push(Date.now() - blockStart);
-      console.log(`block ${index + 1}/${measuredBlocks} (${order.join(' ')}): ${minutes(Date.now() - blockStart)}, ${load()}`);
+      measuredMs = Date.now() - started;
+      if (flags.out) {
+        await mkdir(flags.out, { recursive: true });
+        const stored: StoredBlocks = { options, cpuUs: cpuUs!, blocks, blockTimes, measuredMs, loadStart, loadEnd: load() };
+        await writeFile(join(flags.out, 'gate-check.json'), JSON.stringify(stored));
+        console.log(`blocks stored: ${join(flags.out, 'gate-check.json')} (gate-check --from ${flags.out} resamples them again)`);
+      }
     }
-    const measuredMs = Date.now() - started;
 
     /** One trial: GATE_BLOCKS blocks drawn without replacement; which unchanged run plays A drawn per block. */
     const trial = (b: Change | 'aa'): AbVerdict => {

@@ -19,6 +19,8 @@ export interface LoadCounters {
   unauthorized: number;
   /** Bytes of the Set-Cookie header values received (a countable cost per request). */
   setCookieBytes?: number;
+  /** Set-Cookie headers received. */
+  setCookieHeaders?: number;
 }
 
 /** One load phase of the closed model: `connections` users, each on its own session, for a fixed time. */
@@ -137,6 +139,7 @@ function driveUser(client: AutocannonClient, scenario: LoadScenario, user: Virtu
     const values = setCookieValues(headers);
     if (values.length === 0) return;
     counters.setCookieBytes = (counters.setCookieBytes ?? 0) + values.reduce((sum, value) => sum + Buffer.byteLength(value), 0);
+    counters.setCookieHeaders = (counters.setCookieHeaders ?? 0) + values.length;
     applySetCookie(user.jar, values);
     cookieChanged = true;
   });

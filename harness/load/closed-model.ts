@@ -74,7 +74,7 @@ export async function measureLoad(
   app: AppChild,
   m: LoadMeasurement,
 ): Promise<Pick<OkEntry, 'warmup' | 'warmupControl' | 'measured' | 'timeline' | 'storeOps' | 'storeWrites' | 'eventLoop' | 'memory' | 'cpu' | 'sessionsStored' | 'observations'>> {
-  const counters: LoadCounters = { logins: 0, unauthorized: 0, setCookieBytes: 0 };
+  const counters: LoadCounters = { logins: 0, unauthorized: 0, setCookieBytes: 0, setCookieHeaders: 0 };
   const phase = (durationSeconds: number, options: { signal?: AbortSignal; timeline?: Timeline } = {}) =>
     runClosedPhase({ url: app.url, scenario: m.scenario, connections: m.connections, durationSeconds, users: m.users, signal: options.signal ?? m.signal, timeline: options.timeline, counters });
   let warmup: PhaseMetrics | undefined;
@@ -87,6 +87,7 @@ export async function measureLoad(
   m.onPhase?.('measured', m.durationSeconds);
   counters.unauthorized = 0;
   counters.setCookieBytes = 0;
+  counters.setCookieHeaders = 0;
   let timeline = new Timeline();
   const { result: measured, observed } = await observePhase(app, { serverPid: m.serverPid, generatorInProcess: true, requestsOf: (metrics) => metrics.requests }, () => {
     timeline = new Timeline();
@@ -106,6 +107,7 @@ export async function measureLoad(
       sessionMisses: counters.unauthorized,
       sessionMissRate: measured.requests > 0 ? counters.unauthorized / measured.requests : 0,
       setCookieBytes: counters.setCookieBytes ?? 0,
+      setCookieHeaders: counters.setCookieHeaders ?? 0,
       clientsWithCookie: m.users.filter((user) => user.jar.size > 0).length,
       distinctClientCookies: new Set(m.users.map((user) => [...user.jar.values()].join(';')).filter(Boolean)).size,
     },

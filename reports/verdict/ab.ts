@@ -18,7 +18,7 @@ import type { TextTable } from '../figures/text-table.ts';
 /** Family-wise significance level of the timing tests unless the caller sets one. */
 export const AB_ALPHA = 0.05;
 
-/** Relative tolerance of a count per request: a change within it (or within A's own range) is no change. */
+/** Relative tolerance of a count per request: a change within it (or within either variant's own range) is no change. */
 export const COUNT_TOLERANCE = 0.02;
 
 /** One block: a fresh-app run of each variant, in the order they ran. */
@@ -134,8 +134,9 @@ function countsOf(entry: OkEntry): Array<{ metric: string; value: number; fromZe
   if (entry.kind === 'load') {
     counts.push({ metric: 'store calls per request', value: storeCallsPerRequest(entry), fromZero: false });
     counts.push({ metric: 'store write bytes per request', value: storeBytesPerRequest(entry), fromZero: false });
-    const setCookie = entry.observations?.kind === 'load' ? entry.observations.setCookieBytes : undefined;
-    if (setCookie !== undefined && entry.measured.requests > 0) counts.push({ metric: 'Set-Cookie bytes per request', value: setCookie / entry.measured.requests, fromZero: false });
+    const observations = entry.observations?.kind === 'load' ? entry.observations : undefined;
+    // Per Set-Cookie header, not per request: how many a phase gets depends on how many logins it had.
+    if (observations?.setCookieBytes !== undefined && observations.setCookieHeaders) counts.push({ metric: 'bytes per Set-Cookie', value: observations.setCookieBytes / observations.setCookieHeaders, fromZero: false });
   }
   for (const observation of CORRECTNESS_OBSERVATIONS) {
     if (observation.kind !== entry.kind) continue;
@@ -168,12 +169,13 @@ function matchBlocks(blocks: readonly AbBlock[]): { pairs: Map<string, Array<[Ok
   return { pairs, unmatched };
 }
 
-/** The verdict on a count: beyond the tolerance and A's own range in either direction, or tied. */
+/** The verdict on a count: beyond the tolerance and both variants' own ranges in either direction, or tied. */
 function judgeCount(aValues: number[], bValues: number[], fromZero: boolean): { verdict: AbMetricVerdict; tolerance: number } {
   const a = spreadOf(aValues)!;
   const b = spreadOf(bValues)!;
   if (fromZero && a.max === 0) return { verdict: b.max > 0 ? 'worse' : 'tied', tolerance: 0 };
-  const tolerance = Math.max(COUNT_TOLERANCE * Math.abs(a.median), a.max - a.min);
+  // Within 2 % of A, or within the spread either variant shows between its own blocks, is no change.
+  const tolerance = Math.max(COUNT_TOLERANCE * Math.abs(a.median), a.max - a.min, b.max - b.min);
   const change = b.median - a.median;
   return { verdict: change > tolerance ? 'worse' : change < -tolerance ? 'better' : 'tied', tolerance };
 }
@@ -277,7 +279,7 @@ export function abTable(verdict: AbVerdict): TextTable {
     rows.push([metric.store, metric.scenario, metric.metric, formatSpread(metric.a, ''), formatSpread(metric.b, ''), change, `bound ±${formatValue(metric.tolerance, '')}`, metric.regression ? 'REGRESSION' : metric.verdict]);
   }
   const notes = [
-    `${verdict.blocks} blocks (${verdict.orders.join(' ')}), each a fresh app per variant; timings: exact two-sided Wilcoxon signed-rank on log(B/A), Holm over ${verdict.timing.length} timing metric${verdict.timing.length === 1 ? '' : 's'} at alpha ${verdict.alpha}, and a change beyond the floor; counts: beyond ${COUNT_TOLERANCE * 100}% of A's median and A's own range (a correctness count that was 0 in every A block: any).`,
+    `${verdict.blocks} blocks (${verdict.orders.join(' ')}), each a fresh app per variant; timings: exact two-sided Wilcoxon signed-rank on log(B/A), Holm over ${verdict.timing.length} timing metric${verdict.timing.length === 1 ? '' : 's'} at alpha ${verdict.alpha}, and a change beyond the floor; counts: beyond ${COUNT_TOLERANCE * 100}% of A's median and each variant's own range (a correctness count that was 0 in every A block: any).`,
     ...verdict.unmatched.map((group) => `not paired (measured in one variant only, or failed): ${group}`),
   ];
   return {

@@ -11,6 +11,8 @@ export const loadObservationsSchema = z.object({
   sessionMissRate: z.number().nonnegative().optional(),
   /** Bytes of Set-Cookie header values the clients received in the measured phase (closed model). */
   setCookieBytes: count.optional(),
+  /** Set-Cookie headers received in the measured phase: `setCookieBytes` over it is the cookie's size. */
+  setCookieHeaders: count.optional(),
   clientsWithCookie: count.optional(),
   distinctClientCookies: count.optional(),
   /** Open model: the rate k6 was asked for and what it achieved. */
