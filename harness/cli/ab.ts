@@ -18,6 +18,8 @@ import { buildPlan, loadPlanStores, parseCount } from '../plan/plan.ts';
 import type { RunPlan } from '../plan/plan.ts';
 import { requireStorePackages } from '../plan/store-packages.ts';
 import { runBench } from '../run/runner.ts';
+import { SILENT_OBSERVER } from '../run/context.ts';
+import type { RunObserver } from '../run/context.ts';
 import { looksLikeStorePath } from '../../stores/custom.ts';
 import type { RunResult } from '../../contract/result.ts';
 import { abTable, judgeAb, minimumDetectableEffects, plainTable, timingMetricCount } from '../../reports/verdict/ab.ts';
@@ -42,7 +44,7 @@ const VARIANT_ONLY = { at: { flags: '--at <git-ref>', help: "this variant's stor
 type Side = 'a' | 'b';
 
 /** Flags of `ab` as commander hands them over. */
-type AbFlags = RawBenchOptions & { a: string; b: string; blocks: string; seed: string; alpha: string; minEffect?: string; from?: string };
+type AbFlags = RawBenchOptions & { a: string; b: string; blocks: string; seed: string; alpha: string; minEffect?: string; from?: string; duet?: boolean };
 
 /** One variant ready to run: its plan (one repetition) and the temp files its run removes. */
 interface Variant {
@@ -226,7 +228,7 @@ async function storedBlocks(dir: string): Promise<AbBlock[]> {
   } catch {
     throw new UsageError(`--from ${dir}: not a readable directory; give the directory of an ab run or of a-<n>.json and b-<n>.json files`);
   }
-  const pair = (a: RunResult, b: RunResult): AbBlock => ({ first: a.startedAt <= b.startedAt ? 'a' : 'b', a, b: alignStores(b, b.plan.stores, a.plan.stores) });
+  const pair = (a: RunResult, b: RunResult): AbBlock => ({ first: a.startedAt === b.startedAt ? 'both' : a.startedAt < b.startedAt ? 'a' : 'b', a, b: alignStores(b, b.plan.stores, a.plan.stores) });
   if (names.includes('a.results.json') && names.includes('b.results.json')) {
     const a = splitRepetitions(await loadRunResultFile(join(dir, 'a.results.json')));
     const b = splitRepetitions(await loadRunResultFile(join(dir, 'b.results.json')));
@@ -283,13 +285,13 @@ async function ab(flags: AbFlags, io: CliIo): Promise<number> {
       throw new UsageError(`--blocks ${blocks}: ${metrics} timing metric${metrics === 1 ? '' : 's'} at alpha ${alpha} (Holm, exact signed-rank) need at least ${needed} blocks to reach significance; use --blocks ${needed}`);
     }
     await checkOutputPath('--out', a.plan.outDir, 'directory');
-    return await runBlocks(a, b, { blocks, seed, alpha, minEffect, flags }, io);
+    return await runBlocks(a, b, { blocks, seed, alpha, minEffect, flags, duet: Boolean(flags.duet) }, io);
   } finally {
     removeTempFiles();
   }
 }
 
-async function runBlocks(a: Variant, b: Variant, options: { blocks: number; seed: number; alpha: number; minEffect: number | undefined; flags: AbFlags }, io: CliIo): Promise<number> {
+async function runBlocks(a: Variant, b: Variant, options: { blocks: number; seed: number; alpha: number; minEffect: number | undefined; flags: AbFlags; duet: boolean }, io: CliIo): Promise<number> {
   const progress = createProgress({ quiet: Boolean(options.flags.quiet), write: io.stderr, live: io.stderrIsTTY && !io.env.CI });
   const log = (line: string) => progress.log(terminalLine(redactText(line)));
   const observer = { ...progress, log };
@@ -304,12 +306,20 @@ async function runBlocks(a: Variant, b: Variant, options: { blocks: number; seed
   const startedAt = new Date().toISOString();
   try {
     for (let index = 0; index < options.blocks && !controller.signal.aborted; index++) {
-      const first: Side = random() < 0.5 ? 'a' : 'b';
+      const first: AbBlock['first'] = options.duet ? 'both' : random() < 0.5 ? 'a' : 'b';
       const results: Partial<Record<Side, RunResult>> = {};
-      for (const variant of first === 'a' ? [a, b] : [b, a]) {
-        log(`block ${index + 1} of ${options.blocks} · variant ${variant.side.toUpperCase()}`);
-        results[variant.side] = await runBench(variant.plan, observer, controller.signal);
-        if (controller.signal.aborted) break;
+      if (options.duet) {
+        // Both variants at once: whatever else the machine runs meanwhile slows both alike.
+        log(`block ${index + 1} of ${options.blocks} · variants A and B at the same time`);
+        // Two runs' live phases would overwrite each other: keep their log lines, drop the bars.
+        const quiet: RunObserver = { ...SILENT_OBSERVER, log };
+        [results.a, results.b] = await Promise.all([runBench(a.plan, quiet, controller.signal), runBench(b.plan, quiet, controller.signal)]);
+      } else {
+        for (const variant of first === 'a' ? [a, b] : [b, a]) {
+          log(`block ${index + 1} of ${options.blocks} · variant ${variant.side.toUpperCase()}`);
+          results[variant.side] = await runBench(variant.plan, observer, controller.signal);
+          if (controller.signal.aborted) break;
+        }
       }
       if (results.a && results.b && !results.a.partial && !results.b.partial) done.push({ first, a: redactUrls(results.a), b: redactUrls(alignStores(redactUrls(results.b), b.plan.stores, a.plan.stores)) });
     }

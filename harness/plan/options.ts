@@ -67,6 +67,7 @@ export const AB_OPTIONS = {
   seed: { flags: '--seed <n>', help: 'seed of the random order within blocks', default: '1', bounds: { min: 0, max: 2 ** 31 } },
   alpha: { flags: '--alpha <p>', help: 'family-wise significance level of the timing tests (Holm over every timing metric judged)', default: '0.05' },
   minEffect: { flags: '--min-effect <percent>', help: 'smallest timing change that counts as better or worse (default: 5% throughput, 10% p99)' },
+  duet: { flags: '--duet', help: 'run A and B at the same time in each block (each on its own apps and servers): load from anything else on the machine hits both alike; they share the cores' },
   from: { flags: '--from <dir>', help: 'judge blocks measured already instead of running: a.results.json and b.results.json (repetition n of each is block n), or a-<n>.json and b-<n>.json (e.g. two checkouts run alternately)' },
 } as const satisfies Record<string, OptionDeclaration>;
 

@@ -23,8 +23,8 @@ export const COUNT_TOLERANCE = 0.02;
 
 /** One block: a fresh-app run of each variant, in the order they ran. */
 export interface AbBlock {
-  /** Which variant ran first in this block. */
-  first: 'a' | 'b';
+  /** Which variant ran first in this block; `both` when they ran at the same time (`--duet`). */
+  first: 'a' | 'b' | 'both';
   a: RunResult;
   b: RunResult;
 }
@@ -79,7 +79,7 @@ export interface AbCountMetric {
 /** Everything the CLI prints and writes for an A/B run. */
 export interface AbVerdict {
   blocks: number;
-  /** The order of each block, e.g. ["AB", "BA", …]. */
+  /** The order of each block, e.g. ["AB", "BA", …]; "A+B" when both ran at the same time. */
   orders: string[];
   alpha: number;
   /** Pairs the exact test needs to reject at alpha after Holm over `timing.length` metrics. */
@@ -239,7 +239,7 @@ export function judgeAb(blocks: readonly AbBlock[], options: AbOptions = {}): Ab
   const regressions = timing.filter((metric) => metric.regression).length + counts.filter((metric) => metric.regression).length;
   return {
     blocks: blocks.length,
-    orders: blocks.map((block) => (block.first === 'a' ? 'AB' : 'BA')),
+    orders: blocks.map((block) => (block.first === 'a' ? 'AB' : block.first === 'b' ? 'BA' : 'A+B')),
     alpha,
     minimumPairs: minimumPairs(timing.length, alpha),
     timing,
