@@ -3,8 +3,8 @@ import { serverUrlOptions } from '../plan/options.ts';
 import type { OptionDeclaration } from '../plan/options.ts';
 
 /** Commander's accumulator for a repeatable option. */
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** `--<kind>-url` for every server kind, from its definition. */
