@@ -248,7 +248,7 @@ const program = new Command('gate-check')
     }
     const mde = all.timing.map((m) => `${m.store} ${m.metric} ±${Math.max(m.minEffectPercent, (Math.exp(minimumDetectableShift(m.logRatioSd, trialBlocks, perTest)) - 1) * 100).toFixed(1)}% (A/A sd of log ratio ${m.logRatioSd.toFixed(3)})`);
     console.log(`minimum detectable effect (${trialBlocks} blocks, 90 % power, alpha ${AB_ALPHA} / ${all.timing.length} metrics, never below the floor; from the A1/A2 paired spread over ${blocks.length} blocks): ${mde.join(' · ')}`);
-    console.log(`blocks needed for ${all.timing.length} timing metrics at alpha ${AB_ALPHA} (Holm): ${needed}; the workflow runs ${trialBlocks}`);
+    console.log(`blocks needed for ${all.timing.length} timing metrics at alpha ${AB_ALPHA} (Holm): ${needed}; these trials use ${trialBlocks}`);
     const perArm = median(blockTimes) / ARMS.length;
     if (retried > 0) console.log(`runs measured again after a failure: ${retried}`);
     console.log(`wall time: this measurement ${minutes(measuredMs)} (${measuredBlocks} blocks × ${ARMS.length} arms, median block ${minutes(median(blockTimes))}); the workflow's A/B step on this machine: ${trialBlocks} blocks × 2 runs × ${minutes(perArm)} = ${minutes(2 * trialBlocks * perArm)} of a ${BUDGET_MINUTES} min budget (plus npm ci of the second checkout)`);
