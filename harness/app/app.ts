@@ -11,6 +11,10 @@ export interface AppOptions {
   payloadBytes: number;
   /** Extra latency added to every request (to demonstrate regression detection); 0 in real runs. */
   addedLatencyMs?: number;
+  /** Busy-wait per request in µs (a CPU regression injected on purpose); 0 in real runs. */
+  addedCpuUs?: number;
+  /** Extra Store get calls per request with a session (an injected store round trip); 0 in real runs. */
+  addedStoreCalls?: number;
 }
 
 /** The session fields the routes use. */
@@ -90,6 +94,26 @@ export function createApp(adapter: StoreAdapter, options: AppOptions, mitigation
   // A remedy that serialises requests (a lock) must run before the session is loaded.
   if (middleware && mitigation?.before) app.use(mitigation.before);
   if (middleware) app.use(middleware);
+  if (options.addedCpuUs) {
+    const us = options.addedCpuUs;
+    app.use((_req, _res, next) => {
+      const until = performance.now() + us / 1000;
+      while (performance.now() < until);
+      next();
+    });
+  }
+  if (middleware && options.addedStoreCalls) {
+    const calls = options.addedStoreCalls;
+    // One more round trip to the store per call, through the same (timed and counted) Store.
+    app.use((req, _res, next) => {
+      const store = (req as unknown as { sessionStore?: { get(id: string, callback: (error: unknown) => void): void } }).sessionStore;
+      const id = (req as SessionRequest).sessionID;
+      if (!store || !id) return void next();
+      let left = calls;
+      const again = (): void => (left-- > 0 ? store.get(id, () => again()) : next());
+      again();
+    });
+  }
 
   app.post('/login', route(async (req, res) => {
     const login = ++loginSequence;

@@ -1,10 +1,12 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { withOptions, withServerUrlOptions } from './declared-options.ts';
+import { abCommand } from './ab.ts';
 import { killAllAppChildren } from '../app/child.ts';
 import { EXIT, RunError, SHUTDOWN_BOUND_MS, UsageError } from '../errors.ts';
 import { checkOutputPath, runDirectory } from './output-dir.ts';
 import { buildPlan, loadPlanStores, parseFailOn } from '../plan/plan.ts';
-import { BENCH_OPTIONS, serverUrlOptions } from '../plan/options.ts';
-import type { OptionDeclaration, RawBenchOptions, RawServerUrlOptions } from '../plan/options.ts';
+import { BENCH_OPTIONS } from '../plan/options.ts';
+import type { RawBenchOptions, RawServerUrlOptions } from '../plan/options.ts';
 import { requireStorePackages } from '../plan/store-packages.ts';
 import { conformCommand } from './conform.ts';
 import { cleanCommand } from './clean.ts';
@@ -126,29 +128,6 @@ async function report(files: string[], flags: { out?: string; k6Summary?: string
   return EXIT.ok;
 }
 
-/** Commander's accumulator for a repeatable option. */
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-/** `--<kind>-url` for every server kind, from its definition. */
-function withServerUrlOptions(command: Command): Command {
-  for (const { flags, help } of serverUrlOptions()) command.option(flags, help);
-  return command;
-}
-
-/** Adds declared options to a command: flags, help and default from one declaration each (harness/plan/options.ts). */
-function withOptions(command: Command, declarations: readonly OptionDeclaration[]): Command {
-  for (const declaration of declarations) {
-    const option = new Option(declaration.flags, declaration.help);
-    if (declaration.conflicts) option.conflicts([...declaration.conflicts]);
-    if (declaration.repeatable) option.argParser(collect).default([]);
-    else if (declaration.default !== undefined) option.default(declaration.default);
-    command.addOption(declaration.hidden ? option.hideHelp() : option);
-  }
-  return command;
-}
-
 /** The command-line program; each action stores its exit code through `done`. */
 function createProgram(io: CliIo, done: (code: number) => void): Command {
   const program = new Command('sessionbench')
@@ -158,10 +137,10 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => {} });
 
-  const { out, json, quiet, baseline, failOn, addedLatency, sharedServer, namespace, ...runOptions } = BENCH_OPTIONS;
+  const { out, json, quiet, baseline, failOn, addedLatency, addedCpu, addedStoreCalls, sharedServer, namespace, ...runOptions } = BENCH_OPTIONS;
   const benchCommand = withOptions(
     withServerUrlOptions(withOptions(program.command('bench', { isDefault: true }).description('run the benchmark (the default command)'), Object.values(runOptions))),
-    [sharedServer, namespace, out, json, quiet, baseline, failOn, addedLatency],
+    [sharedServer, namespace, out, json, quiet, baseline, failOn, addedLatency, addedCpu, addedStoreCalls],
   ).action(async (flags: BenchFlags) => done(await bench(flags, io)));
 
   // bench is the default command: `sessionbench --help` (and `npm run bench -- --help`) shows its options too.
@@ -181,6 +160,8 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--k6-duration <time>', 'with --k6-summary: its measured phase (export k6 --duration)')
     .option('--k6-warmup <time>', 'with --k6-summary: its warm-up (export k6 --warmup); without it the warm-up is left out')
     .action(async (files: string[], flags: { out?: string; k6Summary?: string[] } & RawK6ImportFlags) => done(await report(files, flags, io)));
+
+  abCommand(program, io, done);
 
   const serve = program
     .command('serve')

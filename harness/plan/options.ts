@@ -59,6 +59,23 @@ export const BENCH_OPTIONS = {
   baseline: { flags: '--baseline <results.json>', help: 'compare with an earlier complete run; exit 1 on a regression beyond --fail-on' },
   failOn: { flags: '--fail-on <percent>', help: "regression threshold in percent (outside the repetitions' noise)", default: '10' },
   addedLatency: { flags: '--added-latency <ms>', help: 'add this many ms to every request (to check regression detection)', default: '0', bounds: { min: 0, max: 10_000 }, hidden: true },
+  addedCpu: { flags: '--added-cpu <µs>', help: 'busy-wait this many µs in every request (to check regression detection)', default: '0', bounds: { min: 0, max: 1_000_000 }, hidden: true },
+  addedStoreCalls: { flags: '--added-store-calls <n>', help: "make this many extra Store get calls in every request with a session (to check regression detection)", default: '0', bounds: { min: 0, max: 100 }, hidden: true },
+} as const satisfies Record<string, OptionDeclaration>;
+
+/**
+ * Options of `sessionbench ab`, besides the bench options both variants share. A variant's own
+ * options are bench options in one string (`--b '--store-option disableTouch=true'`), plus `--at`.
+ */
+export const AB_OPTIONS = {
+  a: { flags: '--a <options>', help: "bench options of variant A only, in quotes, e.g. '--store-option disableTouch=true' or '--store ./v8/store.mjs'; '--at <git-ref>' takes the variant's store files at that git ref", default: '' },
+  b: { flags: '--b <options>', help: 'bench options of variant B only, as for --a (B is the change judged against A)', default: '' },
+  blocks: { flags: '--blocks <n>', help: 'interleaved blocks, each one fresh-app repetition of A and one of B in random order (too few to reach significance: refused)', default: '8', bounds: { min: 1, max: 100 } },
+  seed: { flags: '--seed <n>', help: 'seed of the random order within blocks', default: '1', bounds: { min: 0, max: 2 ** 31 } },
+  alpha: { flags: '--alpha <p>', help: 'family-wise significance level of the timing tests (Holm over every timing metric judged)', default: '0.05' },
+  minEffect: { flags: '--min-effect <percent>', help: 'smallest timing change that counts as better or worse (default: 5% throughput, 10% p99)' },
+  duet: { flags: '--duet', help: 'run A and B at the same time in each block (each on its own apps and servers): load from anything else on the machine hits both alike; they share the cores' },
+  from: { flags: '--from <dir>', help: 'judge blocks measured already instead of running: a.results.json and b.results.json (repetition n of each is block n), or a-<n>.json and b-<n>.json (e.g. two checkouts run alternately)' },
 } as const satisfies Record<string, OptionDeclaration>;
 
 export type BenchOptionName = keyof typeof BENCH_OPTIONS;

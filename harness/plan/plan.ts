@@ -65,6 +65,10 @@ export interface RunPlan {
   namespace: NamespaceChoice;
   outDir: string;
   addedLatencyMs: number;
+  /** Busy-wait per request in µs (`--added-cpu`, a regression injected on purpose); 0 in real runs. */
+  addedCpuUs?: number;
+  /** Extra Store get calls per request with a session (`--added-store-calls`); 0 in real runs. */
+  addedStoreCalls?: number;
   /** Load generator: autocannon (closed model, `connections`) or k6 (open model, `k6`). */
   driver: LoadDriver;
   /** Present exactly when the driver is k6. */
@@ -399,6 +403,8 @@ export function buildPlan(given: RawBenchOptions, env: NodeJS.ProcessEnv = proce
     namespace: parseNamespace(raw.namespace),
     outDir: raw.out,
     addedLatencyMs: countOption('addedLatency', raw.addedLatency),
+    addedCpuUs: countOption('addedCpu', raw.addedCpu ?? '0'),
+    addedStoreCalls: countOption('addedStoreCalls', raw.addedStoreCalls ?? '0'),
     ...parseDriver(raw, env),
     ...optional('storeNetwork', parseStoreNetwork(raw, env)),
     ...optional('latencyAt', parseLatencyAt(raw, env)),

@@ -398,7 +398,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
     signal,
     repetitions,
     async startApp(settings) {
-      const config = { store: storeId, storeModule: customModule(plan, storeId), settings: { ...plan.settings, ...settings }, server, storeOptions: plan.storeOptions[storeId], app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs }, ...(run.mitigation !== 'none' ? { mitigation: { id: run.mitigation } } : {}) };
+      const config = { store: storeId, storeModule: customModule(plan, storeId), settings: { ...plan.settings, ...settings }, server, storeOptions: plan.storeOptions[storeId], app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs, addedCpuUs: plan.addedCpuUs ?? 0, addedStoreCalls: plan.addedStoreCalls ?? 0 }, ...(run.mitigation !== 'none' ? { mitigation: { id: run.mitigation } } : {}) };
       const cluster = plan.instances > 1 ? await startAppCluster(config, plan.instances) : undefined;
       const app = cluster ?? (await startAppChild(config));
       apps.push(app);
