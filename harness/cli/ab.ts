@@ -32,6 +32,7 @@ import { terminalLine } from '../../reports/render/terminal.ts';
 import { withOptions, withServerUrlOptions } from './declared-options.ts';
 import { loadRunResultFile } from './report.ts';
 import type { CliIo } from './io.ts';
+import { mulberry32 } from '../../reports/figures/seeded-random.ts';
 
 const run = promisify(execFile);
 
@@ -167,17 +168,6 @@ function loadEntriesOf(plan: RunPlan): number {
   return plan.stores.length * loads * plan.payloads.length * plan.prefill.length;
 }
 
-/** A small seeded generator (mulberry32): the block order is reproducible from `--seed`. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One run made of single-repetition runs, renumbered as its repetitions. */
 function asRepetitions(runs: readonly RunResult[]): RunResult {
@@ -301,7 +291,7 @@ async function runBlocks(a: Variant, b: Variant, options: { blocks: number; seed
     log(`interrupted (${signal}): stopping the block in progress`);
     controller.abort();
   });
-  const random = seeded(options.seed);
+  const random = mulberry32(options.seed);
   const done: AbBlock[] = [];
   const startedAt = new Date().toISOString();
   try {

@@ -28,6 +28,7 @@ import { AB_ALPHA, judgeAb } from '../../reports/verdict/ab.ts';
 import type { AbBlock, AbVerdict } from '../../reports/verdict/ab.ts';
 import { median, minimumDetectableShift, minimumPairs } from '../../reports/figures/paired.ts';
 import { splitArguments } from './ab.ts';
+import { mulberry32 } from '../../reports/figures/seeded-random.ts';
 
 /** The CI time budget the workflow must fit (its timeout-minutes). */
 const BUDGET_MINUTES = 30;
@@ -70,17 +71,6 @@ function shippedConfiguration(file: string): { options: string; blocks: number }
   return { options, blocks: Number(blocks) };
 }
 
-/** A seeded generator (mulberry32), so trials are reproducible. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Bench options (a string as the workflow has it) parsed into raw options over the declared defaults. */
 function rawOptions(options: string, extra: Partial<RawBenchOptions>): RawBenchOptions {
@@ -139,7 +129,7 @@ const program = new Command('gate-check')
     const trialBlocks = flags.trialBlocks === undefined ? shipped.blocks : parseCount('--trial-blocks', flags.trialBlocks, { min: 1, max: 100 });
     const measuredBlocks = parseCount('--blocks', flags.blocks, { min: trialBlocks, max: 100 });
     const trials = parseCount('--trials', flags.trials, { min: 1, max: 100_000 });
-    const random = seeded(parseCount('--seed', flags.seed, { min: 0, max: 2 ** 31 }));
+    const random = mulberry32(parseCount('--seed', flags.seed, { min: 0, max: 2 ** 31 }));
     const controller = new AbortController();
     process.on('SIGINT', () => controller.abort());
     process.on('SIGTERM', () => controller.abort());
