@@ -18,8 +18,8 @@ describe('steady state', () => {
     assert.equal(isSteady([0, 0, 0]), false, 'no traffic is not a steady state');
   });
 
-  test('the cap is 10× --warmup, at most 30 s, never below --warmup', () => {
-    assert.deepEqual([0, 1, 2, 5, 60].map(warmupCapSeconds), [0, 10, 20, 30, 60]);
+  test('the cap is 5× --warmup, at most 30 s, never below --warmup', () => {
+    assert.deepEqual([0, 1, 2, 5, 10, 60].map(warmupCapSeconds), [0, 5, 10, 25, 30, 60]);
   });
 });
 
@@ -50,7 +50,7 @@ describe('a run on memory and redis (real servers)', () => {
       'repetition 1 of every store before repetition 2',
     );
     assert.equal(result.plan.probeOperations, 40);
-    assert.equal(result.plan.warmupCapSeconds, 10);
+    assert.equal(result.plan.warmupCapSeconds, 5);
     const machine = result.env.machineLoad;
     assert.ok(machine && machine.loadAverageStart.length === 3 && machine.loadAverageEnd.length === 3);
     for (const entry of result.entries as OkEntry[]) {

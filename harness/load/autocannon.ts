@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { setTimeout as delay } from 'node:timers/promises';
 import { applySetCookie, cookieHeader } from '../client/cookies.ts';
 import type { CookieJar } from '../client/cookies.ts';
 import { createLatencyHistogram, encodeHistogram, recordMs, summarize } from './histogram.ts';
@@ -200,19 +201,64 @@ function drivePool(client: AutocannonClient, scenario: LoadScenario, pool: UserP
   });
 }
 
-/** Runs one closed-model phase with autocannon and returns its metrics, latency in µs from our own HDR histogram. */
-export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> {
-  const histogram = createLatencyHistogram();
-  const setCookie = { responses: 0, headers: 0, bytes: 0 };
+/** What a running load has recorded since its last cut. */
+interface Recording {
+  /** performance.now() when it began. */
+  startedAt: number;
+  histogram: ReturnType<typeof createLatencyHistogram>;
+  setCookie: { responses: number; headers: number; bytes: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  timeline?: Timeline;
+}
+
+function newRecording(timeline: Timeline | undefined): Recording {
+  return { startedAt: performance.now(), histogram: createLatencyHistogram(), setCookie: { responses: 0, headers: 0, bytes: 0 }, errors: 0, timeouts: 0, non2xx: 0, timeline };
+}
+
+function metricsOf(recording: Recording, endedAt: number): PhaseMetrics {
+  const durationSeconds = (endedAt - recording.startedAt) / 1000;
+  return {
+    durationSeconds,
+    requests: recording.histogram.totalCount,
+    throughput: durationSeconds > 0 ? recording.histogram.totalCount / durationSeconds : 0,
+    latencyUs: summarize(recording.histogram),
+    histogram: encodeHistogram(recording.histogram),
+    errors: recording.errors,
+    non2xx: recording.non2xx,
+    timeouts: recording.timeouts,
+    setCookie: recording.setCookie,
+  };
+}
+
+/**
+ * A closed-model load that keeps running while what it records is cut into phases: a
+ * warm-up and the measured phase that follows it share one run of the generator, so the
+ * measured phase starts on warm connections at the throughput the warm-up settled at
+ * (a new run's first second was 10–15 % slower).
+ */
+export interface RunningLoad {
+  /** Ends the current recording and starts the next (onto `timeline`) without pausing the load; the metrics of the one that ended. */
+  cut(timeline?: Timeline): PhaseMetrics;
+  /** Stops the load (requests in flight finish into the current recording); the metrics of the current recording. */
+  stop(): Promise<PhaseMetrics>;
+}
+
+/**
+ * Starts a closed-model load with autocannon; `maxSeconds` is only a backstop (the caller
+ * stops it), and an abort of `signal` stops it too. Latency is ours, from an HDR histogram.
+ */
+export function startClosedLoad(phase: Omit<ClosedPhase, 'durationSeconds'> & { maxSeconds: number }): RunningLoad {
+  let recording = newRecording(phase.timeline);
   let nextConnection = 0;
   const instance = autocannon({
     url: phase.url,
     connections: phase.connections,
-    duration: phase.durationSeconds,
+    duration: phase.maxSeconds,
     timeout: phase.timeoutSeconds ?? 10,
-    // autocannon acts on a stop (its duration, or ours on abort) only at its next sample tick:
-    // 1 s by default, so a warm-up stopped at its cap ran on for up to a second. Its own
-    // per-sample statistics are not used (latency is ours, skipAggregateResult).
+    // autocannon acts on a stop (its duration, or ours) only at its next sample tick:
+    // 1 s by default. Its own per-sample statistics are not used (skipAggregateResult).
     sampleInt: 100,
     skipAggregateResult: true,
     setupClient: (client: AutocannonClient) => {
@@ -223,46 +269,58 @@ export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> 
       renewOnReconnect(client);
       if (phase.pool) drivePool(client, phase.scenario, phase.pool, connection, counters);
       else driveUser(client, phase.scenario, user, connection, counters);
-      const timeline = phase.timeline;
       // Counted when the response completes, like the requests they are divided by: express-session sends the
       // headers before the store answers, so a phase can end between a response's headers and its end.
       let pending: { headers: number; bytes: number } | undefined;
       client.on('headers', ({ headers }) => (pending = setCookieOf(headers)));
-      client.on('response', () => {
+      client.on('response', (status, _bytes, durationMs) => {
         if (pending) {
-          setCookie.responses += 1;
-          setCookie.headers += pending.headers;
-          setCookie.bytes += pending.bytes;
+          recording.setCookie.responses += 1;
+          recording.setCookie.headers += pending.headers;
+          recording.setCookie.bytes += pending.bytes;
         }
         pending = undefined;
-      });
-      client.on('response', (status, _bytes, durationMs) => {
-        recordMs(histogram, durationMs);
+        recordMs(recording.histogram, durationMs);
         if (status === 401) counters.unauthorized += 1;
-        timeline?.record(status >= 200 && status < 300 ? 'ok' : 'non2xx', durationMs);
+        const ok = status >= 200 && status < 300;
+        if (!ok) recording.non2xx += 1;
+        recording.timeline?.record(ok ? 'ok' : 'non2xx', durationMs);
       });
-      if (timeline) {
-        client.on('timeout', () => timeline.record('timeout'));
-        client.on('connError', () => timeline.record('error'));
-      }
+      client.on('timeout', () => {
+        recording.timeouts += 1;
+        recording.timeline?.record('timeout');
+      });
+      client.on('connError', () => {
+        recording.errors += 1;
+        recording.timeline?.record('error');
+      });
     },
   } as unknown as autocannon.Options) as unknown as PromiseLike<unknown> & { stop(): void };
   const stop = () => instance.stop();
   phase.signal?.addEventListener('abort', stop, { once: true });
   if (phase.signal?.aborted) stop();
-  const result = (await instance) as unknown as { duration: number; errors: number; timeouts: number; non2xx: number };
-  phase.signal?.removeEventListener('abort', stop);
-  const durationSeconds = result.duration || phase.durationSeconds;
+  // When the generator stopped (ours, an abort, or its backstop): the last recording ends there.
+  const finished = Promise.resolve(instance).then(() => {
+    phase.signal?.removeEventListener('abort', stop);
+    return performance.now();
+  });
   return {
-    durationSeconds,
-    requests: histogram.totalCount,
-    throughput: histogram.totalCount / durationSeconds,
-    latencyUs: summarize(histogram),
-    histogram: encodeHistogram(histogram),
-    // autocannon counts a timeout as an error too; ours are connection errors only.
-    errors: result.errors - result.timeouts,
-    non2xx: result.non2xx,
-    timeouts: result.timeouts,
-    setCookie,
+    cut(timeline) {
+      const ended = recording;
+      recording = newRecording(timeline);
+      return metricsOf(ended, recording.startedAt);
+    },
+    async stop() {
+      stop();
+      return metricsOf(recording, await finished);
+    },
   };
+}
+
+/** Runs one closed-model phase of `durationSeconds` (less when its signal aborts) with autocannon and returns its metrics. */
+export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> {
+  const load = startClosedLoad({ ...phase, maxSeconds: phase.durationSeconds + 30 });
+  // An abort ends the wait early (and stops the load itself).
+  await delay(phase.durationSeconds * 1000, undefined, { signal: phase.signal }).catch(() => {});
+  return load.stop();
 }

@@ -1,6 +1,7 @@
 import type { AppChild } from '../app/child.ts';
-import { runClosedPhase } from './autocannon.ts';
-import type { LoadCounters, VirtualUser } from './autocannon.ts';
+import { setTimeout as delay } from 'node:timers/promises';
+import { startClosedLoad } from './autocannon.ts';
+import type { LoadCounters, RunningLoad, VirtualUser } from './autocannon.ts';
 import type { UserPool } from './user-pool.ts';
 import { observePhase } from './observe-phase.ts';
 import { STEADY_STATE, fullWindows, isSteady } from './steady-state.ts';
@@ -32,71 +33,80 @@ export interface LoadMeasurement {
 const SATURATED_PERCENT = 90;
 
 /**
- * Warm-up to steady state: load runs for at least `minSeconds` and until consecutive
- * 1 s throughput windows agree (STEADY_STATE), or until the cap; `phase` runs the load
- * and stops early when its signal aborts.
+ * Waits while the load warms up: at least `minSeconds`, then until consecutive 1 s
+ * throughput windows of `timeline` agree (STEADY_STATE), or until the cap or an abort.
+ * The load goes on after it: the measured phase continues it.
  */
-async function warmUp(
-  phase: (durationSeconds: number, options: { signal: AbortSignal; timeline: Timeline }) => Promise<PhaseMetrics>,
-  minSeconds: number,
-  signal: AbortSignal,
-): Promise<{ metrics: PhaseMetrics; control: WarmupControl }> {
+async function warmUp(timeline: Timeline, minSeconds: number, signal: AbortSignal): Promise<Omit<WarmupControl, 'seconds'>> {
   const capSeconds = warmupCapSeconds(minSeconds);
-  const timeline = new Timeline();
-  const steady = new AbortController();
-  let settled = false;
-  // The cap is kept on the timeline's own clock, the one `seconds` is read from: the
-  // driver's duration timer starts later (after its connections open) and fires late
-  // on a busy machine, so it is only the backstop.
-  const watcher = setInterval(() => {
-    const elapsedMs = timeline.elapsedMs();
-    if (elapsedMs >= capSeconds * 1000) {
+  // The cap is kept on the timeline's own clock, the one `seconds` is read from.
+  const settled = await new Promise<boolean>((resolve) => {
+    const watcher = setInterval(() => {
+      const elapsedMs = timeline.elapsedMs();
+      const steady = elapsedMs >= minSeconds * 1000 && isSteady(fullWindows(timeline));
+      if (!steady && elapsedMs < capSeconds * 1000 && !signal.aborted) return;
       clearInterval(watcher);
-      steady.abort();
-      return;
-    }
-    if (elapsedMs < minSeconds * 1000 || !isSteady(fullWindows(timeline))) return;
-    settled = true;
-    clearInterval(watcher);
-    steady.abort();
-  }, 100);
-  const metrics = await phase(capSeconds + 1, { signal: AbortSignal.any([signal, steady.signal]), timeline }).finally(() => clearInterval(watcher));
-  const windows = fullWindows(timeline);
-  return {
-    metrics,
-    control: { seconds: Math.round(timeline.elapsedMs()) / 1000, settled, minSeconds, capSeconds, tolerance: STEADY_STATE.tolerance, windowsCompared: STEADY_STATE.windows, windows },
-  };
+      resolve(steady);
+    }, 100);
+  });
+  return { settled, minSeconds, capSeconds, tolerance: STEADY_STATE.tolerance, windowsCompared: STEADY_STATE.windows, windows: fullWindows(timeline) };
 }
 
 /**
  * Warm-up until throughput settles (kept apart, and how it ended recorded), then the
  * measured phase with memory sampling, event-loop and store-operation timing, and its
- * per-second throughput and p99.
+ * per-second throughput and p99. Both are one run of the load generator, cut in two
+ * without a pause; a repetition without warm-up starts its own.
  */
 export async function measureLoad(
   app: AppChild,
   m: LoadMeasurement,
 ): Promise<Pick<OkEntry, 'warmup' | 'warmupControl' | 'measured' | 'timeline' | 'storeOps' | 'storeWrites' | 'eventLoop' | 'memory' | 'cpu' | 'sessionsStored' | 'observations'>> {
   const counters: LoadCounters = { logins: 0, unauthorized: 0 };
-  const phase = (durationSeconds: number, options: { signal?: AbortSignal; timeline?: Timeline } = {}) =>
-    runClosedPhase({ url: app.url, scenario: m.scenario, connections: m.connections, durationSeconds, users: m.users, ...(m.pool ? { pool: m.pool } : {}), signal: options.signal ?? m.signal, timeline: options.timeline, counters });
+  const start = (timeline: Timeline) =>
+    startClosedLoad({
+      url: app.url,
+      scenario: m.scenario,
+      connections: m.connections,
+      maxSeconds: warmupCapSeconds(m.warmupSeconds) + m.durationSeconds + 30,
+      users: m.users,
+      ...(m.pool ? { pool: m.pool } : {}),
+      signal: m.signal,
+      timeline,
+      counters,
+    });
+  let load: RunningLoad | undefined;
   let warmup: PhaseMetrics | undefined;
-  let warmupControl: WarmupControl | undefined;
+  let warmupControl: Omit<WarmupControl, 'seconds'> | undefined;
   if (m.warmupSeconds > 0) {
     m.onPhase?.('warm-up', warmupCapSeconds(m.warmupSeconds));
-    ({ metrics: warmup, control: warmupControl } = await warmUp(phase, m.warmupSeconds, m.signal));
+    const warmupTimeline = new Timeline();
+    load = start(warmupTimeline);
+    warmupControl = await warmUp(warmupTimeline, m.warmupSeconds, m.signal);
   }
-  if (m.signal.aborted) throw new Error('interrupted before the measured phase');
+  if (m.signal.aborted) {
+    await load?.stop();
+    throw new Error('interrupted before the measured phase');
+  }
   m.onPhase?.('measured', m.durationSeconds);
-  counters.unauthorized = 0;
   let timeline = new Timeline();
-  const { result: measured, observed, reads } = await observePhase(app, { serverPid: m.serverPid, generatorInProcess: true, requestsOf: (metrics) => metrics.requests, addsSessions: m.scenario.sessions === 'per-request' }, () => {
+  const measuredPhase = async () => {
     timeline = new Timeline();
-    return phase(m.durationSeconds, { timeline });
-  });
+    counters.unauthorized = 0;
+    if (load) warmup = load.cut(timeline);
+    else load = start(timeline);
+    // An abort ends the wait early (and stops the load itself).
+    await delay(m.durationSeconds * 1000, undefined, { signal: m.signal }).catch(() => {});
+    return load.stop();
+  };
+  const { result: measured, observed, reads } = await observePhase(
+    app,
+    { serverPid: m.serverPid, generatorInProcess: true, requestsOf: (metrics) => metrics.requests, addsSessions: m.scenario.sessions === 'per-request' },
+    measuredPhase,
+  ).finally(() => load?.stop());
   return {
     warmup,
-    warmupControl,
+    warmupControl: warmupControl && warmup ? { ...warmupControl, seconds: Math.round(warmup.durationSeconds * 1000) / 1000 } : undefined,
     measured: { ...measured, ...reads },
     // Only whole seconds: a last partial second would read as a drop in throughput.
     timeline: timeline.rows().slice(0, Math.floor(m.durationSeconds)),

@@ -74,7 +74,6 @@ export async function observePhase<T>(
   },
   load: () => Promise<T>,
 ): Promise<{ result: T; observed: PhaseObservations; reads: PhaseReads }> {
-  await app.ask('storeOps', { reset: true });
   const serverBefore = await app.ask('serverStats');
   const sessionsBefore = (await app.ask('count')) ?? serverBefore?.sessions;
   await app.ask('startSampling', { intervalMs: SAMPLE_INTERVAL_MS, settle: options.addsSessions });
@@ -84,8 +83,10 @@ export async function observePhase<T>(
   const cpuWatch = cpuStopwatch({ app: app.pids, server: serverPids, generator: options.generatorInProcess ? process.pid : undefined });
   let samples: MemorySample[] = [];
   let eventLoop: EventLoopStats | undefined;
-  // The hit counters right around the load, with no count or scan between them and it.
+  // The hit counters and the store's operations right around the load, with no count or scan between
+  // them and it: a warm-up may be running into the phase, so the store's operations are reset last.
   const cacheBefore = await app.ask('serverCache').catch(() => null);
+  await app.ask('storeOps', { reset: true });
   let cacheAfter: ServerCache | null = null;
   const result = await load().finally(async () => {
     cacheAfter = await app.ask('serverCache').catch(() => null);
