@@ -128,6 +128,11 @@ describe('recommendation', () => {
     assert.match(recommendation.headline, /^Use Redis \(connect-redis\) on Redis 7\.0\.15: .*req\/s on read-heavy with p99 .* per session/);
   });
 
+  test('names the faster stores an objection ruled out, and why in a few words', () => {
+    assert.match(recommendation.headline, / Faster but ruled out: MemoryStore \(express-session\) \([^)]*per-process\); Signed cookie \(cookie-session\) \(not revocable, accepts expired sessions \(\d+ of \d+\)\)\./);
+    assert.doesNotMatch(recommendation.headline, /ruled out:[^.]*(No session|MongoDB)/, 'neither the baseline nor a slower store');
+  });
+
   test('states why the others are not advised, and the honest caveats', () => {
     const score = (store: string) => recommendation.scores.find((one) => one.store === store)!;
     assert.match(score('memory').objections.map((objection) => objection.text).join(), /Per-process/);

@@ -4,7 +4,7 @@ import type { OkEntry, ResultEntry } from '../contract/result.ts';
 import { UsageError } from '../harness/errors.ts';
 import { benchOptions } from '../harness/plan/options.ts';
 import { buildPlan } from '../harness/plan/plan.ts';
-import { restartEvidence, restartObjections } from '../reports/verdict/recommend.ts';
+import { objectionBrief, restartEvidence, restartObjections } from '../reports/verdict/recommend.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { findBinary } from '../stores/servers/binaries.ts';
 import { findPostgres } from '../stores/servers/kinds/postgres.ts';
@@ -44,6 +44,7 @@ test('a Redis without persistence, killed with SIGKILL and restarted: every sess
   const objections = restartObjections(restartEvidence([entry]));
   assert.deepEqual(objections.map((o) => [o.code, o.count]), [['sessions-lost-on-restart', { found: SESSIONS, outOf: SESSIONS }]]);
   assert.match(objections[0]!.text, /every user was logged out/);
+  assert.equal(objectionBrief(objections[0]!), `loses every session on restart (${SESSIONS} of ${SESSIONS})`, 'the words the headline and the terminal use');
 });
 
 for (const appendfsync of ['everysec', 'always'] as const) {

@@ -4,8 +4,8 @@ import type { Comparison } from '../verdict/compare.ts';
 import { comparisonVerdict, comparisonWarnings } from '../verdict/compare.ts';
 import { comparisonTable, correctnessTable, notMeasuredTable, resultsTable } from '../sections/tables.ts';
 import { REPORT_SECTIONS } from '../sections/index.ts';
-import { recommendStore } from '../verdict/recommend.ts';
-import type { ObjectionCode, Recommendation } from '../verdict/recommend.ts';
+import { objectionBrief, recommendStore } from '../verdict/recommend.ts';
+import type { Recommendation } from '../verdict/recommend.ts';
 import { formatBytes, formatRate, formatUs } from '../figures/format.ts';
 import { conditionWarnings, runConditions } from '../sections/conditions.ts';
 
@@ -158,21 +158,6 @@ function splitByColumn(table: TextTable, title: string): [string, TextTable][] {
 }
 
 /** Objection codes as a few words for the terminal's one line of stores not advised. */
-const OBJECTION_WORDS: Record<ObjectionCode, string> = {
-  baseline: 'no sessions',
-  'session-misses': 'misses behind several apps',
-  'per-process': 'per-process',
-  'not-revocable': 'not revocable',
-  'revocation-failed': 'logout did not revoke',
-  resurrected: 'resurrected sessions',
-  'touch-rewrites-session': 'its touch reverts writes',
-  'non-atomic-server-update': 'non-atomic updates',
-  'expired-accepted': 'accepts expired sessions',
-  'outage-not-recovered': 'no recovery after outage',
-  'sessions-lost-on-restart': 'loses sessions on restart',
-  'failed-runs': 'failed runs',
-  'not-measured': 'not measured',
-};
 
 /** "8 %": the smallest throughput difference the run resolved. */
 function resolvable(rule: NoiseRule | undefined): string {
@@ -204,7 +189,7 @@ export function terminalVerdict(recommendation: Recommendation, width: number): 
   }
   const advisedAgainst = scores.filter((score) => score.objections.length > 0 && !score.objections.some((one) => one.code === 'baseline'));
   if (advisedAgainst.length > 0) {
-    const why = advisedAgainst.map((score) => `${score.storeLabel} (${[...new Set(score.objections.map((one) => OBJECTION_WORDS[one.code]))].join(', ')})`);
+    const why = advisedAgainst.map((score) => `${score.storeLabel} (${[...new Set(score.objections.map(objectionBrief))].join(', ')})`);
     lines.push(indented(`Not advised: ${why.join('; ')}`, width));
   }
   // At most six lines: a long list of stores not advised is cut, the report has them all.

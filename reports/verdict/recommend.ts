@@ -58,6 +58,30 @@ export const OBJECTION_CODES = [
 ] as const;
 export type ObjectionCode = (typeof OBJECTION_CODES)[number];
 
+/** Each objection in a few words, for a headline or a terminal line. */
+const OBJECTION_WORDS: Record<ObjectionCode, string> = {
+  baseline: 'no sessions',
+  'session-misses': 'misses behind several apps',
+  'per-process': 'per-process',
+  'not-revocable': 'not revocable',
+  'revocation-failed': 'logout did not revoke',
+  resurrected: 'resurrected sessions',
+  'touch-rewrites-session': 'its touch reverts writes',
+  'non-atomic-server-update': 'non-atomic updates',
+  'expired-accepted': 'accepts expired sessions',
+  'outage-not-recovered': 'no recovery after outage',
+  'sessions-lost-on-restart': 'loses sessions on restart',
+  'failed-runs': 'failed runs',
+  'not-measured': 'not measured',
+};
+
+/** An objection in a few words, with its count when it rests on one: "loses every session on restart (30 of 30)". */
+export function objectionBrief(objection: Pick<Objection, 'code' | 'count'>): string {
+  const { code, count } = objection;
+  if (code === 'sessions-lost-on-restart' && count && count.found === count.outOf) return `loses every session on restart (${formatCount(count.found)} of ${formatCount(count.outOf)})`;
+  return count ? `${OBJECTION_WORDS[code]} (${formatCount(count.found)} of ${formatCount(count.outOf)})` : OBJECTION_WORDS[code];
+}
+
 /** One reason a store is not a candidate. */
 export interface Objection {
   /** What kind of objection: code reads this, never the text. */
@@ -577,9 +601,24 @@ export function recommendStore(result: RunResult): Recommendation {
   const tried = choice ? [...new Set(findings.filter((f) => f.store === choice.store && f.mitigation !== 'none' && f.race).map((f) => f.mitigation))] : [];
   const atRate = latencyAtRate(result, ordered.map((score) => score.store), choice?.headlineThroughput?.scenario);
   const labelOf = (id: AnyStoreId) => all.find((score) => score.store === id)?.storeLabel ?? id;
-  const headline = [headlineFor(choice, all, decision), choice ? remedySentence(choice, remedy, tried) : undefined, atRate ? atRateSentence(atRate, labelOf) : undefined].filter(Boolean).join(' ');
+  const headline = [headlineFor(choice, all, decision), choice ? fasterButRuledOut(choice, all) : undefined, choice ? remedySentence(choice, remedy, tried) : undefined, atRate ? atRateSentence(atRate, labelOf) : undefined]
+    .filter(Boolean)
+    .join(' ');
   return { ...(choice ? { choice } : {}), ...(remedy ? { remedy } : {}), decision, headline, scores: all, caveats: runCaveats(result, all), ...(atRate ? { atRate } : {}) };
 }
+/**
+ * The stores faster than the choice that an objection rules out, with why in a few words: "Faster but ruled
+ * out: memcached (loses every session on restart (30 of 30))." Undefined when none was faster.
+ */
+function fasterButRuledOut(choice: StoreScore, scores: readonly StoreScore[]): string | undefined {
+  const faster = scores.filter(
+    (score) => score.objections.length > 0 && !score.objections.some((one) => one.code === 'baseline') && (score.relativeThroughput ?? -1) > (choice.relativeThroughput ?? Infinity),
+  );
+  if (faster.length === 0) return undefined;
+  const why = (score: StoreScore) => `${score.storeLabel} (${[...new Set(score.objections.map(objectionBrief))].join(', ')})`;
+  return `Faster but ruled out: ${faster.map(why).join('; ')}.`;
+}
+
 /**
  * The shared problem said once, with the cheapest measured remedy on the chosen store and its cost
  * (read-heavy throughput and p99 against no remedy, the 20 parallel requests' completion), or that none fixed it.
