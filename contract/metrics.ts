@@ -96,6 +96,8 @@ export const loadModelSchema = z.discriminatedUnion('driver', [
     users: count.optional(),
     /** How each request picked its user (`--distribution`); absent without `--users`. */
     distribution: z.enum(REQUEST_DISTRIBUTIONS).optional(),
+    /** New users arriving per second (`--login-rate`), each taking over a user slot in turn; absent: none arrive. */
+    loginsPerSecond: z.number().positive().optional(),
   }),
   z.object({
     driver: z.literal('k6'),

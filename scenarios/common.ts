@@ -37,6 +37,8 @@ export interface RunLoad {
   /** `--users`: logged-in users the load spreads over, and how each request picks one. */
   users?: number;
   distribution?: RequestDistribution;
+  /** `--login-rate`: new users arriving per second (closed model). */
+  loginsPerSecond?: number;
 }
 
 /** The load model of the run's own driver: autocannon's closed model, or k6's open model at a rate. */
@@ -44,7 +46,7 @@ export function driverLoadModel(load: RunLoad): LoadModel {
   const users = load.users !== undefined ? { users: load.users, distribution: load.distribution ?? 'zipfian' } : {};
   return load.ratePerSecond !== undefined
     ? { driver: 'k6', model: 'open', ratePerSecond: load.ratePerSecond, ...users }
-    : { driver: 'autocannon', model: 'closed', connections: load.connections, ...users };
+    : { driver: 'autocannon', model: 'closed', connections: load.connections, ...users, ...(load.loginsPerSecond !== undefined ? { loginsPerSecond: load.loginsPerSecond } : {}) };
 }
 
 /**

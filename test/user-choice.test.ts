@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { SCRAMBLED_ZETAN, ZIPFIAN_CONSTANT, ZipfianDraw, fnvhash64, scrambledUserOfRank, userChooser, zeta } from '../harness/load/user-choice.ts';
 import { mulberry32 } from './helpers/random.ts';
 import { K6_USER_CHOOSER, k6UsersConfig } from '../harness/k6/k6-users.ts';
+import { createUserPool } from '../harness/load/user-pool.ts';
 
 const DRAWS = 200_000;
 
@@ -149,4 +150,26 @@ describe('the k6 script draws the same users', () => {
       for (let i = 0; i < 20_000; i++) assert.equal(script(), harness.next(), `draw ${i}`);
     });
   }
+});
+
+describe('a user pool with arrivals', () => {
+  test('a new user takes over the next slot in turn: it forgets its cookie (prefilled or its own) and is logged in again only by its own login', () => {
+    const pool = createUserPool({ users: 4, distribution: 'uniform', prefilled: { range: { idPrefix: 'sb-prefill-', from: 0, count: 2 }, secret: 'secret' } });
+    assert.equal(pool.loggedIn(), 2, 'the two prefilled users');
+    assert.match(pool.cookie(0) ?? '', /^sid=s%3Asb-prefill-0\./);
+    pool.applySetCookie(2, ['sid=own-2; Path=/']);
+    assert.equal(pool.loggedIn(), 3);
+    pool.arrive();
+    assert.equal(pool.cookie(0), undefined, 'slot 0: a new user, not logged in yet');
+    assert.equal(pool.loggedIn(), 2);
+    pool.applySetCookie(0, ['sid=new-0; Path=/']);
+    assert.equal(pool.cookie(0), 'sid=new-0', 'its own cookie, not the prefilled one');
+    pool.arrive();
+    pool.arrive();
+    assert.equal(pool.cookie(2), undefined, 'slot 2 in turn');
+    assert.equal(pool.loggedIn(), 1, 'slot 0 (logged in again); slots 1 and 2 taken over');
+    pool.arrive();
+    pool.arrive();
+    assert.equal(pool.cookie(0), undefined, 'round again: slot 0 after slot 3');
+  });
 });

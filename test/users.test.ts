@@ -50,6 +50,26 @@ describe('--users: the load spreads over many users', () => {
     assert.ok((entry.measured.distinctSessions ?? 0) > 10, `${entry.measured.distinctSessions} distinct sessions read`);
   });
 
+  test('--login-rate: new users arrive at the stated rate, each logging in once on its slot, and the sessions they leave stay stored', { timeout: 300_000 }, async () => {
+    const rate = 40;
+    const run = await runMain(['--store', 'memory', '--scenario', 'read-heavy', '--repeat', '1', '--duration', '3s', '--warmup', '2s', '--probe-ops', '0', '--memory-sessions', '0', '--users', '100', '--distribution', 'uniform', '--login-rate', String(rate), '--json', '--quiet', '--out', path.join(root, 'arrivals')]);
+    assert.equal(run.code, 0, run.stderr);
+    const entry = parseRunResult(run.stdout, 'stdout').entries[0]!;
+    assert.equal(entry.status, 'ok');
+    if (entry.status !== 'ok' || entry.observations?.kind !== 'load' || entry.load.driver !== 'autocannon') return;
+    assert.equal(entry.load.loginsPerSecond, rate, 'recorded on the entry');
+    // By the measured phase every one of the 100 users (uniform, thousands of requests a second) has been picked:
+    // its logins are the arrivals, each logging in the next time its slot is picked (milliseconds later).
+    const expected = rate * entry.measured.durationSeconds;
+    const logins = entry.observations.logins;
+    assert.ok(logins >= expected * 0.8 && logins <= expected * 1.2, `${logins} logins in the ${entry.measured.durationSeconds.toFixed(2)} s measured phase, ${expected.toFixed(0)} expected at ${rate}/s`);
+    assert.equal(entry.observations.sessionMisses, 0, 'a new user logs in; it never sends a stale cookie');
+    const { sessionsBefore, sessionsAfter } = entry.memory ?? {};
+    assert.ok(sessionsBefore !== undefined && sessionsAfter !== undefined, 'MemoryStore counts its sessions');
+    const added = sessionsAfter - sessionsBefore;
+    assert.ok(Math.abs(added - logins) <= Math.max(3, logins * 0.1), `${added} sessions added to the store for ${logins} logins: the sessions left behind stay stored`);
+  });
+
   test('k6 (open model): 1,000 prefilled users on redis, every iteration picking one', { timeout: 300_000 }, async () => {
     const run = await runMain(['--store', 'redis', '--driver', 'k6', '--rate', '200', '--scenario', 'read-heavy', '--repeat', '1', '--duration', '3s', '--warmup', '1s', '--probe-ops', '0', '--prefill', '1000', '--users', 'prefilled', '--distribution', 'uniform', '--json', '--quiet', '--out', path.join(root, 'k6')]);
     assert.equal(run.code, 0, run.stderr);
@@ -78,6 +98,9 @@ describe('--users: the load spreads over many users', () => {
     [['--users', '10', '--distribution', 'pareto'], /^sessionbench: --distribution: unknown "pareto"; valid: zipfian, uniform, latest\n$/],
     [['--users', 'prefilled'], /^sessionbench: --users prefilled: .*give --prefill too/],
     [['--users', '0'], /^sessionbench: --users: "0" must be a whole number from 1 to 10000000/],
+    [['--login-rate', '50'], /^sessionbench: --login-rate: new users take over user slots; give the working set with --users too/],
+    [['--users', '100', '--login-rate', '50', '--driver', 'k6', '--rate', '100'], /^sessionbench: --login-rate: arrivals run in the closed model only/],
+    [['--users', '100', '--login-rate', '0'], /^sessionbench: --login-rate: "0" must be a whole number from 1 to 100000/],
   ] as const) {
     test(`bad input ${argv.join(' ')}: one line, exit 2`, async () => {
       const run = await runMain(['--store', 'memory', ...argv, '--out', path.join(root, 'bad')]);

@@ -22,6 +22,8 @@ export interface LoadMeasurement {
   users: VirtualUser[];
   /** `--users`: the users every request picks from (shared by warm-up and every repetition of one app); `users` is then unused. */
   pool?: UserPool;
+  /** `--login-rate`: new users arriving per second into `pool`, from the start of the load to its end. */
+  loginsPerSecond?: number;
   signal: AbortSignal;
   /** Process id of a local store server, to measure its CPU. */
   serverPid?: number;
@@ -31,6 +33,20 @@ export interface LoadMeasurement {
 
 /** A single-threaded generator above this share of one core is the bottleneck, not the app. */
 const SATURATED_PERCENT = 90;
+
+/** How often arrivals are let in: each tick lets in those due by then, so the rate holds whatever the timer's jitter. */
+const ARRIVAL_TICK_MS = 50;
+
+/** New users arriving into `pool` at `perSecond` from now until the returned stop is called. */
+function startArrivals(pool: UserPool, perSecond: number): () => void {
+  const started = performance.now();
+  let arrived = 0;
+  const timer = setInterval(() => {
+    const due = Math.floor(((performance.now() - started) / 1000) * perSecond);
+    for (; arrived < due; arrived++) pool.arrive();
+  }, ARRIVAL_TICK_MS);
+  return () => clearInterval(timer);
+}
 
 /**
  * Waits while the load warms up: at least `minSeconds`, then until consecutive 1 s
@@ -75,6 +91,7 @@ export async function measureLoad(
       timeline,
       counters,
     });
+  const stopArrivals = m.pool && m.loginsPerSecond ? startArrivals(m.pool, m.loginsPerSecond) : () => {};
   let load: RunningLoad | undefined;
   let warmup: PhaseMetrics | undefined;
   let warmupControl: Omit<WarmupControl, 'seconds'> | undefined;
@@ -85,6 +102,7 @@ export async function measureLoad(
     warmupControl = await warmUp(warmupTimeline, m.warmupSeconds, m.signal);
   }
   if (m.signal.aborted) {
+    stopArrivals();
     await load?.stop();
     throw new Error('interrupted before the measured phase');
   }
@@ -93,6 +111,7 @@ export async function measureLoad(
   const measuredPhase = async () => {
     timeline = new Timeline();
     counters.unauthorized = 0;
+    counters.logins = 0;
     if (load) warmup = load.cut(timeline);
     else load = start(timeline);
     // An abort ends the wait early (and stops the load itself).
@@ -103,7 +122,10 @@ export async function measureLoad(
     app,
     { serverPid: m.serverPid, generatorInProcess: true, requestsOf: (metrics) => metrics.requests, addsSessions: m.scenario.sessions === 'per-request' },
     measuredPhase,
-  ).finally(() => load?.stop());
+  ).finally(() => {
+    stopArrivals();
+    return load?.stop();
+  });
   return {
     warmup,
     warmupControl: warmupControl && warmup ? { ...warmupControl, seconds: Math.round(warmup.durationSeconds * 1000) / 1000 } : undefined,

@@ -23,6 +23,11 @@ export interface UserPool {
   applySetCookie(index: number, values: string[]): void;
   /** Users with a session: the prefilled ones and those logged in so far. */
   loggedIn(): number;
+  /**
+   * A new user arrives and takes over the next slot in turn (0, 1, …, then round again): the slot
+   * forgets its cookie, so the next request that picks it logs in. The session it leaves stays stored.
+   */
+  arrive(): void;
 }
 
 /** What a pool needs: the count and distribution, and the prefilled range with the run's secret when there is one. */
@@ -39,6 +44,9 @@ export function createUserPool(options: UserPoolOptions): UserPool {
   const signed = new Map<number, string>();
   const jars = new Map<number, CookieJar>();
   const headers = new Map<number, string>();
+  /** Prefilled slots a new user took over: their prefilled cookie is no longer theirs. */
+  const replaced = new Set<number>();
+  let nextArrival = 0;
   const prefilledCookie = (index: number): string => {
     const cached = signed.get(index);
     if (cached !== undefined) return cached;
@@ -50,12 +58,12 @@ export function createUserPool(options: UserPoolOptions): UserPool {
   return {
     chooser,
     cookie(index) {
-      return headers.get(index) ?? (index < prefilledCount ? prefilledCookie(index) : undefined);
+      return headers.get(index) ?? (index < prefilledCount && !replaced.has(index) ? prefilledCookie(index) : undefined);
     },
     applySetCookie(index, values) {
       // A prefilled user's cookie changes only if the app issues it a new session id.
       const jar = jars.get(index) ?? new Map<string, string>();
-      if (!jars.has(index) && index < prefilledCount) for (const pair of prefilledCookie(index).split('; ')) jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
+      if (!jars.has(index) && index < prefilledCount && !replaced.has(index)) for (const pair of prefilledCookie(index).split('; ')) jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
       jars.set(index, jar);
       applySetCookie(jar, values);
       const header = cookieHeader(jar);
@@ -63,9 +71,19 @@ export function createUserPool(options: UserPoolOptions): UserPool {
       else headers.set(index, header);
     },
     loggedIn() {
+      // A prefilled slot counts unless a new user took it over and has not logged in yet.
+      let prefilledGone = 0;
+      for (const index of replaced) if (index < prefilledCount && !headers.has(index)) prefilledGone += 1;
       let extra = 0;
       for (const index of headers.keys()) if (index >= prefilledCount) extra += 1;
-      return prefilledCount + extra;
+      return prefilledCount - prefilledGone + extra;
+    },
+    arrive() {
+      const index = nextArrival;
+      nextArrival = (nextArrival + 1) % options.users;
+      headers.delete(index);
+      jars.delete(index);
+      if (index < prefilledCount) replaced.add(index);
     },
   };
 }

@@ -84,13 +84,16 @@ export interface UserLoad {
   /** A count, or `prefilled`: each count of a `--prefill` sweep, its prefilled sessions being the users. */
   users: number | 'prefilled';
   distribution: RequestDistribution;
+  /** `--login-rate`: new users arriving per second, each taking over a user slot in turn. */
+  loginsPerSecond?: number;
 }
 
 /** The users a load at `prefill` prefilled sessions spreads over; undefined: one per connection (no `--users`, or `prefilled` with none). */
-export function usersAt(load: UserLoad | undefined, prefill: number): { users: number; distribution: RequestDistribution } | undefined {
+export function usersAt(load: UserLoad | undefined, prefill: number): { users: number; distribution: RequestDistribution; loginsPerSecond?: number } | undefined {
   if (!load) return undefined;
-  if (load.users !== 'prefilled') return { users: load.users, distribution: load.distribution };
-  return prefill > 0 ? { users: prefill, distribution: load.distribution } : undefined;
+  const arrivals = load.loginsPerSecond !== undefined ? { loginsPerSecond: load.loginsPerSecond } : {};
+  if (load.users !== 'prefilled') return { users: load.users, distribution: load.distribution, ...arrivals };
+  return prefill > 0 ? { users: prefill, distribution: load.distribution, ...arrivals } : undefined;
 }
 
 /** The open model's settings. */
@@ -295,6 +298,14 @@ export function parseServerOptions(values: readonly string[] | undefined, urls: 
   return options;
 }
 
+/** The kinds `--store-tls` turns TLS on for: Redis and PostgreSQL, when sessionbench starts them (a URL says for itself). */
+const TLS_KINDS = ['redis', 'postgres'] as const satisfies readonly ServerKind[];
+
+/** `--store-tls` as server options of the servers sessionbench starts. */
+function tlsServerOptions(storeTls: boolean | undefined, urls: RunPlan['serverUrls']): string[] {
+  return storeTls ? TLS_KINDS.filter((kind) => urls[kind] === undefined).map((kind) => `${kind}.tls=yes`) : [];
+}
+
 function parseScenarios(value: string): Scenario[] {
   const ids = Object.keys(SCENARIOS);
   const isScenario = (v: string): v is string => v in SCENARIOS;
@@ -339,18 +350,21 @@ export function runLoadOf(plan: Pick<RunPlan, 'connections' | 'k6'> & { users?: 
   return { connections: plan.connections, ...(plan.k6 ? { ratePerSecond: plan.k6.ratePerSecond } : {}), ...(users ?? {}) };
 }
 
-/** `--users` and `--distribution`; undefined without `--users`. */
-export function parseUsers(raw: Pick<RawBenchOptions, 'users' | 'distribution' | 'prefill'>): UserLoad | undefined {
+/** `--users`, `--distribution` and `--login-rate`; undefined without `--users`. */
+export function parseUsers(raw: Pick<RawBenchOptions, 'users' | 'distribution' | 'prefill'> & Partial<Pick<RawBenchOptions, 'loginRate' | 'driver'>>): UserLoad | undefined {
   const distribution = raw.distribution ?? 'zipfian';
   if (!(REQUEST_DISTRIBUTIONS as readonly string[]).includes(distribution)) {
     throw new UsageError(`--distribution: unknown "${distribution}"; valid: ${REQUEST_DISTRIBUTIONS.join(', ')}`);
   }
+  if (raw.loginRate !== undefined && raw.users === undefined) throw new UsageError('--login-rate: new users take over user slots; give the working set with --users too, e.g. --users 10000 --login-rate 50');
+  if (raw.loginRate !== undefined && raw.driver === 'k6') throw new UsageError('--login-rate: arrivals run in the closed model only (autocannon); drop --driver k6, or --login-rate');
   if (raw.users === undefined) return undefined;
+  const arrivals = raw.loginRate !== undefined ? { loginsPerSecond: countOption('loginRate', raw.loginRate) } : {};
   if (raw.users.trim() === 'prefilled') {
     if (raw.prefill === undefined) throw new UsageError('--users prefilled: the users are the prefilled sessions; give --prefill too, e.g. --prefill 10k,1m --users prefilled');
-    return { users: 'prefilled', distribution: distribution as RequestDistribution };
+    return { users: 'prefilled', distribution: distribution as RequestDistribution, ...arrivals };
   }
-  return { users: countOption('users', raw.users), distribution: distribution as RequestDistribution };
+  return { users: countOption('users', raw.users), distribution: distribution as RequestDistribution, ...arrivals };
 }
 
 /** express-session settings, the same for every store; only what a caller overrides differs from the defaults. */
@@ -398,7 +412,7 @@ export function buildPlan(given: RawBenchOptions, env: NodeJS.ProcessEnv = proce
     }),
     storeOptions: parseStoreOptions(raw.storeOption, stores),
     serverUrls,
-    ...(raw.serverOption?.length ? { serverOptions: parseServerOptions(raw.serverOption, serverUrls) } : {}),
+    ...(raw.serverOption?.length || raw.storeTls ? { serverOptions: parseServerOptions([...(raw.serverOption ?? []), ...tlsServerOptions(raw.storeTls, serverUrls)], serverUrls) } : {}),
     sharedServer: raw.sharedServer ?? false,
     namespace: parseNamespace(raw.namespace),
     outDir: raw.out,

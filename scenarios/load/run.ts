@@ -43,7 +43,7 @@ export const runLoadScenario: ScenarioRunner<LoadScenario> = async (context) => 
     };
     const measured = await (plan.k6
       ? measureOpenLoad(app, { ...phases, ...plan.k6, ...(users ? { users: { ...users, ...(range ? { prefilled: { ...range, secret: plan.settings.secret, cookieName: SESSION_COOKIE } } : {}) } } : {}) })
-      : measureLoad(app, { ...phases, connections: plan.connections, users: connectionUsers, ...(pool ? { pool } : {}) })
+      : measureLoad(app, { ...phases, connections: plan.connections, users: connectionUsers, ...(pool ? { pool, loginsPerSecond: users?.loginsPerSecond } : {}) })
     ).finally(() => ticker?.end());
     const crashed = app.crashed();
     if (crashed) throw new Error(crashed);
