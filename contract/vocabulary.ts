@@ -58,6 +58,8 @@ export const serverInfoSchema = z.object({
   label: z.string(),
   /** True when sessionbench started the server and may stop or pause it. */
   managed: z.boolean(),
+  /** True when the store's clients talk TLS to it (`rediss:`, `sslmode=verify-full`: `--store-tls`, or a URL that asks for it); absent: plain TCP. */
+  tls: z.boolean().optional(),
 });
 export type ServerInfo = z.infer<typeof serverInfoSchema>;
 

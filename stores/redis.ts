@@ -3,6 +3,7 @@ import { createClient } from 'redis';
 import { expressSessionAdapter } from './express-session.ts';
 import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, withDeadline } from './servers/deadline.ts';
 import { redisInfoField } from './servers/kinds/redis.ts';
+import { redisTlsSocket } from './servers/tls.ts';
 import { requireServer } from './server-handle.ts';
 import { REDIS_OPTIONS } from './options.ts';
 import { OWN_KEY_PREFIX, storeName } from './namespace.ts';
@@ -30,6 +31,7 @@ export async function createRedisAdapter({ label, settings, server, options }: A
     url: connectUrl,
     commandOptions: { timeout: COMMAND_TIMEOUT_MS },
     socket: {
+      ...redisTlsSocket(connectUrl),
       connectTimeout: CONNECT_TIMEOUT_MS,
       reconnectStrategy: (retries, cause) =>
         retries >= (connected ? RETRIES_WHEN_CONNECTED : RETRIES_BEFORE_CONNECTED) ? cause : Math.min(100 * 2 ** retries, 1000),

@@ -2,11 +2,12 @@ import type { ServerKind } from '../../contract/vocabulary.ts';
 import type { Persistence } from '../../scenarios/restart/observations.ts';
 import { memcachedHosts } from './kinds/memcached.ts';
 import { redisInfoField } from './kinds/redis.ts';
+import { redisTlsSocket } from './tls.ts';
 
 /** Asks a Redis what it keeps on disk: `CONFIG GET` of appendonly, appendfsync and save. */
 async function redisPersistence(url: string, timeoutMs: number): Promise<Persistence> {
   const { createClient } = await import('redis');
-  const client = createClient({ url, socket: { connectTimeout: timeoutMs, reconnectStrategy: false }, commandOptions: { timeout: timeoutMs } });
+  const client = createClient({ url, socket: { connectTimeout: timeoutMs, reconnectStrategy: false, ...redisTlsSocket(url) }, commandOptions: { timeout: timeoutMs } });
   client.on('error', () => {});
   try {
     await client.connect();

@@ -7,6 +7,7 @@ import type { ServerIdentity } from './kind.ts';
 import { startLocalServer } from './local.ts';
 import type { ProvisionedServer, ProvisionOutcome, ProvisionRequest } from './types.ts';
 import { parseServerUrl, redactUrl, urlEnvVar } from './url.ts';
+import { urlUsesTls } from './tls.ts';
 
 export { stopAllServers } from './registry.ts';
 
@@ -22,8 +23,9 @@ function handle(kind: ServerKind, source: ServerSource, connectUrl: string, iden
     source,
     product: identity.product,
     version: identity.version,
-    label: `${identity.product} ${identity.version}${backend ? ` (${backend})` : ''}`,
+    label: `${identity.product} ${identity.version}${backend ? ` (${backend})` : ''}${urlUsesTls(connectUrl) ? ' over TLS' : ''}`,
     managed: source !== 'url',
+    ...(urlUsesTls(connectUrl) ? { tls: true } : {}),
   };
   return { info, connectUrl };
 }

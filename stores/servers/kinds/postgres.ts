@@ -1,9 +1,12 @@
 import { readdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { join } from 'node:path';
 import { executable, findBinary } from '../binaries.ts';
 import { installFix } from '../kind.ts';
 import type { ServerKindDefinition } from '../kind.ts';
 import { freePort, isRoot, runSetupCommand, serverTempDir, setprivUser, userIds } from '../process.ts';
+import { ROOT_CERT_PARAMETER, makeRunCertificate } from '../tls.ts';
 
 /** Debian keeps PostgreSQL's server binaries off PATH, one directory per major version: newest first. */
 function postgresDirs(): string[] {
@@ -39,6 +42,11 @@ async function execute(connectionString: string, sql: string): Promise<void> {
   }
 }
 
+/** What a PostgreSQL sessionbench starts may be told: TLS with a certificate made for the run (`--store-tls`). */
+export const POSTGRES_SERVER_OPTIONS = z.strictObject({
+  tls: z.enum(['yes', 'no'], { error: 'tls: give yes or no' }).optional(),
+});
+
 /** PostgreSQL: Debian's `initdb` + `postgres` in a temp dir, as the postgres user when run as root. */
 export const postgres: ServerKindDefinition = {
   product: 'PostgreSQL',
@@ -50,7 +58,9 @@ export const postgres: ServerKindDefinition = {
     env: { POSTGRES_PASSWORD: 'sessionbench', POSTGRES_DB: 'sessionbench' },
     url: (host, port) => `postgres://postgres:sessionbench@${host}:${port}/sessionbench`,
   },
-  async local() {
+  options: POSTGRES_SERVER_OPTIONS,
+  async local(options = {}) {
+    const { tls = 'no' } = POSTGRES_SERVER_OPTIONS.parse(options);
     const binaries = findPostgres();
     if (!binaries) return { reason: 'postgres/initdb not found on PATH or under /usr/lib/postgresql', fix: installFix('postgres', 'postgresql', Boolean(findBinary('apt-get'))) };
     const user = isRoot() ? await userIds('postgres') : undefined;
@@ -61,13 +71,22 @@ export const postgres: ServerKindDefinition = {
     const port = await freePort();
     const args = ['-D', data, '-k', dir, '-h', '127.0.0.1', '-p', String(port)];
     const base = `postgres://postgres@127.0.0.1:${port}`;
+    // With TLS every client must use it (hostssl only) and verifies the run's certificate (sslmode=verify-full).
+    let query = '';
+    if (tls === 'yes') {
+      const certificate = await makeRunCertificate(dir, user);
+      if ('reason' in certificate) return certificate;
+      await writeFile(join(data, 'pg_hba.conf'), 'local all all trust\nhostssl all all 127.0.0.1/32 trust\n');
+      args.push('-c', 'ssl=on', '-c', `ssl_cert_file=${certificate.certFile}`, '-c', `ssl_key_file=${certificate.keyFile}`);
+      query = `?sslmode=verify-full&${ROOT_CERT_PARAMETER}=${encodeURIComponent(certificate.certFile)}`;
+    }
     return {
       binary: 'postgres',
       spec: { command: binaries.postgres, args, user, tempDir: dir },
-      connectUrl: `${base}/postgres`,
+      connectUrl: `${base}/postgres${query}`,
       prepare: async () => {
-        await execute(`${base}/postgres`, 'CREATE DATABASE sessionbench');
-        return `${base}/sessionbench`;
+        await execute(`${base}/postgres${query}`, 'CREATE DATABASE sessionbench');
+        return `${base}/sessionbench${query}`;
       },
     };
   },

@@ -3,6 +3,7 @@ import { findBinary } from '../binaries.ts';
 import { installFix } from '../kind.ts';
 import type { ServerKindDefinition } from '../kind.ts';
 import { freePort, serverTempDir } from '../process.ts';
+import { ROOT_CERT_PARAMETER, makeRunCertificate, redisTlsSocket } from '../tls.ts';
 
 /** One `field:value` line of Redis `INFO` output. */
 export function redisInfoField(info: string, field: string): string | undefined {
@@ -16,6 +17,8 @@ export function redisInfoField(info: string, field: string): string | undefined 
 export const REDIS_SERVER_OPTIONS = z.strictObject({
   appendonly: z.enum(['yes', 'no'], { error: 'appendonly: give yes or no' }).optional(),
   appendfsync: z.enum(['always', 'everysec', 'no'], { error: 'appendfsync: give always, everysec or no' }).optional(),
+  /** TLS only (no plain port), with a certificate made for the run (`--store-tls`). */
+  tls: z.enum(['yes', 'no'], { error: 'tls: give yes or no' }).optional(),
 });
 
 /** Redis: `redis-server` on PATH, without persistence unless `appendonly=yes` is asked for. */
@@ -30,14 +33,22 @@ export const redis: ServerKindDefinition = {
     if (!binary) return { reason: 'redis-server is not on PATH', fix: installFix('redis', 'redis-server', Boolean(findBinary('apt-get'))) };
     const port = await freePort();
     const dir = await serverTempDir('redis');
-    const { appendonly = 'no', appendfsync } = REDIS_SERVER_OPTIONS.parse(options);
+    const { appendonly = 'no', appendfsync, tls = 'no' } = REDIS_SERVER_OPTIONS.parse(options);
     const aof = [...(appendfsync ? ['--appendfsync', appendfsync] : [])];
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', appendonly, ...aof, '--dir', dir, '--daemonize', 'no'];
+    const persistence = ['--save', '', '--appendonly', appendonly, ...aof, '--dir', dir, '--daemonize', 'no'];
+    if (tls === 'yes') {
+      const certificate = await makeRunCertificate(dir);
+      if ('reason' in certificate) return certificate;
+      // No plain port at all: every client, sessionbench's own included, speaks TLS.
+      const args = ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--tls-cert-file', certificate.certFile, '--tls-key-file', certificate.keyFile, '--tls-auth-clients', 'no', ...persistence];
+      return { binary: 'redis-server', spec: { command: binary, args, tempDir: dir }, connectUrl: `rediss://127.0.0.1:${port}/?${ROOT_CERT_PARAMETER}=${encodeURIComponent(certificate.certFile)}` };
+    }
+    const args = ['--port', String(port), '--bind', '127.0.0.1', ...persistence];
     return { binary: 'redis-server', spec: { command: binary, args, tempDir: dir }, connectUrl: `redis://127.0.0.1:${port}` };
   },
   async identify(url, timeoutMs, expired) {
     const { createClient } = await import('redis');
-    const client = createClient({ url, socket: { connectTimeout: timeoutMs, reconnectStrategy: false }, commandOptions: { timeout: timeoutMs } });
+    const client = createClient({ url, socket: { connectTimeout: timeoutMs, reconnectStrategy: false, ...redisTlsSocket(url) }, commandOptions: { timeout: timeoutMs } });
     client.on('error', () => {});
     expired.addEventListener('abort', () => client.destroy());
     try {

@@ -2,10 +2,11 @@ import { createClient } from 'redis';
 import { CONNECT_TIMEOUT_MS, COMMAND_TIMEOUT_MS } from '../deadline.ts';
 import { redisInfoField } from '../kinds/redis.ts';
 import { OWN_KEY_PREFIX } from '../../namespace.ts';
+import { redisTlsSocket } from '../tls.ts';
 import type { OwnData } from './types.ts';
 
 function newClient(connectUrl: string) {
-  return createClient({ url: connectUrl, socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: false }, commandOptions: { timeout: COMMAND_TIMEOUT_MS } });
+  return createClient({ url: connectUrl, socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: false, ...redisTlsSocket(connectUrl) }, commandOptions: { timeout: COMMAND_TIMEOUT_MS } });
 }
 type Client = ReturnType<typeof newClient>;
 
