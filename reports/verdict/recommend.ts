@@ -505,7 +505,7 @@ function materialProblems(choice: StoreScore, scores: readonly StoreScore[]): st
     problems.push(`lost ${formatCount(choice.lostUpdates)} concurrent updates to one session${everywhere((score) => score.lostUpdates)}${mechanism}`);
   }
   if (choice.resurrected) problems.push(`saved ${formatCount(choice.resurrected)} sessions back after logout${everywhere((score) => score.resurrected)}`);
-  if (choice.revokedCookieStillValid) problems.push(`accepted ${formatCount(choice.revokedCookieStillValid)} cookies after logout`);
+  if (choice.revokedCookieStillValid) problems.push(`accepted ${formatCount(choice.revokedCookieStillValid)} cookies after logout${everywhere((score) => score.revokedCookieStillValid)}`);
   if (choice.staleSessions) problems.push(`still held ${formatCount(choice.staleSessions)} expired sessions`);
   if (choice.failedRequests > 0) problems.push(`had ${formatCount(choice.failedRequests)} failed requests (errors, timeouts, non-2xx) under load`);
   return problems;
