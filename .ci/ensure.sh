@@ -37,6 +37,7 @@ if [ ${#packages[@]} -gt 0 ]; then
         g++|make|python3) problems+=("$package: missing (npm builds the sqlite3 module from source with it) — $how $package") ;;
         chromium) problems+=("chromium: missing at /usr/bin/chromium (the report's browser test) — $how chromium") ;;
         util-linux) problems+=("setpriv: missing (starts servers as another user) — $how util-linux") ;;
+        openssl) problems+=("openssl: missing (makes the certificate for --store-tls and its test) — $how openssl") ;;
         wrk) notes+=("wrk: missing, needed only by npm run calibrate — $how wrk") ;;
         *) problems+=("$package: missing — $how $package") ;;
       esac
