@@ -183,6 +183,13 @@ export const noiseRuleSchema = z.object({
   pooledLogSd: z.number().nonnegative(),
   /** The smallest relative difference the run could resolve between two stores, e.g. 0.08 = 8 %. */
   smallestResolvable: z.number().nonnegative(),
+  /**
+   * How the noise was estimated: `rounds` — every store had the same rounds (repetition 1 of every store, then 2, …)
+   * and there were at least three stores, so each round's shared offset (the machine faster or slower while it ran) is
+   * taken out first (a two-way additive model of the log figure, (stores − 1) × (rounds − 1) degrees of freedom);
+   * `pooled` — the within-store scatter pooled. Absent in older results: pooled.
+   */
+  design: z.enum(['rounds', 'pooled']).optional(),
 });
 
 /** The recommendation as the run's reports state it, with the rule and the figures it used. */

@@ -245,7 +245,7 @@ describe('outage', () => {
     assert.match(recommendation.headline, /store outage: errors after 2\.0 s; back to 90 % within 2\.0 s; 2 \(2 timeouts\) failed later/);
     const board = scoreboardTable(recommendation);
     const column = board.columns.findIndex((one) => one.title === 'When the store goes down');
-    assert.ok(board.notes.some((note) => /^% of fastest: of the no-session baseline/.test(note)), 'says what the % is relative to when the baseline is the fastest');
+    assert.ok(board.notes!.some((note) => /^% of fastest: of the no-session baseline/.test(note)), 'says what the % is relative to when the baseline is the fastest');
     assert.deepEqual(board.rows.map((row) => row[column]).filter((cell) => cell !== 'not measured'), ['errors after 2.0 s; back to 90 % within 2.0 s; 2 (2 timeouts) failed later', `errors after 2.0 s; not back to 90 %; ${formatLateFailures(observed(fixture.entries.find((entry) => entry.kind === 'outage' && entry.store === 'mongo') as OkEntry, 'outage'))} failed later`]);
   });
 });

@@ -66,6 +66,27 @@ describe('the verdict knows noise', () => {
     assert.equal(resolvablyDifferent(rule, [100, 110], [300, 330]), true);
     assert.equal(noiseRule('throughput', [{ key: 'a', values: [100] }]), undefined);
   });
+
+  test('round by round: a round the machine ran slow in is taken out, not counted as every store\'s noise', () => {
+    // Three stores, three rounds; round 3 ran 30 % slow for all of them, otherwise each store is steady within ±1 %.
+    const slowRound = [
+      { key: 'a', values: [1000, 1010, 700], rounds: [1, 2, 3] },
+      { key: 'b', values: [800, 792, 560], rounds: [1, 2, 3] },
+      { key: 'c', values: [500, 505, 347], rounds: [1, 2, 3] },
+    ];
+    const rounds = noiseRule('throughput', slowRound)!;
+    assert.equal(rounds.design, 'rounds');
+    assert.equal(rounds.degreesOfFreedom, 4, '(3 − 1) × (3 − 1)');
+    assert.ok(rounds.smallestResolvable < 0.05, `resolves ${(rounds.smallestResolvable * 100).toFixed(1)} %`);
+    assert.equal(resolvablyDifferent(rounds, slowRound[0]!.values, slowRound[1]!.values), true, 'a is 25 % ahead of b in every round');
+    const pooled = noiseRule('throughput', slowRound.map(({ key, values }) => ({ key, values })))!;
+    assert.equal(pooled.design, 'pooled');
+    assert.ok(pooled.smallestResolvable > 0.4, `pooled, the slow round reads as noise: ${(pooled.smallestResolvable * 100).toFixed(0)} %`);
+    assert.equal(resolvablyDifferent(pooled, slowRound[0]!.values, slowRound[1]!.values), false);
+    // Two stores, or rounds that differ between stores: pooled, as before.
+    assert.equal(noiseRule('throughput', slowRound.slice(0, 2))!.design, 'pooled');
+    assert.equal(noiseRule('throughput', [...slowRound.slice(0, 2), { key: 'c', values: [500, 505], rounds: [1, 2] }])!.design, 'pooled');
+  });
 });
 
 describe('correctness is evidence, store by store', () => {

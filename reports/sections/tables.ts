@@ -205,7 +205,7 @@ export function scoreboardTable(recommendation: Recommendation): TextTable {
       ...(recommendation.scores.some((score) => score.objections.some((one) => one.code === 'baseline') && score.relativeThroughput === 1)
         ? ['% of fastest: of the no-session baseline, the fastest here: the same app keeping no session at all, so the rest is what sessions cost.']
         : []),
-      ...(rule ? [`Throughput differences above ${Math.max(1, Math.round(rule.smallestResolvable * 100))} % were resolvable in this run (${Math.round(rule.confidence * 100)} % confidence, pooled spread of ${formatCount(rule.repetitions)} repetitions); smaller ones are ties.`] : []),
+      ...(rule ? [`Throughput differences above ${Math.max(1, Math.round(rule.smallestResolvable * 100))} % were resolvable in this run (${Math.round(rule.confidence * 100)} % confidence, ${rule.design === 'rounds' ? `spread of ${formatCount(rule.repetitions)} repetitions once each round's shared offset is taken out` : `pooled spread of ${formatCount(rule.repetitions)} repetitions`}); smaller ones are ties.`] : []),
       ...all.filter((_, index) => unmeasured[index]).map((column) => `Not measured in this run: ${column.title.toLowerCase()} — ${HOW_TO_MEASURE[column.title]}.`),
     ],
   };

@@ -103,7 +103,16 @@ export interface StoreScore {
   /** Geometric mean over load scenarios (closed model, not outage; see isLoadEntry) of (its median throughput / the fastest store's), 1 = fastest everywhere. */
   relativeThroughput?: number;
   /** Its median throughput in the first load scenario it was measured in (see isLoadEntry), for quoting, with every repetition's figures (what ties are judged on). */
-  headlineThroughput?: { scenario: string; scenarioKey: string; value: number; p99Us: number; throughputs: number[]; p99s: number[] };
+  headlineThroughput?: {
+    scenario: string;
+    scenarioKey: string;
+    value: number;
+    p99Us: number;
+    throughputs: number[];
+    p99s: number[];
+    /** The round (repetition number) of each figure when the repetitions ran round-robin across stores (no prefill). */
+    rounds?: number[];
+  };
   /**
    * Highest p99 of any repetition of a load scenario under the closed model (see isLoadEntry):
    * outage runs (p99 made of timeouts) and scripted race/ttl requests are left out.
@@ -408,6 +417,8 @@ function scoreStores(result: RunResult): StoreScore[] {
         p99Us: groupSpread(first, (entry) => entry.measured.latencyUs.p99)!.median,
         throughputs: first.ok.map((entry) => entry.measured.throughput),
         p99s: first.ok.map((entry) => entry.measured.latencyUs.p99),
+        // After a prefill a store's repetitions run back to back on one app: no round shared with the other stores.
+        ...(first.ok.every((entry) => !entry.prefilledSessions) ? { rounds: first.ok.map((entry) => entry.repetition) } : {}),
       };
     }
     const loaded = ok.filter(isLoadEntry);
@@ -531,7 +542,10 @@ function decide(candidates: StoreScore[]): { ordered: StoreScore[]; decision: De
   const leader = byThroughput[0];
   if (!leader?.headlineThroughput) return { ordered: byThroughput, decision: { tiedOnThroughput: [], decidedBy: 'none' } };
   const comparable = byThroughput.filter((score) => score.headlineThroughput?.scenarioKey === leader.headlineThroughput!.scenarioKey);
-  const sample = (score: StoreScore, pick: 'throughputs' | 'p99s') => ({ key: score.store, values: score.headlineThroughput![pick] });
+  const sample = (score: StoreScore, pick: 'throughputs' | 'p99s') => {
+    const { rounds } = score.headlineThroughput!;
+    return { key: score.store, values: score.headlineThroughput![pick], ...(rounds ? { rounds } : {}) };
+  };
   const throughputRule = noiseRule('throughput', comparable.map((score) => sample(score, 'throughputs')));
   if (comparable.length === 1) return { ordered: byThroughput, decision: { ...(throughputRule ? { throughputRule } : {}), tiedOnThroughput: [leader.store], decidedBy: 'one-candidate' } };
   if (!throughputRule) return { ordered: byThroughput, decision: { tiedOnThroughput: [], decidedBy: 'too-few-repetitions' } };
