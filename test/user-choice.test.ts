@@ -169,7 +169,10 @@ describe('a user pool with arrivals', () => {
     assert.equal(pool.cookie(2), undefined, 'slot 2 in turn');
     assert.equal(pool.loggedIn(), 1, 'slot 0 (logged in again); slots 1 and 2 taken over');
     pool.arrive();
+    const inFlight = pool.arrivalsOf(0);
     pool.arrive();
     assert.equal(pool.cookie(0), undefined, 'round again: slot 0 after slot 3');
+    pool.applySetCookie(0, ['sid=old-user; Path=/'], inFlight);
+    assert.equal(pool.cookie(0), undefined, "a response to the old user's request, answered after the new user arrived, does not log the new one in");
   });
 });

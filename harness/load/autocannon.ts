@@ -181,11 +181,13 @@ function drivePool(client: AutocannonClient, scenario: LoadScenario, pool: UserP
   const sequence = expandMix(scenario.mix).map((item) => item.split(' ') as ['GET' | 'POST', string]);
   let itemSequence = 0;
   let current = -1;
+  let arrivalsAtSend = 0;
   const requests: AutocannonRequest[] = sequence.map(([method, path]) => ({
     method,
     path,
     setupRequest: (request) => {
       current = pool.chooser.next();
+      arrivalsAtSend = pool.arrivalsOf(current);
       const cookie = pool.cookie(current);
       if (cookie === undefined) {
         counters.logins++;
@@ -197,7 +199,7 @@ function drivePool(client: AutocannonClient, scenario: LoadScenario, pool: UserP
   client.setRequests(requests);
   client.on('headers', ({ headers }) => {
     const values = setCookieValues(headers);
-    if (values.length > 0 && current >= 0) pool.applySetCookie(current, values);
+    if (values.length > 0 && current >= 0) pool.applySetCookie(current, values, arrivalsAtSend);
   });
 }
 

@@ -19,8 +19,13 @@ export interface UserPool {
   readonly chooser: UserChooser;
   /** The Cookie header user `index` sends, or undefined when it has not logged in yet. */
   cookie(index: number): string | undefined;
-  /** Applies the Set-Cookie values of a response to user `index`. */
-  applySetCookie(index: number, values: string[]): void;
+  /**
+   * Applies the Set-Cookie values of a response to user `index`; when `arrivalsAtSend` is given and a new
+   * user took the slot over since the request was sent (see `arrivalsOf`), the old user's cookie is dropped.
+   */
+  applySetCookie(index: number, values: string[], arrivalsAtSend?: number): void;
+  /** How many new users have taken slot `index` over so far (0 for most). */
+  arrivalsOf(index: number): number;
   /** Users with a session: the prefilled ones and those logged in so far. */
   loggedIn(): number;
   /**
@@ -46,6 +51,7 @@ export function createUserPool(options: UserPoolOptions): UserPool {
   const headers = new Map<number, string>();
   /** Prefilled slots a new user took over: their prefilled cookie is no longer theirs. */
   const replaced = new Set<number>();
+  const arrivals = new Map<number, number>();
   let nextArrival = 0;
   const prefilledCookie = (index: number): string => {
     const cached = signed.get(index);
@@ -60,7 +66,8 @@ export function createUserPool(options: UserPoolOptions): UserPool {
     cookie(index) {
       return headers.get(index) ?? (index < prefilledCount && !replaced.has(index) ? prefilledCookie(index) : undefined);
     },
-    applySetCookie(index, values) {
+    applySetCookie(index, values, arrivalsAtSend) {
+      if (arrivalsAtSend !== undefined && arrivalsAtSend !== (arrivals.get(index) ?? 0)) return;
       // A prefilled user's cookie changes only if the app issues it a new session id.
       const jar = jars.get(index) ?? new Map<string, string>();
       if (!jars.has(index) && index < prefilledCount && !replaced.has(index)) for (const pair of prefilledCookie(index).split('; ')) jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
@@ -78,8 +85,12 @@ export function createUserPool(options: UserPoolOptions): UserPool {
       for (const index of headers.keys()) if (index >= prefilledCount) extra += 1;
       return prefilledCount - prefilledGone + extra;
     },
+    arrivalsOf(index) {
+      return arrivals.get(index) ?? 0;
+    },
     arrive() {
       const index = nextArrival;
+      arrivals.set(index, (arrivals.get(index) ?? 0) + 1);
       nextArrival = (nextArrival + 1) % options.users;
       headers.delete(index);
       jars.delete(index);
