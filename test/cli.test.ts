@@ -88,13 +88,14 @@ describe('a real short run on the embedded stores', () => {
   test('the memory store holds exactly one session per connection', () => {
     const memory = result.entries.find((e) => e.store === 'memory') as OkEntry;
     assert.equal(memory.sessionsStored, 20);
-    assert.equal(observed(memory, 'load').logins, 20);
+    // Each connection logged in once, during the warm-up; the measured phase continues those sessions.
+    assert.equal(observed(memory, 'load').logins, 0, 'no login in the measured phase');
     assert.ok(memory.storeOps?.get && memory.storeOps.get.count > 0, 'store get latency recorded');
   });
 
   test('cookie-session clients each kept their own cookie', () => {
     const cookie = result.entries.find((e) => e.store === 'cookie') as OkEntry;
-    assert.equal(observed(cookie, 'load').logins, 20, 'no client had to log in again');
+    assert.equal(observed(cookie, 'load').logins, 0, 'no client had to log in again in the measured phase');
     assert.equal(observed(cookie, 'load').distinctClientCookies, 20);
     assert.equal(cookie.sessionsStored, undefined, 'nothing server-side to count');
   });

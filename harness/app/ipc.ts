@@ -26,7 +26,8 @@ export interface AppChildConfig {
 export type ChildRequest =
   | { id: number; type: 'count' }
   | { id: number; type: 'get'; sessionId: string }
-  | { id: number; type: 'serverStats' }
+  /** `resetStoreOps`: reset the store-operation counters the moment the server has answered, so both count from the same instant. */
+  | { id: number; type: 'serverStats'; resetStoreOps?: boolean }
   /** The server's hit counters alone (no count or scan beside them). */
   | { id: number; type: 'serverCache' }
   /** `settle`: collect garbage before the first reading (costly to the phase that follows: V8 regrows its young generation). */

@@ -52,7 +52,11 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined,
   const answers: { [K in keyof ChildAnswers]: (request: Extract<ChildRequest, { type: K }>) => Promise<ChildAnswers[K]> } = {
     count: async () => (await adapter.inspect.count()) ?? null,
     get: async ({ sessionId }) => (await adapter.inspect.get(sessionId)) ?? null,
-    serverStats: async () => (await adapter.inspect.serverStats()) ?? null,
+    serverStats: async ({ resetStoreOps }) => {
+      const stats = (await adapter.inspect.serverStats()) ?? null;
+      if (resetStoreOps) timing?.snapshot(true);
+      return stats;
+    },
     serverCache: async () => (await adapter.inspect.serverCache?.()) ?? null,
     startSampling: async ({ intervalMs, settle }) => {
       clearInterval(sampler);

@@ -74,8 +74,7 @@ export async function observePhase<T>(
   },
   load: () => Promise<T>,
 ): Promise<{ result: T; observed: PhaseObservations; reads: PhaseReads }> {
-  const serverBefore = await app.ask('serverStats');
-  const sessionsBefore = (await app.ask('count')) ?? serverBefore?.sessions;
+  const counted = await app.ask('count');
   await app.ask('startSampling', { intervalMs: SAMPLE_INTERVAL_MS, settle: options.addsSessions });
   const harnessBefore = process.memoryUsage.rss();
   // The whole tree: PostgreSQL's queries run in the postmaster's child backends.
@@ -83,10 +82,13 @@ export async function observePhase<T>(
   const cpuWatch = cpuStopwatch({ app: app.pids, server: serverPids, generator: options.generatorInProcess ? process.pid : undefined });
   let samples: MemorySample[] = [];
   let eventLoop: EventLoopStats | undefined;
-  // The hit counters and the store's operations right around the load, with no count or scan between
-  // them and it: a warm-up may be running into the phase, so the store's operations are reset last.
+  // The hit counters, the server's own figures and the store's operations right around the load, with no
+  // count or scan between them and it. A warm-up may be running into the phase, so the store's operations
+  // are reset last, the moment the server has answered: the server's command counts and the Store calls
+  // then count from the same instant.
   const cacheBefore = await app.ask('serverCache').catch(() => null);
-  await app.ask('storeOps', { reset: true });
+  const serverBefore = await app.ask('serverStats', { resetStoreOps: true });
+  const sessionsBefore = counted ?? serverBefore?.sessions;
   let cacheAfter: ServerCache | null = null;
   const result = await load().finally(async () => {
     cacheAfter = await app.ask('serverCache').catch(() => null);
