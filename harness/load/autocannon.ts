@@ -319,10 +319,13 @@ export function startClosedLoad(phase: Omit<ClosedPhase, 'durationSeconds'> & { 
   };
 }
 
-/** Runs one closed-model phase of `durationSeconds` (less when its signal aborts) with autocannon and returns its metrics. */
-export async function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> {
-  const load = startClosedLoad({ ...phase, maxSeconds: phase.durationSeconds + 30 });
-  // An abort ends the wait early (and stops the load itself).
-  await delay(phase.durationSeconds * 1000, undefined, { signal: phase.signal }).catch(() => {});
+/** Lets `load` run `seconds` more (less when `signal` aborts, which stops the load itself), then stops it: the metrics of its current recording. */
+export async function stopAfter(load: RunningLoad, seconds: number, signal: AbortSignal | undefined): Promise<PhaseMetrics> {
+  await delay(seconds * 1000, undefined, { signal }).catch(() => {});
   return load.stop();
+}
+
+/** Runs one closed-model phase of `durationSeconds` (less when its signal aborts) with autocannon and returns its metrics. */
+export function runClosedPhase(phase: ClosedPhase): Promise<PhaseMetrics> {
+  return stopAfter(startClosedLoad({ ...phase, maxSeconds: phase.durationSeconds + 30 }), phase.durationSeconds, phase.signal);
 }

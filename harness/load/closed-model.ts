@@ -1,6 +1,5 @@
 import type { AppChild } from '../app/child.ts';
-import { setTimeout as delay } from 'node:timers/promises';
-import { startClosedLoad } from './autocannon.ts';
+import { startClosedLoad, stopAfter } from './autocannon.ts';
 import type { LoadCounters, RunningLoad, VirtualUser } from './autocannon.ts';
 import type { UserPool } from './user-pool.ts';
 import { observePhase } from './observe-phase.ts';
@@ -114,9 +113,7 @@ export async function measureLoad(
     counters.logins = 0;
     if (load) warmup = load.cut(timeline);
     else load = start(timeline);
-    // An abort ends the wait early (and stops the load itself).
-    await delay(m.durationSeconds * 1000, undefined, { signal: m.signal }).catch(() => {});
-    return load.stop();
+    return stopAfter(load, m.durationSeconds, m.signal);
   };
   const { result: measured, observed, reads } = await observePhase(
     app,

@@ -49,8 +49,7 @@ export function createUserPool(options: UserPoolOptions): UserPool {
   const signed = new Map<number, string>();
   const jars = new Map<number, CookieJar>();
   const headers = new Map<number, string>();
-  /** Prefilled slots a new user took over: their prefilled cookie is no longer theirs. */
-  const replaced = new Set<number>();
+  /** New users per slot so far; a prefilled slot a new user took over no longer has the prefilled cookie. */
   const arrivals = new Map<number, number>();
   let nextArrival = 0;
   const prefilledCookie = (index: number): string => {
@@ -64,13 +63,13 @@ export function createUserPool(options: UserPoolOptions): UserPool {
   return {
     chooser,
     cookie(index) {
-      return headers.get(index) ?? (index < prefilledCount && !replaced.has(index) ? prefilledCookie(index) : undefined);
+      return headers.get(index) ?? (index < prefilledCount && !arrivals.has(index) ? prefilledCookie(index) : undefined);
     },
     applySetCookie(index, values, arrivalsAtSend) {
       if (arrivalsAtSend !== undefined && arrivalsAtSend !== (arrivals.get(index) ?? 0)) return;
       // A prefilled user's cookie changes only if the app issues it a new session id.
       const jar = jars.get(index) ?? new Map<string, string>();
-      if (!jars.has(index) && index < prefilledCount && !replaced.has(index)) for (const pair of prefilledCookie(index).split('; ')) jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
+      if (!jars.has(index) && index < prefilledCount && !arrivals.has(index)) for (const pair of prefilledCookie(index).split('; ')) jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
       jars.set(index, jar);
       applySetCookie(jar, values);
       const header = cookieHeader(jar);
@@ -80,7 +79,7 @@ export function createUserPool(options: UserPoolOptions): UserPool {
     loggedIn() {
       // A prefilled slot counts unless a new user took it over and has not logged in yet.
       let prefilledGone = 0;
-      for (const index of replaced) if (index < prefilledCount && !headers.has(index)) prefilledGone += 1;
+      for (const index of arrivals.keys()) if (index < prefilledCount && !headers.has(index)) prefilledGone += 1;
       let extra = 0;
       for (const index of headers.keys()) if (index >= prefilledCount) extra += 1;
       return prefilledCount - prefilledGone + extra;
@@ -94,7 +93,6 @@ export function createUserPool(options: UserPoolOptions): UserPool {
       nextArrival = (nextArrival + 1) % options.users;
       headers.delete(index);
       jars.delete(index);
-      if (index < prefilledCount) replaced.add(index);
     },
   };
 }

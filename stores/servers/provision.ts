@@ -17,15 +17,16 @@ const DEFAULT_SOURCES: ServerSource[] = ['url', 'docker', 'local'];
 type Attempt = { server: ProvisionedServer; how: string } | { unavailable: string; fix?: string };
 
 function handle(kind: ServerKind, source: ServerSource, connectUrl: string, identity: ServerIdentity, backend?: string): ServerHandle {
+  const tls = urlUsesTls(connectUrl);
   const info: ServerInfo = {
     kind,
     url: redactUrl(connectUrl),
     source,
     product: identity.product,
     version: identity.version,
-    label: `${identity.product} ${identity.version}${backend ? ` (${backend})` : ''}${urlUsesTls(connectUrl) ? ' over TLS' : ''}`,
+    label: `${identity.product} ${identity.version}${backend ? ` (${backend})` : ''}${tls ? ' over TLS' : ''}`,
     managed: source !== 'url',
-    ...(urlUsesTls(connectUrl) ? { tls: true } : {}),
+    ...(tls ? { tls: true } : {}),
   };
   return { info, connectUrl };
 }
