@@ -140,17 +140,20 @@ describe('baseline comparison through the CLI', () => {
 
   // Five repetitions a side: fewer leave the noise unknown, and the gate then never fails. One connection:
   // with ten, a busy machine's event-loop queueing (milliseconds) swamps the 2 ms the slowed run adds.
+  // --fail-on 75: two runs made apart see the host's drift between them (CI, 2026-12-06: the same
+  // baseline app's p50 +41 % and p99 +27 % one run later; `ab` interleaves A and B for that reason),
+  // while 2 ms on a ~0.2 ms request moves p50 by about +1,000 % and throughput by about −85 %.
   test('an unchanged run is not a regression (exit 0)', async () => {
     const first = await runCli(['--store', 'none', '--connections', '1', '--repeat', '5', '--duration', '1s', '--warmup', '0s', '--probe-ops', '0', '--quiet', '--out', out], { timeoutMs: 120_000 });
     assert.equal(first.code, 0, first.stderr);
     baseline = path.join(out, readdirSync(out)[0]!, 'results.json');
-    const second = await runCli(['--store', 'none', '--connections', '1', '--repeat', '5', '--duration', '1s', '--warmup', '0s', '--probe-ops', '0', '--quiet', '--out', out, '--baseline', baseline, '--fail-on', '25'], { timeoutMs: 120_000 });
+    const second = await runCli(['--store', 'none', '--connections', '1', '--repeat', '5', '--duration', '1s', '--warmup', '0s', '--probe-ops', '0', '--quiet', '--out', out, '--baseline', baseline, '--fail-on', '75'], { timeoutMs: 120_000 });
     assert.equal(second.code, 0, `${second.stdout}\n${second.stderr}`);
-    assert.match(second.stdout, /No regression worse by more than 25%/);
+    assert.match(second.stdout, /No regression worse by more than 75%/);
   });
 
   test('2 ms added to every request is flagged and exits 1', async () => {
-    const slow = await runCli(['--store', 'none', '--connections', '1', '--repeat', '5', '--duration', '1s', '--warmup', '0s', '--probe-ops', '0', '--quiet', '--out', out, '--baseline', baseline, '--fail-on', '25', '--added-latency', '2'], { timeoutMs: 120_000 });
+    const slow = await runCli(['--store', 'none', '--connections', '1', '--repeat', '5', '--duration', '1s', '--warmup', '0s', '--probe-ops', '0', '--quiet', '--out', out, '--baseline', baseline, '--fail-on', '75', '--added-latency', '2'], { timeoutMs: 120_000 });
     assert.equal(slow.code, 1, `${slow.stdout}\n${slow.stderr}`);
     assert.match(slow.stdout, /REGRESSION/);
   });
