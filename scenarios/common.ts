@@ -37,16 +37,16 @@ export interface RunLoad {
   /** `--users`: logged-in users the load spreads over, and how each request picks one. */
   users?: number;
   distribution?: RequestDistribution;
-  /** `--login-rate`: new users arriving per second (closed model). */
+  /** `--login-rate`: new users arriving per second. */
   loginsPerSecond?: number;
 }
 
 /** The load model of the run's own driver: autocannon's closed model, or k6's open model at a rate. */
 export function driverLoadModel(load: RunLoad): LoadModel {
-  const users = load.users !== undefined ? { users: load.users, distribution: load.distribution ?? 'zipfian' } : {};
+  const users = load.users !== undefined ? { users: load.users, distribution: load.distribution ?? 'zipfian', ...(load.loginsPerSecond !== undefined ? { loginsPerSecond: load.loginsPerSecond } : {}) } : {};
   return load.ratePerSecond !== undefined
     ? { driver: 'k6', model: 'open', ratePerSecond: load.ratePerSecond, ...users }
-    : { driver: 'autocannon', model: 'closed', connections: load.connections, ...users, ...(load.loginsPerSecond !== undefined ? { loginsPerSecond: load.loginsPerSecond } : {}) };
+    : { driver: 'autocannon', model: 'closed', connections: load.connections, ...users };
 }
 
 /**

@@ -70,8 +70,9 @@ describe('--users: the load spreads over many users', () => {
     assert.ok(Math.abs(added - logins) <= Math.max(3, logins * 0.1), `${added} sessions added to the store for ${logins} logins: the sessions left behind stay stored`);
   });
 
-  test('k6 (open model): 1,000 prefilled users on redis, every iteration picking one', { timeout: 300_000 }, async () => {
-    const run = await runMain(['--store', 'redis', '--driver', 'k6', '--rate', '200', '--scenario', 'read-heavy', '--repeat', '1', '--duration', '3s', '--warmup', '1s', '--probe-ops', '0', '--prefill', '1000', '--users', 'prefilled', '--distribution', 'uniform', '--json', '--quiet', '--out', path.join(root, 'k6')]);
+  test('k6 (open model): 1,000 prefilled users on redis, every iteration picking one; 20 new users a second log in beside them', { timeout: 300_000 }, async () => {
+    const loginRate = 20;
+    const run = await runMain(['--store', 'redis', '--driver', 'k6', '--rate', '200', '--scenario', 'read-heavy', '--repeat', '1', '--duration', '3s', '--warmup', '1s', '--probe-ops', '0', '--prefill', '1000', '--users', 'prefilled', '--distribution', 'uniform', '--login-rate', String(loginRate), '--json', '--quiet', '--out', path.join(root, 'k6')]);
     assert.equal(run.code, 0, run.stderr);
     const entry = parseRunResult(run.stdout, 'stdout').entries[0]!;
     assert.equal(entry.status, 'ok', entry.status === 'ok' ? '' : entry.reason);
@@ -82,6 +83,14 @@ describe('--users: the load spreads over many users', () => {
     // ~600 uniform draws over 1,000 users: far more than one session per VU.
     assert.ok((entry.measured.distinctSessions ?? 0) > 100, `${entry.measured.distinctSessions} distinct sessions read`);
     assert.ok(entry.measured.serverCache && entry.measured.serverCache.hits > 0);
+    assert.equal(entry.load.driver === 'k6' && entry.load.loginsPerSecond, loginRate, 'recorded on the entry');
+    // The prefilled users never log in: every login is a new user, at k6's constant arrival rate.
+    const logins = entry.observations?.kind === 'load' ? entry.observations.logins : -1;
+    const expected = loginRate * entry.measured.durationSeconds;
+    assert.ok(Math.abs(logins - expected) <= 3, `${logins} logins in the ${entry.measured.durationSeconds} s measured phase, ${expected} expected at ${loginRate}/s`);
+    const { sessionsBefore, sessionsAfter } = entry.memory ?? {};
+    assert.ok(sessionsBefore !== undefined && sessionsAfter !== undefined, 'Redis counts its sessions');
+    assert.ok(Math.abs(sessionsAfter - sessionsBefore - logins) <= 3, `${sessionsAfter - sessionsBefore} sessions added for ${logins} logins: each new user's session stays stored`);
   });
 
   test('export k6 --users: the script picks users with the same generator', async () => {
@@ -94,12 +103,25 @@ describe('--users: the load spreads over many users', () => {
     assert.equal(race.code, 2);
   });
 
+  test('export k6 --login-rate: new users log in as a scenario of their own beside each phase, at that rate', async () => {
+    const run = await runMain(['export', 'k6', '--scenario', 'read-heavy', '--target', 'http://127.0.0.1:3000', '--rate', '100', '--users', '500', '--login-rate', '7']);
+    assert.equal(run.code, 0, run.stderr);
+    const options = JSON.parse(/export const options = (\{[\s\S]*?\n\});/.exec(run.stdout)![1]!) as { scenarios: Record<string, { exec?: string; rate: number; startTime: string; duration: string }> };
+    assert.deepEqual(Object.keys(options.scenarios), ['warmup', 'warmup-arrivals', 'measured', 'measured-arrivals']);
+    for (const phase of ['warmup', 'measured']) {
+      const arrivals = options.scenarios[`${phase}-arrivals`]!;
+      assert.deepEqual([arrivals.exec, arrivals.rate, arrivals.startTime, arrivals.duration], ['arrive', 7, options.scenarios[phase]!.startTime, options.scenarios[phase]!.duration]);
+    }
+    assert.match(run.stdout, /export function arrive\(\)/);
+    const without = await runMain(['export', 'k6', '--scenario', 'read-heavy', '--target', 'http://127.0.0.1:3000', '--rate', '100', '--users', '500']);
+    assert.doesNotMatch(without.stdout, /-arrivals/);
+  });
+
   for (const [argv, message] of [
     [['--users', '10', '--distribution', 'pareto'], /^sessionbench: --distribution: unknown "pareto"; valid: zipfian, uniform, latest\n$/],
     [['--users', 'prefilled'], /^sessionbench: --users prefilled: .*give --prefill too/],
     [['--users', '0'], /^sessionbench: --users: "0" must be a whole number from 1 to 10000000/],
     [['--login-rate', '50'], /^sessionbench: --login-rate: new users take over user slots; give the working set with --users too/],
-    [['--users', '100', '--login-rate', '50', '--driver', 'k6', '--rate', '100'], /^sessionbench: --login-rate: arrivals run in the closed model only/],
     [['--users', '100', '--login-rate', '0'], /^sessionbench: --login-rate: "0" must be a whole number from 1 to 100000/],
   ] as const) {
     test(`bad input ${argv.join(' ')}: one line, exit 2`, async () => {

@@ -21,6 +21,8 @@ export interface RawExportK6Options {
   /** Users the load spreads over (each iteration picks one), and how. */
   users?: string;
   distribution?: string;
+  /** New users arriving per second, each taking over a user slot in turn. */
+  loginRate?: string;
 }
 
 function parseTarget(value: string | undefined): string {
@@ -46,7 +48,7 @@ export function parseExportK6Options(raw: RawExportK6Options): K6ScriptSpec {
   if (raw.rate === undefined) throw new UsageError('--rate: give the target rate in requests per second, e.g. --rate 500');
   if (raw.users?.trim() === 'prefilled') throw new UsageError('--users: give a count; serve prefills nothing, so export k6 users log in when first picked');
   if (scenario.kind !== 'load' && raw.users !== undefined) throw new UsageError(`--users: applies to load scenarios; ${scenario.id} is a race on one session per VU`);
-  const users = usersAt(parseUsers({ users: raw.users, distribution: raw.distribution ?? 'zipfian', prefill: undefined }), 0);
+  const users = usersAt(parseUsers({ users: raw.users, distribution: raw.distribution ?? 'zipfian', prefill: undefined, loginRate: raw.loginRate }), 0);
   if (raw.parallelism !== undefined && !raw.out) throw new UsageError('--parallelism: give --out <script.js>; the TestRun manifest is written beside it');
   return {
     scenario,

@@ -201,6 +201,7 @@ function createProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--out <file>', 'write the script here instead of stdout')
     .option(BENCH_OPTIONS.users.flags, 'logged-in users the load spreads over, each iteration picking one (a VU logs a user in the first time it picks it)')
     .option(BENCH_OPTIONS.distribution.flags, BENCH_OPTIONS.distribution.help, BENCH_OPTIONS.distribution.default)
+    .option(BENCH_OPTIONS.loginRate.flags, BENCH_OPTIONS.loginRate.help)
     .option('--parallelism <n>', 'runners sharing the rate: also writes a k6-operator TestRun beside --out, and each runner writes a results file report merges')
     .action(async (flags: RawExportK6Options) => {
       await exportK6Command(flags, io);

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.ts';
-import { K6_COUNTERS, K6_KIND } from './k6-script.ts';
+import { K6_COUNTERS, K6_KIND, arrivalsScenario } from './k6-script.ts';
 import type { K6Phase } from './k6-script.ts';
 import type { LatencySummary, LoadModel, PhaseMetrics } from '../../contract/metrics.ts';
 import type { LoadObservations } from '../../scenarios/load/observations.ts';
@@ -91,7 +91,8 @@ export function readK6Phase(summary: unknown, phase: K6Phase, durationSeconds: n
     },
     iterations: phaseCount('iterations') ?? 0,
     droppedIterations: phaseCount('dropped_iterations') ?? 0,
-    logins: phaseCount(K6_COUNTERS.logins) ?? 0,
+    // Logins of the phase's own VUs, and of the new users arriving beside it (--login-rate).
+    logins: (phaseCount(K6_COUNTERS.logins) ?? 0) + (metricValues(summary, `${K6_COUNTERS.logins}{scenario:${arrivalsScenario(phase)}}`)?.count ?? 0),
     loginsExcluded,
   };
 }

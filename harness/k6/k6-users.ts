@@ -7,6 +7,13 @@ export interface K6Users {
   distribution: RequestDistribution;
   /** Prefilled sessions `${idPrefix}${from + i}` are users 0 … count − 1; their cookies are signed in the script with `secret`. */
   prefilled?: { idPrefix: string; from: number; count: number; secret: string; cookieName: string };
+  /**
+   * `--login-rate`: new users logging in per second, as a k6 scenario of their own beside each phase
+   * (`<phase>-arrivals`, constant-arrival-rate), so the rate holds exactly. k6 VUs share no state, so
+   * the load's iterations cannot take a new user's cookie over: its session is written and stays
+   * stored, and the load keeps reading the `users` working set.
+   */
+  loginsPerSecond?: number;
 }
 
 /** The users part of the script's CONFIG, with the zeta the draw needs computed once here (not in every VU). */

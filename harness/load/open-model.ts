@@ -75,7 +75,10 @@ export async function measureOpenLoad(
     notes.push('k6\'s CPU could not be measured: whether it limited the rate is not known');
   }
   return {
-    load: m.users && findings.load.driver === 'k6' ? { ...findings.load, users: m.users.users, distribution: m.users.distribution } : findings.load,
+    load:
+      m.users && findings.load.driver === 'k6'
+        ? { ...findings.load, users: m.users.users, distribution: m.users.distribution, ...(m.users.loginsPerSecond ? { loginsPerSecond: m.users.loginsPerSecond } : {}) }
+        : findings.load,
     warmup,
     measured: { ...measured.metrics, ...reads },
     ...observed,

@@ -351,13 +351,12 @@ export function runLoadOf(plan: Pick<RunPlan, 'connections' | 'k6'> & { users?: 
 }
 
 /** `--users`, `--distribution` and `--login-rate`; undefined without `--users`. */
-export function parseUsers(raw: Pick<RawBenchOptions, 'users' | 'distribution' | 'prefill'> & Partial<Pick<RawBenchOptions, 'loginRate' | 'driver'>>): UserLoad | undefined {
+export function parseUsers(raw: Pick<RawBenchOptions, 'users' | 'distribution' | 'prefill'> & Partial<Pick<RawBenchOptions, 'loginRate'>>): UserLoad | undefined {
   const distribution = raw.distribution ?? 'zipfian';
   if (!(REQUEST_DISTRIBUTIONS as readonly string[]).includes(distribution)) {
     throw new UsageError(`--distribution: unknown "${distribution}"; valid: ${REQUEST_DISTRIBUTIONS.join(', ')}`);
   }
   if (raw.loginRate !== undefined && raw.users === undefined) throw new UsageError('--login-rate: new users take over user slots; give the working set with --users too, e.g. --users 10000 --login-rate 50');
-  if (raw.loginRate !== undefined && raw.driver === 'k6') throw new UsageError('--login-rate: arrivals run in the closed model only (autocannon); drop --driver k6, or --login-rate');
   if (raw.users === undefined) return undefined;
   const arrivals = raw.loginRate !== undefined ? { loginsPerSecond: countOption('loginRate', raw.loginRate) } : {};
   if (raw.users.trim() === 'prefilled') {
