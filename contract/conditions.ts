@@ -56,3 +56,26 @@ export const atRateVerdictSchema = z.object({
   sameOrder: z.boolean(),
 });
 export type AtRateVerdict = z.infer<typeof atRateVerdictSchema>;
+
+/**
+ * What the verdict says about a `--store-rtt` sweep: it ranks on the first round trip given, and for each
+ * other one compares the candidates' saturated throughput there, saying whether their order holds.
+ */
+export const rttSweepVerdictSchema = z.object({
+  /** The round trip the verdict ranked on (the sweep's first), in ms. */
+  rankedAtMs: z.number().nonnegative(),
+  /** The load scenario the figures are from (the headline's). */
+  scenario: z.string(),
+  /** Per other round trip: each candidate's median saturated throughput there, fastest first, and whether the ranked order holds. */
+  at: z.array(
+    z.object({
+      rttMs: z.number().nonnegative(),
+      stores: z.array(z.object({ store: anyStoreIdSchema, throughput: z.number().nonnegative() })),
+      /** True unless a candidate ranked behind another is ahead of it at this round trip by more than the run's noise resolves. */
+      sameOrder: z.boolean(),
+      /** Pairs whose order turned: `ahead` is now resolvably faster than `behind`, which the verdict ranked above it. */
+      flipped: z.array(z.object({ ahead: anyStoreIdSchema, behind: anyStoreIdSchema })),
+    }),
+  ),
+});
+export type RttSweepVerdict = z.infer<typeof rttSweepVerdictSchema>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SCENARIO_KINDS, observationsSchema } from './kinds.ts';
 import type { ScenarioKind } from './kinds.ts';
 import { cpuMetricsSchema, eventLoopSchema, loadModelSchema, memoryMetricsSchema, phaseMetricsSchema, prefillSchema, sessionMemorySchema, storeOpsSchema, storeWritesSchema, timelineSecondSchema, warmupControlSchema, count } from './metrics.ts';
-import { atRateVerdictSchema, rateChoiceSchema, storeNetworkSchema } from './conditions.ts';
+import { atRateVerdictSchema, rateChoiceSchema, rttSweepVerdictSchema, storeNetworkSchema } from './conditions.ts';
 import { FAILURE_CAUSES, LOAD_DRIVERS, MITIGATION_IDS, SKIP_CAUSES, storeNamespaceSchema, anyStoreIdSchema, serverInfoSchema, storeCapabilitiesSchema, storeSourceSchema } from './vocabulary.ts';
 
 /**
@@ -59,6 +59,12 @@ export const entryBaseSchema = z.object({
   storeOpsIntrinsic: storeOpsSchema.optional(),
   /** The network between the app and its store server (`--store-rtt`); absent when they talked directly. */
   storeNetwork: storeNetworkSchema.optional(),
+  /**
+   * The round trip `--store-rtt` put in front of every store server while this entry ran, in ms: on every
+   * entry of such a run, also those of stores without a server (which it does not slow). A sweep
+   * (`--store-rtt 0,2ms`) measures every store at each value, so each round trip is a comparison of its own.
+   */
+  storeRttMs: z.number().nonnegative().optional(),
   /** An entry measured at a stated request rate (`--latency-at`, open model): how that rate was chosen. */
   atRate: rateChoiceSchema.optional(),
   /**
@@ -207,6 +213,8 @@ export const verdictSchema = z.object({
   objections: z.record(z.string(), z.array(z.object({ code: z.string(), found: count.optional(), outOf: count.optional() }))),
   /** Latency at a stated rate beside the saturated ranking (`--latency-at`); absent when the run measured none. */
   atRate: atRateVerdictSchema.optional(),
+  /** The ranking at each other round trip of a `--store-rtt` sweep; absent without a sweep. */
+  rttSweep: rttSweepVerdictSchema.optional(),
 });
 export type Verdict = z.infer<typeof verdictSchema>;
 export type NoiseRule = z.infer<typeof noiseRuleSchema>;

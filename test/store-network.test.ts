@@ -52,7 +52,10 @@ describe('plan: --store-rtt, --store-jitter, --latency-at', () => {
     assert.throws(() => buildPlan(benchOptions({ store: 'redis', storeRtt: '0.5ms' }), bin), /--store-rtt: 0\.5ms is not a whole number of milliseconds.*use 0, 1ms, 2ms/);
     assert.throws(() => buildPlan(benchOptions({ store: 'redis', storeRtt: '2ms', storeJitter: '2ms' }), bin), /--store-jitter: 2 ms is more than each direction's delay \(1 ms/);
     assert.throws(() => buildPlan(benchOptions({ store: 'redis', storeJitter: '1ms' }), bin), /--store-jitter: applies with --store-rtt/);
-    assert.deepEqual(buildPlan(benchOptions({ store: 'redis', storeRtt: '3ms', storeJitter: '1' }), bin).storeNetwork, { rttMs: 3, jitterMs: 1, binary: process.execPath });
+    assert.deepEqual(buildPlan(benchOptions({ store: 'redis', storeRtt: '3ms', storeJitter: '1' }), bin).storeNetwork, { rttsMs: [3], jitterMs: 1, binary: process.execPath });
+    assert.deepEqual(buildPlan(benchOptions({ store: 'redis', storeRtt: '2ms, 0' }), bin).storeNetwork?.rttsMs, [2, 0], 'a sweep, in the order given');
+    assert.throws(() => buildPlan(benchOptions({ store: 'redis', storeRtt: '0,2ms,2' }), bin), /--store-rtt: 0,2ms,2 names a round trip twice/);
+    assert.throws(() => buildPlan(benchOptions({ store: 'redis', storeRtt: '0,4ms', storeJitter: '1ms' }), bin), /--store-jitter: 1 ms is more than each direction's delay \(0 ms of --store-rtt 0ms\)/);
     assert.equal(buildPlan(benchOptions({ store: 'redis' }), bin).storeNetwork, undefined, 'no flag: the app talks to the store directly');
     assert.deepEqual(splitRtt(3), { upstreamMs: 2, downstreamMs: 1 });
     assert.deepEqual(buildPlan(benchOptions({ store: 'redis', latencyAt: '40%' }), bin).latencyAt, { basis: 'share-of-slowest', share: 0.4, binary: process.execPath });
@@ -104,6 +107,37 @@ describe('the verdict: which figure it ranks on, and p50/p99 at the rate', () =>
   });
 });
 
+describe('the verdict across a --store-rtt sweep: ranked at the first round trip, the others compared', () => {
+  const base = buildRunResultFixture();
+  const redis = base.entries.find((entry): entry is OkEntry => entry.status === 'ok' && entry.store === 'redis' && entry.scenario === 'read-heavy')!;
+  /** Saturated read-heavy repetitions per store at each round trip: { rtt: [throughputs] }. */
+  function sweep(stores: Partial<Record<'redis' | 'memcached' | 'postgres', Record<number, number[]>>>): RunResult {
+    const entries: ResultEntry[] = [0, 2].flatMap((rtt) =>
+      Object.entries(stores).flatMap(([store, byRtt]) =>
+        (byRtt[rtt] ?? []).map((throughput, i): OkEntry => ({ ...redis, store: store as 'redis', storeLabel: store, repetition: i + 1, storeRttMs: rtt, measured: { ...redis.measured, throughput } })),
+      ),
+    );
+    return { ...base, plan: { ...base.plan, repeat: 3 }, entries };
+  }
+
+  test('an order that holds, and one a 2 ms round trip turns, named pair by pair', () => {
+    const holds = recommendStore(sweep({ redis: { 0: [4000, 4100, 4050], 2: [2000, 2050, 2020] }, postgres: { 0: [2000, 2050, 2020], 2: [1500, 1540, 1520] } }));
+    assert.equal(holds.choice?.store, 'redis');
+    assert.equal(holds.choice?.headlineThroughput?.value, 4050, 'ranked on the first round trip');
+    assert.deepEqual(verdictOf(holds).rttSweep, { rankedAtMs: 0, scenario: 'read-heavy', at: [{ rttMs: 2, stores: [{ store: 'redis', throughput: 2020 }, { store: 'postgres', throughput: 1520 }], sameOrder: true, flipped: [] }] });
+    assert.match(holds.headline, /Ranked at 0 ms to the store server \(--store-rtt\)\. At 2 ms, saturated read-heavy: redis 2,020 req\/s, postgres 1,520 req\/s — the order holds \(within the noise\)\.$/);
+
+    const turns = recommendStore(sweep({ redis: { 0: [4000, 4100, 4050], 2: [1500, 1540, 1520] }, memcached: { 0: [3000, 3050, 3020], 2: [2000, 2050, 2020] }, postgres: { 0: [2000, 2050, 2020], 2: [1000, 1010, 1020] } }));
+    assert.equal(turns.choice?.store, 'redis');
+    assert.deepEqual(turns.rttSweep?.at[0]?.flipped, [{ ahead: 'memcached', behind: 'redis' }]);
+    assert.match(turns.headline, /At 2 ms, saturated read-heavy: memcached 2,020 req\/s, redis 1,520 req\/s, postgres 1,010 req\/s — the ranking flips: memcached ahead of redis\.$/);
+
+    const within = recommendStore(sweep({ redis: { 0: [4000, 4100, 4050], 2: [1500, 2100, 1700] }, postgres: { 0: [2000, 2050, 2020], 2: [1800, 1600, 1900] } }));
+    assert.equal(within.rttSweep?.at[0]?.sameOrder, true, 'postgres ahead by its median at 2 ms, within the noise: not a flip');
+    assert.equal(recommendStore({ ...base, entries: base.entries.map((entry) => ({ ...entry, storeRttMs: 2 })) }).rttSweep, undefined, 'one round trip: no sweep to state');
+  });
+});
+
 describe('real Redis through Toxiproxy', () => {
   const needs = [
     !findToxiproxy() && 'toxiproxy-server not found: build it with .ci/build-toxiproxy.sh',
@@ -133,21 +167,27 @@ describe('real Redis through Toxiproxy', () => {
     return p50s.sort((a, b) => a - b)[Math.floor(p50s.length / 2)]!;
   };
 
-  test(`--store-rtt ${RTT_MS}ms: each store call takes about ${RTT_MS} ms longer; recorded on every Redis entry; the proxy is gone afterwards; p50/p99 at a stated rate in results.json`, async (t) => {
-    // Against the proxy alone (--store-rtt 0), so that only the latency toxics differ.
-    const direct = await bench('rtt0', ['--store-rtt', '0']);
-    const proxied = await bench('proxied', ['--store-rtt', `${RTT_MS}ms`, '--latency-at', '50%']);
-    const added = (getP50(proxied.result) - getP50(direct.result)) / 1000;
-    t.diagnostic(`serial get p50: proxy alone ${getP50(direct.result)} µs, with ${RTT_MS} ms of round trip ${getP50(proxied.result)} µs: +${added.toFixed(2)} ms`);
+  test(`--store-rtt 0,${RTT_MS}ms: a sweep; at ${RTT_MS} ms each store call takes about ${RTT_MS} ms longer; recorded on every entry; the proxy is gone afterwards; p50/p99 at a stated rate and the ranking at each round trip in results.json`, async (t) => {
+    // One run at the proxy alone (0), then with the latency toxics: only they differ between the two halves.
+    const proxied = await bench('sweep', ['--store-rtt', `0,${RTT_MS}ms`, '--latency-at', '50%']);
+    const at = (rtt: number): RunResult => ({ ...proxied.result, entries: proxied.result.entries.filter((entry) => entry.storeRttMs === rtt) });
+    const added = (getP50(at(RTT_MS)) - getP50(at(0))) / 1000;
+    t.diagnostic(`serial get p50: proxy alone ${getP50(at(0))} µs, with ${RTT_MS} ms of round trip ${getP50(at(RTT_MS))} µs: +${added.toFixed(2)} ms`);
     // At least the round trip (Toxiproxy sleeps at least its latency each way); not half as much again (timer slack on a busy machine;
     // the round trip applied twice, or once per direction in full, would be 2×).
     assert.ok(added >= RTT_MS * 0.95 && added <= RTT_MS * 1.5, `a store call grew by ${added.toFixed(2)} ms, not about ${RTT_MS} ms`);
 
+    assert.deepEqual([...new Set(proxied.result.entries.map((entry) => entry.storeRttMs))], [0, RTT_MS], 'every entry says its round trip, the first ones first');
     for (const entry of proxied.result.entries) {
-      if (entry.store === 'redis') assert.deepEqual(entry.storeNetwork, { proxy: 'Toxiproxy 2.5.0', rttMs: RTT_MS, upstreamMs: RTT_MS / 2, downstreamMs: RTT_MS / 2, jitterMs: 0 });
+      const rttMs = entry.storeRttMs!;
+      if (entry.store === 'redis') assert.deepEqual(entry.storeNetwork, { proxy: 'Toxiproxy 2.5.0', rttMs, upstreamMs: rttMs / 2, downstreamMs: rttMs / 2, jitterMs: 0 });
       else assert.equal(entry.storeNetwork, undefined, `${entry.store} has no server: no network`);
     }
-    assert.ok(direct.result.entries.filter((entry) => entry.store === 'redis').every((entry) => entry.storeNetwork?.rttMs === 0), '--store-rtt 0: the proxy alone, recorded');
+    const sweep = proxied.result.verdict?.rttSweep;
+    assert.ok(sweep, 'the verdict compares the ranking at each round trip');
+    assert.equal(sweep.rankedAtMs, 0);
+    assert.deepEqual(sweep.at.map((a) => [a.rttMs, a.stores.map((s) => s.store).sort()]), [[RTT_MS, ['memory', 'redis']]]);
+    assert.match(proxied.result.verdict!.headline, new RegExp(`Ranked at 0 ms to the store server \\(--store-rtt\\)\\. At ${RTT_MS} ms, saturated read-heavy: `));
 
     const pid = Number(/Toxiproxy 2\.5\.0 \(pid (\d+)\)/.exec(proxied.stderr)?.[1]);
     assert.ok(pid > 0, `the log names the proxy's pid: ${proxied.stderr}`);
@@ -164,12 +204,13 @@ describe('real Redis through Toxiproxy', () => {
     await waitUntil('no process of the run is left', () => processesMarked(proxied.mark).length === 0, { timeoutMs: 3000 }).catch(() => {});
     assert.deepEqual(describeProcesses(processesMarked(proxied.mark)), [], 'nothing the run started remains');
 
-    const atRate = proxied.result.entries.filter((entry): entry is OkEntry => entry.status === 'ok' && entry.atRate !== undefined);
+    // At the sweep's last round trip, where Redis is surely the slower store.
+    const atRate = at(RTT_MS).entries.filter((entry): entry is OkEntry => entry.status === 'ok' && entry.atRate !== undefined);
     assert.deepEqual([...new Set(atRate.map((entry) => entry.store))].sort(), ['memory', 'redis'], 'every store measured at the rate');
     assert.equal(atRate.length, 4, 'two repetitions each, like the saturated ones');
     const rate = atRate[0]!.atRate!;
     assert.equal(rate.basis, 'share-of-slowest');
-    const saturated = proxied.result.entries.filter((entry): entry is OkEntry => entry.status === 'ok' && entry.load.model === 'closed' && entry.store === 'redis').map((entry) => entry.measured.throughput);
+    const saturated = at(RTT_MS).entries.filter((entry): entry is OkEntry => entry.status === 'ok' && entry.load.model === 'closed' && entry.store === 'redis').map((entry) => entry.measured.throughput);
     assert.ok(rate.basis === 'share-of-slowest' && rate.slowestStore === 'redis' && rate.ratePerSecond <= Math.max(...saturated) / 2, `half of Redis' (the slower store's) saturated throughput: ${JSON.stringify(rate)} vs ${saturated}`);
     for (const entry of atRate) {
       assert.deepEqual(entry.load, { ...entry.load, driver: 'k6', model: 'open', ratePerSecond: rate.ratePerSecond });

@@ -26,15 +26,19 @@ export function parseMillis(flag: string, value: string): number {
 /**
  * `--store-rtt` and `--store-jitter` as settings, with toxiproxy-server found (a missing one is bad input:
  * one line with the command that builds it). Undefined when no `--store-rtt` was given: the app then talks
- * to the store directly. `--store-rtt 0` puts the proxy in with no delay (the proxy's own cost, for comparison).
+ * to the store directly. `--store-rtt 0` puts the proxy in with no delay (the proxy's own cost, for comparison);
+ * `--store-rtt 0,2ms` sweeps: every store and scenario is measured at each round trip, in that order.
  */
 export function parseStoreNetwork(raw: { storeRtt?: string; storeJitter?: string }, env: NodeJS.ProcessEnv): StoreNetworkSettings | undefined {
   if (raw.storeRtt === undefined) {
     if (raw.storeJitter !== undefined) throw new UsageError('--store-jitter: applies with --store-rtt; e.g. --store-rtt 2ms --store-jitter 1ms');
     return undefined;
   }
-  const rttMs = parseMillis('--store-rtt', raw.storeRtt);
+  const values = raw.storeRtt.split(',').map((value) => value.trim());
+  const rttsMs = values.map((value) => parseMillis('--store-rtt', value));
+  if (new Set(rttsMs).size !== rttsMs.length) throw new UsageError(`--store-rtt: ${raw.storeRtt} names a round trip twice; give each once, e.g. --store-rtt 0,2ms`);
   const jitterMs = raw.storeJitter === undefined ? 0 : parseMillis('--store-jitter', raw.storeJitter);
+  const rttMs = Math.min(...rttsMs);
   const { downstreamMs } = splitRtt(rttMs);
   if (jitterMs > downstreamMs) {
     throw new UsageError(`--store-jitter: ${jitterMs} ms is more than each direction's delay (${downstreamMs} ms of --store-rtt ${rttMs}ms); a delay cannot go below 0 — use at most --store-jitter ${downstreamMs}ms, or a longer --store-rtt`);
@@ -44,7 +48,7 @@ export function parseStoreNetwork(raw: { storeRtt?: string; storeJitter?: string
     const problem = env['TOXIPROXY_BIN'] ? `TOXIPROXY_BIN=${env['TOXIPROXY_BIN']} is not an executable file` : 'toxiproxy-server not found (TOXIPROXY_BIN, PATH, ~/.cache/sessionbench/bin)';
     throw new UsageError(`--store-rtt: ${problem}; ${TOXIPROXY_INSTALL_HINT}`);
   }
-  return { rttMs, jitterMs, binary };
+  return { rttsMs, jitterMs, binary };
 }
 
 /** `--latency-at`: a rate in req/s, or a share of the slowest store's saturated throughput. */

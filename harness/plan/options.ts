@@ -48,7 +48,7 @@ export const BENCH_OPTIONS = {
   resave: { flags: '--resave', help: 'express-session resave: true (default false)' },
   rolling: { flags: '--rolling', help: 'express-session rolling: true (default false)' },
   storeOption: { flags: '--store-option <key=value>', help: 'an option a store declares, e.g. memorystore.max=10000 or disableTouch=true (repeatable)', repeatable: true },
-  storeRtt: { flags: '--store-rtt <time>', help: 'put a network between app and store server: Toxiproxy adds this round trip (whole ms, e.g. 2ms; 0: the proxy alone)' },
+  storeRtt: { flags: '--store-rtt <time>', help: 'put a network between app and store server: Toxiproxy adds this round trip (whole ms, e.g. 2ms; 0: the proxy alone; 0,2ms: every store at each, ranked at the first)' },
   storeTls: { flags: '--store-tls', help: 'TLS between the app and the Redis and PostgreSQL servers sessionbench starts, with a certificate made for the run (openssl; clients verify it); a server given by URL talks TLS when its URL asks (rediss://…?sslrootcert=ca.pem, postgres://…?sslmode=verify-full&sslrootcert=ca.pem)' },
   storeJitter: { flags: '--store-jitter <time>', help: 'with --store-rtt: each direction varies by up to ± this (whole ms)' },
   latencyAt: { flags: '--latency-at <rate>', help: "also measure each store's p50/p99 at a stated rate with k6 (open model): req/s, or a share of the slowest store's saturated throughput, e.g. 50%" },

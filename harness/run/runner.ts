@@ -98,7 +98,8 @@ async function routeThroughNetwork(plan: RunPlan, servers: Map<ServerKind, Serve
     throw error;
   }
   const { rttMs, upstreamMs, downstreamMs, jitterMs, proxy } = network.record;
-  observer.log(`store network: ${proxy} (pid ${network.pid}) adds ${rttMs} ms round trip (${upstreamMs} ms to the server, ${downstreamMs} ms back${jitterMs ? `, ± ${jitterMs} ms jitter each way` : ''}) in front of ${ready.map((s) => s.handle.info.kind).join(', ')}`);
+  const sweep = plan.storeNetwork.rttsMs.length > 1 ? ` (then ${plan.storeNetwork.rttsMs.slice(1).join(', ')} ms, every store and scenario at each)` : '';
+  observer.log(`store network: ${proxy} (pid ${network.pid}) adds ${rttMs} ms round trip (${upstreamMs} ms to the server, ${downstreamMs} ms back${jitterMs ? `, ± ${jitterMs} ms jitter each way` : ''})${sweep} in front of ${ready.map((s) => s.handle.info.kind).join(', ')}`);
   return network;
 }
 
@@ -213,16 +214,21 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
         throw new RunError(`${storeId}: no ${kind} server available (${slot.skipped}); to run it: ${slot.fix ?? `pass --${kind}-url`}`);
       }
     }
+    // --store-rtt: every store and scenario at each round trip, in the order given (one value: no sweep).
+    const rtts: Array<number | undefined> = plan.storeNetwork?.rttsMs ?? [undefined];
+    const sweepsRtt = rtts.length > 1;
     const units = new Map<string, EtaUnit & { rounds: NonNullable<EtaUnit['rounds']> }>();
-    const unitKey = (storeId: AnyStoreId, scenario: Scenario, payloadBytes: number, prefill: number, mitigation: MitigationId) => `${storeId}/${scenario.id}/${payloadBytes}/${prefill}/${mitigation}`;
+    const unitKey = (storeId: AnyStoreId, scenario: Scenario, payloadBytes: number, prefill: number, mitigation: MitigationId, rttMs: number | undefined) => `${storeId}/${scenario.id}/${payloadBytes}/${prefill}/${mitigation}/${rttMs}`;
     for (const [storeId, mitigation] of storeMitigations(plan)) {
       const kind = storeDefinition(storeId).server;
       const skipped = Boolean(kind && 'skipped' in (servers.get(kind) ?? {})) || MITIGATIONS[mitigation].applies(storeId) !== true;
-      for (const scenario of plan.scenarios) {
-        for (const payloadBytes of plan.payloads) {
-          for (const prefill of plan.prefill) {
-            const rounds = roundsOf(plan, scenario, prefill).length;
-            units.set(unitKey(storeId, scenario, payloadBytes, prefill, mitigation), { scenario: prefill > 0 ? `${scenario.id} with ${prefill} prefilled` : scenario.id, planned: plannedSeconds(plan, scenario, prefill), skipped, rounds: { done: 0, left: rounds, spent: 0 } });
+      for (const rttMs of rtts) {
+        for (const scenario of plan.scenarios) {
+          for (const payloadBytes of plan.payloads) {
+            for (const prefill of plan.prefill) {
+              const rounds = roundsOf(plan, scenario, prefill).length;
+              units.set(unitKey(storeId, scenario, payloadBytes, prefill, mitigation, rttMs), { scenario: prefill > 0 ? `${scenario.id} with ${prefill} prefilled` : scenario.id, planned: plannedSeconds(plan, scenario, prefill), skipped, rounds: { done: 0, left: rounds, spent: 0 } });
+            }
           }
         }
       }
@@ -257,47 +263,56 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
       }
       runs.push({ plan, storeId, mitigation, server: slot && 'server' in slot ? slot.server : undefined, packages, observer, signal });
     }
-    for (const scenario of plan.scenarios) {
-      for (const payloadBytes of plan.payloads) {
-        for (const prefill of plan.prefill) {
-          const failed = new Set<StoreRun>();
-          const saturated = new Map<AnyStoreId, number[]>();
-          for (const repetitions of roundsOf(plan, scenario, prefill)) {
-            for (const run of runs) {
-              if (signal.aborted) return;
-              if (failed.has(run)) continue;
-              const unit = units.get(unitKey(run.storeId, scenario, payloadBytes, prefill, run.mitigation))!;
-              const label = [scenario.id, ...(plan.payloads.length > 1 ? [`${payloadBytes} B`] : []), ...(prefill > 0 ? [`${formatCount(prefill)} prefilled`] : []), ...(recordsMitigation(plan) ? [`mitigation ${run.mitigation}`] : [])].join(' · ');
-              observer.position({ store: run.storeId, index: plan.stores.indexOf(run.storeId) + 1, count: plan.stores.length, scenario: label, eta: estimateRemaining([...units.values()]) });
-              const started = performance.now();
-              let measured = false;
-              const ok = await runStoreScenario(run, scenario, { payloadBytes, prefill }, repetitions, (entry) => {
-                measured ||= entry.status === 'ok';
-                if (entry.status === 'ok' && entry.load.model === 'closed') saturated.set(run.storeId, [...(saturated.get(run.storeId) ?? []), entry.measured.throughput]);
-                record(entry);
-              });
-              unit.rounds.spent += (performance.now() - started) / 1000;
-              unit.rounds.done += 1;
-              unit.rounds.left -= 1;
-              // Only a measured unit says how long the next one takes; an instant skip or failure would not.
-              if (!measured || !ok) {
-                unit.skipped = true;
-                failed.add(run);
-              } else if (unit.rounds.left === 0) unit.elapsed = unit.rounds.spent;
-            }
-          }
-          if (plan.latencyAt && scenario.kind === 'load') {
-            const rate = chooseRate(plan.latencyAt, saturated);
-            if (!rate) continue;
-            observer.log(`${scenario.id}: latency at ${formatCount(rate.ratePerSecond)} req/s (${rate.basis === 'stated' ? 'stated' : `${Math.round(rate.share * 100)}% of ${rate.slowestStore}'s ${formatCount(Math.round(rate.slowestThroughput))} req/s, the slowest`}), open model, every store`);
-            // Round-robin like the saturated repetitions, each on a fresh app, only for stores measured at saturation.
-            for (let repetition = 0; repetition < plan.repeat; repetition += 1) {
+    for (const rttMs of rtts) {
+      if (rttMs !== undefined && network) {
+        await network.setRtt(rttMs);
+        for (const run of runs) if (run.server) run.server.handle.network = network.record;
+        if (sweepsRtt) observer.log(`store network: now ${rttMs} ms round trip to every store server`);
+      }
+      // Every entry of a --store-rtt run says which round trip it ran at, those of stores without a server too.
+      const recordAt = rttMs === undefined ? record : (entry: ResultEntry) => record({ ...entry, storeRttMs: rttMs });
+      for (const scenario of plan.scenarios) {
+        for (const payloadBytes of plan.payloads) {
+          for (const prefill of plan.prefill) {
+            const failed = new Set<StoreRun>();
+            const saturated = new Map<AnyStoreId, number[]>();
+            for (const repetitions of roundsOf(plan, scenario, prefill)) {
               for (const run of runs) {
                 if (signal.aborted) return;
-                if (failed.has(run) || !saturated.has(run.storeId)) continue;
-                observer.position({ store: run.storeId, index: plan.stores.indexOf(run.storeId) + 1, count: plan.stores.length, scenario: `${scenario.id} at ${formatCount(rate.ratePerSecond)} req/s`, eta: estimateRemaining([...units.values()]) });
-                const ok = await runStoreScenario({ ...run, plan: atRatePlan(run.plan, plan.latencyAt, rate) }, scenario, { payloadBytes, prefill }, [repetition], (entry) => record({ ...entry, atRate: rate }));
-                if (!ok) failed.add(run);
+                if (failed.has(run)) continue;
+                const unit = units.get(unitKey(run.storeId, scenario, payloadBytes, prefill, run.mitigation, rttMs))!;
+                const label = [scenario.id, ...(plan.payloads.length > 1 ? [`${payloadBytes} B`] : []), ...(prefill > 0 ? [`${formatCount(prefill)} prefilled`] : []), ...(recordsMitigation(plan) ? [`mitigation ${run.mitigation}`] : []), ...(sweepsRtt ? [`${rttMs} ms to the store`] : [])].join(' · ');
+                observer.position({ store: run.storeId, index: plan.stores.indexOf(run.storeId) + 1, count: plan.stores.length, scenario: label, eta: estimateRemaining([...units.values()]) });
+                const started = performance.now();
+                let measured = false;
+                const ok = await runStoreScenario(run, scenario, { payloadBytes, prefill }, repetitions, (entry) => {
+                  measured ||= entry.status === 'ok';
+                  if (entry.status === 'ok' && entry.load.model === 'closed') saturated.set(run.storeId, [...(saturated.get(run.storeId) ?? []), entry.measured.throughput]);
+                  recordAt(entry);
+                });
+                unit.rounds.spent += (performance.now() - started) / 1000;
+                unit.rounds.done += 1;
+                unit.rounds.left -= 1;
+                // Only a measured unit says how long the next one takes; an instant skip or failure would not.
+                if (!measured || !ok) {
+                  unit.skipped = true;
+                  failed.add(run);
+                } else if (unit.rounds.left === 0) unit.elapsed = unit.rounds.spent;
+              }
+            }
+            if (plan.latencyAt && scenario.kind === 'load') {
+              const rate = chooseRate(plan.latencyAt, saturated);
+              if (!rate) continue;
+              observer.log(`${scenario.id}: latency at ${formatCount(rate.ratePerSecond)} req/s (${rate.basis === 'stated' ? 'stated' : `${Math.round(rate.share * 100)}% of ${rate.slowestStore}'s ${formatCount(Math.round(rate.slowestThroughput))} req/s, the slowest`}), open model, every store`);
+              // Round-robin like the saturated repetitions, each on a fresh app, only for stores measured at saturation.
+              for (let repetition = 0; repetition < plan.repeat; repetition += 1) {
+                for (const run of runs) {
+                  if (signal.aborted) return;
+                  if (failed.has(run) || !saturated.has(run.storeId)) continue;
+                  observer.position({ store: run.storeId, index: plan.stores.indexOf(run.storeId) + 1, count: plan.stores.length, scenario: `${scenario.id} at ${formatCount(rate.ratePerSecond)} req/s`, eta: estimateRemaining([...units.values()]) });
+                  const ok = await runStoreScenario({ ...run, plan: atRatePlan(run.plan, plan.latencyAt, rate) }, scenario, { payloadBytes, prefill }, [repetition], (entry) => recordAt({ ...entry, atRate: rate }));
+                  if (!ok) failed.add(run);
+                }
               }
             }
           }

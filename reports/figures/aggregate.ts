@@ -24,12 +24,14 @@ import type { Spread } from './spread.ts';
 export function scenarioLabeller(entries: readonly ResultEntry[]): (entry: ResultEntry) => string {
   const sweepsPayload = new Set(entries.map((entry) => entry.payloadBytes)).size > 1;
   const sweepsStored = new Set(entries.map((entry) => entry.prefilledSessions ?? 0)).size > 1;
+  const sweepsRtt = new Set(entries.map((entry) => entry.storeRttMs)).size > 1;
   return (entry) => {
     const stored = sweepsStored ? ` · ${formatCount(entry.prefilledSessions ?? 0)} stored` : '';
+    const rtt = sweepsRtt && entry.storeRttMs !== undefined ? ` · ${entry.storeRttMs} ms to the store` : '';
     const variant = entry.variant ? ` [${entry.variant}]` : '';
     const payload = sweepsPayload && entry.payloadBytes !== undefined ? ` · ${formatBytes(entry.payloadBytes)} payload` : '';
     const instances = (entry.instances ?? 1) > 1 ? ` · ${entry.instances} instances` : '';
-    return `${entry.scenario}${variant}${payload}${stored}${instances}`;
+    return `${entry.scenario}${variant}${payload}${stored}${rtt}${instances}`;
   };
 }
 
@@ -47,12 +49,14 @@ function loadKey(load: LoadModel): string {
 
 /**
  * What makes two entries the same measurement whatever the store, from structured fields
- * only: scenario, variant, payload size, sessions prefilled, app instances, load model and its size (connections,
+ * only: scenario, variant, payload size, sessions prefilled, app instances, the round trip to the store server, load model and its size (connections,
  * arrival rate or script). Independent of the display label, which names the payload only
  * when a run sweeps several, so runs with different sweeps still match.
  */
 export function scenarioKeyOf(entry: EntryBase): string {
-  return JSON.stringify([entry.scenario, entry.variant ?? null, entry.payloadBytes ?? null, entry.prefilledSessions ?? 0, entry.instances ?? 1, loadKey(entry.load)]);
+  // The round trip joins the key only when there is one, so results written before it match as they did.
+  const rtt = entry.storeRttMs === undefined ? [] : [`rtt/${entry.storeRttMs}`];
+  return JSON.stringify([entry.scenario, entry.variant ?? null, entry.payloadBytes ?? null, entry.prefilledSessions ?? 0, entry.instances ?? 1, loadKey(entry.load), ...rtt]);
 }
 
 /** All repetitions of one store × scenario (variant, payload, instances) under one load (model and size). */

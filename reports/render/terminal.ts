@@ -179,12 +179,19 @@ export function terminalVerdict(recommendation: Recommendation, width: number): 
   else if (decision.decidedBy === 'one-candidate') first = `Use ${choice.storeLabel}: the only store measured that has no objection.`;
   else first = `Use ${choice.storeLabel}: the fastest candidate (${resolvable(decision.throughputRule)}).`;
   const rankedOn = recommendation.atRate ? ` Ranked on saturated throughput; the order by p99 at ${formatRate(recommendation.atRate.rate.ratePerSecond)} is ${recommendation.atRate.sameOrder ? 'the same' : 'different'}.` : '';
-  const lines = [wrapParagraph(terminalText(`Verdict: ${first}${rankedOn}`), width, '  ')];
+  const sweep = recommendation.rttSweep;
+  const sweepText = sweep
+    ? ` Ranked at ${sweep.rankedAtMs} ms to the store; ${sweep.at
+        .map((at) => `at ${at.rttMs} ms ${at.sameOrder ? 'the order holds within noise' : `the ranking flips (${at.flipped.map((pair) => `${label(pair.ahead)} ahead of ${label(pair.behind)}`).join('; ')})`}`)
+        .join(', ')}.`
+    : '';
+  const lines = [wrapParagraph(terminalText(`Verdict: ${first}${rankedOn}${sweepText}`), width, '  ')];
   const candidates = scores.filter((score) => score.objections.length === 0 && score.headlineThroughput).slice(0, 3);
   for (const score of candidates) {
     const atRate = recommendation.atRate?.stores.find((one) => one.store === score.store);
     const atRateText = atRate ? ` · at ${formatRate(recommendation.atRate!.rate.ratePerSecond)} p50 ${formatUs(atRate.p50Us)}, p99 ${formatUs(atRate.p99Us)}` : '';
-    const figures = `${formatRate(score.headlineThroughput!.value)} · p99 ${formatUs(score.headlineThroughput!.p99Us)}${atRateText}${score.bytesPerSession === undefined ? '' : ` · ${formatBytes(score.bytesPerSession)}/session`}`;
+    const sweepFigures = (sweep?.at ?? []).flatMap((at) => at.stores.filter((one) => one.store === score.store).map((one) => ` · at ${at.rttMs} ms ${formatRate(one.throughput)}`)).join('');
+    const figures = `${formatRate(score.headlineThroughput!.value)} · p99 ${formatUs(score.headlineThroughput!.p99Us)}${atRateText}${sweepFigures}${score.bytesPerSession === undefined ? '' : ` · ${formatBytes(score.bytesPerSession)}/session`}`;
     lines.push(indented(`${score.storeLabel}: ${figures}`, width));
   }
   const advisedAgainst = scores.filter((score) => score.objections.length > 0 && !score.objections.some((one) => one.code === 'baseline'));

@@ -1,4 +1,5 @@
 import type { RunResult } from '../../contract/result.ts';
+import type { StoreNetwork } from '../../contract/conditions.ts';
 
 /** A 1-minute load average at the start of at least this share of the cores means other work was running. */
 export const BUSY_LOAD_PER_CORE = 0.5;
@@ -41,10 +42,14 @@ export function conditionWarnings(result: RunResult): string[] {
 export function runConditions(result: RunResult): string[] {
   const ok = result.entries.filter((entry) => entry.status === 'ok');
   const networks = new Map(ok.flatMap((entry) => (entry.storeNetwork ? [[JSON.stringify(entry.storeNetwork), entry.storeNetwork] as const] : [])));
-  const lines = [...networks.values()].map(
-    (n) =>
-      `Store network: ${n.proxy} between the app and its store server added ${n.rttMs} ms to every round trip (${n.upstreamMs} ms to the server, ${n.downstreamMs} ms back${n.jitterMs > 0 ? `, each ± ${n.jitterMs} ms` : ''}; --store-rtt ${n.rttMs}ms).`,
-  );
+  const direction = (n: StoreNetwork) => `${n.upstreamMs} ms to the server, ${n.downstreamMs} ms back`;
+  const lines =
+    networks.size > 1
+      ? [
+          // A sweep (--store-rtt 0,2ms): one proxy, its delay changed between the round trips.
+          `Store network: ${[...networks.values()][0]!.proxy} between the app and its store server, every store and scenario measured at each round trip in turn: ${[...networks.values()].map((n) => `${n.rttMs} ms (${direction(n)}${n.jitterMs > 0 ? `, each ± ${n.jitterMs} ms` : ''})`).join(', ')}; the verdict ranks at the first (--store-rtt ${[...networks.values()].map((n) => n.rttMs).join(',')}ms).`,
+        ]
+      : [...networks.values()].map((n) => `Store network: ${n.proxy} between the app and its store server added ${n.rttMs} ms to every round trip (${direction(n)}${n.jitterMs > 0 ? `, each ± ${n.jitterMs} ms` : ''}; --store-rtt ${n.rttMs}ms).`);
   const rates = new Map(ok.flatMap((entry) => (entry.atRate ? [[`${entry.scenario}/${entry.atRate.ratePerSecond}`, { scenario: entry.scenario, rate: entry.atRate }] as const] : [])));
   for (const { scenario, rate } of rates.values()) {
     const how = rate.basis === 'stated' ? 'as stated' : `${Math.round(rate.share * 100)}% of the slowest store's median saturated throughput (${rate.slowestStore}, ${Math.round(rate.slowestThroughput)} req/s)`;

@@ -15,7 +15,8 @@ import { formatOutageBrief, outageOutcome } from '../../scenarios/outage/section
 import { restartOutcome, sessionsLost } from '../../scenarios/restart/section.ts';
 import { cheapestFix, remedyFindings } from './remedies.ts';
 import { atRateSentence, latencyAtRate } from './at-rate.ts';
-import type { AtRateVerdict } from '../../contract/conditions.ts';
+import { rankedRtt, rankingAcrossRtts, rttSweepSentence } from './rtt-sweep.ts';
+import type { AtRateVerdict, RttSweepVerdict } from '../../contract/conditions.ts';
 import type { RemedyFinding } from './remedies.ts';
 
 /**
@@ -178,6 +179,8 @@ export interface Recommendation {
   caveats: string[];
   /** p50/p99 at a stated rate beside the ranking (`--latency-at`), when the run measured it. */
   atRate?: AtRateVerdict;
+  /** The candidates' order at each other round trip of a `--store-rtt` sweep, when the run swept. */
+  rttSweep?: RttSweepVerdict;
 }
 
 /** Loss causes as a reader names them in a sentence. */
@@ -348,8 +351,10 @@ function notesOf(groups: readonly EntryGroup[]): StoreScore['notes'] {
 }
 
 function scoreStores(result: RunResult): StoreScore[] {
-  // A store is judged as it is: entries run with a remedy (`--mitigation`) are the remedy's evidence, stated apart (remedySentence).
-  const groups = groupEntries(result.entries.filter((entry) => (entry.mitigation ?? 'none') === 'none'));
+  // A store is judged as it is: entries run with a remedy (`--mitigation`) are the remedy's evidence, stated apart (remedySentence);
+  // in a --store-rtt sweep it is judged at the first round trip, the others stated apart (rttSweepSentence).
+  const rtt = rankedRtt(result.entries);
+  const groups = groupEntries(result.entries.filter((entry) => (entry.mitigation ?? 'none') === 'none' && (entry.storeRttMs ?? rtt) === rtt));
   // Throughput is compared within one measurement (scenarioKey), over load scenarios only.
   const closed = groups.filter((group) => group.ok.length > 0 && group.ok.every(isLoadEntry));
   const fastest = new Map<string, number>();
@@ -614,11 +619,18 @@ export function recommendStore(result: RunResult): Recommendation {
   const remedy = choice ? cheapestFix(findings, choice.store) : undefined;
   const tried = choice ? [...new Set(findings.filter((f) => f.store === choice.store && f.mitigation !== 'none' && f.race).map((f) => f.mitigation))] : [];
   const atRate = latencyAtRate(result, ordered.map((score) => score.store), choice?.headlineThroughput?.scenario);
+  const rttSweep = rankingAcrossRtts(result, (choice ?? all[0])?.headlineThroughput?.scenarioKey);
   const labelOf = (id: AnyStoreId) => all.find((score) => score.store === id)?.storeLabel ?? id;
-  const headline = [headlineFor(choice, all, decision), choice ? fasterButRuledOut(choice, all) : undefined, choice ? remedySentence(choice, remedy, tried) : undefined, atRate ? atRateSentence(atRate, labelOf) : undefined]
+  const headline = [
+    headlineFor(choice, all, decision),
+    choice ? fasterButRuledOut(choice, all) : undefined,
+    choice ? remedySentence(choice, remedy, tried) : undefined,
+    atRate ? atRateSentence(atRate, labelOf) : undefined,
+    rttSweep ? rttSweepSentence(rttSweep, labelOf) : undefined,
+  ]
     .filter(Boolean)
     .join(' ');
-  return { ...(choice ? { choice } : {}), ...(remedy ? { remedy } : {}), decision, headline, scores: all, caveats: runCaveats(result, all), ...(atRate ? { atRate } : {}) };
+  return { ...(choice ? { choice } : {}), ...(remedy ? { remedy } : {}), decision, headline, scores: all, caveats: runCaveats(result, all), ...(atRate ? { atRate } : {}), ...(rttSweep ? { rttSweep } : {}) };
 }
 /**
  * The stores faster than the choice that an objection rules out, with why in a few words: "Faster but ruled
@@ -667,5 +679,6 @@ export function verdictOf(recommendation: Recommendation): Verdict {
     ...(decision.p99Rule ? { p99Rule: decision.p99Rule } : {}),
     objections: Object.fromEntries(recommendation.scores.map((score) => [score.store, score.objections.map(({ code, count }) => ({ code, ...(count ? { found: count.found, outOf: count.outOf } : {}) }))])),
     ...(recommendation.atRate ? { atRate: recommendation.atRate } : {}),
+    ...(recommendation.rttSweep ? { rttSweep: recommendation.rttSweep } : {}),
   };
 }

@@ -14,8 +14,12 @@ import type { ServerProcess } from './process.ts';
 
 /** What `--store-rtt` and `--store-jitter` asked for, and the binary that makes it. */
 export interface StoreNetworkSettings {
-  /** Round-trip time to add, in whole ms (Toxiproxy's latency toxic counts whole milliseconds per direction). */
-  rttMs: number;
+  /**
+   * Round-trip times to add, in whole ms (Toxiproxy's latency toxic counts whole milliseconds per
+   * direction), in the order given: one for a plain run, several for a sweep (`--store-rtt 0,2ms`),
+   * whose first is the one the verdict ranks on.
+   */
+  rttsMs: number[];
   /** ± variation of each direction's delay, in whole ms. */
   jitterMs: number;
   /** The toxiproxy-server binary. */
@@ -42,11 +46,14 @@ export function splitRtt(rttMs: number): { upstreamMs: number; downstreamMs: num
 
 /** A running network: route a server through it, and what every entry records about it. */
 export interface RunningStoreNetwork {
-  record: StoreNetwork;
+  /** What entries measured now record: the proxy and the round trip it adds at the moment. */
+  readonly record: StoreNetwork;
   /** The toxiproxy-server process (for tests: gone after `stop`). */
   pid: number;
   /** Creates a proxy to the server at `connectUrl` and returns the same URL pointing at the proxy. */
   route(kind: ServerKind, connectUrl: string): Promise<string>;
+  /** Sets every proxy's added round trip to `rttMs` (a sweep's next value); connections stay open. */
+  setRtt(rttMs: number): Promise<void>;
   /** Stops toxiproxy-server; idempotent. */
   stop(): Promise<void>;
 }
@@ -63,15 +70,15 @@ export function upstreamOf(kind: ServerKind, connectUrl: string): { url: URL; ho
   return { url, hostPort: `${url.hostname}:${url.port || serverKind(kind).docker.port}` };
 }
 
-/** Calls Toxiproxy's HTTP API; resolves with the response body as text (JSON, except /version's plain version). */
-async function api(base: string, path: string, body?: unknown): Promise<string> {
+/** Calls Toxiproxy's HTTP API (GET without a body, POST with one, or DELETE); resolves with the response body as text (JSON, except /version's plain version). */
+async function api(base: string, path: string, body?: unknown, method: 'GET' | 'POST' | 'DELETE' = body === undefined ? 'GET' : 'POST'): Promise<string> {
   const response = await fetch(`${base}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
+    method,
     ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
     signal: AbortSignal.timeout(5000),
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`Toxiproxy ${body === undefined ? 'GET' : 'POST'} ${path}: HTTP ${response.status} ${text.trim().slice(0, 200)}`);
+  if (!response.ok) throw new Error(`Toxiproxy ${method} ${path}: HTTP ${response.status} ${text.trim().slice(0, 200)}`);
   return text;
 }
 
@@ -104,23 +111,41 @@ export async function startStoreNetwork(settings: StoreNetworkSettings): Promise
     await child.stop();
     throw error;
   }
-  const { upstreamMs, downstreamMs } = splitRtt(settings.rttMs);
-  let proxies = 0;
+  const proxy = `Toxiproxy ${version}`;
+  const recordAt = (rttMs: number): StoreNetwork => ({ proxy, rttMs, ...splitRtt(rttMs), jitterMs: settings.jitterMs });
+  let record = recordAt(settings.rttsMs[0]!);
+  const proxies: string[] = [];
+  /** The latency toxics of `record` on one proxy: one per direction with a delay (a 0 ms direction has none). */
+  const addToxics = async (name: string) => {
+    for (const [stream, latency] of [['upstream', record.upstreamMs], ['downstream', record.downstreamMs]] as const) {
+      if (latency === 0) continue; // the plan keeps jitter within the smaller direction's delay
+      await api(base, `/proxies/${name}/toxics`, { name: `latency-${stream}`, type: 'latency', stream, toxicity: 1, attributes: { latency, jitter: settings.jitterMs } });
+    }
+  };
   return {
-    record: { proxy: `Toxiproxy ${version}`, rttMs: settings.rttMs, upstreamMs, downstreamMs, jitterMs: settings.jitterMs },
+    get record() {
+      return record;
+    },
     pid: child.pid,
     async route(kind, connectUrl) {
       const { url, hostPort } = upstreamOf(kind, connectUrl);
-      const name = `${kind}-${(proxies += 1)}`;
+      const name = `${kind}-${proxies.length + 1}`;
       const created = JSON.parse(await api(base, '/proxies', { name, listen: '127.0.0.1:0', upstream: hostPort, enabled: true })) as { listen: string };
-      for (const [stream, latency] of [['upstream', upstreamMs], ['downstream', downstreamMs]] as const) {
-        if (latency === 0) continue; // the plan keeps jitter within the smaller direction's delay
-        await api(base, `/proxies/${name}/toxics`, { name: `latency-${stream}`, type: 'latency', stream, toxicity: 1, attributes: { latency, jitter: settings.jitterMs } });
-      }
+      proxies.push(name);
+      await addToxics(name);
       const listen = new URL(`tcp://${created.listen}`);
       url.hostname = listen.hostname;
       url.port = listen.port;
       return url.href;
+    },
+    async setRtt(rttMs) {
+      if (rttMs === record.rttMs) return;
+      for (const name of proxies) {
+        const toxics = JSON.parse(await api(base, `/proxies/${name}/toxics`)) as Array<{ name: string }>;
+        for (const toxic of toxics) await api(base, `/proxies/${name}/toxics/${toxic.name}`, undefined, 'DELETE');
+      }
+      record = recordAt(rttMs);
+      for (const name of proxies) await addToxics(name);
     },
     stop: () => child.stop(),
   };
