@@ -59,22 +59,26 @@ export type AtRateVerdict = z.infer<typeof atRateVerdictSchema>;
 
 /**
  * What the verdict says about a `--store-rtt` sweep: it ranks on the first round trip given, and for each
- * other one compares the candidates' saturated throughput there, saying whether their order holds.
+ * other one compares the stores' saturated throughput there (those an objection rules out too: a flip is
+ * about speed), saying whether their order at the first round trip holds.
  */
 export const rttSweepVerdictSchema = z.object({
   /** The round trip the verdict ranked on (the sweep's first), in ms. */
   rankedAtMs: z.number().nonnegative(),
   /** The load scenario the figures are from (the headline's). */
   scenario: z.string(),
-  /** Per other round trip: each candidate's median saturated throughput there, fastest first, and whether the ranked order holds. */
+  /** Per other round trip: each store's median saturated throughput there, fastest first, and whether the order at the first holds. */
   at: z.array(
     z.object({
       rttMs: z.number().nonnegative(),
       stores: z.array(z.object({ store: anyStoreIdSchema, throughput: z.number().nonnegative() })),
-      /** True unless a candidate ranked behind another is ahead of it at this round trip by more than the run's noise resolves. */
+      /** True unless a store behind another at the first round trip is ahead of it here by more than this round trip's repetitions resolve. */
       sameOrder: z.boolean(),
-      /** Pairs whose order turned: `ahead` is now resolvably faster than `behind`, which the verdict ranked above it. */
-      flipped: z.array(z.object({ ahead: anyStoreIdSchema, behind: anyStoreIdSchema })),
+      /**
+       * Pairs whose order turned: `ahead` is now resolvably faster than `behind`, which was faster at the first
+       * round trip — by more than its noise resolves, or within it (`tiedAtFirst`: then `ahead` pulled away rather than overtook).
+       */
+      flipped: z.array(z.object({ ahead: anyStoreIdSchema, behind: anyStoreIdSchema, tiedAtFirst: z.boolean() })),
     }),
   ),
 });

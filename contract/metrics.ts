@@ -208,9 +208,12 @@ export const memoryMetricsSchema = z.object({
   harnessRss: z.object({ before: count, after: count }).optional(),
   sessionsBefore: count.optional(),
   sessionsAfter: count.optional(),
-  /** Growth of the memory that holds sessions (the server's when there is one, else the app heap) per session added. */
+  /**
+   * Growth of the memory that holds sessions (the server's when there is one, else the app heap) per session added;
+   * absent when the phase added fewer than 1,000 (a table grows by whole pages: too few sessions read as 0 B or thousands).
+   */
   bytesPerSession: z.number().optional(),
-  /** Growth of the app's heap (after garbage collection) per session added, whatever the store. */
+  /** Growth of the app's heap (after garbage collection) per session added, whatever the store; absent below 1,000 sessions added, as above. */
   appHeapBytesPerSession: z.number().optional(),
 });
 export type MemoryMetrics = z.infer<typeof memoryMetricsSchema>;

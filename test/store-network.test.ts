@@ -129,8 +129,12 @@ describe('the verdict across a --store-rtt sweep: ranked at the first round trip
 
     const turns = recommendStore(sweep({ redis: { 0: [4000, 4100, 4050], 2: [1500, 1540, 1520] }, memcached: { 0: [3000, 3050, 3020], 2: [2000, 2050, 2020] }, postgres: { 0: [2000, 2050, 2020], 2: [1000, 1010, 1020] } }));
     assert.equal(turns.choice?.store, 'redis');
-    assert.deepEqual(turns.rttSweep?.at[0]?.flipped, [{ ahead: 'memcached', behind: 'redis' }]);
+    assert.deepEqual(turns.rttSweep?.at[0]?.flipped, [{ ahead: 'memcached', behind: 'redis', tiedAtFirst: false }]);
     assert.match(turns.headline, /At 2 ms, saturated read-heavy: memcached 2,020 req\/s, redis 1,520 req\/s, postgres 1,010 req\/s — the ranking flips: memcached ahead of redis\.$/);
+
+    const pulled = recommendStore(sweep({ redis: { 0: [4000, 3300, 3700], 2: [1500, 1540, 1520] }, memcached: { 0: [3300, 4000, 3600], 2: [2000, 2050, 2020] }, postgres: { 0: [2000, 2050, 2020], 2: [1000, 1010, 1020] } }));
+    assert.deepEqual(pulled.rttSweep?.at[0]?.flipped, [{ ahead: 'memcached', behind: 'redis', tiedAtFirst: true }], 'tied at 0 ms, memcached ahead at 2 ms');
+    assert.match(pulled.headline, /— the ranking flips: memcached ahead of redis \(tied at 0 ms\)\.$/);
 
     const within = recommendStore(sweep({ redis: { 0: [4000, 4100, 4050], 2: [1500, 2100, 1700] }, postgres: { 0: [2000, 2050, 2020], 2: [1800, 1600, 1900] } }));
     assert.equal(within.rttSweep?.at[0]?.sameOrder, true, 'postgres ahead by its median at 2 ms, within the noise: not a flip');

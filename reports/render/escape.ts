@@ -55,6 +55,9 @@ const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
  * backslash-escaped and `<`, `>` and `&` become entities because GitHub renders inline HTML.
  */
 export function escapeMarkdown(text: string): string {
-  return escapeHtml(text.replace(LINE_TERMINATORS, ' ').replace(CONTROLS, ''))
+  return text
+    .replace(LINE_TERMINATORS, ' ')
+    .replace(CONTROLS, '')
+    .replace(/[&<>]/g, (char) => HTML_ESCAPES[char]!)
     .replace(MARKDOWN_SPECIALS, (char) => `\\${char}`);
 }

@@ -182,7 +182,7 @@ export function terminalVerdict(recommendation: Recommendation, width: number): 
   const sweep = recommendation.rttSweep;
   const sweepText = sweep
     ? ` Ranked at ${sweep.rankedAtMs} ms to the store; ${sweep.at
-        .map((at) => `at ${at.rttMs} ms ${at.sameOrder ? 'the order holds within noise' : `the ranking flips (${at.flipped.map((pair) => `${label(pair.ahead)} ahead of ${label(pair.behind)}`).join('; ')})`}`)
+        .map((at) => `at ${at.rttMs} ms ${at.sameOrder ? 'the order holds within noise' : `the ranking flips (${at.flipped.map((pair) => `${label(pair.ahead)} ahead of ${label(pair.behind)}${pair.tiedAtFirst ? `, tied at ${sweep.rankedAtMs} ms` : ''}`).join('; ')})`}`)
         .join(', ')}.`
     : '';
   const lines = [wrapParagraph(terminalText(`Verdict: ${first}${rankedOn}${sweepText}`), width, '  ')];

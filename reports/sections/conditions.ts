@@ -50,10 +50,12 @@ export function runConditions(result: RunResult): string[] {
           `Store network: ${[...networks.values()][0]!.proxy} between the app and its store server, every store and scenario measured at each round trip in turn: ${[...networks.values()].map((n) => `${n.rttMs} ms (${direction(n)}${n.jitterMs > 0 ? `, each ± ${n.jitterMs} ms` : ''})`).join(', ')}; the verdict ranks at the first (--store-rtt ${[...networks.values()].map((n) => n.rttMs).join(',')}ms).`,
         ]
       : [...networks.values()].map((n) => `Store network: ${n.proxy} between the app and its store server added ${n.rttMs} ms to every round trip (${direction(n)}${n.jitterMs > 0 ? `, each ± ${n.jitterMs} ms` : ''}; --store-rtt ${n.rttMs}ms).`);
-  const rates = new Map(ok.flatMap((entry) => (entry.atRate ? [[`${entry.scenario}/${entry.atRate.ratePerSecond}`, { scenario: entry.scenario, rate: entry.atRate }] as const] : [])));
-  for (const { scenario, rate } of rates.values()) {
+  const rates = new Map(
+    ok.flatMap((entry) => (entry.atRate ? [[`${entry.scenario}/${entry.atRate.ratePerSecond}/${entry.storeRttMs}`, { scenario: entry.scenario, rate: entry.atRate, rttMs: networks.size > 1 ? entry.storeRttMs : undefined }] as const] : [])),
+  );
+  for (const { scenario, rate, rttMs } of rates.values()) {
     const how = rate.basis === 'stated' ? 'as stated' : `${Math.round(rate.share * 100)}% of the slowest store's median saturated throughput (${rate.slowestStore}, ${Math.round(rate.slowestThroughput)} req/s)`;
-    lines.push(`Latency at a stated rate: ${scenario} at ${rate.ratePerSecond} req/s, ${how}, open model (k6), every store on a fresh app (--latency-at).`);
+    lines.push(`Latency at a stated rate: ${scenario}${rttMs === undefined ? '' : ` with ${rttMs} ms to the store`} at ${rate.ratePerSecond} req/s, ${how}, open model (k6), every store on a fresh app (--latency-at).`);
   }
   return lines;
 }

@@ -3,19 +3,16 @@ import type { OkEntry, ResultEntry, RunResult } from '../../contract/result.ts';
 import type { AnyStoreId } from '../../contract/vocabulary.ts';
 import { scenarioKeyOf } from '../figures/aggregate.ts';
 import { formatRate } from '../figures/format.ts';
+import { spreadOf } from '../figures/spread.ts';
 import { noiseRule, resolvablyDifferent } from './noise.ts';
 
 /**
  * A `--store-rtt 0,2ms` sweep beside the ranking: the verdict ranks at the sweep's first round trip;
- * this compares the same candidates' saturated throughput at each other one, by that round trip's own
- * noise, and names every pair whose order turned.
+ * this compares the stores' saturated throughput at each other one, by that round trip's own noise,
+ * and names every pair whose order turned.
  */
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
+const median = (values: readonly number[]): number => spreadOf(values)!.median;
 
 /** The round trip the verdict ranks on: the first one the run recorded (the sweep's first); undefined without `--store-rtt`. */
 export function rankedRtt(entries: readonly ResultEntry[]): number | undefined {
@@ -53,19 +50,25 @@ export function rankingAcrossRtts(result: RunResult, headlineKey: string | undef
   if (ranked.length < 2) return undefined;
   const others = [...new Set(saturated.map((entry) => entry.storeRttMs))].filter((rtt): rtt is number => rtt !== undefined && rtt !== rankedAtMs);
   if (others.length === 0) return undefined;
-  const at = others.map((rttMs) => {
-    const candidates = ranked.flatMap((store) => {
+  /** Each store's repetitions at one round trip, in the first round trip's order, and the noise they share. */
+  const samplesAt = (rttMs: number) => {
+    const samples = ranked.flatMap((store) => {
       const entries = saturated.filter((entry) => entry.storeRttMs === rttMs && entry.store === store);
-      return entries.length === 0 ? [] : [{ store, values: entries.map((entry) => entry.measured.throughput), rounds: entries.map((entry) => entry.repetition) }];
+      return entries.length === 0 ? [] : [{ key: store, store, values: entries.map((entry) => entry.measured.throughput), rounds: entries.map((entry) => entry.repetition) }];
     });
-    const rule = noiseRule('throughput', candidates.map((candidate) => ({ key: candidate.store, values: candidate.values, rounds: candidate.rounds })));
-    const flipped = candidates.flatMap((higher, i) =>
-      candidates
+    return { samples, rule: noiseRule('throughput', samples) };
+  };
+  const first = samplesAt(rankedAtMs);
+  const firstValues = (store: AnyStoreId) => first.samples.find((sample) => sample.store === store)!.values;
+  const at = others.map((rttMs) => {
+    const { samples, rule } = samplesAt(rttMs);
+    const flipped = samples.flatMap((higher, i) =>
+      samples
         .slice(i + 1)
         .filter((lower) => median(lower.values) > median(higher.values) && (rule === undefined || resolvablyDifferent(rule, lower.values, higher.values)))
-        .map((lower) => ({ ahead: lower.store, behind: higher.store })),
+        .map((lower) => ({ ahead: lower.store, behind: higher.store, tiedAtFirst: first.rule !== undefined && !resolvablyDifferent(first.rule, firstValues(higher.store), firstValues(lower.store)) })),
     );
-    const stores = candidates.map((candidate) => ({ store: candidate.store, throughput: median(candidate.values) })).sort((a, b) => b.throughput - a.throughput);
+    const stores = samples.map((sample) => ({ store: sample.store, throughput: median(sample.values) })).sort((a, b) => b.throughput - a.throughput);
     return { rttMs, stores, sameOrder: flipped.length === 0, flipped };
   });
   return { rankedAtMs, scenario: reference.scenario, at };
@@ -77,7 +80,7 @@ export function rttSweepSentence(sweep: RttSweepVerdict, labelOf: (store: AnySto
     const figures = at.stores.map((s) => `${labelOf(s.store)} ${formatRate(s.throughput)}`).join(', ');
     const order = at.sameOrder
       ? 'the order holds (within the noise)'
-      : `the ranking flips: ${at.flipped.map((pair) => `${labelOf(pair.ahead)} ahead of ${labelOf(pair.behind)}`).join('; ')}`;
+      : `the ranking flips: ${at.flipped.map((pair) => `${labelOf(pair.ahead)} ahead of ${labelOf(pair.behind)}${pair.tiedAtFirst ? ` (tied at ${sweep.rankedAtMs} ms)` : ''}`).join('; ')}`;
     return ` At ${at.rttMs} ms, saturated ${sweep.scenario}: ${figures} — ${order}.`;
   });
   return `Ranked at ${sweep.rankedAtMs} ms to the store server (--store-rtt).${parts.join('')}`;
