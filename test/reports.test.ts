@@ -129,7 +129,7 @@ describe('recommendation', () => {
   });
 
   test('names the faster stores an objection ruled out, and why in a few words', () => {
-    assert.match(recommendation.headline, / Faster but ruled out: MemoryStore \(express-session\) \([^)]*per-process\); Signed cookie \(cookie-session\) \(not revocable, accepts expired sessions \(\d+ of \d+\)\)\./);
+    assert.match(recommendation.headline, / Faster but ruled out: MemoryStore \(express-session\) — [^;]*per-process; Signed cookie \(cookie-session\) — not revocable, accepts expired sessions \(\d+ of \d+\)\./);
     assert.doesNotMatch(recommendation.headline, /ruled out:[^.]*(No session|MongoDB)/, 'neither the baseline nor a slower store');
   });
 

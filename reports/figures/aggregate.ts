@@ -121,3 +121,8 @@ export function observationTotal<K extends ObservationKind>(entries: readonly Ok
     .filter((value): value is number => value !== undefined);
   return values.length === 0 ? undefined : values.reduce((sum, value) => sum + value, 0);
 }
+
+/** Memory per session of an entry: measured on its own by logins (the default run), else the growth over the phase (churn). */
+export function bytesPerSessionOf(entry: OkEntry): number | undefined {
+  return entry.sessionMemory?.bytesPerSession ?? entry.memory?.bytesPerSession;
+}

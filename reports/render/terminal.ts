@@ -196,7 +196,7 @@ export function terminalVerdict(recommendation: Recommendation, width: number): 
   }
   const advisedAgainst = scores.filter((score) => score.objections.length > 0 && !score.objections.some((one) => one.code === 'baseline'));
   if (advisedAgainst.length > 0) {
-    const why = advisedAgainst.map((score) => `${score.storeLabel} (${[...new Set(score.objections.map(objectionBrief))].join(', ')})`);
+    const why = advisedAgainst.map((score) => `${score.storeLabel} — ${[...new Set(score.objections.map(objectionBrief))].join(', ')}`);
     lines.push(indented(`Not advised: ${why.join('; ')}`, width));
   }
   // At most six lines: a long list of stores not advised is cut, the report has them all.

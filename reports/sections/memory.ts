@@ -1,12 +1,8 @@
 import type { OkEntry, RunResult } from '../../contract/result.ts';
-import { groupEntries, groupSpread } from '../figures/aggregate.ts';
+import { bytesPerSessionOf, groupEntries, groupSpread } from '../figures/aggregate.ts';
 import { formatBytes, formatCount, formatSpread } from '../figures/format.ts';
 import type { TextTable } from '../figures/text-table.ts';
 
-/** Memory per session of an entry: measured on its own by logins (the default run), else the growth over the phase (churn). */
-export function bytesPerSessionOf(entry: OkEntry): number | undefined {
-  return entry.sessionMemory?.bytesPerSession ?? entry.memory?.bytesPerSession;
-}
 
 function sessionsAdded(entry: OkEntry): number | undefined {
   if (entry.sessionMemory) return entry.sessionMemory.sessionsAdded;

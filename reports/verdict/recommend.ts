@@ -5,11 +5,10 @@ import { noiseRule, resolvablyDifferent } from './noise.ts';
 import { lossCauseSummary } from '../../scenarios/race/section.ts';
 import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import type { EntryGroup } from '../figures/aggregate.ts';
-import { groupEntries, groupSpread, observationTotal, observationsOf } from '../figures/aggregate.ts';
+import { bytesPerSessionOf, groupEntries, groupSpread, observationTotal, observationsOf } from '../figures/aggregate.ts';
 import { spreadOf } from '../figures/spread.ts';
 import { formatBytes, formatCount, formatRate, formatUs } from '../figures/format.ts';
 import { formatMissRate, SESSION_MISS_TOLERANCE, sessionMissRate } from '../sections/instances.ts';
-import { bytesPerSessionOf } from '../sections/memory.ts';
 import type { OutageOutcome } from '../../scenarios/outage/section.ts';
 import { formatOutageBrief, outageOutcome } from '../../scenarios/outage/section.ts';
 import { restartOutcome, sessionsLost } from '../../scenarios/restart/section.ts';
@@ -641,7 +640,8 @@ function fasterButRuledOut(choice: StoreScore, scores: readonly StoreScore[]): s
     (score) => score.objections.length > 0 && !score.objections.some((one) => one.code === 'baseline') && (score.relativeThroughput ?? -1) > (choice.relativeThroughput ?? Infinity),
   );
   if (faster.length === 0) return undefined;
-  const why = (score: StoreScore) => `${score.storeLabel} (${[...new Set(score.objections.map(objectionBrief))].join(', ')})`;
+  // A label carries its own parentheses ("MemoryStore (express-session)"): the reason follows a dash, not more of them.
+  const why = (score: StoreScore) => `${score.storeLabel} — ${[...new Set(score.objections.map(objectionBrief))].join(', ')}`;
   return `Faster but ruled out: ${faster.map(why).join('; ')}.`;
 }
 
