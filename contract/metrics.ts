@@ -107,7 +107,7 @@ export const loadModelSchema = z.discriminatedUnion('driver', [
     users: count.optional(),
     /** How each request picked its user (`--distribution`); absent without `--users`. */
     distribution: z.enum(REQUEST_DISTRIBUTIONS).optional(),
-    /** New users arriving per second (`--login-rate`) on the test's clock, each taking over a user slot in turn; a VU picking a taken-over slot logs the new user in (VUs share no state). */
+    /** New users logging in per second (`--login-rate`), a k6 scenario of their own beside each phase; VUs share no state, so their sessions stay stored and the load keeps reading the `users` working set. */
     loginsPerSecond: z.number().positive().optional(),
     droppedIterations: count.optional(),
     /** k6 runners (processes, machines) that together ran this one test at `ratePerSecond`; absent for one. */

@@ -136,6 +136,14 @@ describe('the verdict across a --store-rtt sweep: ranked at the first round trip
     assert.deepEqual(pulled.rttSweep?.at[0]?.flipped, [{ ahead: 'memcached', behind: 'redis', tiedAtFirst: true }], 'tied at 0 ms, memcached ahead at 2 ms');
     assert.match(pulled.headline, /— the ranking flips: memcached ahead of redis \(tied at 0 ms\)\.$/);
 
+    // A correctness problem found only at 2 ms still rules the store out: objections come from every round trip.
+    const ttl = base.entries.find((entry): entry is OkEntry => entry.status === 'ok' && entry.kind === 'ttl' && entry.observations?.kind === 'ttl' && (entry.observations.acceptedAfterExpiry ?? 0) > 0)!;
+    const lossAt2 = sweep({ redis: { 0: [4000, 4100, 4050], 2: [2000, 2050, 2020] }, postgres: { 0: [2000, 2050, 2020], 2: [1500, 1540, 1520] } });
+    lossAt2.entries.push({ ...ttl, store: 'redis', storeLabel: 'redis', capabilities: redis.capabilities, storeRttMs: 2 });
+    const judged = recommendStore(lossAt2);
+    assert.equal(judged.choice?.store, 'postgres', 'redis accepted expired sessions at 2 ms');
+    assert.ok(judged.scores.find((score) => score.store === 'redis')?.objections.some((one) => one.code === 'expired-accepted'), JSON.stringify(judged.scores.find((score) => score.store === 'redis')?.objections));
+
     const within = recommendStore(sweep({ redis: { 0: [4000, 4100, 4050], 2: [1500, 2100, 1700] }, postgres: { 0: [2000, 2050, 2020], 2: [1800, 1600, 1900] } }));
     assert.equal(within.rttSweep?.at[0]?.sameOrder, true, 'postgres ahead by its median at 2 ms, within the noise: not a flip');
     assert.equal(recommendStore({ ...base, entries: base.entries.map((entry) => ({ ...entry, storeRttMs: 2 })) }).rttSweep, undefined, 'one round trip: no sweep to state');

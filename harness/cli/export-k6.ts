@@ -21,7 +21,7 @@ export interface RawExportK6Options {
   /** Users the load spreads over (each iteration picks one), and how. */
   users?: string;
   distribution?: string;
-  /** New users arriving per second, each taking over a user slot in turn. */
+  /** New users logging in per second, as a k6 scenario of their own beside each phase. */
   loginRate?: string;
 }
 

@@ -214,8 +214,10 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
         throw new RunError(`${storeId}: no ${kind} server available (${slot.skipped}); to run it: ${slot.fix ?? `pass --${kind}-url`}`);
       }
     }
-    // --store-rtt: every store and scenario at each round trip, in the order given (one value: no sweep).
-    const rtts: Array<number | undefined> = plan.storeNetwork?.rttsMs ?? [undefined];
+    // --store-rtt: every store and scenario at each round trip, in the order given (one value: no sweep) — when a
+    // network was put in front of a server; with no store server to delay, entries claim no round trip.
+    if (plan.storeNetwork && !network) observer.log('store network: no store server to put it in front of; --store-rtt has nothing to delay');
+    const rtts: Array<number | undefined> = network ? plan.storeNetwork!.rttsMs : [undefined];
     const sweepsRtt = rtts.length > 1;
     const units = new Map<string, EtaUnit & { rounds: NonNullable<EtaUnit['rounds']> }>();
     const unitKey = (storeId: AnyStoreId, scenario: Scenario, payloadBytes: number, prefill: number, mitigation: MitigationId, rttMs: number | undefined) => `${storeId}/${scenario.id}/${payloadBytes}/${prefill}/${mitigation}/${rttMs}`;

@@ -24,7 +24,7 @@ import type { Spread } from './spread.ts';
 export function scenarioLabeller(entries: readonly ResultEntry[]): (entry: ResultEntry) => string {
   const sweepsPayload = new Set(entries.map((entry) => entry.payloadBytes)).size > 1;
   const sweepsStored = new Set(entries.map((entry) => entry.prefilledSessions ?? 0)).size > 1;
-  const sweepsRtt = new Set(entries.map((entry) => entry.storeRttMs)).size > 1;
+  const sweepsRtt = new Set(entries.flatMap((entry) => (entry.storeRttMs === undefined ? [] : [entry.storeRttMs]))).size > 1;
   return (entry) => {
     const stored = sweepsStored ? ` · ${formatCount(entry.prefilledSessions ?? 0)} stored` : '';
     const rtt = sweepsRtt && entry.storeRttMs !== undefined ? ` · ${entry.storeRttMs} ms to the store` : '';

@@ -3,7 +3,6 @@ import { bytesPerSessionOf, groupEntries, groupSpread } from '../figures/aggrega
 import { formatBytes, formatCount, formatSpread } from '../figures/format.ts';
 import type { TextTable } from '../figures/text-table.ts';
 
-
 function sessionsAdded(entry: OkEntry): number | undefined {
   if (entry.sessionMemory) return entry.sessionMemory.sessionsAdded;
   const { sessionsBefore, sessionsAfter } = entry.memory ?? {};

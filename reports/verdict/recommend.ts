@@ -14,7 +14,7 @@ import { formatOutageBrief, outageOutcome } from '../../scenarios/outage/section
 import { restartOutcome, sessionsLost } from '../../scenarios/restart/section.ts';
 import { cheapestFix, remedyFindings } from './remedies.ts';
 import { atRateSentence, latencyAtRate } from './at-rate.ts';
-import { rankedRtt, rankingAcrossRtts, rttSweepSentence } from './rtt-sweep.ts';
+import { rankedAt, rankingAcrossRtts, rttSweepSentence } from './rtt-sweep.ts';
 import type { AtRateVerdict, RttSweepVerdict } from '../../contract/conditions.ts';
 import type { RemedyFinding } from './remedies.ts';
 
@@ -350,12 +350,12 @@ function notesOf(groups: readonly EntryGroup[]): StoreScore['notes'] {
 }
 
 function scoreStores(result: RunResult): StoreScore[] {
-  // A store is judged as it is: entries run with a remedy (`--mitigation`) are the remedy's evidence, stated apart (remedySentence);
-  // in a --store-rtt sweep it is judged at the first round trip, the others stated apart (rttSweepSentence).
-  const rtt = rankedRtt(result.entries);
-  const groups = groupEntries(result.entries.filter((entry) => (entry.mitigation ?? 'none') === 'none' && (entry.storeRttMs ?? rtt) === rtt));
-  // Throughput is compared within one measurement (scenarioKey), over load scenarios only.
-  const closed = groups.filter((group) => group.ok.length > 0 && group.ok.every(isLoadEntry));
+  // A store is judged as it is: entries run with a remedy (`--mitigation`) are the remedy's evidence, stated apart (remedySentence).
+  const groups = groupEntries(result.entries.filter((entry) => (entry.mitigation ?? 'none') === 'none'));
+  // Throughput is compared within one measurement (scenarioKey), over load scenarios only; in a --store-rtt sweep at the
+  // first round trip, the others stated apart (rttSweepSentence). Objections come from every round trip: a race lost at 2 ms counts.
+  const ranked = rankedAt(result.entries);
+  const closed = groups.filter((group) => group.ok.length > 0 && group.ok.every(isLoadEntry) && group.ok.every(ranked));
   const fastest = new Map<string, number>();
   for (const group of closed) {
     const median = groupSpread(group, (entry) => entry.measured.throughput)!.median;
@@ -425,7 +425,7 @@ function scoreStores(result: RunResult): StoreScore[] {
         ...(first.ok.every((entry) => !entry.prefilledSessions) ? { rounds: first.ok.map((entry) => entry.repetition) } : {}),
       };
     }
-    const loaded = ok.filter(isLoadEntry);
+    const loaded = ok.filter(isLoadEntry).filter(ranked);
     if (loaded.length > 0) score.worstP99Us = Math.max(...loaded.map((entry) => entry.measured.latencyUs.p99));
     const bytes = spreadOf(ok.flatMap((entry) => {
       const perSession = bytesPerSessionOf(entry);
@@ -614,7 +614,7 @@ export function recommendStore(result: RunResult): Recommendation {
   const rest = scores.filter((score) => !ordered.includes(score)).sort(rank);
   const all = [...ordered, ...rest];
   const choice = ordered[0] ?? all.find((score) => score.objections.length === 0);
-  const findings = remedyFindings(result.entries);
+  const findings = remedyFindings(result.entries.filter(rankedAt(result.entries)));
   const remedy = choice ? cheapestFix(findings, choice.store) : undefined;
   const tried = choice ? [...new Set(findings.filter((f) => f.store === choice.store && f.mitigation !== 'none' && f.race).map((f) => f.mitigation))] : [];
   const atRate = latencyAtRate(result, ordered.map((score) => score.store), choice?.headlineThroughput?.scenario);

@@ -19,6 +19,12 @@ export function rankedRtt(entries: readonly ResultEntry[]): number | undefined {
   return entries.find((entry) => entry.storeRttMs !== undefined)?.storeRttMs;
 }
 
+/** Whether an entry was measured at the round trip the verdict ranks on (every entry, without a sweep). */
+export function rankedAt(entries: readonly ResultEntry[]): (entry: ResultEntry) => boolean {
+  const rtt = rankedRtt(entries);
+  return (entry) => (entry.storeRttMs ?? rtt) === rtt;
+}
+
 /** The measurement an entry belongs to, whatever its round trip. */
 const keyWithoutRtt = (entry: ResultEntry) => scenarioKeyOf({ ...entry, storeRttMs: undefined });
 
@@ -35,7 +41,8 @@ export function rankingAcrossRtts(result: RunResult, headlineKey: string | undef
   const reference = result.entries.find((entry) => (headlineKey === undefined ? isSaturated(entry) && entry.storeRttMs === rankedAtMs && entry.kind === 'load' : scenarioKeyOf(entry) === headlineKey));
   if (rankedAtMs === undefined || !reference) return undefined;
   const measurement = keyWithoutRtt(reference);
-  const saturated = result.entries.filter((entry): entry is OkEntry => isSaturated(entry) && keyWithoutRtt(entry) === measurement);
+  // The no-session baseline is a yardstick, not a store to rank.
+  const saturated = result.entries.filter((entry): entry is OkEntry => isSaturated(entry) && entry.store !== 'none' && keyWithoutRtt(entry) === measurement);
   const medianAt = (store: AnyStoreId, rttMs: number) => {
     const values = saturated.filter((entry) => entry.store === store && entry.storeRttMs === rttMs).map((entry) => entry.measured.throughput);
     return values.length === 0 ? undefined : median(values);
