@@ -41,17 +41,18 @@ export function conditionWarnings(result: RunResult): string[] {
  */
 export function runConditions(result: RunResult): string[] {
   const ok = result.entries.filter((entry) => entry.status === 'ok');
-  const networks = new Map(ok.flatMap((entry) => (entry.storeNetwork ? [[JSON.stringify(entry.storeNetwork), entry.storeNetwork] as const] : [])));
-  const direction = (n: StoreNetwork) => `${n.upstreamMs} ms to the server, ${n.downstreamMs} ms back`;
+  // Each network the entries recorded, in run order: one, or one per round trip of a sweep.
+  const networks = [...new Map(ok.flatMap((entry) => (entry.storeNetwork ? [[JSON.stringify(entry.storeNetwork), entry.storeNetwork] as const] : []))).values()];
+  const delays = (n: StoreNetwork) => `${n.upstreamMs} ms to the server, ${n.downstreamMs} ms back${n.jitterMs > 0 ? `, each ± ${n.jitterMs} ms` : ''}`;
   const lines =
-    networks.size > 1
+    networks.length > 1
       ? [
           // A sweep (--store-rtt 0,2ms): one proxy, its delay changed between the round trips.
-          `Store network: ${[...networks.values()][0]!.proxy} between the app and its store server, every store and scenario measured at each round trip in turn: ${[...networks.values()].map((n) => `${n.rttMs} ms (${direction(n)}${n.jitterMs > 0 ? `, each ± ${n.jitterMs} ms` : ''})`).join(', ')}; the verdict ranks at the first (--store-rtt ${[...networks.values()].map((n) => n.rttMs).join(',')}ms).`,
+          `Store network: ${networks[0]!.proxy} between the app and its store server, every store and scenario measured at each round trip in turn: ${networks.map((n) => `${n.rttMs} ms (${delays(n)})`).join(', ')}; the verdict ranks at the first (--store-rtt ${networks.map((n) => n.rttMs).join(',')}ms).`,
         ]
-      : [...networks.values()].map((n) => `Store network: ${n.proxy} between the app and its store server added ${n.rttMs} ms to every round trip (${direction(n)}${n.jitterMs > 0 ? `, each ± ${n.jitterMs} ms` : ''}; --store-rtt ${n.rttMs}ms).`);
+      : networks.map((n) => `Store network: ${n.proxy} between the app and its store server added ${n.rttMs} ms to every round trip (${delays(n)}; --store-rtt ${n.rttMs}ms).`);
   const rates = new Map(
-    ok.flatMap((entry) => (entry.atRate ? [[`${entry.scenario}/${entry.atRate.ratePerSecond}/${entry.storeRttMs}`, { scenario: entry.scenario, rate: entry.atRate, rttMs: networks.size > 1 ? entry.storeRttMs : undefined }] as const] : [])),
+    ok.flatMap((entry) => (entry.atRate ? [[`${entry.scenario}/${entry.atRate.ratePerSecond}/${entry.storeRttMs}`, { scenario: entry.scenario, rate: entry.atRate, rttMs: networks.length > 1 ? entry.storeRttMs : undefined }] as const] : [])),
   );
   for (const { scenario, rate, rttMs } of rates.values()) {
     const how = rate.basis === 'stated' ? 'as stated' : `${Math.round(rate.share * 100)}% of the slowest store's median saturated throughput (${rate.slowestStore}, ${Math.round(rate.slowestThroughput)} req/s)`;
