@@ -8,7 +8,7 @@ import { COOKIE_SESSION_NAME } from '../stores/cookie.ts';
 import { STORES, createStoreAdapter } from '../stores/index.ts';
 import { provisionServer } from '../stores/servers/provision.ts';
 import type { ProvisionedServer } from '../stores/servers/types.ts';
-import { CONFORMANCE_CHECKS, SHORT_MAX_AGE_MS, runCheck } from '../harness/probes/conformance.ts';
+import { CONFORMANCE_CHECKS, EXPIRY_WAIT_MS, SHORT_MAX_AGE_MS, runCheck } from '../harness/probes/conformance.ts';
 import type { ConformanceCause, ConformanceCheck } from '../harness/probes/conformance.ts';
 import type { AdapterContext, SessionSettings, StoreAdapter } from '../stores/types.ts';
 import type { StoreId } from '../contract/vocabulary.ts';
@@ -20,8 +20,6 @@ import { cookieExpiry, serveApp } from './helpers/serve-app.ts';
 const STORES_UNDER_TEST: StoreId[] = STORE_IDS.filter((id) => id !== 'none');
 
 const SETTINGS: SessionSettings = sessionSettings({ secret: 'conformance', maxAgeMs: 60_000 });
-/** Past a short session's expiry, with slack for stores that count TTL in whole seconds. */
-const EXPIRY_WAIT_MS = 2600;
 const LARGE_PAYLOAD_BYTES = 100_000;
 const CONCURRENT_SESSIONS = 50;
 

@@ -90,10 +90,15 @@ export interface ConformanceSubject {
   contained?: { stdoutBytes(): number; lastStdoutLine(): string; ended(): string | undefined };
 }
 
-/** The lifetime of the short-lived store's sessions. */
-export const SHORT_MAX_AGE_MS = 1000;
+/**
+ * The lifetime of the short-lived store's sessions. Not a whole second: connect-memcached hands memcached
+ * `maxAge / 1000 | 0` seconds and memcached's clock ticks once a second, so a session of 1–1.999 s gets TTL 1
+ * (gone at the next tick, perhaps a millisecond later) or TTL 0 (never expires). At 2.5 s it gets TTL 2 and
+ * lives 1–2 s, so the check tests expiry, not rounding.
+ */
+export const SHORT_MAX_AGE_MS = 2500;
 /** Past a short session's expiry, with slack for stores that count TTL in whole seconds. */
-const EXPIRY_WAIT_MS = 2600;
+export const EXPIRY_WAIT_MS = SHORT_MAX_AGE_MS + 1600;
 const CONCURRENT_SESSIONS = 50;
 const RESURRECTION_ROUNDS = 20;
 /** The in-flight save carries this much, so it is slow to write. */
