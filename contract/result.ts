@@ -176,13 +176,25 @@ export const planSummarySchema = z.object({
 });
 export type PlanSummary = z.infer<typeof planSummarySchema>;
 
+/** A repetition the noise rule left out: far off what its store and round predict (a slow spell of the machine, most often). */
+export const noiseOutlierSchema = z.object({
+  store: z.string(),
+  /** Its round (repetition number), in a round-robin design. */
+  round: count.optional(),
+  /** The figure it measured. */
+  value: z.number(),
+  /** How far off the fitted value of its store and round, relative: −0.3 = 30 % below. */
+  offExpected: z.number(),
+});
+export type NoiseOutlier = z.infer<typeof noiseOutlierSchema>;
+
 /** How a verdict told two stores' figures apart by the run's own noise (reports/verdict/noise.ts). */
 export const noiseRuleSchema = z.object({
   /** What is compared: each store's repetitions of one measurement. */
   metric: z.enum(['throughput', 'p99']),
   /** Two-sided confidence at which a difference counts as real. */
   confidence: z.number().positive().max(1),
-  /** Repetitions pooled into the noise estimate (all stores), and their degrees of freedom. */
+  /** Repetitions pooled into the noise estimate (all stores, outliers left out), and their degrees of freedom. */
   repetitions: count,
   degreesOfFreedom: count,
   /** Pooled standard deviation of the log figure between repetitions of one store (≈ the coefficient of variation). */
@@ -196,6 +208,16 @@ export const noiseRuleSchema = z.object({
    * `pooled` — the within-store scatter pooled. Absent in older results: pooled.
    */
   design: z.enum(['rounds', 'pooled']).optional(),
+  /**
+   * Each store's fitted level: its mean log figure with each round's offset taken out (exp of it is a geometric
+   * mean), and the repetitions it rests on. Two stores are told apart by these. Absent in older results.
+   */
+  levels: z.record(z.string(), z.object({ logLevel: z.number(), repetitions: count })).optional(),
+  /**
+   * Repetitions left out before the noise was estimated: more than 15 % and 3.5 robust standard deviations off what
+   * their store and round predict, at most one per store (three or more repetitions), none when over a quarter would go.
+   */
+  outliers: z.array(noiseOutlierSchema).optional(),
 });
 
 /** The recommendation as the run's reports state it, with the rule and the figures it used. */

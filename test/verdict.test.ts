@@ -8,6 +8,7 @@ import type { StoreId } from '../contract/vocabulary.ts';
 import { noiseRule, resolvablyDifferent } from '../reports/verdict/noise.ts';
 import { recommendStore } from '../reports/verdict/recommend.ts';
 import { terminalVerdict } from '../reports/render/terminal.ts';
+import { scoreboardTable } from '../reports/sections/tables.ts';
 import { buildRunResultFixture } from './fixtures/run-result.ts';
 import { runCli } from './helpers/cli.ts';
 
@@ -43,6 +44,15 @@ describe('the verdict knows noise', () => {
     assert.match(recommendation.headline, /Next best: memcached store, 12 % slower \(the run resolves throughput differences above [1-9] %/);
   });
 
+  test('a store 14 % slower, one of its repetitions caught in a slow spell: behind, not tied, and the left-out repetition named under the table', () => {
+    const recommendation = recommendStore(runWith({ redis: [2610, 2580, 2650], memcached: [2250, 1600, 2270] }));
+    assert.equal(recommendation.decision.decidedBy, 'throughput');
+    assert.equal(recommendation.choice?.store, 'redis');
+    assert.deepEqual(recommendation.decision.throughputRule?.outliers?.map(({ store, value }) => ({ store, value })), [{ store: 'memcached', value: 1600 }]);
+    const notes = scoreboardTable(recommendation).notes ?? [];
+    assert.ok(notes.some((note) => /^Left out of that comparison, over 15 % and 3\.5 robust standard deviations off .*: memcached store, 1,600 req\/s \(\d+ % below\)\.$/.test(note)), notes.join('\n'));
+  });
+
   test('tied on throughput, told apart by p99', () => {
     const recommendation = recommendStore(runWith({ redis: [4510, 4380, 4620], memcached: [4490, 4600, 4420] }, { redis: [9000, 9400, 8800], memcached: [5000, 5100, 4950] }));
     assert.equal(recommendation.decision.decidedBy, 'p99');
@@ -62,8 +72,10 @@ describe('the verdict knows noise', () => {
     assert.ok(Math.abs(rule.pooledLogSd - Math.log(1.1) / Math.SQRT2) < 1e-12);
     // t(2) = 4.303; √(2/2) = 1.
     assert.ok(Math.abs(rule.smallestResolvable - Math.expm1(4.303 * rule.pooledLogSd)) < 1e-12);
-    assert.equal(resolvablyDifferent(rule, [100, 110], [104, 114]), false);
-    assert.equal(resolvablyDifferent(rule, [100, 110], [300, 330]), true);
+    assert.equal(resolvablyDifferent(rule, 'a', 'b'), true, 'twice as fast, against a 10 % spread');
+    assert.equal(resolvablyDifferent(rule, 'a', 'unknown'), false, 'a store the rule has no level for cannot be told apart');
+    const close = noiseRule('throughput', [{ key: 'a', values: [100, 110] }, { key: 'b', values: [104, 114] }])!;
+    assert.equal(resolvablyDifferent(close, 'a', 'b'), false, '4 % apart, against a 10 % spread');
     assert.equal(noiseRule('throughput', [{ key: 'a', values: [100] }]), undefined);
   });
 
@@ -78,14 +90,54 @@ describe('the verdict knows noise', () => {
     assert.equal(rounds.design, 'rounds');
     assert.equal(rounds.degreesOfFreedom, 4, '(3 − 1) × (3 − 1)');
     assert.ok(rounds.smallestResolvable < 0.05, `resolves ${(rounds.smallestResolvable * 100).toFixed(1)} %`);
-    assert.equal(resolvablyDifferent(rounds, slowRound[0]!.values, slowRound[1]!.values), true, 'a is 25 % ahead of b in every round');
+    assert.equal(resolvablyDifferent(rounds, 'a', 'b'), true, 'a is 25 % ahead of b in every round');
     const pooled = noiseRule('throughput', slowRound.map(({ key, values }) => ({ key, values })))!;
     assert.equal(pooled.design, 'pooled');
     assert.ok(pooled.smallestResolvable > 0.4, `pooled, the slow round reads as noise: ${(pooled.smallestResolvable * 100).toFixed(0)} %`);
-    assert.equal(resolvablyDifferent(pooled, slowRound[0]!.values, slowRound[1]!.values), false);
+    assert.equal(resolvablyDifferent(pooled, 'a', 'b'), false);
     // Two stores, or rounds that differ between stores: pooled, as before.
     assert.equal(noiseRule('throughput', slowRound.slice(0, 2))!.design, 'pooled');
     assert.equal(noiseRule('throughput', [...slowRound.slice(0, 2), { key: 'c', values: [500, 505], rounds: [1, 2] }])!.design, 'pooled');
+  });
+
+  test('a repetition caught in a slow spell of the machine is left out, named, and does not set the noise', () => {
+    // b is 12 % behind a; its round-2 repetition ran 31 % slow on its own (the others of round 2 did not).
+    const spell = [
+      { key: 'a', values: [1000, 1010, 990], rounds: [1, 2, 3] },
+      { key: 'b', values: [880, 600, 870], rounds: [1, 2, 3] },
+      { key: 'c', values: [500, 505, 497], rounds: [1, 2, 3] },
+    ];
+    const rule = noiseRule('throughput', spell)!;
+    assert.deepEqual(rule.outliers?.map(({ store, round, value }) => ({ store, round, value })), [{ store: 'b', round: 2, value: 600 }]);
+    assert.ok(rule.outliers![0]!.offExpected < -0.25 && rule.outliers![0]!.offExpected > -0.4, `off ${rule.outliers![0]!.offExpected}`);
+    assert.equal(rule.repetitions, 8);
+    assert.equal(rule.degreesOfFreedom, 3, '8 kept − 3 stores − (3 − 1) rounds');
+    assert.equal(rule.levels!['b']!.repetitions, 2);
+    assert.ok(Math.abs(Math.exp(rule.levels!['b']!.logLevel) - 875) < 10, `b's level from its two other repetitions: ${Math.exp(rule.levels!['b']!.logLevel)}`);
+    assert.equal(resolvablyDifferent(rule, 'a', 'b'), true, 'the 12 % is resolved once the spell is out');
+    assert.ok(rule.smallestResolvable < 0.05, `resolves ${(rule.smallestResolvable * 100).toFixed(1)} %`);
+
+    // Two stores (no rounds): the same, on the within-store spread.
+    const two = noiseRule('throughput', [{ key: 'a', values: [2610, 2580, 2650] }, { key: 'b', values: [2250, 1600, 2270] }])!;
+    assert.equal(two.design, 'pooled');
+    assert.deepEqual(two.outliers?.map(({ store, value }) => ({ store, value })), [{ store: 'b', value: 1600 }]);
+    assert.equal(resolvablyDifferent(two, 'a', 'b'), true);
+  });
+
+  test('what is not left out: a repetition within 15 %, one of only two, too fast as well as too slow past the bound, none when over a quarter would go', () => {
+    const steady = (key: string, level: number) => ({ key, values: [level, level * 1.005, level * 0.995], rounds: [1, 2, 3] });
+    const within = noiseRule('throughput', [steady('a', 1000), { key: 'b', values: [880, 770, 875], rounds: [1, 2, 3] }, steady('c', 500)])!;
+    assert.equal(within.outliers, undefined, '12 % off is within the 15 % a fresh process may be');
+    const fast = noiseRule('throughput', [steady('a', 1000), { key: 'b', values: [880, 1200, 875], rounds: [1, 2, 3] }, steady('c', 500)])!;
+    assert.deepEqual(fast.outliers?.map(({ store, value }) => ({ store, value })), [{ store: 'b', value: 1200 }], 'the rule is symmetric');
+    const pairs = noiseRule('throughput', [{ key: 'a', values: [1000, 1005] }, { key: 'b', values: [880, 600] }])!;
+    assert.equal(pairs.outliers, undefined, 'with two repetitions neither can be called the odd one');
+    const everywhere = noiseRule('throughput', [
+      { key: 'a', values: [1000, 700, 1000], rounds: [1, 2, 3] },
+      { key: 'b', values: [600, 880, 880], rounds: [1, 2, 3] },
+      { key: 'c', values: [500, 500, 350], rounds: [1, 2, 3] },
+    ])!;
+    assert.equal(everywhere.outliers, undefined, 'three of nine: the spread is the machine, not a spell');
   });
 });
 

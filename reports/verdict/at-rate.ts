@@ -49,7 +49,7 @@ export function latencyAtRate(result: RunResult, ranked: readonly AnyStoreId[], 
   const candidates = ranked.flatMap((id) => stores.find((s) => s.store === id) ?? []);
   // Without repetitions to judge noise by, any inversion counts.
   const inverted = (ahead: (typeof stores)[number], behind: (typeof stores)[number]) =>
-    ahead.p99Us > behind.p99Us && (rule === undefined || resolvablyDifferent(rule, ahead.p99s, behind.p99s));
+    ahead.p99Us > behind.p99Us && (rule === undefined || resolvablyDifferent(rule, ahead.store, behind.store));
   const sameOrder = candidates.every((ahead, i) => candidates.slice(i + 1).every((behind) => !inverted(ahead, behind)));
   return {
     rankedOn: 'saturated-throughput',

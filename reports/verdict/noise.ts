@@ -4,10 +4,16 @@
  * the machine's — is estimated from the log figure: with the rounds taken out when the run was
  * round-robin over three or more stores (a round the machine ran slow in is not noise of each store),
  * else by pooling the stores' within-store variance.
+ *
+ * A repetition far off what its store (and round) predict is left out first: this VM's host slows
+ * every process by 30–45 % for tens of seconds at a time, and one repetition caught in such a spell
+ * would otherwise set the noise of the whole run. The rule is symmetric (a repetition too fast is left
+ * out as well) and recorded with the figures it left out.
+ *
  * Two stores whose difference is smaller than that noise can resolve at the stated confidence
  * are tied: the verdict then decides by its next criterion, never by noise.
  */
-import type { NoiseRule } from '../../contract/result.ts';
+import type { NoiseOutlier, NoiseRule } from '../../contract/result.ts';
 
 /** One store's repetitions of the compared figure. */
 export interface Sample {
@@ -19,6 +25,14 @@ export interface Sample {
 
 /** Stores needed before rounds are taken out: with two, (2 − 1) × (rounds − 1) degrees of freedom are too few to gain. */
 const MIN_STORES_FOR_ROUNDS = 3;
+
+/**
+ * A repetition is an outlier when it is more than this far from what its store and round predict
+ * (relative, either way) — the spread issue 23 allows one fresh process — …
+ */
+export const OUTLIER_MIN_OFF = 0.15;
+/** … and more than this many robust standard deviations (1.4826 × the median absolute residual) off. */
+export const OUTLIER_ROBUST_SDS = 3.5;
 
 /** Two-sided 97.5 % quantile of Student's t for 1–30 degrees of freedom; beyond, the normal 1.96 is close enough. */
 const T_975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
@@ -32,65 +46,146 @@ function tQuantile(degreesOfFreedom: number): number {
 
 const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** One repetition: its store's index, its round's index (0 when the design has no rounds), its log figure. */
+interface Cell {
+  store: number;
+  round: number;
+  log: number;
+  value: number;
+}
+
+/** A fitted additive model of the log figure: a level per store (at the average round) and an offset per round. */
+interface Fit {
+  storeLevels: number[];
+  roundOffsets: number[];
+}
+
+const residualOf = (fit: Fit, cell: Cell) => cell.log - fit.storeLevels[cell.store]! - fit.roundOffsets[cell.round]!;
+
 /**
- * The noise rule of a set of samples, or undefined when no store has two repetitions (nothing
- * says how far one repetition is from the next: then nothing can be told apart).
+ * Least squares for log y = store + round, by backfitting (exact for a full table after one pass,
+ * converging when cells are missing); round offsets average 0. With one round it is the store means.
  */
-export function noiseRule(metric: NoiseRule['metric'], samples: readonly Sample[]): NoiseRule | undefined {
-  const usable = samples.filter((sample) => sample.values.length >= 2 && sample.values.every((value) => value > 0));
-  return roundsRule(metric, usable) ?? pooledRule(metric, usable);
+function fitLeastSquares(cells: readonly Cell[], stores: number, rounds: number): Fit {
+  const storeLevels = Array.from({ length: stores }, (_, s) => mean(cells.filter((cell) => cell.store === s).map((cell) => cell.log)));
+  const roundOffsets = Array.from({ length: rounds }, () => 0);
+  if (rounds === 1) return { storeLevels, roundOffsets };
+  for (let pass = 0; pass < 100; pass++) {
+    for (let r = 0; r < rounds; r++) roundOffsets[r] = mean(cells.filter((cell) => cell.round === r).map((cell) => cell.log - storeLevels[cell.store]!));
+    const shift = mean(roundOffsets);
+    for (let r = 0; r < rounds; r++) roundOffsets[r]! -= shift;
+    for (let s = 0; s < stores; s++) storeLevels[s] = mean(cells.filter((cell) => cell.store === s).map((cell) => cell.log - roundOffsets[cell.round]!));
+  }
+  return { storeLevels, roundOffsets };
+}
+
+/** Tukey's median polish: the same model fitted by medians, so one spell-struck repetition does not pull its store's level or its round's offset. */
+function fitMedianPolish(cells: readonly Cell[], stores: number, rounds: number): Fit {
+  const storeLevels = Array.from({ length: stores }, () => 0);
+  const roundOffsets = Array.from({ length: rounds }, () => 0);
+  for (let pass = 0; pass < 10; pass++) {
+    for (let s = 0; s < stores; s++) storeLevels[s]! += median(cells.filter((cell) => cell.store === s).map((cell) => residualOf({ storeLevels, roundOffsets }, cell)));
+    if (rounds === 1) break;
+    for (let r = 0; r < rounds; r++) roundOffsets[r]! += median(cells.filter((cell) => cell.round === r).map((cell) => residualOf({ storeLevels, roundOffsets }, cell)));
+  }
+  return { storeLevels, roundOffsets };
+}
+
+/**
+ * The repetitions to leave out: more than OUTLIER_MIN_OFF and OUTLIER_ROBUST_SDS robust SDs off the
+ * median-polish fit; at most one per store, only where the store keeps two, and none at all when more
+ * than a quarter of the repetitions would go (then the spread is the machine's, not a spell's).
+ */
+function outliersOf(cells: readonly Cell[], stores: number, rounds: number): Set<Cell> {
+  const fit = fitMedianPolish(cells, stores, rounds);
+  const residuals = cells.map((cell) => residualOf(fit, cell));
+  const robustSd = 1.4826 * median(residuals.map(Math.abs));
+  const threshold = OUTLIER_ROBUST_SDS * robustSd;
+  const out = new Set<Cell>();
+  for (let s = 0; s < stores; s++) {
+    const own = cells.filter((cell) => cell.store === s);
+    if (own.length < 3) continue;
+    const worst = own.reduce((a, b) => (Math.abs(residualOf(fit, b)) > Math.abs(residualOf(fit, a)) ? b : a));
+    const off = residualOf(fit, worst);
+    if (Math.abs(Math.expm1(off)) > OUTLIER_MIN_OFF && Math.abs(off) > threshold) out.add(worst);
+  }
+  return out.size > cells.length / 4 ? new Set() : out;
 }
 
 /** Each store's log figure by round, when every usable store has the same two or more rounds once each and there are enough stores. */
-function byRound(samples: readonly Sample[]): { rounds: number[]; logs: number[][] } | undefined {
+function roundsDesign(samples: readonly Sample[]): number[] | undefined {
   if (samples.length < MIN_STORES_FOR_ROUNDS || samples.some((sample) => sample.rounds === undefined || sample.rounds.length !== sample.values.length)) return undefined;
   const rounds = [...new Set(samples[0]!.rounds)].sort((a, b) => a - b);
   const same = (sample: Sample) => sample.rounds!.length === rounds.length && new Set(sample.rounds).size === rounds.length && sample.rounds!.every((round) => rounds.includes(round));
-  if (rounds.length < 2 || !samples.every(same)) return undefined;
-  return { rounds, logs: samples.map((sample) => rounds.map((round) => Math.log(sample.values[sample.rounds!.indexOf(round)]!))) };
+  return rounds.length >= 2 && samples.every(same) ? rounds : undefined;
 }
 
 /**
- * The rule of a round-robin run (see `design: rounds` in the contract): residuals of the additive model
- * log y[s][r] = store + round + noise, so a round the machine ran slow in does not count as noise of every store.
+ * The noise rule of a set of samples, or undefined when no store has two repetitions (nothing
+ * says how far one repetition is from the next: then nothing can be told apart).
+ *
+ * `rounds` design (see the contract): residuals of the additive model log y[s][r] = store + round + noise,
+ * so a round the machine ran slow in does not count as noise of every store; `pooled`: the within-store
+ * scatter pooled over the stores. Either way outliers (see `outliersOf`) are left out first.
  */
-function roundsRule(metric: NoiseRule['metric'], samples: readonly Sample[]): NoiseRule | undefined {
-  const table = byRound(samples);
-  if (!table) return undefined;
-  const { rounds, logs } = table;
-  const storeMeans = logs.map(mean);
-  const roundMeans = rounds.map((_, r) => mean(logs.map((row) => row[r]!)));
-  const grand = mean(storeMeans);
-  const squares = logs.reduce((sum, row, s) => sum + row.reduce((inner, value, r) => inner + (value - storeMeans[s]! - roundMeans[r]! + grand) ** 2, 0), 0);
-  const degreesOfFreedom = (logs.length - 1) * (rounds.length - 1);
-  const pooledLogSd = Math.sqrt(squares / degreesOfFreedom);
-  const smallestResolvable = Math.expm1(tQuantile(degreesOfFreedom) * pooledLogSd * Math.sqrt(2 / rounds.length));
-  return { metric, confidence: VERDICT_CONFIDENCE, repetitions: logs.length * rounds.length, degreesOfFreedom, pooledLogSd, smallestResolvable, design: 'rounds' };
-}
-
-/** The within-store scatter pooled over the stores. */
-function pooledRule(metric: NoiseRule['metric'], usable: readonly Sample[]): NoiseRule | undefined {
-  const degreesOfFreedom = usable.reduce((sum, sample) => sum + sample.values.length - 1, 0);
-  if (degreesOfFreedom === 0) return undefined;
-  const squares = usable.reduce((sum, sample) => {
-    const logs = sample.values.map(Math.log);
-    const center = mean(logs);
-    return sum + logs.reduce((inner, value) => inner + (value - center) ** 2, 0);
-  }, 0);
-  const pooledLogSd = Math.sqrt(squares / degreesOfFreedom);
-  const counts = usable.map((sample) => sample.values.length).sort((a, b) => a - b);
-  const typical = counts[Math.floor(counts.length / 2)]!;
+export function noiseRule(metric: NoiseRule['metric'], samples: readonly Sample[]): NoiseRule | undefined {
+  const usable = samples.filter((sample) => sample.values.length >= 2 && sample.values.every((value) => value > 0));
+  if (usable.length === 0) return undefined;
+  const roundList = roundsDesign(usable);
+  const cells: Cell[] = usable.flatMap((sample, store) =>
+    sample.values.map((value, i) => ({ store, round: roundList ? roundList.indexOf(sample.rounds![i]!) : 0, log: Math.log(value), value })),
+  );
+  const roundCount = roundList?.length ?? 1;
+  const out = outliersOf(cells, usable.length, roundCount);
+  const kept = cells.filter((cell) => !out.has(cell));
+  const fit = fitLeastSquares(kept, usable.length, roundCount);
+  const degreesOfFreedom = kept.length - usable.length - (roundCount - 1);
+  if (degreesOfFreedom < 1) return undefined;
+  const pooledLogSd = Math.sqrt(kept.reduce((sum, cell) => sum + residualOf(fit, cell) ** 2, 0) / degreesOfFreedom);
+  const counts = usable.map((_, s) => kept.filter((cell) => cell.store === s).length);
+  const typical = roundList ? roundList.length : [...counts].sort((a, b) => a - b)[Math.floor(counts.length / 2)]!;
   const smallestResolvable = Math.expm1(tQuantile(degreesOfFreedom) * pooledLogSd * Math.sqrt(2 / typical));
-  return { metric, confidence: VERDICT_CONFIDENCE, repetitions: usable.reduce((sum, sample) => sum + sample.values.length, 0), degreesOfFreedom, pooledLogSd, smallestResolvable, design: 'pooled' };
+  const outliers: NoiseOutlier[] = [...out].map((cell) => ({
+    store: usable[cell.store]!.key,
+    ...(roundList ? { round: roundList[cell.round]! } : {}),
+    value: cell.value,
+    offExpected: Math.expm1(residualOf(fit, cell)),
+  }));
+  const singles = samples.filter((sample) => sample.values.length === 1 && sample.values[0]! > 0);
+  const singleLevel = (sample: Sample) => {
+    const round = roundList && sample.rounds ? roundList.indexOf(sample.rounds[0]!) : -1;
+    return Math.log(sample.values[0]!) - (round >= 0 ? fit.roundOffsets[round]! : 0);
+  };
+  return {
+    metric,
+    confidence: VERDICT_CONFIDENCE,
+    repetitions: kept.length,
+    degreesOfFreedom,
+    pooledLogSd,
+    smallestResolvable,
+    design: roundList ? 'rounds' : 'pooled',
+    levels: Object.fromEntries([
+      ...usable.map((sample, s) => [sample.key, { logLevel: fit.storeLevels[s]!, repetitions: counts[s]! }] as const),
+      ...singles.map((sample) => [sample.key, { logLevel: singleLevel(sample), repetitions: 1 }] as const),
+    ]),
+    ...(outliers.length > 0 ? { outliers } : {}),
+  };
 }
 
 /**
- * Whether two stores' figures differ by more than the rule's noise: the difference of their mean
- * log figures against t × pooled SD × √(1/nₐ + 1/n_b). A store with one repetition is compared
- * with the pooled noise of the others (its own scatter is unknown, but the machine's is not).
+ * Whether two stores' figures differ by more than the rule's noise: the difference of their fitted
+ * log levels (their mean log figure, each round's offset taken out) against t × pooled SD × √(1/nₐ + 1/n_b).
+ * A store with one repetition is compared with the noise of the others (its own scatter is unknown, but the machine's is not).
  */
-export function resolvablyDifferent(rule: NoiseRule, a: readonly number[], b: readonly number[]): boolean {
-  if (a.length === 0 || b.length === 0) return false;
-  const difference = Math.abs(mean(a.map(Math.log)) - mean(b.map(Math.log)));
-  return difference > tQuantile(rule.degreesOfFreedom) * rule.pooledLogSd * Math.sqrt(1 / a.length + 1 / b.length);
+export function resolvablyDifferent(rule: NoiseRule, a: string, b: string): boolean {
+  const first = rule.levels?.[a];
+  const second = rule.levels?.[b];
+  if (!first || !second) return false;
+  return Math.abs(first.logLevel - second.logLevel) > tQuantile(rule.degreesOfFreedom) * rule.pooledLogSd * Math.sqrt(1 / first.repetitions + 1 / second.repetitions);
 }

@@ -66,14 +66,13 @@ export function rankingAcrossRtts(result: RunResult, headlineKey: string | undef
     return { samples, rule: noiseRule('throughput', samples) };
   };
   const first = samplesAt(rankedAtMs);
-  const firstValues = (store: AnyStoreId) => first.samples.find((sample) => sample.store === store)!.values;
   const at = others.map((rttMs) => {
     const { samples, rule } = samplesAt(rttMs);
     const flipped = samples.flatMap((higher, i) =>
       samples
         .slice(i + 1)
-        .filter((lower) => median(lower.values) > median(higher.values) && (rule === undefined || resolvablyDifferent(rule, lower.values, higher.values)))
-        .map((lower) => ({ ahead: lower.store, behind: higher.store, tiedAtFirst: first.rule !== undefined && !resolvablyDifferent(first.rule, firstValues(higher.store), firstValues(lower.store)) })),
+        .filter((lower) => median(lower.values) > median(higher.values) && (rule === undefined || resolvablyDifferent(rule, lower.store, higher.store)))
+        .map((lower) => ({ ahead: lower.store, behind: higher.store, tiedAtFirst: first.rule !== undefined && !resolvablyDifferent(first.rule, higher.store, lower.store) })),
     );
     const stores = samples.map((sample) => ({ store: sample.store, throughput: median(sample.values) })).sort((a, b) => b.throughput - a.throughput);
     return { rttMs, stores, sameOrder: flipped.length === 0, flipped };
