@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import type { OkEntry, ResultEntry, RunResult } from '../contract/result.ts';
 import type { StoreId } from '../contract/vocabulary.ts';
 import { noiseRule, resolvablyDifferent } from '../reports/verdict/noise.ts';
+import { mulberry32 } from '../reports/figures/seeded-random.ts';
 import { recommendStore } from '../reports/verdict/recommend.ts';
 import { terminalVerdict } from '../reports/render/terminal.ts';
 import { scoreboardTable } from '../reports/sections/tables.ts';
@@ -50,7 +51,7 @@ describe('the verdict knows noise', () => {
     assert.equal(recommendation.choice?.store, 'redis');
     assert.deepEqual(recommendation.decision.throughputRule?.outliers?.map(({ store, value }) => ({ store, value })), [{ store: 'memcached', value: 1600 }]);
     const notes = scoreboardTable(recommendation).notes ?? [];
-    assert.ok(notes.some((note) => /^Left out of that comparison, over 15 % and 3\.5 robust standard deviations off .*: memcached store, 1,600 req\/s \(\d+ % below\)\.$/.test(note)), notes.join('\n'));
+    assert.ok(notes.some((note) => /^Left out of that comparison as an outlier \(over 15 % off .* Bonferroni at 0\.05; .*\): memcached store, 1,600 req\/s \(\d+ % below\)\.$/.test(note)), notes.join('\n'));
   });
 
   test('tied on throughput, told apart by p99', () => {
@@ -122,6 +123,35 @@ describe('the verdict knows noise', () => {
     assert.equal(two.design, 'pooled');
     assert.deepEqual(two.outliers?.map(({ store, value }) => ({ store, value })), [{ store: 'b', value: 1600 }]);
     assert.equal(resolvablyDifferent(two, 'a', 'b'), true);
+  });
+
+  test('seeded simulation: the outlier rule keeps A/A near the stated 5 % and finds a 14 % slower store more often when repetitions fall in slow spells', (t) => {
+    // Fresh-process noise 6 % (log-normal); a slow spell takes 30 % off a repetition with probability 0.1.
+    const random = mulberry32(20261206);
+    const gauss = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
+    const rates = (stores: number, spell: number, gap: number, trials = 1500) => {
+      let now = 0;
+      let before = 0;
+      for (let i = 0; i < trials; i++) {
+        const samples = Array.from({ length: stores }, (_, s) => {
+          const level = s === 1 ? Math.log(1 - gap) : -0.5 * s;
+          const rounds = [1, 2, 3];
+          return { key: `s${s}`, rounds, values: rounds.map(() => 1000 * Math.exp(level + 0.06 * gauss() + (random() < spell ? Math.log(0.7) : 0))) };
+        });
+        now += Number(resolvablyDifferent(noiseRule('throughput', samples)!, 's0', 's1'));
+        before += Number(resolvablyDifferent(noiseRule('throughput', samples, { leaveOutOutliers: false })!, 's0', 's1'));
+      }
+      return { now: now / trials, before: before / trials };
+    };
+    for (const stores of [2, 12]) {
+      const clean = rates(stores, 0, 0);
+      assert.ok(clean.now <= 0.075, `${stores} stores, no spells: A/A told apart in ${(clean.now * 100).toFixed(1)} % (stated 5 %)`);
+      const spells = rates(stores, 0.1, 0);
+      assert.ok(spells.now <= 0.085, `${stores} stores, spells: A/A told apart in ${(spells.now * 100).toFixed(1)} %`);
+      const found = rates(stores, 0.1, 0.14);
+      assert.ok(found.now > found.before + 0.05, `${stores} stores, spells: 14 % found ${(found.now * 100).toFixed(1)} % against ${(found.before * 100).toFixed(1)} % with nothing left out`);
+      t.diagnostic(`${stores} stores × 3 rounds: A/A told apart ${(clean.now * 100).toFixed(1)} % (${(clean.before * 100).toFixed(1)} % without the rule); with spells ${(spells.now * 100).toFixed(1)} % (${(spells.before * 100).toFixed(1)} %); 14 % slower found ${(found.now * 100).toFixed(1)} % (${(found.before * 100).toFixed(1)} %)`);
+    }
   });
 
   test('what is not left out: a repetition within 15 %, one of only two, too fast as well as too slow past the bound, none when over a quarter would go', () => {

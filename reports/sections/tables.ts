@@ -1,5 +1,5 @@
 import type { NoiseOutlier, OkEntry, RunResult } from '../../contract/result.ts';
-import { OUTLIER_MIN_OFF, OUTLIER_ROBUST_SDS } from '../verdict/noise.ts';
+import { OUTLIER_ALPHA, OUTLIER_MIN_OFF } from '../verdict/noise.ts';
 import type { TextTable } from '../figures/text-table.ts';
 import { groupEntries, groupSpread, scenarioLabeller } from '../figures/aggregate.ts';
 import type { ChangeTest, Comparison } from '../verdict/compare.ts';
@@ -219,5 +219,5 @@ function outliersNote(outliers: readonly NoiseOutlier[], recommendation: Recomme
   const listed = outliers.map(
     (outlier) => `${labelOf(outlier.store)}${outlier.round === undefined ? '' : ` repetition ${outlier.round}`}, ${formatRate(outlier.value)} (${Math.round(Math.abs(outlier.offExpected) * 100)} % ${outlier.offExpected < 0 ? 'below' : 'above'})`,
   );
-  return `Left out of that comparison, over ${Math.round(OUTLIER_MIN_OFF * 100)} % and ${OUTLIER_ROBUST_SDS} robust standard deviations off what its store and round predict (most often a slow spell of the machine): ${listed.join('; ')}.`;
+  return `Left out of that comparison as an outlier (over ${Math.round(OUTLIER_MIN_OFF * 100)} % off what the other repetitions predict for it, and beyond their noise: studentized residual, Bonferroni at ${OUTLIER_ALPHA}; most often a slow spell of the machine): ${listed.join('; ')}.`;
 }

@@ -5,10 +5,11 @@
  * round-robin over three or more stores (a round the machine ran slow in is not noise of each store),
  * else by pooling the stores' within-store variance.
  *
- * A repetition far off what its store (and round) predict is left out first: this VM's host slows
+ * A repetition far off what the others predict for it is left out first: this VM's host slows
  * every process by 30–45 % for tens of seconds at a time, and one repetition caught in such a spell
- * would otherwise set the noise of the whole run. The rule is symmetric (a repetition too fast is left
- * out as well) and recorded with the figures it left out.
+ * would otherwise set the noise of the whole run. The test is the textbook outlier test of a linear
+ * model (externally studentized residuals, Bonferroni), symmetric (a repetition too fast goes as well),
+ * and recorded with the figures it left out.
  *
  * Two stores whose difference is smaller than that noise can resolve at the stated confidence
  * are tied: the verdict then decides by its next criterion, never by noise.
@@ -27,12 +28,10 @@ export interface Sample {
 const MIN_STORES_FOR_ROUNDS = 3;
 
 /**
- * A repetition is an outlier when it is more than this far from what its store and round predict
- * (relative, either way) — the spread issue 23 allows one fresh process — …
+ * A repetition left out must also be this far from what the other repetitions predict for it (relative,
+ * either way) — the spread issue 23 allows one fresh process — so that only a material deviation goes.
  */
 export const OUTLIER_MIN_OFF = 0.15;
-/** … and more than this many robust standard deviations (1.4826 × the median absolute residual) off. */
-export const OUTLIER_ROBUST_SDS = 3.5;
 
 /** Two-sided 97.5 % quantile of Student's t for 1–30 degrees of freedom; beyond, the normal 1.96 is close enough. */
 const T_975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
@@ -85,38 +84,61 @@ function fitLeastSquares(cells: readonly Cell[], stores: number, rounds: number)
   return { storeLevels, roundOffsets };
 }
 
-/** Tukey's median polish: the same model fitted by medians, so one spell-struck repetition does not pull its store's level or its round's offset. */
-function fitMedianPolish(cells: readonly Cell[], stores: number, rounds: number): Fit {
-  const storeLevels = Array.from({ length: stores }, () => 0);
-  const roundOffsets = Array.from({ length: rounds }, () => 0);
-  for (let pass = 0; pass < 10; pass++) {
-    for (let s = 0; s < stores; s++) storeLevels[s]! += median(cells.filter((cell) => cell.store === s).map((cell) => residualOf({ storeLevels, roundOffsets }, cell)));
-    if (rounds === 1) break;
-    for (let r = 0; r < rounds; r++) roundOffsets[r]! += median(cells.filter((cell) => cell.round === r).map((cell) => residualOf({ storeLevels, roundOffsets }, cell)));
+/**
+ * Two-sided tail probability of Student's t with an integer number of degrees of freedom
+ * (Abramowitz & Stegun 26.7.3–4: a finite sum in θ = atan(t / √ν)).
+ */
+export function studentTwoSidedP(t: number, degreesOfFreedom: number): number {
+  const theta = Math.atan(Math.abs(t) / Math.sqrt(degreesOfFreedom));
+  const cos2 = Math.cos(theta) ** 2;
+  let term = 1;
+  let sum = 1;
+  if (degreesOfFreedom % 2 === 1) {
+    if (degreesOfFreedom === 1) return 1 - (2 / Math.PI) * theta;
+    for (let k = 2; k <= degreesOfFreedom - 3; k += 2) sum += (term *= (k / (k + 1)) * cos2);
+    return Math.max(0, 1 - (2 / Math.PI) * (theta + Math.sin(theta) * Math.cos(theta) * sum));
   }
-  return { storeLevels, roundOffsets };
+  for (let k = 1; k <= degreesOfFreedom - 3; k += 2) sum += (term *= (k / (k + 1)) * cos2);
+  return Math.max(0, 1 - Math.sin(theta) * sum);
 }
 
+/** The family-wise error allowed for calling any repetition of the run an outlier (Bonferroni over the repetitions). */
+export const OUTLIER_ALPHA = 0.05;
+
 /**
- * The repetitions to leave out: more than OUTLIER_MIN_OFF and OUTLIER_ROBUST_SDS robust SDs off the
- * median-polish fit; at most one per store, only where the store keeps two, and none at all when more
- * than a quarter of the repetitions would go (then the spread is the machine's, not a spell's).
+ * The repetitions to leave out: the outlier test of a linear model — each repetition's externally
+ * studentized residual (its distance from the fit, in units of the noise the other repetitions show)
+ * against Student's t, Bonferroni over all repetitions at OUTLIER_ALPHA — and more than OUTLIER_MIN_OFF
+ * off what the others predict. At most one per store (its worst), only where the store has three, and
+ * none when more than a quarter would go (then the spread is the machine's, not a spell's).
  */
-function outliersOf(cells: readonly Cell[], stores: number, rounds: number): Set<Cell> {
-  const fit = fitMedianPolish(cells, stores, rounds);
-  const residuals = cells.map((cell) => residualOf(fit, cell));
-  const robustSd = 1.4826 * median(residuals.map(Math.abs));
-  const threshold = OUTLIER_ROBUST_SDS * robustSd;
-  const out = new Set<Cell>();
+function outliersOf(cells: readonly Cell[], stores: number, rounds: number): Map<Cell, number> {
+  const fit = fitLeastSquares(cells, stores, rounds);
+  const parameters = stores + rounds - 1;
+  const residualDf = cells.length - parameters;
+  if (residualDf < 2) return new Map();
+  const squares = cells.reduce((sum, cell) => sum + residualOf(fit, cell) ** 2, 0);
+  const countOf = (s: number) => cells.filter((cell) => cell.store === s).length;
+  // Leverage of a cell in the additive model: 1/n of its store, plus 1/S − 1/N for its round when rounds are fitted (a full table).
+  const leverage = (cell: Cell) => 1 / countOf(cell.store) + (rounds > 1 ? 1 / stores - 1 / cells.length : 0);
+  const out = new Map<Cell, number>();
   for (let s = 0; s < stores; s++) {
     const own = cells.filter((cell) => cell.store === s);
     if (own.length < 3) continue;
-    const worst = own.reduce((a, b) => (Math.abs(residualOf(fit, b)) > Math.abs(residualOf(fit, a)) ? b : a));
-    const off = residualOf(fit, worst);
-    if (Math.abs(Math.expm1(off)) > OUTLIER_MIN_OFF && Math.abs(off) > threshold) out.add(worst);
+    const studentized = own.map((cell) => {
+      const residual = residualOf(fit, cell);
+      const h = leverage(cell);
+      const othersVariance = (squares - residual ** 2 / (1 - h)) / (residualDf - 1);
+      return { cell, t: othersVariance > 0 ? residual / Math.sqrt(othersVariance * (1 - h)) : Infinity, deleted: residual / (1 - h) };
+    });
+    const worst = studentized.reduce((a, b) => (Math.abs(b.t) > Math.abs(a.t) ? b : a));
+    const significant = studentizedP(worst.t, residualDf - 1) * cells.length < OUTLIER_ALPHA;
+    if (significant && Math.abs(Math.expm1(worst.deleted)) > OUTLIER_MIN_OFF) out.set(worst.cell, Math.expm1(worst.deleted));
   }
-  return out.size > cells.length / 4 ? new Set() : out;
+  return out.size > cells.length / 4 ? new Map() : out;
 }
+
+const studentizedP = (t: number, degreesOfFreedom: number) => (Number.isFinite(t) ? studentTwoSidedP(t, degreesOfFreedom) : 0);
 
 /** Each store's log figure by round, when every usable store has the same two or more rounds once each and there are enough stores. */
 function roundsDesign(samples: readonly Sample[]): number[] | undefined {
@@ -132,9 +154,10 @@ function roundsDesign(samples: readonly Sample[]): number[] | undefined {
  *
  * `rounds` design (see the contract): residuals of the additive model log y[s][r] = store + round + noise,
  * so a round the machine ran slow in does not count as noise of every store; `pooled`: the within-store
- * scatter pooled over the stores. Either way outliers (see `outliersOf`) are left out first.
+ * scatter pooled over the stores. Either way outliers (see `outliersOf`) are left out first, unless
+ * `leaveOutOutliers: false` (to compare with the rule without them).
  */
-export function noiseRule(metric: NoiseRule['metric'], samples: readonly Sample[]): NoiseRule | undefined {
+export function noiseRule(metric: NoiseRule['metric'], samples: readonly Sample[], options: { leaveOutOutliers?: boolean } = {}): NoiseRule | undefined {
   const usable = samples.filter((sample) => sample.values.length >= 2 && sample.values.every((value) => value > 0));
   if (usable.length === 0) return undefined;
   const roundList = roundsDesign(usable);
@@ -142,7 +165,7 @@ export function noiseRule(metric: NoiseRule['metric'], samples: readonly Sample[
     sample.values.map((value, i) => ({ store, round: roundList ? roundList.indexOf(sample.rounds![i]!) : 0, log: Math.log(value), value })),
   );
   const roundCount = roundList?.length ?? 1;
-  const out = outliersOf(cells, usable.length, roundCount);
+  const out = options.leaveOutOutliers === false ? new Map<Cell, number>() : outliersOf(cells, usable.length, roundCount);
   const kept = cells.filter((cell) => !out.has(cell));
   const fit = fitLeastSquares(kept, usable.length, roundCount);
   const degreesOfFreedom = kept.length - usable.length - (roundCount - 1);
@@ -151,11 +174,11 @@ export function noiseRule(metric: NoiseRule['metric'], samples: readonly Sample[
   const counts = usable.map((_, s) => kept.filter((cell) => cell.store === s).length);
   const typical = roundList ? roundList.length : [...counts].sort((a, b) => a - b)[Math.floor(counts.length / 2)]!;
   const smallestResolvable = Math.expm1(tQuantile(degreesOfFreedom) * pooledLogSd * Math.sqrt(2 / typical));
-  const outliers: NoiseOutlier[] = [...out].map((cell) => ({
+  const outliers: NoiseOutlier[] = [...out].map(([cell, offExpected]) => ({
     store: usable[cell.store]!.key,
     ...(roundList ? { round: roundList[cell.round]! } : {}),
     value: cell.value,
-    offExpected: Math.expm1(residualOf(fit, cell)),
+    offExpected,
   }));
   const singles = samples.filter((sample) => sample.values.length === 1 && sample.values[0]! > 0);
   const singleLevel = (sample: Sample) => {
