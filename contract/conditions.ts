@@ -49,6 +49,8 @@ export const atRateVerdictSchema = z.object({
   rankedOn: z.literal('saturated-throughput'),
   /** The load scenario the figures are from. */
   scenario: z.string(),
+  /** The round trip added to the store (`--store-rtt`) of the entries read, in ms; absent when none was added. */
+  storeRttMs: z.number().nonnegative().optional(),
   rate: rateChoiceSchema,
   /** Each store's median p50 and p99 over its at-rate repetitions, in µs, lowest p99 first, and the iterations k6 dropped (0: it sustained the rate). */
   stores: z.array(z.object({ store: anyStoreIdSchema, p50Us: z.number().nonnegative(), p99Us: z.number().nonnegative(), droppedIterations: z.number().int().nonnegative() })),
@@ -79,6 +81,8 @@ export const rttSweepVerdictSchema = z.object({
        * round trip — by more than its noise resolves, or within it (`tiedAtFirst`: then `ahead` pulled away rather than overtook).
        */
       flipped: z.array(z.object({ ahead: anyStoreIdSchema, behind: anyStoreIdSchema, tiedAtFirst: z.boolean() })),
+      /** Stores ranked at the first round trip with no measurement at this one (it failed or was skipped there). */
+      notMeasured: z.array(anyStoreIdSchema).optional(),
     }),
   ),
 });

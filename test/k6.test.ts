@@ -82,6 +82,15 @@ describe('k6 script generation', () => {
     const entry = k6SummaryToEntry(summary, { store: 'memory', scenario: 'read-heavy', ratePerSecond: 10, durationSeconds: 10 });
     assert.equal(observed(entry, 'load').logins, 60);
     assert.ok(!entry.notes?.some((note) => /include the VUs' logins/.test(note)));
+
+    // --login-rate: new users arrive in a scenario of their own; their logins count, and drops and failures are said.
+    const arriving = { metrics: { ...summary.metrics, 'sb_logins{scenario:measured-arrivals}': c(40), 'dropped_iterations{scenario:measured-arrivals}': c(5), 'sb_non2xx{scenario:measured-arrivals}': c(2), 'sb_errors{scenario:measured-arrivals}': c(1) } };
+    const withArrivals = readK6Phase(arriving, 'measured', 10)!;
+    assert.equal(withArrivals.logins, 100, 'the phase\'s 60 and the 40 new users');
+    assert.deepEqual(withArrivals.arrivals, { logins: 40, dropped: 5, failed: 3 });
+    const arrivedEntry = k6SummaryToEntry(arriving, { store: 'memory', scenario: 'read-heavy', ratePerSecond: 10, durationSeconds: 10 });
+    assert.ok(arrivedEntry.notes?.some((note) => /^new users \(--login-rate\): 40 logged in or tried, k6 dropped 5 arrivals \(no VU free\) and 3 logins failed/.test(note)), String(arrivedEntry.notes));
+    assert.ok(!entry.notes?.some((note) => /new users/.test(note)), 'no arrivals, nothing said');
   });
 
   test('k6 saturated only when it fell behind while using ~all the CPU app and server left', () => {

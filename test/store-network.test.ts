@@ -101,6 +101,10 @@ describe('the verdict: which figure it ranks on, and p50/p99 at the rate', () =>
     assert.equal(reversed.atRate?.sameOrder, false);
     assert.match(reversed.headline, /a different order\.$/);
     assert.equal(recommendStore(run({ redis: [[4000, 4100, 4050], []], postgres: [[2000, 2050, 2020], []] })).atRate, undefined, 'no rate measured: nothing said');
+    const acrossNetwork = run({ redis: [[4000, 4100, 4050], [900, 950, 920]], postgres: [[2000, 2050, 2020], [3000, 3100, 3050]] });
+    const delayed = recommendStore({ ...acrossNetwork, entries: acrossNetwork.entries.map((entry) => ({ ...entry, storeRttMs: 2 })) });
+    assert.equal(delayed.atRate?.storeRttMs, 2);
+    assert.match(delayed.headline, /At 1,000 req\/s on read-heavy with 2 ms to the store, 50% of the slowest/, 'the sentence names the round trip its figures were measured at');
     assert.deepEqual(runConditions(run({ redis: [[4000], [900]], postgres: [[2000], [3000]] })), [
       "Latency at a stated rate: read-heavy at 1000 req/s, 50% of the slowest store's median saturated throughput (postgres, 2000 req/s), open model (k6), every store on a fresh app (--latency-at).",
     ]);
@@ -147,6 +151,10 @@ describe('the verdict across a --store-rtt sweep: ranked at the first round trip
     const within = recommendStore(sweep({ redis: { 0: [4000, 4100, 4050], 2: [1500, 2100, 1700] }, postgres: { 0: [2000, 2050, 2020], 2: [1800, 1600, 1900] } }));
     assert.equal(within.rttSweep?.at[0]?.sameOrder, true, 'postgres ahead by its median at 2 ms, within the noise: not a flip');
     assert.equal(recommendStore({ ...base, entries: base.entries.map((entry) => ({ ...entry, storeRttMs: 2 })) }).rttSweep, undefined, 'one round trip: no sweep to state');
+
+    const failedAt2 = recommendStore(sweep({ redis: { 0: [4000, 4100, 4050], 2: [2000, 2050, 2020] }, memcached: { 0: [3000, 3050, 3020] }, postgres: { 0: [2000, 2050, 2020], 2: [1500, 1540, 1520] } }));
+    assert.deepEqual(failedAt2.rttSweep?.at[0]?.notMeasured, ['memcached'], 'a store measured at 0 ms but not at 2 ms is named, not silently missing');
+    assert.match(failedAt2.headline, /— the order holds \(within the noise\)\. Not measured at 2 ms: memcached \(see the entries\)\.$/);
   });
 });
 
@@ -232,6 +240,6 @@ describe('real Redis through Toxiproxy', () => {
     assert.ok(verdict, 'the verdict quotes latency at the rate');
     assert.equal(verdict.rankedOn, 'saturated-throughput');
     assert.deepEqual(verdict.stores.map((s) => s.store).sort(), ['memory', 'redis']);
-    assert.match(proxied.result.verdict!.headline, /Ranked on saturated throughput \(closed model\)\. At [\d,]+ req\/s on read-heavy, 50% of the slowest store's saturated throughput/);
+    assert.match(proxied.result.verdict!.headline, /Ranked on saturated throughput \(closed model\)\. At [\d,]+ req\/s on read-heavy with 0 ms to the store, 50% of the slowest store's saturated throughput/);
   });
 });

@@ -121,7 +121,7 @@ export function k6Options(spec: K6ScriptSpec): Record<string, unknown> {
       const arrivals = arrivalsScenario(phase);
       const arrivalVus = sizeVuPool(loginsPerSecond);
       scenarios[arrivals] = { ...(scenarios[phase] as object), exec: 'arrive', rate: loginsPerSecond, preAllocatedVUs: arrivalVus.preAllocated, maxVUs: arrivalVus.max };
-      for (const counter of ['dropped_iterations', K6_COUNTERS.logins]) thresholds[`${counter}{scenario:${arrivals}}`] = ['count>=0'];
+      for (const counter of ['dropped_iterations', K6_COUNTERS.logins, K6_COUNTERS.errors, K6_COUNTERS.timeouts, K6_COUNTERS.non2xx]) thresholds[`${counter}{scenario:${arrivals}}`] = ['count>=0'];
     }
   }
   return { scenarios, thresholds, noCookiesReset: true, discardResponseBodies: true, summaryTrendStats: K6_TREND_STATS };

@@ -19,6 +19,8 @@ export interface K6PhaseSummary {
   logins: number;
   /** False for a summary of a script without the `kind` tag (older exports): its figures include the logins. */
   loginsExcluded: boolean;
+  /** New users (`--login-rate`) beside the phase: logins attempted, arrivals k6 dropped (no VU free), logins that failed. */
+  arrivals?: { logins: number; dropped: number; failed: number };
 }
 
 /** What the summary itself does not say about the run it came from. */
@@ -78,6 +80,12 @@ export function readK6Phase(summary: unknown, phase: K6Phase, durationSeconds: n
   const phaseCount = (metric: string) => metricValues(summary, `${metric}{scenario:${phase}}`)?.count;
   const requests = workCount('http_reqs');
   if (requests === undefined) return undefined;
+  const arrivalCount = (metric: string) => metricValues(summary, `${metric}{scenario:${arrivalsScenario(phase)}}`)?.count;
+  const arrivalLogins = arrivalCount(K6_COUNTERS.logins);
+  const arrivals =
+    arrivalLogins === undefined
+      ? undefined
+      : { logins: arrivalLogins, dropped: arrivalCount('dropped_iterations') ?? 0, failed: (arrivalCount(K6_COUNTERS.errors) ?? 0) + (arrivalCount(K6_COUNTERS.timeouts) ?? 0) + (arrivalCount(K6_COUNTERS.non2xx) ?? 0) };
   return {
     metrics: {
       durationSeconds,
@@ -92,8 +100,9 @@ export function readK6Phase(summary: unknown, phase: K6Phase, durationSeconds: n
     iterations: phaseCount('iterations') ?? 0,
     droppedIterations: phaseCount('dropped_iterations') ?? 0,
     // Logins of the phase's own VUs, and of the new users arriving beside it (--login-rate).
-    logins: (phaseCount(K6_COUNTERS.logins) ?? 0) + (metricValues(summary, `${K6_COUNTERS.logins}{scenario:${arrivalsScenario(phase)}}`)?.count ?? 0),
+    logins: (phaseCount(K6_COUNTERS.logins) ?? 0) + (arrivals?.logins ?? 0),
     loginsExcluded,
+    ...(arrivals ? { arrivals } : {}),
   };
 }
 
@@ -110,6 +119,12 @@ export function openModelFindings(
     const share = ((100 * droppedIterations) / Math.max(1, attempted)).toFixed(1);
     notes.push(
       `target rate not met: k6 dropped ${droppedIterations} of ${attempted} iterations (${share}%); achieved ${achieved.toFixed(1)} of ${ratePerSecond} req/s — the app or the VU pool could not keep up, so latency is that of an overloaded system`,
+    );
+  }
+  const arrivals = measured.arrivals;
+  if (arrivals && (arrivals.dropped > 0 || arrivals.failed > 0)) {
+    notes.push(
+      `new users (--login-rate): ${arrivals.logins} logged in or tried, k6 dropped ${arrivals.dropped} arrivals (no VU free) and ${arrivals.failed} logins failed (errors, timeouts, non-2xx), so fewer new sessions were written than the rate asks`,
     );
   }
   return {

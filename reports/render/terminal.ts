@@ -178,11 +178,11 @@ export function terminalVerdict(recommendation: Recommendation, width: number): 
   else if (decision.decidedBy === 'too-few-repetitions') first = `No verdict on speed from one repetition per store (run with --repeat 3); fastest here: ${choice.storeLabel}.`;
   else if (decision.decidedBy === 'one-candidate') first = `Use ${choice.storeLabel}: the only store measured that has no objection.`;
   else first = `Use ${choice.storeLabel}: the fastest candidate (${resolvable(decision.throughputRule)}).`;
-  const rankedOn = recommendation.atRate ? ` Ranked on saturated throughput; the order by p99 at ${formatRate(recommendation.atRate.rate.ratePerSecond)} is ${recommendation.atRate.sameOrder ? 'the same' : 'different'}.` : '';
+  const rankedOn = recommendation.atRate ? ` Ranked on saturated throughput; the order by p99 at ${formatRate(recommendation.atRate.rate.ratePerSecond)}${recommendation.atRate.storeRttMs === undefined ? '' : ` (${recommendation.atRate.storeRttMs} ms to the store)`} is ${recommendation.atRate.sameOrder ? 'the same' : 'different'}.` : '';
   const sweep = recommendation.rttSweep;
   const sweepText = sweep
     ? ` Ranked at ${sweep.rankedAtMs} ms to the store; ${sweep.at
-        .map((at) => `at ${at.rttMs} ms ${at.sameOrder ? 'the order holds within noise' : `the ranking flips (${at.flipped.map((pair) => `${label(pair.ahead)} ahead of ${label(pair.behind)}${pair.tiedAtFirst ? `, tied at ${sweep.rankedAtMs} ms` : ''}`).join('; ')})`}`)
+        .map((at) => `at ${at.rttMs} ms ${at.sameOrder ? 'the order holds within noise' : `the ranking flips (${at.flipped.map((pair) => `${label(pair.ahead)} ahead of ${label(pair.behind)}${pair.tiedAtFirst ? `, tied at ${sweep.rankedAtMs} ms` : ''}`).join('; ')})`}${at.notMeasured ? ` (not measured there: ${at.notMeasured.map(label).join(', ')})` : ''}`)
         .join(', ')}.`
     : '';
   const lines = [wrapParagraph(terminalText(`Verdict: ${first}${rankedOn}${sweepText}`), width, '  ')];

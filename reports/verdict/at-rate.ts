@@ -54,6 +54,7 @@ export function latencyAtRate(result: RunResult, ranked: readonly AnyStoreId[], 
   return {
     rankedOn: 'saturated-throughput',
     scenario: group.scenario,
+    ...(group.entries[0]!.storeRttMs === undefined ? {} : { storeRttMs: group.entries[0]!.storeRttMs }),
     rate: group.entries[0]!.atRate!,
     stores: stores.map(({ p99s: _, ...figures }) => figures),
     sameOrder,
@@ -66,7 +67,7 @@ export function atRateSentence(verdict: AtRateVerdict, labelOf: (store: AnyStore
   const how = rate.basis === 'stated' ? 'a stated rate' : `${Math.round(rate.share * 100)}% of the slowest store's saturated throughput (${labelOf(rate.slowestStore)}, ${formatRate(Math.round(rate.slowestThroughput))})`;
   const figures = verdict.stores.map((s) => `${labelOf(s.store)} ${formatUs(s.p50Us)} / ${formatUs(s.p99Us)}${s.droppedIterations > 0 ? ` (did not sustain it: ${formatCount(s.droppedIterations)} iterations dropped)` : ''}`);
   return (
-    `Ranked on saturated throughput (closed model). At ${formatRate(rate.ratePerSecond)} on ${verdict.scenario}, ${how}, open model, p50 / p99: ${figures.join('; ')} — ` +
+    `Ranked on saturated throughput (closed model). At ${formatRate(rate.ratePerSecond)} on ${verdict.scenario}${verdict.storeRttMs === undefined ? '' : ` with ${formatCount(verdict.storeRttMs)} ms to the store`}, ${how}, open model, p50 / p99: ${figures.join('; ')} — ` +
     (verdict.sameOrder ? 'by p99 at that rate the candidates come in the same order.' : 'by p99 at that rate the candidates come in a different order.')
   );
 }

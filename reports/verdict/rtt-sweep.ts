@@ -75,7 +75,8 @@ export function rankingAcrossRtts(result: RunResult, headlineKey: string | undef
         .map((lower) => ({ ahead: lower.store, behind: higher.store, tiedAtFirst: first.rule !== undefined && !resolvablyDifferent(first.rule, higher.store, lower.store) })),
     );
     const stores = samples.map((sample) => ({ store: sample.store, throughput: median(sample.values) })).sort((a, b) => b.throughput - a.throughput);
-    return { rttMs, stores, sameOrder: flipped.length === 0, flipped };
+    const notMeasured = ranked.filter((store) => !samples.some((sample) => sample.store === store));
+    return { rttMs, stores, sameOrder: flipped.length === 0, flipped, ...(notMeasured.length > 0 ? { notMeasured } : {}) };
   });
   return { rankedAtMs, scenario: reference.scenario, at };
 }
@@ -87,7 +88,8 @@ export function rttSweepSentence(sweep: RttSweepVerdict, labelOf: (store: AnySto
     const order = at.sameOrder
       ? 'the order holds (within the noise)'
       : `the ranking flips: ${at.flipped.map((pair) => `${labelOf(pair.ahead)} ahead of ${labelOf(pair.behind)}${pair.tiedAtFirst ? ` (tied at ${sweep.rankedAtMs} ms)` : ''}`).join('; ')}`;
-    return ` At ${at.rttMs} ms, saturated ${sweep.scenario}: ${figures} — ${order}.`;
+    const missing = at.notMeasured ? ` Not measured at ${at.rttMs} ms: ${at.notMeasured.map(labelOf).join(', ')} (see the entries).` : '';
+    return ` At ${at.rttMs} ms, saturated ${sweep.scenario}: ${figures} — ${order}.${missing}`;
   });
   return `Ranked at ${sweep.rankedAtMs} ms to the store server (--store-rtt).${parts.join('')}`;
 }
