@@ -46,8 +46,8 @@ describe('a run on memory and redis (real servers)', () => {
     runResultSchema.parse(result);
     assert.deepEqual(
       result.entries.map((entry) => [entry.sequence, entry.store, entry.repetition, entry.status]),
-      [[1, 'memory', 1, 'ok'], [2, 'redis', 1, 'ok'], [3, 'memory', 2, 'ok'], [4, 'redis', 2, 'ok']],
-      'repetition 1 of every store before repetition 2',
+      [[1, 'memory', 1, 'ok'], [2, 'redis', 1, 'ok'], [3, 'redis', 2, 'ok'], [4, 'memory', 2, 'ok']],
+      'repetition 1 of every store before repetition 2, the second round in reverse order',
     );
     assert.equal(result.plan.probeOperations, 40);
     assert.equal(result.plan.warmupCapSeconds, 5);

@@ -150,8 +150,8 @@ export function runBench(plan: RunPlan, observer: RunObserver, signal: AbortSign
 
 /**
  * The 0-based repetitions of one scenario, one call of runStoreScenario per group. Load runs go
- * round-robin (repetition 1 of every store, then repetition 2, …) so drift spreads evenly across
- * stores. Other kinds check correctness, not speed: all repetitions of a store on one app. So do
+ * round-robin (repetition 1 of every store, then repetition 2, …, every other round in reverse order)
+ * so drift spreads evenly across stores. Other kinds check correctness, not speed: all repetitions of a store on one app. So do
  * prefilled load runs: loading millions of sessions again for every repetition would dominate the run.
  */
 function roundsOf(plan: RunPlan, scenario: Scenario, prefill: number): number[][] {
@@ -278,8 +278,10 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
           for (const prefill of plan.prefill) {
             const failed = new Set<StoreRun>();
             const saturated = new Map<AnyStoreId, number[]>();
-            for (const repetitions of roundsOf(plan, scenario, prefill)) {
-              for (const run of runs) {
+            for (const [round, repetitions] of roundsOf(plan, scenario, prefill).entries()) {
+              // Every other round goes the other way (A B C, then C B A): a machine that speeds up or slows down
+              // through a round then favours no store for its place in the order.
+              for (const run of round % 2 === 0 ? runs : [...runs].reverse()) {
                 if (signal.aborted) return;
                 if (failed.has(run)) continue;
                 const unit = units.get(unitKey(run.storeId, scenario, payloadBytes, prefill, run.mitigation, rttMs))!;
