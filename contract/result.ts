@@ -212,11 +212,24 @@ export const noiseRuleSchema = z.object({
    * Each store's fitted level: its mean log figure with each round's offset taken out (exp of it is a geometric
    * mean), and the repetitions it rests on. Two stores are told apart by these. Absent in older results.
    */
-  levels: z.record(z.string(), z.object({ logLevel: z.number(), repetitions: count })).optional(),
+  levels: z
+    .record(
+      z.string(),
+      z.object({
+        logLevel: z.number(),
+        repetitions: count,
+        /** Where a repetition was left out of a round-robin table: the count that gives the level's true scatter against a complete store's. */
+        effectiveRepetitions: z.number().positive().optional(),
+      }),
+    )
+    .optional(),
   /**
-   * Repetitions left out before the noise was estimated: more than 15 % and 3.5 robust standard deviations off what
-   * their store and round predict, at most one per store (three or more repetitions), none when over a quarter would go.
+   * The outlier test the rule applied (absent: none): a repetition whose externally studentized residual passes
+   * Student's t at `alpha` (Bonferroni over the run's repetitions) and that is more than `minOff` off what the
+   * others predict is left out — at most one per store of three or more, none when over a quarter would go.
    */
+  outlierTest: z.object({ alpha: z.number().positive().max(1), minOff: z.number().nonnegative() }).optional(),
+  /** The repetitions that test left out. */
   outliers: z.array(noiseOutlierSchema).optional(),
 });
 

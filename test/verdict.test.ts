@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import type { OkEntry, ResultEntry, RunResult } from '../contract/result.ts';
+import type { NoiseRule, OkEntry, ResultEntry, RunResult } from '../contract/result.ts';
 import type { StoreId } from '../contract/vocabulary.ts';
-import { noiseRule, resolvablyDifferent } from '../reports/verdict/noise.ts';
+import { noiseRule, resolvablyAhead } from '../reports/verdict/noise.ts';
 import { mulberry32 } from '../reports/figures/seeded-random.ts';
 import { recommendStore } from '../reports/verdict/recommend.ts';
 import { terminalVerdict } from '../reports/render/terminal.ts';
@@ -73,10 +73,11 @@ describe('the verdict knows noise', () => {
     assert.ok(Math.abs(rule.pooledLogSd - Math.log(1.1) / Math.SQRT2) < 1e-12);
     // t(2) = 4.303; √(2/2) = 1.
     assert.ok(Math.abs(rule.smallestResolvable - Math.expm1(4.303 * rule.pooledLogSd)) < 1e-12);
-    assert.equal(resolvablyDifferent(rule, 'a', 'b'), true, 'twice as fast, against a 10 % spread');
-    assert.equal(resolvablyDifferent(rule, 'a', 'unknown'), false, 'a store the rule has no level for cannot be told apart');
+    assert.equal(resolvablyAhead(rule, 'b', 'a'), true, 'twice as fast, against a 10 % spread');
+    assert.equal(resolvablyAhead(rule, 'a', 'b'), false, 'directional: the slower is never ahead');
+    assert.equal(resolvablyAhead(rule, 'a', 'unknown'), false, 'a store the rule has no level for cannot be told apart');
     const close = noiseRule('throughput', [{ key: 'a', values: [100, 110] }, { key: 'b', values: [104, 114] }])!;
-    assert.equal(resolvablyDifferent(close, 'a', 'b'), false, '4 % apart, against a 10 % spread');
+    assert.equal(resolvablyAhead(close, 'b', 'a'), false, '4 % apart, against a 10 % spread');
     assert.equal(noiseRule('throughput', [{ key: 'a', values: [100] }]), undefined);
   });
 
@@ -91,11 +92,11 @@ describe('the verdict knows noise', () => {
     assert.equal(rounds.design, 'rounds');
     assert.equal(rounds.degreesOfFreedom, 4, '(3 − 1) × (3 − 1)');
     assert.ok(rounds.smallestResolvable < 0.05, `resolves ${(rounds.smallestResolvable * 100).toFixed(1)} %`);
-    assert.equal(resolvablyDifferent(rounds, 'a', 'b'), true, 'a is 25 % ahead of b in every round');
+    assert.equal(resolvablyAhead(rounds, 'a', 'b'), true, 'a is 25 % ahead of b in every round');
     const pooled = noiseRule('throughput', slowRound.map(({ key, values }) => ({ key, values })))!;
     assert.equal(pooled.design, 'pooled');
     assert.ok(pooled.smallestResolvable > 0.4, `pooled, the slow round reads as noise: ${(pooled.smallestResolvable * 100).toFixed(0)} %`);
-    assert.equal(resolvablyDifferent(pooled, 'a', 'b'), false);
+    assert.equal(resolvablyAhead(pooled, 'a', 'b'), false);
     // Two stores, or rounds that differ between stores: pooled, as before.
     assert.equal(noiseRule('throughput', slowRound.slice(0, 2))!.design, 'pooled');
     assert.equal(noiseRule('throughput', [...slowRound.slice(0, 2), { key: 'c', values: [500, 505], rounds: [1, 2] }])!.design, 'pooled');
@@ -115,20 +116,26 @@ describe('the verdict knows noise', () => {
     assert.equal(rule.degreesOfFreedom, 3, '8 kept − 3 stores − (3 − 1) rounds');
     assert.equal(rule.levels!['b']!.repetitions, 2);
     assert.ok(Math.abs(Math.exp(rule.levels!['b']!.logLevel) - 875) < 10, `b's level from its two other repetitions: ${Math.exp(rule.levels!['b']!.logLevel)}`);
-    assert.equal(resolvablyDifferent(rule, 'a', 'b'), true, 'the 12 % is resolved once the spell is out');
+    assert.equal(resolvablyAhead(rule, 'a', 'b'), true, 'the 12 % is resolved once the spell is out');
     assert.ok(rule.smallestResolvable < 0.05, `resolves ${(rule.smallestResolvable * 100).toFixed(1)} %`);
+    // With a cell missing, b's level scatters more than two repetitions' worth: against a complete store,
+    // Var = σ² (2/3 + S / (6 (S − 1))) for three rounds (Sherman–Morrison), so 1/n_eff = 11/12 − 1/3 at S = 3.
+    assert.ok(Math.abs(rule.levels!['b']!.effectiveRepetitions! - 12 / 7) < 1e-6, `effective repetitions ${rule.levels!['b']!.effectiveRepetitions}`);
+    assert.equal(rule.levels!['a']!.effectiveRepetitions, undefined, 'a complete store: its count is exact');
+    assert.deepEqual(rule.outlierTest, { alpha: 0.05, minOff: 0.15 });
 
     // Two stores (no rounds): the same, on the within-store spread.
     const two = noiseRule('throughput', [{ key: 'a', values: [2610, 2580, 2650] }, { key: 'b', values: [2250, 1600, 2270] }])!;
     assert.equal(two.design, 'pooled');
     assert.deepEqual(two.outliers?.map(({ store, value }) => ({ store, value })), [{ store: 'b', value: 1600 }]);
-    assert.equal(resolvablyDifferent(two, 'a', 'b'), true);
+    assert.equal(resolvablyAhead(two, 'a', 'b'), true);
   });
 
   test('seeded simulation: the outlier rule keeps A/A near the stated 5 % and finds a 14 % slower store more often when repetitions fall in slow spells', (t) => {
     // Fresh-process noise 6 % (log-normal); a slow spell takes 30 % off a repetition with probability 0.1.
     const random = mulberry32(20261206);
     const gauss = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
+    const toldApart = (rule: NoiseRule) => resolvablyAhead(rule, 's0', 's1') || resolvablyAhead(rule, 's1', 's0');
     const rates = (stores: number, spell: number, gap: number, trials = 1500) => {
       let now = 0;
       let before = 0;
@@ -138,8 +145,8 @@ describe('the verdict knows noise', () => {
           const rounds = [1, 2, 3];
           return { key: `s${s}`, rounds, values: rounds.map(() => 1000 * Math.exp(level + 0.06 * gauss() + (random() < spell ? Math.log(0.7) : 0))) };
         });
-        now += Number(resolvablyDifferent(noiseRule('throughput', samples)!, 's0', 's1'));
-        before += Number(resolvablyDifferent(noiseRule('throughput', samples, { leaveOutOutliers: false })!, 's0', 's1'));
+        now += Number(toldApart(noiseRule('throughput', samples)!));
+        before += Number(toldApart(noiseRule('throughput', samples, { leaveOutOutliers: false })!));
       }
       return { now: now / trials, before: before / trials };
     };
@@ -152,6 +159,20 @@ describe('the verdict knows noise', () => {
       assert.ok(found.now > found.before + 0.05, `${stores} stores, spells: 14 % found ${(found.now * 100).toFixed(1)} % against ${(found.before * 100).toFixed(1)} % with nothing left out`);
       t.diagnostic(`${stores} stores × 3 rounds: A/A told apart ${(clean.now * 100).toFixed(1)} % (${(clean.before * 100).toFixed(1)} % without the rule); with spells ${(spells.now * 100).toFixed(1)} % (${(spells.before * 100).toFixed(1)} %); 14 % slower found ${(found.now * 100).toFixed(1)} % (${(found.before * 100).toFixed(1)} %)`);
     }
+  });
+
+  test('ahead by its median but behind by its level once a repetition is left out: tied, never "the fastest" against the rule', () => {
+    // b leads by median (1,005 against 1,000); with 600 left out, a's level (≈1,020) is above b's.
+    const recommendation = recommendStore(runWith({ redis: [1000, 1041, 600], memcached: [1005, 1006, 1004] }));
+    assert.deepEqual(recommendation.decision.throughputRule?.outliers?.map(({ store, value }) => ({ store, value })), [{ store: 'redis', value: 600 }]);
+    assert.notEqual(recommendation.decision.decidedBy, 'throughput', recommendation.headline);
+    assert.doesNotMatch(recommendation.headline, /Next best: .* slower/);
+  });
+
+  test('a repetition that measured nothing (0) has no log: left out, the store\'s others still count', () => {
+    const rule = noiseRule('throughput', [{ key: 'a', values: [1000, 0, 990] }, { key: 'b', values: [800, 810, 790] }])!;
+    assert.equal(rule.levels!['a']!.repetitions, 2);
+    assert.equal(resolvablyAhead(rule, 'a', 'b'), true);
   });
 
   test('what is not left out: a repetition within 15 %, one of only two, too fast as well as too slow past the bound, none when over a quarter would go', () => {

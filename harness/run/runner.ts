@@ -149,6 +149,15 @@ export function runBench(plan: RunPlan, observer: RunObserver, signal: AbortSign
 }
 
 /**
+ * The stores in the order round `round` (0-based) runs them: every other round goes the other way
+ * (A B C, then C B A), so a machine that speeds up or slows down through a round favours no store for
+ * its place in the order.
+ */
+function inRoundOrder<T>(runs: readonly T[], round: number): readonly T[] {
+  return round % 2 === 0 ? runs : [...runs].reverse();
+}
+
+/**
  * The 0-based repetitions of one scenario, one call of runStoreScenario per group. Load runs go
  * round-robin (repetition 1 of every store, then repetition 2, …, every other round in reverse order)
  * so drift spreads evenly across stores. Other kinds check correctness, not speed: all repetitions of a store on one app. So do
@@ -279,9 +288,7 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
             const failed = new Set<StoreRun>();
             const saturated = new Map<AnyStoreId, number[]>();
             for (const [round, repetitions] of roundsOf(plan, scenario, prefill).entries()) {
-              // Every other round goes the other way (A B C, then C B A): a machine that speeds up or slows down
-              // through a round then favours no store for its place in the order.
-              for (const run of round % 2 === 0 ? runs : [...runs].reverse()) {
+              for (const run of inRoundOrder(runs, round)) {
                 if (signal.aborted) return;
                 if (failed.has(run)) continue;
                 const unit = units.get(unitKey(run.storeId, scenario, payloadBytes, prefill, run.mitigation, rttMs))!;
@@ -310,7 +317,7 @@ async function runStores(planned: RunPlan, observer: RunObserver, signal: AbortS
               observer.log(`${scenario.id}: latency at ${formatCount(rate.ratePerSecond)} req/s (${rate.basis === 'stated' ? 'stated' : `${Math.round(rate.share * 100)}% of ${rate.slowestStore}'s ${formatCount(Math.round(rate.slowestThroughput))} req/s, the slowest`}), open model, every store`);
               // Round-robin like the saturated repetitions, each on a fresh app, only for stores measured at saturation.
               for (let repetition = 0; repetition < plan.repeat; repetition += 1) {
-                for (const run of runs) {
+                for (const run of inRoundOrder(runs, repetition)) {
                   if (signal.aborted) return;
                   if (failed.has(run) || !saturated.has(run.storeId)) continue;
                   observer.position({ store: run.storeId, index: plan.stores.indexOf(run.storeId) + 1, count: plan.stores.length, scenario: `${scenario.id} at ${formatCount(rate.ratePerSecond)} req/s`, eta: estimateRemaining([...units.values()]) });

@@ -1,5 +1,4 @@
-import type { NoiseOutlier, OkEntry, RunResult } from '../../contract/result.ts';
-import { OUTLIER_ALPHA, OUTLIER_MIN_OFF } from '../verdict/noise.ts';
+import type { NoiseRule, OkEntry, RunResult } from '../../contract/result.ts';
 import type { TextTable } from '../figures/text-table.ts';
 import { groupEntries, groupSpread, scenarioLabeller } from '../figures/aggregate.ts';
 import type { ChangeTest, Comparison } from '../verdict/compare.ts';
@@ -207,17 +206,18 @@ export function scoreboardTable(recommendation: Recommendation): TextTable {
         ? ['% of fastest: of the no-session baseline, the fastest here: the same app keeping no session at all, so the rest is what sessions cost.']
         : []),
       ...(rule ? [`Throughput differences above ${Math.max(1, Math.round(rule.smallestResolvable * 100))} % were resolvable in this run (${Math.round(rule.confidence * 100)} % confidence, ${rule.design === 'rounds' ? `spread of ${formatCount(rule.repetitions)} repetitions once each round's shared offset is taken out` : `pooled spread of ${formatCount(rule.repetitions)} repetitions`}); smaller ones are ties.`] : []),
-      ...(rule?.outliers ? [outliersNote(rule.outliers, recommendation)] : []),
+      ...(rule?.outliers ? [outliersNote(rule, recommendation)] : []),
       ...all.filter((_, index) => unmeasured[index]).map((column) => `Not measured in this run: ${column.title.toLowerCase()} — ${HOW_TO_MEASURE[column.title]}.`),
     ],
   };
 }
 
 /** The repetitions the noise rule left out, named, so a reader can see what a slow spell of the machine took away. */
-function outliersNote(outliers: readonly NoiseOutlier[], recommendation: Recommendation): string {
+function outliersNote(rule: NoiseRule, recommendation: Recommendation): string {
   const labelOf = (store: string) => recommendation.scores.find((score) => score.store === store)?.storeLabel ?? store;
-  const listed = outliers.map(
+  const listed = (rule.outliers ?? []).map(
     (outlier) => `${labelOf(outlier.store)}${outlier.round === undefined ? '' : ` repetition ${outlier.round}`}, ${formatRate(outlier.value)} (${Math.round(Math.abs(outlier.offExpected) * 100)} % ${outlier.offExpected < 0 ? 'below' : 'above'})`,
   );
-  return `Left out of that comparison as an outlier (over ${Math.round(OUTLIER_MIN_OFF * 100)} % off what the other repetitions predict for it, and beyond their noise: studentized residual, Bonferroni at ${OUTLIER_ALPHA}; most often a slow spell of the machine): ${listed.join('; ')}.`;
+  const test = rule.outlierTest ? ` (over ${Math.round(rule.outlierTest.minOff * 100)} % off what the other repetitions predict for it, and beyond their noise: studentized residual, Bonferroni at ${rule.outlierTest.alpha}; most often a slow spell of the machine)` : '';
+  return `Left out of that comparison as an outlier${test}: ${listed.join('; ')}.`;
 }

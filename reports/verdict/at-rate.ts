@@ -3,7 +3,7 @@ import type { OkEntry, RunResult } from '../../contract/result.ts';
 import type { AnyStoreId } from '../../contract/vocabulary.ts';
 import { scenarioKeyOf } from '../figures/aggregate.ts';
 import { formatCount, formatRate, formatUs } from '../figures/format.ts';
-import { noiseRule, resolvablyDifferent } from './noise.ts';
+import { noiseRule, resolvablyAhead } from './noise.ts';
 
 /**
  * Latency at a stated rate (`--latency-at`) beside the saturated ranking: the recommendation ranks on
@@ -49,7 +49,7 @@ export function latencyAtRate(result: RunResult, ranked: readonly AnyStoreId[], 
   const candidates = ranked.flatMap((id) => stores.find((s) => s.store === id) ?? []);
   // Without repetitions to judge noise by, any inversion counts.
   const inverted = (ahead: (typeof stores)[number], behind: (typeof stores)[number]) =>
-    ahead.p99Us > behind.p99Us && (rule === undefined || resolvablyDifferent(rule, ahead.store, behind.store));
+    ahead.p99Us > behind.p99Us && (rule === undefined || resolvablyAhead(rule, ahead.store, behind.store));
   const sameOrder = candidates.every((ahead, i) => candidates.slice(i + 1).every((behind) => !inverted(ahead, behind)));
   return {
     rankedOn: 'saturated-throughput',

@@ -45,12 +45,6 @@ function tQuantile(degreesOfFreedom: number): number {
 
 const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 /** One repetition: its store's index, its round's index (0 when the design has no rounds), its log figure. */
 interface Cell {
   store: number;
@@ -75,11 +69,19 @@ function fitLeastSquares(cells: readonly Cell[], stores: number, rounds: number)
   const storeLevels = Array.from({ length: stores }, (_, s) => mean(cells.filter((cell) => cell.store === s).map((cell) => cell.log)));
   const roundOffsets = Array.from({ length: rounds }, () => 0);
   if (rounds === 1) return { storeLevels, roundOffsets };
-  for (let pass = 0; pass < 100; pass++) {
-    for (let r = 0; r < rounds; r++) roundOffsets[r] = mean(cells.filter((cell) => cell.round === r).map((cell) => cell.log - storeLevels[cell.store]!));
+  const byStore = Array.from({ length: stores }, (_, s) => cells.filter((cell) => cell.store === s));
+  const byRound = Array.from({ length: rounds }, (_, r) => cells.filter((cell) => cell.round === r));
+  for (let pass = 0; pass < 200; pass++) {
+    for (let r = 0; r < rounds; r++) roundOffsets[r] = byRound[r]!.length === 0 ? 0 : mean(byRound[r]!.map((cell) => cell.log - storeLevels[cell.store]!));
     const shift = mean(roundOffsets);
     for (let r = 0; r < rounds; r++) roundOffsets[r]! -= shift;
-    for (let s = 0; s < stores; s++) storeLevels[s] = mean(cells.filter((cell) => cell.store === s).map((cell) => cell.log - roundOffsets[cell.round]!));
+    let moved = 0;
+    for (let s = 0; s < stores; s++) {
+      const level = mean(byStore[s]!.map((cell) => cell.log - roundOffsets[cell.round]!));
+      moved = Math.max(moved, Math.abs(level - storeLevels[s]!));
+      storeLevels[s] = level;
+    }
+    if (moved < 1e-12) break;
   }
   return { storeLevels, roundOffsets };
 }
@@ -140,6 +142,27 @@ function outliersOf(cells: readonly Cell[], stores: number, rounds: number): Map
 
 const studentizedP = (t: number, degreesOfFreedom: number) => (Number.isFinite(t) ? studentTwoSidedP(t, degreesOfFreedom) : 0);
 
+/**
+ * With a repetition left out of a round-robin table the store levels are no longer plain means, and
+ * √(1/nₐ + 1/n_b) understates how far two of them scatter. Each level is linear in the log figures, so
+ * its weights come from fitting each kept repetition alone (1 there, 0 elsewhere); the variance of a
+ * store's level against a complete store's, in units of σ², is then the sum of squared weight
+ * differences. A store's effective repetitions are what makes √(1/n_eff + 1/rounds) equal to that.
+ * Undefined for a complete table (or pooled stores), where the plain counts are exact.
+ */
+function effectiveRepetitions(kept: readonly Cell[], stores: number, rounds: number): number[] | undefined {
+  const countOf = (s: number) => kept.filter((cell) => cell.store === s).length;
+  const complete = Array.from({ length: stores }, (_, s) => countOf(s) === rounds);
+  const reference = complete.indexOf(true);
+  if (rounds === 1 || complete.every(Boolean) || reference < 0) return undefined;
+  const weights = kept.map((_, i) => fitLeastSquares(kept.map((cell, j) => ({ ...cell, log: i === j ? 1 : 0 })), stores, rounds).storeLevels);
+  return Array.from({ length: stores }, (_, s) => {
+    if (complete[s]) return rounds;
+    const variance = weights.reduce((sum, w) => sum + (w[s]! - w[reference]!) ** 2, 0);
+    return 1 / (variance - 1 / rounds);
+  });
+}
+
 /** Each store's log figure by round, when every usable store has the same two or more rounds once each and there are enough stores. */
 function roundsDesign(samples: readonly Sample[]): number[] | undefined {
   if (samples.length < MIN_STORES_FOR_ROUNDS || samples.some((sample) => sample.rounds === undefined || sample.rounds.length !== sample.values.length)) return undefined;
@@ -158,7 +181,12 @@ function roundsDesign(samples: readonly Sample[]): number[] | undefined {
  * `leaveOutOutliers: false` (to compare with the rule without them).
  */
 export function noiseRule(metric: NoiseRule['metric'], samples: readonly Sample[], options: { leaveOutOutliers?: boolean } = {}): NoiseRule | undefined {
-  const usable = samples.filter((sample) => sample.values.length >= 2 && sample.values.every((value) => value > 0));
+  // A figure of 0 (nothing measured) has no log: that repetition is left out, the store's others still count.
+  const positive = samples.map((sample) => {
+    const keep = sample.values.map((value) => value > 0);
+    return { ...sample, values: sample.values.filter((_, i) => keep[i]), ...(sample.rounds ? { rounds: sample.rounds.filter((_, i) => keep[i]) } : {}) };
+  });
+  const usable = positive.filter((sample) => sample.values.length >= 2);
   if (usable.length === 0) return undefined;
   const roundList = roundsDesign(usable);
   const cells: Cell[] = usable.flatMap((sample, store) =>
@@ -172,6 +200,7 @@ export function noiseRule(metric: NoiseRule['metric'], samples: readonly Sample[
   if (degreesOfFreedom < 1) return undefined;
   const pooledLogSd = Math.sqrt(kept.reduce((sum, cell) => sum + residualOf(fit, cell) ** 2, 0) / degreesOfFreedom);
   const counts = usable.map((_, s) => kept.filter((cell) => cell.store === s).length);
+  const effective = effectiveRepetitions(kept, usable.length, roundCount);
   const typical = roundList ? roundList.length : [...counts].sort((a, b) => a - b)[Math.floor(counts.length / 2)]!;
   const smallestResolvable = Math.expm1(tQuantile(degreesOfFreedom) * pooledLogSd * Math.sqrt(2 / typical));
   const outliers: NoiseOutlier[] = [...out].map(([cell, offExpected]) => ({
@@ -180,7 +209,7 @@ export function noiseRule(metric: NoiseRule['metric'], samples: readonly Sample[
     value: cell.value,
     offExpected,
   }));
-  const singles = samples.filter((sample) => sample.values.length === 1 && sample.values[0]! > 0);
+  const singles = positive.filter((sample) => sample.values.length === 1);
   const singleLevel = (sample: Sample) => {
     const round = roundList && sample.rounds ? roundList.indexOf(sample.rounds[0]!) : -1;
     return Math.log(sample.values[0]!) - (round >= 0 ? fit.roundOffsets[round]! : 0);
@@ -194,21 +223,26 @@ export function noiseRule(metric: NoiseRule['metric'], samples: readonly Sample[
     smallestResolvable,
     design: roundList ? 'rounds' : 'pooled',
     levels: Object.fromEntries([
-      ...usable.map((sample, s) => [sample.key, { logLevel: fit.storeLevels[s]!, repetitions: counts[s]! }] as const),
+      ...usable.map((sample, s) => [sample.key, { logLevel: fit.storeLevels[s]!, repetitions: counts[s]!, ...(effective && effective[s] !== counts[s] ? { effectiveRepetitions: effective[s]! } : {}) }] as const),
       ...singles.map((sample) => [sample.key, { logLevel: singleLevel(sample), repetitions: 1 }] as const),
     ]),
+    ...(options.leaveOutOutliers === false ? {} : { outlierTest: { alpha: OUTLIER_ALPHA, minOff: OUTLIER_MIN_OFF } }),
     ...(outliers.length > 0 ? { outliers } : {}),
   };
 }
 
 /**
- * Whether two stores' figures differ by more than the rule's noise: the difference of their fitted
- * log levels (their mean log figure, each round's offset taken out) against t × pooled SD × √(1/nₐ + 1/n_b).
- * A store with one repetition is compared with the noise of the others (its own scatter is unknown, but the machine's is not).
+ * Whether store `ahead`'s figure is above store `behind`'s by more than the rule's noise: the difference
+ * of their fitted log levels (mean log figure, each round's offset taken out) against
+ * t × pooled SD × √(1/nₐ + 1/n_b) (effective repetitions where one was left out of a round-robin table).
+ * Directional, so that it never contradicts which is ahead. A store with one repetition is compared
+ * with the noise of the others (its own scatter is unknown, but the machine's is not); a store the rule
+ * has no level for cannot be told apart.
  */
-export function resolvablyDifferent(rule: NoiseRule, a: string, b: string): boolean {
-  const first = rule.levels?.[a];
-  const second = rule.levels?.[b];
+export function resolvablyAhead(rule: NoiseRule, ahead: string, behind: string): boolean {
+  const first = rule.levels?.[ahead];
+  const second = rule.levels?.[behind];
   if (!first || !second) return false;
-  return Math.abs(first.logLevel - second.logLevel) > tQuantile(rule.degreesOfFreedom) * rule.pooledLogSd * Math.sqrt(1 / first.repetitions + 1 / second.repetitions);
+  const n = (level: { repetitions: number; effectiveRepetitions?: number | undefined }) => level.effectiveRepetitions ?? level.repetitions;
+  return first.logLevel - second.logLevel > tQuantile(rule.degreesOfFreedom) * rule.pooledLogSd * Math.sqrt(1 / n(first) + 1 / n(second));
 }

@@ -1,7 +1,7 @@
 import type { FailedEntry, OkEntry, RunResult, SkippedEntry, NoiseRule, Verdict } from '../../contract/result.ts';
 import type { LossCause, AnyStoreId, MitigationId, ServerInfo, StoreCapabilities } from '../../contract/vocabulary.ts';
 import { LOSS_CAUSES } from '../../contract/vocabulary.ts';
-import { noiseRule, resolvablyDifferent } from './noise.ts';
+import { noiseRule, resolvablyAhead } from './noise.ts';
 import { lossCauseSummary } from '../../scenarios/race/section.ts';
 import { SERVER_KIND_DEFINITIONS } from '../../stores/servers/kinds/index.ts';
 import type { EntryGroup } from '../figures/aggregate.ts';
@@ -553,12 +553,12 @@ function decide(candidates: StoreScore[]): { ordered: StoreScore[]; decision: De
   const throughputRule = noiseRule('throughput', comparable.map((score) => sample(score, 'throughputs')));
   if (comparable.length === 1) return { ordered: byThroughput, decision: { ...(throughputRule ? { throughputRule } : {}), tiedOnThroughput: [leader.store], decidedBy: 'one-candidate' } };
   if (!throughputRule) return { ordered: byThroughput, decision: { tiedOnThroughput: [], decidedBy: 'too-few-repetitions' } };
-  const tied = comparable.filter((score) => !resolvablyDifferent(throughputRule, score.store, leader.store));
+  const tied = comparable.filter((score) => !resolvablyAhead(throughputRule, leader.store, score.store));
   if (tied.length === 1) return { ordered: byThroughput, decision: { throughputRule, tiedOnThroughput: [leader.store], decidedBy: 'throughput' } };
   const p99Rule = noiseRule('p99', tied.map((score) => sample(score, 'p99s')));
   const byP99 = [...tied].sort((a, b) => a.headlineThroughput!.p99Us - b.headlineThroughput!.p99Us);
   const best = byP99[0]!;
-  const clearlyLower = p99Rule !== undefined && byP99.slice(1).every((score) => resolvablyDifferent(p99Rule, score.store, best.store));
+  const clearlyLower = p99Rule !== undefined && byP99.slice(1).every((score) => resolvablyAhead(p99Rule, score.store, best.store));
   const ordered = [...byP99, ...byThroughput.filter((score) => !tied.includes(score))];
   return { ordered, decision: { throughputRule, ...(p99Rule ? { p99Rule } : {}), tiedOnThroughput: byP99.map((score) => score.store), decidedBy: clearlyLower ? 'p99' : 'tie' } };
 }

@@ -4,7 +4,7 @@ import type { AnyStoreId } from '../../contract/vocabulary.ts';
 import { scenarioKeyOf } from '../figures/aggregate.ts';
 import { formatRate } from '../figures/format.ts';
 import { spreadOf } from '../figures/spread.ts';
-import { noiseRule, resolvablyDifferent } from './noise.ts';
+import { noiseRule, resolvablyAhead } from './noise.ts';
 
 /**
  * A `--store-rtt 0,2ms` sweep beside the ranking: the verdict ranks at the sweep's first round trip;
@@ -71,8 +71,8 @@ export function rankingAcrossRtts(result: RunResult, headlineKey: string | undef
     const flipped = samples.flatMap((higher, i) =>
       samples
         .slice(i + 1)
-        .filter((lower) => median(lower.values) > median(higher.values) && (rule === undefined || resolvablyDifferent(rule, lower.store, higher.store)))
-        .map((lower) => ({ ahead: lower.store, behind: higher.store, tiedAtFirst: first.rule !== undefined && !resolvablyDifferent(first.rule, higher.store, lower.store) })),
+        .filter((lower) => median(lower.values) > median(higher.values) && (rule === undefined || resolvablyAhead(rule, lower.store, higher.store)))
+        .map((lower) => ({ ahead: lower.store, behind: higher.store, tiedAtFirst: first.rule !== undefined && !resolvablyAhead(first.rule, higher.store, lower.store) })),
     );
     const stores = samples.map((sample) => ({ store: sample.store, throughput: median(sample.values) })).sort((a, b) => b.throughput - a.throughput);
     const notMeasured = ranked.filter((store) => !samples.some((sample) => sample.store === store));
