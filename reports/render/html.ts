@@ -113,8 +113,8 @@ ${conditionWarnings(latest.result).map((warning) => html`<p class="partial">${wa
 ${runConditions(latest.result).map((line) => html`<p class="muted">${line}</p>`)}
 <p class="verdict${recommendation.choice ? '' : ' none'}">${recommendation.headline}</p>
 ${tableHtml(scoreboardTable(recommendation), 'No stores in this run.', 'decision')}
-<h3>What to know about each store</h3>
-<div class="cards">${remarks.map(storeCard)}</div>
+${remarks.length > 0 && html`<h3>What to know about each store</h3>
+<div class="cards">${remarks.map(storeCard)}</div>`}
 ${recommendation.caveats.length > 0 && html`<h3>Caveats</h3><ul>${list(recommendation.caveats, '')}</ul>`}
 </section>`;
 }
