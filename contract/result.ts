@@ -176,14 +176,14 @@ export const planSummarySchema = z.object({
 });
 export type PlanSummary = z.infer<typeof planSummarySchema>;
 
-/** A repetition the noise rule left out: far off what its store and round predict (a slow spell of the machine, most often). */
+/** A repetition the noise rule left out: far off what the other repetitions predict for it (a slow spell of the machine, most often). */
 export const noiseOutlierSchema = z.object({
   store: z.string(),
   /** Its round (repetition number), in a round-robin design. */
   round: count.optional(),
   /** The figure it measured. */
   value: z.number(),
-  /** How far off the fitted value of its store and round, relative: −0.3 = 30 % below. */
+  /** How far off what the other repetitions predict for it (the fit of its store and round without it), relative: −0.3 = 30 % below. */
   offExpected: z.number(),
 });
 export type NoiseOutlier = z.infer<typeof noiseOutlierSchema>;
