@@ -8,7 +8,7 @@ import type { StoreId } from '../contract/vocabulary.ts';
 import { noiseRule, resolvablyAhead } from '../reports/verdict/noise.ts';
 import { mulberry32 } from '../reports/figures/seeded-random.ts';
 import { recommendStore } from '../reports/verdict/recommend.ts';
-import { terminalVerdict } from '../reports/render/terminal.ts';
+import { terminalVerdict, wrapText } from '../reports/render/terminal.ts';
 import { scoreboardTable } from '../reports/sections/tables.ts';
 import { buildRunResultFixture } from './fixtures/run-result.ts';
 import { runCli } from './helpers/cli.ts';
@@ -227,6 +227,12 @@ describe('a planted slowdown on real servers', () => {
 });
 
 describe('the verdict in the terminal', () => {
+  test('a percent sign is never wrapped away from its number', () => {
+    // Word by word, width 11 would give "resolves 48" and "% here".
+    assert.deepEqual(wrapText('resolves 48 % here', 11), ['resolves', '48 % here']);
+    assert.deepEqual(wrapText('% first, then 5 %', 40), ['% first, then 5 %']);
+  });
+
   test('at most six lines, none wider than COLUMNS, headed "Verdict:"', () => {
     for (const width of [60, 80, 120]) {
       const text = terminalVerdict(recommendStore(buildRunResultFixture()), width);

@@ -37,11 +37,19 @@ export function terminalLine(text: string): string {
 /** Columns between cells. */
 const GAP = 2;
 
+/** The words of a line for wrapping: a percent sign stays with its number ("48 %"). */
+function wrapWords(text: string): string[] {
+  return text
+    .split(' ')
+    .filter(Boolean)
+    .reduce<string[]>((words, word) => (word.startsWith('%') && words.length > 0 ? [...words.slice(0, -1), `${words.at(-1)} ${word}`] : [...words, word]), []);
+}
+
 /** Greedy word wrap to `width`; a word longer than the width is cut. Never returns an empty list. */
 export function wrapText(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const word of text.split(' ').filter(Boolean)) {
+  for (const word of wrapWords(text)) {
     let rest = word;
     while (rest.length > width) {
       if (line) lines.push(line);
@@ -77,7 +85,7 @@ function inert(raw: TextTable): TextTable {
   };
 }
 
-const longestWord = (text: string) => Math.max(1, ...text.split(' ').map((word) => word.length));
+const longestWord = (text: string) => Math.max(1, ...wrapWords(text).map((word) => word.length));
 
 /** Column widths that fit `width` when each cell may wrap at its spaces, or undefined when even one word per line does not fit. */
 function wrappedWidths(table: TextTable, width: number): number[] | undefined {
