@@ -66,10 +66,10 @@ const residualOf = (fit: Fit, cell: Cell) => cell.log - fit.storeLevels[cell.sto
  * converging when cells are missing); round offsets average 0. With one round it is the store means.
  */
 function fitLeastSquares(cells: readonly Cell[], stores: number, rounds: number): Fit {
-  const storeLevels = Array.from({ length: stores }, (_, s) => mean(cells.filter((cell) => cell.store === s).map((cell) => cell.log)));
+  const byStore = Array.from({ length: stores }, (_, s) => cells.filter((cell) => cell.store === s));
+  const storeLevels = byStore.map((own) => mean(own.map((cell) => cell.log)));
   const roundOffsets = Array.from({ length: rounds }, () => 0);
   if (rounds === 1) return { storeLevels, roundOffsets };
-  const byStore = Array.from({ length: stores }, (_, s) => cells.filter((cell) => cell.store === s));
   const byRound = Array.from({ length: rounds }, (_, r) => cells.filter((cell) => cell.round === r));
   for (let pass = 0; pass < 200; pass++) {
     for (let r = 0; r < rounds; r++) roundOffsets[r] = byRound[r]!.length === 0 ? 0 : mean(byRound[r]!.map((cell) => cell.log - storeLevels[cell.store]!));
@@ -120,12 +120,12 @@ function outliersOf(cells: readonly Cell[], stores: number, rounds: number): Map
   const residualDf = cells.length - parameters;
   if (residualDf < 2) return new Map();
   const squares = cells.reduce((sum, cell) => sum + residualOf(fit, cell) ** 2, 0);
-  const countOf = (s: number) => cells.filter((cell) => cell.store === s).length;
+  const byStore = Array.from({ length: stores }, (_, s) => cells.filter((cell) => cell.store === s));
   // Leverage of a cell in the additive model: 1/n of its store, plus 1/S − 1/N for its round when rounds are fitted (a full table).
-  const leverage = (cell: Cell) => 1 / countOf(cell.store) + (rounds > 1 ? 1 / stores - 1 / cells.length : 0);
+  const leverage = (cell: Cell) => 1 / byStore[cell.store]!.length + (rounds > 1 ? 1 / stores - 1 / cells.length : 0);
   const out = new Map<Cell, number>();
   for (let s = 0; s < stores; s++) {
-    const own = cells.filter((cell) => cell.store === s);
+    const own = byStore[s]!;
     if (own.length < 3) continue;
     const studentized = own.map((cell) => {
       const residual = residualOf(fit, cell);
