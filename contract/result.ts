@@ -158,6 +158,8 @@ export const planSummarySchema = z.object({
   stores: z.array(anyStoreIdSchema),
   scenarios: z.array(z.string()),
   repeat: z.number().int().positive(),
+  /** True when `--repeat auto` chose `repeat` from the number of stores (see autoRepeat in harness/plan/options.ts). */
+  repeatAuto: z.literal(true).optional(),
   warmupSeconds: z.number().nonnegative(),
   durationSeconds: z.number().nonnegative(),
   connections: count,
@@ -203,8 +205,9 @@ export const noiseRuleSchema = z.object({
   smallestResolvable: z.number().nonnegative(),
   /**
    * How the noise was estimated: `rounds` — every store had the same rounds (repetition 1 of every store, then 2, …)
-   * and there were at least three stores, so each round's shared offset (the machine faster or slower while it ran) is
-   * taken out first (a two-way additive model of the log figure, (stores − 1) × (rounds − 1) degrees of freedom);
+   * and (stores − 1) × (rounds − 1) was at least 4 (three stores in three rounds, two in five), so each round's shared
+   * offset (the machine faster or slower while it ran) is taken out first (a two-way additive model of the log figure,
+   * (stores − 1) × (rounds − 1) degrees of freedom);
    * `pooled` — the within-store scatter pooled. Absent in older results: pooled.
    */
   design: z.enum(['rounds', 'pooled']).optional(),
@@ -226,7 +229,8 @@ export const noiseRuleSchema = z.object({
   /**
    * The outlier test the rule applied (absent: none): a repetition whose externally studentized residual passes
    * Student's t at `alpha` (Bonferroni over the run's repetitions) and that is more than `minOff` off what the
-   * others predict is left out — at most one per store of three or more, none when over a quarter would go.
+   * others predict is left out — one at a time, refitting after each; a store keeps two thirds of its repetitions,
+   * and none goes when over a quarter would.
    */
   outlierTest: z.object({ alpha: z.number().positive().max(1), minOff: z.number().nonnegative() }).optional(),
   /** The repetitions that test left out. */

@@ -32,6 +32,18 @@ test('the default plan runs every store on read-heavy and the correctness race, 
   assert.deepEqual(plan.serverUrls, {});
 });
 
+test('--repeat auto: three with 8 or more stores; fewer stores get more rounds (24 ÷ stores, up to 12); a number is taken as given', () => {
+  const repeatFor = (store: string, repeat = 'auto') => buildPlan({ ...defaults, store, repeat }, {}).repeat;
+  assert.equal(defaults.repeat, 'auto');
+  assert.equal(repeatFor('redis'), 3, 'one store: nothing to tell apart, three say its noise');
+  assert.equal(repeatFor('redis,memcached'), 12);
+  assert.equal(repeatFor('redis,memcached,postgres'), 8);
+  assert.equal(repeatFor('redis,memcached,postgres,mysql,memory'), 5);
+  assert.equal(repeatFor('none,memory,cookie,redis,memcached,postgres,mongo,memorystore'), 3);
+  assert.equal(repeatFor('redis,memcached', '2'), 2);
+  assert.equal(repeatFor('redis,memcached', ' auto '), 12);
+});
+
 test('--quick is the short run of earlier versions: read-heavy, one 5 s repetition', () => {
   const plan = buildPlan({ ...defaults, quick: true }, {});
   assert.deepEqual(plan.scenarios.map((s) => s.id), ['read-heavy']);
@@ -62,7 +74,7 @@ test('each bad value names its flag and the fix', () => {
     [{ connections: '0' }, /--connections: "0" must be a whole number from 1/],
     [{ connections: '2.5' }, /--connections/],
     [{ connections: '1000000' }, /--connections/],
-    [{ repeat: 'x' }, /--repeat/],
+    [{ repeat: 'x' }, /--repeat: "x" must be a whole number from 1 to 100, or auto$/],
     [{ redisUrl: 'not a url' }, /--redis-url: not a valid URL: not a url .*; use e\.g\. redis:\/\/127\.0\.0\.1:6379/],
     [{ mongoUrl: 'http://127.0.0.1:1' }, /--mongo-url: not a valid URL: .*expected connection string to start with "mongodb:\/\/"/],
     [{ mitigation: 'lock' }, /--mitigation: unknown "lock"; valid: none, mutex, store-lock, if-exists, versioned/],

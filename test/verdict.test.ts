@@ -8,6 +8,7 @@ import type { StoreId } from '../contract/vocabulary.ts';
 import { noiseRule, resolvablyAhead } from '../reports/verdict/noise.ts';
 import { mulberry32 } from '../reports/figures/seeded-random.ts';
 import { recommendStore } from '../reports/verdict/recommend.ts';
+import { autoRepeat } from '../harness/plan/options.ts';
 import { terminalVerdict, wrapText } from '../reports/render/terminal.ts';
 import { scoreboardTable } from '../reports/sections/tables.ts';
 import { buildRunResultFixture } from './fixtures/run-result.ts';
@@ -97,8 +98,17 @@ describe('the verdict knows noise', () => {
     assert.equal(pooled.design, 'pooled');
     assert.ok(pooled.smallestResolvable > 0.4, `pooled, the slow round reads as noise: ${(pooled.smallestResolvable * 100).toFixed(0)} %`);
     assert.equal(resolvablyAhead(pooled, 'a', 'b'), false);
-    // Two stores, or rounds that differ between stores: pooled, as before.
+    // Two stores in three rounds (2 degrees of freedom, pooled has 4), or rounds that differ between stores: pooled.
     assert.equal(noiseRule('throughput', slowRound.slice(0, 2))!.design, 'pooled');
+    // Two stores in five rounds leave (2 − 1) × (5 − 1) = 4: rounds, each round pairing the two.
+    const fiveRounds = [1, 2, 3, 4, 5];
+    const paired = noiseRule('throughput', [
+      { key: 'a', values: [1000, 1010, 700, 990, 1005], rounds: fiveRounds },
+      { key: 'b', values: [900, 905, 632, 893, 901], rounds: fiveRounds },
+    ])!;
+    assert.equal(paired.design, 'rounds');
+    assert.equal(paired.degreesOfFreedom, 4);
+    assert.equal(resolvablyAhead(paired, 'a', 'b'), true, 'b is 10 % behind in every round, one of which ran 30 % slow for both');
     assert.equal(noiseRule('throughput', [...slowRound.slice(0, 2), { key: 'c', values: [500, 505], rounds: [1, 2] }])!.design, 'pooled');
   });
 
@@ -136,13 +146,13 @@ describe('the verdict knows noise', () => {
     const random = mulberry32(20261206);
     const gauss = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
     const toldApart = (rule: NoiseRule) => resolvablyAhead(rule, 's0', 's1') || resolvablyAhead(rule, 's1', 's0');
-    const rates = (stores: number, spell: number, gap: number, trials = 1500) => {
+    const rates = (stores: number, spell: number, gap: number, roundCount = 3, trials = 1500) => {
       let now = 0;
       let before = 0;
       for (let i = 0; i < trials; i++) {
         const samples = Array.from({ length: stores }, (_, s) => {
           const level = s === 1 ? Math.log(1 - gap) : -0.5 * s;
-          const rounds = [1, 2, 3];
+          const rounds = Array.from({ length: roundCount }, (_, r) => r + 1);
           return { key: `s${s}`, rounds, values: rounds.map(() => 1000 * Math.exp(level + 0.06 * gauss() + (random() < spell ? Math.log(0.7) : 0))) };
         });
         now += Number(toldApart(noiseRule('throughput', samples)!));
@@ -150,14 +160,20 @@ describe('the verdict knows noise', () => {
       }
       return { now: now / trials, before: before / trials };
     };
-    for (const stores of [2, 12]) {
-      const clean = rates(stores, 0, 0);
-      assert.ok(clean.now <= 0.075, `${stores} stores, no spells: A/A told apart in ${(clean.now * 100).toFixed(1)} % (stated 5 %)`);
-      const spells = rates(stores, 0.1, 0);
-      assert.ok(spells.now <= 0.085, `${stores} stores, spells: A/A told apart in ${(spells.now * 100).toFixed(1)} %`);
-      const found = rates(stores, 0.1, 0.14);
-      assert.ok(found.now > found.before + 0.05, `${stores} stores, spells: 14 % found ${(found.now * 100).toFixed(1)} % against ${(found.before * 100).toFixed(1)} % with nothing left out`);
-      t.diagnostic(`${stores} stores × 3 rounds: A/A told apart ${(clean.now * 100).toFixed(1)} % (${(clean.before * 100).toFixed(1)} % without the rule); with spells ${(spells.now * 100).toFixed(1)} % (${(spells.before * 100).toFixed(1)} %); 14 % slower found ${(found.now * 100).toFixed(1)} % (${(found.before * 100).toFixed(1)} %)`);
+    // 12 stores and 2 stores get 3 rounds when given --repeat 3; 2 stores get 12 with --repeat auto.
+    const foundIn3 = new Map<number, number>();
+    for (const [stores, roundCount] of [[2, 3], [12, 3], [2, autoRepeat(2)]] as const) {
+      const clean = rates(stores, 0, 0, roundCount);
+      assert.ok(clean.now <= 0.075, `${stores} stores × ${roundCount} rounds, no spells: A/A told apart in ${(clean.now * 100).toFixed(1)} % (stated 5 %)`);
+      const spells = rates(stores, 0.1, 0, roundCount);
+      assert.ok(spells.now <= 0.085, `${stores} stores × ${roundCount} rounds, spells: A/A told apart in ${(spells.now * 100).toFixed(1)} %`);
+      const found = rates(stores, 0.1, 0.14, roundCount);
+      // In three rounds the rule is what finds the slower store through a spell; in twelve, the rounds are (a spell is one pair of twelve).
+      if (roundCount === 3) {
+        assert.ok(found.now > found.before + 0.05, `${stores} stores × 3 rounds, spells: 14 % found ${(found.now * 100).toFixed(1)} % against ${(found.before * 100).toFixed(1)} % with nothing left out`);
+        foundIn3.set(stores, found.now);
+      } else assert.ok(found.now > foundIn3.get(stores)! + 0.2, `${stores} stores × ${roundCount} rounds (auto) found 14 % in ${(found.now * 100).toFixed(1)} % of runs, against ${(foundIn3.get(stores)! * 100).toFixed(1)} % in 3 rounds`);
+      t.diagnostic(`${stores} stores × ${roundCount} rounds: A/A told apart ${(clean.now * 100).toFixed(1)} % (${(clean.before * 100).toFixed(1)} % without the rule); with spells ${(spells.now * 100).toFixed(1)} % (${(spells.before * 100).toFixed(1)} %); 14 % slower found ${(found.now * 100).toFixed(1)} % (${(found.before * 100).toFixed(1)} %)`);
     }
   });
 

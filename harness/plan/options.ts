@@ -40,7 +40,7 @@ export const BENCH_OPTIONS = {
   rate: { flags: '--rate <req/s>', help: 'with --driver k6: requests per second to start, whatever the latency', bounds: { min: 1, max: 1_000_000 } },
   instances: { flags: '--instances <n>', help: 'app instances behind a request-level round-robin balancer', default: '1', bounds: { min: 1, max: 16 } },
   mitigation: { flags: '--mitigation <ids>', help: `remedies against lost updates to measure, comma-separated (${MITIGATION_IDS.join(', ')})`, default: 'none' },
-  repeat: { flags: '--repeat <n>', help: 'measured repetitions per store and scenario, each on a fresh app, interleaved across stores (3: enough to know the noise)', default: '3', bounds: { min: 1, max: 100 } },
+  repeat: { flags: '--repeat <n>', help: 'measured repetitions per store and scenario, each on a fresh app, interleaved across stores; auto: 3 with one store or 8 and more, more for 2–7 stores (24 ÷ stores, up to 12), so that a few stores are told apart as finely as the time of a 12-store run allows', default: 'auto', bounds: { min: 1, max: 100 } },
   quick: { flags: '--quick', help: 'the short run: read-heavy only, one 5 s repetition per store (no verdict on speed: nothing says how noisy it was)', conflicts: ['scenario', 'repeat', 'duration'] },
   payload: { flags: '--payload <size>', help: 'session payload stored at login, e.g. 1kb, 10kb', default: '1kb' },
   maxAge: { flags: '--max-age <time>', help: 'session cookie and store TTL', default: '1h', bounds: { min: 1, max: 365 * 24 * 3600 } },
@@ -112,6 +112,21 @@ export type RawBenchOptions = Raw & RawServerUrlOptions;
 export function warmupCapSeconds(warmupSeconds: number): number {
   return warmupSeconds === 0 ? 0 : Math.max(warmupSeconds, Math.min(5 * warmupSeconds, 30));
 }
+
+/**
+ * `--repeat auto`: the repetitions a run of `stores` stores gets. Three are the fewest that say how
+ * noisy a store is; a run of fewer stores spends the load repetitions a 12-store run would have left
+ * over on more rounds (24 in all, up to 12 per store), which is what tells two close stores apart.
+ * It depends on the plan alone, never on figures measured, so stopping early cannot bias the verdict.
+ */
+export function autoRepeat(stores: number): number {
+  // One store has nothing to be told apart from: three say how noisy it is.
+  if (stores <= 1) return AUTO_REPEAT.min;
+  return Math.min(AUTO_REPEAT.max, Math.max(AUTO_REPEAT.min, Math.ceil(AUTO_REPEAT.total / stores)));
+}
+
+/** The figures of `autoRepeat`. */
+export const AUTO_REPEAT = { min: 3, max: 12, total: 24 } as const;
 
 /** What `--quick` stands for: the short run of earlier versions. */
 export const QUICK_RUN = { scenario: 'read-heavy', repeat: '1', duration: '5s' } as const;

@@ -15,7 +15,7 @@ import { BROWSER_COOKIE_LIMIT_BYTES } from '../../stores/limits.ts';
 import type { AnyStoreId, CustomStoreId, LoadDriver, RequestDistribution, ServerKind, StoreId, MitigationId } from '../../contract/vocabulary.ts';
 import type { SessionSettings } from '../../stores/types.ts';
 import { UsageError } from '../errors.ts';
-import { QUICK_RUN, boundsOf, flagOf, warmupCapSeconds } from './options.ts';
+import { QUICK_RUN, autoRepeat, boundsOf, flagOf, warmupCapSeconds } from './options.ts';
 import type { BenchOptionName, RawBenchOptions, RawServerUrlOptions } from './options.ts';
 import { requireK6 } from './k6-binary.ts';
 import { parseLatencyAt, parseStoreNetwork } from './conditions.ts';
@@ -32,7 +32,10 @@ export interface RunPlan {
   /** Stores named explicitly (not through `all`): failing to provision one of them fails the run. */
   storesNamed: boolean;
   scenarios: Scenario[];
+  /** Repetitions per store and scenario (`--repeat auto` resolved by `autoRepeat` from the stores named). */
   repeat: number;
+  /** Set when `--repeat auto` chose `repeat`. */
+  repeatAuto?: true;
   /** The shortest warm-up; closed-model warm-ups go on until throughput settles, up to `warmupCapSeconds`. */
   warmupSeconds: number;
   warmupCapSeconds: number;
@@ -376,6 +379,16 @@ function countOption(name: BenchOptionName, value: string): number {
   return parseCount(flagOf(name), value, boundsOf(name));
 }
 
+/** `--repeat`: a count within its bounds, or `auto` (see `autoRepeat`). */
+function parseRepeat(value: string, stores: number): number {
+  if (value.trim() === 'auto') return autoRepeat(stores);
+  try {
+    return countOption('repeat', value);
+  } catch (error) {
+    throw error instanceof UsageError ? new UsageError(`${error.message}, or auto`) : error;
+  }
+}
+
 /** A duration option in seconds, within its declared bounds. */
 function durationOption(name: BenchOptionName, value: string): number {
   return parseDuration(flagOf(name), value, boundsOf(name));
@@ -392,7 +405,8 @@ export function buildPlan(given: RawBenchOptions, env: NodeJS.ProcessEnv = proce
     customStores,
     storesNamed: named,
     scenarios: parseScenarios(raw.scenario),
-    repeat: countOption('repeat', raw.repeat),
+    repeat: parseRepeat(raw.repeat, stores.length),
+    ...(raw.repeat.trim() === 'auto' ? { repeatAuto: true as const } : {}),
     warmupSeconds,
     warmupCapSeconds: warmupCapSeconds(warmupSeconds),
     probeOperations: countOption('probeOps', raw.probeOps),

@@ -49,6 +49,7 @@ function planSummary(plan: RunPlan): RunResult['plan'] {
     stores: plan.stores,
     scenarios: plan.scenarios.map((s) => s.id),
     repeat: plan.repeat,
+    ...(plan.repeatAuto ? { repeatAuto: true as const } : {}),
     warmupSeconds: plan.warmupSeconds,
     durationSeconds: plan.durationSeconds,
     connections: plan.connections,

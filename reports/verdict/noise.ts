@@ -2,7 +2,7 @@
  * Telling stores apart by the run's own noise. Each store's repetitions (fresh app processes,
  * interleaved across stores round by round) scatter around its true figure; the scatter they share —
  * the machine's — is estimated from the log figure: with the rounds taken out when the run was
- * round-robin over three or more stores (a round the machine ran slow in is not noise of each store),
+ * round-robin with enough stores and rounds (a round the machine ran slow in is not noise of each store),
  * else by pooling the stores' within-store variance.
  *
  * A repetition far off what the others predict for it is left out first: this VM's host slows
@@ -24,8 +24,12 @@ export interface Sample {
   rounds?: readonly number[];
 }
 
-/** Stores needed before rounds are taken out: with two, (2 − 1) × (rounds − 1) degrees of freedom are too few to gain. */
-const MIN_STORES_FOR_ROUNDS = 3;
+/**
+ * Residual degrees of freedom, (stores − 1) × (rounds − 1), the rounds design must leave before rounds
+ * are taken out: two stores in three rounds would leave 2 (pooled they have 4); two stores in five or more
+ * rounds, or three stores in three, leave enough to gain from pairing the stores within each round.
+ */
+const MIN_ROUNDS_DEGREES_OF_FREEDOM = 4;
 
 /**
  * A repetition left out must also be this far from what the other repetitions predict for it (relative,
@@ -108,36 +112,56 @@ export function studentTwoSidedP(t: number, degreesOfFreedom: number): number {
 export const OUTLIER_ALPHA = 0.05;
 
 /**
- * The repetitions to leave out: the outlier test of a linear model — each repetition's externally
- * studentized residual (its distance from the fit, in units of the noise the other repetitions show)
- * against Student's t, Bonferroni over all repetitions at OUTLIER_ALPHA — and more than OUTLIER_MIN_OFF
- * off what the others predict. At most one per store (its worst), only where the store has three, and
- * none when more than a quarter would go (then the spread is the machine's, not a spell's).
+ * The repetitions to leave out: the outlier test of a linear model, one repetition at a time — the
+ * repetition with the largest externally studentized residual (its distance from what the other
+ * repetitions predict for it, in units of the noise they show) goes when Student's t makes it
+ * significant at OUTLIER_ALPHA, Bonferroni over all repetitions, and it is more than OUTLIER_MIN_OFF
+ * off; then the model is fitted again without it and the next is tested. A store keeps at least two
+ * thirds of its repetitions (one of three, four of twelve may go), and when more than a quarter of the
+ * run would go, none does (then the spread is the machine's, not a spell's).
  */
 function outliersOf(cells: readonly Cell[], stores: number, rounds: number): Map<Cell, number> {
-  const fit = fitLeastSquares(cells, stores, rounds);
-  const parameters = stores + rounds - 1;
-  const residualDf = cells.length - parameters;
-  if (residualDf < 2) return new Map();
-  const squares = cells.reduce((sum, cell) => sum + residualOf(fit, cell) ** 2, 0);
-  const byStore = Array.from({ length: stores }, (_, s) => cells.filter((cell) => cell.store === s));
-  // Leverage of a cell in the additive model: 1/n of its store, plus 1/S − 1/N for its round when rounds are fitted (a full table).
-  const leverage = (cell: Cell) => 1 / byStore[cell.store]!.length + (rounds > 1 ? 1 / stores - 1 / cells.length : 0);
   const out = new Map<Cell, number>();
-  for (let s = 0; s < stores; s++) {
-    const own = byStore[s]!;
-    if (own.length < 3) continue;
-    const studentized = own.map((cell) => {
+  const parameters = stores + rounds - 1;
+  const mayLose = (s: number) => Math.floor(cells.filter((cell) => cell.store === s).length / 3);
+  const lost = Array.from({ length: stores }, () => 0);
+  for (;;) {
+    const kept = cells.filter((cell) => !out.has(cell));
+    const residualDf = kept.length - parameters;
+    if (residualDf < 2) break;
+    const fit = fitLeastSquares(kept, stores, rounds);
+    const squares = kept.reduce((sum, cell) => sum + residualOf(fit, cell) ** 2, 0);
+    const leverage = leverageOf(kept, stores, rounds);
+    let worst: { cell: Cell; t: number; deleted: number } | undefined;
+    for (const [i, cell] of kept.entries()) {
+      if (lost[cell.store]! >= mayLose(cell.store)) continue;
       const residual = residualOf(fit, cell);
-      const h = leverage(cell);
+      const h = leverage(i);
+      if (h > 1 - 1e-9) continue;
       const othersVariance = (squares - residual ** 2 / (1 - h)) / (residualDf - 1);
-      return { cell, t: othersVariance > 0 ? residual / Math.sqrt(othersVariance * (1 - h)) : Infinity, deleted: residual / (1 - h) };
-    });
-    const worst = studentized.reduce((a, b) => (Math.abs(b.t) > Math.abs(a.t) ? b : a));
-    const significant = studentizedP(worst.t, residualDf - 1) * cells.length < OUTLIER_ALPHA;
-    if (significant && Math.abs(Math.expm1(worst.deleted)) > OUTLIER_MIN_OFF) out.set(worst.cell, Math.expm1(worst.deleted));
+      const t = othersVariance > 0 ? residual / Math.sqrt(othersVariance * (1 - h)) : Infinity;
+      if (!worst || Math.abs(t) > Math.abs(worst.t)) worst = { cell, t, deleted: residual / (1 - h) };
+    }
+    if (!worst || studentizedP(worst.t, residualDf - 1) * cells.length >= OUTLIER_ALPHA || Math.abs(Math.expm1(worst.deleted)) <= OUTLIER_MIN_OFF) break;
+    out.set(worst.cell, Math.expm1(worst.deleted));
+    lost[worst.cell.store]! += 1;
   }
   return out.size > cells.length / 4 ? new Map() : out;
+}
+
+/**
+ * The leverage of each kept repetition (index into `kept`): how much its own figure moves its fitted value.
+ * For a full table it is 1/n of its store plus 1/S − 1/N for its round; with repetitions missing, the
+ * fitted value of a unit response at that repetition (the fit is linear in the log figures).
+ */
+function leverageOf(kept: readonly Cell[], stores: number, rounds: number): (index: number) => number {
+  const counts = Array.from({ length: stores }, (_, s) => kept.filter((cell) => cell.store === s).length);
+  const full = rounds === 1 || counts.every((count) => count === rounds);
+  if (full) return (i) => 1 / counts[kept[i]!.store]! + (rounds > 1 ? 1 / stores - 1 / kept.length : 0);
+  return (i) => {
+    const unit = fitLeastSquares(kept.map((cell, j) => ({ ...cell, log: i === j ? 1 : 0 })), stores, rounds);
+    return unit.storeLevels[kept[i]!.store]! + unit.roundOffsets[kept[i]!.round]!;
+  };
 }
 
 const studentizedP = (t: number, degreesOfFreedom: number) => (Number.isFinite(t) ? studentTwoSidedP(t, degreesOfFreedom) : 0);
@@ -163,12 +187,12 @@ function effectiveRepetitions(kept: readonly Cell[], stores: number, rounds: num
   });
 }
 
-/** Each store's log figure by round, when every usable store has the same two or more rounds once each and there are enough stores. */
+/** Each store's log figure by round, when every usable store has the same rounds once each and they leave enough degrees of freedom. */
 function roundsDesign(samples: readonly Sample[]): number[] | undefined {
-  if (samples.length < MIN_STORES_FOR_ROUNDS || samples.some((sample) => sample.rounds === undefined || sample.rounds.length !== sample.values.length)) return undefined;
+  if (samples.some((sample) => sample.rounds === undefined || sample.rounds.length !== sample.values.length)) return undefined;
   const rounds = [...new Set(samples[0]!.rounds)].sort((a, b) => a - b);
   const same = (sample: Sample) => sample.rounds!.length === rounds.length && new Set(sample.rounds).size === rounds.length && sample.rounds!.every((round) => rounds.includes(round));
-  return rounds.length >= 2 && samples.every(same) ? rounds : undefined;
+  return (samples.length - 1) * (rounds.length - 1) >= MIN_ROUNDS_DEGREES_OF_FREEDOM && samples.every(same) ? rounds : undefined;
 }
 
 /**
