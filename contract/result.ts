@@ -150,6 +150,17 @@ export const environmentSchema = z.object({
   packages: z.record(z.string(), z.string()),
   /** How busy the machine was: other work on it skews every number. */
   machineLoad: machineLoadSchema.optional(),
+  /**
+   * Where the processes ran (`--cpu-placement`): `split` — every app under test on `appCpus` (pinned and read back
+   * from the kernel), the harness with its load generator and every server it started on `harnessCpus`; `shared` —
+   * every process on every CPU, and why. Absent in results before it was recorded: shared.
+   */
+  cpuPlacement: z
+    .discriminatedUnion('mode', [
+      z.object({ mode: z.literal('split'), appCpus: z.array(z.number().int().nonnegative()).min(1), harnessCpus: z.array(z.number().int().nonnegative()).min(1) }),
+      z.object({ mode: z.literal('shared'), reason: z.string() }),
+    ])
+    .optional(),
 });
 export type EnvironmentInfo = z.infer<typeof environmentSchema>;
 

@@ -81,6 +81,8 @@ const CASES: Case[] = [
   { what: 'invalid store option', args: ['--store', 'redis', '--store-option', 'disableTouch=maybe'], code: 2, line: /--store-option disableTouch=maybe: redis: disableTouch: give true or false/ },
   { what: 'a prune interval past Node\'s longest timer (it would fire every 1 ms)', args: ['--store', 'postgres', '--store-option', 'pruneSessionInterval=2147484'], code: 2, line: /--store-option pruneSessionInterval=2147484: postgres: pruneSessionInterval \(seconds between prunes\): at most 1431655 \(connect-pg-simple waits up to 1\.5× it/ },
   { what: 'a namespace that is neither own nor library', args: ['--store', 'redis', '--namespace', 'theirs'], code: 2, line: /--namespace: "theirs" is not one of own, library/ },
+  { what: 'a CPU placement that is neither split nor shared', args: ['--store', 'memory', '--cpu-placement', 'pinned'], code: 2, line: /--cpu-placement: "pinned" is not one of split, shared; split gives the app CPUs of its own/ },
+  { what: '--repeat neither a count nor auto', args: ['--store', 'memory', '--repeat', 'many'], code: 2, line: /--repeat: "many" must be a whole number from 1 to 100, or auto/ },
   { what: '"all" in a list', args: ['--store', 'all,redis'], code: 2, line: /--store: "all" stands alone; give --store all, or a list of none, memory/ },
   { what: 'unknown scenario', args: ['--scenario', 'everything'], code: 2, line: /--scenario: unknown "everything"; valid: read-heavy/ },
   { what: 'malformed duration', args: ['--duration', 'abc'], code: 2, line: /--duration: "abc" is not a duration; use e\.g\. 10s/ },

@@ -20,6 +20,8 @@ export interface AppChildConfig {
   app: AppOptions;
   /** The remedy against lost updates to install (`--mitigation`); none when absent. */
   mitigation?: MitigationConfig;
+  /** The CPUs the app pins itself to before anything else (`--cpu-placement split`); all when absent. */
+  cpus?: number[];
 }
 
 /** Questions the parent asks the app child; every one gets exactly one reply with the same `id`. */

@@ -20,6 +20,7 @@ import { createStoreAdapter } from '../../stores/index.ts';
 import { loadCustomStore } from '../../stores/custom.ts';
 import type { StoreAdapter } from '../../stores/types.ts';
 import { MITIGATIONS } from './mitigations/index.ts';
+import { allowedCpus, pinProcess } from '../run/cpu-placement.ts';
 import type { Mitigation } from './mitigations/types.ts';
 
 function send(event: ChildEvent): void {
@@ -109,8 +110,16 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined,
     (answers[request.type] as (r: ChildRequest) => Promise<unknown>)(request);
 }
 
+/** Pins every thread of this process to `cpus` and checks the kernel agrees: a placement recorded is a placement applied. */
+function pinSelf(cpus: readonly number[]): void {
+  pinProcess(process.pid, cpus);
+  const allowed = allowedCpus();
+  if (allowed?.join(',') !== cpus.join(',')) throw new Error(`pinned to CPUs ${cpus.join(',')}, but the kernel allows ${allowed?.join(',') ?? 'unknown'}`);
+}
+
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.SESSIONBENCH_APP_CONFIG ?? '{}') as AppChildConfig;
+  if (config.cpus) pinSelf(config.cpus);
   if (config.storeModule) await loadCustomStore(config.storeModule);
   const adapter = await createStoreAdapter(config.store, { settings: config.settings, server: config.server, options: config.storeOptions });
   // The remedy wraps the store first, so store timings include what it adds to a save.

@@ -41,6 +41,7 @@ export const BENCH_OPTIONS = {
   instances: { flags: '--instances <n>', help: 'app instances behind a request-level round-robin balancer', default: '1', bounds: { min: 1, max: 16 } },
   mitigation: { flags: '--mitigation <ids>', help: `remedies against lost updates to measure, comma-separated (${MITIGATION_IDS.join(', ')})`, default: 'none' },
   repeat: { flags: '--repeat <n>', help: 'measured repetitions per store and scenario, each on a fresh app, interleaved across stores; auto: 3 with one store or 8 and more, more for 2–7 stores (24 ÷ stores, up to 12), so that a few stores are told apart as finely as the time of a 12-store run allows', default: 'auto', bounds: { min: 1, max: 100 } },
+  cpuPlacement: { flags: '--cpu-placement <mode>', help: 'split: each app under test on CPUs of its own (half of them), the load generator and servers on the rest (Linux, taskset); shared: every process on every CPU', default: 'split' },
   quick: { flags: '--quick', help: 'the short run: read-heavy only, one 5 s repetition per store (no verdict on speed: nothing says how noisy it was)', conflicts: ['scenario', 'repeat', 'duration'] },
   payload: { flags: '--payload <size>', help: 'session payload stored at login, e.g. 1kb, 10kb', default: '1kb' },
   maxAge: { flags: '--max-age <time>', help: 'session cookie and store TTL', default: '1h', bounds: { min: 1, max: 365 * 24 * 3600 } },

@@ -15,6 +15,8 @@ import { BROWSER_COOKIE_LIMIT_BYTES } from '../../stores/limits.ts';
 import type { AnyStoreId, CustomStoreId, LoadDriver, RequestDistribution, ServerKind, StoreId, MitigationId } from '../../contract/vocabulary.ts';
 import type { SessionSettings } from '../../stores/types.ts';
 import { UsageError } from '../errors.ts';
+import { CPU_PLACEMENTS } from '../run/cpu-placement.ts';
+import type { CpuPlacementChoice } from '../run/cpu-placement.ts';
 import { QUICK_RUN, autoRepeat, boundsOf, flagOf, warmupCapSeconds } from './options.ts';
 import type { BenchOptionName, RawBenchOptions, RawServerUrlOptions } from './options.ts';
 import { requireK6 } from './k6-binary.ts';
@@ -36,6 +38,10 @@ export interface RunPlan {
   repeat: number;
   /** Set when `--repeat auto` chose `repeat`. */
   repeatAuto?: true;
+  /** `--cpu-placement`: whether the app gets CPUs of its own (see harness/run/cpu-placement.ts). */
+  cpuPlacement: CpuPlacementChoice;
+  /** The CPUs the app processes run on, set by the runner once it has split them (absent: shared). */
+  appCpus?: number[];
   /** The shortest warm-up; closed-model warm-ups go on until throughput settles, up to `warmupCapSeconds`. */
   warmupSeconds: number;
   warmupCapSeconds: number;
@@ -407,6 +413,7 @@ export function buildPlan(given: RawBenchOptions, env: NodeJS.ProcessEnv = proce
     scenarios: parseScenarios(raw.scenario),
     repeat: parseRepeat(raw.repeat, stores.length),
     ...(raw.repeat.trim() === 'auto' ? { repeatAuto: true as const } : {}),
+    cpuPlacement: parseCpuPlacement(raw.cpuPlacement),
     warmupSeconds,
     warmupCapSeconds: warmupCapSeconds(warmupSeconds),
     probeOperations: countOption('probeOps', raw.probeOps),
@@ -440,6 +447,15 @@ export function buildPlan(given: RawBenchOptions, env: NodeJS.ProcessEnv = proce
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+/** `--cpu-placement split|shared` (split when absent). */
+function parseCpuPlacement(value: string | undefined): CpuPlacementChoice {
+  if (value === undefined) return 'split';
+  if (!(CPU_PLACEMENTS as readonly string[]).includes(value)) {
+    throw new UsageError(`--cpu-placement: "${value}" is not one of ${CPU_PLACEMENTS.join(', ')}; split gives the app CPUs of its own (the default)`);
+  }
+  return value as CpuPlacementChoice;
 }
 
 /** `--namespace own|library` (own when absent). */

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { placeHarness } from './cpu-placement.ts';
 import { startAppChild } from '../app/child.ts';
 import { startAppCluster } from '../app/cluster.ts';
 import type { AppChild } from '../app/child.ts';
@@ -120,9 +121,12 @@ export interface BenchRun {
  * drift and background noise spread evenly. Stops everything it started, also
  * when `signal` aborts (the result is then marked partial).
  */
-export function startBench(plan: RunPlan, observer: RunObserver, signal: AbortSignal): BenchRun {
+export function startBench(planned: RunPlan, observer: RunObserver, signal: AbortSignal): BenchRun {
   const startedAt = new Date().toISOString();
   const machineLoad = watchMachineLoad();
+  // Before any server or generator starts, so that they inherit the harness's CPUs.
+  const { placement, restore } = placeHarness(planned.cpuPlacement);
+  const plan: RunPlan = placement.mode === 'split' ? { ...planned, appCpus: placement.appCpus } : planned;
   const entries: ResultEntry[] = [];
   const packages: Record<string, string> = {};
   const assemble = (partial: boolean): RunResult => ({
@@ -130,7 +134,7 @@ export function startBench(plan: RunPlan, observer: RunObserver, signal: AbortSi
     startedAt,
     finishedAt: new Date().toISOString(),
     partial,
-    env: { ...describeEnvironment(packages), machineLoad: machineLoad.read() },
+    env: { ...describeEnvironment(packages), machineLoad: machineLoad.read(), cpuPlacement: placement },
     plan: planSummary(plan),
     entries: [...entries],
   });
@@ -138,7 +142,11 @@ export function startBench(plan: RunPlan, observer: RunObserver, signal: AbortSi
   const users: ServerHandle[] = [];
   const cleanUp = () => cleanUsersServers(users, observer);
   const done = (async () => {
-    await runStores(plan, observer, signal, record, packages, users);
+    try {
+      await runStores(plan, observer, signal, record, packages, users);
+    } finally {
+      restore();
+    }
     return assemble(signal.aborted);
   })();
   return { done, snapshot: () => assemble(true), cleanUp };
@@ -425,7 +433,7 @@ async function runStoreScenario(run: StoreRun, scenario: Scenario, { payloadByte
     signal,
     repetitions,
     async startApp(settings) {
-      const config = { store: storeId, storeModule: customModule(plan, storeId), settings: { ...plan.settings, ...settings }, server, storeOptions: plan.storeOptions[storeId], app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs, addedCpuUs: plan.addedCpuUs ?? 0, addedStoreCalls: plan.addedStoreCalls ?? 0 }, ...(run.mitigation !== 'none' ? { mitigation: { id: run.mitigation } } : {}) };
+      const config = { store: storeId, storeModule: customModule(plan, storeId), settings: { ...plan.settings, ...settings }, server, storeOptions: plan.storeOptions[storeId], app: { payloadBytes, addedLatencyMs: plan.addedLatencyMs, addedCpuUs: plan.addedCpuUs ?? 0, addedStoreCalls: plan.addedStoreCalls ?? 0 }, ...(run.mitigation !== 'none' ? { mitigation: { id: run.mitigation } } : {}), ...(plan.appCpus ? { cpus: plan.appCpus } : {}) };
       const cluster = plan.instances > 1 ? await startAppCluster(config, plan.instances) : undefined;
       const app = cluster ?? (await startAppChild(config));
       apps.push(app);
