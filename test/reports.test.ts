@@ -486,6 +486,12 @@ describe('compareRuns', () => {
     const warnings = comparisonWarnings(comparison).join('\n');
     assert.match(warnings, /another cpu count \(2; now 8\)/);
     assert.match(renderMarkdown(fixture, comparison), /another node \(v22\.11\.0; now v20\.20\.0\)/);
+    // A baseline measured with every process on every CPU, against one with the app on a CPU of its own.
+    const split = buildRunResultFixture({ seed: 99, repetitions: 5 });
+    split.env.cpuPlacement = { mode: 'split', appCpus: [0], harnessCpus: [1] };
+    const placed = compareRuns(buildRunResultFixture({ repetitions: 5 }), split, { failOnPercent: 10 });
+    assert.deepEqual(placed.environment.map((difference) => difference.field), ['cpu placement']);
+    assert.match(comparisonWarnings(placed).join('\n'), /another cpu placement \(shared; now split \(app on CPU 0\)\)/);
   });
 
   test('a store that was measured and now fails is a regression', () => {

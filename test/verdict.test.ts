@@ -43,7 +43,7 @@ describe('the verdict knows noise', () => {
     const recommendation = recommendStore(runWith({ redis: [4510, 4380, 4620, 4470, 4550], memcached: [3990, 3880, 4060, 3950, 4010] }));
     assert.equal(recommendation.decision.decidedBy, 'throughput');
     assert.equal(recommendation.choice?.store, 'redis');
-    assert.match(recommendation.headline, /Next best: memcached store, 12 % slower \(the run resolves throughput differences above [1-9] %/);
+    assert.match(recommendation.headline, /Next best: memcached store: redis store is 13 % faster by the fitted levels \(the run resolves throughput differences above [1-9] %/);
   });
 
   test('a store 14 % slower, one of its repetitions caught in a slow spell: behind, not tied, and the left-out repetition named under the table', () => {
@@ -182,7 +182,7 @@ describe('the verdict knows noise', () => {
     const recommendation = recommendStore(runWith({ redis: [1000, 1041, 600], memcached: [1005, 1006, 1004] }));
     assert.deepEqual(recommendation.decision.throughputRule?.outliers?.map(({ store, value }) => ({ store, value })), [{ store: 'redis', value: 600 }]);
     assert.notEqual(recommendation.decision.decidedBy, 'throughput', recommendation.headline);
-    assert.doesNotMatch(recommendation.headline, /Next best: .* slower/);
+    assert.doesNotMatch(recommendation.headline, /Next best: .* (slower|faster)/);
   });
 
   test('a repetition that measured nothing (0) has no log: left out, the store\'s others still count', () => {
@@ -235,7 +235,7 @@ describe('a planted slowdown on real servers', () => {
       const result = JSON.parse(run.stdout) as RunResult;
       assert.equal(result.verdict?.decidedBy, 'throughput', result.verdict?.headline);
       assert.equal(result.verdict?.choice, 'custom:my-redis-store');
-      assert.match(result.verdict!.headline, /Next best: Redis slowed on purpose .* \d+ % slower \(the run resolves throughput differences above \d+ %/);
+      assert.match(result.verdict!.headline, /Next best: Redis slowed on purpose .*: Redis .* is \d+ % faster by the fitted levels \(the run resolves throughput differences above \d+ %/);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -93,7 +93,7 @@ export interface UnmatchedGroup {
 /** A property of the machine or runtime that differs between the two runs: their numbers are not strictly comparable. */
 export interface EnvironmentDifference {
   /** What differs. */
-  field: 'cpu model' | 'cpu count' | 'node';
+  field: 'cpu model' | 'cpu count' | 'node' | 'cpu placement';
   /** The baseline's value. */
   baseline: string;
   /** This run's value. */
@@ -163,11 +163,19 @@ function judge(definition: MetricDefinition & { id: MetricComparison['metric'] }
   return { ...judged, verdict, regression: verdict === 'worse' && worsening > failOnPercent };
 }
 
+/** How a run placed its processes, as a comparison names it: "split (app on 0)" or "shared". */
+function placementOf(result: RunResult): string {
+  const placement = result.env.cpuPlacement;
+  return placement?.mode === 'split' ? `split (app on CPU ${placement.appCpus.join(',')})` : 'shared';
+}
+
 function environmentDifferences(baseline: RunResult, current: RunResult): EnvironmentDifference[] {
   const pairs: EnvironmentDifference[] = [
     { field: 'cpu model', baseline: baseline.env.cpu.model, current: current.env.cpu.model },
     { field: 'cpu count', baseline: String(baseline.env.cpu.count), current: String(current.env.cpu.count) },
     { field: 'node', baseline: baseline.env.node, current: current.env.node },
+    // Results from before the placement was recorded ran shared.
+    { field: 'cpu placement', baseline: placementOf(baseline), current: placementOf(current) },
   ];
   return pairs.filter((pair) => pair.baseline !== pair.current);
 }
