@@ -152,7 +152,8 @@ export const environmentSchema = z.object({
   machineLoad: machineLoadSchema.optional(),
   /**
    * Where the processes ran (`--cpu-placement`): `split` — every app under test on `appCpus` (pinned and read back
-   * from the kernel), the harness with its load generator and every server it started on `harnessCpus`; `shared` —
+   * from the kernel), the harness with its load generator and every server it started as a local process on
+   * `harnessCpus` (a container Docker started is not placed); `shared` —
    * every process on every CPU, and why. Absent in results before it was recorded: shared.
    */
   cpuPlacement: z
@@ -241,7 +242,7 @@ export const noiseRuleSchema = z.object({
    * The outlier test the rule applied (absent: none): a repetition whose externally studentized residual passes
    * Student's t at `alpha` (Bonferroni over the run's repetitions) and that is more than `minOff` off what the
    * others predict is left out — one at a time, refitting after each; a store keeps two thirds of its repetitions,
-   * and none goes when over a quarter would.
+   * and none goes when over a quarter would. With two stores round by round, a round goes whole (both recorded).
    */
   outlierTest: z.object({ alpha: z.number().positive().max(1), minOff: z.number().nonnegative() }).optional(),
   /** The repetitions that test left out. */

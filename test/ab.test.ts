@@ -110,6 +110,8 @@ export default {
     assert.equal(verdict.variants.a.at, 'HEAD');
     const a = JSON.parse(readFileSync(path.join(results, 'a.results.json'), 'utf8')) as RunResult;
     const b = JSON.parse(readFileSync(path.join(results, 'b.results.json'), 'utf8')) as RunResult;
+    // Side by side, both share every CPU: on the app's one CPU the app started second lost every block's p99.
+    assert.deepEqual(a.env.cpuPlacement, { mode: 'shared', reason: '--duet: A and B run side by side on every CPU' });
     assert.equal(a.entries[0]!.storeLabel, 'MemoryStore (git-ref test)');
     assert.equal(b.entries[0]!.storeLabel, 'MemoryStore (git-ref test, working copy)');
     assert.notEqual(a.entries[0]!.storeSource?.sha256, b.entries[0]!.storeSource?.sha256);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { allowedCpus, parseCpuList, splitCpus } from '../harness/run/cpu-placement.ts';
+import { allowedCpus, parseCpuList, sameCpus, splitCpus } from '../harness/run/cpu-placement.ts';
 import { startAppChild } from '../harness/app/child.ts';
 import { buildPlan } from '../harness/plan/plan.ts';
 import { benchOptions } from '../harness/plan/options.ts';
@@ -15,6 +15,11 @@ describe('CPU placement', () => {
     assert.deepEqual(splitCpus([0, 1]), { appCpus: [0], harnessCpus: [1] });
     assert.deepEqual(splitCpus([0, 1, 2, 3, 4]), { appCpus: [0, 1], harnessCpus: [2, 3, 4] });
     assert.equal(splitCpus([3]), undefined);
+    assert.equal(sameCpus([1, 0, 0], [0, 1]), true);
+    assert.equal(sameCpus([0], [0, 1]), false);
+    const mine = allowedCpus();
+    assert.ok(mine, 'this test needs /proc (Linux)');
+    assert.deepEqual(mine, [...mine].sort((a, b) => a - b), 'sorted, each once');
   });
 
   test('an app told its CPUs runs on them, as the kernel reports for its process', async () => {
@@ -38,5 +43,10 @@ describe('CPU placement', () => {
     assert.deepEqual(allowedCpus(), before, 'the harness has all its CPUs again');
     const shared = await runBench(buildPlan(benchOptions({ ...options, cpuPlacement: 'shared' }), {}), SILENT_OBSERVER, AbortSignal.timeout(60_000));
     assert.deepEqual(shared.env.cpuPlacement, { mode: 'shared', reason: '--cpu-placement shared' });
+    // Several instances on the app's CPUs would share one core here: they share every CPU instead, and say so.
+    const instances = await runBench(buildPlan(benchOptions({ ...options, instances: '2' }), {}), SILENT_OBSERVER, AbortSignal.timeout(60_000));
+    assert.equal(instances.entries[0]?.status, 'ok');
+    assert.deepEqual(instances.env.cpuPlacement, { mode: 'shared', reason: '--instances 2: the instances share every CPU' });
+    assert.deepEqual(allowedCpus(), before);
   });
 });

@@ -20,7 +20,7 @@ import { createStoreAdapter } from '../../stores/index.ts';
 import { loadCustomStore } from '../../stores/custom.ts';
 import type { StoreAdapter } from '../../stores/types.ts';
 import { MITIGATIONS } from './mitigations/index.ts';
-import { allowedCpus, pinProcess } from '../run/cpu-placement.ts';
+import { allowedCpus, pinProcess, sameCpus } from '../run/cpu-placement.ts';
 import type { Mitigation } from './mitigations/types.ts';
 
 function send(event: ChildEvent): void {
@@ -114,7 +114,7 @@ function createResponder(adapter: StoreAdapter, timing: StoreTiming | undefined,
 function pinSelf(cpus: readonly number[]): void {
   pinProcess(process.pid, cpus);
   const allowed = allowedCpus();
-  if (allowed?.join(',') !== cpus.join(',')) throw new Error(`pinned to CPUs ${cpus.join(',')}, but the kernel allows ${allowed?.join(',') ?? 'unknown'}`);
+  if (!allowed || !sameCpus(allowed, cpus)) throw new Error(`pinned to CPUs ${cpus.join(',')}, but the kernel allows ${allowed?.join(',') ?? 'unknown'}`);
 }
 
 async function main(): Promise<void> {

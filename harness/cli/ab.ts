@@ -269,6 +269,10 @@ async function ab(flags: AbFlags, io: CliIo): Promise<number> {
     const a = await buildVariant('a', flags, io);
     const b = await buildVariant('b', flags, io);
     checkComparable(a, b);
+    if (flags.duet) {
+      // Side by side on the app's CPU (one core here), the app started second lost every block's p99 in an A/A test: they share every CPU instead.
+      for (const variant of [a, b]) variant.plan = { ...variant.plan, sharedCpusBecause: '--duet: A and B run side by side on every CPU' };
+    }
     const metrics = timingMetricCount(loadEntriesOf(a.plan), a.plan.driver !== 'k6');
     const needed = minimumPairs(metrics, alpha);
     if (metrics > 0 && blocks < needed) {

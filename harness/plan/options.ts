@@ -116,8 +116,9 @@ export function warmupCapSeconds(warmupSeconds: number): number {
 
 /**
  * `--repeat auto`: the repetitions a run of `stores` stores gets. Three are the fewest that say how
- * noisy a store is; a run of fewer stores spends the load repetitions a 12-store run would have left
- * over on more rounds (24 in all, up to 12 per store), which is what tells two close stores apart.
+ * noisy a store is, and what 8 or more stores get (the 12-store default run: 36 load repetitions);
+ * 2–7 stores get ⌈24 ÷ stores⌉ rounds, up to 12 — still less time than the 12-store run — which is
+ * what tells two close stores apart.
  * It depends on the plan alone, never on figures measured, so stopping early cannot bias the verdict.
  */
 export function autoRepeat(stores: number): number {

@@ -42,6 +42,8 @@ export interface RunPlan {
   cpuPlacement: CpuPlacementChoice;
   /** The CPUs the app processes run on, set by the runner once it has split them (absent: shared). */
   appCpus?: number[];
+  /** Why this run shares every CPU whatever `cpuPlacement` says (set by `ab --duet`). */
+  sharedCpusBecause?: string;
   /** The shortest warm-up; closed-model warm-ups go on until throughput settles, up to `warmupCapSeconds`. */
   warmupSeconds: number;
   warmupCapSeconds: number;

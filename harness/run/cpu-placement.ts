@@ -20,7 +20,7 @@ export type CpuPlacementChoice = (typeof CPU_PLACEMENTS)[number];
 export interface CpuSplit {
   /** Every app process under test (all its threads). */
   appCpus: number[];
-  /** The harness (the load generator in it, k6 when used) and every server or proxy it starts. */
+  /** The harness (the load generator in it, k6 when used) and every server or proxy it starts as a local process (a Docker container is not placed). */
   harnessCpus: number[];
 }
 
@@ -39,14 +39,33 @@ export function parseCpuList(text: string): number[] {
     });
 }
 
-/** The CPUs a process may run on (`Cpus_allowed_list` in /proc/<pid>/status), or undefined where there is no /proc. */
+/**
+ * The online CPUs a process may run on (`Cpus_allowed_list` in /proc/<pid>/status, less any CPU not in
+ * /sys/devices/system/cpu/online: a VM may list slots it has no CPU in), sorted; undefined where there is no /proc.
+ */
 export function allowedCpus(pid: number | 'self' = 'self'): number[] | undefined {
+  let allowed: number[];
   try {
     const line = /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return line === undefined ? undefined : parseCpuList(line);
+    if (line === undefined) return undefined;
+    allowed = parseCpuList(line);
   } catch {
     return undefined;
   }
+  let online: Set<number> | undefined;
+  try {
+    online = new Set(parseCpuList(readFileSync('/sys/devices/system/cpu/online', 'utf8')));
+  } catch {
+    online = undefined;
+  }
+  return [...new Set(allowed)].filter((cpu) => !online || online.has(cpu)).sort((a, b) => a - b);
+}
+
+/** Whether two CPU lists name the same CPUs. */
+export function sameCpus(a: readonly number[], b: readonly number[]): boolean {
+  const left = [...new Set(a)].sort((x, y) => x - y);
+  const right = [...new Set(b)].sort((x, y) => x - y);
+  return left.length === right.length && left.every((cpu, i) => cpu === right[i]);
 }
 
 /** Half of the CPUs (rounded down, at least one) for the app, the rest for the harness; undefined with fewer than two. */
@@ -87,6 +106,15 @@ export function placeHarness(choice: CpuPlacementChoice): { placement: CpuPlacem
       pinProcess(process.pid, split.harnessCpus);
     } catch (error) {
       return { placement: { mode: 'shared', reason: (error as Error).message }, ...none };
+    }
+    const pinned = allowedCpus();
+    if (!pinned || !sameCpus(pinned, split.harnessCpus)) {
+      try {
+        pinProcess(process.pid, cpus);
+      } catch {
+        // Left as the kernel has it; the run records that it shared.
+      }
+      return { placement: { mode: 'shared', reason: `pinned the harness to CPUs ${split.harnessCpus.join(',')}, but the kernel allows ${pinned?.join(',') ?? 'unknown'}` }, ...none };
     }
     active = { split, original: cpus, runs: 0 };
   }

@@ -125,7 +125,9 @@ export function startBench(planned: RunPlan, observer: RunObserver, signal: Abor
   const startedAt = new Date().toISOString();
   const machineLoad = watchMachineLoad();
   // Before any server or generator starts, so that they inherit the harness's CPUs.
-  const { placement, restore } = placeHarness(planned.cpuPlacement);
+  // Several instances would all run on the app's CPUs (one core on two): they share every CPU instead, as do ab --duet's two sides.
+  const sharedBecause = planned.cpuPlacement !== 'split' ? undefined : (planned.sharedCpusBecause ?? (planned.instances > 1 ? `--instances ${planned.instances}: the instances share every CPU` : undefined));
+  const { placement, restore } = sharedBecause ? { placement: { mode: 'shared' as const, reason: sharedBecause }, restore: () => {} } : placeHarness(planned.cpuPlacement);
   const plan: RunPlan = placement.mode === 'split' ? { ...planned, appCpus: placement.appCpus } : planned;
   const entries: ResultEntry[] = [];
   const packages: Record<string, string> = {};

@@ -163,10 +163,10 @@ function judge(definition: MetricDefinition & { id: MetricComparison['metric'] }
   return { ...judged, verdict, regression: verdict === 'worse' && worsening > failOnPercent };
 }
 
-/** How a run placed its processes, as a comparison names it: "split (app on 0)" or "shared". */
+/** How a run placed its processes, as a comparison names it: "split (app on CPU 0)" or "shared". */
 function placementOf(result: RunResult): string {
   const placement = result.env.cpuPlacement;
-  return placement?.mode === 'split' ? `split (app on CPU ${placement.appCpus.join(',')})` : 'shared';
+  return placement?.mode === 'split' ? `split (app on CPU ${placement.appCpus.join(', ')})` : 'shared';
 }
 
 function environmentDifferences(baseline: RunResult, current: RunResult): EnvironmentDifference[] {

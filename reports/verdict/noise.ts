@@ -5,9 +5,10 @@
  * round-robin with enough stores and rounds (a round the machine ran slow in is not noise of each store),
  * else by pooling the stores' within-store variance.
  *
- * A repetition far off what the others predict for it is left out first: this VM's host slows
- * every process by 30–45 % for tens of seconds at a time, and one repetition caught in such a spell
- * would otherwise set the noise of the whole run. The test is the textbook outlier test of a linear
+ * A repetition far off what the others predict for it is left out first: on this project's 2-core
+ * VM fresh app processes came out 30–45 % slow at times (less often since the app got a CPU of its
+ * own, see harness/run/cpu-placement.ts), and one such repetition would otherwise set the noise of
+ * the whole run. The test is the textbook outlier test of a linear
  * model (externally studentized residuals, Bonferroni), symmetric (a repetition too fast goes as well),
  * and recorded with the figures it left out.
  *
@@ -117,24 +118,28 @@ export const OUTLIER_ALPHA = 0.05;
  * repetitions predict for it, in units of the noise they show) goes when Student's t makes it
  * significant at OUTLIER_ALPHA, Bonferroni over all repetitions, and it is more than OUTLIER_MIN_OFF
  * off; then the model is fitted again without it and the next is tested. A store keeps at least two
- * thirds of its repetitions (one of three, four of twelve may go), and when more than a quarter of the
- * run would go, none does (then the spread is the machine's, not a spell's).
+ * thirds of its repetitions, and when more than a quarter of the run would go, none does (then the
+ * spread is the machine's, not a spell's).
+ *
+ * Two stores round by round are a paired comparison: a round's two residuals are equal and opposite,
+ * so the test cannot tell which of the two a spell hit. There the round goes whole — both its
+ * repetitions, each recorded — and what is left is still complete pairs.
  */
 function outliersOf(cells: readonly Cell[], stores: number, rounds: number): Map<Cell, number> {
   const out = new Map<Cell, number>();
-  const parameters = stores + rounds - 1;
+  const pairs = stores === 2 && rounds > 1;
   const mayLose = (s: number) => Math.floor(cells.filter((cell) => cell.store === s).length / 3);
   const lost = Array.from({ length: stores }, () => 0);
   for (;;) {
     const kept = cells.filter((cell) => !out.has(cell));
-    const residualDf = kept.length - parameters;
+    const residualDf = kept.length - (stores + roundsIn(kept) - 1);
     if (residualDf < 2) break;
     const fit = fitLeastSquares(kept, stores, rounds);
     const squares = kept.reduce((sum, cell) => sum + residualOf(fit, cell) ** 2, 0);
     const leverage = leverageOf(kept, stores, rounds);
     let worst: { cell: Cell; t: number; deleted: number } | undefined;
     for (const [i, cell] of kept.entries()) {
-      if (lost[cell.store]! >= mayLose(cell.store)) continue;
+      if (lost[cell.store]! >= mayLose(cell.store) || (pairs && lost[1 - cell.store]! >= mayLose(1 - cell.store))) continue;
       const residual = residualOf(fit, cell);
       const h = leverage(i);
       if (h > 1 - 1e-9) continue;
@@ -145,6 +150,11 @@ function outliersOf(cells: readonly Cell[], stores: number, rounds: number): Map
     if (!worst || studentizedP(worst.t, residualDf - 1) * cells.length >= OUTLIER_ALPHA || Math.abs(Math.expm1(worst.deleted)) <= OUTLIER_MIN_OFF) break;
     out.set(worst.cell, Math.expm1(worst.deleted));
     lost[worst.cell.store]! += 1;
+    const partner = pairs ? kept.find((cell) => cell.round === worst.cell.round && cell !== worst.cell) : undefined;
+    if (partner) {
+      out.set(partner, Math.expm1(-worst.deleted));
+      lost[partner.store]! += 1;
+    }
   }
   return out.size > cells.length / 4 ? new Map() : out;
 }
@@ -163,6 +173,9 @@ function leverageOf(kept: readonly Cell[], stores: number, rounds: number): (ind
     return unit.storeLevels[kept[i]!.store]! + unit.roundOffsets[kept[i]!.round]!;
   };
 }
+
+/** The rounds that still have a repetition (a round left out whole has no offset to fit). */
+const roundsIn = (cells: readonly Cell[]) => new Set(cells.map((cell) => cell.round)).size;
 
 const studentizedP = (t: number, degreesOfFreedom: number) => (Number.isFinite(t) ? studentTwoSidedP(t, degreesOfFreedom) : 0);
 
@@ -220,12 +233,13 @@ export function noiseRule(metric: NoiseRule['metric'], samples: readonly Sample[
   const out = options.leaveOutOutliers === false ? new Map<Cell, number>() : outliersOf(cells, usable.length, roundCount);
   const kept = cells.filter((cell) => !out.has(cell));
   const fit = fitLeastSquares(kept, usable.length, roundCount);
-  const degreesOfFreedom = kept.length - usable.length - (roundCount - 1);
+  const degreesOfFreedom = kept.length - usable.length - (roundsIn(kept) - 1);
   if (degreesOfFreedom < 1) return undefined;
   const pooledLogSd = Math.sqrt(kept.reduce((sum, cell) => sum + residualOf(fit, cell) ** 2, 0) / degreesOfFreedom);
   const counts = usable.map((_, s) => kept.filter((cell) => cell.store === s).length);
   const effective = effectiveRepetitions(kept, usable.length, roundCount);
-  const typical = roundList ? roundList.length : [...counts].sort((a, b) => a - b)[Math.floor(counts.length / 2)]!;
+  // The resolution quoted is for two stores with the run's typical number of kept repetitions (a round left out whole counts for none).
+  const typical = [...counts].sort((a, b) => a - b)[Math.floor(counts.length / 2)]!;
   const smallestResolvable = Math.expm1(tQuantile(degreesOfFreedom) * pooledLogSd * Math.sqrt(2 / typical));
   const outliers: NoiseOutlier[] = [...out].map(([cell, offExpected]) => ({
     store: usable[cell.store]!.key,

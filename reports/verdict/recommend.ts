@@ -540,7 +540,7 @@ function nextBestGap(choice: StoreScore, runnerUp: StoreScore, rule: NoiseRule |
   const ahead = rule?.levels?.[choice.store];
   const behind = rule?.levels?.[runnerUp.store];
   if (!rule || !ahead || !behind) return `, ${percentApart(runnerUp.headlineThroughput!.value, choice.headlineThroughput!.value)} slower`;
-  return `: ${choice.storeLabel} is ${Math.round(Math.expm1(ahead.logLevel - behind.logLevel) * 100)} % faster by the fitted levels (${resolution(rule)})`;
+  return `; ${choice.storeLabel} is ${Math.round(Math.expm1(ahead.logLevel - behind.logLevel) * 100)} % faster than it by the fitted levels${rule.design === 'rounds' ? ", each round's offset taken out" : ''} (${resolution(rule)})`;
 }
 
 /** "the run resolves differences above 9 % (95 % confidence, 3 repetitions per store)". */
