@@ -387,11 +387,11 @@ function countOption(name: BenchOptionName, value: string): number {
   return parseCount(flagOf(name), value, boundsOf(name));
 }
 
-/** `--repeat`: a count within its bounds, or `auto` (see `autoRepeat`). */
-function parseRepeat(value: string, stores: number): number {
-  if (value.trim() === 'auto') return autoRepeat(stores);
+/** `--repeat`: a count within its bounds, or `auto` (see `autoRepeat`), which the plan records. */
+function parseRepeat(value: string, stores: number): Pick<RunPlan, 'repeat' | 'repeatAuto'> {
+  if (value.trim() === 'auto') return { repeat: autoRepeat(stores), repeatAuto: true };
   try {
-    return countOption('repeat', value);
+    return { repeat: countOption('repeat', value) };
   } catch (error) {
     throw error instanceof UsageError ? new UsageError(`${error.message}, or auto`) : error;
   }
@@ -413,8 +413,7 @@ export function buildPlan(given: RawBenchOptions, env: NodeJS.ProcessEnv = proce
     customStores,
     storesNamed: named,
     scenarios: parseScenarios(raw.scenario),
-    repeat: parseRepeat(raw.repeat, stores.length),
-    ...(raw.repeat.trim() === 'auto' ? { repeatAuto: true as const } : {}),
+    ...parseRepeat(raw.repeat, stores.length),
     cpuPlacement: parseCpuPlacement(raw.cpuPlacement),
     warmupSeconds,
     warmupCapSeconds: warmupCapSeconds(warmupSeconds),

@@ -90,13 +90,14 @@ export function pinProcess(pid: number, cpus: readonly number[]): void {
 let active: { split: CpuSplit; original: number[]; runs: number } | undefined;
 
 /**
- * Applies the choice to this process: with `split`, pins the harness to its CPUs (servers and the
+ * Applies the choice to this process (`sharedBecause`: the run shares every CPU whatever it chose, and says why): with `split`, pins the harness to its CPUs (servers and the
  * load generator it starts afterwards inherit them) and returns the split for the apps; `restore`
  * gives this process its CPUs back once the last run using the split ends.
  */
-export function placeHarness(choice: CpuPlacementChoice): { placement: CpuPlacement; restore: () => void } {
+export function placeHarness(choice: CpuPlacementChoice, sharedBecause?: string): { placement: CpuPlacement; restore: () => void } {
   const none = { restore: () => {} };
   if (choice === 'shared') return { placement: { mode: 'shared', reason: '--cpu-placement shared' }, ...none };
+  if (sharedBecause) return { placement: { mode: 'shared', reason: sharedBecause }, ...none };
   if (!active) {
     const cpus = allowedCpus();
     if (!cpus) return { placement: { mode: 'shared', reason: `no /proc/self/status on ${process.platform}: CPU placement is Linux only` }, ...none };

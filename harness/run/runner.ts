@@ -125,9 +125,7 @@ export function startBench(planned: RunPlan, observer: RunObserver, signal: Abor
   const startedAt = new Date().toISOString();
   const machineLoad = watchMachineLoad();
   // Before any server or generator starts, so that they inherit the harness's CPUs.
-  // Several instances would all run on the app's CPUs (one core on two): they share every CPU instead, as do ab --duet's two sides.
-  const sharedBecause = planned.cpuPlacement !== 'split' ? undefined : (planned.sharedCpusBecause ?? (planned.instances > 1 ? `--instances ${planned.instances}: the instances share every CPU` : undefined));
-  const { placement, restore } = sharedBecause ? { placement: { mode: 'shared' as const, reason: sharedBecause }, restore: () => {} } : placeHarness(planned.cpuPlacement);
+  const { placement, restore } = placeHarness(planned.cpuPlacement, sharedCpusReason(planned));
   const plan: RunPlan = placement.mode === 'split' ? { ...planned, appCpus: placement.appCpus } : planned;
   const entries: ResultEntry[] = [];
   const packages: Record<string, string> = {};
@@ -152,6 +150,11 @@ export function startBench(planned: RunPlan, observer: RunObserver, signal: Abor
     return assemble(signal.aborted);
   })();
   return { done, snapshot: () => assemble(true), cleanUp };
+}
+
+/** Why a run asking for `split` shares every CPU anyway: several instances would all run on the app's CPUs (one core on two), and ab --duet's two sides run side by side. */
+function sharedCpusReason(plan: RunPlan): string | undefined {
+  return plan.sharedCpusBecause ?? (plan.instances > 1 ? `--instances ${plan.instances}: the instances share every CPU` : undefined);
 }
 
 /** Runs the plan to the end and returns its result. */

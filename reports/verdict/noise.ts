@@ -128,7 +128,8 @@ export const OUTLIER_ALPHA = 0.05;
 function outliersOf(cells: readonly Cell[], stores: number, rounds: number): Map<Cell, number> {
   const out = new Map<Cell, number>();
   const pairs = stores === 2 && rounds > 1;
-  const mayLose = (s: number) => Math.floor(cells.filter((cell) => cell.store === s).length / 3);
+  const allowance = Array.from({ length: stores }, (_, s) => Math.floor(cells.filter((cell) => cell.store === s).length / 3));
+  const mayLose = (s: number) => allowance[s]!;
   const lost = Array.from({ length: stores }, () => 0);
   for (;;) {
     const kept = cells.filter((cell) => !out.has(cell));
