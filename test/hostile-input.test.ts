@@ -83,6 +83,8 @@ const CASES: Case[] = [
   { what: 'a namespace that is neither own nor library', args: ['--store', 'redis', '--namespace', 'theirs'], code: 2, line: /--namespace: "theirs" is not one of own, library/ },
   { what: 'a CPU placement that is neither split nor shared', args: ['--store', 'memory', '--cpu-placement', 'pinned'], code: 2, line: /--cpu-placement: "pinned" is not one of split, shared; split gives the app CPUs of its own/ },
   { what: '--repeat neither a count nor auto', args: ['--store', 'memory', '--repeat', 'many'], code: 2, line: /--repeat: "many" must be a whole number from 1 to 100, or auto/ },
+  { what: '--repeat 3 with --baseline (the gate could not fail)', args: ['--store', 'none', '--repeat', '3', '--baseline', fixture], code: 2, line: /--repeat 3 with --baseline: the gate's exact test needs 5 repetitions on each side to reach p ≤ 0\.01, so it could not fail; use --repeat 5 \(or sessionbench ab: A\/B in one job\)/ },
+  { what: 'a baseline with fewer repetitions than the gate needs', args: ['--store', 'none', '--repeat', '5', '--baseline', fixture], code: 2, line: /--baseline: .*run-result\.json has 1 repetition of .*; the gate's exact test needs 5 on each side to reach p ≤ 0\.01, so it could not fail; make the baseline with --repeat 5/ },
   { what: '"all" in a list', args: ['--store', 'all,redis'], code: 2, line: /--store: "all" stands alone; give --store all, or a list of none, memory/ },
   { what: 'unknown scenario', args: ['--scenario', 'everything'], code: 2, line: /--scenario: unknown "everything"; valid: read-heavy/ },
   { what: 'malformed duration', args: ['--duration', 'abc'], code: 2, line: /--duration: "abc" is not a duration; use e\.g\. 10s/ },

@@ -44,6 +44,15 @@ test('--repeat auto: three with 8 or more stores; fewer stores get more rounds (
   assert.equal(repeatFor('redis,memcached', ' auto '), 12);
 });
 
+test('--repeat auto with --baseline: at least the 5 repetitions the gate needs to decide; fewer given are refused', () => {
+  const plan = (store: string, repeat: string) => buildPlan({ ...defaults, store, repeat, baseline: 'main.json' }, {});
+  assert.equal(plan('redis', 'auto').repeat, 5);
+  assert.equal(plan('all', 'auto').repeat, 5);
+  assert.equal(plan('redis,memcached', 'auto').repeat, 12);
+  assert.equal(plan('redis', '7').repeat, 7);
+  assert.throws(() => plan('redis', '4'), /--repeat 4 with --baseline: the gate's exact test needs 5 repetitions on each side .*; use --repeat 5/);
+});
+
 test('--quick is the short run of earlier versions: read-heavy, one 5 s repetition', () => {
   const plan = buildPlan({ ...defaults, quick: true }, {});
   assert.deepEqual(plan.scenarios.map((s) => s.id), ['read-heavy']);

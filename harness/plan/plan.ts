@@ -17,6 +17,7 @@ import type { SessionSettings } from '../../stores/types.ts';
 import { UsageError } from '../errors.ts';
 import { CPU_PLACEMENTS } from '../run/cpu-placement.ts';
 import type { CpuPlacementChoice } from '../run/cpu-placement.ts';
+import { GATE_ALPHA, MIN_REPETITIONS } from '../../reports/verdict/compare.ts';
 import { QUICK_RUN, autoRepeat, boundsOf, flagOf, warmupCapSeconds } from './options.ts';
 import type { BenchOptionName, RawBenchOptions, RawServerUrlOptions } from './options.ts';
 import { requireK6 } from './k6-binary.ts';
@@ -387,14 +388,23 @@ function countOption(name: BenchOptionName, value: string): number {
   return parseCount(flagOf(name), value, boundsOf(name));
 }
 
-/** `--repeat`: a count within its bounds, or `auto` (see `autoRepeat`), which the plan records. */
-function parseRepeat(value: string, stores: number): Pick<RunPlan, 'repeat' | 'repeatAuto'> {
-  if (value.trim() === 'auto') return { repeat: autoRepeat(stores), repeatAuto: true };
+/**
+ * `--repeat`: a count within its bounds, or `auto` (see `autoRepeat`), which the plan records.
+ * Compared with a baseline, a run needs the repetitions its gate's exact test can decide with:
+ * `auto` gives them, a smaller count is refused (the gate would pass whatever changed).
+ */
+function parseRepeat(value: string, stores: number, gated: boolean): Pick<RunPlan, 'repeat' | 'repeatAuto'> {
+  if (value.trim() === 'auto') return { repeat: gated ? Math.max(MIN_REPETITIONS, autoRepeat(stores)) : autoRepeat(stores), repeatAuto: true };
+  let repeat: number;
   try {
-    return { repeat: countOption('repeat', value) };
+    repeat = countOption('repeat', value);
   } catch (error) {
     throw error instanceof UsageError ? new UsageError(`${error.message}, or auto`) : error;
   }
+  if (gated && repeat < MIN_REPETITIONS) {
+    throw new UsageError(`--repeat ${repeat} with --baseline: the gate's exact test needs ${MIN_REPETITIONS} repetitions on each side to reach p ≤ ${GATE_ALPHA}, so it could not fail; use --repeat ${MIN_REPETITIONS} (or sessionbench ab: A/B in one job)`);
+  }
+  return { repeat };
 }
 
 /** A duration option in seconds, within its declared bounds. */
@@ -413,7 +423,7 @@ export function buildPlan(given: RawBenchOptions, env: NodeJS.ProcessEnv = proce
     customStores,
     storesNamed: named,
     scenarios: parseScenarios(raw.scenario),
-    ...parseRepeat(raw.repeat, stores.length),
+    ...parseRepeat(raw.repeat, stores.length, raw.baseline !== undefined),
     cpuPlacement: parseCpuPlacement(raw.cpuPlacement),
     warmupSeconds,
     warmupCapSeconds: warmupCapSeconds(warmupSeconds),

@@ -124,7 +124,7 @@ export interface Comparison {
   regressions: number;
 }
 
-const COMPARED = METRICS.filter((metric): metric is MetricDefinition & { id: MetricComparison['metric'] } => metric.id !== 'memoryPerSession');
+const COMPARED = METRICS.filter((metric): metric is MetricDefinition & { id: MetricComparison['metric'] } => metric.id === 'throughput' || metric.id === 'p50' || metric.id === 'p99');
 
 /** The one-sided test in the direction the medians moved: current larger when they rose, smaller when they fell. */
 function directedTest(baseline: readonly number[], current: readonly number[], rose: boolean): ChangeTest {
@@ -231,6 +231,13 @@ export function compareRuns(baseline: RunResult, current: RunResult, options: { 
     unknown: metrics.filter((metric) => metric.verdict === 'unknown').length,
     regressions: metrics.filter((metric) => metric.regression).length + unmatched.filter((group) => group.regression).length,
   };
+}
+
+/** The group of a run with the fewest repetitions measured, when it has fewer than the gate needs to decide. */
+export function tooFewRepetitions(run: RunResult): { repetitions: number; store: string; scenario: string } | undefined {
+  const measured = groupEntries(run.entries).filter((group) => group.ok.length > 0);
+  const fewest = measured.reduce<EntryGroup | undefined>((least, group) => (least === undefined || group.ok.length < least.ok.length ? group : least), undefined);
+  return fewest && fewest.ok.length < MIN_REPETITIONS ? { repetitions: fewest.ok.length, store: fewest.storeLabel, scenario: fewest.scenario } : undefined;
 }
 
 /** The comparison's outcome in one sentence, for every reporter. */
