@@ -94,9 +94,17 @@ describe('pairs needed', () => {
 describe('judging blocks', () => {
   const fixture = JSON.parse(readFileSync(new URL('./fixtures/run-result.json', import.meta.url), 'utf8')) as RunResult;
   const template = fixture.entries.find((entry): entry is OkEntry => entry.status === 'ok' && entry.store === 'memory' && entry.kind === 'load' && entry.storeWrites !== undefined && entry.storeOps !== undefined)!;
-  const run = (throughput: number, p99: number, getCalls = template.storeOps!.get!.count): RunResult => ({
+  /** One run of the template entry; the app's CPU (% of a core) is what `cpuUsPerRequest` µs per request cost at that throughput. */
+  const run = (throughput: number, p99: number, getCalls = template.storeOps!.get!.count, cpuUsPerRequest = 40): RunResult => ({
     ...fixture,
-    entries: [{ ...template, measured: { ...template.measured, throughput, latencyUs: { ...template.measured.latencyUs, p99 } }, storeOps: { ...template.storeOps, get: { ...template.storeOps!.get!, count: getCalls } } }],
+    entries: [
+      {
+        ...template,
+        measured: { ...template.measured, throughput, latencyUs: { ...template.measured.latencyUs, p99 } },
+        storeOps: { ...template.storeOps, get: { ...template.storeOps!.get!, count: getCalls } },
+        cpu: { generatorSaturated: false, ...template.cpu, app: (cpuUsPerRequest * throughput) / 10_000 },
+      },
+    ],
   });
   const random = mulberry32(7);
   const noisy = (value: number) => value * (1 + (random() - 0.5) * 0.3);
@@ -104,7 +112,7 @@ describe('judging blocks', () => {
   test('A/A: noise in both directions is tied; identical counts are tied', () => {
     const blocks: AbBlock[] = Array.from({ length: 8 }, (_, i) => ({ first: i % 2 ? 'a' : 'b', a: run(noisy(1000), noisy(5000)), b: run(noisy(1000), noisy(5000)) }));
     const verdict = judgeAb(blocks);
-    assert.equal(verdict.timing.length, 2);
+    assert.deepEqual(verdict.timing.map((metric) => metric.metric), ['throughput', 'p99', 'appCpuPerRequest']);
     assert.equal(verdict.regressions, 0, JSON.stringify(verdict.timing.map((m) => [m.metric, m.changePercent, m.adjustedP])));
     assert.ok(verdict.counts.every((count) => count.verdict === 'tied'));
   });
@@ -119,6 +127,18 @@ describe('judging blocks', () => {
     assert.ok(throughput.regression);
     assert.ok(Math.abs(throughput.changePercent + 20) < 1e-6);
     assert.equal(judgeAb(blocks, { minEffectPercent: 25 }).timing.find((metric) => metric.metric === 'throughput')!.verdict, 'tied');
+  });
+
+  test('B costs 12% more app CPU per request while throughput swings ±15%: CPU per request is worse, throughput tied', () => {
+    const steady = (value: number) => value * (1 + (random() - 0.5) * 0.02);
+    const blocks: AbBlock[] = Array.from({ length: 8 }, (_, i) => ({ first: i % 2 ? 'a' : 'b', a: run(noisy(1000), 5000, undefined, steady(40)), b: run(noisy(1000), 5000, undefined, steady(40 * 1.12)) }));
+    const verdict = judgeAb(blocks);
+    const cpu = verdict.timing.find((metric) => metric.metric === 'appCpuPerRequest')!;
+    assert.equal(cpu.label, 'app CPU per request');
+    assert.equal(cpu.verdict, 'worse', JSON.stringify(cpu));
+    assert.ok(cpu.regression);
+    assert.ok(Math.abs(cpu.changePercent - 12) < 2, String(cpu.changePercent));
+    assert.equal(verdict.timing.find((metric) => metric.metric === 'throughput')!.verdict, 'tied');
   });
 
   test('one extra store call per request is a count regression, however noisy the clocks', () => {

@@ -26,11 +26,11 @@ async function ab(name: string, args: string[], options: { cwd?: string } = {}) 
 }
 
 describe('ab: refused upfront when the design cannot reach significance', () => {
-  test('--blocks 3 with two timing metrics: exit 2, one line naming the blocks needed, nothing written', async () => {
+  test('--blocks 3 with three timing metrics: exit 2, one line naming the blocks needed, nothing written', async () => {
     const { run, dir } = await ab('too-few', ['--store', 'memory', ...SHORT, '--blocks', '3', '--b', '--added-latency 2']);
     assert.equal(run.code, 2, run.stderr);
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
-    assert.match(run.stderr, /--blocks 3: 2 timing metrics at alpha 0\.05 .* need at least 7 blocks to reach significance; use --blocks 7/);
+    assert.match(run.stderr, /--blocks 3: 3 timing metrics at alpha 0\.05 .* need at least 7 blocks to reach significance; use --blocks 7/);
     assert.equal(existsSync(dir), false);
   });
 
@@ -53,8 +53,8 @@ for (const store of ['memory', 'redis']) {
       assert.equal(run.code, 0, `${run.stderr}\n${run.stdout}`);
       assert.ok(verdict);
       assert.equal(verdict.blocks, 7);
-      assert.equal(verdict.timing.length, 2);
-      assert.deepEqual(verdict.timing.map((metric) => metric.verdict), ['tied', 'tied'], JSON.stringify(verdict.timing));
+      assert.deepEqual(verdict.timing.map((metric) => metric.metric), ['throughput', 'p99', 'appCpuPerRequest']);
+      assert.deepEqual(verdict.timing.map((metric) => metric.verdict), ['tied', 'tied', 'tied'], JSON.stringify(verdict.timing));
       assert.ok(verdict.counts.length >= 2 && verdict.counts.every((count) => count.verdict === 'tied'), JSON.stringify(verdict.counts));
       assert.equal(verdict.regressions, 0);
     });
@@ -116,7 +116,7 @@ export default {
     assert.equal(b.entries[0]!.storeLabel, 'MemoryStore (git-ref test, working copy)');
     assert.notEqual(a.entries[0]!.storeSource?.sha256, b.entries[0]!.storeSource?.sha256);
     assert.equal(b.entries[0]!.store, a.entries[0]!.store, "B's entries carry A's store id, so they pair");
-    assert.equal(verdict.timing.length, 2);
+    assert.equal(verdict.timing.length, 3, 'throughput, p99 and app CPU per request');
     assert.deepEqual(readdirSync(repo).filter((name) => name.startsWith('.sessionbench-ab-')), [], 'the file taken at the ref is removed');
   });
 

@@ -192,7 +192,7 @@ function checkComparable(a: Variant, b: Variant): void {
 /** The minimum detectable effects and the verdict, as lines of text. */
 function renderVerdict(verdict: AbVerdict, a: Pick<Variant, 'side' | 'given'>, b: Pick<Variant, 'side' | 'given'>): string {
   const describe = (variant: Pick<Variant, 'side' | 'given'>) => `${variant.side.toUpperCase()}: ${variant.given.trim() || '(shared options only)'}`;
-  const mde = minimumDetectableEffects(verdict).map((effect) => `${effect.store} ${effect.scenario} ${effect.metric} ±${effect.percent.toFixed(1)}%`);
+  const mde = minimumDetectableEffects(verdict).map((effect) => `${effect.store} ${effect.scenario} ${effect.label} ±${effect.percent.toFixed(1)}%`);
   return [
     describe(a),
     describe(b),

@@ -108,6 +108,33 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
   return copy;
 }
 
+/** The blocks stored in each directory, pooled; refused unless every set was measured with the same options and CPU work. */
+async function readStoredBlocks(dirs: readonly string[]): Promise<StoredBlocks> {
+  const sets = await Promise.all(
+    dirs.map(async (dir) => {
+      try {
+        return JSON.parse(await readFile(join(dir, 'gate-check.json'), 'utf8')) as StoredBlocks;
+      } catch (error) {
+        throw new UsageError(`--from ${dir}: no stored blocks there (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give a directory a gate-check --out wrote`);
+      }
+    }),
+  );
+  const [first, ...rest] = sets;
+  if (!first) throw new UsageError('--from: no directory given; give one a gate-check --out wrote');
+  for (const [index, set] of rest.entries()) {
+    if (set.options !== first.options || set.cpuUs !== first.cpuUs) {
+      throw new UsageError(`--from ${dirs[index + 1]}: measured with '${set.options}' and ${set.cpuUs} µs of CPU work, ${dirs[0]} with '${first.options}' and ${first.cpuUs} µs; pool only blocks measured alike (gate-check --added-cpu ${first.cpuUs})`);
+    }
+  }
+  return {
+    ...first,
+    blocks: sets.flatMap((set) => set.blocks),
+    blockTimes: sets.flatMap((set) => set.blockTimes),
+    measuredMs: sets.reduce((sum, set) => sum + set.measuredMs, 0),
+    loadEnd: sets.at(-1)!.loadEnd,
+  };
+}
+
 const minutes = (ms: number) => `${(ms / 60_000).toFixed(1)} min`;
 
 const program = new Command('gate-check')
@@ -121,7 +148,7 @@ const program = new Command('gate-check')
   .option('--workflow <file>', 'the workflow whose configuration is measured', '.github/workflows/bench.yml')
   .option('--trial-blocks <n>', "blocks per trial (default: the workflow's GATE_BLOCKS)")
   .option('--out <dir>', 'store the measured blocks there (gate-check.json)')
-  .option('--from <dir>', 'measure nothing: resample the blocks a gate-check stored with --out')
+  .option('--from <dirs>', 'measure nothing: resample the blocks gate-check stored with --out (several directories, comma-separated, are pooled: same options and injected CPU work)')
   .action(async (flags: Flags) => {
     const started = Date.now();
     const shipped = shippedConfiguration(flags.workflow);
@@ -134,7 +161,8 @@ const program = new Command('gate-check')
     process.on('SIGINT', () => controller.abort());
     process.on('SIGTERM', () => controller.abort());
     const load = () => `load average ${loadavg().map((value) => value.toFixed(1)).join(' ')} on ${cpus().length} cores`;
-    console.log(`configuration: ${options} · trials of ${trialBlocks} blocks (GATE_BLOCKS of ${flags.workflow}) drawn from ${measuredBlocks} measured blocks`);
+    const trialSize = `trials of ${trialBlocks} blocks${flags.trialBlocks === undefined ? ` (GATE_BLOCKS of ${flags.workflow})` : ''}`;
+    console.log(flags.from ? `${trialSize} drawn from the blocks stored in ${flags.from}` : `configuration: ${options} · ${trialSize} drawn from ${measuredBlocks} measured blocks`);
     const loadStart = load();
     console.log(`machine at start: ${loadStart}`);
     const plans: Partial<Record<Arm, RunPlan>> = {};
@@ -159,9 +187,10 @@ const program = new Command('gate-check')
     let blockTimes: number[] = [];
     let measuredMs: number;
     if (flags.from) {
-      // Trials only, on blocks a measured gate-check stored (--out).
-      const stored = JSON.parse(await readFile(join(flags.from, 'gate-check.json'), 'utf8')) as StoredBlocks;
+      // Trials only, on blocks measured gate-checks stored (--out), pooled.
+      const stored = await readStoredBlocks(flags.from.split(',').filter(Boolean));
       ({ blocks, cpuUs, blockTimes, measuredMs } = stored);
+      if (blocks.length < trialBlocks) throw new UsageError(`--from ${flags.from}: ${blocks.length} blocks stored, fewer than trials of ${trialBlocks} draw; measure more (gate-check --out) or give --trial-blocks ${blocks.length}`);
       console.log(`blocks: ${blocks.length} stored in ${flags.from} (measured with ${stored.options}; load average ${stored.loadStart} at start, ${stored.loadEnd} at end)`);
     } else {
       for (let index = 0; index < measuredBlocks; index++) {
@@ -199,7 +228,7 @@ const program = new Command('gate-check')
       });
       return judgeAb(drawn, { alpha: AB_ALPHA });
     };
-    const caughtBy = (verdict: AbVerdict) => [...verdict.timing.filter((m) => m.regression).map((m) => `${m.store} ${m.metric}`), ...verdict.counts.filter((m) => m.regression).map((m) => `${m.store} ${m.metric}`)];
+    const caughtBy = (verdict: AbVerdict) => [...verdict.timing.filter((m) => m.regression).map((m) => `${m.store} ${m.label}`), ...verdict.counts.filter((m) => m.regression).map((m) => `${m.store} ${m.metric}`)];
     let falseAlarms = 0;
     const alarmReasons = new Map<string, number>();
     for (let t = 0; t < trials; t++) {
@@ -225,7 +254,7 @@ const program = new Command('gate-check')
       return { change, label, detected, by };
     });
     // The measured effect of each change, over every measured block (median of B/A − 1, A = A1).
-    const effect = (change: Change) => judgeAb(blocks.map((block) => ({ first: 'a', a: block.a1, b: block[change] }))).timing.map((m) => `${m.store} ${m.metric} ${m.changePercent >= 0 ? '+' : ''}${m.changePercent.toFixed(1)}%`).join(', ');
+    const effect = (change: Change) => judgeAb(blocks.map((block) => ({ first: 'a', a: block.a1, b: block[change] }))).timing.map((m) => `${m.store} ${m.label} ${m.changePercent >= 0 ? '+' : ''}${m.changePercent.toFixed(1)}%`).join(', ');
     // Minimum detectable effect: from the A1/A2 paired spread over every measured block.
     const all = judgeAb(blocks.map((block) => ({ first: 'a', a: block.a1, b: block.a2 })));
     const perTest = AB_ALPHA / Math.max(1, all.timing.length);
@@ -236,12 +265,12 @@ const program = new Command('gate-check')
     for (const { change, label, detected, by } of detections) {
       console.log(`detections, ${label}: ${detected} of ${trials} trials (${((100 * detected) / trials).toFixed(1)} %; goal ≥ 90 %) — caught by ${[...by].map(([reason, n]) => `${reason} ×${n}`).join(', ') || 'nothing'}; measured effect over all blocks: ${effect(change)}`);
     }
-    const mde = all.timing.map((m) => `${m.store} ${m.metric} ±${Math.max(m.minEffectPercent, (Math.exp(minimumDetectableShift(m.logRatioSd, trialBlocks, perTest)) - 1) * 100).toFixed(1)}% (A/A sd of log ratio ${m.logRatioSd.toFixed(3)})`);
+    const mde = all.timing.map((m) => `${m.store} ${m.label} ±${Math.max(m.minEffectPercent, (Math.exp(minimumDetectableShift(m.logRatioSd, trialBlocks, perTest)) - 1) * 100).toFixed(1)}% (A/A sd of log ratio ${m.logRatioSd.toFixed(3)})`);
     console.log(`minimum detectable effect (${trialBlocks} blocks, 90 % power, alpha ${AB_ALPHA} / ${all.timing.length} metrics, never below the floor; from the A1/A2 paired spread over ${blocks.length} blocks): ${mde.join(' · ')}`);
     console.log(`blocks needed for ${all.timing.length} timing metrics at alpha ${AB_ALPHA} (Holm): ${needed}; these trials use ${trialBlocks}`);
     const perArm = median(blockTimes) / ARMS.length;
     if (retried > 0) console.log(`runs measured again after a failure: ${retried}`);
-    console.log(`wall time: this measurement ${minutes(measuredMs)} (${measuredBlocks} blocks × ${ARMS.length} arms, median block ${minutes(median(blockTimes))}); the workflow's A/B step on this machine: ${trialBlocks} blocks × 2 runs × ${minutes(perArm)} = ${minutes(2 * trialBlocks * perArm)} of a ${BUDGET_MINUTES} min budget (plus npm ci of the second checkout)`);
+    console.log(`wall time: this measurement ${minutes(measuredMs)} (${blocks.length} blocks × ${ARMS.length} arms, median block ${minutes(median(blockTimes))}); the workflow's A/B step on this machine: ${trialBlocks} blocks × 2 runs × ${minutes(perArm)} = ${minutes(2 * trialBlocks * perArm)} of a ${BUDGET_MINUTES} min budget (plus npm ci of the second checkout)`);
     const ok = falseAlarms / trials <= 0.05 && detections.every(({ detected }) => detected / trials >= 0.9);
     process.exitCode = ok ? EXIT.ok : EXIT.regression;
   });

@@ -5,7 +5,7 @@ import type { NumericObservation } from './aggregate.ts';
 /** A headline metric tracked across runs. */
 export interface MetricDefinition {
   /** Stable identifier, used in comparisons. */
-  id: 'throughput' | 'p50' | 'p99' | 'memoryPerSession';
+  id: 'throughput' | 'p50' | 'p99' | 'appCpuPerRequest' | 'memoryPerSession';
   /** Name for readers and CI series, e.g. "p99 latency". */
   label: string;
   /** Unit of the values `pick` returns. */
@@ -20,11 +20,19 @@ export interface MetricDefinition {
   pick: (entry: OkEntry) => number | undefined;
 }
 
-/** The metrics compared against a baseline and exported for CI, in display order. */
+/** The app process's CPU per request in µs (CPU % of one core × 10,000 / req/s); undefined when not measured. */
+export function appCpuPerRequestUs(entry: Pick<OkEntry, 'cpu' | 'measured'>): number | undefined {
+  const app = entry.cpu?.app;
+  return app !== undefined && entry.measured.throughput > 0 ? (app * 10_000) / entry.measured.throughput : undefined;
+}
+
+/** The metrics exported for CI, in display order; a baseline comparison judges the latency and throughput ones. */
 export const METRICS: readonly MetricDefinition[] = [
   { id: 'throughput', label: 'throughput', unit: 'req/s', biggerIsBetter: true, noiseFloorPercent: 5, closedModelOnly: true, pick: (entry) => entry.measured.throughput },
   { id: 'p50', label: 'p50 latency', unit: 'µs', biggerIsBetter: false, noiseFloorPercent: 5, closedModelOnly: false, pick: (entry) => entry.measured.latencyUs.p50 },
   { id: 'p99', label: 'p99 latency', unit: 'µs', biggerIsBetter: false, noiseFloorPercent: 10, closedModelOnly: false, pick: (entry) => entry.measured.latencyUs.p99 },
+  // What a request costs the app in CPU: a clock, but one that waiting (for the store, the client or a busy host) does not move.
+  { id: 'appCpuPerRequest', label: 'app CPU per request', unit: 'µs', biggerIsBetter: false, noiseFloorPercent: 5, closedModelOnly: false, pick: appCpuPerRequestUs },
   { id: 'memoryPerSession', label: 'memory per session', unit: 'B', biggerIsBetter: false, noiseFloorPercent: 5, closedModelOnly: false, pick: (entry) => entry.memory?.bytesPerSession },
 ];
 

@@ -102,6 +102,9 @@ ${score.notes.length > 0 && html`<h5>How it was measured, and what the runs note
 </div>`;
 }
 
+/** A number and its " %" kept on one line (a narrow screen otherwise wraps between them). */
+const unbrokenPercents = (text: string): string => text.replace(/(\d) %/g, '$1\u00a0%');
+
 function summarySection(latest: LabelledRun, runCount: number): SafeHtml {
   const recommendation = recommendStore(latest.result);
   const remarks = recommendation.scores.filter((score) => score.objections.length + score.warnings.length + score.notes.length > 0);
@@ -111,7 +114,7 @@ ${runCount > 1 && html`<p class="muted">Based on the latest run, ${latest.label}
 ${latest.result.partial && html`<p class="partial">This run was interrupted: it holds only what was measured before it stopped.</p>`}
 ${conditionWarnings(latest.result).map((warning) => html`<p class="partial">${warning}</p>`)}
 ${runConditions(latest.result).map((line) => html`<p class="muted">${line}</p>`)}
-<p class="verdict${recommendation.choice ? '' : ' none'}">${recommendation.headline}</p>
+<p class="verdict${recommendation.choice ? '' : ' none'}">${unbrokenPercents(recommendation.headline)}</p>
 ${tableHtml(scoreboardTable(recommendation), 'No stores in this run.', 'decision')}
 ${remarks.length > 0 && html`<h3>What to know about each store</h3>
 <div class="cards">${remarks.map(storeCard)}</div>`}

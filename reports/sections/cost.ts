@@ -1,6 +1,7 @@
 import type { EntryBase, OkEntry, RunResult } from '../../contract/result.ts';
 import { scenarioKeyOf, scenarioLabeller } from '../figures/aggregate.ts';
 import { formatBytes, formatCount, formatRate } from '../figures/format.ts';
+import { appCpuPerRequestUs } from '../figures/metrics.ts';
 import { spreadOf } from '../figures/spread.ts';
 import type { TextTable } from '../figures/text-table.ts';
 import type { LabelledRun, SectionCharts } from './chart-spec.ts';
@@ -34,12 +35,13 @@ export interface RequestCost {
 
 /** The per-request figures of one entry (closed- or open-model load with a measured phase). */
 export function requestCost(entry: OkEntry): RequestCost {
-  const { measured, storeWrites: writes, cpu } = entry;
+  const { measured, storeWrites: writes } = entry;
+  const appCpu = appCpuPerRequestUs(entry);
   const per = (value: number | undefined) => (writes && writes.requests > 0 && value !== undefined ? value / writes.requests : undefined);
   const responses = measured.requests;
   return {
     throughput: measured.throughput,
-    ...(cpu?.app !== undefined && measured.throughput > 0 ? { appCpuUs: (cpu.app * 10_000) / measured.throughput } : {}),
+    ...(appCpu === undefined ? {} : { appCpuUs: appCpu }),
     ...(writes
       ? { get: per(writes.get), set: per(writes.set), touch: per(writes.touch), destroy: per(writes.destroy), bytesRead: per(writes.getBytes), bytesWritten: per(writes.setBytes + writes.touchBytes) }
       : {}),

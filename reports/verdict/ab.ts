@@ -32,8 +32,11 @@ export interface AbBlock {
 /** How a metric moved from A to B. Tied: the run cannot tell them apart. */
 export type AbMetricVerdict = 'better' | 'worse' | 'tied';
 
-/** The timing metrics the A/B gate judges: few, the headline ones per store × scenario. */
-export type AbTimingMetricId = 'throughput' | 'p99';
+/**
+ * The timing metrics the A/B gate judges: few per store × scenario — throughput and p99, the
+ * headline ones, and the app's CPU per request, the clock a busy shared runner moves least.
+ */
+export type AbTimingMetricId = 'throughput' | 'p99' | 'appCpuPerRequest';
 
 /** One timing metric of one store × scenario, A against B, paired over blocks. */
 export interface AbTimingMetric {
@@ -41,6 +44,8 @@ export interface AbTimingMetric {
   store: string;
   scenario: string;
   metric: AbTimingMetricId;
+  /** The metric for readers, e.g. "app CPU per request". */
+  label: string;
   unit: 'req/s' | 'µs';
   /** Medians and ranges over the blocks. */
   a: Spread;
@@ -99,16 +104,20 @@ export interface AbOptions {
   minEffectPercent?: number;
 }
 
-const TIMING = METRICS.filter((metric): metric is (typeof METRICS)[number] & { id: AbTimingMetricId } => metric.id === 'throughput' || metric.id === 'p99');
+const AB_TIMING_IDS: readonly AbTimingMetricId[] = ['throughput', 'p99', 'appCpuPerRequest'];
+const TIMING = METRICS.filter((metric): metric is (typeof METRICS)[number] & { id: AbTimingMetricId } => (AB_TIMING_IDS as readonly string[]).includes(metric.id));
 
-/** The timing metrics judged for one entry: throughput only under the closed model (open: the rate is set), p99 always. */
+/**
+ * The timing metrics judged for one entry: throughput only under the closed model (open: the rate
+ * is set); p99 and app CPU per request always (an entry without a CPU figure leaves that one out).
+ */
 function timingMetricsOf(entry: OkEntry): typeof TIMING {
   return TIMING.filter((metric) => !metric.closedModelOnly || entry.load.model === 'closed');
 }
 
-/** How many timing metrics a plan of `loadEntries` load entries per variant judges, closed model or not. */
+/** How many timing metrics a plan of `loadEntries` load entries per variant judges at most, closed model or not. */
 export function timingMetricCount(loadEntries: number, closedModel: boolean): number {
-  return loadEntries * (closedModel ? 2 : 1);
+  return loadEntries * TIMING.filter((metric) => closedModel || !metric.closedModelOnly).length;
 }
 
 const keyOf = (entry: ResultEntry): string => `${entry.store}\u0000${scenarioKeyOf(entry)}`;
@@ -200,6 +209,7 @@ export function judgeAb(blocks: readonly AbBlock[], options: AbOptions = {}): Ab
         store: first.store,
         scenario: label(first),
         metric: metric.id,
+        label: metric.label,
         unit: metric.unit as AbTimingMetric['unit'],
         a: spreadOf(values.map(([a]) => a))!,
         b: spreadOf(values.map(([, b]) => b))!,
@@ -254,12 +264,13 @@ export function judgeAb(blocks: readonly AbBlock[], options: AbOptions = {}): Ab
  * metric, from the paired spread the run measured (a normal approximation to the signed-rank test
  * at the Holm-corrected first-step level alpha / m), never below the metric's floor.
  */
-export function minimumDetectableEffects(verdict: AbVerdict): Array<{ store: string; scenario: string; metric: AbTimingMetricId; percent: number }> {
+export function minimumDetectableEffects(verdict: AbVerdict): Array<{ store: string; scenario: string; metric: AbTimingMetricId; label: string; percent: number }> {
   const perTest = verdict.alpha / Math.max(1, verdict.timing.length);
   return verdict.timing.map((metric) => ({
     store: metric.store,
     scenario: metric.scenario,
     metric: metric.metric,
+    label: metric.label,
     percent: Math.max(metric.minEffectPercent, (Math.exp(minimumDetectableShift(metric.logRatioSd, metric.pairs, perTest)) - 1) * 100),
   }));
 }
@@ -272,7 +283,7 @@ const signed = (percent: number): string => `${percent >= 0 ? '+' : ''}${percent
 export function abTable(verdict: AbVerdict): TextTable {
   const rows: string[][] = [];
   for (const metric of verdict.timing) {
-    rows.push([metric.store, metric.scenario, metric.metric, formatSpread(metric.a, metric.unit), formatSpread(metric.b, metric.unit), signed(metric.changePercent), `p=${metric.test.pTwoSided.toPrecision(2)} Holm ${metric.adjustedP.toPrecision(2)} · floor ${metric.minEffectPercent}%`, metric.regression ? 'REGRESSION' : metric.verdict]);
+    rows.push([metric.store, metric.scenario, metric.label, formatSpread(metric.a, metric.unit), formatSpread(metric.b, metric.unit), signed(metric.changePercent), `p=${metric.test.pTwoSided.toPrecision(2)} Holm ${metric.adjustedP.toPrecision(2)} · floor ${metric.minEffectPercent}%`, metric.regression ? 'REGRESSION' : metric.verdict]);
   }
   for (const metric of verdict.counts) {
     const change = metric.a.median === 0 ? (metric.b.median === 0 ? '0' : `+${formatValue(metric.b.median, '')}`) : signed(((metric.b.median - metric.a.median) / metric.a.median) * 100);
