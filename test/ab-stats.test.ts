@@ -141,6 +141,22 @@ describe('judging blocks', () => {
     assert.equal(verdict.timing.find((metric) => metric.metric === 'throughput')!.verdict, 'tied');
   });
 
+  test('a round trip inside a Store call (one more Redis GET per request) is a count regression by the server\'s own command counts', () => {
+    const requests = template.storeWrites!.requests;
+    const withServer = (gets: number): RunResult => {
+      const result = run(noisy(1000), noisy(5000));
+      const entry = result.entries[0] as OkEntry;
+      return { ...result, entries: [{ ...entry, storeWrites: { ...entry.storeWrites!, serverCalls: { source: 'redis INFO commandstats', calls: { get: gets * requests, expire: requests } } } }] };
+    };
+    const blocks: AbBlock[] = Array.from({ length: 3 }, () => ({ first: 'a', a: withServer(1), b: withServer(2) }));
+    const verdict = judgeAb(blocks);
+    const server = verdict.counts.find((count) => count.metric === 'server commands per request')!;
+    assert.equal(server.a.median, 2);
+    assert.equal(server.b.median, 3);
+    assert.ok(server.regression);
+    assert.equal(verdict.counts.find((count) => count.metric === 'store calls per request')!.verdict, 'tied', 'the Store interface saw one get per request on both sides');
+  });
+
   test('one extra store call per request is a count regression, however noisy the clocks', () => {
     const requests = template.storeWrites!.requests;
     const blocks: AbBlock[] = Array.from({ length: 3 }, () => ({ first: 'a', a: run(noisy(1000), noisy(5000)), b: run(noisy(1000), noisy(5000), template.storeOps!.get!.count + requests) }));

@@ -35,13 +35,14 @@ function run(throughput: number, cpuUsPerRequest: number, extraGetsPerRequest = 
   };
 }
 
-/** Stored blocks as `gate-check --out` writes them: A1 = A2; each change moves exactly what it should. */
+/** Stored blocks as `gate-check --out` writes them: A1 and A2 apart by ±2 %, either way; each change moves exactly what it should. */
 function store(dir: string, blocks: number, options = '--store memory --scenario read-heavy', cpuUs = 100): string {
   const full = path.join(root, dir);
   mkdirSync(full, { recursive: true });
   const block = (i: number) => {
     const base = 1000 + 50 * i;
-    return { a1: run(base, 40), a2: run(base, 40), latency: run(base * 0.5, 40), cpu: run(base * 0.9, 52), storeCall: run(base, 40, 1) };
+    const apart = i % 2 === 0 ? 1.02 : 1 / 1.02;
+    return { a1: run(base * apart, 40 * apart), a2: run(base, 40), latency: run(base * 0.5, 40), cpu: run(base * 0.9, 52), storeCall: run(base, 40, 1) };
   };
   const stored = { options, cpuUs, blocks: Array.from({ length: blocks }, (_, i) => block(i)), blockTimes: Array.from({ length: blocks }, () => 60_000), measuredMs: blocks * 60_000, loadStart: '0.5', loadEnd: '0.6' };
   writeFileSync(path.join(full, 'gate-check.json'), JSON.stringify(stored));

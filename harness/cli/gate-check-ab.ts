@@ -123,7 +123,8 @@ async function readStoredBlocks(dirs: readonly string[]): Promise<StoredBlocks> 
   if (!first) throw new UsageError('--from: no directory given; give one a gate-check --out wrote');
   for (const [index, set] of rest.entries()) {
     if (set.options !== first.options || set.cpuUs !== first.cpuUs) {
-      throw new UsageError(`--from ${dirs[index + 1]}: measured with '${set.options}' and ${set.cpuUs} µs of CPU work, ${dirs[0]} with '${first.options}' and ${first.cpuUs} µs; pool only blocks measured alike (gate-check --added-cpu ${first.cpuUs})`);
+      const alike = set.options !== first.options ? `--options '${first.options}'` : `--added-cpu ${first.cpuUs}`;
+      throw new UsageError(`--from ${dirs[index + 1]}: measured with '${set.options}' and ${set.cpuUs} µs of CPU work, ${dirs[0]} with '${first.options}' and ${first.cpuUs} µs; pool only blocks measured alike (gate-check ${alike})`);
     }
   }
   return {
@@ -154,7 +155,8 @@ const program = new Command('gate-check')
     const shipped = shippedConfiguration(flags.workflow);
     const options = flags.options ?? shipped.options;
     const trialBlocks = flags.trialBlocks === undefined ? shipped.blocks : parseCount('--trial-blocks', flags.trialBlocks, { min: 1, max: 100 });
-    const measuredBlocks = parseCount('--blocks', flags.blocks, { min: trialBlocks, max: 100 });
+    // With --from nothing is measured: the stored blocks are checked against the trial size instead.
+    const measuredBlocks = flags.from ? 0 : parseCount('--blocks', flags.blocks, { min: trialBlocks, max: 100 });
     const trials = parseCount('--trials', flags.trials, { min: 1, max: 100_000 });
     const random = mulberry32(parseCount('--seed', flags.seed, { min: 0, max: 2 ** 31 }));
     const controller = new AbortController();

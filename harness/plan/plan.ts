@@ -414,6 +414,9 @@ function durationOption(name: BenchOptionName, value: string): number {
 
 /** Checks every option and builds the plan; throws UsageError naming the first problem. */
 export function buildPlan(given: RawBenchOptions, env: NodeJS.ProcessEnv = process.env): RunPlan {
+  if (given.quick && given.baseline !== undefined) {
+    throw new UsageError(`--quick with --baseline: one repetition a side cannot fail the gate (its exact test needs ${MIN_REPETITIONS}); drop --quick and give --repeat ${MIN_REPETITIONS}`);
+  }
   const raw = given.quick ? { ...given, ...QUICK_RUN } : given;
   const { stores, named, customStores } = parseStores(raw.store);
   const serverUrls = parseServerUrls(raw, env);

@@ -24,7 +24,7 @@ export interface BenchmarkPoint {
 export interface CiBenchmarks {
   /** Closed-model throughput, k6's achieved rate, and the number of entries measured. */
   biggerIsBetter: BenchmarkPoint[];
-  /** Latency, memory per session, correctness counts, k6's dropped iterations, and the number of entries that failed. */
+  /** Latency, app CPU per request, memory per session, correctness counts, k6's dropped iterations, and the number of entries that failed. */
   smallerIsBetter: BenchmarkPoint[];
 }
 
@@ -91,7 +91,7 @@ function seriesFor(group: EntryGroup): SeriesDefinition[] {
 /**
  * Medians over repetitions, one point per store × measurement (scenario, variant, payload,
  * instances, load and its size) × metric: closed-model throughput and k6's achieved rate
- * (bigger is better); p50/p99 latency in µs, memory per session, k6's dropped iterations and
+ * (bigger is better); p50/p99 latency and app CPU per request in µs, memory per session, k6's dropped iterations and
  * every correctness count — lost updates, missing items, resurrected sessions, revoked cookies
  * still valid, expired sessions accepted — (smaller is better). Two run-level points, entries
  * measured and entries failed, make sure neither array is ever empty (github-action-benchmark

@@ -137,11 +137,23 @@ function storeBytesPerRequest(entry: OkEntry): number | undefined {
   return (writes.setBytes + writes.touchBytes) / writes.requests;
 }
 
+/**
+ * Commands the store's server served per request, all commands together, as the server counted them
+ * (Redis: INFO commandstats): a round trip the store module makes inside one Store call shows here.
+ */
+function serverCommandsPerRequest(entry: OkEntry): number | undefined {
+  const writes = entry.storeWrites;
+  const calls = writes?.serverCalls?.calls;
+  if (!writes || !calls || writes.requests === 0) return undefined;
+  return Object.values(calls).reduce((sum, count) => sum + count, 0) / writes.requests;
+}
+
 /** The counts judged per entry: name, value, and whether any increase from zero is a regression. */
 function countsOf(entry: OkEntry): Array<{ metric: string; value: number; fromZero: boolean }> {
   const counts: Array<{ metric: string; value: number | undefined; fromZero: boolean }> = [];
   if (entry.kind === 'load') {
     counts.push({ metric: 'store calls per request', value: storeCallsPerRequest(entry), fromZero: false });
+    counts.push({ metric: 'server commands per request', value: serverCommandsPerRequest(entry), fromZero: false });
     counts.push({ metric: 'store write bytes per request', value: storeBytesPerRequest(entry), fromZero: false });
     // Per Set-Cookie header, not per request: how many a phase gets depends on how many logins it had.
     const setCookie = entry.measured.setCookie;

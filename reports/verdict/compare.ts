@@ -233,13 +233,6 @@ export function compareRuns(baseline: RunResult, current: RunResult, options: { 
   };
 }
 
-/** The group of a run with the fewest repetitions measured, when it has fewer than the gate needs to decide. */
-export function tooFewRepetitions(run: RunResult): { repetitions: number; store: string; scenario: string } | undefined {
-  const measured = groupEntries(run.entries).filter((group) => group.ok.length > 0);
-  const fewest = measured.reduce<EntryGroup | undefined>((least, group) => (least === undefined || group.ok.length < least.ok.length ? group : least), undefined);
-  return fewest && fewest.ok.length < MIN_REPETITIONS ? { repetitions: fewest.ok.length, store: fewest.storeLabel, scenario: fewest.scenario } : undefined;
-}
-
 /** The comparison's outcome in one sentence, for every reporter. */
 export function comparisonVerdict(comparison: Comparison): string {
   const quiet = comparison.metrics.filter((metric) => metric.verdict === 'within-noise').length;
