@@ -49,7 +49,7 @@ for (const store of ['memory', 'redis']) {
   describe(`ab on ${store}`, () => {
     test('A/A: no timing metric moves, no count moves, exit 0', async () => {
       // Sequential blocks on memory, simultaneous ones (--duet) on Redis: both modes are covered.
-      const { run, verdict } = await ab(`aa-${store}`, ['--store', store, ...SHORT, '--blocks', '7', ...(store === 'redis' ? ['--duet'] : [])]);
+      const { run, verdict, results } = await ab(`aa-${store}`, ['--store', store, ...SHORT, '--blocks', '7', ...(store === 'redis' ? ['--duet'] : [])]);
       assert.equal(run.code, 0, `${run.stderr}\n${run.stdout}`);
       assert.ok(verdict);
       assert.equal(verdict.blocks, 7);
@@ -57,6 +57,14 @@ for (const store of ['memory', 'redis']) {
       assert.deepEqual(verdict.timing.map((metric) => metric.verdict), ['tied', 'tied', 'tied'], JSON.stringify(verdict.timing));
       assert.ok(verdict.counts.length >= 2 && verdict.counts.every((count) => count.verdict === 'tied'), JSON.stringify(verdict.counts));
       assert.equal(verdict.regressions, 0);
+      if (store === 'memory') {
+        // Judged again from its directory: the same verdict, the blocks' orders kept (each side's file has one start time).
+        const again = await runCli(['ab', '--from', results!, '--json']);
+        assert.equal(again.code, 0, again.stderr);
+        const judged = JSON.parse(again.stdout) as AbVerdict;
+        assert.deepEqual(judged.orders, verdict.orders);
+        assert.deepEqual(judged.timing.map((metric) => metric.test.pTwoSided), verdict.timing.map((metric) => metric.test.pTwoSided));
+      }
     });
 
     test('B adds 2 ms to every request: throughput regresses (p99 is not better), exit 1', async () => {

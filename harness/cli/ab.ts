@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { unlinkSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Command, CommanderError, Option } from 'commander';
@@ -223,7 +223,14 @@ async function storedBlocks(dir: string): Promise<AbBlock[]> {
     const a = splitRepetitions(await loadRunResultFile(join(dir, 'a.results.json')));
     const b = splitRepetitions(await loadRunResultFile(join(dir, 'b.results.json')));
     if (a.length !== b.length) throw new UsageError(`--from ${dir}: a.results.json has ${a.length} repetitions and b.results.json ${b.length}; blocks pair one of each`);
-    return a.map((run, index) => pair(run, b[index]!));
+    // Each side's repetitions share its run's start time: the order each block ran in is in the run's verdict.json.
+    const orders = await readFile(join(dir, 'verdict.json'), 'utf8').then((text) => (JSON.parse(text) as { orders?: unknown }).orders, () => undefined);
+    const firstOf = (order: unknown): AbBlock['first'] | undefined => (order === 'AB' ? 'a' : order === 'BA' ? 'b' : order === 'A+B' ? 'both' : undefined);
+    return a.map((run, index) => {
+      const block = pair(run, b[index]!);
+      const first = Array.isArray(orders) && orders.length === a.length ? firstOf(orders[index]) : undefined;
+      return first ? { ...block, first } : block;
+    });
   }
   const numbered = (side: Side) => new Map(names.flatMap((name) => { const match = new RegExp(`^${side}-(\\d+)\\.json$`).exec(name); return match ? [[Number(match[1]), name] as const] : []; }));
   const a = numbered('a');
