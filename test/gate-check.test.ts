@@ -49,6 +49,28 @@ function store(dir: string, blocks: number, options = '--store memory --scenario
   return full;
 }
 
+/**
+ * Stored duet blocks: each change ran beside an unchanged partner of its own, and a slow spell of the
+ * machine (a factor from 0.5 to 1.5 per pair) hit both runs of the pair but not A1 and A2.
+ */
+function storeDuet(dir: string, blocks: number): string {
+  const full = path.join(root, dir);
+  mkdirSync(full, { recursive: true });
+  const block = (i: number) => {
+    const base = 1000 + 50 * i;
+    const spell = (k: number) => 0.5 + (((i * 7 + k * 3) % 11) / 10);
+    const pair = (k: number, throughput: number, cpuUs: number, extraGets = 0) => ({ partner: run(base * spell(k), 40 * spell(k)), change: run(throughput * spell(k), cpuUs * spell(k), extraGets) });
+    const latency = pair(1, base * 0.5, 40);
+    const cpu = pair(2, base * 0.9, 52);
+    const storeCall = pair(3, base, 40, 1);
+    const apart = i % 2 === 0 ? 1.02 : 1 / 1.02;
+    return { a1: run(base * apart, 40 * apart), a2: run(base, 40), latency: latency.change, cpu: cpu.change, storeCall: storeCall.change, partners: { latency: latency.partner, cpu: cpu.partner, storeCall: storeCall.partner } };
+  };
+  const stored = { options: '--store memory --scenario read-heavy', cpuUs: 100, duet: true, blocks: Array.from({ length: blocks }, (_, i) => block(i)), blockTimes: Array.from({ length: blocks }, () => 48_000), measuredMs: blocks * 48_000, loadStart: '0.5', loadEnd: '0.6' };
+  writeFileSync(path.join(full, 'gate-check.json'), JSON.stringify(stored));
+  return full;
+}
+
 function gateCheck(...args: string[]) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'harness/cli/gate-check-ab.ts', ...args], { cwd: repo, encoding: 'utf8', timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -66,6 +88,18 @@ describe('gate-check --from', () => {
     assert.match(run.stdout, /detections, \+100 µs CPU per request: 30 of 30 trials .* caught by [^;]*memory app CPU per request ×30/);
     assert.match(run.stdout, /detections, \+1 store round trip per request: 30 of 30 trials .* caught by memory store calls per request ×30/);
     assert.match(run.stdout, /wall time: this measurement 9\.0 min \(9 blocks/);
+  });
+
+  test('duet blocks: each change judged against its own partner, so a spell both runs of a pair shared cancels', () => {
+    const run = gateCheck('--from', storeDuet('duet', 9), '--trial-blocks', '8', '--trials', '30');
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.match(run.stdout, /false alarms: 0 of 30 A\/A trials/);
+    assert.match(run.stdout, /detections, \+100 µs CPU per request: 30 of 30 trials .* caught by [^;]*memory app CPU per request ×30/);
+    assert.match(run.stdout, /measured effect over all blocks: memory throughput -10\.0%/, 'B against its partner, not against A1');
+    assert.match(run.stdout, /9 blocks × 4 pairs side by side, median block 0\.8 min\); the workflow's A\/B step on this machine: 8 blocks × a pair side by side = 1\.6 min/);
+    const mixed = gateCheck('--from', `${storeDuet('duet-2', 4)},${store('sequential', 4)}`, '--trial-blocks', '8');
+    assert.equal(mixed.code, 2, mixed.stderr);
+    assert.match(mixed.stderr, /--from .*sequential: measured sequential, .*duet-2 in duet; pool only blocks measured alike/);
   });
 
   test('sets measured with other options or CPU work are not pooled: exit 2, one line', () => {

@@ -224,13 +224,7 @@ async function storedBlocks(dir: string): Promise<AbBlock[]> {
     const b = splitRepetitions(await loadRunResultFile(join(dir, 'b.results.json')));
     if (a.length !== b.length) throw new UsageError(`--from ${dir}: a.results.json has ${a.length} repetitions and b.results.json ${b.length}; blocks pair one of each`);
     // Each side's repetitions share its run's start time: the order each block ran in is in the run's verdict.json.
-    const orders = await readFile(join(dir, 'verdict.json'), 'utf8').then((text) => (JSON.parse(text) as { orders?: unknown }).orders, () => undefined);
-    const firstOf = (order: unknown): AbBlock['first'] | undefined => (order === 'AB' ? 'a' : order === 'BA' ? 'b' : order === 'A+B' ? 'both' : undefined);
-    return a.map((run, index) => {
-      const block = pair(run, b[index]!);
-      const first = Array.isArray(orders) && orders.length === a.length ? firstOf(orders[index]) : undefined;
-      return first ? { ...block, first } : block;
-    });
+    return withRecordedOrders(a.map((run, index) => pair(run, b[index]!)), join(dir, 'verdict.json'));
   }
   const numbered = (side: Side) => new Map(names.flatMap((name) => { const match = new RegExp(`^${side}-(\\d+)\\.json$`).exec(name); return match ? [[Number(match[1]), name] as const] : []; }));
   const a = numbered('a');
@@ -245,7 +239,16 @@ async function storedBlocks(dir: string): Promise<AbBlock[]> {
     if (runA.partial || runB.partial) throw new UsageError(`--from ${dir}: block ${n} is a partial (interrupted) run; measure it again`);
     blocks.push(pair(runA, runB));
   }
-  return blocks;
+  // .ci/ab-checkouts.sh records how each block ran (side by side runs start within milliseconds of each other).
+  return withRecordedOrders(blocks, join(dir, 'orders.json'));
+}
+
+/** The blocks with the order each ran in as `file` records it (`{"orders": ["AB", "BA", "A+B", …]}`), when it does for every block. */
+async function withRecordedOrders(blocks: AbBlock[], file: string): Promise<AbBlock[]> {
+  const orders = await readFile(file, 'utf8').then((text) => (JSON.parse(text) as { orders?: unknown }).orders, () => undefined);
+  const firstOf = (order: unknown): AbBlock['first'] | undefined => (order === 'AB' ? 'a' : order === 'BA' ? 'b' : order === 'A+B' ? 'both' : undefined);
+  if (!Array.isArray(orders) || orders.length !== blocks.length || !orders.every((order) => firstOf(order))) return blocks;
+  return blocks.map((block, index) => ({ ...block, first: firstOf(orders[index])! }));
 }
 
 /** `ab --from`: judges stored blocks; the same refusal, table and exit codes as a measured run. */

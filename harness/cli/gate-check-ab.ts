@@ -1,9 +1,10 @@
 /**
  * `npm run gate-check`: the A/B gate as the shipped workflow runs it (.github/workflows/bench.yml:
- * GATE_OPTIONS, GATE_BLOCKS), measured on this machine. Each measured block runs, in random order,
+ * GATE_OPTIONS, GATE_BLOCKS, AB_MODE), measured on this machine. Each measured block runs, in random order,
  * two unchanged runs (A1, A2) and one run per injected change — +2 ms per request, extra CPU work
  * per request worth about 10 % throughput, one extra store round trip per request — each on fresh
- * apps. Trials then resample the stored blocks: each trial draws GATE_BLOCKS of the measured blocks
+ * apps; in duet mode each of A2 and the changes runs side by side with an unchanged run of its own
+ * (A1 is A2's partner). Trials then resample the stored blocks: each trial draws GATE_BLOCKS of the measured blocks
  * without replacement and, per drawn block, which unchanged run plays A (and, for A/A, which plays
  * B); the gate's verdict (reports/verdict/ab.ts) is taken on every trial. Prints the false-alarm
  * rate over the A/A trials, the detection rate of each change, the minimum detectable effect per
@@ -38,11 +39,19 @@ const ARMS = ['a1', 'a2', 'latency', 'cpu', 'storeCall'] as const;
 type Arm = (typeof ARMS)[number];
 type Change = Exclude<Arm, 'a1' | 'a2'>;
 
+/**
+ * A measured block. Sequential: five runs one after another. duet mode: four pairs run at the same
+ * time, each an unchanged run beside a2 or a change; `a1` is a2's partner and `partners` the others'.
+ */
+type Block = Record<Arm, RunResult> & { partners?: Record<Change, RunResult> };
+
 /** What `--out` stores and `--from` reads: the measured blocks and how they were measured. */
 interface StoredBlocks {
   options: string;
   cpuUs: number;
-  blocks: Array<Record<Arm, RunResult>>;
+  /** Blocks measured in pairs side by side (duet mode). */
+  duet?: boolean;
+  blocks: Block[];
   blockTimes: number[];
   measuredMs: number;
   loadStart: string;
@@ -60,15 +69,21 @@ interface Flags {
   addedLatency: string;
   addedCpu?: string;
   workflow: string;
+  mode?: string;
 }
 
-/** GATE_OPTIONS and GATE_BLOCKS as the workflow declares them. */
-function shippedConfiguration(file: string): { options: string; blocks: number } {
+/** How the two sides of a comparison run: side by side (duet) or one after the other. */
+const MODES = ['duet', 'sequential'] as const;
+type Mode = (typeof MODES)[number];
+
+/** GATE_OPTIONS, GATE_BLOCKS and AB_MODE (duet unless it says sequential, as .ci/ab-checkouts.sh reads it) as the workflow declares them. */
+function shippedConfiguration(file: string): { options: string; blocks: number; mode: Mode } {
   const text = readFileSync(file, 'utf8');
   const options = /^\s*GATE_OPTIONS:\s*(.+)$/m.exec(text)?.[1]?.trim().replace(/^'(.*)'$/, '$1');
   const blocks = /^\s*GATE_BLOCKS:\s*'?(\d+)'?\s*$/m.exec(text)?.[1];
   if (!options || !blocks) throw new UsageError(`${file}: no GATE_OPTIONS or GATE_BLOCKS in its env; give --options and the trial size, or fix the workflow`);
-  return { options, blocks: Number(blocks) };
+  const mode = /^\s*AB_MODE:\s*'?(\w+)'?\s*$/m.exec(text)?.[1] === 'sequential' ? 'sequential' : 'duet';
+  return { options, blocks: Number(blocks), mode };
 }
 
 
@@ -122,6 +137,7 @@ async function readStoredBlocks(dirs: readonly string[]): Promise<StoredBlocks> 
   const [first, ...rest] = sets;
   if (!first) throw new UsageError('--from: no directory given; give one a gate-check --out wrote');
   for (const [index, set] of rest.entries()) {
+    if (Boolean(set.duet) !== Boolean(first.duet)) throw new UsageError(`--from ${dirs[index + 1]}: measured ${set.duet ? 'in duet' : 'sequential'}, ${dirs[0]} ${first.duet ? 'in duet' : 'sequential'}; pool only blocks measured alike`);
     if (set.options !== first.options || set.cpuUs !== first.cpuUs) {
       const alike = set.options !== first.options ? `--options '${first.options}'` : `--added-cpu ${first.cpuUs}`;
       throw new UsageError(`--from ${dirs[index + 1]}: measured with '${set.options}' and ${set.cpuUs} µs of CPU work, ${dirs[0]} with '${first.options}' and ${first.cpuUs} µs; pool only blocks measured alike (gate-check ${alike})`);
@@ -149,6 +165,7 @@ const program = new Command('gate-check')
   .option('--workflow <file>', 'the workflow whose configuration is measured', '.github/workflows/bench.yml')
   .option('--trial-blocks <n>', "blocks per trial (default: the workflow's GATE_BLOCKS)")
   .option('--out <dir>', 'store the measured blocks there (gate-check.json)')
+  .option('--mode <mode>', "duet: each comparison a pair of runs side by side, every CPU shared; sequential: one run after another (default: the workflow's AB_MODE)")
   .option('--from <dirs>', 'measure nothing: resample the blocks gate-check stored with --out (several directories, comma-separated, are pooled: same options and injected CPU work)')
   .action(async (flags: Flags) => {
     const started = Date.now();
@@ -158,6 +175,8 @@ const program = new Command('gate-check')
     // With --from nothing is measured: the stored blocks are checked against the trial size instead.
     const measuredBlocks = flags.from ? 0 : parseCount('--blocks', flags.blocks, { min: trialBlocks, max: 100 });
     const trials = parseCount('--trials', flags.trials, { min: 1, max: 100_000 });
+    const mode = flags.mode ?? shipped.mode;
+    if (!(MODES as readonly string[]).includes(mode)) throw new UsageError(`--mode: "${mode}" is not one of ${MODES.join(', ')}`);
     const random = mulberry32(parseCount('--seed', flags.seed, { min: 0, max: 2 ** 31 }));
     const controller = new AbortController();
     process.on('SIGINT', () => controller.abort());
@@ -167,11 +186,17 @@ const program = new Command('gate-check')
     console.log(flags.from ? `${trialSize} drawn from the blocks stored in ${flags.from}` : `configuration: ${options} · ${trialSize} drawn from ${measuredBlocks} measured blocks`);
     const loadStart = load();
     console.log(`machine at start: ${loadStart}`);
+    let duet = mode === 'duet';
     const plans: Partial<Record<Arm, RunPlan>> = {};
-    plans.a1 = buildPlan(rawOptions(options, {}), process.env);
+    // Side by side, the two runs of a pair share every CPU (as `ab --duet` does).
+    const plan = (extra: Partial<RawBenchOptions>): RunPlan => {
+      const built = buildPlan(rawOptions(options, extra), process.env);
+      return duet ? { ...built, sharedCpusBecause: 'gate-check --mode duet: two runs side by side on every CPU' } : built;
+    };
+    plans.a1 = plan({});
     plans.a2 = plans.a1;
-    plans.latency = buildPlan(rawOptions(options, { addedLatency: flags.addedLatency }), process.env);
-    plans.storeCall = buildPlan(rawOptions(options, { addedStoreCalls: '1' }), process.env);
+    plans.latency = plan({ addedLatency: flags.addedLatency });
+    plans.storeCall = plan({ addedStoreCalls: '1' });
     let retried = 0;
     /** One run; a run that failed (e.g. an app not ready in time on a busy machine) is measured again, twice at most, and counted. */
     const measure = async (plan: RunPlan, attempt = 1): Promise<RunResult> => {
@@ -184,7 +209,8 @@ const program = new Command('gate-check')
       console.log(`run failed (${failed.store}: ${failed.reason}); measuring it again`);
       return measure(plan, attempt + 1);
     };
-    let blocks: Array<Record<Arm, RunResult>> = [];
+    let blocks: Block[] = [];
+
     let cpuUs = flags.addedCpu === undefined ? undefined : parseCount('--added-cpu', flags.addedCpu, { min: 1, max: 1_000_000 });
     let blockTimes: number[] = [];
     let measuredMs: number;
@@ -192,28 +218,42 @@ const program = new Command('gate-check')
       // Trials only, on blocks measured gate-checks stored (--out), pooled.
       const stored = await readStoredBlocks(flags.from.split(',').filter(Boolean));
       ({ blocks, cpuUs, blockTimes, measuredMs } = stored);
+      duet = Boolean(stored.duet);
       if (blocks.length < trialBlocks) throw new UsageError(`--from ${flags.from}: ${blocks.length} blocks stored, fewer than trials of ${trialBlocks} draw; measure more (gate-check --out) or give --trial-blocks ${blocks.length}`);
       console.log(`blocks: ${blocks.length} stored in ${flags.from} (measured with ${stored.options}; load average ${stored.loadStart} at start, ${stored.loadEnd} at end)`);
     } else {
       for (let index = 0; index < measuredBlocks; index++) {
         const blockStart = Date.now();
-        const order = shuffled(ARMS, random);
-        const block: Partial<Record<Arm, RunResult>> = {};
+        const order = shuffled(duet ? ARMS.filter((arm) => arm !== 'a1') : ARMS, random);
+        const block: Partial<Block> = {};
         if (cpuUs === undefined) {
-          block.a1 = await measure(plans.a1);
-          cpuUs = cpuForTenPercent(block.a1);
-          console.log(`injected CPU work: ${cpuUs} µs per request (1/0.9 − 1 of the median request time of the first unchanged run)`);
+          const first = await measure(plans.a1);
+          if (!duet) block.a1 = first;
+          cpuUs = cpuForTenPercent(first);
+          console.log(`injected CPU work: ${cpuUs} µs per request (1/0.9 − 1 of the median request time of the first unchanged run${duet ? ', measured alone' : ''})`);
         }
-        plans.cpu ??= buildPlan(rawOptions(options, { addedCpu: String(cpuUs) }), process.env);
-        for (const arm of order) if (!block[arm]) block[arm] = await measure(plans[arm]!);
-        blocks.push(block as Record<Arm, RunResult>);
+        plans.cpu ??= plan({ addedCpu: String(cpuUs) });
+        if (duet) {
+          // Each arm beside an unchanged run of its own, started together: whatever slows the machine slows both.
+          const partners: Partial<Record<Change, RunResult>> = {};
+          for (const arm of order) {
+            const [unchanged, other] = await Promise.all([measure(plans.a1), measure(plans[arm]!)]);
+            block[arm] = other;
+            if (arm === 'a2') block.a1 = unchanged;
+            else partners[arm as Change] = unchanged;
+          }
+          block.partners = partners as Record<Change, RunResult>;
+        } else {
+          for (const arm of order) if (!block[arm]) block[arm] = await measure(plans[arm]!);
+        }
+        blocks.push(block as Block);
         blockTimes.push(Date.now() - blockStart);
         console.log(`block ${index + 1}/${measuredBlocks} (${order.join(' ')}): ${minutes(Date.now() - blockStart)}, ${load()}`);
       }
       measuredMs = Date.now() - started;
       if (flags.out) {
         await mkdir(flags.out, { recursive: true });
-        const stored: StoredBlocks = { options, cpuUs: cpuUs!, blocks, blockTimes, measuredMs, loadStart, loadEnd: load() };
+        const stored: StoredBlocks = { options, cpuUs: cpuUs!, ...(duet ? { duet } : {}), blocks, blockTimes, measuredMs, loadStart, loadEnd: load() };
         await writeFile(join(flags.out, 'gate-check.json'), JSON.stringify(stored));
         console.log(`blocks stored: ${join(flags.out, 'gate-check.json')} (gate-check --from ${flags.out} resamples them again)`);
       }
@@ -224,9 +264,9 @@ const program = new Command('gate-check')
       const indices = shuffled([...blocks.keys()], random).slice(0, trialBlocks);
       const drawn: AbBlock[] = indices.map((i) => {
         const swap = random() < 0.5;
-        const a = swap ? blocks[i]!.a2 : blocks[i]!.a1;
-        const other = b === 'aa' ? (swap ? blocks[i]!.a1 : blocks[i]!.a2) : blocks[i]![b];
-        return { first: 'a', a, b: other };
+        const block = blocks[i]!;
+        if (b !== 'aa') return { first: duet ? 'both' : 'a', a: duet ? block.partners![b] : swap ? block.a2 : block.a1, b: block[b] };
+        return { first: duet ? 'both' : 'a', a: swap ? block.a2 : block.a1, b: swap ? block.a1 : block.a2 };
       });
       return judgeAb(drawn, { alpha: AB_ALPHA });
     };
@@ -256,7 +296,7 @@ const program = new Command('gate-check')
       return { change, label, detected, by };
     });
     // The measured effect of each change, over every measured block (median of B/A − 1, A = A1).
-    const effect = (change: Change) => judgeAb(blocks.map((block) => ({ first: 'a', a: block.a1, b: block[change] }))).timing.map((m) => `${m.store} ${m.label} ${m.changePercent >= 0 ? '+' : ''}${m.changePercent.toFixed(1)}%`).join(', ');
+    const effect = (change: Change) => judgeAb(blocks.map((block) => ({ first: 'a', a: duet ? block.partners![change] : block.a1, b: block[change] }))).timing.map((m) => `${m.store} ${m.label} ${m.changePercent >= 0 ? '+' : ''}${m.changePercent.toFixed(1)}%`).join(', ');
     // Minimum detectable effect: from the A1/A2 paired spread over every measured block.
     const all = judgeAb(blocks.map((block) => ({ first: 'a', a: block.a1, b: block.a2 })));
     const perTest = AB_ALPHA / Math.max(1, all.timing.length);
@@ -270,9 +310,11 @@ const program = new Command('gate-check')
     const mde = all.timing.map((m) => `${m.store} ${m.label} ±${Math.max(m.minEffectPercent, (Math.exp(minimumDetectableShift(m.logRatioSd, trialBlocks, perTest)) - 1) * 100).toFixed(1)}% (A/A sd of log ratio ${m.logRatioSd.toFixed(3)})`);
     console.log(`minimum detectable effect (${trialBlocks} blocks, 90 % power, alpha ${AB_ALPHA} / ${all.timing.length} metrics, never below the floor; from the A1/A2 paired spread over ${blocks.length} blocks): ${mde.join(' · ')}`);
     console.log(`blocks needed for ${all.timing.length} timing metrics at alpha ${AB_ALPHA} (Holm): ${needed}; these trials use ${trialBlocks}`);
-    const perArm = median(blockTimes) / ARMS.length;
+    // One comparison of the workflow: a pair side by side (duet), or two runs one after the other.
+    const runsPerBlock = duet ? ARMS.length - 1 : ARMS.length;
+    const perComparison = (median(blockTimes) / runsPerBlock) * (duet ? 1 : 2);
     if (retried > 0) console.log(`runs measured again after a failure: ${retried}`);
-    console.log(`wall time: this measurement ${minutes(measuredMs)} (${blocks.length} blocks × ${ARMS.length} arms, median block ${minutes(median(blockTimes))}); the workflow's A/B step on this machine: ${trialBlocks} blocks × 2 runs × ${minutes(perArm)} = ${minutes(2 * trialBlocks * perArm)} of a ${BUDGET_MINUTES} min budget (plus npm ci of the second checkout)`);
+    console.log(`wall time: this measurement ${minutes(measuredMs)} (${blocks.length} blocks × ${runsPerBlock} ${duet ? 'pairs side by side' : 'runs'}, median block ${minutes(median(blockTimes))}); the workflow's A/B step on this machine: ${trialBlocks} blocks × ${duet ? 'a pair side by side' : '2 runs'} = ${minutes(trialBlocks * perComparison)} of a ${BUDGET_MINUTES} min budget (plus npm ci of the second checkout)`);
     const ok = falseAlarms / trials <= 0.05 && detections.every(({ detected }) => detected / trials >= 0.9);
     process.exitCode = ok ? EXIT.ok : EXIT.regression;
   });
