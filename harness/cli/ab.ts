@@ -22,7 +22,7 @@ import { SILENT_OBSERVER } from '../run/context.ts';
 import type { RunObserver } from '../run/context.ts';
 import { looksLikeStorePath } from '../../stores/custom.ts';
 import type { RunResult } from '../../contract/result.ts';
-import { abTable, judgeAb, minimumDetectableEffects, plainTable, timingMetricCount } from '../../reports/verdict/ab.ts';
+import { abTable, blockOrderOf, judgeAb, minimumDetectableEffects, plainTable, timingMetricCount } from '../../reports/verdict/ab.ts';
 import type { AbBlock, AbVerdict } from '../../reports/verdict/ab.ts';
 import { minimumPairs } from '../../reports/figures/paired.ts';
 import { checkOutputPath, runDirectory } from './output-dir.ts';
@@ -246,9 +246,8 @@ async function storedBlocks(dir: string): Promise<AbBlock[]> {
 /** The blocks with the order each ran in as `file` records it (`{"orders": ["AB", "BA", "A+B", …]}`), when it does for every block. */
 async function withRecordedOrders(blocks: AbBlock[], file: string): Promise<AbBlock[]> {
   const orders = await readFile(file, 'utf8').then((text) => (JSON.parse(text) as { orders?: unknown }).orders, () => undefined);
-  const firstOf = (order: unknown): AbBlock['first'] | undefined => (order === 'AB' ? 'a' : order === 'BA' ? 'b' : order === 'A+B' ? 'both' : undefined);
-  if (!Array.isArray(orders) || orders.length !== blocks.length || !orders.every((order) => firstOf(order))) return blocks;
-  return blocks.map((block, index) => ({ ...block, first: firstOf(orders[index])! }));
+  if (!Array.isArray(orders) || orders.length !== blocks.length || !orders.every((order) => blockOrderOf(order))) return blocks;
+  return blocks.map((block, index) => ({ ...block, first: blockOrderOf(orders[index])! }));
 }
 
 /** `ab --from`: judges stored blocks; the same refusal, table and exit codes as a measured run. */

@@ -210,6 +210,8 @@ const program = new Command('gate-check')
       return measure(plan, attempt + 1);
     };
     let blocks: Block[] = [];
+    /** The unchanged run a change is judged against: its partner side by side, or (sequential) A1, or A2 when `swap`. */
+    const unchangedFor = (block: Block, change: Change, swap: boolean): RunResult => (duet ? block.partners![change] : swap ? block.a2 : block.a1);
 
     let cpuUs = flags.addedCpu === undefined ? undefined : parseCount('--added-cpu', flags.addedCpu, { min: 1, max: 1_000_000 });
     let blockTimes: number[] = [];
@@ -265,7 +267,7 @@ const program = new Command('gate-check')
       const drawn: AbBlock[] = indices.map((i) => {
         const swap = random() < 0.5;
         const block = blocks[i]!;
-        if (b !== 'aa') return { first: duet ? 'both' : 'a', a: duet ? block.partners![b] : swap ? block.a2 : block.a1, b: block[b] };
+        if (b !== 'aa') return { first: duet ? 'both' : 'a', a: unchangedFor(block, b, swap), b: block[b] };
         return { first: duet ? 'both' : 'a', a: swap ? block.a2 : block.a1, b: swap ? block.a1 : block.a2 };
       });
       return judgeAb(drawn, { alpha: AB_ALPHA });
@@ -296,7 +298,7 @@ const program = new Command('gate-check')
       return { change, label, detected, by };
     });
     // The measured effect of each change, over every measured block (median of B/A − 1, A = A1).
-    const effect = (change: Change) => judgeAb(blocks.map((block) => ({ first: 'a', a: duet ? block.partners![change] : block.a1, b: block[change] }))).timing.map((m) => `${m.store} ${m.label} ${m.changePercent >= 0 ? '+' : ''}${m.changePercent.toFixed(1)}%`).join(', ');
+    const effect = (change: Change) => judgeAb(blocks.map((block) => ({ first: 'a', a: unchangedFor(block, change, false), b: block[change] }))).timing.map((m) => `${m.store} ${m.label} ${m.changePercent >= 0 ? '+' : ''}${m.changePercent.toFixed(1)}%`).join(', ');
     // Minimum detectable effect: from the A1/A2 paired spread over every measured block.
     const all = judgeAb(blocks.map((block) => ({ first: 'a', a: block.a1, b: block.a2 })));
     const perTest = AB_ALPHA / Math.max(1, all.timing.length);

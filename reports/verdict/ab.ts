@@ -29,6 +29,14 @@ export interface AbBlock {
   b: RunResult;
 }
 
+/** How a block's order is written in a verdict (`orders`): A first, B first, or both at once. */
+const ORDER_LABELS: Record<AbBlock['first'], string> = { a: 'AB', b: 'BA', both: 'A+B' };
+
+/** The block order a verdict's `orders` entry stands for; undefined for anything else. */
+export function blockOrderOf(label: unknown): AbBlock['first'] | undefined {
+  return (Object.keys(ORDER_LABELS) as Array<AbBlock['first']>).find((first) => ORDER_LABELS[first] === label);
+}
+
 /** How a metric moved from A to B. Tied: the run cannot tell them apart. */
 export type AbMetricVerdict = 'better' | 'worse' | 'tied';
 
@@ -261,7 +269,7 @@ export function judgeAb(blocks: readonly AbBlock[], options: AbOptions = {}): Ab
   const regressions = timing.filter((metric) => metric.regression).length + counts.filter((metric) => metric.regression).length;
   return {
     blocks: blocks.length,
-    orders: blocks.map((block) => (block.first === 'a' ? 'AB' : block.first === 'b' ? 'BA' : 'A+B')),
+    orders: blocks.map((block) => ORDER_LABELS[block.first]),
     alpha,
     minimumPairs: minimumPairs(timing.length, alpha),
     timing,
